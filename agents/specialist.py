@@ -1,0 +1,56 @@
+"""A specialist: a model node that may call its own tools, and a tool node that runs them against the domain."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
+
+from agents.state import TurnState
+from prompts import load_prompt
+from tools.base import ToolContext, dumps
+from tools.registry import toolset
+from tools.schema import openai_tool
+
+
+def make_model_node(agent: str, model: BaseChatModel) -> Callable:
+    prompt = load_prompt(agent)
+    bound = model.bind_tools([openai_tool(t) for t in toolset(agent)])
+
+    def call_model(state: TurnState, config: RunnableConfig) -> dict:
+        reply = bound.invoke([SystemMessage(prompt.text), *state["messages"]], config)
+        return {"messages": [reply]}
+
+    call_model.__name__ = f"{agent}_model"
+    return call_model
+
+
+def make_tool_node(agent: str, context_for: Callable[[RunnableConfig], ToolContext]) -> Callable:
+    """Runs each requested tool; every call gets its tool message, errors included."""
+    specs = {t.name: t for t in toolset(agent)}
+
+    def run_tools(state: TurnState, config: RunnableConfig) -> dict:
+        request: AIMessage = state["messages"][-1]
+        ctx = context_for(config)
+        replies = []
+        for call in request.tool_calls:
+            started = time.perf_counter()
+            spec = specs.get(call["name"])
+            if spec is None:
+                result = {"ok": False, "error": f"the {agent} agent has no tool '{call['name']}'"}
+            else:
+                result = spec.invoke(ctx, call["args"])
+            elapsed = round((time.perf_counter() - started) * 1000, 2)
+            replies.append(ToolMessage(content=dumps(result), tool_call_id=call["id"], name=call["name"],
+                                       artifact={"ms": elapsed}, status="success" if result.get("ok") else "error"))
+        return {"messages": replies}
+
+    run_tools.__name__ = f"{agent}_tools"
+    return run_tools
+
+
+def wants_tools(state: TurnState) -> bool:
+    last = state["messages"][-1]
+    return isinstance(last, AIMessage) and bool(last.tool_calls)

@@ -1,0 +1,48 @@
+"""The supervisor node: picks the specialist for this turn by role, and by intent where a role has several."""
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableConfig
+
+from agents.routing import TRANSFER_PREFIX, allowed_specialists
+from agents.state import TurnState
+from prompts import load_prompt
+from tools.registry import toolset
+
+SPECIALIST_SUMMARIES = {
+    "sales": "Hand over to the sales specialist: look up or update accounts, contacts and deals, log activities, open cases.",
+    "analyst": "Hand over to the analyst: pipeline, win rates, margins and questions across many deals.",
+    "privacy": "Hand over to the privacy specialist: the customer's own personal data and requests about it.",
+}
+
+
+def transfer_tool(agent: str, allowed: tuple[str, ...]) -> dict:
+    """A handoff tool whose examples are those of the tools only this specialist has among the allowed ones."""
+    others = {t.name for other in allowed if other != agent for t in toolset(other)}
+    own = [t for t in toolset(agent) if t.name not in others] or toolset(agent)
+    examples = [e for t in own for e in t.examples]
+    description = "\n".join([SPECIALIST_SUMMARIES[agent], "", "Examples:", *[f"- {e}" for e in examples]])
+    return {"type": "function", "function": {"name": f"{TRANSFER_PREFIX}{agent}", "description": description,
+                                             "parameters": {"type": "object", "properties": {}}}}
+
+
+def make_supervisor(model: BaseChatModel):
+    prompt = load_prompt("supervisor")
+
+    def supervisor(state: TurnState, config: RunnableConfig) -> dict:
+        actor = config["configurable"]["actor"]
+        allowed = allowed_specialists(actor.role)
+        if len(allowed) == 1:
+            return {"agent": allowed[0], "route_reason": f"role {actor.role} is served by {allowed[0]}"}
+        last = next(m for m in reversed(state["messages"]) if isinstance(m, HumanMessage))
+        bound = model.bind_tools([transfer_tool(a, allowed) for a in allowed])
+        decision = bound.invoke([SystemMessage(prompt.text), last], config)
+        for call in decision.tool_calls:
+            agent = call["name"].removeprefix(TRANSFER_PREFIX)
+            if agent in allowed:
+                return {"agent": agent, "route_reason": decision.content or f"model chose {agent}"}
+        return {"agent": allowed[0],
+                "route_reason": f"no clear specialist for this message; default for {actor.role} is {allowed[0]}"}
+
+    return supervisor

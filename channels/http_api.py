@@ -1,0 +1,111 @@
+"""The HTTP API: chat (plain and streamed by server-sent events), turn traces and health."""
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from pydantic import BaseModel, Field
+from sse_starlette.sse import EventSourceResponse
+
+from crm.actor import NotFound
+from tessera.runtime import MAX_MESSAGE_CHARS, Tessera
+
+
+class ChatRequest(BaseModel):
+    user: str = Field(min_length=1, max_length=80, description="the Tessera login of the person chatting")
+    thread: str = Field("default", min_length=1, max_length=120, pattern=r"^[\w.\-:]+$")
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+
+class ToolCallPublic(BaseModel):
+    name: str
+    args: dict
+    id: str
+
+
+class ChatReply(BaseModel):
+    turn_id: str
+    thread_id: str
+    agent: str
+    reply: str
+    tool_calls: list[ToolCallPublic]
+    duration_ms: float
+    trace_url: str
+
+
+class TracePublic(BaseModel):
+    id: str
+    thread_id: str
+    user_login: str
+    agent: str
+    route_reason: str
+    message: str
+    reply: str
+    steps: list[dict]
+    duration_ms: float
+    created_at: str
+
+
+def get_tessera(request: Request) -> Tessera:
+    return request.app.state.tessera
+
+
+TesseraDep = Annotated[Tessera, Depends(get_tessera)]
+router = APIRouter(prefix="/v1", tags=["chat"])
+
+
+@router.post("/chat", response_model=ChatReply)
+def chat(body: ChatRequest, tessera: TesseraDep) -> ChatReply:
+    try:
+        result = tessera.chat(body.user, body.thread, body.message)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except PermissionError as exc:
+        raise HTTPException(403, str(exc)) from exc
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return ChatReply(**result.__dict__, trace_url=f"/v1/traces/{result.turn_id}")
+
+
+@router.post("/chat/stream")
+def chat_stream(body: ChatRequest, tessera: TesseraDep) -> EventSourceResponse:
+    """Server-sent events: `step` for each graph node that finishes, then `reply`."""
+    try:
+        events = tessera.stream(body.user, body.thread, body.message)
+        first = next(events)  # runs the checks (user, message) before the response starts
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except PermissionError as exc:
+        raise HTTPException(403, str(exc)) from exc
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+    def send():
+        for event in (first, *events):
+            yield {"event": event["event"], "data": json.dumps(event["data"], ensure_ascii=False, default=str)}
+
+    return EventSourceResponse(send())
+
+
+@router.get("/traces/{turn_id}", response_model=TracePublic)
+def trace(turn_id: str, tessera: TesseraDep) -> TracePublic:
+    found = tessera.traces.get(turn_id)
+    if found is None:
+        raise HTTPException(404, f"no turn with id '{turn_id}'")
+    return TracePublic(**{k: getattr(found, k) for k in TracePublic.model_fields if k != "created_at"},
+                       created_at=found.created_at.isoformat())
+
+
+def create_app(tessera: Tessera) -> FastAPI:
+    app = FastAPI(title="Tessera", version="0.1.0",
+                  description="An AI-native CRM assistant: chat with the CRM, see why it did what it did.")
+    app.state.tessera = tessera
+    app.include_router(router)
+
+    @app.get("/health", tags=["ops"])
+    def health() -> dict:
+        return {"status": "ok", "store": tessera.store.engine.dialect.name,
+                "models": tessera.settings.models.model_dump()}
+
+    return app

@@ -1,0 +1,190 @@
+"""SQLAlchemy 2 entities of the CRM. Columns holding personal data carry `info={"personal": <category>}`."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+Money = Numeric(14, 2)
+ROLES = ("rep", "manager", "customer", "prompt_engineer", "admin")
+DEAL_STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
+OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")
+ACTIVITY_KINDS = ("call", "meeting", "email", "note")
+CASE_KINDS = ("complaint", "service", "question")
+CASE_STATUSES = ("open", "in_progress", "resolved", "closed")
+
+
+def personal(category: str, basis: str | None = None) -> dict:
+    """Column info marking personal data: its category and, where held without consent, its legal basis."""
+    return {"personal": category, **({"legal_basis": basis} if basis else {})}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+
+
+class SalesUnit(Base):
+    __tablename__ = "sales_units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    region: Mapped[str] = mapped_column(String(40))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    login: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("sales_units.id"))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    contact_id: Mapped[int | None] = mapped_column(  # set for customers
+        ForeignKey("contacts.id", use_alter=True, name="fk_users_contact_id"))
+    unit: Mapped[SalesUnit | None] = relationship()
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("sales_units.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(160), index=True)
+    industry: Mapped[str] = mapped_column(String(60))
+    region: Mapped[str] = mapped_column(String(40))
+    city: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    unit: Mapped[SalesUnit] = relationship()
+    owner: Mapped[User] = relationship()
+
+
+class Contact(Base):
+    """A person whose data we hold: every field beyond the keys is personal."""
+
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(120), info=personal("user.name", "contract"))
+    title: Mapped[str] = mapped_column(String(80), info=personal("user.job_title", "contract"))
+    email: Mapped[str] = mapped_column(String(160), info=personal("user.contact.email"))
+    phone: Mapped[str] = mapped_column(String(40), info=personal("user.contact.phone_number"))
+    city: Mapped[str] = mapped_column(String(60), info=personal("user.location"))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    account: Mapped[Account] = relationship()
+
+
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_zh: Mapped[str] = mapped_column(String(120))
+    price: Mapped[Decimal] = mapped_column(Money)
+    cost: Mapped[Decimal] = mapped_column(Money)
+    stock: Mapped[int] = mapped_column(Integer)
+    lead_time_days: Mapped[int] = mapped_column(Integer, default=7)
+
+
+class Deal(Base):
+    __tablename__ = "deals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("sales_units.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(20), index=True)
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    cost: Mapped[Decimal] = mapped_column(Money)
+    margin: Mapped[Decimal] = mapped_column(Numeric(6, 4))  # (amount - cost) / amount
+    region: Mapped[str] = mapped_column(String(40))
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    expected_close: Mapped[dt.date] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    account: Mapped[Account] = relationship()
+    owner: Mapped[User] = relationship()
+    product: Mapped[Product] = relationship()
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    ordered_on: Mapped[dt.date] = mapped_column(Date)
+    promised_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    days_late: Mapped[int] = mapped_column(Integer, default=0)
+    defaulted: Mapped[bool] = mapped_column(default=False)
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="", info=personal("user.behavior.interaction", "contract"))
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[User] = relationship()
+
+
+class Case(Base):
+    """A complaint or service ticket, classified from free text."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    description: Mapped[str] = mapped_column(Text, info=personal("user.behavior.interaction", "contract"))
+    classification: Mapped[dict] = mapped_column(JSON, default=dict)  # the reasoning trace of the classifier
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SeedRun(Base):
+    """Marks that the demo data was seeded, so seeding twice changes nothing."""
+
+    __tablename__ = "seed_runs"
+    __table_args__ = (UniqueConstraint("name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    seed: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

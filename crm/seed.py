@@ -1,0 +1,98 @@
+"""Seeds the demo company "Tessera Demo Co.": the same people, accounts and two years of sales for a given seed."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm.models import (Account, Activity, Case, Contact, Deal, Order, Payment, Product, SalesUnit, SeedRun, Tenant,
+                        User)
+from crm.seed_accounts import seed_accounts, seed_customers
+from crm.seed_sales import seed_deals, seed_products
+from crm.seed_service import seed_activities, seed_cases
+from crm.seed_world import DemoWorld, demo_vocabulary, insert_rows, language_of
+
+DEMO = "demo"
+DEMO_SEED = 20261126
+DEMO_TODAY = dt.date(2026, 11, 26)  # the demo's "today": fixed, so every run makes the same data
+COUNTED = (Tenant, SalesUnit, User, Account, Contact, Product, Deal, Order, Payment, Activity, Case)
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What the store holds after seeding (rows per table), and whether this call created the demo."""
+
+    created: bool
+    seed: int
+    tenants: int
+    sales_units: int
+    users: int
+    accounts: int
+    contacts: int
+    products: int
+    deals: int
+    orders: int
+    payments: int
+    activities: int
+    cases: int
+
+
+class StoreNotEmpty(RuntimeError):
+    """The store already holds CRM data that was not seeded as the demo."""
+
+
+def seed_demo(session: Session, *, seed: int = DEMO_SEED, today: dt.date | None = None) -> SeedReport:
+    """Fill an empty store with the demo company, once: when a 'demo' seed run exists, change nothing."""
+    done = session.scalar(select(SeedRun).where(SeedRun.name == DEMO))
+    if done is not None:
+        return _report(session, created=False, seed=done.seed)
+    _refuse_unless_empty(session)
+    world = DemoWorld(rng=random.Random(seed), today=today or DEMO_TODAY, vocab=demo_vocabulary())
+    _seed_organisation(session, world)
+    seed_products(session, world)
+    seed_accounts(session, world)
+    seed_deals(session, world)
+    seed_customers(session, world)
+    seed_activities(session, world)
+    seed_cases(session, world)
+    session.add(SeedRun(name=DEMO, seed=seed, created_at=dt.datetime.combine(world.today, dt.time())))
+    session.flush()
+    return _report(session, created=True, seed=seed)
+
+
+def _seed_organisation(session: Session, world: DemoWorld) -> None:
+    """The tenant, its sales units, the reps of each unit, a manager per region, the admin and prompt engineers."""
+    vocab = world.vocab
+    world.tenant_id = insert_rows(session, Tenant, [{"name": vocab["tenant"]}])[0]["id"]
+    units = [{"tenant_id": world.tenant_id, "code": u["code"], "name": u["name"], "region": u["region"],
+              "_focus": u["focus"]} for u in vocab["units"]]
+    world.units = {u["code"]: u for u in insert_rows(session, SalesUnit, units)}
+    staff = [_user(world, login, name, "rep", unit["code"])
+             for unit in vocab["units"] for login, name in unit["reps"].items()]
+    for code, region in vocab["regions"].items():
+        first_unit = next(u["code"] for u in vocab["units"] if u["region"] == code)
+        staff += [_user(world, login, name, "manager", first_unit) for login, name in region["manager"].items()]
+    staff += [_user(world, m["login"], m["name"], m["role"], None) for m in vocab["staff"]]
+    world.add_users(insert_rows(session, User, staff))
+
+
+def _user(world: DemoWorld, login: str, name: str, role: str, unit_code: str | None) -> dict:
+    return {"tenant_id": world.tenant_id, "login": login, "display_name": name, "role": role,
+            "unit_id": world.units[unit_code]["id"] if unit_code else None, "language": language_of(name),
+            "contact_id": None, "_unit": unit_code}
+
+
+def _refuse_unless_empty(session: Session) -> None:
+    for entity in (Tenant, User, Account, Deal):
+        held = session.scalar(select(func.count()).select_from(entity))
+        if held:
+            raise StoreNotEmpty(f"the store already holds {held} {entity.__tablename__} but no '{DEMO}' seed run; "
+                                "seed_demo fills an empty store, so point it at a fresh database")
+
+
+def _report(session: Session, *, created: bool, seed: int) -> SeedReport:
+    counts = {e.__tablename__: session.scalar(select(func.count()).select_from(e)) for e in COUNTED}
+    return SeedReport(created=created, seed=seed, **counts)

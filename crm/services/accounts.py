@@ -1,0 +1,58 @@
+"""Finding accounts and building an account's 360-degree summary."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm.actor import Actor
+from crm.models import OPEN_STAGES, Account, Activity, Case, Contact, Deal
+from crm.services.lookup import resolve_account, _escape
+from crm.services.rows import account_row, activity_row, case_row, deal_row, money
+from crm.services.scope import require_staff, scoped
+
+
+def find_accounts(session: Session, actor: Actor, *, query: str | None = None, region: str | None = None,
+                  industry: str | None = None, limit: int = 20) -> tuple[list[dict], int]:
+    require_staff(actor, "search accounts")
+    q = scoped(select(Account), actor, Account.unit_id)
+    if query:
+        q = q.where(Account.name.ilike(f"%{_escape(query)}%", escape="\\"))
+    if region:
+        q = q.where(Account.region == region.lower())
+    if industry:
+        q = q.where(Account.industry.ilike(f"%{_escape(industry)}%", escape="\\"))
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = session.scalars(q.order_by(Account.name).limit(limit)).all()
+    return [account_row(a) for a in rows], total
+
+
+def account_summary(session: Session, actor: Actor, *, account: str, today: dt.date) -> dict:
+    """The 360 view: who owns it, its pipeline, what it bought, recent touches and open cases."""
+    require_staff(actor, "read account summaries")
+    acc = resolve_account(session, actor, account)
+    deals = session.scalars(select(Deal).where(Deal.account_id == acc.id).order_by(Deal.expected_close)).all()
+    open_deals = [d for d in deals if d.stage in OPEN_STAGES]
+    year_ago = today - dt.timedelta(days=365)
+    won_12m = [d for d in deals if d.stage == "won" and d.closed_on and d.closed_on >= year_ago]
+    activities = session.scalars(
+        select(Activity).where(Activity.account_id == acc.id).order_by(Activity.occurred_at.desc()).limit(5)
+    ).all()
+    cases = session.scalars(
+        select(Case).where(Case.account_id == acc.id, Case.status.in_(("open", "in_progress")))
+    ).all()
+    contacts = session.scalars(select(Contact).where(Contact.account_id == acc.id)).all()
+    return {
+        "record": {
+            **account_row(acc),
+            "open_deals": len(open_deals),
+            "open_pipeline": money(sum(d.amount for d in open_deals)),
+            "won_last_12_months": money(sum(d.amount for d in won_12m)),
+            "contacts": [f"{c.full_name} ({c.title})" for c in contacts],
+        },
+        "open_deals": [deal_row(d) for d in open_deals],
+        "recent_activities": [activity_row(a) for a in activities],
+        "open_cases": [case_row(c) for c in cases],
+        "about": acc.name,
+    }

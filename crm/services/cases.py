@@ -1,0 +1,64 @@
+"""Opening a case from free text: classified by readable rules, with the reasoning kept on the case."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from sqlalchemy.orm import Session
+
+from crm.actor import Actor
+from crm.models import Case
+from crm.services.lookup import resolve_account
+from crm.services.rows import case_row
+from crm.services.scope import customer_account_id, ensure_visible
+
+RULES_FILE = Path(__file__).resolve().parent.parent / "case_rules.yaml"
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict:
+    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+
+
+def classify_case(text: str) -> dict:
+    """Kind, category and priority of a free-text message, with the cue words that decided each."""
+    lowered = text.lower()
+    rules = _rules()
+    hits = {cat: [w for w in words if w in lowered] for cat, words in rules["categories"].items()}
+    category = max(hits, key=lambda c: len(hits[c])) if any(hits.values()) else "general"
+    complaint = [w for w in rules["complaint_cues"] if w in lowered]
+    urgent = [w for w in rules["urgent_cues"] if w in lowered]
+    repeat = [w for w in rules["high_cues"] if w in lowered]
+    kind = "complaint" if complaint or category in ("delivery_delay", "product_defect", "billing") and repeat else (
+        "question" if category == "how_to" else "service")
+    priority = "urgent" if urgent else "high" if (complaint or repeat) else "normal" if category != "how_to" else "low"
+    reasons = [f"category {category}: matched {hits.get(category) or 'no cue words'}"]
+    reasons.append(f"kind {kind}: complaint cues {complaint or 'none'}, repeat cues {repeat or 'none'}")
+    reasons.append(f"priority {priority}: urgent cues {urgent or 'none'}")
+    return {"kind": kind, "category": category, "priority": priority, "reasons": reasons,
+            "cues": {k: v for k, v in hits.items() if v}}
+
+
+def open_case(session: Session, actor: Actor, *, text: str, account: str | None = None) -> dict:
+    if not text.strip():
+        raise ValueError("a case needs a description of the problem")
+    if actor.role == "customer":
+        account_id = customer_account_id(session, actor)
+        if account_id is None:
+            raise ValueError("your login is not linked to a customer record; contact support")
+        contact_id = actor.contact_id
+    else:
+        if not account:
+            raise ValueError("which account is this case for?")
+        acc = resolve_account(session, actor, account)
+        ensure_visible(actor, acc)
+        account_id, contact_id = acc.id, None
+    verdict = classify_case(text)
+    case = Case(account_id=account_id, contact_id=contact_id, opened_by=actor.user_id, kind=verdict["kind"],
+                category=verdict["category"], priority=verdict["priority"], description=text.strip(),
+                classification={"source": "rules", **verdict})
+    session.add(case)
+    session.flush()
+    return {"done": f"opened {verdict['kind']} C-{case.id} ({verdict['category']}, {verdict['priority']})",
+            "record": case_row(case), "reasons": verdict["reasons"]}

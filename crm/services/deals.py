@@ -1,0 +1,65 @@
+"""Finding deals and moving them through the pipeline."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm.actor import AccessDenied, Actor
+from crm.models import DEAL_STAGES, OPEN_STAGES, Deal
+from crm.services.lookup import resolve_account, resolve_deal, resolve_user
+from crm.services.rows import deal_row
+from crm.services.scope import require_staff, scoped
+
+
+def find_deals(session: Session, actor: Actor, *, account: str | None = None, stage: str | None = None,
+               start: dt.date | None = None, end: dt.date | None = None, owner: str | None = None,
+               min_amount: float | None = None, limit: int = 50) -> tuple[list[dict], int, str]:
+    """Deals matching the filters, newest expected close first; the period filters the expected close date."""
+    require_staff(actor, "search deals")
+    q = scoped(select(Deal), actor, Deal.unit_id)
+    about = []
+    if account:
+        acc = resolve_account(session, actor, account)
+        q = q.where(Deal.account_id == acc.id)
+        about.append(acc.name)
+    if stage:
+        if stage not in DEAL_STAGES:
+            raise ValueError(f"unknown stage '{stage}'; stages are {', '.join(DEAL_STAGES)}")
+        q = q.where(Deal.stage == stage)
+        about.append(stage)
+    if owner:
+        user = resolve_user(session, owner)
+        q = q.where(Deal.owner_id == user.id)
+        about.append(user.display_name)
+    if start:
+        q = q.where(Deal.expected_close >= start)
+    if end:
+        q = q.where(Deal.expected_close <= end)
+    if start or end:
+        about.append(f"{start or '…'}..{end or '…'}")
+    if min_amount is not None:
+        q = q.where(Deal.amount >= Decimal(str(min_amount)))
+        about.append(f">= {min_amount:,.0f}")
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    deals = session.scalars(q.order_by(Deal.expected_close.desc(), Deal.id).limit(limit)).all()
+    return [deal_row(d) for d in deals], total, ", ".join(about)
+
+
+def move_deal_stage(session: Session, actor: Actor, *, deal: str, stage: str, account: str | None = None,
+                    today: dt.date) -> dict:
+    require_staff(actor, "change deals")
+    if stage not in DEAL_STAGES:
+        raise ValueError(f"unknown stage '{stage}'; stages are {', '.join(DEAL_STAGES)}")
+    acc = resolve_account(session, actor, account) if account else None
+    target = resolve_deal(session, actor, deal, acc)
+    if target.stage not in OPEN_STAGES and actor.role == "rep":
+        raise AccessDenied(f"D-{target.id} is already {target.stage}; reopening a closed deal needs a manager")
+    previous = target.stage
+    target.stage = stage
+    target.closed_on = today if stage not in OPEN_STAGES else None
+    session.flush()
+    return {"done": f"D-{target.id} {target.title}: {previous} → {stage}", "record": deal_row(target),
+            "previous_stage": previous}

@@ -1,0 +1,78 @@
+"""Resolving what a user typed ("acme", "北辰") to one record, within what the actor may see."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm.actor import Actor, Ambiguous, NotFound
+from crm.models import Account, Deal, Product, User
+from crm.services.scope import scoped
+
+
+def resolve_account(session: Session, actor: Actor, name: str) -> Account:
+    text = name.strip()
+    if not text:
+        raise NotFound("no account name was given")
+    base = scoped(select(Account), actor, Account.unit_id)
+    exact = session.scalars(base.where(func.lower(Account.name) == text.lower())).all()
+    if len(exact) == 1:
+        return exact[0]
+    partial = session.scalars(base.where(Account.name.ilike(f"%{_escape(text)}%", escape="\\")).limit(8)).all()
+    if len(partial) == 1:
+        return partial[0]
+    if partial:
+        raise Ambiguous("accounts", text, [a.name for a in partial])
+    raise NotFound(f"no account matching '{text}' among the accounts you can see")
+
+
+def resolve_deal(session: Session, actor: Actor, ref: str, account: Account | None = None) -> Deal:
+    """A deal by id ("D-1042", "1042") or by words of its title, optionally within one account."""
+    text = ref.strip()
+    base = scoped(select(Deal), actor, Deal.unit_id)
+    if account is not None:
+        base = base.where(Deal.account_id == account.id)
+    digits = text.upper().removeprefix("D-").removeprefix("#")
+    if digits.isdigit():
+        deal = session.scalar(base.where(Deal.id == int(digits)))
+        if deal is None:
+            raise NotFound(f"no deal D-{digits} among the deals you can see")
+        return deal
+    matches = session.scalars(base.where(Deal.title.ilike(f"%{_escape(text)}%", escape="\\")).limit(8)).all()
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise Ambiguous("deals", text, [f"D-{d.id} {d.title} ({d.stage})" for d in matches])
+    raise NotFound(f"no deal matching '{text}' among the deals you can see")
+
+
+def resolve_user(session: Session, name: str) -> User:
+    text = name.strip()
+    found = session.scalars(
+        select(User).where((func.lower(User.login) == text.lower()) | (User.display_name == text))
+    ).all()
+    if len(found) == 1:
+        return found[0]
+    partial = session.scalars(select(User).where(User.display_name.ilike(f"%{_escape(text)}%", escape="\\")).limit(8)).all()
+    if len(partial) == 1:
+        return partial[0]
+    if partial:
+        raise Ambiguous("people", text, [u.display_name for u in partial])
+    raise NotFound(f"no colleague named '{text}'")
+
+
+def resolve_product(session: Session, name: str) -> Product:
+    text = name.strip()
+    found = session.scalars(
+        select(Product).where(
+            Product.name.ilike(f"%{_escape(text)}%", escape="\\") | Product.name_zh.contains(text) | (Product.sku == text.upper())
+        )
+    ).all()
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise Ambiguous("products", text, [p.name for p in found])
+    raise NotFound(f"no product matching '{text}'")
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

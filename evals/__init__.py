@@ -1,0 +1,1 @@
+"""Evals: scenario files (persona, conversation, expected tool calls) and a runner graded by store state."""

@@ -1,0 +1,156 @@
+"""Runs the eval scenarios against any LiteLLM model and grades tool choice, arguments and final store state."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from crm.seed import seed_demo
+from crm.store import Store
+from evals.scenarios import ExpectedCall, Scenario, load_scenarios
+from evals.state import store_snapshot
+from tessera.migrate import migrate
+from tessera.runtime import Tessera
+from tessera.settings import AgentModels, Settings
+from tools.base import ToolContext
+from tools.registry import ALL
+
+EVAL_CLOCK = dt.datetime(2026, 11, 26, 10, 0)
+
+
+@dataclass
+class ScenarioResult:
+    id: str
+    turns: int = 0
+    tools_right: int = 0
+    args_checked: int = 0
+    args_right: int = 0
+    state_match: bool = True
+    replies_right: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return (self.tools_right == self.turns and self.args_right == self.args_checked and self.state_match
+                and self.replies_right == self.turns)
+
+
+def build_template(directory: Path) -> Path:
+    path = directory / "template.db"
+    store = Store(f"sqlite:///{path}")
+    migrate(store)
+    with store.session() as s:
+        seed_demo(s)
+    store.dispose()
+    return path
+
+
+def run_scenario(scenario: Scenario, model: str, template: Path, work: Path) -> ScenarioResult:
+    result = ScenarioResult(id=scenario.id, turns=len(scenario.turns))
+    model_db, gold_db = work / f"{scenario.id}.db", work / f"{scenario.id}.gold.db"
+    shutil.copy(template, model_db)
+    shutil.copy(template, gold_db)
+    settings = Settings(database_url=f"sqlite:///{model_db}", checkpoint_url=str(work / f"{scenario.id}.ckpt.db"),
+                        models=AgentModels(supervisor=model, sales=model, privacy=model, analyst=model, fallbacks=[]))
+    tessera = Tessera(settings, clock=lambda: EVAL_CLOCK, seed=False)
+    gold = Store(f"sqlite:///{gold_db}")
+    actor = tessera.actor(scenario.login)
+    try:
+        for n, turn in enumerate(scenario.turns, 1):
+            try:
+                reply = tessera.chat(scenario.login, scenario.id, turn.user)
+                calls, text = reply.tool_calls, reply.reply
+            except Exception as exc:  # a model that breaks the turn fails the turn, not the run
+                calls, text = [], ""
+                result.problems.append(f"turn {n}: {type(exc).__name__}: {exc}")
+            grade_turn(result, n, turn.expect_tools, calls)
+            if not turn.reply_contains or any(w.lower() in text.lower() for w in turn.reply_contains):
+                result.replies_right += 1
+            else:
+                result.problems.append(f"turn {n}: reply lacks any of {turn.reply_contains}: {text[:120]!r}")
+            for call in turn.expect_tools:  # the gold path: the expected calls on a fresh copy of the store
+                ALL[call.name].invoke(ToolContext(store=gold, actor=actor, clock=lambda: EVAL_CLOCK), call.args)
+        result.state_match = store_snapshot(tessera.store) == store_snapshot(gold)
+        if not result.state_match:
+            result.problems.append("final store differs from the gold replay")
+    finally:
+        tessera.close()
+        gold.dispose()
+    return result
+
+
+def grade_turn(result: ScenarioResult, n: int, expected: list[ExpectedCall], calls: list[dict]) -> None:
+    names = [c["name"] for c in calls]
+    if names == [e.name for e in expected]:
+        result.tools_right += 1
+    else:
+        result.problems.append(f"turn {n}: expected tools {[e.name for e in expected]}, got {names}")
+    for exp in expected:
+        actual = next((c["args"] for c in calls if c["name"] == exp.name), {})
+        for key, want in exp.args.items():
+            result.args_checked += 1
+            if same_value(want, actual.get(key)):
+                result.args_right += 1
+            else:
+                result.problems.append(f"turn {n}: {exp.name}.{key} expected {want!r}, got {actual.get(key)!r}")
+
+
+def same_value(want, got) -> bool:
+    if isinstance(want, dict) and isinstance(got, dict):
+        return all(same_value(v, got.get(k)) for k, v in want.items())
+    if isinstance(want, (int, float)) and isinstance(got, (int, float)):
+        return abs(want - got) < 1e-6 * max(1, abs(want))
+    return str(want).strip().lower() == str(got).strip().lower()
+
+
+@dataclass
+class Totals:
+    scenarios: int
+    passed: int
+    tool_choice: float
+    arguments: float
+    state: float
+
+
+def totals(results: list[ScenarioResult]) -> Totals:
+    turns = sum(r.turns for r in results) or 1
+    checked = sum(r.args_checked for r in results) or 1
+    return Totals(scenarios=len(results), passed=sum(r.passed for r in results),
+                  tool_choice=sum(r.tools_right for r in results) / turns,
+                  arguments=sum(r.args_right for r in results) / checked,
+                  state=sum(r.state_match for r in results) / max(1, len(results)))
+
+
+def run_all(model: str, only: str | None = None) -> list[ScenarioResult]:
+    scenarios = [s for s in load_scenarios() if not only or only in s.id]
+    with tempfile.TemporaryDirectory(prefix="tessera-eval-") as tmp:
+        work = Path(tmp)
+        template = build_template(work)
+        return [run_scenario(s, model, template, work) for s in scenarios]
+
+
+def run_cli(model: str, only: str | None = None, floor: float | None = None) -> int:
+    console = Console()
+    results = run_all(model, only)
+    table = Table(title=f"Tessera evals · {model}")
+    for col in ("scenario", "tools", "args", "state", "result"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(r.id, f"{r.tools_right}/{r.turns}", f"{r.args_right}/{r.args_checked}",
+                      "match" if r.state_match else "DIFF", "pass" if r.passed else "FAIL")
+    console.print(table)
+    for r in results:
+        for p in r.problems:
+            console.print(f"[yellow]{r.id}[/]: {p}")
+    t = totals(results)
+    console.print(f"scenarios {t.passed}/{t.scenarios} passed · tool-choice accuracy {t.tool_choice:.1%} · "
+                  f"argument accuracy {t.arguments:.1%} · final-state match {t.state:.1%}")
+    if floor is not None and t.tool_choice < floor:
+        console.print(f"[red]tool-choice accuracy {t.tool_choice:.1%} is below the floor {floor:.0%}[/]")
+        return 1
+    return 0

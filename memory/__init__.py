@@ -1,0 +1,1 @@
+"""What Tessera remembers: conversation checkpoints, turn traces and vector memory."""

@@ -1,0 +1,131 @@
+"""Wiring: opens the store, the checkpointer and the models from settings, builds the graph, runs turns."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from sqlalchemy import select
+
+from agents.graph import build_graph
+from agents.routing import allowed_specialists
+from crm.actor import Actor, NotFound
+from crm.models import User
+from crm.seed import seed_demo
+from crm.store import Store
+from llm import register_offline_model
+from llm.factory import chat_model
+from memory.checkpoints import open_checkpointer
+from memory.traces import TraceLog, TurnTrace, new_turn_id, steps_from
+from tessera.lexicon import load_lexicon
+from tessera.migrate import migrate
+from tessera.settings import Settings
+from tools.base import ToolContext
+
+MAX_MESSAGE_CHARS = 4000
+RECURSION_LIMIT = 16
+
+
+@dataclass
+class TurnResult:
+    turn_id: str
+    thread_id: str
+    agent: str
+    reply: str
+    tool_calls: list[dict] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+
+class Tessera:
+    """One running assistant: store, models, checkpointed graph and trace log."""
+
+    def __init__(self, settings: Settings | None = None, *, clock: Callable[[], dt.datetime] | None = None,
+                 seed: bool | None = None):
+        self.settings = settings or Settings()
+        self.clock = clock or dt.datetime.now
+        self.store = Store(self.settings.store_url)
+        migrate(self.store)
+        if self.settings.seed_on_first_run if seed is None else seed:
+            with self.store.session() as s:
+                seed_demo(s)
+        self.refresh_lexicon()
+        self.checkpointer, self._close_checkpointer = open_checkpointer(self.settings.checkpoints_url)
+        self.traces = TraceLog(self.store)
+        self.graph = build_graph(self._model_for, self._tool_context, self.checkpointer)
+
+    def refresh_lexicon(self) -> None:
+        register_offline_model(load_lexicon(self.store), clock=lambda: self.clock().date())
+
+    def _model_for(self, agent: str):
+        return chat_model(self.settings.model_for(agent), self.settings.models.fallbacks)
+
+    def _tool_context(self, config: RunnableConfig) -> ToolContext:
+        return ToolContext(store=self.store, actor=config["configurable"]["actor"], clock=self.clock)
+
+    def actor(self, login: str) -> Actor:
+        with self.store.session() as s:
+            user = s.scalar(select(User).where(User.login == login))
+            if user is None:
+                raise NotFound(f"no Tessera user with login '{login}'")
+            return Actor(user_id=user.id, login=user.login, role=user.role, unit_id=user.unit_id,
+                         contact_id=user.contact_id, language=user.language)
+
+    def config(self, actor: Actor, thread: str) -> RunnableConfig:
+        # Threads are namespaced by user, so no one can continue someone else's conversation.
+        return {"configurable": {"thread_id": f"{actor.login}:{thread}", "actor": actor},
+                "recursion_limit": RECURSION_LIMIT}
+
+    def chat(self, login: str, thread: str, message: str) -> TurnResult:
+        actor, config, text, before = self._begin(login, thread, message)
+        started = time.perf_counter()
+        state = self.graph.invoke({"messages": [HumanMessage(text)]}, config)
+        return self._finish(actor, config, text, state, before, started)
+
+    def stream(self, login: str, thread: str, message: str) -> Iterator[dict]:
+        """Yields a `step` event as each graph node finishes, then the `reply` with the turn's trace id."""
+        actor, config, text, before = self._begin(login, thread, message)
+        started = time.perf_counter()
+        for update in self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="updates"):
+            for node in update:
+                yield {"event": "step", "data": {"node": node}}
+        result = self._finish(actor, config, text, self.graph.get_state(config).values, before, started)
+        yield {"event": "reply", "data": result.__dict__}
+
+    def _begin(self, login: str, thread: str, message: str) -> tuple[Actor, RunnableConfig, str, int]:
+        """Checks the input and the user before anything runs; returns how many messages the thread held."""
+        text = validate_message(message)
+        actor = self.actor(login)
+        allowed_specialists(actor.role)
+        config = self.config(actor, thread)
+        return actor, config, text, len(self.graph.get_state(config).values.get("messages", []))
+
+    def _finish(self, actor: Actor, config: RunnableConfig, text: str, state: dict, before: int,
+                started: float) -> TurnResult:
+        elapsed = (time.perf_counter() - started) * 1000
+        new_messages = state["messages"][before + 1:]
+        final = new_messages[-1] if new_messages and isinstance(new_messages[-1], AIMessage) else None
+        reply = final.content if final is not None and isinstance(final.content, str) else ""
+        steps = steps_from(new_messages)
+        trace = TurnTrace(id=new_turn_id(), thread_id=config["configurable"]["thread_id"], user_login=actor.login,
+                          agent=state["agent"], route_reason=state.get("route_reason", ""), message=text,
+                          reply=reply, steps=steps, duration_ms=round(elapsed, 2))
+        self.traces.record(trace)
+        calls = [c for s in steps if s["type"] == "model" for c in s["tool_calls"]]
+        return TurnResult(turn_id=trace.id, thread_id=trace.thread_id, agent=trace.agent, reply=reply,
+                          tool_calls=calls, duration_ms=trace.duration_ms)
+
+    def close(self) -> None:
+        self._close_checkpointer()
+        self.store.dispose()
+
+
+def validate_message(message: str) -> str:
+    text = (message or "").strip()
+    if not text:
+        raise ValueError("the message is empty; write what you need, e.g. 'show me the Acme deals'")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ValueError(f"the message has {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
+    return text

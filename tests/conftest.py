@@ -1,0 +1,55 @@
+"""Shared fixtures: one seeded template store per test session, copied fresh for each test that chats."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import pytest
+
+from crm.seed import seed_demo
+from crm.store import Store
+from tessera.migrate import migrate
+from tessera.runtime import Tessera
+from tessera.settings import Settings
+
+FIXED_NOW = dt.datetime(2026, 11, 26, 10, 0)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "seeded.db"
+    store = Store(f"sqlite:///{path}")
+    migrate(store)
+    with store.session() as s:
+        seed_demo(s)
+    store.dispose()
+    return path
+
+
+def settings_for(directory: Path, **overrides) -> Settings:
+    return Settings(data_dir=directory, database_url=f"sqlite:///{directory / 'tessera.db'}",
+                    checkpoint_url=str(directory / "checkpoints.db"), **overrides)
+
+
+@pytest.fixture
+def data_dir(tmp_path, seeded_template) -> Path:
+    shutil.copy(seeded_template, tmp_path / "tessera.db")
+    return tmp_path
+
+
+@pytest.fixture
+def tessera(data_dir) -> Tessera:
+    app = Tessera(settings_for(data_dir), clock=lambda: FIXED_NOW, seed=False)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def store(data_dir) -> Store:
+    s = Store(f"sqlite:///{data_dir / 'tessera.db'}")
+    yield s
+    s.dispose()

@@ -1,0 +1,1 @@
+"""What an agent may call: thin, typed wrappers over the CRM domain, one tool a module."""

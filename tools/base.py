@@ -1,0 +1,84 @@
+"""The tool contract: a pydantic argument schema, a docstring the model reads, example utterances, a domain call.
+
+Slot hints for models live in each argument's JSON schema: `x-entity` names the store gazetteer a value is
+matched against (account, contact, product, user, deal) and `x-slot` names a value extractor (amount,
+percent, period, date, free_text, integer). Any LLM sees them as plain schema; the offline model uses them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from crm.actor import AccessDenied, Actor, Ambiguous, NotFound
+from crm.store import Store
+
+EXAMPLES_HEADER = "Examples:"
+
+
+def entity(kind: str, description: str, default: Any = ..., **kw: Any) -> Any:
+    """An argument naming a record of the store (matched against the `kind` gazetteer)."""
+    return Field(default, description=description, json_schema_extra={"x-entity": kind}, **kw)
+
+
+def slot(kind: str, description: str, default: Any = ..., **kw: Any) -> Any:
+    """An argument filled by a value extractor (amount, percent, period, date, free_text, integer)."""
+    return Field(default, description=description, json_schema_extra={"x-slot": kind}, **kw)
+
+
+@dataclass
+class ToolContext:
+    """What a tool body needs: the store, the acting user and a clock."""
+
+    store: Store
+    actor: Actor
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now())
+
+    @property
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+
+@dataclass
+class ToolSpec:
+    name: str
+    summary: str
+    args: type[BaseModel]
+    run: Callable[[ToolContext, Any], dict]
+    examples: list[str] = field(default_factory=list)
+    writes: bool = False
+
+    @property
+    def description(self) -> str:
+        """The text a model reads: what the tool does, then example requests (parsed by the offline model)."""
+        lines = [self.summary.strip(), "", EXAMPLES_HEADER, *[f"- {e}" for e in self.examples]]
+        return "\n".join(lines)
+
+    def invoke(self, ctx: ToolContext, raw_args: dict) -> dict:
+        """Validate the arguments and call the domain; expected failures come back as clear error results."""
+        try:
+            args = self.args.model_validate(raw_args)
+        except Exception as exc:  # pydantic.ValidationError: tell the model what was wrong
+            return {"ok": False, "error": f"invalid arguments for {self.name}: {_short(exc)}"}
+        try:
+            result = self.run(ctx, args)
+        except Ambiguous as exc:
+            return {"ok": False, "error": str(exc), "candidates": exc.candidates}
+        except (NotFound, AccessDenied, ValueError) as exc:
+            return {"ok": False, "error": str(exc)}
+        return {"ok": True, **result}
+
+
+def _short(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors())
+    return str(exc)
+
+
+def dumps(result: dict) -> str:
+    return json.dumps(result, ensure_ascii=False, default=str)

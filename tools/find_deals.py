@@ -1,0 +1,48 @@
+"""Tool: search deals by account, stage, owner, period or size."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from crm.services.deals import find_deals as find
+from tools.base import ToolContext, ToolSpec, entity, slot
+from tools.periods import Period
+
+Stage = Literal["lead", "qualified", "proposal", "negotiation", "won", "lost"]
+
+
+class FindDealsArgs(BaseModel):
+    account: str | None = entity("account", "the account whose deals to list", None)
+    stage: Stage | None = Field(None, description="pipeline stage")
+    period: Period | None = slot("period", "period for the expected close date", None)
+    owner: str | None = entity("user", "the rep who owns the deals", None)
+    min_amount: float | None = slot("amount", "smallest deal amount", None)
+
+
+def run(ctx: ToolContext, args: FindDealsArgs) -> dict:
+    period = args.period or Period()
+    with ctx.store.session() as s:
+        items, total, about = find(s, ctx.actor, account=args.account, stage=args.stage, start=period.start,
+                                   end=period.end, owner=args.owner, min_amount=args.min_amount)
+    return {"items": items, "total": total, "about": about}
+
+
+TOOL = ToolSpec(
+    name="find_deals",
+    summary="List deals (opportunities) filtered by account, stage, owner, expected-close period or amount.",
+    args=FindDealsArgs,
+    run=run,
+    examples=[
+        "show me the deals with Acme",
+        "what deals are in negotiation",
+        "list open opportunities closing this quarter",
+        "deals over 500k closing next month",
+        "which deals did we win last quarter",
+        "看一下北辰的商机",
+        "谈判阶段的商机有哪些",
+        "上季度赢单的项目",
+        "金额超过10万的商机",
+        "王芳负责的商机",
+    ],
+)

@@ -1,0 +1,34 @@
+"""Tool: a customer asks what Tessera holds about them."""
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from crm.services.subjects import data_held_about
+from tools.base import ToolContext, ToolSpec
+
+
+class MyDataArgs(BaseModel):
+    pass
+
+
+def run(ctx: ToolContext, args: MyDataArgs) -> dict:
+    with ctx.store.session() as s:
+        return data_held_about(s, ctx.actor)
+
+
+TOOL = ToolSpec(
+    name="my_data",
+    summary="Show the customer what personal data Tessera holds about them.",
+    args=MyDataArgs,
+    run=run,
+    examples=[
+        "what do you know about me",
+        "what data do you hold about me",
+        "show me my personal information",
+        "which records do you have on me",
+        "你们有我哪些数据",
+        "我的个人信息有哪些",
+        "你们知道我什么",
+        "查看我的资料",
+    ],
+)
