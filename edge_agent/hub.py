@@ -1,0 +1,252 @@
+"""The centre's side of edge sync: a room of shard documents per node, the websocket endpoint, and what the
+centre does with what arrives: conflict resolutions written to history, follow-ups fired through the outbox.
+
+Mount it in any FastAPI app: `app.include_router(edge_router(hub))` (the router's lifespan starts the hub).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
+
+from edge_agent.field_service import FieldService, number_of
+from edge_agent.followups import Followups, due_actions
+from edge_agent.http import Assign, Close, Note, Priority, Progress, domain_errors
+from edge_agent.persistence import DocSet, UpdateLog
+from edge_agent.records import KINDS, RecordStore
+from edge_agent.sync import SyncPeer
+
+CENTRAL = "central"
+NODE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+log = logging.getLogger("edge_agent.hub")
+
+
+@dataclass
+class NodeRoom:
+    """Everything the centre holds for one edge node."""
+
+    node_id: str
+    docset: DocSet
+    records: RecordStore
+    service: FieldService
+    peers: set[SyncPeer] = field(default_factory=set)
+    touched: set[str] = field(default_factory=set)
+
+
+class EdgeHub:
+    """Central documents and their update log; reviews changed work orders for conflicts and follow-ups."""
+
+    def __init__(self, data_dir: Path, followups: Followups | None = None, *, synchronous: str = "FULL",
+                 deliver_every_s: float = 0.5, compact_every_s: float = 10.0):
+        self.log = UpdateLog(Path(data_dir) / "hub.db", synchronous=synchronous)
+        self.followups = followups
+        self.rooms: dict[str, NodeRoom] = {}
+        self.deliver_every_s = deliver_every_s
+        self.compact_every_s = compact_every_s
+        self._review_wake: asyncio.Event | None = None
+        self._deliver_wake: asyncio.Event | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._reviewing = False
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Load every node seen before and review all its work orders (a crash may have cut a review short)."""
+        if self._tasks:
+            return
+        self._review_wake, self._deliver_wake = asyncio.Event(), asyncio.Event()
+        for node_id in sorted({room.split("/", 1)[0] for room in self.log.rooms()}):
+            room = self.room(node_id)
+            room.touched.update(room.records.ids("work_order"))
+        self._review_wake.set()
+        self._tasks = [asyncio.create_task(self._review_loop()), asyncio.create_task(self._deliver_loop()),
+                       asyncio.create_task(self._compact_loop())]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        self.log.close()
+
+    @asynccontextmanager
+    async def lifespan(self, _app=None):
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    def room(self, node_id: str) -> NodeRoom:
+        if not NODE_ID.match(node_id):
+            raise ValueError(f"node id {node_id!r} must be 1-64 letters, digits, '-' or '_'")
+        room = self.rooms.get(node_id)
+        if room is None:
+            docset = DocSet(self.log, room_prefix=f"{node_id}/")
+            records = RecordStore(docset, CENTRAL)
+            room = self.rooms[node_id] = NodeRoom(node_id, docset, records, FieldService(records))
+            records.watch("work_order", lambda rid, room=room: self._touched(room, rid))
+        return room
+
+    def _touched(self, room: NodeRoom, record_id: str) -> None:
+        room.touched.add(record_id)
+        if self._review_wake is not None:
+            self._review_wake.set()
+
+    # -- sync -----------------------------------------------------------------------------------------------
+    async def serve(self, websocket: WebSocket, node_id: str) -> None:
+        """Run the sync protocol with one node over an accepted-or-not websocket until it disconnects."""
+        if not NODE_ID.match(node_id):
+            await websocket.close(code=1008, reason="node id must be 1-64 letters, digits, '-' or '_'")
+            return
+        await websocket.accept()
+        room = self.room(node_id)
+        peer = SyncPeer(room.docset, websocket.send_bytes, name=node_id)
+        room.peers.add(peer)
+        try:
+            await peer.run(websocket.receive_bytes)
+        except WebSocketDisconnect:
+            pass
+        except Exception as exc:  # a broken link or a bad frame ends this session, never the centre
+            log.warning("sync with %s ended: %s: %s", node_id, type(exc).__name__, exc)
+        finally:
+            room.peers.discard(peer)
+
+    # -- what the centre does with changes ------------------------------------------------------------------
+    async def review(self) -> None:
+        """Record conflict resolutions and fire follow-ups for every work order touched since the last review."""
+        for room in list(self.rooms.values()):
+            if not room.touched:
+                continue
+            ids, room.touched = room.touched, set()
+            entries, due = [], []
+            for rid in ids:
+                reviewed = room.records.review("work_order", rid)
+                if reviewed is None:
+                    continue  # its update is still waiting for the ones it depends on
+                record, resolutions = reviewed
+                entries += [(rid, r.key, r.history_entry(CENTRAL)) for r in resolutions]
+                record["fields"]["number"] = number_of(rid)
+                done = {e["id"] for e in record["history"]}
+                due += [(record, action) for action in due_actions(record) if f"followup:{action}" not in done]
+            if due and self.followups is not None:
+                fired = await asyncio.to_thread(self.followups.fire, room.node_id, due)
+                entries += [(rid, f"followup:{action}", {"op": "followup", **outcome}) for (rid, action), outcome in fired.items()]
+                if any(outcome["status"] == "pending" for outcome in fired.values()):
+                    self._deliver_wake.set()
+            if entries:
+                room.records.add_entries("work_order", entries)
+
+    @property
+    def busy(self) -> bool:
+        """Changed work orders are waiting for review, or a review is running."""
+        return self._reviewing or any(room.touched for room in self.rooms.values())
+
+    async def _review_loop(self) -> None:
+        while True:
+            await self._review_wake.wait()
+            self._review_wake.clear()
+            self._reviewing = True
+            try:
+                await self.review()
+            except Exception:
+                log.exception("review of edge work orders failed; retrying in 2s")
+                for room in self.rooms.values():
+                    room.touched.update(room.records.ids("work_order"))
+                await asyncio.sleep(2)
+                self._review_wake.set()
+            finally:
+                self._reviewing = False
+
+    async def _deliver_loop(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._deliver_wake.wait(), timeout=self.deliver_every_s)
+            except asyncio.TimeoutError:
+                pass
+            self._deliver_wake.clear()
+            if self.followups is None:
+                continue
+            try:
+                while await asyncio.to_thread(self.followups.deliver_due) >= 50:
+                    pass
+            except Exception:
+                log.exception("webhook delivery pass failed; the outbox keeps the calls for the next pass")
+
+    async def _compact_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.compact_every_s)
+            for room in list(self.rooms.values()):
+                room.docset.compact_if_due()
+
+    def status(self) -> list[dict]:
+        return [
+            {
+                "node_id": room.node_id,
+                "connected": bool(room.peers),
+                "synced": any(peer.synced() for peer in room.peers),
+                "records": {kind: room.records.count(kind) for kind in KINDS},
+            }
+            for room in self.rooms.values()
+        ]
+
+
+def edge_router(hub: EdgeHub) -> APIRouter:
+    """The centre's edge endpoints under /v1/edge: the sync websocket, and records per node."""
+    router = APIRouter(prefix="/v1/edge", tags=["edge"], lifespan=hub.lifespan)
+
+    def room_of(node_id: str) -> NodeRoom:
+        if node_id not in hub.rooms:
+            raise HTTPException(status_code=404, detail=f"edge node {node_id!r} has not synced with this centre yet")
+        return hub.rooms[node_id]
+
+    @router.websocket("/sync/{node_id}")
+    async def sync(websocket: WebSocket, node_id: str) -> None:
+        await hub.serve(websocket, node_id)
+
+    @router.get("/nodes")
+    async def nodes() -> list[dict]:
+        return hub.status()
+
+    @router.get("/nodes/{node_id}/records")
+    async def records(node_id: str, kind: str | None = None) -> list[dict]:
+        room = room_of(node_id)
+        with domain_errors():
+            return [r for k in ([kind] if kind else KINDS) for r in room.service.records_of(k)]
+
+    @router.get("/nodes/{node_id}/work-orders/{ref}")
+    async def work_order(node_id: str, ref: str) -> dict:
+        with domain_errors():
+            return room_of(node_id).service.work_order(ref)
+
+    @router.post("/nodes/{node_id}/work-orders/{ref}/assign")
+    async def assign(node_id: str, ref: str, body: Assign) -> dict:
+        with domain_errors():
+            return room_of(node_id).service.assign(ref, body.technician, op_id=body.op_id)
+
+    @router.post("/nodes/{node_id}/work-orders/{ref}/progress")
+    async def progress(node_id: str, ref: str, body: Progress) -> dict:
+        with domain_errors():
+            return room_of(node_id).service.progress(ref, percent=body.percent, labour_minutes=body.labour_minutes,
+                                                     note=body.note, op_id=body.op_id)
+
+    @router.post("/nodes/{node_id}/work-orders/{ref}/close")
+    async def close(node_id: str, ref: str, body: Close) -> dict:
+        with domain_errors():
+            return room_of(node_id).service.close(ref, note=body.note, needs_case=body.needs_case, op_id=body.op_id)
+
+    @router.post("/nodes/{node_id}/work-orders/{ref}/notes")
+    async def note(node_id: str, ref: str, body: Note) -> dict:
+        with domain_errors():
+            return room_of(node_id).service.add_note(ref, body.text, op_id=body.op_id)
+
+    @router.post("/nodes/{node_id}/work-orders/{ref}/priority")
+    async def priority(node_id: str, ref: str, body: Priority) -> dict:
+        with domain_errors():
+            return room_of(node_id).service.set_priority(ref, body.priority, op_id=body.op_id)
+
+    return router
