@@ -20,6 +20,7 @@ chat: install
 	$(BIN)/tessera chat --as rep:$${AS:-li.wei}
 
 test: install
+	./scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 eval: install

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
+from channels.auth import CurrentActor, caller_is_user
 from crm.actor import NotFound
 from tessera.runtime import MAX_MESSAGE_CHARS, Tessera
 
@@ -89,19 +90,27 @@ def chat_stream(body: ChatRequest, tessera: TesseraDep) -> EventSourceResponse:
 
 
 @router.get("/traces/{turn_id}", response_model=TracePublic)
-def trace(turn_id: str, tessera: TesseraDep) -> TracePublic:
+def trace(turn_id: str, tessera: TesseraDep, actor: CurrentActor) -> TracePublic:
+    """A turn's trace, for the person who chatted (and for admins and prompt engineers)."""
     found = tessera.traces.get(turn_id)
-    if found is None:
+    if found is None or (found.user_login != actor.login and actor.role not in ("admin", "prompt_engineer")):
         raise HTTPException(404, f"no turn with id '{turn_id}'")
     return TracePublic(**{k: getattr(found, k) for k in TracePublic.model_fields if k != "created_at"},
                        created_at=found.created_at.isoformat())
 
 
 def create_app(tessera: Tessera) -> FastAPI:
+    from channels.http_privacy import router as privacy_router
+    from channels.http_units import router as units_router
+    from channels.mount import mount_channels
+
     app = FastAPI(title="Tessera", version="0.1.0",
                   description="An AI-native CRM assistant: chat with the CRM, see why it did what it did.")
     app.state.tessera = tessera
-    app.include_router(router)
+    app.include_router(router, dependencies=[Depends(caller_is_user)])  # a token speaks only for its own user
+    app.include_router(privacy_router, dependencies=[Depends(caller_is_user)])
+    app.include_router(units_router, dependencies=[Depends(caller_is_user)])
+    mount_channels(app, tessera)  # the web pages always; Slack and WeCom when configured
 
     @app.get("/health", tags=["ops"])
     def health() -> dict:

@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tessera.runtime import Tessera, TurnResult
@@ -37,14 +38,15 @@ def result_tables(tessera: Tessera, turn_id: str) -> list[Table]:
 
 def show_trace(console: Console, tessera: Tessera, turn: TurnResult) -> None:
     trace = tessera.traces.get(turn.turn_id)
-    console.print(f"[bold]turn {trace.id}[/] agent={trace.agent} ({trace.route_reason}) {trace.duration_ms} ms")
+    lines = [f"turn {trace.id} agent={trace.agent} ({trace.route_reason}) {trace.duration_ms} ms"]
     for step in trace.steps:
         if step["type"] == "model":
-            console.print(f"  model {step['model']}: {step['reason'][:300]}")
-            for call in step["tool_calls"]:
-                console.print(f"    → {call['name']}({json.dumps(call['args'], ensure_ascii=False)})")
+            lines.append(f"  model {step['model']}: {step['reason'][:300]}")
+            lines += [f"    → {c['name']}({json.dumps(c['args'], ensure_ascii=False)})" for c in step["tool_calls"]]
         else:
-            console.print(f"  tool {step['name']} [{step['status']}] {step['ms']} ms: {step['result'][:200]}")
+            lines.append(f"  tool {step['name']} [{step['status']}] {step['ms']} ms: {step['result'][:200]}")
+    for line in lines:
+        console.print(line, markup=False, highlight=False)
 
 
 def run_chat(tessera: Tessera, login: str, thread: str, stdin: TextIO = sys.stdin, console: Console | None = None) -> int:
@@ -52,7 +54,7 @@ def run_chat(tessera: Tessera, login: str, thread: str, stdin: TextIO = sys.stdi
     actor = tessera.actor(login)
     console.print(f"Tessera · signed in as [bold]{actor.login}[/] ({actor.role}) · thread {thread}. {HELP}")
     last: TurnResult | None = None
-    for line in stdin:
+    for line in _lines(stdin, console):
         message = line.strip()
         if not message:
             continue
@@ -66,7 +68,19 @@ def run_chat(tessera: Tessera, login: str, thread: str, stdin: TextIO = sys.stdi
         except ValueError as exc:
             console.print(f"[red]{exc}[/]")
             continue
-        console.print(f"[cyan]tessera[/] ({last.agent}): {last.reply}")
+        console.print(f"[cyan]tessera[/] ({last.agent}): {escape(last.reply)}")
         for table in result_tables(tessera, last.turn_id):
             console.print(table)
     return 0
+
+
+def _lines(stdin: TextIO, console: Console):
+    """Prompted input at a terminal; plain lines when piped."""
+    if not stdin.isatty():
+        yield from stdin
+        return
+    while True:
+        try:
+            yield console.input("[bold]> [/]")
+        except EOFError:
+            return

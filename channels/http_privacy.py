@@ -1,0 +1,134 @@
+"""The customer's privacy API under /v1/me: their data, consents, receipts, export, rectification, erasure.
+
+For now the customer is named by the `user` query parameter (a login); token auth replaces it later.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from crm.actor import AccessDenied, Actor, NotFound
+from crm.privacy import consents, requests, rights
+from crm.privacy.erasure import Eraser
+from crm.services import subjects
+
+router = APIRouter(prefix="/v1/me", tags=["privacy"])
+
+
+class ConsentChange(BaseModel):
+    granted: bool
+
+
+class Rectification(BaseModel):
+    field: str = Field(description="name, title, email, phone or city")
+    value: str = Field(min_length=1, max_length=200)
+
+
+class ErasureOrder(BaseModel):
+    confirm: bool = Field(description="must be true: erasure cannot be undone")
+    category: str = Field("user", description="a data category; 'user' is everything")
+
+
+def _tessera(request: Request):
+    return request.app.state.tessera
+
+
+def _customer(request: Request, user: Annotated[str, Query(min_length=1, max_length=80)]) -> Actor:
+    try:
+        actor = _tessera(request).actor(user)
+        subjects.subject_of(actor)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except AccessDenied as exc:
+        raise HTTPException(403, str(exc)) from exc
+    return actor
+
+
+Customer = Annotated[Actor, Depends(_customer)]
+
+
+def _now(request: Request) -> dt.datetime:
+    return _tessera(request).clock()
+
+
+def _run(fn):
+    try:
+        return fn()
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except AccessDenied as exc:
+        raise HTTPException(403, str(exc)) from exc
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+
+@router.get("/data")
+def my_data(request: Request, actor: Customer) -> dict:
+    """Per category: values, where each came from, purposes it may serve, whom it is shared with, expiry."""
+    with _tessera(request).store.session() as s:
+        return _run(lambda: rights.data_by_category(s, actor.contact_id, _now(request), actor.language,
+                                                    actor=subjects.who(actor)))
+
+
+@router.get("/consents")
+def my_consents(request: Request, actor: Customer) -> dict:
+    with _tessera(request).store.session() as s:
+        return {"consents": consents.current(s, actor.contact_id, _now(request), actor.language),
+                "history": [{"category": r.category, "purpose": r.purpose, "granted": r.granted,
+                             "recorded_at": r.recorded_at.isoformat(), "channel": r.channel, "receipt": r.receipt_id}
+                            for r in consents.history(s, actor.contact_id)]}
+
+
+@router.put("/consents/{category}/{purpose}")
+def change_consent(category: str, purpose: str, body: ConsentChange, request: Request, actor: Customer) -> dict:
+    with _tessera(request).store.session() as s:
+        return _run(lambda: subjects.change_consent(s, actor, granted=body.granted, category=category, purpose=purpose,
+                                                    now=_now(request), channel="api"))
+
+
+@router.get("/receipts/{receipt_id}")
+def receipt(receipt_id: str, request: Request, actor: Customer) -> dict:
+    """An ISO/IEC TS 27560 consent record (DPV terms) for one of the customer's consent events."""
+    with _tessera(request).store.session() as s:
+        return _run(lambda: consents.receipt(s, receipt_id, contact_id=actor.contact_id))
+
+
+@router.get("/export")
+def export(request: Request, actor: Customer) -> dict:
+    with _tessera(request).store.session() as s:
+        return _run(lambda: rights.export(s, actor.contact_id, _now(request), actor=subjects.who(actor), channel="api"))
+
+
+@router.get("/export.zip")
+def export_zip(request: Request, actor: Customer) -> Response:
+    with _tessera(request).store.session() as s:
+        data = _run(lambda: rights.export(s, actor.contact_id, _now(request), actor=subjects.who(actor), channel="api"))
+    return Response(rights.export_zip(data), media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="my-data-{actor.contact_id}.zip"'})
+
+
+@router.post("/rectify")
+def rectify(body: Rectification, request: Request, actor: Customer) -> dict:
+    with _tessera(request).store.session() as s:
+        return _run(lambda: rights.rectify(s, actor.contact_id, body.field, body.value, _now(request),
+                                           actor=subjects.who(actor), channel="api"))
+
+
+@router.post("/erase")
+def erase(body: ErasureOrder, request: Request, actor: Customer) -> dict:
+    if not body.confirm:
+        raise HTTPException(400, "erasure cannot be undone; send {\"confirm\": true} to go ahead")
+    tessera = _tessera(request)
+    eraser = getattr(tessera, "eraser", None) or Eraser(tessera.store, checkpointer=tessera.checkpointer,
+                                                        vector_memory=getattr(tessera, "vector_memory", None))
+    return _run(lambda: eraser.erase(actor.contact_id, scope=body.category, now=_now(request),
+                                     by=subjects.who(actor), channel="api"))
+
+
+@router.get("/requests")
+def my_requests(request: Request, actor: Customer) -> dict:
+    with _tessera(request).store.session() as s:
+        return {"requests": [requests.public(r) for r in requests.for_person(s, actor.contact_id)]}

@@ -1,0 +1,108 @@
+"""What a channel shows for one turn: the reply, the tables and record cards the tools returned, any approval asked."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from langchain_core.messages import HumanMessage, ToolMessage
+
+from tessera.runtime import Tessera, TurnResult
+
+MAX_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[dict]
+    total: int
+
+
+@dataclass(frozen=True)
+class Card:
+    """One record (an account summary, the data held about a customer) shown as a card of fields."""
+
+    title: str
+    fields: dict
+    lists: dict = field(default_factory=dict)  # e.g. open deals under the account: name -> rows
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """A paused action waiting for a person: rendered with Approve/Reject buttons in every channel."""
+
+    approval_id: str
+    title: str
+    summary: str
+    requested_by: str = ""
+    details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TurnView:
+    turn_id: str
+    agent: str
+    reply: str
+    tables: list[Table] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
+    approval: ApprovalRequest | None = None
+
+
+def view_of(tessera: Tessera, login: str, thread: str, result: TurnResult) -> TurnView:
+    """Reads the turn's full tool results from the checkpointed thread (traces keep only a preview)."""
+    tables, cards = [], []
+    for name, data in _last_turn_results(tessera, login, thread):
+        if data.get("items"):
+            items = data["items"]
+            tables.append(Table(title=_title(name, data), columns=list(items[0]), rows=items[:MAX_ROWS],
+                                total=int(data.get("total") or len(items))))
+        elif isinstance(data.get("record"), dict):
+            lists = {k: v for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
+            cards.append(Card(title=data.get("about") or name.replace("_", " "), fields=data["record"], lists=lists))
+    return TurnView(turn_id=result.turn_id, agent=result.agent, reply=result.reply, tables=tables, cards=cards,
+                    approval=approval_of(result))
+
+
+def approval_of(result: object) -> ApprovalRequest | None:
+    """The approval a paused turn waits for: the runtime reports it as `result.approval = {"id", "payload"}`."""
+    raw = getattr(result, "approval", None)
+    if not raw or isinstance(raw, ApprovalRequest):
+        return raw or None
+    payload = raw.get("payload") or {}
+    request = payload.get("request") or {}
+    kind = str(payload.get("kind") or payload.get("type") or "request").replace("_", " ")
+    details = {k: v for k, v in {**request, "approver": payload.get("approver"), "rule": payload.get("rule")}.items()
+               if v not in (None, "", [], {})}
+    return ApprovalRequest(approval_id=str(raw["id"]), title=f"Approval needed: {kind}",
+                           summary="; ".join(payload.get("reasons") or []) or getattr(result, "reply", ""),
+                           requested_by=str(getattr(result, "thread_id", "")).split(":", 1)[0], details=details)
+
+
+def _last_turn_results(tessera: Tessera, login: str, thread: str) -> list[tuple[str, dict]]:
+    config = tessera.config(tessera.actor(login), thread)
+    messages = tessera.graph.get_state(config).values.get("messages", [])
+    start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+    found = []
+    for m in messages[start + 1:]:
+        if isinstance(m, ToolMessage) and m.status != "error":
+            try:
+                data = json.loads(m.content) if isinstance(m.content, str) else {}
+            except json.JSONDecodeError:
+                continue
+            if isinstance(data, dict):
+                found.append((m.name or "tool", data))
+    return found
+
+
+def _title(name: str, data: dict) -> str:
+    about = data.get("about") or ""
+    return f"{name.replace('_', ' ')} · {about}" if about else name.replace("_", " ")
+
+
+def cell(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)

@@ -1,0 +1,51 @@
+"""Serves the static pages and tells a signed-in browser who it is (`GET /v1/whoami`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse, RedirectResponse
+from pydantic import BaseModel
+
+from channels.auth import CurrentActor
+
+STATIC = Path(__file__).resolve().parent / "static"
+PAGES = {"chat": "chat.html", "privacy": "privacy.html"}
+ASSETS = {p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css", ".svg")}
+# The pages load only their own scripts and styles and talk only to this origin.
+SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+                    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                    "Cache-Control": "no-cache"}
+
+router = APIRouter(tags=["web"])
+
+
+class Me(BaseModel):
+    login: str
+    role: str
+    language: str
+
+
+@router.get("/", include_in_schema=False)
+def home() -> RedirectResponse:
+    return RedirectResponse("/web/chat")
+
+
+@router.get("/web/{page}", include_in_schema=False)
+def page(page: str) -> FileResponse:
+    if page not in PAGES:
+        raise HTTPException(404, f"no page '{page}'; try /web/chat or /web/privacy")
+    return FileResponse(STATIC / PAGES[page], media_type="text/html", headers=SECURITY_HEADERS)
+
+
+@router.get("/web/static/{name}", include_in_schema=False)
+def asset(name: str) -> FileResponse:
+    if name not in ASSETS:  # a fixed list: no path ever reaches the file system from the URL
+        raise HTTPException(404, f"no file '{name}'")
+    return FileResponse(STATIC / name, headers=SECURITY_HEADERS)
+
+
+@router.get("/v1/whoami", response_model=Me, tags=["auth"])
+def whoami(actor: CurrentActor) -> Me:
+    """The user behind the bearer token: the pages call it to sign in."""
+    return Me(login=actor.login, role=actor.role, language=actor.language)

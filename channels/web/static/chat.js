@@ -1,0 +1,128 @@
+// The web chat: streams each turn from POST /v1/chat/stream (server-sent events) and shows its trace on demand.
+"use strict";
+
+const THREAD_KEY = "tessera.thread";
+
+function newThread() {
+  const id = "web-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8);
+  sessionStorage.setItem(THREAD_KEY, id);
+  document.getElementById("thread").textContent = id;
+  document.getElementById("messages").replaceChildren();
+  return id;
+}
+
+function thread() { return sessionStorage.getItem(THREAD_KEY) || newThread(); }
+
+function bubble(kind, text) {
+  const div = document.createElement("div");
+  div.className = "bubble " + kind;
+  div.textContent = text;  // text only: a reply never becomes markup
+  document.getElementById("messages").append(div);
+  div.scrollIntoView({ block: "end" });
+  return div;
+}
+
+// Reads an SSE body chunk by chunk; calls onEvent(name, data) for each complete event.
+async function readEvents(response, onEvent) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+      }
+      if (data.length) onEvent(name, JSON.parse(data.join("\n")));
+    }
+  }
+}
+
+async function showTrace(turnId, holder, button) {
+  const existing = holder.querySelector(".trace");
+  if (existing) { existing.remove(); button.textContent = "Why?"; return; }
+  const trace = await (await Session.api("/v1/traces/" + encodeURIComponent(turnId))).json();
+  const box = document.createElement("div");
+  box.className = "trace";
+  const head = document.createElement("div");
+  head.textContent = `${trace.agent} agent (${trace.route_reason}) · ${trace.duration_ms} ms`;
+  const list = document.createElement("ol");
+  for (const step of trace.steps) {
+    const item = document.createElement("li");
+    if (step.type === "model") {
+      const calls = step.tool_calls.map((c) => `${c.name}(${JSON.stringify(c.args)})`).join(", ");
+      item.textContent = `model ${step.model || ""}: ${calls ? "calls " + calls : step.reason.slice(0, 200)}`;
+    } else {
+      item.textContent = `tool ${step.name} [${step.status}] ${step.ms ?? "?"} ms: ${step.result.slice(0, 240)}`;
+    }
+    list.append(item);
+  }
+  box.append(head, list);
+  holder.append(box);
+  button.textContent = "Hide trace";
+}
+
+async function send(text) {
+  bubble("user", text);
+  const answer = bubble("assistant", "");
+  const steps = document.createElement("div");
+  steps.className = "steps";
+  steps.textContent = "thinking…";
+  answer.append(steps);
+  try {
+    const response = await Session.api("/v1/chat/stream", {
+      method: "POST", json: { user: Session.me.login, thread: thread(), message: text },
+      headers: { "Accept": "text/event-stream" },
+    });
+    const seen = [];
+    await readEvents(response, (name, data) => {
+      if (name === "step") { seen.push(data.node); steps.textContent = seen.join(" → "); }
+      if (name === "reply") {
+        answer.textContent = data.reply || "(no reply)";
+        answer.classList.toggle("tabular", /-\+-/.test(data.reply || ""));  // a text table reads best aligned
+        const meta = document.createElement("div");
+        meta.className = "meta";
+        const why = document.createElement("button");
+        why.type = "button";
+        why.textContent = "Why?";
+        why.addEventListener("click", () => showTrace(data.turn_id, answer, why));
+        const info = document.createElement("span");
+        info.textContent = `${data.agent} · ${Math.round(data.duration_ms)} ms`;
+        meta.append(info, why);
+        answer.append(meta);
+        answer.dataset.turn = data.turn_id;
+      }
+    });
+  } catch (error) {
+    answer.textContent = "Sorry: " + error.message;
+    answer.classList.add("error");
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  Session.setup(() => {
+    document.getElementById("chat").hidden = false;
+    document.getElementById("thread").textContent = thread();
+  });
+  if (!sessionStorage.getItem("tessera.token")) document.getElementById("signin").hidden = false;
+  document.getElementById("new-thread").addEventListener("click", newThread);
+  const form = document.getElementById("ask");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = form.elements.message.value.trim();
+    if (!text) return;
+    form.elements.message.value = "";
+    send(text);
+  });
+  form.elements.message.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+});

@@ -1,0 +1,134 @@
+// The customer's data-control center, on the public privacy API under /v1/me only.
+"use strict";
+
+const covers = (general, specific) => specific === general || specific.startsWith(general + ".");
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "text") node.textContent = value; else node.setAttribute(key, value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function notice(text, isError = false) {
+  const box = document.getElementById("notice");
+  box.textContent = text;
+  box.className = isError ? "error" : "";
+}
+
+// Asks before anything irreversible or heavy; resolves true when the person confirms.
+function confirmWith(title, text, okLabel, danger = false) {
+  const dialog = document.getElementById("confirm");
+  dialog.querySelector("[data-title]").textContent = title;
+  dialog.querySelector("[data-text]").textContent = text;
+  const ok = dialog.querySelector("[data-ok]");
+  ok.textContent = okLabel;
+  ok.className = danger ? "danger" : "primary";
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true }));
+}
+
+function source(s) {
+  if (!s) return "—";
+  const parts = [s.system, s.channel].filter((x) => x && x !== "unknown");
+  const when = s.collected_at ? " · " + s.collected_at.slice(0, 10) : "";
+  return (parts.length ? parts.join(" / ") : s.detail || "unknown") + when;
+}
+
+function consentSwitch(consent, categoryLabel) {
+  const input = el("input", { type: "checkbox", role: "switch", "data-category": consent.category, "data-purpose": consent.purpose,
+                              "aria-label": `${consent.use} (${consent.category})` });
+  input.checked = consent.granted;
+  const state = el("span", { class: "state", text: consent.status + (consent.expires ? ` · until ${consent.expires}` : "") });
+  input.addEventListener("change", async () => {
+    input.disabled = true;
+    try {
+      const path = `/v1/me/consents/${encodeURIComponent(consent.category)}/${encodeURIComponent(consent.purpose)}`;
+      const result = await (await Session.api(Session.withUser(path), { method: "PUT", json: { granted: input.checked } })).json();
+      notice(result.done ? result.done + (result.receipt ? ` (receipt ${result.receipt})` : "") : "saved");
+      await load();
+    } catch (error) {
+      input.checked = !input.checked;
+      notice("Could not change it: " + error.message, true);
+    } finally {
+      input.disabled = false;
+    }
+  });
+  const scope = categoryLabel && consent.what !== categoryLabel ? ` (for all your ${consent.what})` : "";
+  return el("label", { class: "switch" }, input, el("span", { text: consent.use + scope }), state);
+}
+
+function categoryCard(key, entry, consents) {
+  const rows = entry.values.map((v) => el("tr", {}, el("td", { text: v.field }), el("td", { text: v.value ?? "—" }),
+                                          el("td", { text: source(v.source) }), el("td", { text: v.legal_basis })));
+  const table = el("table", {}, el("thead", {}, el("tr", {}, ...["Field", "Value", "Source", "Basis"].map((h) => el("th", { text: h })))),
+                   el("tbody", {}, ...rows));
+  const facts = el("dl", {},
+    el("dt", { text: "Used for" }), el("dd", { text: entry.purposes.length ? entry.purposes.join(", ") : "nothing beyond keeping it" }),
+    el("dt", { text: "Shared with" }), el("dd", { text: entry.shared_with.length ? entry.shared_with.join(", ") : "no one" }),
+    el("dt", { text: "Expires" }), el("dd", { text: entry.expires || "no set date" }));
+  const switches = consents.filter((c) => covers(c.category, key)).map((c) => consentSwitch(c, entry.what));
+  return el("article", { class: "card", "data-category": key },
+    el("h2", {}, entry.what, el("small", { text: key })), table, facts,
+    switches.length ? el("div", {}, el("div", { class: "muted", text: "Your choices" }), ...switches) : null);
+}
+
+async function load() {
+  const [data, consents] = await Promise.all([
+    Session.api(Session.withUser("/v1/me/data")).then((r) => r.json()),
+    Session.api(Session.withUser("/v1/me/consents")).then((r) => r.json()).then((r) => r.consents),
+  ]);
+  const keys = Object.keys(data);
+  document.getElementById("categories").replaceChildren(...keys.map((k) => categoryCard(k, data[k], consents)));
+  const other = consents.filter((c) => !keys.some((k) => covers(c.category, k)));
+  document.getElementById("other-title").hidden = other.length === 0;
+  document.getElementById("other").replaceChildren(...other.map((c) =>
+    el("article", { class: "card", "data-category": c.category }, el("h2", {}, c.what, el("small", { text: c.category })),
+       consentSwitch(c, null))));
+}
+
+async function exportData() {
+  if (!await confirmWith("Export your data?", "You will download a ZIP file with everything we hold about you, " +
+                         "with where each item came from and what it is used for.", "Download")) return;
+  const response = await Session.api(Session.withUser("/v1/me/export.zip"));
+  const blob = await response.blob();
+  const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/)?.[1] || "my-data.zip";
+  const link = el("a", { href: URL.createObjectURL(blob), download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  notice(`Downloaded ${name} (${blob.size} bytes).`);
+}
+
+async function eraseData() {
+  if (!await confirmWith("Delete your personal data?", "This erases the personal data we hold about you, in the CRM, " +
+                         "in conversations and in memory. It cannot be undone. Records we must keep by law are kept " +
+                         "without your personal details.", "Delete everything", true)) return;
+  const result = await (await Session.api(Session.withUser("/v1/me/erase"), { method: "POST", json: { confirm: true } })).json();
+  // The login itself is anonymised by erasure, so this session ends here.
+  Session.forget();
+  document.getElementById("categories").replaceChildren();
+  document.getElementById("other").replaceChildren();
+  document.getElementById("other-title").hidden = true;
+  for (const id of ["export", "erase"]) document.getElementById(id).disabled = true;
+  notice("Your personal data was erased" + (result.request ? ` (request ${result.request})` : "") +
+         ". This session has ended; nothing about you is shown any more.");
+}
+
+function guarded(action) {
+  return () => action().catch((error) => notice(error.message, true));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  Session.setup((me) => {
+    if (me.role !== "customer") { document.getElementById("not-customer").hidden = false; return; }
+    document.getElementById("center").hidden = false;
+    load().catch((error) => notice(error.message, true));
+  });
+  if (!sessionStorage.getItem("tessera.token")) document.getElementById("signin").hidden = false;
+  document.getElementById("export").addEventListener("click", guarded(exportData));
+  document.getElementById("erase").addEventListener("click", guarded(eraseData));
+});

@@ -1,0 +1,149 @@
+"""Who may call: channel accounts linked to users, API tokens stored as hashes, and each user acting only as themself."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi import Depends
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from channels.auth import caller_is_user, issue_token, revoke_tokens, token_hash
+from channels.cli import main as channels_cli
+from channels.http_api import create_app
+from channels.identities import ApiToken, ChannelIdentity, UnknownCaller, actor_for, demo_slack_id, demo_wecom_id, seed_channels
+from channels.mount import ChannelSettings, mount_channels
+from tests.conftest import settings_for
+
+
+def test_seeding_links_staff_on_every_channel_and_customers_on_the_web_once(tessera):
+    with tessera.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(ChannelIdentity)) > 0  # the demo seed linked them
+        assert seed_channels(s) == 0  # and seeding again links nobody twice
+        assert actor_for(s, "slack", demo_slack_id("li.wei")).login == "li.wei"
+        assert actor_for(s, "wecom", demo_wecom_id("zhao.lei")).role == "manager"
+        assert actor_for(s, "web", "cust.chen.jing").role == "customer"
+        with pytest.raises(UnknownCaller, match="not linked"):
+            actor_for(s, "slack", demo_slack_id("cust.chen.jing"))  # customers are not in the company's Slack
+
+
+def test_a_token_is_stored_only_as_its_hash(tessera):
+    with tessera.store.session() as s:
+        token = issue_token(s, "li.wei", label="laptop")
+        stored = s.scalars(select(ApiToken)).all()
+    assert token.startswith("tsk_") and len(token) > 40
+    assert [row.token_hash for row in stored] == [token_hash(token)] and token not in str(stored[0].__dict__)
+
+
+@pytest.fixture
+def client(tessera):
+    app = create_app(tessera)
+    mount_channels(app, tessera, ChannelSettings(_env_file=None))
+
+    # A route that names its user in a query parameter, as the privacy API does.
+    @app.get("/v1/me/probe", dependencies=[Depends(caller_is_user)])
+    def probe(user: str) -> dict:
+        return {"user": user}
+
+    with TestClient(app) as c:
+        yield c
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_whoami_names_the_tokens_owner_and_refuses_a_missing_or_revoked_token(client, tessera):
+    with tessera.store.session() as s:
+        token = issue_token(s, "cust.chen.jing")
+    assert client.get("/v1/whoami", headers=bearer(token)).json() == {"login": "cust.chen.jing", "role": "customer",
+                                                                      "language": "zh"}
+    missing = client.get("/v1/whoami")
+    assert missing.status_code == 401 and "tessera tokens issue" in missing.json()["detail"]
+    with tessera.store.session() as s:
+        assert revoke_tokens(s, "cust.chen.jing") == 1
+    assert client.get("/v1/whoami", headers=bearer(token)).status_code == 401
+    assert client.get("/v1/whoami", headers=bearer("tsk_forged")).status_code == 401
+
+
+def test_a_customer_reaches_only_their_own_data(client, tessera):
+    with tessera.store.session() as s:
+        chen, li = issue_token(s, "cust.chen.jing"), issue_token(s, "li.wei")
+    assert client.get("/v1/me/probe", params={"user": "cust.chen.jing"}, headers=bearer(chen)).status_code == 200
+    other = client.get("/v1/me/probe", params={"user": "cust.mark.taylor"}, headers=bearer(chen))
+    assert other.status_code == 403 and "may act only as yourself" in other.json()["detail"]
+    assert client.get("/v1/me/probe", params={"user": "cust.chen.jing"}, headers=bearer(li)).status_code == 403
+
+
+def test_the_cli_issues_tokens_and_links_accounts(data_dir, tessera):
+    settings, out = settings_for(data_dir), io.StringIO()
+    assert channels_cli(["identities", "seed"], settings, out) == 0
+    assert channels_cli(["identities", "link", "slack", "U04REALID", "emma.chen"], settings, out) == 0
+    assert channels_cli(["tokens", "issue", "emma.chen"], settings, out) == 0
+    assert channels_cli(["identities", "list"], settings, out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("linked ") and lines[1] == "slack U04REALID now speaks as emma.chen"
+    with tessera.store.session() as s:
+        assert actor_for(s, "slack", "U04REALID").login == "emma.chen"
+        assert s.scalar(select(ApiToken.token_hash)) == token_hash(lines[2])
+    assert any(line.startswith("slack  U04REALID") for line in lines)
+    assert channels_cli(["tokens", "issue", "nobody"], settings, io.StringIO()) == 1
+
+
+def test_a_half_configured_channel_is_refused_with_the_missing_setting(tessera):
+    with pytest.raises(ValueError, match="TESSERA_CHANNELS__SLACK__BOT_TOKEN"):
+        mount_channels(create_app(tessera), tessera, ChannelSettings(slack={"signing_secret": "x"}))
+    with pytest.raises(ValueError, match="TESSERA_CHANNELS__WECOM__AGENT_ID"):
+        mount_channels(create_app(tessera), tessera, ChannelSettings(wecom={"corp_id": "ww1"}))
+
+
+def test_mounted_behind_caller_is_user_the_chat_api_speaks_only_for_the_tokens_owner(tessera):
+    """The wiring proposed for create_app: `app.include_router(router, dependencies=[Depends(caller_is_user)])`."""
+    from fastapi import FastAPI
+
+    from channels.http_api import router as chat_router
+
+    app = FastAPI()
+    app.state.tessera = tessera
+    app.include_router(chat_router, dependencies=[Depends(caller_is_user)])
+    with tessera.store.session() as s:
+        li = issue_token(s, "li.wei")
+    with TestClient(app) as c:
+        own = c.post("/v1/chat", json={"user": "li.wei", "message": "hello"}, headers=bearer(li))
+        assert own.status_code == 200 and own.json()["agent"] == "sales"
+        other = c.post("/v1/chat", json={"user": "emma.chen", "message": "hello"}, headers=bearer(li))
+        assert other.status_code == 403
+        assert c.post("/v1/chat", json={"user": "li.wei", "message": "hello"}).status_code == 401
+
+
+def test_channels_mount_from_settings_and_answer_slacks_and_wecoms_url_checks(tessera):
+    import json
+    import time
+
+    from slack_sdk.signature import SignatureVerifier
+
+    from channels.wecom.crypto import WeComCrypto
+    from tests.channel_support import FakeApi
+
+    slack_api = FakeApi({"/auth.test": lambda c: {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}})
+    key = "A" * 43
+    settings = ChannelSettings(slack={"signing_secret": "sec", "bot_token": "xoxb-1", "api_url": slack_api.url},
+                               wecom={"corp_id": "ww1", "agent_id": "1000002", "secret": "s", "token": "tok",
+                                      "encoding_aes_key": key, "api_url": "http://127.0.0.1:9/"})
+    app = create_app(tessera)
+    try:
+        assert mount_channels(app, tessera, settings) == ["web", "slack", "wecom"]
+        with TestClient(app) as c:
+            body, ts = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "x"}), str(int(time.time()))
+            r = c.post("/slack/events", content=body, headers={
+                "content-type": "application/json", "x-slack-request-timestamp": ts,
+                "x-slack-signature": SignatureVerifier("sec").generate_signature(timestamp=ts, body=body)})
+            assert r.status_code == 200 and r.json() == {"challenge": "c-123"}
+            crypto = WeComCrypto("tok", key, "ww1")
+            echostr = crypto.encrypt("8812")
+            r = c.get("/wecom/callback", params={"msg_signature": crypto.signature(ts, "n", echostr), "timestamp": ts,
+                                                 "nonce": "n", "echostr": echostr})
+            assert r.text == "8812"
+            assert c.get("/web/privacy").headers["content-security-policy"].startswith("default-src 'self'")
+    finally:
+        slack_api.close()
