@@ -7,6 +7,9 @@ from collections.abc import Callable
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
+from langgraph.types import interrupt
+
+from crm.autonomy.escalation import NeedsApproval
 
 from agents.state import TurnState
 from prompts import load_prompt
@@ -41,7 +44,7 @@ def make_tool_node(agent: str, context_for: Callable[[RunnableConfig], ToolConte
             if spec is None:
                 result = {"ok": False, "error": f"the {agent} agent has no tool '{call['name']}'"}
             else:
-                result = spec.invoke(ctx, call["args"])
+                result = run_or_escalate(spec, ctx, call["args"])
             elapsed = round((time.perf_counter() - started) * 1000, 2)
             replies.append(ToolMessage(content=dumps(result), tool_call_id=call["id"], name=call["name"],
                                        artifact={"ms": elapsed}, status="success" if result.get("ok") else "error"))
@@ -49,6 +52,19 @@ def make_tool_node(agent: str, context_for: Callable[[RunnableConfig], ToolConte
 
     run_tools.__name__ = f"{agent}_tools"
     return run_tools
+
+
+def run_or_escalate(spec, ctx: ToolContext, args: dict) -> dict:
+    """Runs a tool; what its contract does not cover pauses the graph until a person decides.
+
+    On resume LangGraph runs this node again from the start: the tool finds its stored pending decision
+    (no second request), `interrupt` returns the person's decision, and `resume` books it idempotently.
+    """
+    try:
+        return spec.invoke(ctx, args)
+    except NeedsApproval as pending:
+        decision = interrupt(pending.payload)
+        return {"ok": True, **pending.resume(decision)}
 
 
 def wants_tools(state: TurnState) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from crm.seed import seed_demo
+from tessera.seeding import seed_everything
 from crm.store import Store
 from evals.scenarios import ExpectedCall, Scenario, load_scenarios
 from evals.state import store_snapshot
@@ -45,7 +45,7 @@ def build_template(directory: Path) -> Path:
     store = Store(f"sqlite:///{path}")
     migrate(store)
     with store.session() as s:
-        seed_demo(s)
+        seed_everything(s)
     store.dispose()
     return path
 

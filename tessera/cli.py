@@ -23,8 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--model", default="tessera/offline", help="any LiteLLM model string")
     ev.add_argument("--only", default=None, help="run scenarios whose id contains this text")
     ev.add_argument("--floor", type=float, default=None, help="fail when tool-choice accuracy is below this")
-    edge = sub.add_parser("edge", help="the edge node and its sync hub (see edge_agent)")
-    edge.add_argument("args", nargs=argparse.REMAINDER)
+    for name, text in PASS_THROUGH_HELP.items():
+        sub.add_parser(name, help=text, add_help=False).add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args, Settings())
 
@@ -35,10 +35,23 @@ def _serve(args, settings: Settings) -> int:
     from channels.http_api import create_app
     from tessera.runtime import Tessera
 
-    app = create_app(Tessera(settings))
+    tessera = Tessera(settings)
+    app = create_app(tessera)
+    mount_edge_hub(app, tessera)
     print(f"Tessera on http://{settings.api_host}:{settings.api_port} (API docs at /docs)")
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")
     return 0
+
+
+def mount_edge_hub(app, tessera) -> None:
+    """The centre side of edge sync at /v1/edge: edge records become CRM cases and webhooks, exactly once."""
+    from edge_agent.followups import FollowupConfig, Followups
+    from edge_agent.hub import EdgeHub, edge_router
+
+    settings = tessera.settings
+    config = FollowupConfig(webhook_url=settings.edge_webhook_url or None, accounts=settings.edge_accounts,
+                            opened_by=tessera.actor(settings.edge_service_login).user_id)
+    app.include_router(edge_router(EdgeHub(settings.data_dir / "edge-hub", Followups(tessera.store, config))))
 
 
 def _chat(args, settings: Settings) -> int:
@@ -56,14 +69,14 @@ def _chat(args, settings: Settings) -> int:
 
 
 def _seed(args, settings: Settings) -> int:
-    from crm.seed import seed_demo
     from crm.store import Store
     from tessera.migrate import migrate
+    from tessera.seeding import seed_everything
 
     store = Store(settings.store_url)
     migrate(store)
     with store.session() as s:
-        report = seed_demo(s)
+        report = seed_everything(s)
     print(json.dumps(report.__dict__, ensure_ascii=False, default=str))
     return 0
 
@@ -102,8 +115,36 @@ def _edge(args, settings: Settings) -> int:
     return edge_main(args.args)
 
 
+def _units(args, settings: Settings) -> int:
+    from crm.autonomy.cli import main as units_main
+
+    return units_main(args.args)
+
+
+def _privacy(args, settings: Settings) -> int:
+    from crm.privacy.cli import main as privacy_main
+
+    return privacy_main([args.command, *args.args], settings=settings)
+
+
+def _channels(args, settings: Settings) -> int:
+    from channels.cli import main as channels_main
+
+    return channels_main([args.command, *args.args], settings)
+
+
+PASS_THROUGH_HELP = {
+    "edge": "the edge node and its sync hub: `edge run`, `edge hub`, `edge chat`",
+    "units": "autonomous sales units: `units status`, `units templates`, `units clone`, `units replay`",
+    "privacy": "data-subject rights: `privacy audit`, `privacy export --customer LOGIN`, `privacy erase ...`",
+    "audit": "the tamper-evident audit log: `audit verify`",
+    "tokens": "API tokens: `tokens issue LOGIN`, `tokens revoke LOGIN`",
+    "identities": "who is who on Slack, WeCom and the web: `identities seed`, `identities link CHANNEL ID LOGIN`",
+    "slack": "answer Slack over Socket Mode: `slack socket`",
+}
 COMMANDS = {"serve": _serve, "chat": _chat, "seed": _seed, "migrate": _migrate, "trace": _trace, "eval": _eval,
-            "edge": _edge}
+            "edge": _edge, "units": _units, "privacy": _privacy, "audit": _privacy, "tokens": _channels,
+            "identities": _channels, "slack": _channels}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -22,7 +22,7 @@ def migrate(store: Store) -> None:
     with store.engine.begin() as connection:
         config = alembic_config(store)
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")  # each capability adds its tables on its own branch
 
 
 def new_revision(store: Store, message: str) -> None:

@@ -8,16 +8,18 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
+from langgraph.types import Command
 from sqlalchemy import select
 
 from agents.graph import build_graph
 from agents.routing import allowed_specialists
 from crm.actor import Actor, NotFound
 from crm.models import User
-from crm.seed import seed_demo
+from tessera.seeding import seed_everything
 from crm.store import Store
 from llm import register_offline_model
 from llm.factory import chat_model
+from memory.approvals import ApprovalBook
 from memory.checkpoints import open_checkpointer
 from memory.traces import TraceLog, TurnTrace, new_turn_id, steps_from
 from tessera.lexicon import load_lexicon
@@ -37,6 +39,7 @@ class TurnResult:
     reply: str
     tool_calls: list[dict] = field(default_factory=list)
     duration_ms: float = 0.0
+    approval: dict | None = None  # set when the turn paused for a person's decision
 
 
 class Tessera:
@@ -50,10 +53,11 @@ class Tessera:
         migrate(self.store)
         if self.settings.seed_on_first_run if seed is None else seed:
             with self.store.session() as s:
-                seed_demo(s)
+                seed_everything(s)
         self.refresh_lexicon()
         self.checkpointer, self._close_checkpointer = open_checkpointer(self.settings.checkpoints_url)
         self.traces = TraceLog(self.store)
+        self.approvals = ApprovalBook(self.store)
         self.graph = build_graph(self._model_for, self._tool_context, self.checkpointer)
 
     def refresh_lexicon(self) -> None:
@@ -94,6 +98,27 @@ class Tessera:
         result = self._finish(actor, config, text, self.graph.get_state(config).values, before, started)
         yield {"event": "reply", "data": result.__dict__}
 
+    def decide(self, approval_id: str, approver_login: str, approved: bool, note: str = "") -> TurnResult:
+        """A person's decision on a paused request: resumes the requester's conversation where it stopped."""
+        pending = self.approvals.get(approval_id)
+        if pending is None:
+            raise NotFound(f"no approval with id '{approval_id}'")
+        if pending.status != "pending":
+            raise ValueError(f"approval {approval_id} was already {pending.status} by {pending.decided_by}")
+        approver = self.actor(approver_login)
+        if approver.login != pending.approver and approver.role not in ("manager", "admin"):
+            raise PermissionError(f"{approver.login} may not decide this; it waits for {pending.approver}")
+        requester = self.actor(pending.requested_by)
+        config = self.config(requester, pending.thread_id.split(":", 1)[1])
+        before = len(self.graph.get_state(config).values.get("messages", []))
+        started = time.perf_counter()
+        decision = {"approved": approved, "approver": approver.login, "note": note}
+        state = self.graph.invoke(Command(resume=decision), config)
+        self.approvals.close(approval_id, approved, approver.login, note)
+        verdict = "approved" if approved else "rejected"
+        return self._finish(requester, config, f"[{approver.login} {verdict} {approval_id}] {note}".strip(), state,
+                            before - 1, started)
+
     def _begin(self, login: str, thread: str, message: str) -> tuple[Actor, RunnableConfig, str, int]:
         """Checks the input and the user before anything runs; returns how many messages the thread held."""
         text = validate_message(message)
@@ -108,6 +133,11 @@ class Tessera:
         new_messages = state["messages"][before + 1:]
         final = new_messages[-1] if new_messages and isinstance(new_messages[-1], AIMessage) else None
         reply = final.content if final is not None and isinstance(final.content, str) else ""
+        approval = self._paused_for(actor, config)
+        if approval is not None:
+            reasons = "; ".join(approval["payload"].get("reasons") or [])
+            reply = (f"This needs a decision from {approval['payload'].get('approver') or 'a manager'} "
+                     f"(approval {approval['id']}). {reasons}").strip()
         steps = steps_from(new_messages)
         trace = TurnTrace(id=new_turn_id(), thread_id=config["configurable"]["thread_id"], user_login=actor.login,
                           agent=state["agent"], route_reason=state.get("route_reason", ""), message=text,
@@ -115,7 +145,15 @@ class Tessera:
         self.traces.record(trace)
         calls = [c for s in steps if s["type"] == "model" for c in s["tool_calls"]]
         return TurnResult(turn_id=trace.id, thread_id=trace.thread_id, agent=trace.agent, reply=reply,
-                          tool_calls=calls, duration_ms=trace.duration_ms)
+                          tool_calls=calls, duration_ms=trace.duration_ms, approval=approval)
+
+    def _paused_for(self, actor: Actor, config: RunnableConfig) -> dict | None:
+        interrupts = self.graph.get_state(config).interrupts
+        if not interrupts:
+            return None
+        pending = interrupts[0]
+        self.approvals.open(pending.id, config["configurable"]["thread_id"], actor.login, pending.value)
+        return {"id": pending.id, "payload": pending.value}
 
     def close(self) -> None:
         self._close_checkpointer()

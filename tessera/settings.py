@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     seed_on_first_run: bool = True
+    edge_accounts: dict[str, int] = Field(default_factory=dict)  # edge node id -> the CRM account of its site
+    edge_webhook_url: str = ""  # where insurance-claim follow-ups from the edge are posted
+    edge_service_login: str = "admin"  # the user that cases from the edge are opened as
 
     @classmethod
     def settings_customise_sources(

@@ -10,7 +10,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import pytest
 
-from crm.seed import seed_demo
+from tessera.seeding import seed_everything
 from crm.store import Store
 from tessera.migrate import migrate
 from tessera.runtime import Tessera
@@ -25,7 +25,7 @@ def seeded_template(tmp_path_factory) -> Path:
     store = Store(f"sqlite:///{path}")
     migrate(store)
     with store.session() as s:
-        seed_demo(s)
+        seed_everything(s)
     store.dispose()
     return path
 

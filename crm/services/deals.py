@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from crm.actor import AccessDenied, Actor
 from crm.models import DEAL_STAGES, OPEN_STAGES, Deal
@@ -44,7 +44,8 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
         q = q.where(Deal.amount >= Decimal(str(min_amount)))
         about.append(f">= {min_amount:,.0f}")
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    deals = session.scalars(q.order_by(Deal.expected_close.desc(), Deal.id).limit(limit)).all()
+    rows = q.options(joinedload(Deal.account), joinedload(Deal.owner)).order_by(Deal.expected_close.desc(), Deal.id)
+    deals = session.scalars(rows.limit(limit)).all()
     return [deal_row(d) for d in deals], total, ", ".join(about)
 
 

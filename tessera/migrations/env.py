@@ -1,11 +1,10 @@
 """Alembic environment: the CRM entities and Tessera's own tables share one metadata."""
 from alembic import context
 
-import memory.traces  # noqa: F401  (registers turn_traces on the shared metadata)
-from crm.models import Base
+from tessera.schema import full_metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = full_metadata()
 
 
 def run_migrations() -> None:

@@ -1,0 +1,50 @@
+"""Paused conversations waiting for a person's decision: which thread, who decides, and what they decided."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, DateTime, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.models import Base, utcnow
+from crm.store import Store
+
+
+class PendingApproval(Base):
+    __tablename__ = "pending_approvals"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the interrupt's id
+    thread_id: Mapped[str] = mapped_column(String(200), index=True)
+    requested_by: Mapped[str] = mapped_column(String(80))
+    approver: Mapped[str | None] = mapped_column(String(80), index=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, approved, rejected
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ApprovalBook:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def open(self, approval_id: str, thread_id: str, requested_by: str, payload: dict) -> None:
+        with self.store.session() as s:
+            if s.get(PendingApproval, approval_id) is None:
+                s.add(PendingApproval(id=approval_id, thread_id=thread_id, requested_by=requested_by,
+                                      approver=payload.get("approver"), payload=payload))
+
+    def get(self, approval_id: str) -> PendingApproval | None:
+        with self.store.session() as s:
+            return s.get(PendingApproval, approval_id)
+
+    def pending_for(self, approver: str) -> list[PendingApproval]:
+        with self.store.session() as s:
+            q = select(PendingApproval).where(PendingApproval.status == "pending", PendingApproval.approver == approver)
+            return list(s.scalars(q.order_by(PendingApproval.created_at)))
+
+    def close(self, approval_id: str, approved: bool, decided_by: str, note: str) -> None:
+        with self.store.session() as s:
+            row = s.get(PendingApproval, approval_id)
+            row.status = "approved" if approved else "rejected"
+            row.decided_by, row.note, row.decided_at = decided_by, note, utcnow()

@@ -1,0 +1,95 @@
+"""The CRM tools called directly, as the graph calls them: scoped by the acting user, clear errors on bad input."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from crm.models import Activity, Case, Deal
+from tests.conftest import FIXED_NOW
+from tessera.runtime import Tessera
+from tools.base import ToolContext
+from tools.registry import ALL
+
+
+def call(tessera: Tessera, login: str, tool: str, **args) -> dict:
+    ctx = ToolContext(store=tessera.store, actor=tessera.actor(login), clock=lambda: FIXED_NOW)
+    return ALL[tool].invoke(ctx, args)
+
+
+def test_a_rep_sees_the_real_deals_of_an_account_in_their_unit(tessera):
+    result = call(tessera, "li.wei", "find_deals", account="acme")
+    assert result["ok"] and result["total"] >= 3
+    with tessera.store.session() as s:
+        stored = set(s.scalars(select(Deal.id).join(Deal.account).where(Deal.account.has(name="Acme Robotics"))))
+    assert {int(d["deal"].removeprefix("D-")) for d in result["items"]} <= stored
+    assert all(d["account"] == "Acme Robotics" for d in result["items"])
+
+
+def test_a_rep_of_one_unit_cannot_read_another_units_account(tessera):
+    result = call(tessera, "li.wei", "account_summary", account="Globex Logistics")
+    assert not result["ok"]
+    assert "Globex" in result["error"]
+    assert "deals" not in result
+
+
+def test_a_manager_sees_every_unit(tessera):
+    assert call(tessera, "zhao.lei", "account_summary", account="Globex Logistics")["ok"]
+
+
+def test_logging_a_call_writes_an_activity(tessera):
+    before = _count(tessera, Activity)
+    result = call(tessera, "li.wei", "log_activity", account="Acme Robotics", kind="call", subject="renewal pricing")
+    assert result["ok"], result
+    assert _count(tessera, Activity) == before + 1
+    with tessera.store.session() as s:
+        latest = s.scalars(select(Activity).order_by(Activity.id.desc())).first()
+        assert (latest.kind, latest.subject, latest.occurred_at) == ("call", "renewal pricing", FIXED_NOW)
+
+
+def test_bad_arguments_get_a_clear_error_and_change_nothing(tessera):
+    before = _count(tessera, Activity)
+    result = call(tessera, "li.wei", "log_activity", account="Acme Robotics", kind="telepathy", subject="x")
+    assert not result["ok"] and "kind" in result["error"]
+    assert _count(tessera, Activity) == before
+
+
+def test_an_ambiguous_account_name_lists_the_candidates(tessera):
+    result = call(tessera, "zhao.lei", "find_deals", account="a")
+    assert not result["ok"] and len(result["candidates"]) > 1
+
+
+def test_moving_a_deal_to_won_sets_its_close_date(tessera):
+    open_deal = next(d for d in call(tessera, "li.wei", "find_deals", account="Acme Robotics")["items"]
+                     if d["stage"] in ("proposal", "negotiation"))
+    result = call(tessera, "li.wei", "move_deal_stage", deal=open_deal["deal"], stage="won")
+    assert result["ok"] and result["record"]["stage"] == "won"
+    assert result["record"]["closed_on"] == FIXED_NOW.date().isoformat()
+
+
+def test_a_complaint_in_free_text_becomes_a_classified_case_with_its_reasons(tessera):
+    result = call(tessera, "li.wei", "open_case", account="Acme Robotics",
+                  text="This is unacceptable, the delivery is two weeks late again and our line stopped")
+    assert result["ok"]
+    assert result["record"]["kind"] == "complaint"
+    assert result["record"]["category"] == "delivery_delay"
+    assert result["record"]["priority"] == "urgent"
+    assert any("line stopped" in r for r in result["reasons"])
+    with tessera.store.session() as s:
+        case = s.scalars(select(Case).order_by(Case.id.desc())).first()
+        assert case.classification["category"] == "delivery_delay"
+
+
+def test_win_rate_by_region_covers_every_region(tessera):
+    result = call(tessera, "zhao.lei", "win_rate", group_by="region")
+    assert result["ok"]
+    assert {"east", "north", "south"} <= {r["region"] for r in result["items"]}
+    assert all(0 <= float(r["win_rate"].rstrip("%")) <= 100 for r in result["items"])
+
+
+def test_a_customer_cannot_search_deals(tessera):
+    result = call(tessera, "cust.chen.jing", "find_deals")
+    assert not result["ok"] and "customer" in result["error"]
+
+
+def _count(tessera, entity) -> int:
+    with tessera.store.session() as s:
+        return s.scalar(select(func.count()).select_from(entity))
