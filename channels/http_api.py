@@ -33,6 +33,7 @@ class ChatReply(BaseModel):
     tool_calls: list[ToolCallPublic]
     duration_ms: float
     trace_url: str
+    approval: dict | None = None  # set when the turn paused for a person's decision
 
 
 class TracePublic(BaseModel):
@@ -99,6 +100,35 @@ def trace(turn_id: str, tessera: TesseraDep, actor: CurrentActor) -> TracePublic
                        created_at=found.created_at.isoformat())
 
 
+class ApprovalDecision(BaseModel):
+    approved: bool
+    note: str = Field("", max_length=500)
+
+
+approvals = APIRouter(prefix="/v1/approvals", tags=["approvals"])
+
+
+@approvals.get("")
+def my_pending_approvals(tessera: TesseraDep, actor: CurrentActor) -> list[dict]:
+    """Requests waiting for the signed-in approver's decision."""
+    return [{"id": a.id, "requested_by": a.requested_by, "payload": a.payload, "created_at": a.created_at.isoformat()}
+            for a in tessera.approvals.pending_for(actor.login)]
+
+
+@approvals.post("/{approval_id}", response_model=ChatReply)
+def decide(approval_id: str, body: ApprovalDecision, tessera: TesseraDep, actor: CurrentActor) -> ChatReply:
+    """The approver's decision; resumes the requester's paused conversation and returns its reply."""
+    try:
+        result = tessera.decide(approval_id, actor.login, body.approved, body.note)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except PermissionError as exc:
+        raise HTTPException(403, str(exc)) from exc
+    except ValueError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return ChatReply(**result.__dict__, trace_url=f"/v1/traces/{result.turn_id}")
+
+
 def create_app(tessera: Tessera) -> FastAPI:
     from channels.http_privacy import router as privacy_router
     from channels.http_units import router as units_router
@@ -110,6 +140,7 @@ def create_app(tessera: Tessera) -> FastAPI:
     app.include_router(router, dependencies=[Depends(caller_is_user)])  # a token speaks only for its own user
     app.include_router(privacy_router, dependencies=[Depends(caller_is_user)])
     app.include_router(units_router, dependencies=[Depends(caller_is_user)])
+    app.include_router(approvals)
     mount_channels(app, tessera)  # the web pages always; Slack and WeCom when configured
 
     @app.get("/health", tags=["ops"])

@@ -1,10 +1,14 @@
-"""Sandboxing in the store layer: which units' records an actor may see, applied to every query."""
+"""Sandboxing in the store layer: which units' records an actor may see, applied to every query.
+
+A unit sees its own records plus the accounts another unit explicitly shared with it (crm.autonomy.sharing),
+with those accounts' deals and activities."""
 from __future__ import annotations
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from crm.actor import AccessDenied, Actor
+from crm.autonomy.models import SharedAccount
 from crm.models import Account, Contact
 
 
@@ -17,9 +21,28 @@ def visible_unit_ids(actor: Actor) -> list[int] | None:
     return []
 
 
+def shared_account_ids(units: list[int]) -> Select:
+    """The accounts shared with any of these units and not revoked, as a subquery."""
+    return select(SharedAccount.account_id).where(SharedAccount.unit_id.in_(units), SharedAccount.revoked_at.is_(None))
+
+
 def scoped(query: Select, actor: Actor, unit_column) -> Select:
     units = visible_unit_ids(actor)
-    return query if units is None else query.where(unit_column.in_(units))
+    if units is None:
+        return query
+    own = unit_column.in_(units)
+    account_column = _account_column(unit_column)
+    if not units or account_column is None:
+        return query.where(own)
+    return query.where(own | account_column.in_(shared_account_ids(units)))
+
+
+def _account_column(unit_column):
+    """The account a scoped row belongs to: accounts.id for accounts, else the row's account_id, if any."""
+    entity = getattr(unit_column, "class_", None)
+    if entity is Account:
+        return Account.id
+    return getattr(entity, "account_id", None)
 
 
 def require_staff(actor: Actor, action: str) -> None:
@@ -35,5 +58,10 @@ def customer_account_id(session: Session, actor: Actor) -> int | None:
 
 def ensure_visible(actor: Actor, account: Account) -> None:
     units = visible_unit_ids(actor)
-    if units is not None and account.unit_id not in units:
-        raise AccessDenied(f"account '{account.name}' belongs to another sales unit; you can only see your unit's accounts")
+    if units is None or account.unit_id in units:
+        return
+    session = object_session(account)
+    if units and session is not None and session.scalar(
+            shared_account_ids(units).where(SharedAccount.account_id == account.id)) is not None:
+        return
+    raise AccessDenied(f"account '{account.name}' belongs to another sales unit; you can only see your unit's accounts")

@@ -1,0 +1,52 @@
+"""The competitor price table each unit maintains: the evidence behind discounts that match a rival's offer."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.actor import AccessDenied, Actor
+from crm.autonomy.catalog import unit_by_code
+from crm.autonomy.models import AutonomyAudit, CompetitorPrice
+from crm.models import Product, SalesUnit
+from crm.services.lookup import resolve_product
+from crm.services.scope import require_staff
+
+
+def record_competitor_price(session: Session, actor: Actor, *, product: str, price: float, competitor: str = "",
+                            region: str | None = None, unit: str | None = None, now: dt.datetime) -> dict:
+    """Record (or update) a competitor's unit price for one of our products in a region, for the actor's unit."""
+    require_staff(actor, "record competitor prices")
+    if price <= 0:
+        raise ValueError(f"a competitor price must be above zero, not {price:g}")
+    target = unit_by_code(session, unit) if unit else session.get(SalesUnit, actor.unit_id) if actor.unit_id else None
+    if target is None:
+        raise ValueError("which unit's price table is this for? name the unit")
+    if actor.role == "rep" and target.id != actor.unit_id:
+        raise AccessDenied(f"unit {target.code} keeps its own competitor prices; you can only record your unit's")
+    item = _product(session, product)
+    where = (region or target.region).strip().lower()
+    row = session.scalar(select(CompetitorPrice).where(CompetitorPrice.unit_id == target.id,
+                                                       CompetitorPrice.product_id == item.id,
+                                                       CompetitorPrice.region == where))
+    previous = float(row.price) if row else None
+    if row is None:
+        row = CompetitorPrice(unit_id=target.id, product_id=item.id, region=where)
+        session.add(row)
+    row.price, row.competitor, row.recorded_by, row.recorded_at = Decimal(str(price)), competitor, actor.login, now
+    session.add(AutonomyAudit(unit_id=target.id, actor=actor.login, event="competitor_price", created_at=now,
+                              details={"product": item.sku, "region": where, "price": price, "previous": previous}))
+    session.flush()
+    return {"done": f"{competitor or 'competitor'} price for {item.name} in {where}: {price:,.2f} per unit",
+            "record": {"unit": target.code, "product": item.sku, "region": where, "price": price,
+                       "competitor": competitor, "previous": previous, "our_list_price": float(item.price)}}
+
+
+def _product(session: Session, name: str) -> Product:
+    """An exact name or SKU first ("Edge Gateway" is not "Edge Gateway Pro"), then the usual lookup."""
+    text = name.strip()
+    exact = session.scalar(select(Product).where((Product.name == text) | (Product.name_zh == text)
+                                                 | (Product.sku == text.upper())))
+    return exact or resolve_product(session, text)

@@ -1,0 +1,125 @@
+"""The boundary dashboard and contract replays, through the tool, the HTTP API and the CLI."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from channels.http_units import router
+from crm.autonomy.catalog import active_contract
+from crm.autonomy.cli import main as units_cli
+from crm.autonomy.escalation import NeedsApproval
+from crm.autonomy.models import ContractDecision
+from crm.models import SalesUnit
+from tests.autonomy_support import (LATER, autonomy_template, call, clean, find_deal, units_dir,  # noqa: F401
+                                    ustore)
+from tests.conftest import FIXED_NOW, settings_for
+from tessera.runtime import Tessera
+
+UNIT = "east-enterprise"
+
+
+def _some_decisions(store) -> dict:
+    """Two accepted discounts (4% and 3%) and one 8% discount escalated to zhao.lei, still pending."""
+    small = find_deal(store, UNIT, 4, lambda f: clean(f) and f.new_margin > 0.25)
+    other = find_deal(store, UNIT, 3, lambda f: clean(f) and f.new_margin > 0.25 and f.deal != small.deal)
+    big = find_deal(store, UNIT, 8, lambda f: clean(f) and not f.new_customer and f.competitor_price is not None
+                    and f.unit_price_after >= f.competitor_price * 0.95 and f.new_margin > 0.25
+                    and f.deal not in (small.deal, other.deal))
+    accepted = [call(store, "li.wei", "request_discount", deal=f.deal, percent=p, promised_on=LATER.isoformat())
+                for f, p in ((small, 4), (other, 3))]
+    assert all(r["outcome"] == "accept" for r in accepted)
+    with pytest.raises(NeedsApproval):
+        call(store, "li.wei", "request_discount", deal=big.deal, percent=8, promised_on=LATER.isoformat(),
+             reason="rival offer")
+    return {"booked": sum(r["record"]["booked"] for r in accepted), "small": small}
+
+
+def test_a_manager_sees_which_unit_is_closest_to_its_margin_floor(ustore):
+    result = call(ustore, "zhao.lei", "unit_status")
+    assert result["ok"] and result["total"] == 6
+    rooms = [r["margin_room_pp"] for r in result["items"]]
+    assert rooms == sorted(rooms) and result["closest"] == result["items"][0]["unit"]
+    assert all(r["margin"] - r["margin_floor"] == pytest.approx(r["margin_room_pp"], abs=0.02) for r in result["items"])
+
+
+def test_the_dashboard_counts_budget_decisions_and_escalations(ustore):
+    made = _some_decisions(ustore)
+    [status] = call(ustore, "li.wei", "unit_status")["items"]
+    assert status["unit"] == UNIT and status["decisions"] == "accept 2, escalated 1"
+    assert status["escalations"] == 1
+    assert status["discount_used"] == pytest.approx(made["booked"])
+    assert status["discount_left"] == pytest.approx(120000 - made["booked"])
+    by_budget = call(ustore, "zhao.lei", "unit_status", closest_by="budget")
+    assert by_budget["closest"] == UNIT  # the only unit that has spent any of its budget
+
+
+def test_replaying_a_stricter_contract_reports_what_would_change_and_writes_nothing(ustore):
+    _some_decisions(ustore)
+    with ustore.session() as s:
+        _, contract = active_contract(s, s.scalar(select(SalesUnit.id).where(SalesUnit.code == UNIT)))
+        before = s.scalar(select(func.count()).select_from(ContractDecision))
+    stricter = contract.model_copy(deep=True)
+    stricter.discount.auto_approve_max_percent = 3.5  # the 4% discount would have needed the approver
+    report = call_replay(ustore, stricter.to_yaml())
+    assert report["requests"] == 3
+    assert report["before"]["outcomes"] == {"accept": 2, "escalated": 1}
+    assert report["after"]["outcomes"] == {"accept": 1, "escalated": 2}
+    assert [(c["percent"], c["before"], c["after"]) for c in report["changed"]] == [(4, "accept", "escalated")]
+    assert report["after"]["booked"] < report["before"]["booked"]
+    with ustore.session() as s:
+        assert s.scalar(select(func.count()).select_from(ContractDecision)) == before
+
+
+def call_replay(store, text: str) -> dict:
+    from crm.autonomy.replay import replay
+    from tests.autonomy_support import actor
+
+    with store.session() as s:
+        return replay(s, actor(store, "zhao.lei"), unit=UNIT, contract_text=text, days=30, now=FIXED_NOW)
+
+
+@pytest.fixture
+def client(units_dir):
+    tessera = Tessera(settings_for(units_dir), clock=lambda: FIXED_NOW, seed=False)
+    app = FastAPI()
+    app.state.tessera = tessera
+    app.include_router(router)
+    with TestClient(app) as c:
+        yield c
+    tessera.close()
+
+
+def test_the_http_api_shows_status_templates_and_replays_within_the_callers_sandbox(client, ustore):
+    status = client.get("/v1/units/status", params={"user": "zhao.lei"})
+    assert status.status_code == 200 and len(status.json()["units"]) == 6
+    assert client.get("/v1/units/status", params={"user": "wang.fang", "unit": UNIT}).status_code == 403
+    assert client.get("/v1/units/status", params={"user": "nobody"}).status_code == 404
+    assert len(client.get("/v1/units/templates").json()) >= 12
+    with ustore.session() as s:
+        _, contract = active_contract(s, s.scalar(select(SalesUnit.id).where(SalesUnit.code == UNIT)))
+    body = {"contract_yaml": contract.to_yaml(), "days": 30}
+    replayed = client.post(f"/v1/units/{UNIT}/contract/replay", params={"user": "zhao.lei"}, json=body)
+    assert replayed.status_code == 200 and replayed.json()["changed"] == []
+    assert client.post(f"/v1/units/{UNIT}/contract/replay", params={"user": "wang.fang"}, json=body).status_code == 403
+    bad = client.post(f"/v1/units/{UNIT}/contract/replay", params={"user": "zhao.lei"},
+                      json={"contract_yaml": "unit: east-enterprise", "days": 30})
+    assert bad.status_code == 400 and "data: Field required" in bad.json()["detail"]
+
+
+def test_the_cli_prints_the_status_and_a_replay(ustore, units_dir, capsys, tmp_path):
+    _some_decisions(ustore)
+    url = ["--database-url", f"sqlite:///{units_dir / 'tessera.db'}", "--today", "2026-11-26"]
+    assert units_cli(["units", *url, "--json", "status"]) == 0
+    assert json.loads(capsys.readouterr().out)["units"][0]["unit"]
+    assert units_cli(["units", *url, "status"]) == 0
+    assert "closest to the margin limit" in capsys.readouterr().out
+    with ustore.session() as s:
+        _, contract = active_contract(s, s.scalar(select(SalesUnit.id).where(SalesUnit.code == UNIT)))
+    proposed = tmp_path / "proposed.yaml"
+    proposed.write_text(contract.to_yaml().replace("auto_approve_max_percent: 6.0", "auto_approve_max_percent: 3.5"))
+    assert units_cli(["units", *url, "replay", "--unit", UNIT, "--contract", str(proposed), "--days", "30"]) == 0
+    assert "accept -> escalated" in capsys.readouterr().out

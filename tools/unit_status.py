@@ -1,0 +1,56 @@
+"""Tool: the boundary dashboard: how far each unit is from its red lines, its budgets, decisions and escalations."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from crm.autonomy.dashboard import boundary_status
+from tools.base import ToolContext, ToolSpec
+
+
+class UnitStatusArgs(BaseModel):
+    unit: str | None = Field(None, description="one sales unit's code, e.g. east-enterprise; default: every unit "
+                                               "you can see")
+    closest_by: Literal["margin", "acquisition_cost", "cycle_time", "budget"] = Field(
+        "margin", description="which limit to rank units by, nearest first")
+
+
+def run(ctx: ToolContext, args: UnitStatusArgs) -> dict:
+    with ctx.store.session() as s:
+        status = boundary_status(s, ctx.actor, today=ctx.today, unit=args.unit, closest_by=args.closest_by)
+    items = [_row(u) for u in status["units"]]
+    return {"items": items, "total": len(items), "closest": status["closest"], "about": status["about"]}
+
+
+def _row(u: dict) -> dict:
+    metric = {m["metric"]: m for m in u["metrics"]}
+    budget = next((b for b in u["budgets"] if b["pool"] == "discount"), {})
+    margin = metric.get("margin", {})
+    return {"unit": u["unit"], "contract": u["contract"], "margin": margin.get("value"),
+            "margin_floor": margin.get("limit"), "margin_room_pp": margin.get("distance"),
+            "discount_used": budget.get("used"), "discount_left": budget.get("left"),
+            "decisions": ", ".join(f"{k} {v}" for k, v in sorted(u["decisions"].items())) or "none",
+            "escalations": u["escalations"]["pending"], "breaches": u["red_line_breaches"]}
+
+
+TOOL = ToolSpec(
+    name="unit_status",
+    summary=("The boundary dashboard of the autonomous sales units: per unit the distance of margin, acquisition "
+             "cost and cycle time from their limits, budget used and left, decisions by outcome, escalations and "
+             "red-line breaches."),
+    args=UnitStatusArgs,
+    run=run,
+    examples=[
+        "which unit is closest to its margin floor",
+        "show the autonomy dashboard for every unit",
+        "how much discount budget does east-enterprise have left",
+        "which unit has the most red-line breaches",
+        "how far is south-retail from its limits",
+        "哪个单元离毛利红线最近?",
+        "各单元的折扣预算还剩多少",
+        "看一下华北工业部的边界状态",
+        "哪个团队的获客成本最接近上限",
+        "自治单元的升级审批有多少在等",
+    ],
+)
