@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 
 from agents.routing import TRANSFER_PREFIX, allowed_specialists
@@ -27,6 +27,13 @@ def transfer_tool(agent: str, allowed: tuple[str, ...]) -> dict:
                                              "parameters": {"type": "object", "properties": {}}}}
 
 
+def asked_a_question(messages: list) -> bool:
+    """Whether the turn before this message ended with the specialist asking the user something."""
+    previous = messages[-2] if len(messages) >= 2 else None
+    text = previous.content if isinstance(previous, AIMessage) and isinstance(previous.content, str) else ""
+    return bool(text) and not previous.tool_calls and text.rstrip().endswith(("?", "？"))
+
+
 def make_supervisor(model: BaseChatModel):
     prompt = load_prompt("supervisor")
 
@@ -35,6 +42,8 @@ def make_supervisor(model: BaseChatModel):
         allowed = allowed_specialists(actor.role)
         if len(allowed) == 1:
             return {"agent": allowed[0], "route_reason": f"role {actor.role} is served by {allowed[0]}"}
+        if state.get("agent") in allowed and asked_a_question(state["messages"]):
+            return {"agent": state["agent"], "route_reason": f"answer to {state['agent']}'s question stays with it"}
         last = next(m for m in reversed(state["messages"]) if isinstance(m, HumanMessage))
         bound = model.bind_tools([transfer_tool(a, allowed) for a in allowed])
         decision = bound.invoke([SystemMessage(prompt.text), last], config)

@@ -92,12 +92,14 @@ def grade_turn(result: ScenarioResult, n: int, expected: list[ExpectedCall], cal
         result.problems.append(f"turn {n}: expected tools {[e.name for e in expected]}, got {names}")
     for exp in expected:
         actual = next((c["args"] for c in calls if c["name"] == exp.name), {})
+        defaults = ALL[exp.name].args.model_fields
         for key, want in exp.args.items():
             result.args_checked += 1
-            if same_value(want, actual.get(key)):
+            got = actual.get(key, defaults[key].default if key in defaults else None)  # an omitted default is fine
+            if same_value(want, got):
                 result.args_right += 1
             else:
-                result.problems.append(f"turn {n}: {exp.name}.{key} expected {want!r}, got {actual.get(key)!r}")
+                result.problems.append(f"turn {n}: {exp.name}.{key} expected {want!r}, got {got!r}")
 
 
 def same_value(want, got) -> bool:

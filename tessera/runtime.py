@@ -19,7 +19,9 @@ from tessera.seeding import seed_everything
 from crm.store import Store
 from llm import register_offline_model
 from llm.factory import chat_model
+from crm.privacy.erasure import Eraser
 from memory.approvals import ApprovalBook
+from memory.vector_memory import VectorMemory
 from memory.checkpoints import open_checkpointer
 from memory.traces import TraceLog, TurnTrace, new_turn_id, steps_from
 from tessera.lexicon import load_lexicon
@@ -58,6 +60,11 @@ class Tessera:
         self.checkpointer, self._close_checkpointer = open_checkpointer(self.settings.checkpoints_url)
         self.traces = TraceLog(self.store)
         self.approvals = ApprovalBook(self.store)
+        self.vector_memory = VectorMemory(self.settings.chroma_dir)
+        with self.store.session() as s:
+            self.vector_memory.index_new(s)  # the first call only sets the mark; `backfill` indexes older notes
+        self.eraser = Eraser(self.store, checkpointer=self.checkpointer, vector_memory=self.vector_memory,
+                             after=[self.refresh_lexicon])
         self.graph = build_graph(self._model_for, self._tool_context, self.checkpointer)
 
     def refresh_lexicon(self) -> None:
@@ -67,7 +74,8 @@ class Tessera:
         return chat_model(self.settings.model_for(agent), self.settings.models.fallbacks)
 
     def _tool_context(self, config: RunnableConfig) -> ToolContext:
-        return ToolContext(store=self.store, actor=config["configurable"]["actor"], clock=self.clock)
+        return ToolContext(store=self.store, actor=config["configurable"]["actor"], clock=self.clock,
+                           notes=self.vector_memory)
 
     def actor(self, login: str) -> Actor:
         with self.store.session() as s:
@@ -143,6 +151,8 @@ class Tessera:
                           agent=state["agent"], route_reason=state.get("route_reason", ""), message=text,
                           reply=reply, steps=steps, duration_ms=round(elapsed, 2))
         self.traces.record(trace)
+        # erasures asked for in chat run after the turn, so that the turn's own checkpoint goes too
+        self.last_erasures = self.eraser.run_pending(now=self.clock())
         calls = [c for s in steps if s["type"] == "model" for c in s["tool_calls"]]
         return TurnResult(turn_id=trace.id, thread_id=trace.thread_id, agent=trace.agent, reply=reply,
                           tool_calls=calls, duration_ms=trace.duration_ms, approval=approval)
@@ -156,6 +166,7 @@ class Tessera:
         return {"id": pending.id, "payload": pending.value}
 
     def close(self) -> None:
+        self.vector_memory.close()
         self._close_checkpointer()
         self.store.dispose()
 

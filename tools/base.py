@@ -32,11 +32,12 @@ def slot(kind: str, description: str, default: Any = ..., **kw: Any) -> Any:
 
 @dataclass
 class ToolContext:
-    """What a tool body needs: the store, the acting user and a clock."""
+    """What a tool body needs: the store, the acting user and a clock (and the vector memory, when there is one)."""
 
     store: Store
     actor: Actor
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now())
+    notes: Any = None  # memory.vector_memory.VectorMemory: semantic search over activity notes and cases
 
     @property
     def today(self) -> dt.date:

@@ -1,4 +1,4 @@
-"""Tool: the people at an account."""
+"""Tool: the people at an account; personal fields the person's consents do not allow are withheld, with why."""
 from __future__ import annotations
 
 from pydantic import BaseModel
@@ -13,13 +13,21 @@ class FindContactsArgs(BaseModel):
 
 def run(ctx: ToolContext, args: FindContactsArgs) -> dict:
     with ctx.store.session() as s:
-        items, about = find(s, ctx.actor, account=args.account)
-    return {"items": items, "total": len(items), "about": about}
+        items, about = find(s, ctx.actor, account=args.account, now=ctx.clock())
+    result = {"items": items, "total": len(items), "about": about}
+    withheld = [reason for item in items for reason in item.get("withheld", [])]
+    if withheld:  # said at the top so no model can miss it
+        result["withheld"] = withheld
+    not_for = [f"{item['name']}: {reason}" for item in items for reason in item.get("not_for", [])]
+    if not_for:
+        result["do_not_propose"] = not_for
+    return result
 
 
 TOOL = ToolSpec(
     name="find_contacts",
-    summary="List the contact people at an account, with their title, email and phone.",
+    summary="List the contact people at an account, with their title, email and phone. Fields a person has not "
+            "consented to for sales follow-up come back withheld with the reason; say so, never guess them.",
     args=FindContactsArgs,
     run=run,
     examples=[

@@ -1,4 +1,4 @@
-"""Tool: a customer asks what Tessera holds about them."""
+"""Tool: a customer asks what Tessera holds about them (per category, with sources and purposes)."""
 from __future__ import annotations
 
 from pydantic import BaseModel
@@ -13,12 +13,13 @@ class MyDataArgs(BaseModel):
 
 def run(ctx: ToolContext, args: MyDataArgs) -> dict:
     with ctx.store.session() as s:
-        return data_held_about(s, ctx.actor)
+        return data_held_about(s, ctx.actor, ctx.clock())
 
 
 TOOL = ToolSpec(
     name="my_data",
-    summary="Show the customer what personal data Tessera holds about them.",
+    summary="Show the customer what personal data Tessera holds about them, by category, with where each value "
+            "came from and what it may be used for.",
     args=MyDataArgs,
     run=run,
     examples=[
@@ -30,5 +31,6 @@ TOOL = ToolSpec(
         "我的个人信息有哪些",
         "你们知道我什么",
         "查看我的资料",
+        "你们存了我哪些联系方式",
     ],
 )

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from crm.actor import Actor
 from crm.models import OPEN_STAGES, Account, Activity, Case, Contact, Deal
+from crm.privacy import pdp
+from crm.privacy.guard import personal_view
 from crm.services.lookup import resolve_account, _escape
 from crm.services.rows import account_row, activity_row, case_row, deal_row, money
 from crm.services.scope import require_staff, scoped
@@ -28,7 +30,8 @@ def find_accounts(session: Session, actor: Actor, *, query: str | None = None, r
     return [account_row(a) for a in rows], total
 
 
-def account_summary(session: Session, actor: Actor, *, account: str, today: dt.date) -> dict:
+def account_summary(session: Session, actor: Actor, *, account: str, today: dt.date,
+                    now: dt.datetime | None = None) -> dict:
     """The 360 view: who owns it, its pipeline, what it bought, recent touches and open cases."""
     require_staff(actor, "read account summaries")
     acc = resolve_account(session, actor, account)
@@ -43,13 +46,17 @@ def account_summary(session: Session, actor: Actor, *, account: str, today: dt.d
         select(Case).where(Case.account_id == acc.id, Case.status.in_(("open", "in_progress")))
     ).all()
     contacts = session.scalars(select(Contact).where(Contact.account_id == acc.id)).all()
+    pdp.prefetch(session, [c.id for c in contacts])
+    now = now or dt.datetime.combine(today, dt.time.max)  # a consent changed at any time today applies
+    views = [personal_view(session, c, "sales.follow_up", ["full_name", "title"], now, actor=actor.login)
+             for c in contacts]
     return {
         "record": {
             **account_row(acc),
             "open_deals": len(open_deals),
             "open_pipeline": money(sum(d.amount for d in open_deals)),
             "won_last_12_months": money(sum(d.amount for d in won_12m)),
-            "contacts": [f"{c.full_name} ({c.title})" for c in contacts],
+            "contacts": [f"{v.values['full_name']} ({v.values['title']})" for v in views],
         },
         "open_deals": [deal_row(d) for d in open_deals],
         "recent_activities": [activity_row(a) for a in activities],

@@ -1,24 +1,136 @@
-"""What is held about one data subject (a customer), as they would ask for it."""
+"""What a customer (a data subject) may ask about and do with their own data; every read goes through the PDP."""
 from __future__ import annotations
+
+import datetime as dt
+import re
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.actor import AccessDenied, Actor, NotFound
-from crm.models import Activity, Case, Contact
+from crm.actor import AccessDenied, Actor
+from crm.models import Activity, Case, utcnow
+from crm.privacy import consents, requests, rights
+from crm.privacy.taxonomy import default_taxonomy
+
+REVOKE_DEFAULT_CATEGORY = "user"  # a refusal without a named category covers all personal data (opt-out wins)
+GRANT_DEFAULT_CATEGORY = "user.contact"
 
 
-def data_held_about(session: Session, actor: Actor) -> dict:
+def subject_of(actor: Actor) -> int:
     if actor.role != "customer" or actor.contact_id is None:
-        raise AccessDenied("only a signed-in customer can ask what is held about them")
-    person = session.get(Contact, actor.contact_id)
-    if person is None:
-        raise NotFound("no personal record is linked to your login")
-    activities = session.scalar(select(func.count()).where(Activity.contact_id == person.id)) or 0
-    cases = session.scalar(select(func.count()).where(Case.contact_id == person.id)) or 0
+        raise AccessDenied("only a signed-in customer can ask about their own data")
+    return actor.contact_id
+
+
+def who(actor: Actor) -> str:
+    """How the audit log names a customer acting on their own data (an id, never the login or name)."""
+    return f"contact:{actor.contact_id}"
+
+
+def data_held_about(session: Session, actor: Actor, now: dt.datetime | None = None) -> dict:
+    contact_id, now = subject_of(actor), now or utcnow()
+    by_category = rights.data_by_category(session, contact_id, now, actor.language, actor=who(actor))
+    person = rights.person(session, contact_id)
+    values = {v["field"]: v["value"] for entry in by_category.values() for v in entry["values"]}
+    activities = session.scalar(select(func.count()).where(Activity.contact_id == contact_id)) or 0
+    cases = session.scalar(select(func.count()).where(Case.contact_id == contact_id)) or 0
     return {
-        "record": {"name": person.full_name, "title": person.title, "email": person.email, "phone": person.phone,
-                   "city": person.city, "company": person.account.name, "activities_mentioning_you": activities,
+        "record": {**values, "company": person.account.name, "activities_mentioning_you": activities,
                    "cases_you_opened": cases},
+        "by_category": by_category,
         "about": person.full_name,
     }
+
+
+def my_consents(session: Session, actor: Actor, now: dt.datetime | None = None) -> dict:
+    contact_id = subject_of(actor)
+    items = consents.current(session, contact_id, now or utcnow(), actor.language)
+    return {"items": items, "total": len(items), "about": rights.person(session, contact_id).full_name}
+
+
+def change_consent(session: Session, actor: Actor, *, granted: bool, category: str | None = None,
+                   purpose: str | None = None, text: str = "", now: dt.datetime | None = None,
+                   channel: str = "chat") -> dict:
+    """Grant or revoke one use of one category; words ("marketing emails", "营销") are read via the taxonomy."""
+    contact_id, now, tax = subject_of(actor), now or utcnow(), default_taxonomy()
+    purpose = purpose or tax.purpose_from_text(text)
+    if purpose is None:
+        raise ValueError("for which use? e.g. sales follow-up, marketing emails, analytics, AI training "
+                         "(销售跟进、营销信息、统计分析、模型训练)")
+    tax.require_purpose(purpose)
+    if category is not None:
+        tax.require_category(category)
+    rest = text.lower()
+    for word in sorted(tax.purposes[purpose].get("words", []), key=len, reverse=True):
+        rest = rest.replace(word.lower(), " ")  # "marketing emails" names a use, not the email address
+    category = category or tax.category_from_text(rest) or (GRANT_DEFAULT_CATEGORY if granted else REVOKE_DEFAULT_CATEGORY)
+    if not tax.is_personal(category):
+        raise ValueError(f"'{category}' is not personal data")
+    req = requests.open_request(session, contact_id=contact_id, kind="consent", scope=category, channel=channel,
+                                now=now, by=who(actor))
+    record = consents.record_consent(session, contact_id=contact_id, category=category, purpose=purpose,
+                                     granted=granted, now=now, channel=channel, by=who(actor), lang=actor.language)
+    requests.finish(session, req, now=now, by=who(actor), note=f"receipt {record.receipt_id}")
+    verb = "granted" if granted else "revoked"
+    return {"done": f"{verb} '{tax.label(purpose, actor.language)}' for your {tax.label(category, actor.language)}",
+            "receipt": record.receipt_id, "category": category, "purpose": purpose, "granted": granted,
+            "effective": now.isoformat(timespec="minutes")}
+
+
+def where_from(session: Session, actor: Actor, *, what: str, now: dt.datetime | None = None) -> dict:
+    return rights.where_from(session, subject_of(actor), what, now or utcnow(), actor.language, actor=who(actor))
+
+
+def export_summary(session: Session, actor: Actor, now: dt.datetime | None = None, channel: str = "chat") -> dict:
+    """The export, summarised for a chat reply, with where to download the full files."""
+    data = rights.export(session, subject_of(actor), now or utcnow(), actor=who(actor), channel=channel)
+    counts = {"personal fields": sum(len(e["values"]) for e in data["personal_data"].values()),
+              "interactions": len(data["interactions"]), "cases": len(data["cases"]),
+              "vault items": len(data["vault"]), "consent records": len(data["consents"])}
+    return {"done": "your data export is ready", "record": counts,
+            "download": {"json": "GET /v1/me/export", "zip of CSVs": "GET /v1/me/export.zip"},
+            "request": data["requests"][-1]["request"] if data["requests"] else None}
+
+
+def request_erasure(session: Session, actor: Actor, *, what: str | None = None, now: dt.datetime | None = None,
+                    channel: str = "chat") -> dict:
+    """Accept an erasure request; it is carried out right after this turn (so this conversation goes too)."""
+    contact_id, now, tax = subject_of(actor), now or utcnow(), default_taxonomy()
+    scope = tax.category_from_text(what or "") or "user"
+    req = requests.open_request(session, contact_id=contact_id, kind="erase", scope=scope, channel=channel, now=now,
+                                by=who(actor))
+    kept = [{"what": r["keeps"], "rule": r["rule"]} for name, r in tax.retention.items()
+            if name != "orders" or scope in ("user", "user.behavior", "user.behavior.purchase_history")]
+    return {"done": f"erasure of your {tax.label(scope, actor.language)} accepted (request {req.id}); "
+                    f"it is carried out at the end of this conversation turn",
+            "request": req.id, "status": req.status, "due": req.due_at.date().isoformat(), "kept": kept}
+
+
+# Markers before the corrected value, most specific first ("is wrong, it should be X" -> X).
+_MARKERS = [re.compile(p, re.IGNORECASE) for p in (r"\bshould be\b", r"改为|改成|应该是|应为", r"[:：]", r"\bto\b",
+                                                   r"\bis\b", r"是|为")]
+
+
+def correct_my_data(session: Session, actor: Actor, *, correction: str, field: str | None = None,
+                    value: str | None = None, now: dt.datetime | None = None, channel: str = "chat") -> dict:
+    """"my phone number is +86 139 ..." -> rectify the phone; the old value stays in the history."""
+    shape = _shape_of(correction or "")
+    if value is None and field is None and shape:  # only a value was given: "+86 139 0000 0000"
+        field, value = shape, correction.strip()
+    if value is None:
+        found = next((m for p in _MARKERS if (m := p.search(correction or "")) and correction[m.end():].strip()), None)
+        if found is None:
+            raise ValueError("what is the right value? e.g. 'my phone number is +86 139 0000 0000'")
+        value = correction[found.end():].strip().rstrip("。.")
+        field = field or correction[:found.start()]
+    return rights.rectify(session, subject_of(actor), field or correction, value, now or utcnow(), actor=who(actor),
+                          channel=channel)
+
+
+_PHONE = re.compile(r"^\+?[\d\s()-]{7,20}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _shape_of(text: str) -> str | None:
+    text = text.strip()
+    return "phone" if _PHONE.match(text) else "email" if _EMAIL.match(text) else None

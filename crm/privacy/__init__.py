@@ -1,0 +1,1 @@
+"""Customer data sovereignty: consent, the one policy decision point, vault tokens, rights, provenance, audit."""

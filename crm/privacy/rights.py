@@ -1,0 +1,185 @@
+"""Data-subject rights: what is held (with provenance), export as JSON or a zip of CSVs, and rectification."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.actor import NotFound
+from crm.models import Activity, Case, Contact
+from crm.privacy import consents, pdp, requests
+from crm.privacy.labels import personal_columns
+from crm.privacy.models import FieldHistory, Provenance, VaultItem
+from crm.privacy.taxonomy import Taxonomy, covers, default_taxonomy
+
+PURPOSE = "legal.subject_rights"
+FIELD_WORDS = {"full_name": "name", "title": "title", "email": "email", "phone": "phone", "city": "city"}
+
+
+def person(session: Session, contact_id: int | None) -> Contact:
+    found = session.get(Contact, contact_id) if contact_id is not None else None
+    if found is None:
+        raise NotFound("no personal record is linked to your login")
+    return found
+
+
+def column_for(word: str, tax: Taxonomy | None = None) -> str:
+    """'phone', '电话', 'phone number', 'contacts.phone' -> 'phone' (a personal column of contacts)."""
+    columns = personal_columns(Contact.__table__)
+    text = (word or "").strip().lower().removeprefix("contacts.")
+    for column, shown in FIELD_WORDS.items():
+        if text in (column, shown):
+            return column
+    category = (tax or default_taxonomy()).category_from_text(text)
+    for column, label in columns.items():
+        if category and label.category == category:
+            return column
+    raise ValueError(f"which field? one of {', '.join(FIELD_WORDS.values())}")
+
+
+def provenance_of(session: Session, contact_id: int, field: str) -> Provenance | None:
+    return session.scalars(select(Provenance).where(Provenance.contact_id == contact_id, Provenance.field == field)
+                           .order_by(Provenance.collected_at.desc(), Provenance.id.desc())).first()
+
+
+def source_text(p: Provenance | None) -> dict:
+    if p is None:
+        return {"channel": "unknown", "system": "unknown", "detail": "no provenance recorded", "collected_at": None}
+    return {"channel": p.source_channel, "system": p.source_system, "detail": p.source_detail,
+            "collected_at": p.collected_at.isoformat(), "collected_for": p.collected_for, "shared_with": p.shared_with}
+
+
+def data_by_category(session: Session, contact_id: int, now: dt.datetime, lang: str = "en", *,
+                     actor: str = "system", tax: Taxonomy | None = None) -> dict:
+    """Per category: the values held, where each came from, the purposes it may be used for, sharing, expiry."""
+    tax = tax or default_taxonomy()
+    who = person(session, contact_id)
+    live = [c for c in consents.current(session, contact_id, now, lang, tax)]
+    out: dict[str, dict] = {}
+    for column, label in personal_columns(Contact.__table__).items():
+        pdp.decide(session, contact_id, label.category, PURPOSE, now, actor=actor, taxonomy=tax)
+        p = provenance_of(session, contact_id, f"contacts.{column}")
+        entry = out.setdefault(label.category, {"what": tax.label(label.category, lang), "values": [],
+                                                "purposes": _purposes(label.category, label.basis, live, tax, lang),
+                                                "shared_with": [], "expires": _expiry(label.category, live)})
+        entry["values"].append({"field": FIELD_WORDS.get(column, column), "value": getattr(who, column),
+                                "source": source_text(p), "legal_basis": label.basis or "consent"})
+        entry["shared_with"] = sorted(set(entry["shared_with"]) | set((p.shared_with if p else []) or []))
+    return out
+
+
+def _purposes(category: str, basis: str | None, live: list[dict], tax: Taxonomy, lang: str) -> list[str]:
+    granted = {c["use"] for c in live if c["granted"] and covers(c["category"], category)}
+    refused = {c["use"] for c in live if not c["granted"] and covers(c["category"], category)}
+    by_basis = {tax.label(p, lang) for p in tax.bases.get(basis or "", {}).get("covers", [])}
+    return sorted((granted | by_basis) - (refused - by_basis))
+
+
+def _expiry(category: str, live: list[dict]) -> str | None:
+    dates = [c["expires"] for c in live if c["granted"] and c["expires"] and covers(c["category"], category)]
+    return min(dates) if dates else None
+
+
+def export(session: Session, contact_id: int, now: dt.datetime, *, actor: str = "system", channel: str = "api",
+           tax: Taxonomy | None = None) -> dict:
+    """Everything held about the person, each value with its provenance (GDPR Art. 15/20, PIPL Art. 45)."""
+    tax = tax or default_taxonomy()
+    who = person(session, contact_id)
+    req = requests.open_request(session, contact_id=contact_id, kind="export", channel=channel, now=now, by=actor)
+    for category in ("user.behavior.interaction",):
+        pdp.decide(session, contact_id, category, PURPOSE, now, actor=actor, taxonomy=tax)
+    activities = session.scalars(select(Activity).where(Activity.contact_id == contact_id).order_by(Activity.occurred_at)).all()
+    cases = session.scalars(select(Case).where(Case.contact_id == contact_id).order_by(Case.created_at)).all()
+    vault = session.scalars(select(VaultItem).where(VaultItem.contact_id == contact_id)).all()
+    data = {
+        "subject": {"contact_id": who.id, "company": who.account.name, "exported_at": now.isoformat()},
+        "personal_data": data_by_category(session, contact_id, now, actor=actor, tax=tax),
+        "interactions": [{"kind": a.kind, "subject": a.subject, "body": a.body, "when": a.occurred_at.isoformat(),
+                          "source": {"channel": a.kind, "system": "tessera-crm", "recorded_by": a.user.display_name}}
+                         for a in activities],
+        "cases": [{"case": f"C-{c.id}", "kind": c.kind, "status": c.status, "description": c.description,
+                   "opened": c.created_at.isoformat()} for c in cases],
+        "vault": [{"category": v.category, "content": v.content, "channel": v.channel,
+                   "collected_at": v.collected_at.isoformat()} for v in vault],
+        "consents": [{"category": r.category, "purpose": r.purpose, "granted": r.granted,
+                      "recorded_at": r.recorded_at.isoformat(), "channel": r.channel, "notice": r.notice,
+                      "expires_at": r.expires_at.isoformat() if r.expires_at else None, "receipt": r.receipt_id}
+                     for r in consents.history(session, contact_id)],
+        "corrections": [{"field": h.field, "old": h.old_value, "new": h.new_value, "at": h.changed_at.isoformat()}
+                        for h in session.scalars(select(FieldHistory).where(FieldHistory.contact_id == contact_id))],
+    }
+    requests.finish(session, req, now=now, by=actor, note="export delivered")
+    data["requests"] = [requests.public(r) for r in requests.for_person(session, contact_id)]
+    return data
+
+
+def export_zip(data: dict) -> bytes:
+    """The export as a zip of CSV files, one per section (personal_data flattened to one row per value)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        rows = [{"category": cat, "field": v["field"], "value": v["value"], "legal_basis": v["legal_basis"],
+                 **{f"source_{k}": json.dumps(x, ensure_ascii=False) if isinstance(x, list) else x
+                    for k, x in v["source"].items()}}
+                for cat, entry in data["personal_data"].items() for v in entry["values"]]
+        z.writestr("personal_data.csv", _csv(rows))
+        for section in ("interactions", "cases", "vault", "consents", "corrections", "requests"):
+            z.writestr(f"{section}.csv", _csv([{k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+                                                for k, v in row.items()} for row in data.get(section, [])]))
+        z.writestr("subject.json", json.dumps(data["subject"], ensure_ascii=False, indent=2))
+    return buffer.getvalue()
+
+
+def _csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    fields = list(dict.fromkeys(k for r in rows for k in r)) or ["empty"]
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def rectify(session: Session, contact_id: int, field: str, value: str, now: dt.datetime, *, actor: str,
+            channel: str = "api", tax: Taxonomy | None = None) -> dict:
+    """Correct one field; the old value is kept in the field history (and erased with the person)."""
+    column = column_for(field, tax)
+    if not (value or "").strip():
+        raise ValueError("the corrected value is empty; say what the right value is")
+    who = person(session, contact_id)
+    req = requests.open_request(session, contact_id=contact_id, kind="rectify", scope=f"contacts.{column}",
+                                channel=channel, now=now, by=actor)
+    old = getattr(who, column)
+    session.add(FieldHistory(contact_id=contact_id, field=f"contacts.{column}", old_value=old, new_value=value.strip(),
+                             changed_at=now.replace(tzinfo=None), request_id=req.id))
+    setattr(who, column, value.strip())
+    label = personal_columns(Contact.__table__)[column]
+    session.add(Provenance(contact_id=contact_id, field=f"contacts.{column}", category=label.category,
+                           source_channel=channel, source_system="tessera-privacy",
+                           source_detail=f"corrected by the person (request {req.id})",
+                           collected_at=now.replace(tzinfo=None), collected_for="essential.service", shared_with=[]))
+    requests.finish(session, req, now=now, by=actor, note=f"contacts.{column} corrected; previous value kept in history")
+    return {"done": f"{FIELD_WORDS[column]} corrected", "field": FIELD_WORDS[column], "old": old, "new": value.strip(),
+            "request": req.id}
+
+
+def where_from(session: Session, contact_id: int, field: str, now: dt.datetime, lang: str = "en", *,
+               actor: str = "system", tax: Taxonomy | None = None) -> dict:
+    """The true answer to "where did you get my phone number?": source, time, purpose, sharing."""
+    column = column_for(field, tax)
+    who = person(session, contact_id)
+    label = personal_columns(Contact.__table__)[column]
+    pdp.decide(session, contact_id, label.category, PURPOSE, now, actor=actor, taxonomy=tax)
+    src = source_text(provenance_of(session, contact_id, f"contacts.{column}"))
+    shown = (tax or default_taxonomy()).label(label.category, lang)
+    when = (src["collected_at"] or "")[:10]
+    shared = ", ".join(src.get("shared_with") or []) or ("无" if lang == "zh" else "nobody")
+    use = (tax or default_taxonomy()).label(src.get("collected_for") or "", lang)
+    answer = (f"您的{shown}（{getattr(who, column)}）来自{src['channel']}（{src['system']}：{src['detail']}），"
+              f"收集于{when}，用途：{use}；共享对象：{shared}。" if lang == "zh" else
+              f"Your {shown} ({getattr(who, column)}) came from {src['channel']} ({src['system']}: {src['detail']}) "
+              f"on {when}, collected for {use}; shared with {shared}.")
+    return {"answer": answer, "field": FIELD_WORDS[column], "value": getattr(who, column), "source": src}

@@ -1,0 +1,254 @@
+"""Filling a tool's arguments from a reading of the user's message, guided by the JSON schema hints."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from llm.offline.lexicon import Match
+from llm.offline.reading import Reading
+from llm.offline.schema import Param, ToolView, coerce
+from llm.offline.synonyms import command_words as generic_command_words
+from llm.offline.synonyms import stand_ins
+from llm.offline.text import CJK_CHAR, Found, Span, before_colon, overlap_tokens
+
+# Slots filled before others: specific readings first, free text (what is left over) last.
+_ORDER = {"entity": 0, "enum": 1, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
+          "free_text": 9}
+_CONNECTORS = set("给和跟与同的了说把对在向为从就")
+_LEADING_CJK = set("给和跟与同对向把")  # "给北辰打了电话": function words even at the very start
+_LATIN_CONNECTORS = {"a", "an", "the", "with", "to", "for", "about", "that", "saying", "said", "says", "re", "regarding",
+                     "on", "at", "and", "of", "from", "me", "please", "against", "ok", "okay", "so"}
+_TARGET_CUE = re.compile(r"(?:\b(?:to|into|as)\s+(?:the\s+)?|->\s*|→\s*|到|成|为|进入|改成|改为|标成|标为|变成|转为)\s*$",
+                        re.I)
+_FILLER = re.compile(r"^(?:it'?s|it is|for|the|account|customer|客户是|客户|是|就是|the one called)\s+|[。.!！?？,，\s]+$",
+                     re.I)
+
+
+@dataclass(frozen=True)
+class Filled:
+    name: str
+    value: Any
+    source: str
+    how: str  # entity / enum / period / ... / guess / answer / free_text
+
+
+@dataclass
+class Filling:
+    args: dict[str, Any] = field(default_factory=dict)
+    filled: list[Filled] = field(default_factory=list)
+    missing: list[Param] = field(default_factory=list)
+    ambiguous: list[tuple[Param, Match]] = field(default_factory=list)
+    used: list[Span] = field(default_factory=list)
+
+    def has(self, name: str) -> bool:
+        return name in self.args
+
+
+def kind_of(param: Param) -> str:
+    if param.entity:
+        return "entity"
+    if param.enum or param.item_enum:
+        return "enum"
+    return param.slot or "plain"
+
+
+@lru_cache(maxsize=512)
+def command_words_of(tool: ToolView) -> frozenset[str]:
+    """Words that ask for the tool rather than carry content: generic ones, the tool's name, and words
+    that several of its examples repeat ("log", "call" in "log a call with ...")."""
+    counts = Counter(tok for example in tool.examples for tok in overlap_tokens(example))
+    repeated = {tok for tok, n in counts.items() if n >= 2}
+    return frozenset(repeated | overlap_tokens(tool.name.replace("_", " ")) | generic_command_words())
+
+
+def fill(tool: ToolView, reading: Reading, answering: tuple[str, ...] = ()) -> Filling:
+    """Arguments of `tool` found in `reading`. `answering` names parameters the whole text may answer
+    (the user's reply to "Which account?"), so a bare unknown name still fills them."""
+    command_words = command_words_of(tool)
+    out = Filling()
+    params = sorted(tool.params, key=lambda p: _ORDER.get(kind_of(p), 8))
+    content = _content_after_colon(reading.text)
+    if content:  # "…: they want a revised quote" is the note, not a stage or a name
+        out.used.append(content)
+    for p in params:
+        _fill_one(p, reading, out, command_words, p.name in answering)
+    for p in params:  # names shared by several records count only where nothing else claimed the words
+        if p.entity and not out.has(p.name):
+            _fill_one(p, reading, out, command_words, False, late=True)
+    for p in params:  # a deal may be named by its product: "bump the AI Sales Assistant deal to negotiation"
+        if p.entity and not out.has(p.name):
+            for kind in stand_ins(p.entity):
+                match = next((m for m in reading.entities(kind) if not m.ambiguous and _free(Span(m.start, m.end), out.used)), None)
+                if match:
+                    _put(out, p, match.canonical, Found(match.canonical, match.start, match.end, match.text), "entity")
+                    break
+    for p in params:  # second chance for names the lexicon does not know (never for an optional one it knows)
+        known_kind = bool(reading.lexicon.entries.get(p.entity or ""))
+        if p.entity and not out.has(p.name) and not any(a[0] is p for a in out.ambiguous) and (
+                p.required or not known_kind or p.name in answering):
+            guess = _first_free(reading.name_guesses(), out.used)
+            if guess is None and p.name in answering:
+                guess = _whole_answer(reading.text)
+            if guess is not None:
+                _put(out, p, guess.value, guess, "guess" if p.name not in answering else "answer")
+    if content:
+        out.used.remove(content)
+        for p in params:  # a required name may still sit in the content: "log a call: Acme wants a demo"
+            if p.entity and p.required and not out.has(p.name) and not any(a[0] is p for a in out.ambiguous):
+                _fill_one(p, reading, out, command_words, False, late=True)
+    for p in tool.params:
+        if p.required and not out.has(p.name) and not any(a[0] is p for a in out.ambiguous):
+            out.missing.append(p)
+    return out
+
+
+def _content_after_colon(text: str) -> Span | None:
+    """What follows "log a call with Acme:" is content (a note), not more arguments."""
+    colon = re.search(r"[:：]", text)
+    return Span(colon.start(), len(text)) if colon and before_colon(text) != text else None
+
+
+def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset[str], answering: bool,
+              late: bool = False) -> None:
+    kind, many = kind_of(p), p.type == "array"
+    if kind == "entity":
+        matches = [m for m in reading.entities(p.entity) if _free(Span(m.start, m.end), out.used)]
+        if matches and matches[0].ambiguous and not late and not matches[0].exact:
+            return  # settled in the late pass, once enum words and values have claimed their words
+        if matches and matches[0].ambiguous and not many:
+            out.ambiguous.append((p, matches[0]))
+            out.used.append(Span(matches[0].start, matches[0].end))
+            return
+        picked = [m for m in matches if not m.ambiguous][: None if many else 1]
+        if picked:
+            value = [m.canonical for m in picked] if many else picked[0].canonical
+            for m in picked:
+                out.used.append(Span(m.start, m.end))
+            out.args[p.name] = coerce(p, value)
+            out.filled.append(Filled(p.name, out.args[p.name], ", ".join(m.text for m in picked), "entity"))
+        return
+    if kind == "enum":
+        hits = [f for f in reading.enum_words(p.enum or p.item_enum) if _free(f.span, out.used)]
+        if hits and many:
+            _put(out, p, list(dict.fromkeys(f.value for f in hits)), hits, "enum")
+        elif hits:  # "from proposal to negotiation", "推到报价阶段": the value after "to" is the one meant
+            target = [f for f in hits if _TARGET_CUE.search(reading.text[max(0, f.start - 8):f.start])]
+            best = (target or hits)[-1 if target else 0]
+            _put(out, p, best.value, best, "enum")
+        return
+    pools = {"period": reading.periods, "date": reading.dates, "percent": reading.percents,
+             "amount": reading.amounts, "integer": reading.integers}
+    if kind in pools:
+        candidates = [f for f in pools[kind] if _free(f.span, out.used)]
+        candidates.sort(key=lambda f: -f.strength)  # marked amounts before bare numbers
+        if candidates:
+            _put(out, p, candidates[0].value, candidates[0], kind)
+        return
+    if kind == "free_text" or (p.type == "string" and p.required and not p.enum):
+        if answering:  # the reply to "What should the note say?" is the note, as written
+            text, explicit = _join(_pieces(reading.text, out.used)).strip(" .。!！"), True
+        else:
+            text, explicit = free_text(reading.text, out.used, command_words)
+        if text and (explicit or _enough(text, long=not p.required)):
+            out.args[p.name] = coerce(p, text)
+            out.filled.append(Filled(p.name, text, text, "free_text"))
+
+
+def _put(out: Filling, p: Param, value: Any, found: Found | list[Found], how: str) -> None:
+    found_list = found if isinstance(found, list) else [found]
+    try:
+        out.args[p.name] = coerce(p, value)
+    except (TypeError, ValueError):
+        return
+    out.used.extend(f.span for f in found_list)
+    out.filled.append(Filled(p.name, out.args[p.name], ", ".join(f.surface for f in found_list), how))
+
+
+def _free(span: Span, used: list[Span]) -> bool:
+    return not any(span.overlaps(u) for u in used)
+
+
+def _first_free(found: list[Found], used: list[Span]) -> Found | None:
+    return next((f for f in found if _free(f.span, used)), None)
+
+
+def _whole_answer(text: str) -> Found | None:
+    """A short reply such as "initech" or "客户是星河" taken whole as the answer to a question."""
+    value = _FILLER.sub("", text.strip())
+    value = _FILLER.sub("", value).strip()
+    if 2 <= len(value) <= 60 and len(value.split()) <= 6:
+        start = text.find(value)
+        return Found(value, max(start, 0), max(start, 0) + len(value), value, 1)
+    return None
+
+
+def _enough(text: str, long: bool) -> bool:
+    """Whether leftover text is content: an optional note needs more than a required case text does."""
+    cjk, words = len(CJK_CHAR.findall(text)), len(re.findall(r"[A-Za-z0-9]+", text))
+    return cjk >= 6 or words >= 4 if long else cjk >= 3 or words >= 2
+
+
+def free_text(text: str, used: list[Span], command_words: frozenset[str]) -> tuple[str, bool]:
+    """The message minus the values already read and the leading command words ("log a call with"),
+    and whether the user marked it off explicitly (after a colon, or in quotes)."""
+    after_colon = re.split(r"[:：]", text, maxsplit=1)
+    if len(after_colon) == 2 and len(after_colon[1].strip()) >= 2:
+        return after_colon[1].strip(), True
+    quoted = re.search(r"[\"“「『]([^\"“”「」『』]{3,})[\"”」』]", text)
+    if quoted and _free(Span(quoted.start(1), quoted.end(1)), used):
+        return quoted.group(1).strip(), True
+    first_word = len(text) - len(text.lstrip())
+    starts_with_value = any(u.start <= first_word for u in used)
+    return _trim(_join(_pieces(text, used)), command_words, starts_with_value), False
+
+
+def _pieces(text: str, used: list[Span]) -> list[str]:
+    pieces, pos = [], 0
+    for span in sorted(used, key=lambda s: s.start):
+        pieces.append(text[pos:span.start])
+        pos = max(pos, span.end)
+    pieces.append(text[pos:])
+    return pieces
+
+
+def _join(pieces: list[str]) -> str:
+    out = ""
+    for piece in (p.strip() for p in pieces):
+        if not piece:
+            continue
+        glue = "" if (not out or CJK_CHAR.match(out[-1]) or CJK_CHAR.match(piece[0])) else " "
+        out += glue + piece
+    return out.strip()
+
+
+def _trim(text: str, command_words: frozenset[str], after_value: bool) -> str:
+    """Drop leading command words ("log a call with") and dangling connectors; keep the user's own words,
+    their sentence punctuation included. Connectors such as "with" go only after a dropped word or value."""
+    tokens = list(re.finditer(r"[A-Za-z0-9][\w'-]*|[\u3400-\u9fff]|[^\s\w]", text))
+    lowered = [t.group(0).lower() for t in tokens]
+
+    def command(i: int) -> int:  # how many tokens at i are a command word
+        tok = lowered[i]
+        if CJK_CHAR.match(tok):
+            pair = tok + lowered[i + 1] if i + 1 < len(tokens) else ""
+            return 2 if pair in command_words else (1 if tok in command_words else 0)
+        stem = tok[:-1] if len(tok) > 3 and tok.endswith("s") else tok
+        return 1 if tok in command_words or stem in command_words else 0
+
+    def connector(i: int) -> bool:
+        tok = lowered[i]
+        return tok in _CONNECTORS or tok in _LATIN_CONNECTORS or not (tok[0].isalnum() or CJK_CHAR.match(tok))
+
+    start, end, dropped = 0, len(tokens), after_value
+    while start < end:
+        n = command(start) or (1 if (dropped and connector(start)) or lowered[start] in _LEADING_CJK else 0)
+        if not n:
+            break
+        start, dropped = start + n, True
+    while end > start and (lowered[end - 1] in _CONNECTORS or lowered[end - 1] in _LATIN_CONNECTORS
+                           or lowered[end - 1] in (",", "，", ";", "；", ":", "：", "、", "-")):
+        end -= 1
+    return text[tokens[start].start():tokens[end - 1].end()].strip() if start < end else ""

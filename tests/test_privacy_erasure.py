@@ -1,0 +1,70 @@
+"""Erasure reaches every copy: after "删除我的全部数据" no planted value is left in any of Tessera's files
+(the store, the conversation checkpoints, the traces and the Chroma folder), and what is kept names its rule."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from crm.models import Contact
+from crm.privacy.erasure import Eraser
+from crm.privacy.models import SubjectRequest
+from memory.vector_memory import VectorMemory
+from tests.conftest import FIXED_NOW
+from tests.privacy_support import call, privacy_dir, privacy_template, ptessera  # noqa: F401
+
+PHONE = "+86 139 4242 7777"
+NOTE = "ZQX-PLANT-9917"
+
+
+def _files_holding(folder: Path, needle: str) -> list[str]:
+    raw = needle.encode("utf-8")
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and raw in p.read_bytes())
+
+
+@pytest.fixture
+def notes(ptessera) -> VectorMemory:
+    return ptessera.vector_memory  # it set its mark at start: notes logged from now on are indexed on the next search
+
+
+def test_erasing_everything_leaves_no_planted_value_in_any_storage(ptessera, notes, privacy_dir):
+    # the customer corrects her phone in chat: the value is in the store, its history, a checkpoint and a trace
+    fixed = ptessera.chat("cust.chen.jing", "me", f"更正我的电话：{PHONE}")
+    assert [c["name"] for c in fixed.tool_calls] == ["correct_my_data"], fixed.reply
+    # a rep logs a note about her and finds it by meaning: the note is in the store and in vector memory
+    logged = call(ptessera, "li.wei", "log_activity", account="北辰医疗器械", kind="call", contact="陈静",
+                  subject=f"陈静 asked for a quote, reference {NOTE}")
+    assert logged["ok"], logged
+    found = call(ptessera, "li.wei", "search_notes", notes=notes, query="asked for a quote")
+    assert any(NOTE in i["text"] for i in found["items"])
+    # the rep asks for the contacts in chat (allowed: she consented to sales follow-up): a rep's checkpoint
+    turn = ptessera.chat("li.wei", "beichen", "北辰医疗器械的联系人是谁")
+    assert PHONE in turn.reply
+    assert _files_holding(privacy_dir, PHONE) and _files_holding(privacy_dir / "chroma", NOTE)
+
+    asked = ptessera.chat("cust.chen.jing", "me", "删除我的全部数据")
+    assert [c["name"] for c in asked.tool_calls] == ["erase_my_data"], asked.reply
+    [report] = ptessera.last_erasures  # the runtime ran the erasure right after that turn
+
+    assert report["erased"]["conversation threads"] >= 2 and report["erased"]["vector memory notes"] >= 1
+    assert any("GDPR Art. 5(2)" in k["rule"] for k in report["kept"])
+    with ptessera.store.session() as s:
+        assert s.scalar(select(SubjectRequest.status).where(SubjectRequest.id == report["request"])) == "done"
+    after = call(ptessera, "li.wei", "find_contacts", account="北辰医疗器械")
+    assert "[erased]" in [i["name"] for i in after["items"]]
+    assert not any(NOTE in i["text"] for i in call(ptessera, "li.wei", "search_notes", notes=notes,
+                                                     query="asked for a quote")["items"])
+    ptessera.close()
+    for needle in (PHONE, NOTE, "chen.jing@beichen-med.cn"):
+        assert _files_holding(privacy_dir, needle) == [], needle
+
+
+def test_erasing_only_the_purchase_history_keeps_the_rest_and_names_the_accounting_rule(ptessera):
+    result = call(ptessera, "cust.chen.jing", "erase_my_data", what="我的购买记录")
+    assert result["ok"] and "购买记录" in result["done"]
+    assert any("会计档案管理办法" in k["rule"] for k in result["kept"])
+    [report] = Eraser(ptessera.store, checkpointer=ptessera.checkpointer).run_pending(now=FIXED_NOW)
+    assert report["scope"] == "user.behavior.purchase_history" and report["erased"]["vault items"] == 1
+    with ptessera.store.session() as s:
+        assert s.scalar(select(Contact.phone).where(Contact.full_name == "陈静")).startswith("+86")

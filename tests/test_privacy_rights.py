@@ -1,0 +1,86 @@
+"""Data-subject rights through the tools: what is held and where it came from, export, rectify, requests."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from sqlalchemy import select
+
+from crm.models import Contact
+from crm.privacy.models import FieldHistory, SubjectRequest
+from crm.privacy.rights import export, export_zip
+from tests.conftest import FIXED_NOW
+from tests.privacy_support import call, privacy_dir, privacy_template, ptessera  # noqa: F401
+
+
+def test_what_do_you_know_about_me_lists_every_category_with_its_source(ptessera):
+    turn = ptessera.chat("cust.chen.jing", "me", "what do you know about me?")
+    assert [c["name"] for c in turn.tool_calls] == ["my_data"]
+    result = call(ptessera, "cust.chen.jing", "my_data")
+    phone = result["by_category"]["user.contact.phone_number"]
+    assert phone["values"][0]["source"]["channel"] and phone["shared_with"] == ["SF Express (顺丰速运)"]
+    assert "陈静" in turn.reply
+
+
+def test_where_did_you_get_my_phone_number_gets_the_recorded_source(ptessera):
+    turn = ptessera.chat("cust.chen.jing", "me", "where did you get my phone number?")
+    assert [c["name"] for c in turn.tool_calls] == ["where_did_you_get"], turn.reply
+    answer = call(ptessera, "cust.chen.jing", "where_did_you_get", what="my phone number")
+    src = answer["source"]
+    assert answer["field"] == "phone"
+    assert src["channel"] in turn.reply and src["collected_at"][:10] in turn.reply
+
+
+def test_the_export_holds_each_value_with_provenance_as_json_and_as_a_zip_of_csvs(ptessera):
+    with ptessera.store.session() as s:
+        cid = s.scalar(select(Contact.id).where(Contact.full_name == "陈静"))
+        data = export(s, cid, FIXED_NOW, actor="test", channel="api")
+    json.dumps(data, ensure_ascii=False)
+    email = data["personal_data"]["user.contact.email"]["values"][0]
+    assert email["value"] == "chen.jing@beichen-med.cn" and email["source"]["system"]
+    assert data["consents"] and data["interactions"] and data["requests"][-1]["status"] == "done"
+    files = zipfile.ZipFile(io.BytesIO(export_zip(data)))
+    assert {"personal_data.csv", "interactions.csv", "consents.csv", "requests.csv"} <= set(files.namelist())
+    assert "chen.jing@beichen-med.cn" in files.read("personal_data.csv").decode()
+
+
+def test_correcting_my_phone_keeps_the_old_value_in_the_history(ptessera):
+    before = call(ptessera, "cust.chen.jing", "my_data")["record"]["phone"]
+    result = call(ptessera, "cust.chen.jing", "correct_my_data",
+                  correction="my phone number is wrong, it should be +86 139 0000 1111")
+    assert result["ok"] and result["old"] == before and result["new"] == "+86 139 0000 1111"
+    assert call(ptessera, "cust.chen.jing", "my_data")["record"]["phone"] == "+86 139 0000 1111"
+    with ptessera.store.session() as s:
+        history = s.scalars(select(FieldHistory)).all()
+        assert [(h.field, h.old_value, h.new_value) for h in history] == [("contacts.phone", before, "+86 139 0000 1111")]
+    src = call(ptessera, "cust.chen.jing", "where_did_you_get", what="phone")["source"]
+    assert "corrected by the person" in src["detail"]
+
+
+def test_every_request_walks_its_lifecycle_with_a_deadline(ptessera):
+    call(ptessera, "cust.chen.jing", "export_my_data")
+    with ptessera.store.session() as s:
+        req = s.scalars(select(SubjectRequest).order_by(SubjectRequest.id.desc())).first()
+        assert [st["status"] for st in req.steps] == ["received", "verified", "in_progress", "done"]
+        assert (req.due_at - req.received_at).days == 30
+
+
+def test_a_customer_cannot_use_the_privacy_tools_on_someone_else_and_reps_cannot_use_them_at_all(ptessera):
+    assert not call(ptessera, "li.wei", "my_data")["ok"]
+    assert not call(ptessera, "li.wei", "erase_my_data")["ok"]
+
+
+def test_the_cli_exports_a_customer_as_json_and_zip_and_erases_them(ptessera, tmp_path, capsys):
+    from crm.privacy.cli import main
+
+    assert main(["privacy", "export", "--customer", "cust.chen.jing"], tessera=ptessera) == 0
+    assert json.loads(capsys.readouterr().out)["personal_data"]["user.contact.email"]["values"][0]["value"] == \
+        "chen.jing@beichen-med.cn"
+    assert main(["privacy", "export", "--customer", "cust.chen.jing", "--zip", str(tmp_path / "me.zip")],
+                tessera=ptessera) == 0
+    assert "consents.csv" in zipfile.ZipFile(tmp_path / "me.zip").namelist()
+    capsys.readouterr()
+    assert main(["privacy", "erase", "--customer", "cust.chen.jing"], tessera=ptessera) == 0
+    assert json.loads(capsys.readouterr().out)["erased"]["contact fields"] == 5
+    assert main(["privacy", "export", "--customer", "cust.chen.jing"], tessera=ptessera) == 2

@@ -1,0 +1,35 @@
+"""Tool: a customer sees what they have agreed to and refused, per category and use."""
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from crm.services.subjects import my_consents
+from tools.base import ToolContext, ToolSpec
+
+
+class MyConsentsArgs(BaseModel):
+    pass
+
+
+def run(ctx: ToolContext, args: MyConsentsArgs) -> dict:
+    with ctx.store.session() as s:
+        return my_consents(s, ctx.actor, ctx.clock())
+
+
+TOOL = ToolSpec(
+    name="my_consents",
+    summary="List the customer's consents: for each data category and use, granted or refused, since when, "
+            "via which channel, until when, and the receipt id.",
+    args=MyConsentsArgs,
+    run=run,
+    examples=[
+        "what have I agreed to",
+        "show my consents",
+        "which permissions did I give you",
+        "what am I opted in to",
+        "我同意过哪些授权",
+        "查看我的授权",
+        "我给了你们哪些许可",
+        "我的同意记录",
+    ],
+)
