@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
@@ -49,6 +51,19 @@ class TracePublic(BaseModel):
     created_at: str
 
 
+@contextmanager
+def as_http_errors(conflict: int = 400) -> Iterator[None]:
+    """Domain errors as clear 4xx answers: unknown → 404, not allowed → 403, bad input or state → `conflict`."""
+    try:
+        yield
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except PermissionError as exc:
+        raise HTTPException(403, str(exc)) from exc
+    except ValueError as exc:
+        raise HTTPException(conflict, str(exc)) from exc
+
+
 def get_tessera(request: Request) -> Tessera:
     return request.app.state.tessera
 
@@ -59,29 +74,17 @@ router = APIRouter(prefix="/v1", tags=["chat"])
 
 @router.post("/chat", response_model=ChatReply)
 def chat(body: ChatRequest, tessera: TesseraDep) -> ChatReply:
-    try:
+    with as_http_errors():
         result = tessera.chat(body.user, body.thread, body.message)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except PermissionError as exc:
-        raise HTTPException(403, str(exc)) from exc
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from exc
     return ChatReply(**result.__dict__, trace_url=f"/v1/traces/{result.turn_id}")
 
 
 @router.post("/chat/stream")
 def chat_stream(body: ChatRequest, tessera: TesseraDep) -> EventSourceResponse:
     """Server-sent events: `step` for each graph node that finishes, then `reply`."""
-    try:
+    with as_http_errors():
         events = tessera.stream(body.user, body.thread, body.message)
         first = next(events)  # runs the checks (user, message) before the response starts
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except PermissionError as exc:
-        raise HTTPException(403, str(exc)) from exc
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from exc
 
     def send():
         for event in (first, *events):
@@ -118,14 +121,8 @@ def my_pending_approvals(tessera: TesseraDep, actor: CurrentActor) -> list[dict]
 @approvals.post("/{approval_id}", response_model=ChatReply)
 def decide(approval_id: str, body: ApprovalDecision, tessera: TesseraDep, actor: CurrentActor) -> ChatReply:
     """The approver's decision; resumes the requester's paused conversation and returns its reply."""
-    try:
+    with as_http_errors(conflict=409):
         result = tessera.decide(approval_id, actor.login, body.approved, body.note)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except PermissionError as exc:
-        raise HTTPException(403, str(exc)) from exc
-    except ValueError as exc:
-        raise HTTPException(409, str(exc)) from exc
     return ChatReply(**result.__dict__, trace_url=f"/v1/traces/{result.turn_id}")
 
 
