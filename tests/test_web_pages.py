@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
+import tempfile
 import threading
 import time
 import zipfile
@@ -22,7 +24,9 @@ from channels.mount import mount_channels
 from tests.privacy_support import privacy_dir, privacy_template, ptessera  # noqa: F401  (fixtures)
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# The README's screenshots are refreshed only on request (TESSERA_SCREENSHOTS=docs/screenshots), so a test run
+# never rewrites tracked files; otherwise they go to a temporary folder.
+SCREENSHOTS = Path(os.environ.get("TESSERA_SCREENSHOTS") or tempfile.mkdtemp(prefix="tessera-shots-"))
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: run scripts/ensure_chromium.sh")
 
 
