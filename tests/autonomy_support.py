@@ -3,7 +3,6 @@ finding real seeded deals that fit a scenario."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from sqlalchemy import select
 from crm.actor import Actor
 from crm.autonomy.catalog import active_contract
 from crm.autonomy.facts import RequestFacts, gather_facts
-from crm.autonomy.seed import seed_autonomy
 from crm.models import OPEN_STAGES, Deal, SalesUnit, User
 from crm.store import Store
 from tests.conftest import FIXED_NOW
@@ -26,21 +24,9 @@ TODAY = FIXED_NOW.date()
 LATER = TODAY + dt.timedelta(days=120)  # a delivery promise every product can keep
 
 
-@pytest.fixture(scope="session")
-def autonomy_template(seeded_template, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("autonomy") / "tessera.db"
-    shutil.copy(seeded_template, path)
-    store = Store(f"sqlite:///{path}")
-    with store.session() as s:
-        seed_autonomy(s)
-    store.dispose()
-    return path
-
-
 @pytest.fixture
-def units_dir(tmp_path, autonomy_template) -> Path:
-    shutil.copy(autonomy_template, tmp_path / "tessera.db")
-    return tmp_path
+def units_dir(data_dir) -> Path:
+    return data_dir  # the seeded template already holds every unit's contract and budgets (seed_everything)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from crm.autonomy.contract import ContractError, parse_contract
 from crm.autonomy.models import UnitContract
 from crm.autonomy.seed import seed_autonomy
 from crm.models import SalesUnit
-from tests.autonomy_support import TOOLS, autonomy_template, call, units_dir, ustore  # noqa: F401
+from tests.autonomy_support import TOOLS, call, units_dir, ustore  # noqa: F401
 from tools.clone_contract_template import Template
 from tools.registry import ALL
 

@@ -14,7 +14,7 @@ from crm.autonomy.cli import main as units_cli
 from crm.autonomy.escalation import NeedsApproval
 from crm.autonomy.models import ContractDecision
 from crm.models import SalesUnit
-from tests.autonomy_support import (LATER, autonomy_template, call, clean, find_deal, units_dir,  # noqa: F401
+from tests.autonomy_support import (LATER, call, clean, find_deal, units_dir,  # noqa: F401
                                     ustore)
 from tests.conftest import FIXED_NOW, settings_for
 from tessera.runtime import Tessera

@@ -13,7 +13,7 @@ from crm.autonomy.escalation import NeedsApproval
 from crm.autonomy.models import AutonomyAudit, BudgetPool, ContractDecision
 from crm.models import Deal, SalesUnit
 from crm.store import Store
-from tests.autonomy_support import (LATER, TODAY, autonomy_template, call, clean, find_deal, units_dir,  # noqa: F401
+from tests.autonomy_support import (LATER, TODAY, call, clean, find_deal, units_dir,  # noqa: F401
                                     ustore)
 
 UNIT = "east-enterprise"  # li.wei's unit, on the medical-devices contract: auto up to 6%, evidence above 5%,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from crm.autonomy.models import AutonomyAudit, BudgetPool, CompetitorPrice, ContractDecision, UnitContract
 from crm.autonomy.sharing import revoke_share, share_account
 from crm.models import Deal, SalesUnit
-from tests.autonomy_support import (LATER, autonomy_template, actor, call, find_deal, units_dir,  # noqa: F401
+from tests.autonomy_support import (LATER, actor, call, find_deal, units_dir,  # noqa: F401
                                     ustore)
 from tests.conftest import FIXED_NOW
 from tools.base import ToolContext

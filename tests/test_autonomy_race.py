@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from crm.autonomy.models import BudgetPool, ContractDecision
 from crm.models import Deal, SalesUnit
-from tests.autonomy_support import (LATER, autonomy_template, call, clean, find_deal, matching_deals,  # noqa: F401
+from tests.autonomy_support import (LATER, call, clean, find_deal, matching_deals,  # noqa: F401
                                     units_dir, ustore)
 
 UNIT = "east-enterprise"

@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 from crm.privacy.audit import verify
 from crm.privacy.cli import main
 from crm.privacy.models import AuditEntry
-from tests.privacy_support import call, privacy_dir, privacy_template, ptessera  # noqa: F401
+from tests.privacy_support import call, privacy_dir, ptessera  # noqa: F401
 
 
 def test_decisions_allowed_and_denied_are_logged_and_the_chain_verifies(ptessera, capsys):

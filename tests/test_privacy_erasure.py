@@ -12,7 +12,7 @@ from crm.privacy.erasure import Eraser
 from crm.privacy.models import SubjectRequest
 from memory.vector_memory import VectorMemory
 from tests.conftest import FIXED_NOW
-from tests.privacy_support import call, privacy_dir, privacy_template, ptessera  # noqa: F401
+from tests.privacy_support import call, privacy_dir, ptessera  # noqa: F401
 
 PHONE = "+86 139 4242 7777"
 NOTE = "ZQX-PLANT-9917"

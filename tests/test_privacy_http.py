@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from channels.http_privacy import router
-from tests.privacy_support import privacy_dir, privacy_template, ptessera  # noqa: F401
+from tests.privacy_support import privacy_dir, ptessera  # noqa: F401
 
 ME = {"user": "cust.chen.jing"}
 

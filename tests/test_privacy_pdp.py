@@ -14,7 +14,7 @@ from crm.privacy.labels import personal_columns
 from crm.privacy.models import ConsentRecord
 from crm.privacy.taxonomy import covers, default_taxonomy
 from tests.conftest import FIXED_NOW
-from tests.privacy_support import call, privacy_dir, privacy_template, ptessera  # noqa: F401
+from tests.privacy_support import call, privacy_dir, ptessera  # noqa: F401
 
 T0 = FIXED_NOW - dt.timedelta(days=30)
 

@@ -1,7 +1,7 @@
 """A customer revokes a consent; on the rep's next turn the sales tools withhold the data and say why."""
 from __future__ import annotations
 
-from tests.privacy_support import call, privacy_dir, privacy_template, ptessera  # noqa: F401
+from tests.privacy_support import call, privacy_dir, ptessera  # noqa: F401
 
 
 def test_after_chen_jing_revokes_sales_follow_up_li_wei_sees_her_phone_withheld_and_why(ptessera):

@@ -11,7 +11,7 @@ from crm.models import Contact
 from crm.privacy.models import FieldHistory, SubjectRequest
 from crm.privacy.rights import export, export_zip
 from tests.conftest import FIXED_NOW
-from tests.privacy_support import call, privacy_dir, privacy_template, ptessera  # noqa: F401
+from tests.privacy_support import call, privacy_dir, ptessera  # noqa: F401
 
 
 def test_what_do_you_know_about_me_lists_every_category_with_its_source(ptessera):

@@ -13,7 +13,7 @@ from crm.privacy.consents import record_consent
 from crm.privacy.models import AuditEntry
 from crm.privacy.tokens import TokenRefused, VaultTokens
 from tests.conftest import FIXED_NOW
-from tests.privacy_support import privacy_dir, privacy_template, ptessera  # noqa: F401
+from tests.privacy_support import privacy_dir, ptessera  # noqa: F401
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from channels.auth import caller_is_user, issue_token
 from channels.http_api import create_app
 from channels.identities import seed_channels
 from channels.mount import mount_channels
-from tests.privacy_support import privacy_dir, privacy_template, ptessera  # noqa: F401  (fixtures)
+from tests.privacy_support import privacy_dir, ptessera  # noqa: F401  (fixtures)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The README's screenshots are refreshed only on request (TESSERA_SCREENSHOTS=docs/screenshots), so a test run
