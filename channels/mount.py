@@ -25,10 +25,9 @@ class ChannelSettings(BaseSettings):
     wecom: WeComSettings = Field(default_factory=WeComSettings)
 
 
-def default_resume(tessera: Tessera) -> ResumeApproval | None:
-    """The runtime's own decision entry point, when it has one: resumes the requester's paused conversation."""
-    decide = getattr(tessera, "decide", None)
-    return (lambda approval_id, approved, login: decide(approval_id, login, approved)) if decide else None
+def default_resume(tessera: Tessera) -> ResumeApproval:
+    """The runtime's own decision entry point: resumes the requester's paused conversation."""
+    return lambda approval_id, approved, login: tessera.decide(approval_id, login, approved)
 
 
 def mount_channels(app: FastAPI, tessera: Tessera, settings: ChannelSettings | None = None, *,
