@@ -73,13 +73,13 @@ def _run(s, args, out) -> int:
 def _socket_mode(settings: Settings) -> int:
     from slack_sdk import WebClient
 
-    from channels.mount import ChannelSettings, default_resume
+    from channels.mount import default_resume
     from channels.slack_app import create_slack_app, run_socket_mode
     from tessera.runtime import Tessera
 
-    slack = ChannelSettings().slack
+    slack = settings.slack
     if not (slack.app_token and slack.bot_token):
-        print("set TESSERA_CHANNELS__SLACK__APP_TOKEN (xapp-...) and TESSERA_CHANNELS__SLACK__BOT_TOKEN (xoxb-...)",
+        print("set TESSERA_SLACK__APP_TOKEN (xapp-...) and TESSERA_SLACK__BOT_TOKEN (xoxb-...)",
               file=sys.stderr)
         return 2
     tessera = Tessera(settings)

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
@@ -25,16 +24,6 @@ log = logging.getLogger("tessera.channels.slack")
 MAX_AGE_SECONDS = 300  # Slack's own rule: refuse requests signed more than five minutes ago
 MENTION = re.compile(r"<@[A-Z0-9]+>")
 ResumeApproval = Callable[[str, bool, str], object]  # (approval_id, approved, approver_login) -> result or reply
-
-
-class SlackSettings(BaseModel):
-    """From api.slack.com/apps: Basic Information > Signing Secret; OAuth & Permissions > Bot token."""
-
-    signing_secret: str = ""
-    bot_token: str = ""
-    app_token: str = ""  # xapp-..., only for Socket Mode
-    command: str = "/tessera"
-    api_url: str = "https://slack.com/api/"
 
 
 def create_slack_app(tessera: Tessera, *, signing_secret: str, token: str | None = None,

@@ -49,8 +49,9 @@ def mount_edge_hub(app, tessera) -> None:
     from edge_agent.hub import EdgeHub, edge_router
 
     settings = tessera.settings
-    config = FollowupConfig(webhook_url=settings.edge_webhook_url or None, accounts=settings.edge_accounts,
-                            opened_by=tessera.actor(settings.edge_service_login).user_id)
+    edge = settings.edge
+    config = FollowupConfig(webhook_url=edge.webhook_url or None, accounts=edge.accounts,
+                            opened_by=tessera.actor(edge.service_login).user_id)
     app.include_router(edge_router(EdgeHub(settings.data_dir / "edge-hub", Followups(tessera.store, config))))
 
 

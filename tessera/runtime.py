@@ -47,9 +47,9 @@ class TurnResult:
 class Tessera:
     """One running assistant: store, models, checkpointed graph and trace log."""
 
-    def __init__(self, settings: Settings | None = None, *, clock: Callable[[], dt.datetime] | None = None,
+    def __init__(self, settings: Settings, *, clock: Callable[[], dt.datetime] | None = None,
                  seed: bool | None = None):
-        self.settings = settings or Settings()
+        self.settings = settings
         self.clock = clock or dt.datetime.now
         self.store = Store(self.settings.store_url)
         migrate(self.store)

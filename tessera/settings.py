@@ -1,15 +1,29 @@
-"""The one settings object: TESSERA_* environment variables, then an optional tessera.toml, then defaults."""
+"""The one settings object: TESSERA_* environment variables, then an optional tessera.toml, then defaults.
+
+Sections are nested models: `TESSERA_<SECTION>__<FIELD>` (e.g. TESSERA_SLACK__BOT_TOKEN) or a `[section]` table in
+tessera.toml. A capability adds its section here (a BaseModel with defaults that run offline), validates its values
+in the model, and documents each field in the README's configuration table. Modules receive the object; none reads
+the environment for its own settings.
+"""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import SettingsError as SourceError
 
 OFFLINE_MODEL = "tessera/offline"
+ENV_PREFIX = "TESSERA_"
+SECRET_WORDS = ("secret", "token", "key", "password")  # values of such fields are never echoed in an error
 
 
-class AgentModels(BaseSettings):
+class SettingsError(ValueError):
+    """A setting has a wrong value or a section is half configured; the message names the variable to fix."""
+
+
+class AgentModels(BaseModel):
     """Which LiteLLM model string each agent calls, and what to fall back to when it fails."""
 
     supervisor: str = OFFLINE_MODEL
@@ -18,12 +32,131 @@ class AgentModels(BaseSettings):
     analyst: str = OFFLINE_MODEL
     fallbacks: list[str] = Field(default_factory=lambda: [OFFLINE_MODEL])
 
+    @field_validator("supervisor", "sales", "privacy", "analyst")
+    @classmethod
+    def _a_model_string(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError(f"expected a LiteLLM model string such as 'openai/gpt-4.1', or '{OFFLINE_MODEL}'")
+        return value.strip()
+
+
+class SlackSettings(BaseModel):
+    """From api.slack.com/apps: Basic Information > Signing Secret; OAuth & Permissions > Bot token."""
+
+    signing_secret: str = ""
+    bot_token: str = ""  # xoxb-...
+    app_token: str = ""  # xapp-..., only for Socket Mode
+    command: str = "/tessera"
+    api_url: str = "https://slack.com/api/"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _bot_token(cls, value: str) -> str:
+        if value and not value.startswith("xoxb-"):
+            raise ValueError("expected the Bot User OAuth Token, which starts with 'xoxb-' (OAuth & Permissions)")
+        return value
+
+    @field_validator("app_token")
+    @classmethod
+    def _app_token(cls, value: str) -> str:
+        if value and not value.startswith("xapp-"):
+            raise ValueError("expected an app-level token, which starts with 'xapp-' (Basic Information > "
+                             "App-Level Tokens, scope connections:write)")
+        return value
+
+    @field_validator("command")
+    @classmethod
+    def _slash_command(cls, value: str) -> str:
+        if not value.startswith("/") or " " in value:
+            raise ValueError("expected a slash command such as '/tessera'")
+        return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @model_validator(mode="after")
+    def _whole(self) -> SlackSettings:
+        if (self.signing_secret or self.app_token) and not self.bot_token:
+            raise ValueError(f"Slack is half configured: set {env_name('slack', 'bot_token')} (xoxb-...)")
+        if self.bot_token and not (self.signing_secret or self.app_token):
+            raise ValueError(f"Slack is half configured: set {env_name('slack', 'signing_secret')} (events over "
+                             f"HTTP) or {env_name('slack', 'app_token')} (Socket Mode)")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        """Answer Slack's HTTP events (Socket Mode needs only the app and bot tokens)."""
+        return bool(self.signing_secret)
+
+
+class WeComSettings(BaseModel):
+    """From the WeCom admin console: My company > CorpID; the app's AgentId and Secret; its API receive settings
+    (接收消息) give the Token and EncodingAESKey."""
+
+    corp_id: str = ""
+    agent_id: str = ""
+    secret: str = ""
+    token: str = ""
+    encoding_aes_key: str = ""
+    api_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+
+    @field_validator("encoding_aes_key")
+    @classmethod
+    def _aes_key(cls, value: str) -> str:
+        if value and len(value) != 43:
+            raise ValueError(f"expected the 43-character EncodingAESKey the WeCom console generates, got "
+                             f"{len(value)} characters")
+        return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @model_validator(mode="after")
+    def _whole(self) -> WeComSettings:
+        needed = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
+        given = [n for n in needed if getattr(self, n)]
+        if given and len(given) < len(needed):
+            missing = next(n for n in needed if not getattr(self, n))
+            raise ValueError(f"WeCom is half configured: set {env_name('wecom', missing)}")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.corp_id)
+
+
+class EdgeSettings(BaseModel):
+    """The centre's side of edge sync: which CRM account each site is, and where follow-ups go."""
+
+    accounts: dict[str, int] = Field(default_factory=dict)  # edge node id -> the CRM account of its site
+    webhook_url: str = ""  # where insurance-claim follow-ups from the edge are posted
+    service_login: str = "admin"  # the user that cases from the edge are opened as
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _http_url(value) if value else value
+
+    @field_validator("service_login")
+    @classmethod
+    def _login(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("expected the login of the user that edge cases are opened as, e.g. 'admin'")
+        return value.strip()
+
+
+SECTIONS = ("models", "slack", "wecom", "edge")
+
 
 class Settings(BaseSettings):
     """Everything Tessera reads from its environment. Defaults run fully offline on embedded engines."""
 
     model_config = SettingsConfigDict(
-        env_prefix="TESSERA_",
+        env_prefix=ENV_PREFIX,
         env_nested_delimiter="__",
         toml_file="tessera.toml",
         extra="ignore",
@@ -33,14 +166,26 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite file under data_dir
     checkpoint_url: str = ""  # empty: same engine as the store (SQLite file or the PostgreSQL URL)
     chroma_path: str = ""  # empty: persistent local Chroma under data_dir
-    chroma_host: str = ""  # set to use a Chroma server instead of the local folder
-    models: AgentModels = Field(default_factory=AgentModels)
+    chroma_host: str = ""  # reserved for a Chroma server; the local folder is what runs today
     api_host: str = "127.0.0.1"
-    api_port: int = 8000
+    api_port: int = Field(8000, ge=1, le=65535)
     seed_on_first_run: bool = True
-    edge_accounts: dict[str, int] = Field(default_factory=dict)  # edge node id -> the CRM account of its site
-    edge_webhook_url: str = ""  # where insurance-claim follow-ups from the edge are posted
-    edge_service_login: str = "admin"  # the user that cases from the edge are opened as
+    models: AgentModels = Field(default_factory=AgentModels)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    wecom: WeComSettings = Field(default_factory=WeComSettings)
+    edge: EdgeSettings = Field(default_factory=EdgeSettings)
+
+    def __init__(self, **values):
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(describe(exc)) from None
+        except SourceError as exc:  # a structured value (a list, a mapping) that is not JSON
+            field = re.search(r'field "(\w+)"', str(exc))
+            name = env_name(field.group(1)) + ("__*" if field and field.group(1) in SECTIONS else "") if field else ""
+            raise SettingsError(f"Tessera's settings are not valid: {name or str(exc)} holds a value that is not "
+                                f"JSON ({exc.__cause__}); lists and mappings are written as JSON, e.g. "
+                                f"TESSERA_EDGE__ACCOUNTS='{{\"plant-7\": 3}}'") from None
 
     @classmethod
     def settings_customise_sources(
@@ -52,6 +197,14 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @field_validator("database_url")
+    @classmethod
+    def _store_url(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:", "postgresql:", "postgresql+")):
+            raise ValueError("expected an SQLAlchemy URL such as 'postgresql://user@host:5432/db' or "
+                             "'sqlite:///var/tessera.db' (empty: a SQLite file under the data dir)")
+        return value
 
     @property
     def store_url(self) -> str:
@@ -71,3 +224,42 @@ class Settings(BaseSettings):
 
     def model_for(self, agent: str) -> str:
         return getattr(self.models, agent, OFFLINE_MODEL)
+
+
+def env_name(*path: str) -> str:
+    """The environment variable of a setting: env_name('slack', 'bot_token') -> TESSERA_SLACK__BOT_TOKEN."""
+    return ENV_PREFIX + "__".join(p.upper() for p in path)
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per wrong value: the variable, what was given (never a secret), and what is expected."""
+    lines = ["Tessera's settings are not valid (environment variables, or tessera.toml in the working directory):"]
+    for error in exc.errors():
+        path, entry = _field_path(error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if "TESSERA_" in message or not path:
+            lines.append(f"  {message}")
+            continue
+        given = error.get("input")
+        shown = "" if any(w in path[-1] for w in SECRET_WORDS) or isinstance(given, dict) else f" = {given!r}"
+        where = f" entry {entry!r}" if entry else ""
+        lines.append(f"  {env_name(*path)}{where}{shown} ({'.'.join(path)} in tessera.toml): {message}")
+    return "\n".join(lines)
+
+
+def _field_path(loc: tuple) -> tuple[list[str], str]:
+    """Splits an error location into the setting's field path and, inside a list or mapping, the entry."""
+    model, path = Settings, []
+    for i, part in enumerate(loc):
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            return path, ".".join(str(p) for p in loc[i:])
+        path.append(str(part))
+        model = fields[part].annotation
+    return path, ""
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return value

@@ -12,7 +12,8 @@ from channels.auth import caller_is_user, issue_token, revoke_tokens, token_hash
 from channels.cli import main as channels_cli
 from channels.http_api import create_app
 from channels.identities import ApiToken, ChannelIdentity, UnknownCaller, actor_for, demo_slack_id, demo_wecom_id, seed_channels
-from channels.mount import ChannelSettings, mount_channels
+from channels.mount import mount_channels
+from tessera.settings import Settings
 from tests.conftest import settings_for
 
 
@@ -38,7 +39,7 @@ def test_a_token_is_stored_only_as_its_hash(tessera):
 @pytest.fixture
 def client(tessera):
     app = create_app(tessera)
-    mount_channels(app, tessera, ChannelSettings(_env_file=None))
+    mount_channels(app, tessera)
 
     # A route that names its user in a query parameter, as the privacy API does.
     @app.get("/v1/me/probe", dependencies=[Depends(caller_is_user)])
@@ -91,10 +92,10 @@ def test_the_cli_issues_tokens_and_links_accounts(data_dir, tessera):
 
 
 def test_a_half_configured_channel_is_refused_with_the_missing_setting(tessera):
-    with pytest.raises(ValueError, match="TESSERA_CHANNELS__SLACK__BOT_TOKEN"):
-        mount_channels(create_app(tessera), tessera, ChannelSettings(slack={"signing_secret": "x"}))
-    with pytest.raises(ValueError, match="TESSERA_CHANNELS__WECOM__AGENT_ID"):
-        mount_channels(create_app(tessera), tessera, ChannelSettings(wecom={"corp_id": "ww1"}))
+    with pytest.raises(ValueError, match="TESSERA_SLACK__BOT_TOKEN"):
+        mount_channels(create_app(tessera), tessera, Settings(slack={"signing_secret": "x"}))
+    with pytest.raises(ValueError, match="TESSERA_WECOM__AGENT_ID"):
+        mount_channels(create_app(tessera), tessera, Settings(wecom={"corp_id": "ww1"}))
 
 
 def test_mounted_behind_caller_is_user_the_chat_api_speaks_only_for_the_tokens_owner(tessera):
@@ -127,7 +128,7 @@ def test_channels_mount_from_settings_and_answer_slacks_and_wecoms_url_checks(te
 
     slack_api = FakeApi({"/auth.test": lambda c: {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}})
     key = "A" * 43
-    settings = ChannelSettings(slack={"signing_secret": "sec", "bot_token": "xoxb-1", "api_url": slack_api.url},
+    settings = Settings(slack={"signing_secret": "sec", "bot_token": "xoxb-1", "api_url": slack_api.url},
                                wecom={"corp_id": "ww1", "agent_id": "1000002", "secret": "s", "token": "tok",
                                       "encoding_aes_key": key, "api_url": "http://127.0.0.1:9/"})
     app = create_app(tessera)

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
-from pydantic import BaseModel
 
 from channels.guards import RecentKeys
 from channels.identities import UnknownCaller, actor_for, external_id_of
@@ -17,22 +16,11 @@ from channels.wecom.crypto import DecryptError, SignatureError, WeComCrypto
 from channels.wecom.messages import (APPROVE, REJECT, BadXml, Incoming, button_reply, envelope, parse_incoming,
                                      parse_xml, text_reply, turn_messages)
 from tessera.runtime import Tessera
+from tessera.settings import WeComSettings
 
 log = logging.getLogger("tessera.channels.wecom")
 MAX_AGE_SECONDS = 300
 ResumeApproval = Callable[[str, bool, str], object]
-
-
-class WeComSettings(BaseModel):
-    """From the WeCom admin console: My company > CorpID; the app's AgentId and Secret; its API receive settings
-    (接收消息) give the Token and EncodingAESKey."""
-
-    corp_id: str = ""
-    agent_id: str = ""
-    secret: str = ""
-    token: str = ""
-    encoding_aes_key: str = ""
-    api_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
 
 
 class Refused(Exception):
