@@ -1,95 +1,143 @@
-"""`tessera tokens ...` and `tessera identities ...`: API tokens and channel account links, from the shell."""
+"""The channels' commands: `tessera serve`, `chat` and `trace`; `tokens`, `identities` and `slack` groups."""
 from __future__ import annotations
 
-import argparse
-import sys
+from typing import Annotated
 
-from sqlalchemy import select
+import typer
 
-from channels.auth import issue_token, revoke_tokens
-from channels.identities import CHANNELS, ChannelIdentity, link, seed_channels
-from crm.models import User
-from crm.store import Store
-from tessera.migrate import migrate
-from tessera.settings import Settings
+from tessera.cli_kit import CommandGroup, bad_usage, current, emit, make_table
 
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tessera", description="API tokens and channel identities.")
-    sub = p.add_subparsers(dest="group", required=True)
-    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="action", required=True)
-    issue = tokens.add_parser("issue", help="issue a token for LOGIN (printed once; only its hash is stored)")
-    issue.add_argument("login")
-    issue.add_argument("--label", default="cli")
-    tokens.add_parser("revoke", help="revoke every token of LOGIN").add_argument("login")
-    ids = sub.add_parser("identities", help="who is who on Slack, WeCom and the web").add_subparsers(
-        dest="action", required=True)
-    ln = ids.add_parser("link", help="let an outside account speak as LOGIN, e.g. `link slack U04ABCD li.wei`")
-    ln.add_argument("channel", choices=CHANNELS)
-    ln.add_argument("external_id")
-    ln.add_argument("login")
-    ids.add_parser("seed", help="link the demo users to made-up Slack and WeCom ids (idempotent)")
-    ids.add_parser("list", help="list the links")
-    slack = sub.add_parser("slack", help="Slack").add_subparsers(dest="action", required=True)
-    slack.add_parser("socket", help="answer Slack over Socket Mode (no public URL; needs the app-level token)")
-    return p
+CHANNELS = ("slack", "wecom", "web")
+tokens = CommandGroup(help="API tokens: `tokens issue LOGIN` (printed once; only its hash is kept), `tokens revoke`.")
+identities = CommandGroup(help="Who is who on Slack, WeCom and the web: `identities link|seed|list`.")
+slack = CommandGroup(help="Slack without a public URL: `slack socket`.")
 
 
-def main(argv: list[str] | None = None, settings: Settings | None = None, out=sys.stdout) -> int:
-    args = parser().parse_args(argv)
-    settings = settings or Settings()
-    if args.group == "slack":
-        return _socket_mode(settings)
-    store = Store(settings.store_url)
-    try:
-        migrate(store)
-        with store.session() as s:
-            return _run(s, args, out)
-    except LookupError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    finally:
-        store.dispose()
+def register(app: typer.Typer) -> None:
+    app.command("serve", rich_help_panel="Talk to Tessera")(serve)
+    app.command("chat", rich_help_panel="Talk to Tessera")(chat)
+    app.command("trace", rich_help_panel="Talk to Tessera")(trace)
+    app.add_typer(tokens, name="tokens", rich_help_panel="Who may call")
+    app.add_typer(identities, name="identities", rich_help_panel="Who may call")
+    app.add_typer(slack, name="slack", rich_help_panel="Who may call")
 
 
-def _run(s, args, out) -> int:
-    if (args.group, args.action) == ("tokens", "issue"):
-        print(issue_token(s, args.login, label=args.label), file=out)
-    elif (args.group, args.action) == ("tokens", "revoke"):
-        print(f"revoked {revoke_tokens(s, args.login)} token(s) of {args.login}", file=out)
-    elif args.action == "link":
-        link(s, args.channel, args.external_id, args.login)
-        print(f"{args.channel} {args.external_id} now speaks as {args.login}", file=out)
-    elif args.action == "seed":
-        print(f"linked {seed_channels(s)} new channel account(s)", file=out)
-    else:
-        rows = s.execute(select(ChannelIdentity.channel, ChannelIdentity.external_id, User.login, User.role)
-                         .join(User, User.id == ChannelIdentity.user_id).order_by(ChannelIdentity.channel, User.login))
-        for channel, external_id, login, role in rows:
-            print(f"{channel:6} {external_id:24} {login} ({role})", file=out)
-    return 0
+def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] = "",
+          port: Annotated[int, typer.Option(min=1, max=65535, help="default: TESSERA_API_PORT")] = 0) -> None:
+    """Start the HTTP API, the web pages, Slack and WeCom when configured, and the edge hub (migrates and seeds the
+    store on first run)."""
+    import uvicorn
+
+    from channels.http_api import create_app
+    from edge_agent.centre import mount_edge_hub
+
+    state = current()
+    tessera = state.runtime()
+    app = create_app(tessera)
+    mount_edge_hub(app, tessera)
+    host, port = host or state.settings.api_host, port or state.settings.api_port
+    print(f"Tessera on http://{host}:{port} (API docs at /docs)")
+    uvicorn.run(app, host=host, port=port, log_level=state.log_level.value)
 
 
-def _socket_mode(settings: Settings) -> int:
+def chat(who: Annotated[str, typer.Option("--as", help="LOGIN or ROLE:LOGIN, e.g. rep:li.wei")],
+         thread: Annotated[str, typer.Option(help="the conversation to continue")] = "terminal") -> int:
+    """Chat in the terminal as a user (/trace shows why, /quit leaves)."""
+    from channels.terminal import run_chat
+
+    role, _, login = who.rpartition(":")
+    tessera = current().runtime()
+    actor = tessera.actor(login)
+    if role and actor.role != role:
+        bad_usage(f"{login} is a {actor.role}, not a {role}")
+    return run_chat(tessera, login, thread)
+
+
+def trace(turn_id: Annotated[str, typer.Argument(help="the turn id a reply names (`trace_url`)")]) -> None:
+    """Show why a turn did what it did: the agent, each model call with its reason, each tool with its result."""
+    from channels.terminal import trace_lines
+    from memory.traces import TraceLog
+
+    found = TraceLog(current().store()).get(turn_id)
+    if found is None:
+        raise LookupError(f"no turn with id '{turn_id}'")
+    emit({c.name: getattr(found, c.name) for c in found.__table__.columns}, lambda _: trace_lines(found))
+
+
+@tokens.command("issue")
+def issue(login: str, label: Annotated[str, typer.Option(help="a note of where the token is used")] = "cli") -> None:
+    """Issue an API token for LOGIN; it is printed once (only its hash is stored)."""
+    from channels.auth import issue_token
+
+    with current().store().session() as s:
+        token = issue_token(s, login, label=label)
+    emit({"login": login, "token": token}, lambda d: d["token"])
+
+
+@tokens.command("revoke")
+def revoke(login: str) -> None:
+    """Revoke every live token of LOGIN."""
+    from channels.auth import revoke_tokens
+
+    with current().store().session() as s:
+        count = revoke_tokens(s, login)
+    emit({"login": login, "revoked": count}, lambda d: f"revoked {d['revoked']} token(s) of {d['login']}")
+
+
+@identities.command("link")
+def link(channel: Annotated[str, typer.Argument(help="slack, wecom or web")], external_id: str, login: str) -> None:
+    """Let an outside account speak as LOGIN, e.g. `identities link slack U04ABCD li.wei`."""
+    from channels.identities import link as link_identity
+
+    if channel not in CHANNELS:
+        bad_usage(f"unknown channel '{channel}'; use one of {', '.join(CHANNELS)}")
+    with current().store().session() as s:
+        link_identity(s, channel, external_id, login)
+    emit({"channel": channel, "external_id": external_id, "login": login},
+         lambda d: f"{d['channel']} {d['external_id']} now speaks as {d['login']}")
+
+
+@identities.command("seed")
+def seed_identities() -> None:
+    """Link the demo users to made-up Slack and WeCom ids (idempotent)."""
+    from channels.identities import seed_channels
+
+    with current().store().session() as s:
+        added = seed_channels(s)
+    emit({"linked": added}, lambda d: f"linked {d['linked']} new channel account(s)")
+
+
+@identities.command("list")
+def list_identities() -> None:
+    """List the links: channel, outside id, login and role."""
+    from sqlalchemy import select
+
+    from channels.identities import ChannelIdentity
+    from crm.models import User
+
+    with current().store().session() as s:
+        rows = [{"channel": c, "external_id": e, "login": login, "role": role} for c, e, login, role in s.execute(
+            select(ChannelIdentity.channel, ChannelIdentity.external_id, User.login, User.role)
+            .join(User, User.id == ChannelIdentity.user_id).order_by(ChannelIdentity.channel, User.login))]
+    emit(rows, lambda r: make_table(f"{len(r)} linked account(s)", ("channel", "outside id", "login", "role"),
+                                    [tuple(x.values()) for x in r]))
+
+
+@slack.command("socket")
+def socket() -> None:
+    """Answer Slack over Socket Mode (no public URL; needs the app-level and bot tokens)."""
     from slack_sdk import WebClient
 
     from channels.mount import default_resume
     from channels.slack_app import create_slack_app, run_socket_mode
-    from tessera.runtime import Tessera
 
-    slack = settings.slack
-    if not (slack.app_token and slack.bot_token):
-        print("set TESSERA_SLACK__APP_TOKEN (xapp-...) and TESSERA_SLACK__BOT_TOKEN (xoxb-...)",
-              file=sys.stderr)
-        return 2
-    tessera = Tessera(settings)
-    bolt = create_slack_app(tessera, signing_secret=slack.signing_secret or "socket-mode-unused",
-                            client=WebClient(token=slack.bot_token, base_url=slack.api_url),
-                            resume_approval=default_resume(tessera), command=slack.command)
+    state = current()
+    settings = state.settings.slack
+    if not (settings.app_token and settings.bot_token):
+        bad_usage("set TESSERA_SLACK__APP_TOKEN (xapp-...) and TESSERA_SLACK__BOT_TOKEN (xoxb-...)")
+    tessera = state.runtime()
+    bolt = create_slack_app(tessera, signing_secret=settings.signing_secret or "socket-mode-unused",
+                            client=WebClient(token=settings.bot_token, base_url=settings.api_url),
+                            resume_approval=default_resume(tessera), command=settings.command)
     print("Tessera is answering Slack over Socket Mode; Ctrl-C stops it")
-    run_socket_mode(bolt, slack.app_token)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    run_socket_mode(bolt, settings.app_token)

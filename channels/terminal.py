@@ -37,7 +37,12 @@ def result_tables(tessera: Tessera, turn_id: str) -> list[Table]:
 
 
 def show_trace(console: Console, tessera: Tessera, turn: TurnResult) -> None:
-    trace = tessera.traces.get(turn.turn_id)
+    for line in trace_lines(tessera.traces.get(turn.turn_id)):
+        console.print(line, markup=False, highlight=False)
+
+
+def trace_lines(trace) -> list[str]:
+    """A turn's trace as lines: the agent and why, each model call with its reason, each tool with its result."""
     lines = [f"turn {trace.id} agent={trace.agent} ({trace.route_reason}) {trace.duration_ms} ms"]
     for step in trace.steps:
         if step["type"] == "model":
@@ -45,8 +50,7 @@ def show_trace(console: Console, tessera: Tessera, turn: TurnResult) -> None:
             lines += [f"    → {c['name']}({json.dumps(c['args'], ensure_ascii=False)})" for c in step["tool_calls"]]
         else:
             lines.append(f"  tool {step['name']} [{step['status']}] {step['ms']} ms: {step['result'][:200]}")
-    for line in lines:
-        console.print(line, markup=False, highlight=False)
+    return lines
 
 
 def run_chat(tessera: Tessera, login: str, thread: str, stdin: TextIO = sys.stdin, console: Console | None = None) -> int:

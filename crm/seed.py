@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from crm.seed_world import DemoWorld, demo_vocabulary, insert_rows, language_of
 DEMO = "demo"
 DEMO_SEED = 20261126
 DEMO_TODAY = dt.date(2026, 11, 26)  # the demo's "today": fixed, so every run makes the same data
+DEMO_STEPS = ("organisation", "products", "accounts", "deals", "customers", "activities", "cases")
 COUNTED = (Tenant, SalesUnit, User, Account, Contact, Product, Deal, Order, Payment, Activity, Case)
 
 
@@ -44,20 +46,21 @@ class StoreNotEmpty(RuntimeError):
     """The store already holds CRM data that was not seeded as the demo."""
 
 
-def seed_demo(session: Session, *, seed: int = DEMO_SEED, today: dt.date | None = None) -> SeedReport:
-    """Fill an empty store with the demo company, once: when a 'demo' seed run exists, change nothing."""
+def seed_demo(session: Session, *, seed: int = DEMO_SEED, today: dt.date | None = None,
+              on_step: Callable[[str], None] = lambda step: None) -> SeedReport:
+    """Fill an empty store with the demo company, once: when a 'demo' seed run exists, change nothing.
+    `on_step` hears the name of each of the DEMO_STEPS as it is done (a progress bar listens)."""
     done = session.scalar(select(SeedRun).where(SeedRun.name == DEMO))
     if done is not None:
+        for name in DEMO_STEPS:
+            on_step(name)  # nothing left to do
         return _report(session, created=False, seed=done.seed)
     _refuse_unless_empty(session)
     world = DemoWorld(rng=random.Random(seed), today=today or DEMO_TODAY, vocab=demo_vocabulary())
-    _seed_organisation(session, world)
-    seed_products(session, world)
-    seed_accounts(session, world)
-    seed_deals(session, world)
-    seed_customers(session, world)
-    seed_activities(session, world)
-    seed_cases(session, world)
+    steps = (_seed_organisation, seed_products, seed_accounts, seed_deals, seed_customers, seed_activities, seed_cases)
+    for name, step in zip(DEMO_STEPS, steps, strict=True):
+        step(session, world)
+        on_step(name)
     session.add(SeedRun(name=DEMO, seed=seed, created_at=dt.datetime.combine(world.today, dt.time())))
     session.flush()
     return _report(session, created=True, seed=seed)

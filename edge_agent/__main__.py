@@ -1,6 +1,6 @@
-"""`python -m edge_agent ...`: the edge command line (see edge_agent.cli)."""
+"""`python -m edge_agent ...`: the same as `tessera edge ...` (see edge_agent.cli)."""
 import sys
 
-from edge_agent.cli import main
+from tessera.cli import app
 
-sys.exit(main())
+app(args=["edge", *sys.argv[1:]], prog_name="tessera")

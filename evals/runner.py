@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,17 +129,28 @@ def totals(results: list[ScenarioResult]) -> Totals:
                   state=sum(r.state_match for r in results) / max(1, len(results)))
 
 
-def run_all(model: str, only: str | None = None) -> list[ScenarioResult]:
-    scenarios = [s for s in load_scenarios() if not only or only in s.id]
+def chosen(only: str | None = None) -> list[Scenario]:
+    return [s for s in load_scenarios() if not only or only in s.id]
+
+
+def run_all(model: str, only: str | None = None,
+            on_scenario: Callable[[ScenarioResult], None] = lambda result: None) -> list[ScenarioResult]:
+    """Every chosen scenario on a fresh copy of the seeded store; `on_scenario` hears each result (progress)."""
+    results = []
     with tempfile.TemporaryDirectory(prefix="tessera-eval-") as tmp:
         work = Path(tmp)
         template = build_template(work)
-        return [run_scenario(s, model, template, work) for s in scenarios]
+        for scenario in chosen(only):
+            results.append(run_scenario(scenario, model, template, work))
+            on_scenario(results[-1])
+    return results
 
 
-def run_cli(model: str, only: str | None = None, floor: float | None = None) -> int:
+def run_cli(model: str, only: str | None = None, floor: float | None = None,
+            results: list[ScenarioResult] | None = None) -> int:
+    """Prints the table and the totals (running the scenarios unless `results` are given); 1 below the floor."""
     console = Console()
-    results = run_all(model, only)
+    results = run_all(model, only) if results is None else results
     table = Table(title=f"Tessera evals · {model}")
     for col in ("scenario", "tools", "args", "state", "result"):
         table.add_column(col)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import chromadb
@@ -80,15 +81,18 @@ class VectorMemory:
         self._set_mark(top)
         return added
 
-    def backfill(self, session: Session, limit: int | None = None) -> int:
-        """Index older activities and cases not yet in the collection, newest first."""
+    def backfill(self, session: Session, limit: int | None = None,
+                 on_batch: Callable[[int, int], None] = lambda done, total: None) -> int:
+        """Index older activities and cases not yet in the collection, newest first; `on_batch(done, total)` hears
+        each batch written (a progress bar listens)."""
         known = set(self.collection.get(include=[])["ids"])
         acts = session.scalars(select(Activity).order_by(Activity.id.desc()).limit(limit)).all()
         cases = session.scalars(select(Case).order_by(Case.id.desc()).limit(limit)).all()
         return self._index(session, [a for a in acts if f"A-{a.id}" not in known],
-                           [c for c in cases if f"C-{c.id}" not in known])
+                           [c for c in cases if f"C-{c.id}" not in known], on_batch)
 
-    def _index(self, session: Session, acts: list[Activity], cases: list[Case]) -> int:
+    def _index(self, session: Session, acts: list[Activity], cases: list[Case],
+               on_batch: Callable[[int, int], None] = lambda done, total: None) -> int:
         units = dict(session.execute(select(Account.id, Account.unit_id)).all())
         batch: list[tuple[str, str, dict]] = []
         for a in acts:
@@ -104,6 +108,7 @@ class VectorMemory:
             part = batch[start:start + 256]
             self.collection.upsert(ids=[p[0] for p in part], documents=[p[1] for p in part],
                                    metadatas=[p[2] for p in part])
+            on_batch(start + len(part), len(batch))
         return len(batch)
 
     def _mark(self) -> tuple[int, int] | None:

@@ -1,17 +1,25 @@
 """Seeding the demo: the company first, then each capability's own demo data; every step is idempotent."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from channels.identities import seed_channels
 from crm.autonomy.seed import seed_autonomy
 from crm.privacy.seed import seed_privacy
-from crm.seed import SeedReport, seed_demo
+from crm.seed import DEMO_STEPS, SeedReport, seed_demo
+
+CAPABILITY_STEPS = ("autonomy contracts", "privacy consents", "channel identities")
+STEPS = (*DEMO_STEPS, *CAPABILITY_STEPS)  # what `on_step` hears, in order, when the store is seeded for the first time
 
 
-def seed_everything(session: Session) -> SeedReport:
-    report = seed_demo(session)
+def seed_everything(session: Session, on_step: Callable[[str], None] = lambda step: None) -> SeedReport:
+    report = seed_demo(session, on_step=on_step)
     seed_autonomy(session)  # contracts, budgets and competitor prices per unit
+    on_step(CAPABILITY_STEPS[0])
     seed_privacy(session)  # consents and provenance per contact
+    on_step(CAPABILITY_STEPS[1])
     seed_channels(session)  # Slack, WeCom and web identities of the seeded users
+    on_step(CAPABILITY_STEPS[2])
     return report

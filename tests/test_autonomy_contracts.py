@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.autonomy.catalog import active_contract, list_templates, render_template, template_names
-from crm.autonomy.cli import main as units_cli
 from crm.autonomy.contract import ContractError, parse_contract
 from crm.autonomy.models import UnitContract
 from crm.autonomy.seed import seed_autonomy
 from crm.models import SalesUnit
 from tests.autonomy_support import TOOLS, call, units_dir, ustore  # noqa: F401
+from tests.cli_support import run_cli
+from tests.conftest import settings_for
 from tools.clone_contract_template import Template
 from tools.registry import ALL
 
@@ -101,15 +102,19 @@ def test_seeding_autonomy_twice_changes_nothing(ustore):
         assert all(active_contract(s, u) is not None for u in units)
 
 
-def test_the_cli_lists_templates_and_clones_one(ustore, units_dir, capsys):
-    assert units_cli(["units", "--json", "templates"]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == len(list_templates())
-    url = ["--database-url", f"sqlite:///{units_dir / 'tessera.db'}"]
-    assert units_cli(["units", *url, "clone", "--unit", "east-smb", "--template", "education",
-                      "--param", "discount_budget=70000"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"unit": "east-smb", "version": 2, "template": "education"}
-    assert units_cli(["units", *url, "--as", "li.wei", "clone", "--unit", "east-smb", "--template", "retail"]) == 1
-    assert "ask your manager" in capsys.readouterr().err
+def test_the_cli_lists_templates_and_clones_one(ustore, units_dir):
+    listed = run_cli("units", "--json", "templates")
+    assert listed.exit_code == 0
+    assert len(json.loads(listed.stdout)) == len(list_templates())
+    settings = settings_for(units_dir)
+    cloned = run_cli("units", "clone", "--unit", "east-smb", "--template", "education",
+                     "--param", "discount_budget=70000", "--json", settings=settings)
+    assert cloned.exit_code == 0
+    assert json.loads(cloned.stdout) == {"unit": "east-smb", "version": 2, "template": "education"}
+    refused = run_cli("units", "clone", "--as", "li.wei", "--unit", "east-smb", "--template", "retail",
+                      settings=settings)
+    assert refused.exit_code == 1
+    assert "ask your manager" in refused.stderr
 
 
 def test_the_example_requests_of_each_autonomy_tool_are_its_own():

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 
 from channels.http_units import router
 from crm.autonomy.catalog import active_contract
-from crm.autonomy.cli import main as units_cli
 from crm.autonomy.escalation import NeedsApproval
 from crm.autonomy.models import ContractDecision
 from crm.models import SalesUnit
 from tests.autonomy_support import (LATER, call, clean, find_deal, units_dir,  # noqa: F401
                                     ustore)
+from tests.cli_support import run_cli
 from tests.conftest import FIXED_NOW, settings_for
 from tessera.runtime import Tessera
 
@@ -110,16 +110,20 @@ def test_the_http_api_shows_status_templates_and_replays_within_the_callers_sand
     assert bad.status_code == 400 and "data: Field required" in bad.json()["detail"]
 
 
-def test_the_cli_prints_the_status_and_a_replay(ustore, units_dir, capsys, tmp_path):
+def test_the_cli_prints_the_status_and_a_replay(ustore, units_dir, tmp_path):
     _some_decisions(ustore)
-    url = ["--database-url", f"sqlite:///{units_dir / 'tessera.db'}", "--today", "2026-11-26"]
-    assert units_cli(["units", *url, "--json", "status"]) == 0
-    assert json.loads(capsys.readouterr().out)["units"][0]["unit"]
-    assert units_cli(["units", *url, "status"]) == 0
-    assert "closest to the margin limit" in capsys.readouterr().out
+    settings, today = settings_for(units_dir), ["--today", "2026-11-26"]
+    as_json = run_cli("units", "--json", "status", *today, settings=settings)
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout)["units"][0]["unit"]
+    shown = run_cli("units", "status", *today, settings=settings)
+    assert shown.exit_code == 0
+    assert "closest to the margin limit" in shown.stdout
     with ustore.session() as s:
         _, contract = active_contract(s, s.scalar(select(SalesUnit.id).where(SalesUnit.code == UNIT)))
     proposed = tmp_path / "proposed.yaml"
     proposed.write_text(contract.to_yaml().replace("auto_approve_max_percent: 6.0", "auto_approve_max_percent: 3.5"))
-    assert units_cli(["units", *url, "replay", "--unit", UNIT, "--contract", str(proposed), "--days", "30"]) == 0
-    assert "accept -> escalated" in capsys.readouterr().out
+    replayed = run_cli("units", "replay", "--unit", UNIT, "--contract", str(proposed), "--days", "30", *today,
+                       settings=settings)
+    assert replayed.exit_code == 0
+    assert "accept -> escalated" in replayed.stdout

@@ -1,7 +1,7 @@
 """Who may call: channel accounts linked to users, API tokens stored as hashes, and each user acting only as themself."""
 from __future__ import annotations
 
-import io
+import json
 
 import pytest
 from fastapi import Depends
@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from channels.auth import caller_is_user, issue_token, revoke_tokens, token_hash
-from channels.cli import main as channels_cli
 from channels.http_api import create_app
 from channels.identities import ApiToken, ChannelIdentity, UnknownCaller, actor_for, demo_slack_id, demo_wecom_id, seed_channels
 from channels.mount import mount_channels
 from tessera.settings import Settings
+from tests.cli_support import run_cli
 from tests.conftest import settings_for
 
 
@@ -77,18 +77,21 @@ def test_a_customer_reaches_only_their_own_data(client, tessera):
 
 
 def test_the_cli_issues_tokens_and_links_accounts(data_dir, tessera):
-    settings, out = settings_for(data_dir), io.StringIO()
-    assert channels_cli(["identities", "seed"], settings, out) == 0
-    assert channels_cli(["identities", "link", "slack", "U04REALID", "emma.chen"], settings, out) == 0
-    assert channels_cli(["tokens", "issue", "emma.chen"], settings, out) == 0
-    assert channels_cli(["identities", "list"], settings, out) == 0
-    lines = out.getvalue().splitlines()
+    settings = settings_for(data_dir)
+    runs = [run_cli("identities", "seed", settings=settings),
+            run_cli("identities", "link", "slack", "U04REALID", "emma.chen", settings=settings),
+            run_cli("tokens", "issue", "emma.chen", settings=settings)]
+    assert [r.exit_code for r in runs] == [0, 0, 0]
+    lines = [r.stdout.strip() for r in runs]
     assert lines[0].startswith("linked ") and lines[1] == "slack U04REALID now speaks as emma.chen"
     with tessera.store.session() as s:
         assert actor_for(s, "slack", "U04REALID").login == "emma.chen"
         assert s.scalar(select(ApiToken.token_hash)) == token_hash(lines[2])
-    assert any(line.startswith("slack  U04REALID") for line in lines)
-    assert channels_cli(["tokens", "issue", "nobody"], settings, io.StringIO()) == 1
+    listed = run_cli("identities", "list", "--json", settings=settings)
+    assert listed.exit_code == 0
+    assert {"channel": "slack", "external_id": "U04REALID", "login": "emma.chen", "role": "rep"} in \
+        json.loads(listed.stdout)
+    assert run_cli("tokens", "issue", "nobody", settings=settings).exit_code == 1
 
 
 def test_a_half_configured_channel_is_refused_with_the_missing_setting(tessera):

@@ -21,11 +21,12 @@ def tessera_cli(*args: str, data_dir) -> subprocess.CompletedProcess:
 
 
 def test_seed_creates_the_demo_once_and_a_second_run_changes_nothing(tmp_path):
-    first = tessera_cli("seed", data_dir=tmp_path)
+    first = tessera_cli("seed", "--json", data_dir=tmp_path)
     assert first.returncode == 0, first.stderr
+    assert "seeding the demo company" in first.stderr and "10/10" in first.stderr  # the progress bar, off stdout
     report = json.loads(first.stdout.strip().splitlines()[-1])
     assert report["created"] is True and report["deals"] >= 2000 and report["accounts"] >= 300
-    second = json.loads(tessera_cli("seed", data_dir=tmp_path).stdout.strip().splitlines()[-1])
+    second = json.loads(tessera_cli("seed", "--json", data_dir=tmp_path).stdout.strip().splitlines()[-1])
     assert second["created"] is False
     assert {k: v for k, v in second.items() if k != "created"} == {k: v for k, v in report.items() if k != "created"}
 
@@ -42,7 +43,7 @@ def test_the_terminal_chat_prints_a_table_of_deals_and_the_trace_on_demand(tesse
 
 def test_tessera_trace_prints_a_turn_recorded_by_chat(tessera, data_dir):
     turn = tessera.chat("li.wei", "cli", "show me the deals of Acme Robotics")
-    result = tessera_cli("trace", turn.turn_id, data_dir=data_dir)
+    result = tessera_cli("trace", turn.turn_id, "--json", data_dir=data_dir)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["agent"] == "sales"
     assert tessera_cli("trace", "missing", data_dir=data_dir).returncode == 1

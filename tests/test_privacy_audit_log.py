@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from crm.privacy.audit import verify
-from crm.privacy.cli import main
 from crm.privacy.models import AuditEntry
+from tests.cli_support import run_cli
 from tests.privacy_support import call, privacy_dir, ptessera  # noqa: F401
 
 
@@ -17,8 +17,9 @@ def test_decisions_allowed_and_denied_are_logged_and_the_chain_verifies(ptessera
                                .group_by(AuditEntry.allowed)).all())
         assert kinds[True] > 0 and kinds[False] > 0
         assert verify(s).ok
-    assert main(["audit", "verify"], tessera=ptessera) == 0
-    assert "audit log intact" in capsys.readouterr().out
+    verified = run_cli("audit", "verify", tessera=ptessera)
+    assert verified.exit_code == 0
+    assert "audit log intact" in verified.stdout
 
 
 def test_editing_or_deleting_a_line_is_detected(ptessera, capsys):
@@ -29,8 +30,9 @@ def test_editing_or_deleting_a_line_is_detected(ptessera, capsys):
                            .order_by(AuditEntry.id)).first() or s.scalars(select(AuditEntry)).first()
         victim_id, original = victim.id, (victim.allowed, victim.reason)
         s.execute(update(AuditEntry).where(AuditEntry.id == victim.id).values(allowed=True, reason="nothing to see"))
-    assert main(["audit", "verify"], tessera=ptessera) == 1
-    assert f"line {victim_id}" in capsys.readouterr().out and "content changed" in _report(ptessera)
+    verified = run_cli("audit", "verify", tessera=ptessera)
+    assert verified.exit_code == 1
+    assert f"line {victim_id}" in verified.stdout and "content changed" in _report(ptessera)
 
     with ptessera.store.session() as s:
         s.execute(update(AuditEntry).where(AuditEntry.id == victim_id).values(allowed=original[0], reason=original[1]))

@@ -71,16 +71,17 @@ def test_a_customer_cannot_use_the_privacy_tools_on_someone_else_and_reps_cannot
     assert not call(ptessera, "li.wei", "erase_my_data")["ok"]
 
 
-def test_the_cli_exports_a_customer_as_json_and_zip_and_erases_them(ptessera, tmp_path, capsys):
-    from crm.privacy.cli import main
+def test_the_cli_exports_a_customer_as_json_and_zip_and_erases_them(ptessera, tmp_path):
+    from tests.cli_support import run_cli
 
-    assert main(["privacy", "export", "--customer", "cust.chen.jing"], tessera=ptessera) == 0
-    assert json.loads(capsys.readouterr().out)["personal_data"]["user.contact.email"]["values"][0]["value"] == \
+    exported = run_cli("privacy", "export", "--customer", "cust.chen.jing", tessera=ptessera)
+    assert exported.exit_code == 0
+    assert json.loads(exported.stdout)["personal_data"]["user.contact.email"]["values"][0]["value"] == \
         "chen.jing@beichen-med.cn"
-    assert main(["privacy", "export", "--customer", "cust.chen.jing", "--zip", str(tmp_path / "me.zip")],
-                tessera=ptessera) == 0
+    assert run_cli("privacy", "export", "--customer", "cust.chen.jing", "--zip", str(tmp_path / "me.zip"),
+                   tessera=ptessera).exit_code == 0
     assert "consents.csv" in zipfile.ZipFile(tmp_path / "me.zip").namelist()
-    capsys.readouterr()
-    assert main(["privacy", "erase", "--customer", "cust.chen.jing"], tessera=ptessera) == 0
-    assert json.loads(capsys.readouterr().out)["erased"]["contact fields"] == 5
-    assert main(["privacy", "export", "--customer", "cust.chen.jing"], tessera=ptessera) == 2
+    erased = run_cli("privacy", "erase", "--customer", "cust.chen.jing", tessera=ptessera)
+    assert erased.exit_code == 0
+    assert json.loads(erased.stdout)["erased"]["contact fields"] == 5
+    assert run_cli("privacy", "export", "--customer", "cust.chen.jing", tessera=ptessera).exit_code == 2

@@ -4,16 +4,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Column, Integer, String, Table
 
-from crm.privacy.cli import main
+from tests.cli_support import run_cli
 from crm.privacy.schema_audit import audit_schema, full_metadata
 
 
-def test_the_whole_schema_is_labelled_and_the_audit_passes(capsys):
+def test_the_whole_schema_is_labelled_and_the_audit_passes():
     result = audit_schema(full_metadata())
     assert result.ok, result.lines()
     assert {"contacts", "turn_traces", "privacy_consents"} <= {t for t in full_metadata().tables}
-    assert main(["privacy", "audit"]) == 0
-    assert "0 problem(s)" in capsys.readouterr().out
+    audited = run_cli("privacy", "audit")
+    assert audited.exit_code == 0
+    assert "0 problem(s)" in audited.stdout
 
 
 @pytest.fixture
@@ -25,12 +26,13 @@ def planted_table():
     metadata.remove(table)
 
 
-def test_a_planted_unlabelled_phone_column_fails_the_audit(planted_table, capsys):
+def test_a_planted_unlabelled_phone_column_fails_the_audit(planted_table):
     result = audit_schema(full_metadata())
     assert not result.ok
     assert [f.field for f in result.findings] == ["loyalty_members.mobile_phone"]
-    assert main(["privacy", "audit"]) == 1
-    assert "loyalty_members.mobile_phone: looks personal but has no label" in capsys.readouterr().out
+    audited = run_cli("privacy", "audit")
+    assert audited.exit_code == 1
+    assert "loyalty_members.mobile_phone: looks personal but has no label" in audited.stdout
 
 
 def test_a_label_with_an_unknown_basis_or_an_unbased_sensitive_category_is_reported():

@@ -1,0 +1,52 @@
+"""`tessera seed`, `tessera migrate` and `tessera notes backfill`: the store and the memory, from the shell."""
+from __future__ import annotations
+
+import dataclasses
+
+import typer
+
+from tessera.cli_kit import CommandGroup, current, emit, make_table, progress
+
+notes = CommandGroup(help="The vector memory of notes and cases: `notes backfill`.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("seed", rich_help_panel="The store")(seed)
+    app.command("migrate", rich_help_panel="The store")(migrate)
+    app.add_typer(notes, name="notes", rich_help_panel="The store")
+
+
+def seed() -> None:
+    """Seed the demo company (a no-op when it is already seeded); prints what the store holds."""
+    from tessera.seeding import STEPS, seed_everything
+
+    store = current().store()
+    with store.session() as s, progress("seeding the demo company", total=len(STEPS)) as advance:
+        report = seed_everything(s, on_step=advance)
+    data = dataclasses.asdict(report)
+    emit(data, lambda d: make_table("created the demo company" if d["created"] else "already seeded; nothing changed",
+                                    ("table", "rows"), [(k, v) for k, v in d.items() if k not in ("created", "seed")]))
+
+
+def migrate() -> None:
+    """Bring the store's schema up to date (every capability's migrations)."""
+    state = current()
+    state.store()  # opening the store migrates it
+    emit({"store": state.settings.store_url, "up_to_date": True}, lambda d: f"store at {d['store']} is up to date")
+
+
+@notes.command("backfill")
+def backfill(limit: int = typer.Option(None, min=1, help="at most this many of the newest activities and cases")) -> None:
+    """Index older activities and cases into the vector memory (new ones are indexed as they are written)."""
+    from memory.vector_memory import VectorMemory
+
+    state = current()
+    running = state.tessera_given
+    memory = running.vector_memory if running is not None else VectorMemory(state.settings.chroma_dir)
+    try:
+        with state.store().session() as s, progress("indexing notes") as advance:
+            added = memory.backfill(s, limit=limit, on_batch=lambda done, total: advance(done=done, total=total))
+    finally:
+        if running is None:
+            memory.close()
+    emit({"indexed": added}, lambda d: f"indexed {d['indexed']} note(s)")
