@@ -12,9 +12,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from channels.identities import actor_of
 from crm.actor import Actor
+from crm.identities import ApiToken
 from crm.models import User, utcnow
-from channels.identities import ApiToken, actor_of
 
 log = logging.getLogger("tessera.channels.auth")
 TOKEN_PREFIX = "tsk_"

@@ -7,7 +7,6 @@ import typer
 
 from tessera.cli_kit import CommandGroup, bad_usage, current, emit, make_table
 
-CHANNELS = ("slack", "wecom", "web")
 tokens = CommandGroup(help="API tokens: `tokens issue LOGIN` (printed once; only its hash is kept), `tokens revoke`.")
 identities = CommandGroup(help="Who is who on Slack, WeCom and the web: `identities link|seed|list`.")
 slack = CommandGroup(help="Slack without a public URL: `slack socket`.")
@@ -87,7 +86,7 @@ def revoke(login: str) -> None:
 @identities.command("link")
 def link(channel: Annotated[str, typer.Argument(help="slack, wecom or web")], external_id: str, login: str) -> None:
     """Let an outside account speak as LOGIN, e.g. `identities link slack U04ABCD li.wei`."""
-    from channels.identities import link as link_identity
+    from channels.identities import CHANNELS, link as link_identity
 
     if channel not in CHANNELS:
         bad_usage(f"unknown channel '{channel}'; use one of {', '.join(CHANNELS)}")
@@ -100,10 +99,10 @@ def link(channel: Annotated[str, typer.Argument(help="slack, wecom or web")], ex
 @identities.command("seed")
 def seed_identities() -> None:
     """Link the demo users to made-up Slack and WeCom ids (idempotent)."""
-    from channels.identities import seed_channels
+    from crm.seed import seed_identities
 
     with current().store().session() as s:
-        added = seed_channels(s)
+        added = seed_identities(s)
     emit({"linked": added}, lambda d: f"linked {d['linked']} new channel account(s)")
 
 
@@ -112,7 +111,7 @@ def list_identities() -> None:
     """List the links: channel, outside id, login and role."""
     from sqlalchemy import select
 
-    from channels.identities import ChannelIdentity
+    from crm.identities import ChannelIdentity
     from crm.models import User
 
     with current().store().session() as s:

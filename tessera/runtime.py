@@ -42,6 +42,7 @@ class TurnResult:
     tool_calls: list[dict] = field(default_factory=list)
     duration_ms: float = 0.0
     approval: dict | None = None  # set when the turn paused for a person's decision
+    erasures: list[dict] = field(default_factory=list)  # erasures asked for in this turn, carried out right after it
 
 
 class Tessera:
@@ -152,10 +153,10 @@ class Tessera:
                           reply=reply, steps=steps, duration_ms=round(elapsed, 2))
         self.traces.record(trace)
         # erasures asked for in chat run after the turn, so that the turn's own checkpoint goes too
-        self.last_erasures = self.eraser.run_pending(now=self.clock())
+        erasures = self.eraser.run_pending(now=self.clock())
         calls = [c for s in steps if s["type"] == "model" for c in s["tool_calls"]]
         return TurnResult(turn_id=trace.id, thread_id=trace.thread_id, agent=trace.agent, reply=reply,
-                          tool_calls=calls, duration_ms=trace.duration_ms, approval=approval)
+                          tool_calls=calls, duration_ms=trace.duration_ms, approval=approval, erasures=erasures)
 
     def _paused_for(self, actor: Actor, config: RunnableConfig) -> dict | None:
         interrupts = self.graph.get_state(config).interrupts

@@ -5,10 +5,9 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from channels.identities import seed_channels
 from crm.autonomy.seed import seed_autonomy
 from crm.privacy.seed import seed_privacy
-from crm.seed import DEMO_STEPS, SeedReport, seed_demo
+from crm.seed import DEMO_STEPS, SeedReport, seed_demo, seed_identities
 
 CAPABILITY_STEPS = ("autonomy contracts", "privacy consents", "channel identities")
 STEPS = (*DEMO_STEPS, *CAPABILITY_STEPS)  # what `on_step` hears, in order, when the store is seeded for the first time
@@ -20,6 +19,6 @@ def seed_everything(session: Session, on_step: Callable[[str], None] = lambda st
     on_step(CAPABILITY_STEPS[0])
     seed_privacy(session)  # consents and provenance per contact
     on_step(CAPABILITY_STEPS[1])
-    seed_channels(session)  # Slack, WeCom and web identities of the seeded users
+    seed_identities(session)  # Slack, WeCom and web identities of the seeded users
     on_step(CAPABILITY_STEPS[2])
     return report

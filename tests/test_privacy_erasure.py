@@ -45,7 +45,7 @@ def test_erasing_everything_leaves_no_planted_value_in_any_storage(ptessera, not
 
     asked = ptessera.chat("cust.chen.jing", "me", "删除我的全部数据")
     assert [c["name"] for c in asked.tool_calls] == ["erase_my_data"], asked.reply
-    [report] = ptessera.last_erasures  # the runtime ran the erasure right after that turn
+    [report] = asked.erasures  # the runtime ran the erasure right after that turn
 
     assert report["erased"]["conversation threads"] >= 2 and report["erased"]["vector memory notes"] >= 1
     assert any("GDPR Art. 5(2)" in k["rule"] for k in report["kept"])

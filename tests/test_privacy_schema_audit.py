@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import Column, Integer, String, Table
 
 from tests.cli_support import run_cli
-from crm.privacy.schema_audit import audit_schema, full_metadata
+from crm.privacy.schema_audit import audit_schema
+from tessera.schema import full_metadata
 
 
 def test_the_whole_schema_is_labelled_and_the_audit_passes():

@@ -1,5 +1,6 @@
-"""`tessera privacy audit`: every table of the metadata scanned for personal-looking fields without a label,
-labels naming unknown categories or bases, and sensitive categories held without an explicit basis."""
+"""The check behind `tessera privacy audit`: every table of the metadata it is given (the caller passes the whole
+schema, `tessera.schema.full_metadata()`) scanned for personal-looking fields without a label, labels naming
+unknown categories or bases, and sensitive categories held without an explicit basis."""
 from __future__ import annotations
 
 import re
@@ -75,11 +76,3 @@ def audit_schema(metadata: MetaData, tax: Taxonomy | None = None) -> AuditResult
                 result.findings.append(Finding(where, f"sensitive category '{lab.category}' needs an explicit basis "
                                                       "(PIPL Art. 29 separate consent: write basis 'consent')"))
     return result
-
-
-def full_metadata() -> MetaData:
-    """The whole schema Tessera migrates (tessera.schema lists the modules), privacy tables included."""
-    import crm.privacy.models  # noqa: F401  (until tessera.schema.TABLE_MODULES lists it)
-    from tessera.schema import full_metadata as everything
-
-    return everything()

@@ -1,4 +1,4 @@
-"""Seeds the demo company "Tessera Demo Co.": the same people, accounts and two years of sales for a given seed."""
+"""Seeds the demo company "Tessera Demo Co." in order, part by part: the same data for a given seed, every time."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from crm.models import (Account, Activity, Case, Contact, Deal, Order, Payment, Product, SalesUnit, SeedRun, Tenant,
                         User)
-from crm.seed_accounts import seed_accounts, seed_customers
-from crm.seed_sales import seed_deals, seed_products
-from crm.seed_service import seed_activities, seed_cases
-from crm.seed_world import DemoWorld, demo_vocabulary, insert_rows, language_of
+from crm.seed.accounts import seed_accounts, seed_customers
+from crm.seed.organisation import seed_organisation
+from crm.seed.sales import seed_deals, seed_products
+from crm.seed.service import seed_activities, seed_cases
+from crm.seed.world import DemoWorld, demo_vocabulary
 
 DEMO = "demo"
 DEMO_SEED = 20261126
@@ -57,35 +58,13 @@ def seed_demo(session: Session, *, seed: int = DEMO_SEED, today: dt.date | None 
         return _report(session, created=False, seed=done.seed)
     _refuse_unless_empty(session)
     world = DemoWorld(rng=random.Random(seed), today=today or DEMO_TODAY, vocab=demo_vocabulary())
-    steps = (_seed_organisation, seed_products, seed_accounts, seed_deals, seed_customers, seed_activities, seed_cases)
+    steps = (seed_organisation, seed_products, seed_accounts, seed_deals, seed_customers, seed_activities, seed_cases)
     for name, step in zip(DEMO_STEPS, steps, strict=True):
         step(session, world)
         on_step(name)
     session.add(SeedRun(name=DEMO, seed=seed, created_at=dt.datetime.combine(world.today, dt.time())))
     session.flush()
     return _report(session, created=True, seed=seed)
-
-
-def _seed_organisation(session: Session, world: DemoWorld) -> None:
-    """The tenant, its sales units, the reps of each unit, a manager per region, the admin and prompt engineers."""
-    vocab = world.vocab
-    world.tenant_id = insert_rows(session, Tenant, [{"name": vocab["tenant"]}])[0]["id"]
-    units = [{"tenant_id": world.tenant_id, "code": u["code"], "name": u["name"], "region": u["region"],
-              "_focus": u["focus"]} for u in vocab["units"]]
-    world.units = {u["code"]: u for u in insert_rows(session, SalesUnit, units)}
-    staff = [_user(world, login, name, "rep", unit["code"])
-             for unit in vocab["units"] for login, name in unit["reps"].items()]
-    for code, region in vocab["regions"].items():
-        first_unit = next(u["code"] for u in vocab["units"] if u["region"] == code)
-        staff += [_user(world, login, name, "manager", first_unit) for login, name in region["manager"].items()]
-    staff += [_user(world, m["login"], m["name"], m["role"], None) for m in vocab["staff"]]
-    world.add_users(insert_rows(session, User, staff))
-
-
-def _user(world: DemoWorld, login: str, name: str, role: str, unit_code: str | None) -> dict:
-    return {"tenant_id": world.tenant_id, "login": login, "display_name": name, "role": role,
-            "unit_id": world.units[unit_code]["id"] if unit_code else None, "language": language_of(name),
-            "contact_id": None, "_unit": unit_code}
 
 
 def _refuse_unless_empty(session: Session) -> None:

@@ -17,8 +17,8 @@ CENT = Decimal("0.01")
 
 @cache
 def demo_vocabulary() -> dict:
-    """Names, places, products and phrases of the demo company, read from crm/seed_data.yaml (do not mutate)."""
-    return yaml.safe_load(Path(__file__).with_name("seed_data.yaml").read_text(encoding="utf-8"))
+    """Names, places, products and phrases of the demo company, read from crm/seed/company.yaml (do not mutate)."""
+    return yaml.safe_load(Path(__file__).with_name("company.yaml").read_text(encoding="utf-8"))
 
 
 @dataclass

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from crm.models import Account, Contact, User
-from crm.seed_world import DemoWorld, insert_rows, language_of
+from crm.seed.world import DemoWorld, insert_rows, language_of
 
 ACCOUNTS = 300
 CUSTOMERS = 10

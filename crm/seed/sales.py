@@ -8,7 +8,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from sqlalchemy.orm import Session
 
 from crm.models import OPEN_STAGES, Deal, Order, Payment, Product
-from crm.seed_world import CENT, DemoWorld, insert_rows
+from crm.seed.world import CENT, DemoWorld, insert_rows
 
 DEALS = 2100
 HISTORY_DAYS = 730  # deals were created over the two years before "today"

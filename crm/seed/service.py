@@ -6,8 +6,8 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from crm.models import ACTIVITY_KINDS, CASE_STATUSES, Activity, Case
-from crm.seed_sales import HISTORY_DAYS
-from crm.seed_world import DemoWorld, insert_rows
+from crm.seed.sales import HISTORY_DAYS
+from crm.seed.world import DemoWorld, insert_rows
 
 ACTIVITIES = 3000
 CASES = 150
