@@ -13,6 +13,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 from rich.console import Console
 from rich.table import Table
 
+from tessera.cli_kit import track
 from tessera.runtime import Tessera
 from tessera.settings import Settings
 
@@ -59,14 +60,15 @@ def main(rounds: int = 10) -> None:
         for login, message in MESSAGES:  # warm-up: embeds the tools' examples once
             tessera.chat(login, "warm", message)
         turns: list[float] = []
-        for r in range(rounds):
-            for login, message in MESSAGES:
-                t0 = time.perf_counter()
-                tessera.chat(login, f"bench-{r}", message)
-                turns.append((time.perf_counter() - t0) * 1000)
+        jobs = [(r, login, message) for r in range(rounds) for login, message in MESSAGES]
+        for r, login, message in track(jobs, "chat turns"):  # the bar goes to stderr; the table to stdout
+            t0 = time.perf_counter()
+            tessera.chat(login, f"bench-{r}", message)
+            turns.append((time.perf_counter() - t0) * 1000)
         model_ms = time_model_call(rounds * 5)
         tessera.close()
-    table = Table(title=f"Chat turn on tessera/offline ({len(turns)} turns, {os.cpu_count()} cores)")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    table = Table(title=f"Chat turn on tessera/offline ({len(turns)} turns, {os.cpu_count()} cores, load {load})")
     for col in ("measure", "value"):
         table.add_column(col)
     table.add_row("first start (migrate, seed, load)", f"{setup_s:.2f} s")
