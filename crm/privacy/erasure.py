@@ -1,192 +1,227 @@
-"""Erasure that reaches every copy: store rows, provenance, vault, vector memory, checkpoints, traces.
+"""Erasure by identity: a plan first (what, where, how many, what is kept and why), then the erasure it describes.
 
-Identifying values (name, email, phone, notes' texts) are collected first; every place is then searched for
-the person's id and for those values. SQLite files are rewritten afterwards (secure_delete, WAL truncate,
-VACUUM) so no deleted value survives in freed pages. What a legal rule requires is kept and the rule named.
+What belongs to the person is decided from keys and provenance (their contact row, rows carrying their
+contact id, their logins, vault items, field history, provenance) and from their own identifying values
+found as whole values in text (`erasure_subject`). Free-text subjects are never search strings. Storage the
+domain does not own (turn traces, checkpoints, vector memory, API tokens) is reached through registered
+`ErasureTarget`s. SQLite files are compacted afterwards so no erased value survives in freed pages.
 """
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import delete, or_, select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from crm.models import Activity, Case, Contact, User
-from crm.privacy import pdp, requests
-from crm.privacy.labels import personal_columns
-from crm.privacy.models import FieldHistory, Provenance, SubjectRequest, VaultItem, VaultToken
+from crm.privacy import directory, pdp, requests
+from crm.privacy.erasure_store import store_changes
+from crm.privacy.erasure_subject import ErasureSubject, subject_for
+from crm.privacy.models import SubjectRequest
 from crm.privacy.taxonomy import Taxonomy, covers, default_taxonomy
 from crm.store import Store
 
-ERASED = "[erased]"
-IDENTIFYING = ("full_name", "email", "phone")  # searched for everywhere; city or title would match strangers
-MIN_TEXT = 8  # free texts shorter than this are not searched for (too likely to match unrelated records)
+ERASED = directory.ERASED
+
+
+class ErasureTarget(Protocol):
+    """Storage outside the CRM store that may hold the person's values: find and rewrite them.
+
+    `count` looks only (for the plan); `erase` rewrites the person's values (or drops what is wholly theirs,
+    such as their own conversation threads when the scope covers their interactions). Both return a count."""
+
+    name: str
+
+    def count(self, subject: ErasureSubject) -> int: ...
+
+    def erase(self, subject: ErasureSubject) -> int: ...
+
+
+class PlanChanged(ValueError):
+    """The data changed after the plan was shown: the person must look at the new plan."""
+
+
+class UnclearRequest(ValueError):
+    """The request does not say what to erase; the message asks."""
 
 
 @dataclass
-class ErasureReport:
-    request: int
+class ErasurePlan:
+    contact_id: int
     scope: str
-    erased: dict[str, int] = field(default_factory=dict)
-    kept: list[dict] = field(default_factory=list)
-    values: list[str] = field(default_factory=list, repr=False)  # never returned to callers
+    scope_label: str
+    summary: str
+    changes: list[dict]
+    kept: list[dict]
+    affected: list[str]
+    plan_id: str
+    total: int
+
+    def confirm_payload(self) -> dict:
+        """The shape `ToolSpec.confirm` returns (brief, shared decision 2)."""
+        return {"summary": self.summary, "changes": self.changes, "affected": self.affected,
+                "undo": None, "kept": self.kept, "plan_id": self.plan_id, "scope": self.scope}
 
     def public(self) -> dict:
-        return {"request": self.request, "scope": self.scope, "erased": self.erased, "kept": self.kept}
+        return {"plan_id": self.plan_id, "scope": self.scope, "what": self.scope_label, "summary": self.summary,
+                "changes": self.changes, "kept": self.kept, "affected": self.affected, "total": self.total,
+                "undo": None}
 
 
-def erase_in_store(session: Session, req: SubjectRequest, now: dt.datetime, *, by: str,
-                   tax: Taxonomy | None = None) -> ErasureReport:
-    """The store part: rewrite or delete the person's rows within `req.scope`; returns the values to hunt."""
+def scope_from_text(words: str | None, tax: Taxonomy | None = None) -> str:
+    """The category an erasure request names. A narrower category always wins over "everything" words, two
+    unrelated categories or no words at all are unclear: the caller asks instead of guessing everything."""
     tax = tax or default_taxonomy()
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("PRAGMA secure_delete=ON"))  # overwrite deleted cells instead of freeing them
-    scope, cid = req.scope, req.contact_id
-    report = ErasureReport(request=req.id, scope=scope)
-    contact = session.get(Contact, cid)
-    columns = {c: lab for c, lab in personal_columns(Contact.__table__).items() if covers(scope, lab.category)}
-    values = [getattr(contact, c) for c in columns if c in IDENTIFYING and contact is not None]
-    history = session.scalars(select(FieldHistory).where(FieldHistory.contact_id == cid)).all()
-    values += [v for h in history if h.field.removeprefix("contacts.") in columns for v in (h.old_value, h.new_value)]
-    vault = [v for v in session.scalars(select(VaultItem).where(VaultItem.contact_id == cid)) if covers(scope, v.category)]
-    values += [v.content for v in vault if len(v.content) >= MIN_TEXT]
-    interactions = covers(scope, "user.behavior.interaction")
-    if interactions:
-        for a in session.scalars(select(Activity).where(Activity.contact_id == cid)):
-            values += [t for t in (a.subject, a.body) if t and len(t) >= MIN_TEXT and t != ERASED]
-        for c in session.scalars(select(Case).where(Case.contact_id == cid)):
-            values += [c.description] if c.description and len(c.description) >= MIN_TEXT and c.description != ERASED else []
-    report.values = sorted({v for v in values if v and v != ERASED})
-
-    if contact is not None:
-        for column in columns:
-            setattr(contact, column, ERASED)
-        report.erased["contact fields"] = len(columns)
-    report.erased["field history"] = _delete(session, FieldHistory, FieldHistory.contact_id == cid,
-                                             FieldHistory.field.in_([f"contacts.{c}" for c in columns]))
-    report.erased["vault items"] = len(vault)
-    for v in vault:
-        session.delete(v)
-    report.erased["provenance records"] = _delete(session, Provenance, Provenance.contact_id == cid,
-                                                  *([] if scope == "user" else [Provenance.category.in_(_covered(tax, scope))]))
-    if interactions or report.values:
-        report.erased["activities rewritten"] = _rewrite_texts(session, cid if interactions else None, report.values)
-    if scope == "user":
-        report.erased["vault tokens"] = _delete(session, VaultToken, VaultToken.contact_id == cid)
-        for user in session.scalars(select(User).where(User.contact_id == cid)):
-            user.display_name, user.login = ERASED, f"erased-{user.id}"
-            report.erased["logins closed"] = report.erased.get("logins closed", 0) + 1
-    report.kept = [{"what": rule["keeps"], "rule": rule["rule"]} for name, rule in tax.retention.items()
-                   if name != "orders" or covers(scope, "user.behavior.purchase_history")]
-    pdp.forget(session, cid)
-    return report
+    lowered = (words or "").strip().lower()
+    named = {key for key, entry in tax.categories.items() if key != "user" and key.startswith("user.")
+             for w in entry.get("words", []) if _says(lowered, w)}
+    named = {c for c in named if not any(o != c and covers(c, o) for o in named)}  # "phone number" over "phone"
+    named = {c for c in named if not any(o != c and covers(o, c) for o in named)} or named
+    if len(named) == 1:
+        return named.pop()
+    if len(named) > 1:
+        shown = " and ".join(tax.label(c) for c in sorted(named))
+        raise UnclearRequest(f"you named {shown}: which one should I erase first? (one kind at a time, or say "
+                             f"'everything')")
+    if any(_says(lowered, w) for w in tax.data.get("erase_everything_words", [])):
+        return "user"
+    kinds = ", ".join(tax.label(c) for c in ("user.behavior.purchase_history", "user.behavior.interaction",
+                                             "user.contact.phone_number", "user.contact.email"))
+    raise UnclearRequest(f"what should I erase: everything we hold about you, or one kind of data such as {kinds}? "
+                         f"(删除全部数据，还是某一类，例如购买记录、沟通记录、电话、邮箱？)")
 
 
-def _covered(tax: Taxonomy, scope: str) -> list[str]:
-    return [c for c in tax.categories if covers(scope, c)]
+def _says(text: str, word: str) -> bool:
+    w = word.lower()
+    if re.search(r"[\u3400-\u9fff]", w):
+        return w in text
+    return re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text) is not None
 
 
-def _delete(session: Session, entity, *where) -> int:
-    return session.execute(delete(entity).where(*where)).rowcount or 0
+def plan_erasure(session: Session, contact_id: int, scope: str, *, targets: Iterable[ErasureTarget] = (),
+                 lang: str = "en", tax: Taxonomy | None = None) -> ErasurePlan:
+    """What erasing `scope` of the person would change, where and how many, and what is kept under which rule.
+    Side-effect free: reads only (no audit line, no request)."""
+    tax = tax or default_taxonomy()
+    tax.require_category(scope)
+    if not tax.is_personal(scope):
+        raise ValueError(f"'{scope}' is not personal data")
+    subject = subject_for(session, contact_id, scope)
+    changes = store_changes(session, subject, tax, apply=False)
+    outside = [(t.name, t.count(subject)) for t in targets]
+    rows = sorted(r for c in changes for r in c.rows)
+    digest = hashlib.sha256(json.dumps([contact_id, scope, rows, outside], ensure_ascii=False).encode()).hexdigest()
+    listed = [c.public() for c in changes] + [{"what": name, "where": name, "count": n} for name, n in outside if n]
+    total = sum(c["count"] for c in listed)
+    label = tax.label(scope, lang)
+    summary = (f"将删除您的{label}：{len(listed)} 个位置共 {total} 处；确认后才会执行，且无法撤销。" if lang == "zh" else
+               f"Erase your {label}: {total} item(s) in {len(listed)} place(s). Nothing happens until you confirm; "
+               f"it cannot be undone.")
+    others = sum(c.count for c in changes if c.what.startswith("mentions of you"))
+    affected = [f"contact #{contact_id}"] + ([f"{others} record(s) of other people that mention you: only your "
+                                               f"values are replaced by {ERASED}"] if others else [])
+    return ErasurePlan(contact_id, scope, label, summary, listed, kept_under_rules(scope, subject, tax, lang),
+                       affected, digest[:16], total)
 
 
-def _rewrite_texts(session: Session, contact_id: int | None, values: list[str]) -> int:
-    """Notes and cases about the person, or quoting one of their values, lose their text (the row stays:
-    that a call happened on a date is the company's record, what was said is the person's)."""
-    count = 0
-    text_match = [Activity.subject.contains(v) for v in values] + [Activity.body.contains(v) for v in values]
-    cond = or_(*( [Activity.contact_id == contact_id] if contact_id else []), *text_match)
-    for a in session.scalars(select(Activity).where(cond)) if (contact_id or values) else []:
-        a.subject, a.body = ERASED, ERASED
-        count += 1
-    case_cond = or_(*([Case.contact_id == contact_id] if contact_id else []), *[Case.description.contains(v) for v in values])
-    for c in session.scalars(select(Case).where(case_cond)) if (contact_id or values) else []:
-        c.description, c.classification = ERASED, {"erased": True}
-        count += 1
-    return count
+def kept_under_rules(scope: str, subject: ErasureSubject, tax: Taxonomy, lang: str = "en") -> list[dict]:
+    kept = [{"what": rule["keeps"], "rule": rule["rule"]} for name, rule in tax.retention.items()
+            if name != "orders" or covers(scope, "user.behavior.purchase_history")]
+    if subject.ambiguous:
+        kept.append({"what": f"{subject.ambiguous} mention(s) of a name, e-mail or phone that another contact also "
+                             "holds, outside your own records", "rule": "they may be someone else's: never erased "
+                                                                       "without proof they are yours"})
+    if scope != "user":
+        kept.append({"what": "everything else we hold about you", "rule": f"you asked to erase only your {tax.label(scope, lang)}"})
+    return kept
 
 
 class Eraser:
-    """Carries out erasure requests across the store and the copies held outside it."""
+    """Plans and carries out erasure requests across the store and the registered targets."""
 
-    def __init__(self, store: Store, *, checkpointer=None, vector_memory=None,
-                 after: list[Callable[[], None]] | None = None, taxonomy: Taxonomy | None = None):
-        self.store, self.checkpointer, self.vector_memory = store, checkpointer, vector_memory
+    def __init__(self, store: Store, *, targets: Iterable[ErasureTarget] = (), after: list[Callable[[], None]] | None = None,
+                 taxonomy: Taxonomy | None = None):
+        self.store, self.targets = store, list(targets)
         self.after = after or []  # e.g. the runtime's refresh_lexicon: names held in memory for the model
         self.taxonomy = taxonomy or default_taxonomy()
+        self._lock = threading.Lock()
 
-    def erase(self, contact_id: int, *, scope: str = "user", now: dt.datetime, by: str, channel: str) -> dict:
+    def register(self, target: ErasureTarget) -> None:
+        self.targets.append(target)
+
+    def plan(self, contact_id: int, scope: str, *, lang: str = "en") -> ErasurePlan:
         with self.store.session() as s:
-            self.taxonomy.require_category(scope)
-            req = requests.open_request(s, contact_id=contact_id, kind="erase", scope=scope, channel=channel, now=now, by=by)
-            request_id = req.id
-        return self.carry_out(request_id, now=now, by=by)
+            try:
+                return plan_erasure(s, contact_id, scope, targets=self.targets, lang=lang, tax=self.taxonomy)
+            finally:
+                s.rollback()
+
+    def erase(self, contact_id: int, *, scope: str, now: dt.datetime, by: str, channel: str,
+              plan_id: str | None = None) -> dict:
+        """Open a request and carry it out now. With `plan_id`, refuse when the data changed since that plan."""
+        return self.carry_out(self.accept(contact_id, scope=scope, now=now, by=by, channel=channel, plan_id=plan_id),
+                              now=now, by=by)
+
+    def accept(self, contact_id: int, *, scope: str, now: dt.datetime, by: str, channel: str,
+               plan_id: str | None = None) -> int:
+        """Record a confirmed request (verified: the person is signed in); the id to carry out or queue."""
+        self.taxonomy.require_category(scope)
+        if plan_id is not None:
+            current = self.plan(contact_id, scope).plan_id
+            if current != plan_id:
+                raise PlanChanged(f"your data changed since plan {plan_id} was shown (now {current}); "
+                                  "look at the new plan and confirm it")
+        with self.store.session() as s:
+            req = requests.open_request(s, contact_id=contact_id, kind="erase", scope=scope, channel=channel, now=now,
+                                        by=by)
+            if plan_id:
+                req.steps = [*req.steps, {"status": "verified", "at": now.replace(tzinfo=None).isoformat(),
+                                          "note": f"confirmed plan {plan_id}"}]
+            return req.id
 
     def carry_out(self, request_id: int, *, now: dt.datetime, by: str) -> dict:
-        """Run a verified erasure request to the end: store, traces, checkpoints, vector memory, files."""
+        """Run a verified erasure request to the end: store, registered targets, file compaction. One at a time
+        per process; a request already done is reported, not run again."""
+        with self._lock:
+            return self._carry_out(request_id, now=now, by=by)
+
+    def _carry_out(self, request_id: int, *, now: dt.datetime, by: str) -> dict:
         with self.store.session() as s:
             req = s.get(SubjectRequest, request_id)
-            requests.move(s, req, "in_progress", now=now, by=by)
-            logins = [u.login for u in s.scalars(select(User).where(User.contact_id == req.contact_id))]
-            report = erase_in_store(s, req, now, by=by, tax=self.taxonomy)
-        owners = logins if report.scope == "user" else []
-        report.erased["traces"] = self._erase_traces(report.values, owners)
-        report.erased["conversation threads"] = self._erase_checkpoints(report.values, owners)
-        if self.vector_memory is not None:
-            report.erased["vector memory notes"] = self.vector_memory.erase(
-                contact_id=req.contact_id if covers(report.scope, "user.behavior.interaction") else -1,
-                values=report.values)
+            if req is None or req.kind != "erase":
+                raise ValueError(f"no erasure request {request_id}")
+            if req.status in ("done", "refused"):
+                return {"request": request_id, "scope": req.scope, "status": req.status, "erased": {}, "kept": []}
+            if req.status == "verified":
+                requests.move(s, req, "in_progress", now=now, by=by)
+            scope, contact_id = req.scope, req.contact_id
+            if s.get_bind().dialect.name == "sqlite":
+                s.execute(text("PRAGMA secure_delete=ON"))  # overwrite deleted cells instead of freeing them
+            subject = subject_for(s, contact_id, scope)
+            erased = {c.what: c.count for c in store_changes(s, subject, self.taxonomy, apply=True) if c.count}
+            pdp.forget(s, contact_id)
+            directory.forget(s)
+        for target in self.targets:
+            erased[target.name] = target.erase(subject)
         self._compact_store()
+        kept = kept_under_rules(scope, subject, self.taxonomy)
         with self.store.session() as s:
             requests.finish(s, s.get(SubjectRequest, request_id), now=now, by=by,
-                            note="erased: " + ", ".join(f"{k} {v}" for k, v in report.erased.items() if v))
+                            note="erased: " + ", ".join(f"{k} {v}" for k, v in erased.items() if v))
         for hook in self.after:
             hook()
-        return report.public()
+        return {"request": request_id, "scope": scope, "erased": {k: v for k, v in erased.items() if v}, "kept": kept}
 
-    def run_pending(self, *, now: dt.datetime) -> list[dict]:
-        """Erasures accepted in chat are carried out after the turn, so the turn's own checkpoint goes too."""
+    def pending(self) -> list[int]:
+        """Accepted erasures not yet finished (queued in chat, or cut short by a crash), oldest first."""
         with self.store.session() as s:
-            pending = [(r.id, r.contact_id) for r in requests.pending_erasures(s)]
-        return [self.carry_out(rid, now=now, by=f"contact:{cid}") for rid, cid in pending]
-
-    def _erase_traces(self, values: list[str], logins: list[str]) -> int:
-        """The person's own turns, and any turn whose message, reply or tool results quote their values."""
-        from memory.traces import TurnTrace  # the trace log shares the store's metadata
-
-        with self.store.session() as s:
-            # JSON columns are stored with escaped non-ASCII text, so the steps are searched in Python
-            doomed = [t for t in s.scalars(select(TurnTrace))
-                      if t.user_login in logins or (values and _mentions(t.message, t.reply, t.steps, values=values))]
-            for t in doomed:
-                s.delete(t)
-            return len(doomed)
-
-    def _erase_checkpoints(self, values: list[str], logins: list[str]) -> int:
-        """Threads of the person ("<login>:<thread>") and threads whose state quotes their values."""
-        if self.checkpointer is None:
-            return 0
-        prefixes = tuple(f"{login}:" for login in logins)
-        doomed: set[str] = set()
-        for snapshot in self.checkpointer.list(None):
-            thread = snapshot.config["configurable"]["thread_id"]
-            if thread in doomed:
-                continue
-            if (prefixes and thread.startswith(prefixes)) or (values and _mentions(
-                    snapshot.checkpoint.get("channel_values"), snapshot.pending_writes, values=values)):
-                doomed.add(thread)
-        for thread in doomed:
-            self.checkpointer.delete_thread(thread)
-        conn = getattr(self.checkpointer, "conn", None)
-        if doomed and isinstance(conn, sqlite3.Connection):  # SqliteSaver: rewrite the file without them
-            with getattr(self.checkpointer, "lock", _NoLock()):
-                conn.commit()
-                conn.execute("VACUUM")
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return len(doomed)
+            return [r.id for r in requests.pending_erasures(s)]
 
     def _compact_store(self) -> None:
         if self.store.engine.dialect.name != "sqlite":
@@ -196,31 +231,3 @@ class Eraser:
             conn.execute(text("VACUUM"))
             conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
-
-class _NoLock:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _mentions(*parts, values: list[str]) -> bool:
-    blob = " ".join(_flatten(p) for p in parts)
-    return any(v in blob for v in values)
-
-
-def _flatten(obj) -> str:
-    if obj is None:
-        return ""
-    if isinstance(obj, str):
-        return obj
-    if isinstance(obj, dict):
-        return " ".join(_flatten(v) for v in obj.values())
-    if isinstance(obj, (list, tuple, set)):
-        return " ".join(_flatten(v) for v in obj)
-    content = getattr(obj, "content", None)
-    if content is not None:
-        calls = getattr(obj, "tool_calls", None) or []
-        return _flatten(content) + " " + _flatten([c.get("args") for c in calls])
-    return str(obj)

@@ -60,9 +60,10 @@ def for_person(session: Session, contact_id: int) -> list[SubjectRequest]:
 
 
 def pending_erasures(session: Session) -> list[SubjectRequest]:
-    """Erasures accepted in chat, to be carried out after the turn (so the turn's own checkpoint goes too)."""
+    """Erasures accepted and not finished: queued in chat, or cut short by a crash (erasure is idempotent)."""
     return list(session.scalars(select(SubjectRequest).where(SubjectRequest.kind == "erase",
-                                                             SubjectRequest.status == "verified")))
+                                                             SubjectRequest.status.in_(("verified", "in_progress")))
+                                .order_by(SubjectRequest.id)))
 
 
 def public(req: SubjectRequest) -> dict:
