@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from crm.actor import AccessDenied, Actor, NotFound
 from crm.privacy import consents, requests, rights
-from crm.privacy.erasure import Eraser
+from crm.privacy.erasure import PlanChanged, scope_from_text
 from crm.services import subjects
 
 router = APIRouter(prefix="/v1/me", tags=["privacy"])
@@ -27,9 +27,15 @@ class Rectification(BaseModel):
     value: str = Field(min_length=1, max_length=200)
 
 
-class ErasureOrder(BaseModel):
-    confirm: bool = Field(description="must be true: erasure cannot be undone")
-    category: str = Field("user", description="a data category; 'user' is everything")
+class ErasureAsk(BaseModel):
+    category: str | None = Field(None, max_length=80, description="a data category, e.g. "
+                                 "user.behavior.purchase_history; 'user' is everything")
+    what: str | None = Field(None, max_length=200, description="or in words: 'my purchase history', '全部数据'")
+
+
+class ErasureConfirmation(BaseModel):
+    category: str = Field(max_length=80, description="the category of the plan being confirmed")
+    plan_id: str = Field(min_length=8, max_length=64, description="the plan_id of the plan shown to the person")
 
 
 def _tessera(request: Request):
@@ -57,6 +63,8 @@ def _now(request: Request) -> dt.datetime:
 def _run(fn):
     try:
         return fn()
+    except PlanChanged:
+        raise
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except AccessDenied as exc:
@@ -117,15 +125,25 @@ def rectify(body: Rectification, request: Request, actor: Customer) -> dict:
                                            actor=subjects.who(actor), channel="api"))
 
 
-@router.post("/erase")
-def erase(body: ErasureOrder, request: Request, actor: Customer) -> dict:
-    if not body.confirm:
-        raise HTTPException(400, "erasure cannot be undone; send {\"confirm\": true} to go ahead")
-    tessera = _tessera(request)
-    eraser = getattr(tessera, "eraser", None) or Eraser(tessera.store, checkpointer=tessera.checkpointer,
-                                                        vector_memory=getattr(tessera, "vector_memory", None))
-    return _run(lambda: eraser.erase(actor.contact_id, scope=body.category, now=_now(request),
-                                     by=subjects.who(actor), channel="api"))
+@router.post("/erasure/plan")
+def erasure_plan(body: ErasureAsk, request: Request, actor: Customer) -> dict:
+    """What erasing this category (or what the words name) would change, where and how many, and what is kept
+    under which rule. Changes nothing; confirm with `POST /v1/me/erasure` and the returned `plan_id`."""
+    def plan() -> dict:
+        scope = body.category or scope_from_text(body.what)
+        return _tessera(request).eraser.plan(actor.contact_id, scope, lang=actor.language).public()
+    return _run(plan)
+
+
+@router.post("/erasure")
+def erase(body: ErasureConfirmation, request: Request, actor: Customer) -> dict:
+    """Carry out the erasure of a plan the person saw; 409 when the data changed since (show the new plan)."""
+    try:
+        return _run(lambda: _tessera(request).eraser.erase(actor.contact_id, scope=body.category, now=_now(request),
+                                                           by=subjects.who(actor), channel="api",
+                                                           plan_id=body.plan_id))
+    except PlanChanged as exc:
+        raise HTTPException(409, str(exc)) from exc
 
 
 @router.get("/requests")

@@ -48,3 +48,34 @@ class ApprovalBook:
             row = s.get(PendingApproval, approval_id)
             row.status = "approved" if approved else "rejected"
             row.decided_by, row.note, row.decided_at = decided_by, note, utcnow()
+
+
+class ApprovalErasure:
+    """Erasure target for paused requests: the person's values in what waits for a decision, and its note."""
+
+    name = "paused requests"
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def count(self, subject) -> int:
+        with self.store.session() as s:
+            try:
+                return self._work(s, subject, apply=False)
+            finally:
+                s.rollback()
+
+    def erase(self, subject) -> int:
+        with self.store.session() as s:
+            return self._work(s, subject, apply=True)
+
+    def _work(self, session, subject, *, apply: bool) -> int:
+        touched = 0
+        for row in session.scalars(select(PendingApproval)):
+            payload, n = subject.rewrite_value(row.payload)
+            note, m = subject.rewrite(row.note or "")
+            if n or m:
+                touched += 1
+                if apply:
+                    row.payload, row.note = payload, note
+        return touched

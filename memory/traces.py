@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
-from sqlalchemy import JSON, DateTime, Float, String, Text, select
+from sqlalchemy import JSON, DateTime, Float, String, Text, cast, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models import Base, utcnow
@@ -68,3 +68,50 @@ class TraceLog:
         with self.store.session() as s:
             q = select(TurnTrace).where(TurnTrace.thread_id == thread_id).order_by(TurnTrace.created_at.desc())
             return list(s.scalars(q.limit(limit)))
+
+
+class TraceErasure:
+    """Erasure target for the trace log: the person's own turns go whole when the scope covers their
+    interactions; in every other turn only their values are rewritten (message, reply, tool results)."""
+
+    name = "turn traces"
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def count(self, subject) -> int:
+        with self.store.session() as s:
+            try:
+                return len(self._work(s, subject, apply=False))
+            finally:
+                s.rollback()
+
+    def erase(self, subject) -> int:
+        with self.store.session() as s:
+            return len(self._work(s, subject, apply=True))
+
+    def _work(self, session, subject, *, apply: bool) -> list[str]:
+        needles, escaped = subject.needles(), subject.needles(json_escaped=True)
+        conditions = [TurnTrace.user_login.in_(subject.logins)] if subject.logins else []
+        conditions += [func.lower(c).contains(n, autoescape=True) for c in (TurnTrace.message, TurnTrace.reply)
+                       for n in needles]
+        conditions += [func.lower(cast(TurnTrace.steps, Text)).contains(n, autoescape=True) for n in escaped]
+        if not conditions:
+            return []
+        touched = []
+        for trace in session.scalars(select(TurnTrace).where(or_(*conditions))):
+            own = subject.owns_login(trace.user_login)
+            if own and subject.interactions:
+                touched.append(trace.id)
+                if apply:
+                    session.delete(trace)
+                continue
+            changed = 0
+            for column in ("message", "reply", "route_reason", "steps"):
+                new, n = subject.rewrite_value(getattr(trace, column))
+                if n and apply:
+                    setattr(trace, column, new)
+                changed += n
+            if changed:
+                touched.append(trace.id)
+        return touched

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,12 +61,14 @@ class VectorMemory:
                                                 settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True))
         self.collection = self.client.get_or_create_collection(COLLECTION, embedding_function=self.embedder,
                                                                metadata={"hnsw:space": "cosine"})
+        self._lock = threading.RLock()  # an erasure rebuilds the collection while turns may search it
 
     # -- writing --------------------------------------------------------------------------------------
 
     def add(self, doc_id: str, text: str, *, contact_id: int | None, account_id: int, unit_id: int, kind: str) -> None:
-        self.collection.upsert(ids=[doc_id], documents=[text], metadatas=[{
-            "contact_id": contact_id or NO_CONTACT, "account_id": account_id, "unit_id": unit_id, "kind": kind}])
+        with self._lock:
+            self.collection.upsert(ids=[doc_id], documents=[text], metadatas=[{
+                "contact_id": contact_id or NO_CONTACT, "account_id": account_id, "unit_id": unit_id, "kind": kind}])
 
     def index_new(self, session: Session) -> int:
         """Index activities and cases created since the last call (the first call only sets the mark; older
@@ -106,8 +109,9 @@ class VectorMemory:
                               "account_id": c.account_id, "unit_id": units[c.account_id], "kind": "case"}))
         for start in range(0, len(batch), 256):
             part = batch[start:start + 256]
-            self.collection.upsert(ids=[p[0] for p in part], documents=[p[1] for p in part],
-                                   metadatas=[p[2] for p in part])
+            with self._lock:
+                self.collection.upsert(ids=[p[0] for p in part], documents=[p[1] for p in part],
+                                       metadatas=[p[2] for p in part])
             on_batch(start + len(part), len(batch))
         return len(batch)
 
@@ -128,8 +132,10 @@ class VectorMemory:
         if account_id is not None:
             where.append({"account_id": account_id})
         clause = where[0] if len(where) == 1 else ({"$and": where} if where else None)
-        found = self.collection.query(query_embeddings=self.embedder.embed_query([text]), n_results=k, where=clause,
-                                      include=["documents", "metadatas", "distances"])
+        query = self.embedder.embed_query([text])
+        with self._lock:
+            found = self.collection.query(query_embeddings=query, n_results=k, where=clause,
+                                          include=["documents", "metadatas", "distances"])
         return [{"id": i, "text": d, "contact_id": m["contact_id"] or None, "account_id": m["account_id"],
                  "unit_id": m["unit_id"], "kind": m["kind"], "score": round(1 - dist, 4)}
                 for i, d, m, dist in zip(found["ids"][0], found["documents"][0], found["metadatas"][0],
@@ -137,31 +143,53 @@ class VectorMemory:
 
     # -- erasure --------------------------------------------------------------------------------------
 
-    def erase(self, *, contact_id: int, values: list[str]) -> int:
-        """Delete the person's notes and any note containing one of their identifying values.
+    def erasure_changes(self, subject) -> dict[str, str | None]:
+        """What an erasure changes here: {note id: rewritten text, or None to drop it}. The person's own notes
+        go when the scope covers their interactions; any other note quoting their values is rewritten."""
+        changes: dict[str, str | None] = {}
+        if subject.interactions:
+            for doc_id in self.collection.get(where={"contact_id": subject.contact_id}, include=[])["ids"]:
+                changes[doc_id] = None
+        candidates: dict[str, tuple[str, dict]] = {}
+        for needle in subject.needles():
+            for variant in {needle, needle.title(), needle.upper()}:  # $contains is case-sensitive
+                got = self.collection.get(where_document={"$contains": variant}, include=["documents", "metadatas"])
+                candidates.update({i: (d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])})
+        for doc_id, (doc, meta) in candidates.items():
+            if doc_id in changes:
+                continue
+            new, n = subject.rewrite(doc, about=meta.get("contact_id") or None, account_id=meta.get("account_id"))
+            if n:
+                changes[doc_id] = new
+        return changes
 
-        Chroma keeps every added document in its SQLite write-ahead queue and replays it on start, so deleting
-        records is not enough: the collection is rebuilt from what remains and the file is vacuumed, so no
-        erased text survives in freed pages, the queue or the full-text index."""
-        ids = set(self.collection.get(where={"contact_id": contact_id}, include=[])["ids"])
-        for value in values:
-            if value:
-                ids |= set(self.collection.get(where_document={"$contains": value}, include=[])["ids"])
-        if ids:
-            self._rebuild_without(ids)
-        return len(ids)
+    def rewrite(self, changes: dict[str, str | None]) -> int:
+        """Apply `erasure_changes`. Chroma keeps every added document in its SQLite write-ahead queue and replays
+        it on start, so changing records is not enough: the collection is rebuilt from what remains (rewritten
+        notes embedded again) and the file is vacuumed, so no erased text survives in freed pages, the queue
+        or the full-text index."""
+        if changes:
+            with self._lock:
+                self._rebuild(changes)
+        return len(changes)
 
-    def _rebuild_without(self, ids: set[str]) -> None:
+    def _rebuild(self, changes: dict[str, str | None]) -> None:
         kept = self.collection.get(include=["documents", "metadatas", "embeddings"])
-        keep = [i for i, doc_id in enumerate(kept["ids"]) if doc_id not in ids]
+        keep = [i for i, doc_id in enumerate(kept["ids"]) if changes.get(doc_id, "") is not None]
         self.client.delete_collection(COLLECTION)
         self.collection = self.client.get_or_create_collection(COLLECTION, embedding_function=self.embedder,
                                                                metadata={"hnsw:space": "cosine"})
         for start in range(0, len(keep), 1000):
             part = keep[start:start + 1000]
-            self.collection.add(ids=[kept["ids"][i] for i in part], documents=[kept["documents"][i] for i in part],
-                                metadatas=[kept["metadatas"][i] for i in part],
-                                embeddings=[kept["embeddings"][i] for i in part])
+            ids = [kept["ids"][i] for i in part]
+            docs = [changes.get(d) or kept["documents"][i] for d, i in zip(ids, part)]
+            vectors = [kept["embeddings"][i] for i in part]
+            fresh = [j for j, d in enumerate(ids) if d in changes]
+            if fresh:  # a rewritten note is embedded again: the old vector still encodes the erased value
+                for j, v in zip(fresh, self.embedder([docs[j] for j in fresh])):
+                    vectors[j] = v
+            self.collection.add(ids=ids, documents=docs, metadatas=[kept["metadatas"][i] for i in part],
+                                embeddings=vectors)
         self._vacuum()
 
     def _vacuum(self) -> None:
@@ -182,3 +210,20 @@ class VectorMemory:
             self.client.clear_system_cache()  # releases the folder's files
         except Exception:  # noqa: BLE001 - closing must not fail the caller's shutdown
             pass
+
+
+class VectorErasure:
+    """Erasure target for vector memory (see `VectorMemory.erasure_changes`)."""
+
+    name = "notes in vector memory"
+
+    def __init__(self, memory: VectorMemory):
+        self.memory = memory
+
+    def count(self, subject) -> int:
+        with self.memory._lock:
+            return len(self.memory.erasure_changes(subject))
+
+    def erase(self, subject) -> int:
+        with self.memory._lock:  # re-entrant: nothing is indexed between finding and rewriting
+            return self.memory.rewrite(self.memory.erasure_changes(subject))

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, HumanMessage
@@ -19,11 +22,11 @@ from tessera.seeding import seed_everything
 from crm.store import Store
 from llm import register_offline_model
 from llm.factory import chat_model
-from crm.privacy.erasure import Eraser
 from memory.approvals import ApprovalBook
 from memory.vector_memory import VectorMemory
 from memory.checkpoints import open_checkpointer
 from memory.traces import TraceLog, TurnTrace, new_turn_id, steps_from
+from tessera.erasure_jobs import ErasureJobs, build_eraser
 from tessera.lexicon import load_lexicon
 from tessera.migrate import migrate
 from tessera.settings import Settings
@@ -42,7 +45,6 @@ class TurnResult:
     tool_calls: list[dict] = field(default_factory=list)
     duration_ms: float = 0.0
     approval: dict | None = None  # set when the turn paused for a person's decision
-    erasures: list[dict] = field(default_factory=list)  # erasures asked for in this turn, carried out right after it
 
 
 class Tessera:
@@ -64,8 +66,13 @@ class Tessera:
         self.vector_memory = VectorMemory(self.settings.chroma_dir)
         with self.store.session() as s:
             self.vector_memory.index_new(s)  # the first call only sets the mark; `backfill` indexes older notes
-        self.eraser = Eraser(self.store, checkpointer=self.checkpointer, vector_memory=self.vector_memory,
-                             after=[self.refresh_lexicon])
+        self.eraser = build_eraser(self.store, checkpointer=self.checkpointer, vector_memory=self.vector_memory,
+                                   after=[self.refresh_lexicon])
+        self._turns: Counter[int] = Counter()  # contact ids of customers with a turn running
+        self._turns_lock = threading.Lock()
+        self.erasures = ErasureJobs(self.eraser, self.clock, busy=lambda contact_id: self._turns[contact_id] > 0)
+        if self.eraser.pending():
+            self.erasures.wake()  # requests a crash or a stop left unfinished
         self.graph = build_graph(self._model_for, self._tool_context, self.checkpointer)
 
     def refresh_lexicon(self) -> None:
@@ -76,7 +83,7 @@ class Tessera:
 
     def _tool_context(self, config: RunnableConfig) -> ToolContext:
         return ToolContext(store=self.store, actor=config["configurable"]["actor"], clock=self.clock,
-                           notes=self.vector_memory)
+                           notes=self.vector_memory, erasures=self.erasures)
 
     def actor(self, login: str) -> Actor:
         with self.store.session() as s:
@@ -94,17 +101,32 @@ class Tessera:
     def chat(self, login: str, thread: str, message: str) -> TurnResult:
         actor, config, text, before = self._begin(login, thread, message)
         started = time.perf_counter()
-        state = self.graph.invoke({"messages": [HumanMessage(text)]}, config)
-        return self._finish(actor, config, text, state, before, started)
+        with self._turn(actor):
+            state = self.graph.invoke({"messages": [HumanMessage(text)]}, config)
+            return self._finish(actor, config, text, state, before, started)
+
+    @contextmanager
+    def _turn(self, actor: Actor) -> Iterator[None]:
+        """Marks a customer's turn as running: their queued erasure waits until the turn is complete (the worker
+        looks again a moment later), so the thread it erases is the whole conversation."""
+        key = actor.contact_id if actor.contact_id is not None else -1
+        with self._turns_lock:
+            self._turns[key] += 1
+        try:
+            yield
+        finally:
+            with self._turns_lock:
+                self._turns[key] -= 1
 
     def stream(self, login: str, thread: str, message: str) -> Iterator[dict]:
         """Yields a `step` event as each graph node finishes, then the `reply` with the turn's trace id."""
         actor, config, text, before = self._begin(login, thread, message)
         started = time.perf_counter()
-        for update in self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="updates"):
-            for node in update:
-                yield {"event": "step", "data": {"node": node}}
-        result = self._finish(actor, config, text, self.graph.get_state(config).values, before, started)
+        with self._turn(actor):
+            for update in self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="updates"):
+                for node in update:
+                    yield {"event": "step", "data": {"node": node}}
+            result = self._finish(actor, config, text, self.graph.get_state(config).values, before, started)
         yield {"event": "reply", "data": result.__dict__}
 
     def decide(self, approval_id: str, approver_login: str, approved: bool, note: str = "") -> TurnResult:
@@ -122,11 +144,12 @@ class Tessera:
         before = len(self.graph.get_state(config).values.get("messages", []))
         started = time.perf_counter()
         decision = {"approved": approved, "approver": approver.login, "note": note}
-        state = self.graph.invoke(Command(resume=decision), config)
-        self.approvals.close(approval_id, approved, approver.login, note)
-        verdict = "approved" if approved else "rejected"
-        return self._finish(requester, config, f"[{approver.login} {verdict} {approval_id}] {note}".strip(), state,
-                            before - 1, started)
+        with self._turn(requester):
+            state = self.graph.invoke(Command(resume=decision), config)
+            self.approvals.close(approval_id, approved, approver.login, note)
+            verdict = "approved" if approved else "rejected"
+            return self._finish(requester, config, f"[{approver.login} {verdict} {approval_id}] {note}".strip(),
+                                state, before - 1, started)
 
     def _begin(self, login: str, thread: str, message: str) -> tuple[Actor, RunnableConfig, str, int]:
         """Checks the input and the user before anything runs; returns how many messages the thread held."""
@@ -152,11 +175,9 @@ class Tessera:
                           agent=state["agent"], route_reason=state.get("route_reason", ""), message=text,
                           reply=reply, steps=steps, duration_ms=round(elapsed, 2))
         self.traces.record(trace)
-        # erasures asked for in chat run after the turn, so that the turn's own checkpoint goes too
-        erasures = self.eraser.run_pending(now=self.clock())
         calls = [c for s in steps if s["type"] == "model" for c in s["tool_calls"]]
         return TurnResult(turn_id=trace.id, thread_id=trace.thread_id, agent=trace.agent, reply=reply,
-                          tool_calls=calls, duration_ms=trace.duration_ms, approval=approval, erasures=erasures)
+                          tool_calls=calls, duration_ms=trace.duration_ms, approval=approval)
 
     def _paused_for(self, actor: Actor, config: RunnableConfig) -> dict | None:
         interrupts = self.graph.get_state(config).interrupts
@@ -167,6 +188,7 @@ class Tessera:
         return {"id": pending.id, "payload": pending.value}
 
     def close(self) -> None:
+        self.erasures.close()
         self.vector_memory.close()
         self._close_checkpointer()
         self.store.dispose()

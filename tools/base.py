@@ -38,6 +38,7 @@ class ToolContext:
     actor: Actor
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now())
     notes: Any = None  # memory.vector_memory.VectorMemory: semantic search over activity notes and cases
+    erasures: Any = None  # tessera.erasure_jobs.ErasureJobs: plans erasures and carries out those asked in chat
 
     @property
     def today(self) -> dt.date:
@@ -52,6 +53,9 @@ class ToolSpec:
     run: Callable[[ToolContext, Any], dict]
     examples: list[str] = field(default_factory=list)
     writes: bool = False
+    # Plan, confirm, act: for an irreversible tool, a side-effect-free function returning the plan shown before
+    # anything is written ({"summary", "changes", "affected", "undo"}); the tool runs only on an explicit yes.
+    confirm: Callable[[ToolContext, Any], dict] | None = None
 
     @property
     def description(self) -> str:

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor
 from crm.models import Activity, Case, utcnow
-from crm.privacy import consents, requests, rights
-from crm.privacy.taxonomy import default_taxonomy
+from crm.privacy import consents, erasure, requests, rights
+from crm.privacy.taxonomy import covers, default_taxonomy
 
 REVOKE_DEFAULT_CATEGORY = "user"  # a refusal without a named category covers all personal data (opt-out wins)
 GRANT_DEFAULT_CATEGORY = "user.contact"
@@ -92,18 +92,29 @@ def export_summary(session: Session, actor: Actor, now: dt.datetime | None = Non
             "request": data["requests"][-1]["request"] if data["requests"] else None}
 
 
+def erasure_plan(session: Session, actor: Actor, *, what: str | None, targets=()) -> dict:
+    """The plan shown before an erasure asked in chat runs (ToolSpec.confirm): what, where, how many, what is
+    kept and why. An unclear request raises UnclearRequest (the question to ask), never "everything"."""
+    contact_id = subject_of(actor)
+    plan = erasure.plan_erasure(session, contact_id, erasure.scope_from_text(what), targets=targets,
+                                lang=actor.language)
+    return plan.confirm_payload()
+
+
 def request_erasure(session: Session, actor: Actor, *, what: str | None = None, now: dt.datetime | None = None,
                     channel: str = "chat") -> dict:
-    """Accept an erasure request; it is carried out right after this turn (so this conversation goes too)."""
+    """Queue a confirmed erasure: a verified request that the runtime's worker carries out once this turn has
+    ended (so the conversation asking for it is complete when it goes too)."""
     contact_id, now, tax = subject_of(actor), now or utcnow(), default_taxonomy()
-    scope = tax.category_from_text(what or "") or "user"
+    scope = erasure.scope_from_text(what, tax)
     req = requests.open_request(session, contact_id=contact_id, kind="erase", scope=scope, channel=channel, now=now,
                                 by=who(actor))
-    kept = [{"what": r["keeps"], "rule": r["rule"]} for name, r in tax.retention.items()
-            if name != "orders" or scope in ("user", "user.behavior", "user.behavior.purchase_history")]
-    return {"done": f"erasure of your {tax.label(scope, actor.language)} accepted (request {req.id}); "
-                    f"it is carried out at the end of this conversation turn",
-            "request": req.id, "status": req.status, "due": req.due_at.date().isoformat(), "kept": kept}
+    label = tax.label(scope, actor.language)
+    done = (f"已受理删除您的{label}（请求 {req.id}），本轮对话结束后立即执行。" if actor.language == "zh" else
+            f"erasure of your {label} accepted (request {req.id}); it is carried out as soon as this turn ends")
+    return {"done": done, "request": req.id, "scope": scope, "status": req.status, "due": req.due_at.date().isoformat(),
+            "kept": [{"what": r["keeps"], "rule": r["rule"]} for name, r in tax.retention.items()
+                     if name != "orders" or covers(scope, "user.behavior.purchase_history")]}
 
 
 # Markers before the corrected value, most specific first ("is wrong, it should be X" -> X).

@@ -19,10 +19,11 @@ function notice(text, isError = false) {
 }
 
 // Asks before anything irreversible or heavy; resolves true when the person confirms.
-function confirmWith(title, text, okLabel, danger = false) {
+function confirmWith(title, text, okLabel, danger = false, details = null) {
   const dialog = document.getElementById("confirm");
   dialog.querySelector("[data-title]").textContent = title;
   dialog.querySelector("[data-text]").textContent = text;
+  dialog.querySelector("[data-plan]").replaceChildren(...(details ? [details] : []));
   const ok = dialog.querySelector("[data-ok]");
   ok.textContent = okLabel;
   ok.className = danger ? "danger" : "primary";
@@ -83,6 +84,11 @@ async function load() {
   ]);
   const keys = Object.keys(data);
   document.getElementById("categories").replaceChildren(...keys.map((k) => categoryCard(k, data[k], consents)));
+  const scopes = document.getElementById("erase-scope");
+  const labels = { "user.behavior.purchase_history": "purchase history", "user.behavior.interaction": "notes, calls and cases" };
+  for (const k of keys) labels[k] = data[k].what;
+  scopes.replaceChildren(el("option", { value: "user", text: "everything" }),
+    ...Object.entries(labels).map(([k, what]) => el("option", { value: k, text: what })));
   const other = consents.filter((c) => !keys.some((k) => covers(c.category, k)));
   document.getElementById("other-title").hidden = other.length === 0;
   document.getElementById("other").replaceChildren(...other.map((c) =>
@@ -103,11 +109,31 @@ async function exportData() {
   notice(`Downloaded ${name} (${blob.size} bytes).`);
 }
 
+// The plan, as the person reads it before saying yes: what goes, where, how many; what is kept and why.
+function planDetails(plan) {
+  const rows = plan.changes.map((c) => el("tr", {}, el("td", { text: c.what }), el("td", { text: String(c.count) })));
+  const table = el("table", { "data-changes": "" }, el("thead", {}, el("tr", {}, el("th", { text: "What goes" }), el("th", { text: "How many" }))),
+                   el("tbody", {}, ...rows));
+  const kept = el("ul", { class: "kept" }, ...plan.kept.map((k) => el("li", { text: `Kept: ${k.what} (${k.rule})` })));
+  return el("div", {}, table, kept);
+}
+
 async function eraseData() {
-  if (!await confirmWith("Delete your personal data?", "This erases the personal data we hold about you, in the CRM, " +
-                         "in conversations and in memory. It cannot be undone. Records we must keep by law are kept " +
-                         "without your personal details.", "Delete everything", true)) return;
-  const result = await (await Session.api(Session.withUser("/v1/me/erase"), { method: "POST", json: { confirm: true } })).json();
+  const scope = document.getElementById("erase-scope").value;
+  const plan = await (await Session.api(Session.withUser("/v1/me/erasure/plan"), { method: "POST", json: { category: scope } })).json();
+  const everything = scope === "user";
+  if (!await confirmWith(everything ? "Delete all your personal data?" : `Delete your ${plan.what}?`, plan.summary,
+                         everything ? "Delete everything" : `Delete my ${plan.what}`, true, planDetails(plan))) {
+    notice("Nothing was deleted.");
+    return;
+  }
+  const response = await Session.api(Session.withUser("/v1/me/erasure"), { method: "POST", json: { category: scope, plan_id: plan.plan_id } });
+  const result = await response.json();
+  if (!everything) {
+    notice(`Your ${plan.what} was erased (request ${result.request}).`);
+    await load();
+    return;
+  }
   // The login itself is anonymised by erasure, so this session ends here.
   Session.forget();
   document.getElementById("categories").replaceChildren();
