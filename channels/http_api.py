@@ -12,6 +12,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from channels.auth import CurrentActor, caller_is_user
 from crm.actor import NotFound
+from crm.privacy.guard import shown_to
 from tessera.runtime import MAX_MESSAGE_CHARS, Tessera
 
 
@@ -99,8 +100,11 @@ def trace(turn_id: str, tessera: TesseraDep, actor: CurrentActor) -> TracePublic
     found = tessera.traces.get(turn_id)
     if found is None or (found.user_login != actor.login and actor.role not in ("admin", "prompt_engineer")):
         raise HTTPException(404, f"no turn with id '{turn_id}'")
-    return TracePublic(**{k: getattr(found, k) for k in TracePublic.model_fields if k != "created_at"},
-                       created_at=found.created_at.isoformat())
+    fields = {k: getattr(found, k) for k in TracePublic.model_fields if k != "created_at"}
+    with tessera.store.session() as s:  # consent changed since the turn? what it showed is decided again now
+        shown, _ = shown_to(s, {k: fields[k] for k in ("message", "reply", "steps")}, role=actor.role,
+                            reader_contact=actor.contact_id, now=tessera.clock(), actor=actor.login)
+    return TracePublic(**{**fields, **shown}, created_at=found.created_at.isoformat())
 
 
 class ApprovalDecision(BaseModel):

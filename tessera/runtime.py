@@ -18,6 +18,7 @@ from agents.graph import build_graph
 from agents.routing import allowed_specialists
 from crm.actor import Actor, NotFound
 from crm.models import User
+from crm.privacy.guard import shown_to
 from tessera.seeding import seed_everything
 from crm.store import Store
 from llm import register_offline_model
@@ -170,6 +171,9 @@ class Tessera:
             reasons = "; ".join(approval["payload"].get("reasons") or [])
             reply = (f"This needs a decision from {approval['payload'].get('approver') or 'a manager'} "
                      f"(approval {approval['id']}). {reasons}").strip()
+        with self.store.session() as s:  # a reply quoting an earlier result passes today's consents too
+            reply, _ = shown_to(s, reply, role=actor.role, reader_contact=actor.contact_id, now=self.clock(),
+                                actor=actor.login)
         steps = steps_from(new_messages)
         trace = TurnTrace(id=new_turn_id(), thread_id=config["configurable"]["thread_id"], user_login=actor.login,
                           agent=state["agent"], route_reason=state.get("route_reason", ""), message=text,

@@ -50,12 +50,37 @@ def test_export_as_json_and_zip_rectify_then_erase_with_confirmation(client):
     assert "personal_data.csv" in zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
     fixed = client.post("/v1/me/rectify", params=ME, json={"field": "email", "value": "jing.chen@beichen-med.cn"})
     assert fixed.json()["old"] == "chen.jing@beichen-med.cn"
-    assert client.post("/v1/me/erase", params=ME, json={"confirm": False}).status_code == 400
+    plan = client.post("/v1/me/erasure/plan", params=ME, json={"category": "user"}).json()
+    assert plan["changes"][0] == {"what": "your name, job title, e-mail, phone, city", "where": "contacts", "count": 5}
+    assert any("GDPR Art. 5(2)" in k["rule"] for k in plan["kept"]) and plan["undo"] is None
     kinds = [r["kind"] for r in client.get("/v1/me/requests", params=ME).json()["requests"]]
-    assert kinds == ["export", "export", "rectify"]
-    erased = client.post("/v1/me/erase", params=ME, json={"confirm": True}).json()
-    assert erased["erased"]["contact fields"] == 5 and erased["kept"]
+    assert kinds == ["export", "export", "rectify"]  # a plan is not a request: nothing was written
+    assert client.post("/v1/me/erasure", params=ME, json={"category": "user"}).status_code == 422  # no plan id
+    erased = client.post("/v1/me/erasure", params=ME, json={"category": "user", "plan_id": plan["plan_id"]}).json()
+    assert erased["erased"]["your name, job title, e-mail, phone, city"] == 5 and erased["kept"]
     assert client.get("/v1/me/data", params=ME).status_code == 404  # the login is closed with the person
+
+
+def test_a_confirmation_is_bound_to_the_plan_shown_and_refused_when_the_data_changed(client):
+    plan = client.post("/v1/me/erasure/plan", params=ME, json={"what": "我的购买记录"}).json()
+    assert plan["scope"] == "user.behavior.purchase_history"
+    assert plan["changes"] == [{"what": "items in your data vault", "where": "privacy_vault_items", "count": 1}]
+    client.post("/v1/me/rectify", params=ME, json={"field": "phone", "value": "+86 139 0000 1111"})
+    everything = client.post("/v1/me/erasure/plan", params=ME, json={"category": "user"}).json()
+    client.post("/v1/me/rectify", params=ME, json={"field": "city", "value": "杭州"})  # the data changes again
+    stale = client.post("/v1/me/erasure", params=ME, json={"category": "user", "plan_id": everything["plan_id"]})
+    assert stale.status_code == 409 and "look at the new plan" in stale.json()["detail"]
+    wrong_scope = client.post("/v1/me/erasure", params=ME, json={"category": "user", "plan_id": plan["plan_id"]})
+    assert wrong_scope.status_code == 409  # a purchase-history plan does not confirm erasing everything
+    assert client.get("/v1/me/data", params=ME).json()["user.contact.phone_number"]["values"][0]["value"] == \
+        "+86 139 0000 1111"  # nothing was erased by the refused confirmations
+    done = client.post("/v1/me/erasure", params=ME, json={"category": plan["scope"], "plan_id": plan["plan_id"]})
+    assert done.status_code == 200 and done.json()["erased"] == {"items in your data vault": 1}
+
+
+def test_an_unclear_erasure_request_is_answered_with_a_question(client):
+    unclear = client.post("/v1/me/erasure/plan", params=ME, json={"what": "hmm"})
+    assert unclear.status_code == 400 and "what should I erase" in unclear.json()["detail"]
 
 
 def test_staff_and_strangers_get_no_customer_data(client):

@@ -33,8 +33,7 @@ def run(ctx: ToolContext, args: SearchNotesArgs) -> dict:
         for h in hits:
             text, why = masked_text(s, h["contact_id"], CATEGORY, PURPOSE, h["text"], now, actor=ctx.actor.login)
             items.append({"note": h["id"], "text": text, "score": h["score"]})
-            if why:
-                withheld.append(f"{h['id']}: {why}")
+            withheld += [f"{h['id']}: {reason}" for reason in why]
     if any(h["unit_id"] not in (visible_unit_ids(ctx.actor) or [h["unit_id"]]) for h in hits):
         raise AccessDenied("a note from another unit came back; refusing the whole result")
     result = {"items": items, "total": len(items), "about": args.query}
@@ -46,7 +45,8 @@ def run(ctx: ToolContext, args: SearchNotesArgs) -> dict:
 TOOL = ToolSpec(
     name="search_notes",
     summary="Search the notes of calls, meetings and cases by meaning (not exact words) within your accounts; "
-            "notes about people who did not consent to sales follow-up come back withheld.",
+            "notes about people who did not consent to sales follow-up come back withheld, and so does any phone, "
+            "e-mail or name inside a note whose person did not consent.",
     args=SearchNotesArgs,
     run=run,
     examples=[

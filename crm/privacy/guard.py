@@ -10,9 +10,12 @@ from crm.models import Contact
 from crm.privacy import pdp
 from crm.privacy.labels import personal_columns
 from crm.privacy.taxonomy import Taxonomy
+from crm.privacy.text_guard import WITHHELD, guard_text, guard_value
 
-WITHHELD = "[withheld]"
 # Proposals a rep may see for a contact, each needing one purpose on the contact details.
+# The purpose a reader works for when text is shown back to them (replies, traces): reps and managers sell;
+# everyone else reads to provide or support the service. A customer always sees their own values.
+READER_PURPOSE = {"rep": "sales.follow_up", "manager": "sales.follow_up"}
 FOLLOW_UPS = (("call or email about open deals", "sales.follow_up"),
               ("send marketing emails and event invitations", "marketing.communications"),
               ("service and support contact", "essential.service"))
@@ -76,14 +79,24 @@ def follow_ups(session: Session, contact: Contact, now: dt.datetime, *, actor: s
 
 
 def masked_text(session: Session, contact_id: int | None, category: str, purpose: str, text: str,
-                now: dt.datetime, *, actor: str = "system", tax: Taxonomy | None = None) -> tuple[str, str | None]:
-    """Free text about a person (a note, a case): the text, or a withheld marker and the reason."""
-    if contact_id is None:
-        return text, None
-    decision = pdp.decide(session, contact_id, category, purpose, now, actor=actor, taxonomy=tax)
-    if decision.allowed:
-        return text, None
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        return WITHHELD, "note withheld: the person was erased"
-    return WITHHELD, explain(session, contact, "note", decision, now, actor=actor, tax=tax)
+                now: dt.datetime, *, actor: str = "system", tax: Taxonomy | None = None) -> tuple[str, list[str]]:
+    """Free text about a person (a note, a case): withheld whole when the purpose may not use the person's
+    interactions; otherwise every personal value inside it (phones, e-mails, ID numbers, known names) passes
+    the decision point for its own person (text_guard). Returns the text and the reasons, in words."""
+    if contact_id is not None:
+        decision = pdp.decide(session, contact_id, category, purpose, now, actor=actor, taxonomy=tax)
+        if not decision.allowed:
+            contact = session.get(Contact, contact_id)
+            if contact is None:
+                return WITHHELD, ["note withheld: the person was erased"]
+            return WITHHELD, [explain(session, contact, "note", decision, now, actor=actor, tax=tax)]
+    guarded = guard_text(session, text, purpose, now, about=contact_id, actor=actor, tax=tax)
+    return guarded.text, guarded.withheld
+
+
+def shown_to(session: Session, value, *, role: str, reader_contact: int | None, now: dt.datetime,
+             actor: str = "system", tax: Taxonomy | None = None) -> tuple[object, list[str]]:
+    """A reply or a trace as its reader may see it: personal values of people whose consent does not cover the
+    reader's purpose are withheld (values nobody is known to hold are kept: the reader typed or was shown them)."""
+    return guard_value(session, value, READER_PURPOSE.get(role, "essential.service"), now, unknown_values="keep",
+                       reader_contact=reader_contact, actor=actor, tax=tax)

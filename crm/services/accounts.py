@@ -10,6 +10,7 @@ from crm.actor import Actor
 from crm.models import OPEN_STAGES, Account, Activity, Case, Contact, Deal
 from crm.privacy import pdp
 from crm.privacy.guard import personal_view
+from crm.privacy.text_guard import guard_text
 from crm.services.lookup import resolve_account, _escape
 from crm.services.rows import account_row, activity_row, case_row, deal_row, money
 from crm.services.scope import require_staff, scoped
@@ -50,7 +51,13 @@ def account_summary(session: Session, actor: Actor, *, account: str, today: dt.d
     now = now or dt.datetime.combine(today, dt.time.max)  # a consent changed at any time today applies
     views = [personal_view(session, c, "sales.follow_up", ["full_name", "title"], now, actor=actor.login)
              for c in contacts]
-    return {
+    recent, withheld = [], []
+    for a in activities:  # a note's subject may quote a phone, an e-mail or a name: each passes the PDP
+        row = activity_row(a)
+        guarded = guard_text(session, row["subject"], "sales.follow_up", now, about=a.contact_id, actor=actor.login)
+        recent.append({**row, "subject": guarded.text})
+        withheld += [f"A-{a.id}: {why}" for why in guarded.withheld]
+    result = {
         "record": {
             **account_row(acc),
             "open_deals": len(open_deals),
@@ -59,7 +66,10 @@ def account_summary(session: Session, actor: Actor, *, account: str, today: dt.d
             "contacts": [f"{v.values['full_name']} ({v.values['title']})" for v in views],
         },
         "open_deals": [deal_row(d) for d in open_deals],
-        "recent_activities": [activity_row(a) for a in activities],
+        "recent_activities": recent,
         "open_cases": [case_row(c) for c in cases],
         "about": acc.name,
     }
+    if withheld:
+        result["withheld"] = withheld
+    return result
