@@ -13,7 +13,7 @@ from sse_starlette.sse import EventSourceResponse
 from channels.auth import CurrentActor, caller_is_user
 from crm.actor import NotFound
 from crm.privacy.guard import shown_to
-from tessera.runtime import MAX_MESSAGE_CHARS, Tessera
+from tessera.runtime import MAX_MESSAGE_CHARS, Tessera, audit_name
 
 
 class ChatRequest(BaseModel):
@@ -103,7 +103,7 @@ def trace(turn_id: str, tessera: TesseraDep, actor: CurrentActor) -> TracePublic
     fields = {k: getattr(found, k) for k in TracePublic.model_fields if k != "created_at"}
     with tessera.store.session() as s:  # consent changed since the turn? what it showed is decided again now
         shown, _ = shown_to(s, {k: fields[k] for k in ("message", "reply", "steps")}, role=actor.role,
-                            reader_contact=actor.contact_id, now=tessera.clock(), actor=actor.login)
+                            reader_contact=actor.contact_id, now=tessera.clock(), actor=audit_name(actor))
     return TracePublic(**{**fields, **shown}, created_at=found.created_at.isoformat())
 
 

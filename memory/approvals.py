@@ -74,8 +74,12 @@ class ApprovalErasure:
         for row in session.scalars(select(PendingApproval)):
             payload, n = subject.rewrite_value(row.payload)
             note, m = subject.rewrite(row.note or "")
-            if n or m:
+            people = [subject.erased_login(getattr(row, c)) if getattr(row, c) else getattr(row, c)
+                      for c in ("requested_by", "approver", "decided_by")]
+            renamed = people != [row.requested_by, row.approver, row.decided_by]
+            if n or m or renamed:
                 touched += 1
                 if apply:
                     row.payload, row.note = payload, note
+                    row.requested_by, row.approver, row.decided_by = people
         return touched

@@ -112,6 +112,10 @@ class TraceErasure:
                 if n and apply:
                     setattr(trace, column, new)
                 changed += n
+            if own and subject.erased_login(trace.user_login) != trace.user_login:
+                changed += 1
+                if apply:
+                    trace.user_login = subject.erased_login(trace.user_login)
             if changed:
                 touched.append(trace.id)
         return touched

@@ -173,7 +173,7 @@ class Tessera:
                      f"(approval {approval['id']}). {reasons}").strip()
         with self.store.session() as s:  # a reply quoting an earlier result passes today's consents too
             reply, _ = shown_to(s, reply, role=actor.role, reader_contact=actor.contact_id, now=self.clock(),
-                                actor=actor.login)
+                                actor=audit_name(actor))
         steps = steps_from(new_messages)
         trace = TurnTrace(id=new_turn_id(), thread_id=config["configurable"]["thread_id"], user_login=actor.login,
                           agent=state["agent"], route_reason=state.get("route_reason", ""), message=text,
@@ -196,6 +196,12 @@ class Tessera:
         self.vector_memory.close()
         self._close_checkpointer()
         self.store.dispose()
+
+
+def audit_name(actor: Actor) -> str:
+    """How the audit log names the reader: a customer by contact id (the log outlives their erasure), staff by
+    login."""
+    return f"contact:{actor.contact_id}" if actor.role == "customer" and actor.contact_id else actor.login
 
 
 def validate_message(message: str) -> str:

@@ -53,6 +53,12 @@ class ErasureSubject:
     def owns_login(self, login: str | None) -> bool:
         return bool(login) and login in self.logins
 
+    def erased_login(self, login: str) -> str:
+        """What one of the person's logins becomes when the scope covers it ("erased-<user id>"); others stay."""
+        if login in self.logins and covers(self.scope, "user.unique_id"):
+            return f"erased-{self.user_ids[self.logins.index(login)]}"
+        return login
+
     def mentions(self, text: str, *, about: int | None = None, account_id: int | None = None) -> list[Found]:
         """The spans of `text` that are this person's values. `about` is the contact the text is attached to,
         `account_id` the account it belongs to (both None for texts without such context: traces, threads)."""

@@ -174,3 +174,13 @@ def test_an_erased_customers_tokens_and_channel_links_stop_working(ptessera):
         assert actor_for_token(s, token) is None
         assert s.scalar(select(func.count()).where(ChannelIdentity.user_id == user.id)) == 0
         assert actor_for_token(s, other).login == "cust.li.na"  # someone else's token still works
+
+
+def test_the_audit_log_that_outlives_an_erasure_never_names_a_customer_by_login(ptessera):
+    from crm.privacy.models import AuditEntry
+
+    for message in ("我的数据有哪些", "你们从哪里得到我的电话号码", "删除我的购买记录"):
+        ptessera.chat("cust.chen.jing", "me", message)
+    with ptessera.store.session() as s:
+        actors = set(s.scalars(select(AuditEntry.actor)))
+    assert "cust.chen.jing" not in actors and f"contact:{contact_of(ptessera.store, 'cust.chen.jing')}" in actors
