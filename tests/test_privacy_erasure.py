@@ -67,3 +67,28 @@ def test_erasing_only_the_purchase_history_keeps_the_rest_and_names_the_accounti
     assert report["erased"] == {"items in your data vault": 1}
     with ptessera.store.session() as s:
         assert s.scalar(select(Contact.phone).where(Contact.full_name == "陈静")).startswith("+86")
+
+
+def test_an_erasure_a_crash_left_unfinished_is_carried_out_when_tessera_starts_again(privacy_dir):
+    from crm.privacy import requests
+    from tessera.runtime import Tessera
+    from tests.conftest import FIXED_NOW, settings_for
+
+    first = Tessera(settings_for(privacy_dir), clock=lambda: FIXED_NOW, seed=False)
+    with first.store.session() as s:
+        chen = s.scalar(select(Contact.id).where(Contact.full_name == "陈静"))
+        queued = requests.open_request(s, contact_id=chen, kind="erase", scope="user.contact.phone_number",
+                                       channel="chat", now=FIXED_NOW, by=f"contact:{chen}").id
+    first.erasures.wake = lambda: None  # the process dies before its worker gets to the request
+    first.close()
+
+    second = Tessera(settings_for(privacy_dir), clock=lambda: FIXED_NOW, seed=False)
+    try:
+        [report] = second.erasures.drain()
+        assert report["request"] == queued
+        assert report["erased"] == {"your phone": 1, "records of where your data came from": 1}
+        with second.store.session() as s:
+            assert s.get(Contact, chen).phone == "[erased]" and s.get(Contact, chen).email.endswith("beichen-med.cn")
+            assert s.get(SubjectRequest, queued).status == "done"
+    finally:
+        second.close()
