@@ -20,6 +20,7 @@ from crm.privacy.identifiers import (EMAIL, NAME, PHONE, Found, NameIndex, email
                                      replace_spans, same_phone)
 from crm.privacy.identifiers import _name_key as name_key
 from crm.privacy.models import FieldHistory
+from crm.privacy.romanize import latin_forms
 from crm.privacy.taxonomy import covers
 
 # Which contact column holds which kind of identifying value, and its category.
@@ -138,6 +139,7 @@ def subject_for(session: Session, contact_id: int, scope: str) -> ErasureSubject
         found += [v for h in history if h.field == f"contacts.{column}" for v in (h.old_value, h.new_value)]
         if kind == NAME:
             found += [u.display_name for u in users]
+            found += [form for v in found if v for form in latin_forms(v)]  # "Chen Jing" in an English note
         subject.values[kind] = sorted({v for v in found if v and v != ERASED})
     _index_old_names(subject)
     return subject

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from crm.privacy.romanize import latin_forms
+
 EMAIL, PHONE, CN_ID, NAME = "email", "phone", "cn_resident_id", "name"
 _SPECIFIC = {EMAIL: 4, CN_ID: 3, PHONE: 2, NAME: 1}  # which kind wins two spans of equal length
 
@@ -85,7 +87,8 @@ class NameIndex:
         for contact_id, name in names:
             key = _name_key(name)
             if key and len(key) >= 2 and name.strip() not in ("[erased]",):
-                self.owners.setdefault(key, set()).add(contact_id)
+                for form in (key, *latin_forms(name)):  # 陈静 is also "Chen Jing" in an English note
+                    self.owners.setdefault(form, set()).add(contact_id)
         han = sorted((k for k in self.owners if _HAN.search(k)), key=len, reverse=True)
         latin = sorted((k for k in self.owners if not _HAN.search(k) and " " in k), key=len, reverse=True)
         self._han = re.compile("|".join(map(re.escape, han))) if han else None

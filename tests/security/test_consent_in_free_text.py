@@ -88,6 +88,8 @@ def test_a_trace_shown_back_after_she_revokes_withholds_what_it_showed_before(pt
     ("邮箱chen.jing@beichen-med.cn。", EMAIL, "chen.jing@beichen-med.cn"),
     ("身份证11010519491231002X已核验", CN_ID, "11010519491231002X"),
     ("Spoke with Mark  Taylor about it", NAME, "Mark  Taylor"),
+    ("Met Chen Jing at CMEF", NAME, "Chen Jing"),  # 陈静 in Latin script
+    ("jing chen will call back", NAME, "jing chen"),
 ])
 def test_recognizers_find_whole_values_in_chinese_and_english(text, kind, value):
     [found] = find_values(text, NameIndex([(1, "Mark Taylor"), (3, "陈静")]))
@@ -95,7 +97,8 @@ def test_recognizers_find_whole_values_in_chinese_and_english(text, kind, value)
 
 
 @pytest.mark.parametrize("text", ["Order #4521 for ¥1,380,000 on 2026-01-05 10:00", "margin 31.5%, +12 units",
-                                  "身份证11010519491231002Y（校验位错）", "陈静怡来电", "Markus Taylorson"])
+                                  "身份证11010519491231002Y（校验位错）", "陈静怡来电", "Markus Taylorson",
+                                  "Beijing Chen Ltd", "chenjing.shop"])
 def test_recognizers_leave_numbers_dates_wrong_ids_and_longer_names_alone(text):
     index = NameIndex([(1, "Mark Taylor"), (3, "陈静"), (9, "陈静怡")])
     assert [f for f in find_values(text, index) if f.owners != (9,)] == []

@@ -112,6 +112,8 @@ def test_other_peoples_notes_lose_only_her_values_and_a_namesakes_notes_stay(sto
                               subject=f"刘强 forwarded {PHONE} and {EMAIL.upper()} to procurement", body="刘强 said so"),
             "account": Activity(account_id=me.account_id, contact_id=None, user_id=rep, kind="note",
                                 subject="陈静 will sign next week", body="call 陈静 before Friday"),
+            "pinyin": Activity(account_id=me.account_id, contact_id=None, user_id=rep, kind="note",
+                               subject="Met Chen Jing at CMEF", body="Jing Chen (chen.jing@beichen-med.cn) wants a call"),
             "namesake": Activity(account_id=namesake.account_id, contact_id=namesake.id, user_id=rep, kind="call",
                                  subject="陈静 (成都) asked for a demo", body="陈静 wants a demo"),
             "longer": Activity(account_id=elsewhere.account_id, contact_id=None, user_id=rep, kind="note",
@@ -127,6 +129,7 @@ def test_other_peoples_notes_lose_only_her_values_and_a_namesakes_notes_stay(sto
         got = {k: (s.get(Activity, i).subject, s.get(Activity, i).body) for k, i in ids.items()}
     assert got["quote"] == ("刘强 forwarded [erased] and [erased] to procurement", "刘强 said so")
     assert got["account"] == ("[erased] will sign next week", "call [erased] before Friday")
+    assert got["pinyin"] == ("Met [erased] at CMEF", "[erased] ([erased]) wants a call")  # her name in Latin script
     assert got["namesake"] == ("陈静 (成都) asked for a demo", "陈静 wants a demo")  # another person's
     assert got["longer"] == ("陈静怡 is the new buyer", "")  # a longer name, not hers
 
