@@ -1,8 +1,8 @@
 """Benchmark and collateral figures: erasing each seeded customer, and the free-text guard's rate.
 
 `python -m bench.bench_erasure` -- seeds a temporary template (demo + privacy), then for every customer with a
-login: a fresh copy, the plan (timed), the erasure of everything (timed, store part and the trace and
-credential targets), and every table compared before and after: rows that were theirs and changed, rows that
+login: a fresh copy, the plan (timed), the erasure of everything (timed, store part and the trace
+target), and every table compared before and after: rows that were theirs and changed, rows that
 were not theirs and changed (must be 0), rows added (their request and audit lines).
 """
 from __future__ import annotations
@@ -19,7 +19,6 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from channels.auth import CredentialErasure
 from crm.models import Activity, User
 from crm.privacy.erasure import Eraser
 from crm.privacy.text_guard import guard_text
@@ -43,7 +42,7 @@ def erase_each(template: Path, tmp: Path) -> list[tuple]:
         path = tmp / f"{login}.db"
         shutil.copy(template, path)
         store = Store(f"sqlite:///{path}")
-        eraser = Eraser(store, targets=[TraceErasure(store), CredentialErasure(store)])
+        eraser = Eraser(store, targets=[TraceErasure(store)])
         owned, before = owned_keys(store, contact_id), snapshot(store)
         t0 = time.perf_counter()
         plan = eraser.plan(contact_id, "user")

@@ -3,15 +3,16 @@ shell, through the same domain services as the privacy API (`channels/http_priva
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tessera.cli_kit import CommandGroup, bad_usage, current, emit
+from tessera.cli_kit import CommandGroup, bad_usage, current, emit, make_table
 
 privacy = CommandGroup(help="Data-subject rights: `privacy audit`, `privacy export --customer LOGIN`, "
-                            "`privacy erase --customer LOGIN`.")
+                            "`privacy erase --customer LOGIN [--yes]`.")
 audit = CommandGroup(help="The tamper-evident audit log: `audit verify`.")
 Customer = Annotated[str, typer.Option("--customer", help="the customer's login, e.g. cust.chen.jing")]
 
@@ -54,12 +55,26 @@ def export(customer: Customer,
 @privacy.command("erase")
 def erase(customer: Customer,
           scope: Annotated[str, typer.Option(help="a data category, e.g. user.behavior.purchase_history")] = "user",
-          ) -> None:
-    """Erase a customer everywhere Tessera keeps data (store, checkpoints, traces, vector memory)."""
+          yes: Annotated[bool, typer.Option("--yes", help="carry out the plan shown (erasure cannot be undone)")]
+          = False) -> None:
+    """Show what erasing a customer would change (store, checkpoints, traces, vector memory) and what is kept under
+    which rule; with --yes, carry out exactly that plan."""
     tessera = current().runtime()
     contact_id = _contact_of(tessera.store, customer)
-    report = tessera.eraser.erase(contact_id, scope=scope, now=_now(), by="cli", channel="cli")
-    emit(report)
+    try:
+        plan = tessera.eraser.plan(contact_id, scope)
+        if not yes:
+            emit(plan.public(), lambda p: [make_table(p["summary"], ("what", "where", "count"),
+                                                      [(c["what"], c["where"], c["count"]) for c in p["changes"]]),
+                                           *[f"kept: {k['what']} ({k['rule']})" for k in p["kept"]]])
+            print("nothing erased: run again with --yes to carry out this plan", file=sys.stderr)
+            return
+        report = tessera.eraser.erase(contact_id, scope=scope, now=_now(), by="cli", channel="cli",
+                                      plan_id=plan.plan_id)
+    except ValueError as exc:
+        bad_usage(str(exc))
+    emit(report, lambda r: make_table(f"erased (request {r['request']}, {r['scope']})", ("what", "count"),
+                                      list(r["erased"].items())))
 
 
 @audit.command("verify")

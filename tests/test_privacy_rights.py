@@ -68,7 +68,7 @@ def test_every_request_walks_its_lifecycle_with_a_deadline(ptessera):
 
 def test_a_customer_cannot_use_the_privacy_tools_on_someone_else_and_reps_cannot_use_them_at_all(ptessera):
     assert not call(ptessera, "li.wei", "my_data")["ok"]
-    assert not call(ptessera, "li.wei", "erase_my_data")["ok"]
+    assert not call(ptessera, "li.wei", "erase_my_data", what="everything")["ok"]
 
 
 def test_the_cli_exports_a_customer_as_json_and_zip_and_erases_them(ptessera, tmp_path):
@@ -81,7 +81,12 @@ def test_the_cli_exports_a_customer_as_json_and_zip_and_erases_them(ptessera, tm
     assert run_cli("privacy", "export", "--customer", "cust.chen.jing", "--zip", str(tmp_path / "me.zip"),
                    tessera=ptessera).exit_code == 0
     assert "consents.csv" in zipfile.ZipFile(tmp_path / "me.zip").namelist()
-    erased = run_cli("privacy", "erase", "--customer", "cust.chen.jing", tessera=ptessera)
+    planned = run_cli("privacy", "erase", "--customer", "cust.chen.jing", "--json", tessera=ptessera)
+    assert planned.exit_code == 0 and "nothing erased" in planned.stderr
+    assert json.loads(planned.stdout)["changes"][0] == {"what": "your name, job title, e-mail, phone, city",
+                                                        "where": "contacts", "count": 5}
+    assert run_cli("privacy", "export", "--customer", "cust.chen.jing", tessera=ptessera).exit_code == 0  # still there
+    erased = run_cli("privacy", "erase", "--customer", "cust.chen.jing", "--yes", "--json", tessera=ptessera)
     assert erased.exit_code == 0
-    assert json.loads(erased.stdout)["erased"]["contact fields"] == 5
+    assert json.loads(erased.stdout)["erased"]["your name, job title, e-mail, phone, city"] == 5
     assert run_cli("privacy", "export", "--customer", "cust.chen.jing", tessera=ptessera).exit_code == 2

@@ -11,7 +11,8 @@ from sqlalchemy import Text, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm.autonomy.models import ContractDecision, SharedAccount
-from crm.models import Activity, Case, Contact, User
+from crm.identities import ApiToken, ChannelIdentity
+from crm.models import Activity, Case, Contact, User, utcnow
 from crm.privacy.directory import ERASED
 from crm.privacy.erasure_subject import ErasureSubject
 from crm.privacy.labels import personal_columns
@@ -39,7 +40,8 @@ class Change:
 
 
 def store_changes(session: Session, subject: ErasureSubject, tax: Taxonomy, *, apply: bool) -> list[Change]:
-    changes = [_contact_fields(session, subject, apply), _users(session, subject, apply)]
+    changes = [_contact_fields(session, subject, apply), _users(session, subject, apply),
+               *_sign_ins(session, subject, apply)]
     changes += _keyed_rows(session, subject, tax, apply)
     changes += _own_texts(session, subject, apply)
     changes += _quoting_texts(session, subject, apply)
@@ -71,6 +73,24 @@ def _users(session: Session, s: ErasureSubject, apply: bool) -> Change:
             if apply:
                 user.login = f"erased-{user.id}"
     return Change("your sign-in (display name and login)" if logins else "your display name", "users", len(rows), rows)
+
+
+def _sign_ins(session: Session, s: ErasureSubject, apply: bool) -> list[Change]:
+    """With the login, every credential that speaks for it: API tokens are revoked (the hash stays, unusable) and
+    Slack/WeCom/web links are removed, so no channel acts as the erased person again."""
+    if not s.user_ids or not covers(s.scope, "user.unique_id"):
+        return []
+    tokens = session.scalars(select(ApiToken).where(ApiToken.user_id.in_(s.user_ids),
+                                                    ApiToken.revoked_at.is_(None))).all()
+    links = session.scalars(select(ChannelIdentity).where(ChannelIdentity.user_id.in_(s.user_ids))).all()
+    if apply:
+        for token in tokens:
+            token.revoked_at = utcnow()
+        for link in links:
+            session.delete(link)
+    return [Change("your API tokens (revoked)", "api_tokens", len(tokens), [f"api_tokens#{t.id}" for t in tokens]),
+            Change("your Slack, WeCom and web sign-ins", "channel_identities", len(links),
+                   [f"channel_identities#{c.id}" for c in links])]
 
 
 def _keyed_rows(session: Session, s: ErasureSubject, tax: Taxonomy, apply: bool) -> list[Change]:

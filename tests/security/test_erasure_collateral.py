@@ -165,7 +165,7 @@ def test_a_partial_erasure_rewrites_her_own_thread_instead_of_dropping_it(ptesse
 
 def test_an_erased_customers_tokens_and_channel_links_stop_working(ptessera):
     from channels.auth import actor_for_token, issue_token
-    from channels.identities import ChannelIdentity
+    from crm.identities import ChannelIdentity
 
     with ptessera.store.session() as s:
         token = issue_token(s, "cust.chen.jing")
