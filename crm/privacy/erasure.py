@@ -85,6 +85,9 @@ def scope_from_text(words: str | None, tax: Taxonomy | None = None) -> str:
     named = {c for c in named if not any(o != c and covers(o, c) for o in named)} or named
     if len(named) == 1:
         return named.pop()
+    whole = _exactly_covering_parent(named, tax)
+    if whole is not None:  # "电话和邮箱": phone and e-mail are all of the contact details, nothing more
+        return whole
     if len(named) > 1:
         shown = " and ".join(tax.label(c) for c in sorted(named))
         raise UnclearRequest(f"you named {shown}: which one should I erase first? (one kind at a time, or say "
@@ -95,6 +98,16 @@ def scope_from_text(words: str | None, tax: Taxonomy | None = None) -> str:
                                              "user.contact.phone_number", "user.contact.email"))
     raise UnclearRequest(f"what should I erase: everything we hold about you, or one kind of data such as {kinds}? "
                          f"(删除全部数据，还是某一类，例如购买记录、沟通记录、电话、邮箱？)")
+
+
+def _exactly_covering_parent(named: set[str], tax: Taxonomy) -> str | None:
+    """The category whose children are exactly the named ones (never `user` itself: that is "everything")."""
+    parents = {c.rsplit(".", 1)[0] for c in named}
+    if len(parents) != 1:
+        return None
+    parent = parents.pop()
+    children = {c for c in tax.categories if c.rsplit(".", 1)[0] == parent and c != parent}
+    return parent if parent != "user" and children == named else None
 
 
 def _says(text: str, word: str) -> bool:

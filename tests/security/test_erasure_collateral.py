@@ -76,6 +76,7 @@ def test_delete_my_purchase_records_erases_that_category_only(store):
     chen = contact_of(store, "cust.chen.jing")
     for words in ("请删除我的购买记录", "delete my purchase records", "delete everything about my orders"):
         assert scope_from_text(words) == "user.behavior.purchase_history", words
+    assert scope_from_text("删除我的电话和邮箱") == "user.contact"  # both, and nothing more
     before = snapshot(store)
     report = erase(store, chen, scope_from_text("请删除我的购买记录"))
     after = snapshot(store)
