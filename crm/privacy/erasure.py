@@ -1,9 +1,9 @@
 """Erasure by identity: a plan first (what, where, how many, what is kept and why), then the erasure it describes.
 
 What belongs to the person is decided from keys and provenance (their contact row, rows carrying their
-contact id, their logins, vault items, field history, provenance) and from their own identifying values
-found as whole values in text (`erasure_subject`). Free-text subjects are never search strings. Storage the
-domain does not own (turn traces, checkpoints, vector memory, API tokens) is reached through registered
+contact id, their logins and sign-ins, vault items, field history, provenance) and from their own identifying
+values found as whole values in text (`erasure_subject`). Free-text subjects are never search strings. Storage
+the domain does not own (turn traces, paused requests, checkpoints, vector memory) is reached through registered
 `ErasureTarget`s. SQLite files are compacted afterwards so no erased value survives in freed pages.
 """
 from __future__ import annotations
