@@ -3,7 +3,8 @@
 `python -m bench.bench_privacy` -- seeds a temporary store (demo + consents), then times:
 - the decision rules alone (no store), fresh decisions (consents loaded, each audited), cached decisions;
 - find_contacts as the tool runs it (every field through the PDP, audited) against the same query and rows
-  without enforcement (the code before the privacy capability).
+  without enforcement (the code before the privacy capability);
+- audit-log appends per second, alone and from concurrent writers (`bench/bench_audit_log.py`).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from bench import bench_audit_log
 from crm.actor import Actor
 from crm.models import Account, Contact, User
 from crm.privacy import pdp
@@ -104,7 +106,7 @@ def bench_tool(store: Store, actor: Actor, accounts: list[str], rounds: int) -> 
 
 
 def main(rounds: int = 5) -> None:
-    console = Console()
+    console = Console(width=160)
     with tempfile.TemporaryDirectory(prefix="tessera-bench-privacy-") as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'bench.db'}")
         migrate(store)
@@ -128,6 +130,7 @@ def main(rounds: int = 5) -> None:
             table.add_row(*row)
         console.print(table)
         store.dispose()
+    console.print(bench_audit_log.table())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,83 @@
+"""Audit-log appends per second: one writer in small and large transactions, concurrent writers, and verify.
+
+Run through `python -m bench.bench_privacy` (it prints this table after the PDP tables), or alone with
+`python -m bench.bench_audit_log`. Each row is timed on a fresh SQLite store (the file-backed default), so
+the numbers include a real commit per transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from rich.table import Table
+
+from crm.privacy import audit
+from crm.store import Store
+from tessera.migrate import migrate
+
+NOW = dt.datetime(2026, 11, 26, 10)
+
+
+def _append(session, i: int) -> None:
+    audit.append(session, event="decision", actor="bench", at=NOW, contact_id=i % 500,
+                 category="user.contact.email", purpose="sales.follow_up", allowed=bool(i % 3), reason=f"bench {i}")
+
+
+def _writer(store: Store, transactions: int, lines: int, errors: list) -> None:
+    for t in range(transactions):
+        try:
+            with store.session() as s:
+                for i in range(lines):
+                    _append(s, t * lines + i)
+        except Exception as exc:  # noqa: BLE001 -- counted and shown: a clash is what this row measures
+            errors.append(type(exc).__name__ + ": " + str(getattr(exc, "orig", None) or exc).splitlines()[0])
+
+
+def _run(tmp: Path, name: str, *, threads: int, transactions: int, lines: int, prepare=None) -> tuple:
+    store = Store(f"sqlite:///{tmp / (name + '.db')}")
+    migrate(store)
+    if prepare is not None:
+        prepare(store, tmp / name)
+    errors: list[str] = []
+    workers = [threading.Thread(target=_writer, args=(store, transactions, lines, errors)) for _ in range(threads)]
+    t0 = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - t0
+    with store.session() as s:
+        t1 = time.perf_counter()
+        report = audit.verify(s)
+        verify_s = time.perf_counter() - t1
+    store.dispose()
+    written = report.entries
+    label = f"{threads} x {transactions} x {lines}"
+    return (label, f"{written:,}", f"{written / elapsed:,.0f}/s", f"{elapsed / (threads * transactions) * 1000:.2f}",
+            str(len(errors)), f"{written / verify_s:,.0f}/s", "ok" if report.ok else "BROKEN",
+            errors[0][:60] if errors else "")
+
+
+def table(prepare=None) -> Table:
+    """`prepare(store, folder)` is called on each fresh store before it is timed (e.g. to anchor it)."""
+    out = Table(title=f"audit log appends (SQLite file, {os.cpu_count()} CPUs, "
+                      f"load average {os.getloadavg()[0]:.2f} before the run)")
+    for col in ("writers x transactions x lines", "lines written", "appends", "ms / tx", "failed tx",
+                "verify", "chain", "first failure"):
+        out.add_column(col)
+    with tempfile.TemporaryDirectory(prefix="tessera-bench-audit-") as tmp:
+        for name, shape in (("one", dict(threads=1, transactions=400, lines=1)),
+                            ("batch", dict(threads=1, transactions=100, lines=20)),
+                            ("four", dict(threads=4, transactions=100, lines=5))):
+            out.add_row(*_run(Path(tmp), name, prepare=prepare, **shape))
+    return out
+
+
+if __name__ == "__main__":
+    from rich.console import Console
+
+    Console(width=160).print(table())
