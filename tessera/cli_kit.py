@@ -67,16 +67,21 @@ class CliState:
             self._closers.append(self.tessera_given.close)
         return self.tessera_given
 
-    def store(self) -> Store:
-        """The CRM store, migrated; cheaper than `runtime()` for commands that need only the store."""
+    def store(self, *, signing: bool = True) -> Store:
+        """The CRM store, migrated; cheaper than `runtime()` for commands that need only the store. What a command
+        writes to the audit log is signed like the server's writes (`signing=False`: a command that only reads the
+        log, such as `audit verify`, and must not create a key)."""
         if self.tessera_given is not None:
             return self.tessera_given.store
         if self._store is None:
             from crm.store import Store
+            from tessera.anchoring import anchor_store
             from tessera.migrate import migrate
 
             self._store = Store(self.settings.store_url)
             migrate(self._store)
+            if signing:
+                anchor_store(self._store, self.settings, seal=False)
             self._closers.append(self._store.dispose)
         return self._store
 

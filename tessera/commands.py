@@ -20,9 +20,13 @@ def seed() -> None:
     """Seed the demo company (a no-op when it is already seeded); prints what the store holds."""
     from tessera.seeding import STEPS, seed_everything
 
+    from crm.privacy import audit
+
     store = current().store()
     with store.session() as s, progress("seeding the demo company", total=len(STEPS)) as advance:
         report = seed_everything(s, on_step=advance)
+    with store.session() as s:
+        audit.seal(s)  # where the audit chain ends, signed into the heads file
     data = dataclasses.asdict(report)
     emit(data, lambda d: make_table("created the demo company" if d["created"] else "already seeded; nothing changed",
                                     ("table", "rows"), [(k, v) for k, v in d.items() if k not in ("created", "seed")]))
@@ -30,8 +34,11 @@ def seed() -> None:
 
 def migrate() -> None:
     """Bring the store's schema up to date (every capability's migrations)."""
+    from crm.privacy import audit
+
     state = current()
-    state.store()  # opening the store migrates it
+    with state.store().session() as s:  # opening the store migrates it
+        audit.seal(s)  # a migration may chain lines (twins of older rows): sign where the chain ends now
     emit({"store": state.settings.store_url, "up_to_date": True}, lambda d: f"store at {d['store']} is up to date")
 
 

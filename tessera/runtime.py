@@ -28,6 +28,8 @@ from memory.vector_memory import VectorMemory
 from memory.checkpoints import open_checkpointer
 from memory.traces import TraceLog, TurnTrace, new_turn_id, steps_from
 from tessera.erasure_jobs import ErasureJobs, build_eraser
+from crm.privacy import audit
+from tessera.anchoring import anchor_store
 from tessera.lexicon import load_lexicon
 from tessera.migrate import migrate
 from tessera.settings import Settings
@@ -57,9 +59,12 @@ class Tessera:
         self.clock = clock or dt.datetime.now
         self.store = Store(self.settings.store_url)
         migrate(self.store)
+        self.audit_anchor = anchor_store(self.store, self.settings, seal=False)
         if self.settings.seed_on_first_run if seed is None else seed:
             with self.store.session() as s:
                 seed_everything(s)
+        with self.store.session() as s:
+            audit.seal(s)  # lines written while no key signed (a seed run, an older version) are covered from now
         self.refresh_lexicon()
         self.checkpointer, self._close_checkpointer = open_checkpointer(self.settings.checkpoints_url)
         self.traces = TraceLog(self.store)

@@ -149,7 +149,21 @@ class EdgeSettings(BaseModel):
         return value.strip()
 
 
-SECTIONS = ("models", "slack", "wecom", "edge")
+SECTIONS = ("models", "slack", "wecom", "edge", "audit")
+
+
+class AuditSettings(BaseModel):
+    """Where the audit chain's signing key and signed heads live: outside the database, readable by Tessera only."""
+
+    key_file: str = ""  # empty: <data_dir>/audit/signing-key.pem (Ed25519, created with mode 0600 on first use)
+    heads_file: str = ""  # empty: heads.jsonl beside the key (append-only, one signed head per writing transaction)
+
+    @field_validator("key_file", "heads_file")
+    @classmethod
+    def _a_file(cls, value: str) -> str:
+        if value and (value.endswith(("/", "\\")) or Path(value).is_dir()):
+            raise ValueError(f"expected a file path, not the folder '{value}' (e.g. /srv/tessera/audit/signing-key.pem)")
+        return value
 
 
 class Settings(BaseSettings):
@@ -174,6 +188,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     wecom: WeComSettings = Field(default_factory=WeComSettings)
     edge: EdgeSettings = Field(default_factory=EdgeSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     def __init__(self, **values):
         try:
@@ -221,6 +236,14 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return Path(self.chroma_path) if self.chroma_path else self.data_dir / "chroma"
+
+    @property
+    def audit_key_file(self) -> Path:
+        return Path(self.audit.key_file) if self.audit.key_file else self.data_dir / "audit" / "signing-key.pem"
+
+    @property
+    def audit_heads_file(self) -> Path:
+        return Path(self.audit.heads_file) if self.audit.heads_file else self.audit_key_file.parent / "heads.jsonl"
 
     def model_for(self, agent: str) -> str:
         return getattr(self.models, agent, OFFLINE_MODEL)

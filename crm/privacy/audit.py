@@ -1,78 +1,156 @@
-"""The append-only audit log: every decision, token and request, each line hashed with the one before it."""
+"""The append-only audit log: every decision, token, request, autonomy decision and approval, each line hashed
+with the one before it, and each writing transaction's head signed with a key outside the database (`anchor.py`).
+
+Lines are linked when their transaction commits: the writer locks the one head row, takes the next sequence
+numbers, hashes the batch, signs "lines first+1..last are mine and the chain ends on this hash" onto the batch's
+last line, and inserts the batch, all in the transaction that wrote the lines. So concurrent writers never clash
+on a sequence number, a rolled-back transaction leaves no line, the head lock is held only for the last moment of
+a transaction (one head read and one insert batch), and every line Tessera wrote is under a signature. After the
+commit the signed head is also appended to the heads file beside the key, which the database cannot reach.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+import logging
+import weakref
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from crm.privacy.models import AuditEntry
+from crm.privacy.anchor import ChainAnchor, SignedHead
+from crm.privacy.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
-_HEAD = "privacy.audit_head"  # session.info key: (seq, hash) of the last line this session knows
+_PENDING = "privacy.audit_pending"  # session.info: lines appended in this transaction, not yet linked
+_SIGNED = "privacy.audit_signed"  # session.info: (anchor, head) to publish once the transaction committed
+_anchors: weakref.WeakKeyDictionary[Engine, ChainAnchor] = weakref.WeakKeyDictionary()
+_head, _log = AuditHead.__table__, AuditEntry.__table__
+_COLUMNS = [c.name for c in _log.columns if c.name != "id"]
+log = logging.getLogger(__name__)
 
 
-def _digest(prev_hash: str, seq: int, at: dt.datetime, event: str, actor: str, contact_id: int | None,
-            category: str, purpose: str, allowed: bool | None, reason: str) -> str:
-    body = json.dumps([prev_hash, seq, at.isoformat(timespec="microseconds"), event, actor, contact_id, category,
-                       purpose, allowed, reason], ensure_ascii=False, separators=(",", ":"))
+def digest(prev_hash: str, seq: int, at: dt.datetime, event: str, actor: str, contact_id: int | None,
+           category: str, purpose: str, allowed: bool | None, reason: str, details: dict | None = None) -> str:
+    """The public recipe: SHA-256 over the canonical JSON of the line and the hash before it."""
+    fields = [prev_hash, seq, at.isoformat(timespec="microseconds"), event, actor, contact_id, category, purpose,
+              allowed, reason]
+    if details is not None:  # lines written before details existed keep their original hashes
+        fields.append(details)
+    body = json.dumps(fields, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def _head(session: Session) -> tuple[int, str]:
-    if _HEAD not in session.info:
-        if session.get_bind().dialect.name == "postgresql":  # serialise writers of the chain across processes
-            session.execute(text("SELECT pg_advisory_xact_lock(27560)"))
-        last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
-        session.info[_HEAD] = (last[0], last[1]) if last else (0, GENESIS)
-    return session.info[_HEAD]
+def line_digest(e) -> str:
+    return digest(e.prev_hash, e.seq, e.at, e.event, e.actor, e.contact_id, e.category, e.purpose, e.allowed,
+                  e.reason, e.details)
+
+
+def anchor(engine: Engine, chain_anchor: ChainAnchor | None) -> None:
+    """Sign the heads of the chain in the store behind `engine` with `chain_anchor` (None: stop signing)."""
+    if chain_anchor is None:
+        _anchors.pop(engine, None)
+    else:
+        chain_anchor.key  # noqa: B018 -- a missing or unusable key is an error at start, not at the first commit
+        _anchors[engine] = chain_anchor
+
+
+def anchor_of(session: Session) -> ChainAnchor | None:
+    bind = session.get_bind()
+    return _anchors.get(getattr(bind, "engine", bind))
 
 
 def append(session: Session, *, event: str, actor: str, at: dt.datetime, contact_id: int | None = None,
-           category: str = "", purpose: str = "", allowed: bool | None = None, reason: str = "") -> AuditEntry:
-    """Add one line. Reasons name people by contact id only, so the log can outlive an erasure."""
-    seq, prev = _head(session)
-    at = at.replace(tzinfo=None)
-    entry = AuditEntry(seq=seq + 1, at=at, event=event, actor=actor, contact_id=contact_id, category=category,
-                       purpose=purpose, allowed=allowed, reason=reason, prev_hash=prev)
-    entry.hash = _digest(prev, seq + 1, at, event, actor, contact_id, category, purpose, allowed, reason)
-    session.add(entry)
-    session.info[_HEAD] = (seq + 1, entry.hash)
+           category: str = "", purpose: str = "", allowed: bool | None = None, reason: str = "",
+           details: dict | None = None) -> AuditEntry:
+    """Add one line; it is linked into the chain and inserted when the session commits (the returned object gets
+    its seq and hash then, not an id). Reasons and details name people by contact id only, so the log can
+    outlive an erasure."""
+    details = json.loads(json.dumps(details, ensure_ascii=False)) if details is not None else None  # as stored
+    entry = AuditEntry(at=at.replace(tzinfo=None), event=event, actor=actor,
+                       contact_id=contact_id, category=category, purpose=purpose, allowed=allowed, reason=reason,
+                       details=details)
+    session.info.setdefault(_PENDING, []).append(entry)
     return entry
 
 
-def forget_head(session: Session) -> None:
-    """Call after a rollback so the next line re-reads the head from the store."""
-    session.info.pop(_HEAD, None)
+def verify(session: Session, chain_anchor: ChainAnchor | None = None, **options):
+    """Check the chain against every signed head (`audit_verify.verify`); the store's own anchor by default."""
+    from crm.privacy.audit_verify import verify as verify_chain
+
+    return verify_chain(session, chain_anchor if chain_anchor is not None else anchor_of(session), **options)
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    ok: bool
-    entries: int
-    problem: str = ""
+def seal(session: Session, chain_anchor: ChainAnchor | None = None) -> SignedHead | None:
+    """Sign where the chain ends now into the heads file (at start, after a migration or a seed run), so that lines
+    written while nothing signed can no longer be cut off unnoticed; None when unanchored or empty."""
+    chain_anchor = chain_anchor or anchor_of(session)
+    last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    if chain_anchor is None or last is None:
+        return None
+    head = chain_anchor.sign(last.seq, last.seq, last.hash)
+    chain_anchor.publish(head)  # it states what is committed already: no transaction to wait for
+    return head
 
-    def __str__(self) -> str:
-        return f"audit log intact: {self.entries} entries" if self.ok else f"audit log BROKEN: {self.problem}"
+
+@event.listens_for(Session, "before_commit")
+def _link_pending(session: Session) -> None:
+    entries = session.info.get(_PENDING)
+    if not entries or session.in_nested_transaction():
+        return
+    session.flush()  # the transaction's own rows first, so that the head lock is the last lock it takes
+    session.info[_PENDING] = []
+    chain_anchor = anchor_of(session)
+    last, prev = _lock_head(session, len(entries))
+    first = last - len(entries) + 1
+    for offset, entry in enumerate(entries):
+        entry.seq, entry.prev_hash = first + offset, prev
+        entry.hash = prev = line_digest(entry)
+    if chain_anchor is not None:  # the signature is not part of the hash: it vouches for the hash
+        head = chain_anchor.sign(first - 1, last, prev)
+        entries[-1].signed_head = head.stamp()
+        session.info[_SIGNED] = (chain_anchor, head)
+    session.execute(_head.update().where(_head.c.id == 1).values(hash=prev))
+    session.execute(_log.insert(), [{c: getattr(e, c) for c in _COLUMNS} for e in entries])  # one executemany
 
 
-def verify(session: Session, batch: int = 5000) -> ChainReport:
-    """Recompute every hash in order; report the first line whose content or link does not match."""
-    prev, expected_seq, count, last_id = GENESIS, 1, 0, 0
-    while True:
-        rows = session.scalars(select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)).all()
-        if not rows:
-            return ChainReport(True, count)
-        for e in rows:
-            if e.seq != expected_seq:
-                return ChainReport(False, count, f"line {e.id}: sequence {e.seq}, expected {expected_seq} (a line was removed or inserted)")
-            if e.prev_hash != prev:
-                return ChainReport(False, count, f"line {e.id} (seq {e.seq}): does not link to the line before it")
-            digest = _digest(e.prev_hash, e.seq, e.at, e.event, e.actor, e.contact_id, e.category, e.purpose,
-                             e.allowed, e.reason)
-            if digest != e.hash:
-                return ChainReport(False, count, f"line {e.id} (seq {e.seq}, {e.event}): content changed after it was written")
-            prev, expected_seq, count, last_id = e.hash, expected_seq + 1, count + 1, e.id
+@event.listens_for(Session, "after_commit")
+def _publish_head(session: Session) -> None:
+    signed = session.info.pop(_SIGNED, None)
+    if signed is None:
+        return
+    chain_anchor, head = signed
+    try:
+        chain_anchor.publish(head)
+    except OSError as exc:  # the lines are committed; the next transaction's head will cover them
+        log.error("audit head %s/%s not written to %s: %s", head.count, head.hash[:12], chain_anchor.heads_file, exc)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction is gone: so are its lines
+        session.info.pop(_PENDING, None)
+        session.info.pop(_SIGNED, None)
+
+
+def _lock_head(session: Session, taking: int) -> tuple[int, str]:
+    """Lock the head row (a write lock on SQLite, a row lock on PostgreSQL) and advance it by `taking` lines;
+    returns the last sequence number taken and the hash the first new line links to."""
+    bump = (_head.update().where(_head.c.id == 1).values(seq=_head.c.seq + taking)
+            .returning(_head.c.seq, _head.c.hash))
+    row = session.execute(bump).first()
+    if row is None:  # a store migrated before the head row existed, or created without migrations
+        _create_head(session)
+        row = session.execute(bump).first()
+    return row.seq, row.hash
+
+
+def _create_head(session: Session) -> None:
+    last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    values = {"id": 1, "seq": last.seq if last else 0, "hash": last.hash if last else GENESIS}
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](_head).values(**values)
+    session.execute(insert.on_conflict_do_nothing(index_elements=["id"]))

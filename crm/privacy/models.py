@@ -106,10 +106,10 @@ class SubjectRequest(Base):
 
 
 class AuditEntry(Base):
-    """One line of the append-only, hash-chained audit log."""
+    """One line of the append-only, hash-chained audit log (`crm/privacy/audit.py` links it at commit)."""
 
     __tablename__ = "privacy_audit_log"
-    __table_args__ = (UniqueConstraint("seq"),)  # two writers cannot both extend the chain from one head
+    __table_args__ = (UniqueConstraint("seq"),)  # a last guard: writers take the head row's lock before linking
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(DateTime)
@@ -120,5 +120,18 @@ class AuditEntry(Base):
     purpose: Mapped[str] = mapped_column(String(80), default="")
     allowed: Mapped[bool | None] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict | None] = mapped_column(JSON)  # structured facts (ids, outcomes); hashed when present
+    # on the last line of each signing transaction: {"from", "at", "key", "sig"}, the Ed25519 signature over
+    # (from, seq, hash, at): "lines from+1..seq were written by Tessera, and the chain then ended on this hash"
+    signed_head: Mapped[dict | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's one head row: a writer locks it to take the next sequence numbers, so no two clash."""
+
+    __tablename__ = "privacy_audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # always 1
+    seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))

@@ -111,5 +111,4 @@ class VaultTokens:
         audit.append(session, event="token_refused", actor=client, at=now, contact_id=contact_id, category=category,
                      purpose=purpose, allowed=False, reason=reason)
         session.commit()
-        audit.forget_head(session)
         raise TokenRefused(f"vault token refused: {reason}")
