@@ -6,6 +6,7 @@ import datetime as dt
 from sqlalchemy import JSON, DateTime, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from crm.autonomy import trail
 from crm.models import Base, utcnow
 from crm.store import Store
 
@@ -43,11 +44,28 @@ class ApprovalBook:
             q = select(PendingApproval).where(PendingApproval.status == "pending", PendingApproval.approver == approver)
             return list(s.scalars(q.order_by(PendingApproval.created_at)))
 
-    def close(self, approval_id: str, approved: bool, decided_by: str, note: str) -> None:
+    def close(self, approval_id: str, approved: bool, decided_by: str, note: str, now: dt.datetime | None = None,
+              *, logged_as: dict[str, str] | None = None) -> None:
+        """Record the decision; its line on the audit chain commits with it. `logged_as` says how the log names
+        each login (a customer by contact id, since the log outlives an erasure)."""
+        now = (now or utcnow()).replace(tzinfo=None)
+        name = (logged_as or {}).get
         with self.store.session() as s:
             row = s.get(PendingApproval, approval_id)
             row.status = "approved" if approved else "rejected"
-            row.decided_by, row.note, row.decided_at = decided_by, note, utcnow()
+            row.decided_by, row.note, row.decided_at = decided_by, note, now
+            kind = str(row.payload.get("type") or row.payload.get("kind") or "approval")
+            trail.approval_decided(s, approval_id=approval_id, kind=kind, approved=approved,
+                                   decided_by=name(decided_by, decided_by),
+                                   requested_by=name(row.requested_by, row.requested_by),
+                                   named_approver=name(row.approver, row.approver) if row.approver else None,
+                                   decision=row.payload.get("decision"), now=now)
+
+    def refuse(self, approval_id: str, by: str, why: str, now: dt.datetime | None = None) -> None:
+        """Someone who may not decide tried to: the attempt goes on the audit chain (`by` and `why` as the log
+        names people)."""
+        with self.store.session() as s:
+            trail.approval_refused(s, approval_id=approval_id, by=by, why=why, now=(now or utcnow()).replace(tzinfo=None))
 
 
 class ApprovalErasure:

@@ -144,6 +144,9 @@ class Tessera:
             raise ValueError(f"approval {approval_id} was already {pending.status} by {pending.decided_by}")
         approver = self.actor(approver_login)
         if approver.login != pending.approver and approver.role not in ("manager", "admin"):
+            names = self._logged_as(approver.login, pending.approver)
+            self.approvals.refuse(approval_id, names[approver.login], f"{names[approver.login]} may not decide this; "
+                                  f"it waits for {names.get(pending.approver, pending.approver)}", now=self.clock())
             raise PermissionError(f"{approver.login} may not decide this; it waits for {pending.approver}")
         requester = self.actor(pending.requested_by)
         config = self.config(requester, pending.thread_id.split(":", 1)[1])
@@ -152,10 +155,21 @@ class Tessera:
         decision = {"approved": approved, "approver": approver.login, "note": note}
         with self._turn(requester):
             state = self.graph.invoke(Command(resume=decision), config)
-            self.approvals.close(approval_id, approved, approver.login, note)
+            self.approvals.close(approval_id, approved, approver.login, note, now=self.clock(),
+                                 logged_as=self._logged_as(approver.login, pending.requested_by, pending.approver))
             verdict = "approved" if approved else "rejected"
             return self._finish(requester, config, f"[{approver.login} {verdict} {approval_id}] {note}".strip(),
                                 state, before - 1, started)
+
+    def _logged_as(self, *logins: str | None) -> dict[str, str]:
+        """How the audit log names these people: customers by contact id (the log outlives an erasure)."""
+        names = {}
+        for login in filter(None, logins):
+            try:
+                names[login] = audit_name(self.actor(login))
+            except NotFound:  # renamed by an erasure meanwhile: the stored login already names no one
+                names[login] = login
+        return names
 
     def _begin(self, login: str, thread: str, message: str) -> tuple[Actor, RunnableConfig, str, int]:
         """Checks the input and the user before anything runs; returns how many messages the thread held."""

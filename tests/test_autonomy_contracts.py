@@ -13,6 +13,7 @@ from crm.autonomy.contract import ContractError, parse_contract
 from crm.autonomy.models import UnitContract
 from crm.autonomy.seed import seed_autonomy
 from crm.models import SalesUnit
+from crm.privacy.models import AuditEntry
 from tests.autonomy_support import TOOLS, call, units_dir, ustore  # noqa: F401
 from tests.cli_support import run_cli
 from tests.conftest import settings_for
@@ -111,6 +112,10 @@ def test_the_cli_lists_templates_and_clones_one(ustore, units_dir):
                      "--param", "discount_budget=70000", "--json", settings=settings)
     assert cloned.exit_code == 0
     assert json.loads(cloned.stdout) == {"unit": "east-smb", "version": 2, "template": "education"}
+    with ustore.session() as s:  # the new version is on the audit chain, signed by the command
+        last = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
+        assert (last.event, last.actor, last.details["version"]) == ("autonomy.contract_version", "admin", 2)
+        assert last.signed_head is not None
     refused = run_cli("units", "clone", "--as", "li.wei", "--unit", "east-smb", "--template", "retail",
                       settings=settings)
     assert refused.exit_code == 1

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor, NotFound
 from crm.autonomy.contract import AutonomyContract, ContractError, contract_from, parse_contract
-from crm.autonomy.models import AutonomyAudit, UnitContract
+from crm.autonomy import trail
+from crm.autonomy.models import UnitContract
 from crm.models import SalesUnit, User
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -108,9 +109,11 @@ def store_contract(session: Session, unit: SalesUnit, contract: AutonomyContract
     session.execute(update(UnitContract).where(UnitContract.unit_id == unit.id).values(active=False))
     session.add(UnitContract(unit_id=unit.id, version=version, template=contract.template,
                              yaml_text=contract.to_yaml(), active=True, created_by=by))
-    session.add(AutonomyAudit(unit_id=unit.id, actor=by, event="contract_version",
-                              details={"version": version, "template": contract.template}))
     session.flush()
+    trail.record(session, unit_id=unit.id, actor=by, event="contract_version",
+                 details={"version": version, "template": contract.template},
+                 chained={"version": version, "template": contract.template},
+                 summary=f"contract version {version} of {unit.code} from template {contract.template}")
     return {"unit": unit.code, "version": version, "template": contract.template, "contract": contract.model_dump(mode="json")}
 
 

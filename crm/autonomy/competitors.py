@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor
 from crm.autonomy.catalog import unit_by_code
-from crm.autonomy.models import AutonomyAudit, CompetitorPrice
+from crm.autonomy import trail
+from crm.autonomy.models import CompetitorPrice
 from crm.models import Product, SalesUnit
 from crm.services.lookup import resolve_product
 from crm.services.scope import require_staff
@@ -36,9 +37,10 @@ def record_competitor_price(session: Session, actor: Actor, *, product: str, pri
         row = CompetitorPrice(unit_id=target.id, product_id=item.id, region=where)
         session.add(row)
     row.price, row.competitor, row.recorded_by, row.recorded_at = Decimal(str(price)), competitor, actor.login, now
-    session.add(AutonomyAudit(unit_id=target.id, actor=actor.login, event="competitor_price", created_at=now,
-                              details={"product": item.sku, "region": where, "price": price, "previous": previous}))
-    session.flush()
+    trail.record(session, unit_id=target.id, actor=actor.login, event="competitor_price", now=now,
+                 details={"product": item.sku, "region": where, "price": price, "previous": previous},
+                 chained={"product": item.sku, "region": where, "price": str(price), "previous": str(previous)},
+                 summary=f"competitor price for {item.sku} in {where} recorded")
     return {"done": f"{competitor or 'competitor'} price for {item.name} in {where}: {price:,.2f} per unit",
             "record": {"unit": target.code, "product": item.sku, "region": where, "price": price,
                        "competitor": competitor, "previous": previous, "our_list_price": float(item.price)}}

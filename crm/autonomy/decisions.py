@@ -17,7 +17,8 @@ from crm.autonomy.catalog import active_contract
 from crm.autonomy.contract import AutonomyContract
 from crm.autonomy.engine import Decision, decide
 from crm.autonomy.facts import RequestFacts, gather_facts
-from crm.autonomy.models import AutonomyAudit, BudgetPool, ContractDecision
+from crm.autonomy import trail
+from crm.autonomy.models import BudgetPool, ContractDecision
 from crm.models import OPEN_STAGES, SalesUnit, User
 from crm.services.lookup import resolve_deal
 from crm.services.scope import require_staff
@@ -112,6 +113,7 @@ def _write(s: Session, previous, *, key, unit_id, deal_id, kind, actor, request,
                                created_at=now, revision=1, note="", **values)
         s.add(row)
         s.flush()  # a duplicate key raises here and the whole transaction, booking included, rolls back
+        trail.decision_made(s, row, now)
         return row
     decision_id, revision = previous
     changed = s.execute(update(ContractDecision)
@@ -120,7 +122,9 @@ def _write(s: Session, previous, *, key, unit_id, deal_id, kind, actor, request,
                         .execution_options(synchronize_session=False))
     if changed.rowcount != 1:
         raise Conflict(f"decision {decision_id} changed meanwhile")
-    return s.get(ContractDecision, decision_id, populate_existing=True)
+    row = s.get(ContractDecision, decision_id, populate_existing=True)
+    trail.decision_made(s, row, now)
+    return row
 
 
 def resolve_escalation(store: Store, decision_id: int, *, approved: bool, approver: str, note: str = "",
@@ -134,9 +138,15 @@ def resolve_escalation(store: Store, decision_id: int, *, approved: bool, approv
             return decision_view(row, repeated=True)
         person = s.scalar(select(User).where(User.login == approver))
         if person is None or (person.role not in ("manager", "admin") and person.login != row.escalate_to):
-            raise AccessDenied(f"'{approver}' may not decide escalations; {row.escalate_to} or a manager may")
-        facts = RequestFacts.model_validate(row.numbers)
-        revision, pool_id, deal_id = row.revision, row.pool_id, row.deal_id
+            refused = AccessDenied(f"'{approver}' may not decide escalations; {row.escalate_to} or a manager may")
+            trail.escalation_refused(s, decision_id=decision_id, unit_id=row.unit_id, by=approver, why=str(refused),
+                                     now=now)
+        else:
+            refused = None
+            facts = RequestFacts.model_validate(row.numbers)
+            revision, pool_id, deal_id = row.revision, row.pool_id, row.deal_id
+    if refused is not None:  # raised after the commit, so the refusal stays on the log
+        raise refused
     reasons = list(row.reasons) + [f"{approver} {'approved' if approved else 'declined'}" + (f": {note}" if note else "")]
     try:
         _settle(store, decision_id, revision, pool_id, deal_id, facts, approved=approved, approver=approver, note=note,
@@ -167,9 +177,8 @@ def _settle(store: Store, decision_id: int, revision: int, pool_id: int | None, 
                             .execution_options(synchronize_session=False))
         if changed.rowcount != 1:
             raise Conflict(f"decision {decision_id} was resolved by someone else meanwhile")
-        s.add(AutonomyAudit(unit_id=unit_id, actor=approver, event="escalation_resolved",
-                            details={"decision": decision_id, "approved": approved, "outcome": outcome, "note": note},
-                            created_at=now))
+        trail.escalation_resolved(s, decision_id=decision_id, unit_id=unit_id, approver=approver, approved=approved,
+                                  outcome=outcome, note=note, now=now)
 
 
 def decision_view(row: ContractDecision, repeated: bool = False) -> dict:

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor, NotFound
 from crm.autonomy.catalog import unit_by_code
-from crm.autonomy.models import AutonomyAudit, SharedAccount
+from crm.autonomy import trail
+from crm.autonomy.models import SharedAccount
 from crm.models import Account
 
 
@@ -31,9 +32,10 @@ def share_account(session: Session, actor: Actor, *, account: str, unit: str, re
         session.add(share)
     else:  # sharing again renews the grant, with the new reason
         share.revoked_at, share.reason, share.granted_by = None, reason, actor.login
-    session.add(AutonomyAudit(unit_id=owner_unit, actor=actor.login, event="account_shared", created_at=now,
-                              details={"account": target.name, "with_unit": to_unit.code, "reason": reason}))
-    session.flush()
+    trail.record(session, unit_id=owner_unit, actor=actor.login, event="account_shared", now=now,
+                 details={"account": target.name, "with_unit": to_unit.code, "reason": reason},
+                 chained={"account_id": target.id, "with_unit": to_unit.code},
+                 summary=f"account {target.id} shared with {to_unit.code}")
     return {"done": f"'{target.name}' is shared with {to_unit.code}", "account": target.name, "unit": to_unit.code}
 
 
@@ -48,9 +50,10 @@ def revoke_share(session: Session, actor: Actor, *, account: str, unit: str, now
     if share is None:
         raise NotFound(f"'{target.name}' is not shared with {to_unit.code}")
     share.revoked_at = now
-    session.add(AutonomyAudit(unit_id=target.unit_id, actor=actor.login, event="share_revoked", created_at=now,
-                              details={"account": target.name, "with_unit": to_unit.code}))
-    session.flush()
+    trail.record(session, unit_id=target.unit_id, actor=actor.login, event="share_revoked", now=now,
+                 details={"account": target.name, "with_unit": to_unit.code},
+                 chained={"account_id": target.id, "with_unit": to_unit.code},
+                 summary=f"account {target.id} no longer shared with {to_unit.code}")
     return {"done": f"'{target.name}' is no longer shared with {to_unit.code}"}
 
 
