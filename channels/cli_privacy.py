@@ -1,5 +1,5 @@
-"""`tessera privacy audit|export|erase` and `tessera audit verify`: data-subject rights and the audit log from the
-shell, through the same domain services as the privacy API (`channels/http_privacy.py`)."""
+"""`tessera privacy audit|export|erase` and `tessera audit verify|key`: data-subject rights and the audit log from
+the shell, through the same domain services as the privacy API (`channels/http_privacy.py`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
-from tessera.cli_kit import CommandGroup, bad_usage, current, emit, make_table
+from tessera.cli_kit import CommandGroup, bad_usage, current, emit, fail, make_table
 
 privacy = CommandGroup(help="Data-subject rights: `privacy audit`, `privacy export --customer LOGIN`, "
                             "`privacy erase --customer LOGIN [--yes]`.")
-audit = CommandGroup(help="The tamper-evident audit log: `audit verify`.")
+audit = CommandGroup(help="The tamper-evident audit log: `audit verify`, `audit key [--rotate]`.")
 Customer = Annotated[str, typer.Option("--customer", help="the customer's login, e.g. cust.chen.jing")]
 
 
@@ -79,13 +80,55 @@ def erase(customer: Customer,
 
 @audit.command("verify")
 def verify() -> int:
-    """Check the audit log's hash chain; exit 1 and name the first broken line when it was tampered with."""
-    from crm.privacy.audit import verify as verify_chain
+    """Check the hash chain, every signed head (on the lines and in the heads file beside the key) and every
+    autonomy_audit row's chained twin; exit 1 with the findings on stderr when anything was cut, changed or forged.
+    Needs only the public keys and the heads file: it never creates a key."""
+    from crm.privacy.audit_service import check
 
-    with current().store().session() as s:
-        report = verify_chain(s)
-    emit({"ok": report.ok, "entries": report.entries, "problem": report.problem}, lambda _: str(report))
+    state = current()
+    running = state.tessera_given
+    report = check(state.store(signing=False), running.audit_anchor if running else _anchor(state.settings))
+    emit(report.as_dict(), lambda _: str(report))
+    if not report.ok:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            "audit log BROKEN:\n" + "\n".join(f"- {p}" for p in report.problems), markup=False)
     return 0 if report.ok else 1
+
+
+@audit.command("key")
+def key(rotate: Annotated[bool, typer.Option("--rotate", help="verify the log, then sign with a new key from now "
+                                                             "on (the old public key stays to check older heads)")]
+        = False) -> None:
+    """Show the public part of the key that signs the audit log (give it to auditors), or rotate the key."""
+    from crm.privacy import audit_service
+
+    state = current()
+    running = state.tessera_given
+    chain_anchor = running.audit_anchor if running else _anchor(state.settings)
+    if rotate:
+        try:
+            info = audit_service.rotate_key(state.store(), chain_anchor, by="cli", now=_now())
+        except audit_service.AuditBroken as exc:
+            fail(str(exc))
+    else:
+        info = audit_service.key_info(chain_anchor)
+    emit(info, _key_view)
+
+
+def _key_view(info: dict) -> list[str]:
+    lines = []
+    if "old_key_id" in info:
+        lines.append(f"rotated: {info['old_key_id']} -> {info['key_id']}; the rotation is line {info['sealed_count']} "
+                     "of the log, signed with the new key. Restart running servers so they sign with it.")
+    lines.append(f"key {info['key_id']} ({info['key_file']}); {info['signed_heads']} signed heads in "
+                 f"{info['heads_file']}; keys whose signatures verify: {', '.join(info['known_keys'])}")
+    return [*lines, info["public_key"].rstrip()]
+
+
+def _anchor(settings):
+    from tessera.anchoring import chain_anchor
+
+    return chain_anchor(settings)
 
 
 def _contact_of(store, login: str) -> int:
