@@ -308,6 +308,9 @@ def test_an_escalated_discount_its_refused_and_its_real_approval_are_chained_and
         approval = paused.approval["id"]
         with pytest.raises(PermissionError):
             app.decide(approval, "emma.chen", approved=True)  # a rep of the unit may not approve
+        with pytest.raises(PermissionError):
+            app.decide(approval, "cust.chen.jing", approved=True)  # nor a customer, who is logged by contact id
+        customer = f"contact:{app.actor('cust.chen.jing').contact_id}"
         scripted.enqueue({"content": "Approved by your manager: the discount is booked."})
         app.decide(approval, "zhao.lei", approved=True, note="strategic account, keep it quiet")
 
@@ -317,18 +320,20 @@ def test_an_escalated_discount_its_refused_and_its_real_approval_are_chained_and
         story = [(e.event, e.actor, e.allowed, (e.details or {}).get("outcome")) for e in lines]
         assert story == [("autonomy.decision", "li.wei", None, "escalated"),
                          ("approval.refused", "emma.chen", False, None),
+                         ("approval.refused", customer, False, None),
                          ("autonomy.escalation_resolved", "zhao.lei", None, "accept"),
                          ("approval.decided", "zhao.lei", True, None)], story
         decided = lines[-1]
         assert decided.at == FIXED_NOW and decided.details["approval"] == approval
         assert decided.details["requested_by"] == "li.wei" and decided.details["named_approver"] == "zhao.lei"
-        assert not any("keep it quiet" in json.dumps([e.reason, e.details], ensure_ascii=False) for e in lines)
+        chained = json.dumps([[e.actor, e.reason, e.details] for e in lines], ensure_ascii=False)
+        assert "keep it quiet" not in chained and "cust.chen.jing" not in chained  # no free text, no customer login
 
         code, report, _ = verify_cli(data_dir, tessera=app)
         assert code == 0
         assert report["ok"] and report["anchored"] == report["entries"] and report["twins_checked"] > 0
 
-        twin = lines[2].details["twin"]  # the queryable autonomy_audit row, edited behind the chain's back
+        twin = lines[3].details["twin"]  # the queryable autonomy_audit row, edited behind the chain's back
         with app.store.session() as s:
             s.execute(update(AutonomyAudit).where(AutonomyAudit.id == twin["id"]).values(actor="emma.chen"))
         code, _, err = verify_cli(data_dir, tessera=app)
@@ -336,7 +341,7 @@ def test_an_escalated_discount_its_refused_and_its_real_approval_are_chained_and
         with app.store.session() as s:
             s.execute(delete(AutonomyAudit).where(AutonomyAudit.id == twin["id"]))
         code, _, err = verify_cli(data_dir, tessera=app)
-        assert code == 1 and f"autonomy_audit row {twin['id']} was deleted (its twin is seq {lines[2].seq})" in err
+        assert code == 1 and f"autonomy_audit row {twin['id']} was deleted (its twin is seq {lines[3].seq})" in err
     finally:
         app.close()
 
