@@ -14,13 +14,18 @@ from crm.store import Store
 from tessera.schema import full_metadata
 
 ERASED = "[erased]"
+# The audit log's head row is where its last line is (a lock and a cache): it moves with every line appended, so it
+# is compared as part of the log, whose new lines the tests check, not as a row of anyone's data.
+LOG_BOOKKEEPING = {"privacy_audit_head"}
 
 
 def snapshot(store: Store) -> dict[str, dict[tuple, tuple]]:
-    """{table: {primary key: row}} for every table of the schema."""
+    """{table: {primary key: row}} for every table of the schema (but the log's head row)."""
     out = {}
     with store.engine.connect() as conn:
         for table in full_metadata().sorted_tables:
+            if table.name in LOG_BOOKKEEPING:
+                continue
             keys = [c.name for c in table.primary_key.columns] or [c.name for c in table.columns]
             rows = conn.execute(table.select()).mappings().all()
             out[table.name] = {tuple(r[k] for k in keys): tuple(r[c.name] for c in table.columns) for r in rows}
