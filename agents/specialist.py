@@ -1,12 +1,14 @@
 """A specialist: a model node that may call its own tools, and a tool node that runs them against the domain."""
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
+from langgraph.errors import GraphBubbleUp
 from langgraph.types import interrupt
 
 from crm.autonomy.escalation import NeedsApproval
@@ -16,6 +18,8 @@ from prompts import load_prompt
 from tools.base import ToolContext, dumps
 from tools.registry import toolset
 from tools.schema import openai_tool
+
+log = logging.getLogger("tessera.agents")
 
 
 def make_model_node(agent: str, model: BaseChatModel) -> Callable:
@@ -65,6 +69,12 @@ def run_or_escalate(spec, ctx: ToolContext, args: dict) -> dict:
     except NeedsApproval as pending:
         decision = interrupt(pending.payload)
         return {"ok": True, **pending.resume(decision)}
+    except GraphBubbleUp:
+        raise  # LangGraph's own control flow (a pause), not an error
+    except Exception as exc:  # a bug in a tool: the call still gets its tool message, and the turn goes on
+        log.exception("tool %s failed", spec.name)
+        return {"ok": False, "error": f"{spec.name} failed unexpectedly ({type(exc).__name__}) and did not "
+                                      "complete; tell the user, and do not claim it was done"}
 
 
 def wants_tools(state: TurnState) -> bool:

@@ -1,23 +1,29 @@
-"""The HTTP API: chat (plain and streamed by server-sent events), turn traces and health."""
+"""The HTTP API: chat (plain and streamed by server-sent events), turn traces, approvals and health.
+
+Who acts is the bearer token's owner and no one else: no request model or route takes a user."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Path, Response
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
-from channels.auth import CurrentActor, caller_is_user
-from crm.actor import NotFound
+from channels.auth import ApprovalsActor, ChatActor
+from channels.http_errors import ERROR_RESPONSES, TURN_ERRORS, ErrorDetail, TesseraDep, as_http_errors
+from channels.http_input import RequestBody, guard_input, refuse_unknown_query, require_json
 from crm.privacy.guard import shown_to
 from tessera.runtime import MAX_MESSAGE_CHARS, Tessera, audit_name
+from tessera.turns import check_key
+
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+    description="send the same key again to get the first answer instead of a second turn (kept 24 h, per user; "
+                "a key first sent with another body gives 422)")]
 
 
-class ChatRequest(BaseModel):
-    user: str = Field(min_length=1, max_length=80, description="the Tessera login of the person chatting")
+class ChatRequest(RequestBody):
     thread: str = Field("default", min_length=1, max_length=120, pattern=r"^[\w.\-:]+$")
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
 
@@ -37,6 +43,7 @@ class ChatReply(BaseModel):
     duration_ms: float
     trace_url: str
     approval: dict | None = None  # set when the turn paused for a person's decision
+    replayed: bool = False  # true: the first answer to this Idempotency-Key, no new turn ran
 
 
 class TracePublic(BaseModel):
@@ -52,50 +59,55 @@ class TracePublic(BaseModel):
     created_at: str
 
 
-@contextmanager
-def as_http_errors(conflict: int = 400) -> Iterator[None]:
-    """Domain errors as clear 4xx answers: unknown → 404, not allowed → 403, bad input or state → `conflict`."""
-    try:
-        yield
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except PermissionError as exc:
-        raise HTTPException(403, str(exc)) from exc
-    except ValueError as exc:
-        raise HTTPException(conflict, str(exc)) from exc
-
-
-def get_tessera(request: Request) -> Tessera:
-    return request.app.state.tessera
-
-
-TesseraDep = Annotated[Tessera, Depends(get_tessera)]
-router = APIRouter(prefix="/v1", tags=["chat"])
-
-
-@router.post("/chat", response_model=ChatReply)
-def chat(body: ChatRequest, tessera: TesseraDep) -> ChatReply:
-    with as_http_errors():
-        result = tessera.chat(body.user, body.thread, body.message)
+def reply_of(result, response: Response | None = None) -> ChatReply:
+    if response is not None and result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return ChatReply(**result.__dict__, trace_url=f"/v1/traces/{result.turn_id}")
 
 
-@router.post("/chat/stream")
-def chat_stream(body: ChatRequest, tessera: TesseraDep) -> EventSourceResponse:
-    """Server-sent events: `step` for each graph node that finishes, then `reply`."""
+GUARDS = [Depends(require_json), Depends(refuse_unknown_query)]
+router = APIRouter(prefix="/v1", tags=["chat"], dependencies=GUARDS, responses=ERROR_RESPONSES)
+
+
+@router.post("/chat", response_model=ChatReply, responses=TURN_ERRORS)
+def chat(body: ChatRequest, tessera: TesseraDep, actor: ChatActor, response: Response,
+         idempotency_key: IdempotencyKey = None) -> ChatReply:
+    """One turn as the token's owner. Turns of one thread run one at a time."""
     with as_http_errors():
-        events = tessera.stream(body.user, body.thread, body.message)
-        first = next(events)  # runs the checks (user, message) before the response starts
+        result = tessera.chat(actor.login, body.thread, body.message, idempotency_key=check_key(idempotency_key))
+    return reply_of(result, response)
+
+
+@router.post("/chat/stream", responses={**TURN_ERRORS, 200: {"content": {"text/event-stream": {}},
+                                                              "description": "`step` events, then `reply`"}})
+def chat_stream(body: ChatRequest, tessera: TesseraDep, actor: ChatActor,
+                idempotency_key: IdempotencyKey = None) -> EventSourceResponse:
+    """Server-sent events: `step` for each graph node that finishes, then `reply` (or `error`)."""
+    with as_http_errors():
+        events = tessera.stream(actor.login, body.thread, body.message, idempotency_key=check_key(idempotency_key))
+        first = next(events)  # runs the checks (message, lock, Idempotency-Key) before the response starts
 
     def send():
-        for event in (first, *events):
-            yield {"event": event["event"], "data": json.dumps(event["data"], ensure_ascii=False, default=str)}
+        try:
+            for event in (first, *events):
+                yield {"event": event["event"], "data": json.dumps(event["data"], ensure_ascii=False, default=str)}
+        except Exception as exc:  # the response has started: the error goes as an event, not a status
+            try:
+                with as_http_errors():
+                    raise exc
+            except HTTPException as http:
+                yield {"event": "error", "data": json.dumps({"status": http.status_code, "detail": http.detail},
+                                                            ensure_ascii=False)}
 
-    return EventSourceResponse(send())
+    headers = {"Idempotent-Replayed": "true"} if first["event"] == "reply" and first["data"].get("replayed") else {}
+    return EventSourceResponse(send(), headers=headers)
+
+
+TurnId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9\-]+$")]
 
 
 @router.get("/traces/{turn_id}", response_model=TracePublic)
-def trace(turn_id: str, tessera: TesseraDep, actor: CurrentActor) -> TracePublic:
+def trace(turn_id: TurnId, tessera: TesseraDep, actor: ChatActor) -> TracePublic:
     """A turn's trace, for the person who chatted (and for admins and prompt engineers)."""
     found = tessera.traces.get(turn_id)
     if found is None or (found.user_login != actor.login and actor.role not in ("admin", "prompt_engineer")):
@@ -107,27 +119,37 @@ def trace(turn_id: str, tessera: TesseraDep, actor: CurrentActor) -> TracePublic
     return TracePublic(**{**fields, **shown}, created_at=found.created_at.isoformat())
 
 
-class ApprovalDecision(BaseModel):
+class ApprovalDecision(RequestBody):
     approved: bool
     note: str = Field("", max_length=500)
 
 
-approvals = APIRouter(prefix="/v1/approvals", tags=["approvals"])
+class ApprovalPublic(BaseModel):
+    id: str
+    requested_by: str
+    payload: dict
+    created_at: str
 
 
-@approvals.get("")
-def my_pending_approvals(tessera: TesseraDep, actor: CurrentActor) -> list[dict]:
+approvals = APIRouter(prefix="/v1/approvals", tags=["approvals"], dependencies=GUARDS, responses=ERROR_RESPONSES)
+ApprovalId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+@approvals.get("", response_model=list[ApprovalPublic])
+def my_pending_approvals(tessera: TesseraDep, actor: ApprovalsActor) -> list[ApprovalPublic]:
     """Requests waiting for the signed-in approver's decision."""
-    return [{"id": a.id, "requested_by": a.requested_by, "payload": a.payload, "created_at": a.created_at.isoformat()}
+    return [ApprovalPublic(id=a.id, requested_by=a.requested_by, payload=a.payload, created_at=a.created_at.isoformat())
             for a in tessera.approvals.pending_for(actor.login)]
 
 
-@approvals.post("/{approval_id}", response_model=ChatReply)
-def decide(approval_id: str, body: ApprovalDecision, tessera: TesseraDep, actor: CurrentActor) -> ChatReply:
-    """The approver's decision; resumes the requester's paused conversation and returns its reply."""
+@approvals.post("/{approval_id}", response_model=ChatReply, responses={409: {
+    "model": ErrorDetail, "description": "someone decided it first, or the requester's conversation is busy"}})
+def decide(approval_id: ApprovalId, body: ApprovalDecision, tessera: TesseraDep, actor: ApprovalsActor) -> ChatReply:
+    """The approver's decision (the named approver, or someone the unit's contract names); resumes the requester's
+    paused conversation and returns its reply. Of two concurrent decisions one wins; the other gets 409."""
     with as_http_errors(conflict=409):
         result = tessera.decide(approval_id, actor.login, body.approved, body.note)
-    return ChatReply(**result.__dict__, trace_url=f"/v1/traces/{result.turn_id}")
+    return reply_of(result)
 
 
 def create_app(tessera: Tessera) -> FastAPI:
@@ -136,11 +158,13 @@ def create_app(tessera: Tessera) -> FastAPI:
     from channels.mount import mount_channels
 
     app = FastAPI(title="Tessera", version="0.1.0",
-                  description="An AI-native CRM assistant: chat with the CRM, see why it did what it did.")
+                  description="An AI-native CRM assistant: chat with the CRM, see why it did what it did. "
+                              "Every call acts as the owner of its bearer token.")
     app.state.tessera = tessera
-    app.include_router(router, dependencies=[Depends(caller_is_user)])  # a token speaks only for its own user
-    app.include_router(privacy_router, dependencies=[Depends(caller_is_user)])
-    app.include_router(units_router, dependencies=[Depends(caller_is_user)])
+    guard_input(app, tessera.settings.limits.max_body_bytes)
+    app.include_router(router)
+    app.include_router(privacy_router)
+    app.include_router(units_router)
     app.include_router(approvals)
     mount_channels(app, tessera)  # the web pages always; Slack and WeCom when configured
 

@@ -1,39 +1,44 @@
 """The customer's privacy API under /v1/me: their data, consents, receipts, export, rectification, erasure.
 
-For now the customer is named by the `user` query parameter (a login); token auth replaces it later.
+"Me" is the owner of the bearer token (a customer, with the `privacy` scope); nothing in the request names anyone.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from pydantic import Field
 
+from channels.auth import PrivacyActor
+from channels.http_errors import ERROR_RESPONSES
+from channels.http_input import RequestBody, refuse_unknown_query, require_json
 from crm.actor import AccessDenied, Actor, NotFound
 from crm.privacy import consents, requests, rights
 from crm.privacy.erasure import PlanChanged, scope_from_text
 from crm.services import subjects
 
-router = APIRouter(prefix="/v1/me", tags=["privacy"])
+router = APIRouter(prefix="/v1/me", tags=["privacy"], responses=ERROR_RESPONSES,
+                   dependencies=[Depends(require_json), Depends(refuse_unknown_query)])
+Name = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[\w.\-]+$")]
 
 
-class ConsentChange(BaseModel):
+class ConsentChange(RequestBody):
     granted: bool
 
 
-class Rectification(BaseModel):
+class Rectification(RequestBody):
     field: str = Field(description="name, title, email, phone or city")
     value: str = Field(min_length=1, max_length=200)
 
 
-class ErasureAsk(BaseModel):
+class ErasureAsk(RequestBody):
     category: str | None = Field(None, max_length=80, description="a data category, e.g. "
                                  "user.behavior.purchase_history; 'user' is everything")
     what: str | None = Field(None, max_length=200, description="or in words: 'my purchase history', '全部数据'")
 
 
-class ErasureConfirmation(BaseModel):
+class ErasureConfirmation(RequestBody):
     category: str = Field(max_length=80, description="the category of the plan being confirmed")
     plan_id: str = Field(min_length=8, max_length=64, description="the plan_id of the plan shown to the person")
 
@@ -42,12 +47,10 @@ def _tessera(request: Request):
     return request.app.state.tessera
 
 
-def _customer(request: Request, user: Annotated[str, Query(min_length=1, max_length=80)]) -> Actor:
+def _customer(actor: PrivacyActor) -> Actor:
+    """The token's owner, who must be a customer: staff hold no personal data of their own here."""
     try:
-        actor = _tessera(request).actor(user)
         subjects.subject_of(actor)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
     except AccessDenied as exc:
         raise HTTPException(403, str(exc)) from exc
     return actor
@@ -91,14 +94,14 @@ def my_consents(request: Request, actor: Customer) -> dict:
 
 
 @router.put("/consents/{category}/{purpose}")
-def change_consent(category: str, purpose: str, body: ConsentChange, request: Request, actor: Customer) -> dict:
+def change_consent(category: Name, purpose: Name, body: ConsentChange, request: Request, actor: Customer) -> dict:
     with _tessera(request).store.session() as s:
         return _run(lambda: subjects.change_consent(s, actor, granted=body.granted, category=category, purpose=purpose,
                                                     now=_now(request), channel="api"))
 
 
 @router.get("/receipts/{receipt_id}")
-def receipt(receipt_id: str, request: Request, actor: Customer) -> dict:
+def receipt(receipt_id: Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9\-]+$")], request: Request, actor: Customer) -> dict:
     """An ISO/IEC TS 27560 consent record (DPV terms) for one of the customer's consent events."""
     with _tessera(request).store.session() as s:
         return _run(lambda: consents.receipt(s, receipt_id, contact_id=actor.contact_id))

@@ -1,38 +1,29 @@
-"""The HTTP API of autonomous units: the boundary dashboard, the template library and contract replays."""
+"""The HTTP API of autonomous units: the boundary dashboard, the template library and contract replays.
+
+The caller is the bearer token's owner (staff, with the `units` scope); what they see is scoped by their role."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
-from crm.actor import AccessDenied, Actor, NotFound
+from channels.auth import UnitsActor
+from channels.http_errors import ERROR_RESPONSES, TesseraDep
+from channels.http_input import RequestBody, refuse_unknown_query, require_json
+from crm.actor import AccessDenied, NotFound
 from crm.autonomy.catalog import list_templates
-from crm.autonomy.dashboard import boundary_status
+from crm.autonomy.dashboard import METRICS, boundary_status
 from crm.autonomy.replay import replay
-from tessera.runtime import Tessera
+from pydantic import Field
 
-router = APIRouter(prefix="/v1/units", tags=["units"])
-
-
-def get_tessera(request: Request) -> Tessera:
-    return request.app.state.tessera
+router = APIRouter(prefix="/v1/units", tags=["units"], responses=ERROR_RESPONSES,
+                   dependencies=[Depends(require_json), Depends(refuse_unknown_query)])
+UnitCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[\w.\-]+$", description="a unit's code")]
 
 
-TesseraDep = Annotated[Tessera, Depends(get_tessera)]
-UserQuery = Annotated[str, Query(min_length=1, max_length=80, description="the caller's Tessera login")]
-
-
-class ReplayRequest(BaseModel):
-    contract_yaml: str = Field(min_length=1, description="the proposed contract, as YAML")
+class ReplayRequest(RequestBody):
+    contract_yaml: str = Field(min_length=1, max_length=20_000, description="the proposed contract, as YAML")
     days: int = Field(30, gt=0, le=366, description="how many days of requests to replay")
-
-
-def _actor(tessera: Tessera, login: str) -> Actor:
-    try:
-        return tessera.actor(login)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
 
 
 def _call(fn):
@@ -47,9 +38,9 @@ def _call(fn):
 
 
 @router.get("/status")
-def status(tessera: TesseraDep, user: UserQuery, unit: str | None = None, closest_by: str = "margin") -> dict:
-    actor = _actor(tessera, user)
-
+def status(tessera: TesseraDep, actor: UnitsActor,
+           unit: Annotated[str | None, Query(min_length=1, max_length=40, pattern=r"^[\w.\-]+$")] = None,
+           closest_by: Literal[METRICS] = "margin") -> dict:
     def read():
         with tessera.store.session() as s:
             return boundary_status(s, actor, today=tessera.clock().date(), unit=unit, closest_by=closest_by)
@@ -57,14 +48,12 @@ def status(tessera: TesseraDep, user: UserQuery, unit: str | None = None, closes
 
 
 @router.get("/templates")
-def templates() -> list[dict]:
+def templates(actor: UnitsActor) -> list[dict]:
     return list_templates()
 
 
 @router.post("/{unit}/contract/replay")
-def replay_contract(unit: str, body: ReplayRequest, tessera: TesseraDep, user: UserQuery) -> dict:
-    actor = _actor(tessera, user)
-
+def replay_contract(unit: UnitCode, body: ReplayRequest, tessera: TesseraDep, actor: UnitsActor) -> dict:
     def run():
         with tessera.store.session() as s:
             return replay(s, actor, unit=unit, contract_text=body.contract_yaml, days=body.days, now=tessera.clock())

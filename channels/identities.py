@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from crm.actor import Actor
 from crm.identities import CHANNELS, ApiToken, ChannelIdentity  # noqa: F401  (the tables, re-exported)
+from crm.logins import actor_of
 from crm.models import User
 from crm.seed.identities import demo_slack_id, demo_wecom_id  # noqa: F401  (the demo ids, re-exported)
 from crm.seed.identities import seed_identities as seed_channels  # noqa: F401
@@ -20,18 +21,13 @@ class UnknownCaller(LookupError):
                          f"run `tessera identities link {channel} {external_id} <login>`")
 
 
-def actor_of(user: User) -> Actor:
-    return Actor(user_id=user.id, login=user.login, role=user.role, unit_id=user.unit_id,
-                 contact_id=user.contact_id, language=user.language)
-
-
 def find_user(session: Session, channel: str, external_id: str) -> User | None:
     return session.scalar(select(User).join(ChannelIdentity, ChannelIdentity.user_id == User.id)
                           .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id))
 
 
 def actor_for(session: Session, channel: str, external_id: str) -> Actor:
-    """The Actor behind an outside account, or `UnknownCaller`."""
+    """The Actor behind an outside account; `UnknownCaller`, or AccessDenied for a disabled or erased user."""
     user = find_user(session, channel, external_id)
     if user is None:
         raise UnknownCaller(channel, external_id)

@@ -27,12 +27,16 @@ class ChannelIdentity(Base):
 
 
 class ApiToken(Base):
-    """A bearer token of one user; only its SHA-256 is stored, the token itself is shown once when issued."""
+    """A bearer token of one user; only its SHA-256 is stored, the token itself is shown once when issued.
+
+    It works until `expires_at` (UTC), for the API areas named in `scopes` (space-separated, as in OAuth)."""
 
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(80), default="")
+    scopes: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

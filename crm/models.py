@@ -55,6 +55,7 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     contact_id: Mapped[int | None] = mapped_column(  # set for customers
         ForeignKey("contacts.id", use_alter=True, name="fk_users_contact_id"))
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # set: the login may no longer act
     unit: Mapped[SalesUnit | None] = relationship()
 
 

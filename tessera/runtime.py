@@ -7,17 +7,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
-from sqlalchemy import select
 
 from agents.graph import build_graph
 from agents.routing import allowed_specialists
 from crm.actor import Actor, NotFound
-from crm.models import User
+from crm.logins import active_actor
 from crm.privacy.guard import shown_to
 from tessera.seeding import seed_everything
 from crm.store import Store
@@ -26,28 +24,18 @@ from llm.factory import chat_model
 from memory.approvals import ApprovalBook
 from memory.vector_memory import VectorMemory
 from memory.checkpoints import open_checkpointer
-from memory.traces import TraceLog, TurnTrace, new_turn_id, steps_from
+from memory.traces import TraceLog, TurnTrace, steps_from
 from tessera.erasure_jobs import ErasureJobs, build_eraser
 from crm.privacy import audit
 from tessera.anchoring import anchor_store
 from tessera.lexicon import load_lexicon
 from tessera.migrate import migrate
 from tessera.settings import Settings
+from tessera.turns import DURABILITY, TurnFailed, TurnResult, TurnTicket, Turns
 from tools.base import ToolContext
 
 MAX_MESSAGE_CHARS = 4000
 RECURSION_LIMIT = 16
-
-
-@dataclass
-class TurnResult:
-    turn_id: str
-    thread_id: str
-    agent: str
-    reply: str
-    tool_calls: list[dict] = field(default_factory=list)
-    duration_ms: float = 0.0
-    approval: dict | None = None  # set when the turn paused for a person's decision
 
 
 class Tessera:
@@ -80,6 +68,7 @@ class Tessera:
         if self.eraser.pending():
             self.erasures.wake()  # requests a crash or a stop left unfinished
         self.graph = build_graph(self._model_for, self._tool_context, self.checkpointer)
+        self.turns = Turns(self)  # one turn at a time per thread; whole, traced, idempotent turns
 
     def refresh_lexicon(self) -> None:
         register_offline_model(load_lexicon(self.store), clock=lambda: self.clock().date())
@@ -92,24 +81,26 @@ class Tessera:
                            notes=self.vector_memory, erasures=self.erasures)
 
     def actor(self, login: str) -> Actor:
+        """The active user `login`: NotFound, or AccessDenied for a disabled or erased account."""
         with self.store.session() as s:
-            user = s.scalar(select(User).where(User.login == login))
-            if user is None:
-                raise NotFound(f"no Tessera user with login '{login}'")
-            return Actor(user_id=user.id, login=user.login, role=user.role, unit_id=user.unit_id,
-                         contact_id=user.contact_id, language=user.language)
+            return active_actor(s, login)
 
     def config(self, actor: Actor, thread: str) -> RunnableConfig:
         # Threads are namespaced by user, so no one can continue someone else's conversation.
         return {"configurable": {"thread_id": f"{actor.login}:{thread}", "actor": actor},
                 "recursion_limit": RECURSION_LIMIT}
 
-    def chat(self, login: str, thread: str, message: str) -> TurnResult:
-        actor, config, text, before = self._begin(login, thread, message)
-        started = time.perf_counter()
-        with self._turn(actor):
-            state = self.graph.invoke({"messages": [HumanMessage(text)]}, config)
-            return self._finish(actor, config, text, state, before, started)
+    def chat(self, login: str, thread: str, message: str, *, idempotency_key: str | None = None) -> TurnResult:
+        """One turn of `login` on `thread`; turns of one thread run one at a time (tessera/turns.py). With an
+        `idempotency_key`, a repeated request returns the first answer instead of acting again."""
+        actor, config, text = self._begin(login, thread, message)
+        with self.turns.exclusive(config), self._turn(actor):
+            ticket = self.turns.start(actor, config, text, idempotency_key)
+            if isinstance(ticket, TurnResult):
+                return ticket
+            with self.turns.failing(ticket):
+                state = self.graph.invoke({"messages": [HumanMessage(text)]}, config, durability=DURABILITY)
+            return self._finish(ticket, state)
 
     @contextmanager
     def _turn(self, actor: Actor) -> Iterator[None]:
@@ -124,42 +115,59 @@ class Tessera:
             with self._turns_lock:
                 self._turns[key] -= 1
 
-    def stream(self, login: str, thread: str, message: str) -> Iterator[dict]:
+    def stream(self, login: str, thread: str, message: str, *, idempotency_key: str | None = None) -> Iterator[dict]:
         """Yields a `step` event as each graph node finishes, then the `reply` with the turn's trace id."""
-        actor, config, text, before = self._begin(login, thread, message)
-        started = time.perf_counter()
-        with self._turn(actor):
-            for update in self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="updates"):
-                for node in update:
-                    yield {"event": "step", "data": {"node": node}}
-            result = self._finish(actor, config, text, self.graph.get_state(config).values, before, started)
+        actor, config, text = self._begin(login, thread, message)
+        with self.turns.exclusive(config), self._turn(actor):
+            ticket = self.turns.start(actor, config, text, idempotency_key)
+            if isinstance(ticket, TurnResult):
+                yield {"event": "reply", "data": ticket.__dict__}
+                return
+            updates = self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="updates",
+                                        durability=DURABILITY)
+            try:
+                with self.turns.failing(ticket):
+                    for update in updates:
+                        for node in update:
+                            yield {"event": "step", "data": {"node": node}}
+            except GeneratorExit:  # the client stopped listening: the turn still runs to its end, whole and traced
+                try:
+                    with self.turns.failing(ticket):
+                        for _ in updates:
+                            pass
+                    self._finish(ticket, self.graph.get_state(config).values)
+                except TurnFailed:
+                    pass  # closed and traced; no one is listening for the error
+                raise
+            result = self._finish(ticket, self.graph.get_state(config).values)
         yield {"event": "reply", "data": result.__dict__}
 
     def decide(self, approval_id: str, approver_login: str, approved: bool, note: str = "") -> TurnResult:
-        """A person's decision on a paused request: resumes the requester's conversation where it stopped."""
+        """A person's decision on a paused request: resumes the requester's conversation where it stopped.
+
+        Only the named approver or someone the unit's contract names may decide (memory/approvals.py); the decision
+        is claimed under a row lock, so of two concurrent decisions exactly one wins (AlreadyDecided for the other)."""
+        approver = self.actor(approver_login)
         pending = self.approvals.get(approval_id)
         if pending is None:
             raise NotFound(f"no approval with id '{approval_id}'")
-        if pending.status != "pending":
-            raise ValueError(f"approval {approval_id} was already {pending.status} by {pending.decided_by}")
-        approver = self.actor(approver_login)
-        if approver.login != pending.approver and approver.role not in ("manager", "admin"):
-            names = self._logged_as(approver.login, pending.approver)
-            self.approvals.refuse(approval_id, names[approver.login], f"{names[approver.login]} may not decide this; "
-                                  f"it waits for {names.get(pending.approver, pending.approver)}", now=self.clock())
-            raise PermissionError(f"{approver.login} may not decide this; it waits for {pending.approver}")
         requester = self.actor(pending.requested_by)
         config = self.config(requester, pending.thread_id.split(":", 1)[1])
-        before = len(self.graph.get_state(config).values.get("messages", []))
-        started = time.perf_counter()
-        decision = {"approved": approved, "approver": approver.login, "note": note}
-        with self._turn(requester):
-            state = self.graph.invoke(Command(resume=decision), config)
-            self.approvals.close(approval_id, approved, approver.login, note, now=self.clock(),
+        with self.turns.exclusive(config), self._turn(requester):
+            self.approvals.claim(approval_id, approver.login, approved, note, self.clock(),
                                  logged_as=self._logged_as(approver.login, pending.requested_by, pending.approver))
             verdict = "approved" if approved else "rejected"
-            return self._finish(requester, config, f"[{approver.login} {verdict} {approval_id}] {note}".strip(),
-                                state, before - 1, started)
+            text = f"[{approver.login} {verdict} {approval_id}] {note}".strip()
+            ticket = self.turns.start_resume(requester, config, text)
+            decision = {"approved": approved, "approver": approver.login, "note": note}
+            try:
+                with self.turns.failing(ticket):
+                    state = self.graph.invoke(Command(resume=decision), config, durability=DURABILITY)
+            except TurnFailed:
+                self.approvals.settle(approval_id, failed=True)
+                raise
+            self.approvals.settle(approval_id)
+            return self._finish(ticket, state)
 
     def _logged_as(self, *logins: str | None) -> dict[str, str]:
         """How the audit log names these people: customers by contact id (the log outlives an erasure)."""
@@ -167,22 +175,21 @@ class Tessera:
         for login in filter(None, logins):
             try:
                 names[login] = audit_name(self.actor(login))
-            except NotFound:  # renamed by an erasure meanwhile: the stored login already names no one
+            except (NotFound, PermissionError):  # renamed or closed meanwhile: the stored login names no one
                 names[login] = login
         return names
 
-    def _begin(self, login: str, thread: str, message: str) -> tuple[Actor, RunnableConfig, str, int]:
-        """Checks the input and the user before anything runs; returns how many messages the thread held."""
+    def _begin(self, login: str, thread: str, message: str) -> tuple[Actor, RunnableConfig, str]:
+        """Checks the input and the user before anything runs."""
         text = validate_message(message)
         actor = self.actor(login)
         allowed_specialists(actor.role)
-        config = self.config(actor, thread)
-        return actor, config, text, len(self.graph.get_state(config).values.get("messages", []))
+        return actor, self.config(actor, thread), text
 
-    def _finish(self, actor: Actor, config: RunnableConfig, text: str, state: dict, before: int,
-                started: float) -> TurnResult:
-        elapsed = (time.perf_counter() - started) * 1000
-        new_messages = state["messages"][before + 1:]
+    def _finish(self, ticket: TurnTicket, state: dict) -> TurnResult:
+        actor, config, text = ticket.actor, ticket.config, ticket.text
+        elapsed = (time.perf_counter() - ticket.started) * 1000
+        new_messages = state["messages"][ticket.before + 1:]
         final = new_messages[-1] if new_messages and isinstance(new_messages[-1], AIMessage) else None
         reply = final.content if final is not None and isinstance(final.content, str) else ""
         approval = self._paused_for(actor, config)
@@ -194,10 +201,10 @@ class Tessera:
             reply, _ = shown_to(s, reply, role=actor.role, reader_contact=actor.contact_id, now=self.clock(),
                                 actor=audit_name(actor))
         steps = steps_from(new_messages)
-        trace = TurnTrace(id=new_turn_id(), thread_id=config["configurable"]["thread_id"], user_login=actor.login,
+        trace = TurnTrace(id=ticket.turn_id, thread_id=config["configurable"]["thread_id"], user_login=actor.login,
                           agent=state["agent"], route_reason=state.get("route_reason", ""), message=text,
                           reply=reply, steps=steps, duration_ms=round(elapsed, 2))
-        self.traces.record(trace)
+        self.turns.complete(ticket, trace, approval)  # the trace, the journal closed, the key answered: one commit
         calls = [c for s in steps if s["type"] == "model" for c in s["tool_calls"]]
         return TurnResult(turn_id=trace.id, thread_id=trace.thread_id, agent=trace.agent, reply=reply,
                           tool_calls=calls, duration_ms=trace.duration_ms, approval=approval)
@@ -211,6 +218,7 @@ class Tessera:
         return {"id": pending.id, "payload": pending.value}
 
     def close(self) -> None:
+        self.turns.close()
         self.erasures.close()
         self.vector_memory.close()
         self._close_checkpointer()

@@ -6,6 +6,7 @@ import crm.identities  # noqa: F401
 import crm.privacy.models  # noqa: F401
 import memory.approvals  # noqa: F401
 import memory.traces  # noqa: F401
+import memory.turn_journal  # noqa: F401
 from crm.models import Base
 
 

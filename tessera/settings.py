@@ -149,7 +149,7 @@ class EdgeSettings(BaseModel):
         return value.strip()
 
 
-SECTIONS = ("models", "slack", "wecom", "edge", "audit")
+SECTIONS = ("models", "slack", "wecom", "edge", "audit", "auth", "limits")
 
 
 class AuditSettings(BaseModel):
@@ -164,6 +164,21 @@ class AuditSettings(BaseModel):
         if value and (value.endswith(("/", "\\")) or Path(value).is_dir()):
             raise ValueError(f"expected a file path, not the folder '{value}' (e.g. /srv/tessera/audit/signing-key.pem)")
         return value
+
+
+class AuthSettings(BaseModel):
+    """API tokens: how long one lives unless `--ttl` says otherwise, and the longest anyone may ask for."""
+
+    token_ttl_days: float = Field(30, gt=0, le=3650, description="lifetime of a token issued without --ttl")
+    max_token_ttl_days: float = Field(365, gt=0, le=3650, description="no token lives longer than this")
+
+
+class RequestLimits(BaseModel):
+    """What one HTTP request may carry and how long a turn may wait for the thread's previous turn."""
+
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    idempotency_hours: float = Field(24, gt=0, le=24 * 30, description="how long an Idempotency-Key is remembered")
+    turn_wait_seconds: float = Field(60, gt=0, le=3600, description="wait for the thread's running turn, then 409")
 
 
 class Settings(BaseSettings):
@@ -189,6 +204,8 @@ class Settings(BaseSettings):
     wecom: WeComSettings = Field(default_factory=WeComSettings)
     edge: EdgeSettings = Field(default_factory=EdgeSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    limits: RequestLimits = Field(default_factory=RequestLimits)
 
     def __init__(self, **values):
         try:

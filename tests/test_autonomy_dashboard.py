@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from channels.auth import issue_token
 from channels.http_units import router
 from crm.autonomy.catalog import active_contract
 from crm.autonomy.escalation import NeedsApproval
@@ -89,23 +90,29 @@ def client(units_dir):
     app.state.tessera = tessera
     app.include_router(router)
     with TestClient(app) as c:
+        c.tokens = {}
+        with tessera.store.session() as s:
+            for login in ("zhao.lei", "wang.fang", "cust.chen.jing"):
+                c.tokens[login] = {"Authorization": f"Bearer {issue_token(s, login)}"}
         yield c
     tessera.close()
 
 
 def test_the_http_api_shows_status_templates_and_replays_within_the_callers_sandbox(client, ustore):
-    status = client.get("/v1/units/status", params={"user": "zhao.lei"})
+    manager, rep = client.tokens["zhao.lei"], client.tokens["wang.fang"]
+    status = client.get("/v1/units/status", headers=manager)
     assert status.status_code == 200 and len(status.json()["units"]) == 6
-    assert client.get("/v1/units/status", params={"user": "wang.fang", "unit": UNIT}).status_code == 403
-    assert client.get("/v1/units/status", params={"user": "nobody"}).status_code == 404
-    assert len(client.get("/v1/units/templates").json()) >= 12
+    assert client.get("/v1/units/status", params={"unit": UNIT}, headers=rep).status_code == 403
+    assert client.get("/v1/units/status").status_code == 401
+    assert client.get("/v1/units/status", headers=client.tokens["cust.chen.jing"]).status_code == 403  # no units scope
+    assert len(client.get("/v1/units/templates", headers=rep).json()) >= 12
     with ustore.session() as s:
         _, contract = active_contract(s, s.scalar(select(SalesUnit.id).where(SalesUnit.code == UNIT)))
     body = {"contract_yaml": contract.to_yaml(), "days": 30}
-    replayed = client.post(f"/v1/units/{UNIT}/contract/replay", params={"user": "zhao.lei"}, json=body)
+    replayed = client.post(f"/v1/units/{UNIT}/contract/replay", headers=manager, json=body)
     assert replayed.status_code == 200 and replayed.json()["changed"] == []
-    assert client.post(f"/v1/units/{UNIT}/contract/replay", params={"user": "wang.fang"}, json=body).status_code == 403
-    bad = client.post(f"/v1/units/{UNIT}/contract/replay", params={"user": "zhao.lei"},
+    assert client.post(f"/v1/units/{UNIT}/contract/replay", headers=rep, json=body).status_code == 403
+    bad = client.post(f"/v1/units/{UNIT}/contract/replay", headers=manager,
                       json={"contract_yaml": "unit: east-enterprise", "days": 30})
     assert bad.status_code == 400 and "data: Field required" in bad.json()["detail"]
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi import Depends
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from channels.auth import caller_is_user, issue_token, revoke_tokens, token_hash
+from channels.auth import issue_token, revoke_tokens, token_hash
 from channels.http_api import create_app
 from channels.identities import ApiToken, ChannelIdentity, UnknownCaller, actor_for, demo_slack_id, demo_wecom_id, seed_channels
 from channels.mount import mount_channels
@@ -39,13 +38,6 @@ def test_a_token_is_stored_only_as_its_hash(tessera):
 @pytest.fixture
 def client(tessera):
     app = create_app(tessera)
-    mount_channels(app, tessera)
-
-    # A route that names its user in a query parameter, as the privacy API does.
-    @app.get("/v1/me/probe", dependencies=[Depends(caller_is_user)])
-    def probe(user: str) -> dict:
-        return {"user": user}
-
     with TestClient(app) as c:
         yield c
 
@@ -67,13 +59,13 @@ def test_whoami_names_the_tokens_owner_and_refuses_a_missing_or_revoked_token(cl
     assert client.get("/v1/whoami", headers=bearer("tsk_forged")).status_code == 401
 
 
-def test_a_customer_reaches_only_their_own_data(client, tessera):
+def test_a_token_speaks_for_its_owner_whatever_the_request_names(client, tessera):
     with tessera.store.session() as s:
-        chen, li = issue_token(s, "cust.chen.jing"), issue_token(s, "li.wei")
-    assert client.get("/v1/me/probe", params={"user": "cust.chen.jing"}, headers=bearer(chen)).status_code == 200
-    other = client.get("/v1/me/probe", params={"user": "cust.mark.taylor"}, headers=bearer(chen))
-    assert other.status_code == 403 and "may act only as yourself" in other.json()["detail"]
-    assert client.get("/v1/me/probe", params={"user": "cust.chen.jing"}, headers=bearer(li)).status_code == 403
+        chen = issue_token(s, "cust.chen.jing")
+    asked = client.get("/v1/me/consents", params={"user": "cust.mark.taylor"}, headers=bearer(chen))
+    assert asked.status_code == 422 and "owner of your token" in asked.text
+    own = client.get("/v1/me/consents", headers=bearer(chen))
+    assert own.status_code == 200
 
 
 def test_the_cli_issues_tokens_and_links_accounts(data_dir, tessera):
@@ -101,23 +93,15 @@ def test_a_half_configured_channel_is_refused_with_the_missing_setting(tessera):
         mount_channels(create_app(tessera), tessera, Settings(wecom={"corp_id": "ww1"}))
 
 
-def test_mounted_behind_caller_is_user_the_chat_api_speaks_only_for_the_tokens_owner(tessera):
-    """The wiring proposed for create_app: `app.include_router(router, dependencies=[Depends(caller_is_user)])`."""
-    from fastapi import FastAPI
-
-    from channels.http_api import router as chat_router
-
-    app = FastAPI()
-    app.state.tessera = tessera
-    app.include_router(chat_router, dependencies=[Depends(caller_is_user)])
+def test_the_chat_api_chats_as_the_tokens_owner_and_refuses_a_user_field(client, tessera):
     with tessera.store.session() as s:
         li = issue_token(s, "li.wei")
-    with TestClient(app) as c:
-        own = c.post("/v1/chat", json={"user": "li.wei", "message": "hello"}, headers=bearer(li))
-        assert own.status_code == 200 and own.json()["agent"] == "sales"
-        other = c.post("/v1/chat", json={"user": "emma.chen", "message": "hello"}, headers=bearer(li))
-        assert other.status_code == 403
-        assert c.post("/v1/chat", json={"user": "li.wei", "message": "hello"}).status_code == 401
+    own = client.post("/v1/chat", json={"message": "hello"}, headers=bearer(li))
+    assert own.status_code == 200 and own.json()["agent"] == "sales"
+    assert tessera.traces.get(own.json()["turn_id"]).user_login == "li.wei"
+    other = client.post("/v1/chat", json={"user": "emma.chen", "message": "hello"}, headers=bearer(li))
+    assert other.status_code == 422
+    assert client.post("/v1/chat", json={"message": "hello"}).status_code == 401
 
 
 def test_channels_mount_from_settings_and_answer_slacks_and_wecoms_url_checks(tessera):

@@ -102,9 +102,10 @@ def clone_template(session: Session, unit_code: str, template: str, params: dict
 def store_contract(session: Session, unit: SalesUnit, contract: AutonomyContract, by: str) -> dict:
     if contract.unit != unit.code:
         raise ContractError(f"the contract names unit '{contract.unit}' but is being stored for '{unit.code}'")
-    approver = session.scalar(select(User).where(User.login == contract.escalate_to))
-    if approver is None or approver.role not in ("manager", "admin"):
-        raise ContractError(f"escalate_to '{contract.escalate_to}' must be the login of a manager or an admin")
+    for field, login in [("escalate_to", contract.escalate_to), *(("deputies", d) for d in contract.deputies)]:
+        approver = session.scalar(select(User).where(User.login == login))
+        if approver is None or approver.role not in ("manager", "admin"):
+            raise ContractError(f"{field} '{login}' must be the login of a manager or an admin")
     version = (session.scalar(select(func.max(UnitContract.version)).where(UnitContract.unit_id == unit.id)) or 0) + 1
     session.execute(update(UnitContract).where(UnitContract.unit_id == unit.id).values(active=False))
     session.add(UnitContract(unit_id=unit.id, version=version, template=contract.template,

@@ -83,7 +83,8 @@ class AutonomyContract(Strict):
     quote: QuoteRules
     exemptions: list[Exemption] = Field(default_factory=list)
     outcome_limits: OutcomeLimits
-    escalate_to: str
+    escalate_to: str  # the login that decides what the unit may not decide alone
+    deputies: list[str] = Field(default_factory=list)  # who else may decide them (e.g. while escalate_to is away)
 
     @model_validator(mode="after")
     def _has_discount_pool(self) -> AutonomyContract:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor, NotFound
+from crm.autonomy.authority import require_escalation_authority
 from crm.autonomy.booking import HALF_CENT, Conflict, apply_discount, book, ensure_pool, pool_left
 from crm.autonomy.catalog import active_contract
 from crm.autonomy.contract import AutonomyContract
@@ -136,13 +137,16 @@ def resolve_escalation(store: Store, decision_id: int, *, approved: bool, approv
             raise NotFound(f"no contract decision {decision_id}")
         if row.outcome != "escalated":
             return decision_view(row, repeated=True)
-        person = s.scalar(select(User).where(User.login == approver))
-        if person is None or (person.role not in ("manager", "admin") and person.login != row.escalate_to):
-            refused = AccessDenied(f"'{approver}' may not decide escalations; {row.escalate_to} or a manager may")
+        try:
+            if s.scalar(select(User.id).where(User.login == approver)) is None:
+                raise AccessDenied(f"'{approver}' is not a Tessera user and may not decide escalations")
+            require_escalation_authority(s, decision_id, approver)
+            refused = None
+        except AccessDenied as exc:
+            refused = exc
             trail.escalation_refused(s, decision_id=decision_id, unit_id=row.unit_id, by=approver, why=str(refused),
                                      now=now)
         else:
-            refused = None
             facts = RequestFacts.model_validate(row.numbers)
             revision, pool_id, deal_id = row.revision, row.pool_id, row.deal_id
     if refused is not None:  # raised after the commit, so the refusal stays on the log

@@ -79,12 +79,13 @@ async function send(text) {
   answer.append(steps);
   try {
     const response = await Session.api("/v1/chat/stream", {
-      method: "POST", json: { user: Session.me.login, thread: thread(), message: text },
-      headers: { "Accept": "text/event-stream" },
+      method: "POST", json: { thread: thread(), message: text },  // who chats is the token's owner
+      headers: { "Accept": "text/event-stream", "Idempotency-Key": Session.newKey() },
     });
     const seen = [];
     await readEvents(response, (name, data) => {
       if (name === "step") { seen.push(data.node); steps.textContent = seen.join(" → "); }
+      if (name === "error") { answer.textContent = "Sorry: " + (data.detail || "the turn failed"); }
       if (name === "reply") {
         answer.textContent = data.reply || "(no reply)";
         answer.classList.toggle("tabular", /-\+-/.test(data.reply || ""));  // a text table reads best aligned

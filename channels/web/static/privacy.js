@@ -48,7 +48,7 @@ function consentSwitch(consent, categoryLabel) {
     input.disabled = true;
     try {
       const path = `/v1/me/consents/${encodeURIComponent(consent.category)}/${encodeURIComponent(consent.purpose)}`;
-      const result = await (await Session.api(Session.withUser(path), { method: "PUT", json: { granted: input.checked } })).json();
+      const result = await (await Session.api(path, { method: "PUT", json: { granted: input.checked } })).json();
       notice(result.done ? result.done + (result.receipt ? ` (receipt ${result.receipt})` : "") : "saved");
       await load();
     } catch (error) {
@@ -79,8 +79,8 @@ function categoryCard(key, entry, consents) {
 
 async function load() {
   const [data, consents] = await Promise.all([
-    Session.api(Session.withUser("/v1/me/data")).then((r) => r.json()),
-    Session.api(Session.withUser("/v1/me/consents")).then((r) => r.json()).then((r) => r.consents),
+    Session.api("/v1/me/data").then((r) => r.json()),
+    Session.api("/v1/me/consents").then((r) => r.json()).then((r) => r.consents),
   ]);
   const keys = Object.keys(data);
   document.getElementById("categories").replaceChildren(...keys.map((k) => categoryCard(k, data[k], consents)));
@@ -99,7 +99,7 @@ async function load() {
 async function exportData() {
   if (!await confirmWith("Export your data?", "You will download a ZIP file with everything we hold about you, " +
                          "with where each item came from and what it is used for.", "Download")) return;
-  const response = await Session.api(Session.withUser("/v1/me/export.zip"));
+  const response = await Session.api("/v1/me/export.zip");
   const blob = await response.blob();
   const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/)?.[1] || "my-data.zip";
   const link = el("a", { href: URL.createObjectURL(blob), download: name });
@@ -120,14 +120,14 @@ function planDetails(plan) {
 
 async function eraseData() {
   const scope = document.getElementById("erase-scope").value;
-  const plan = await (await Session.api(Session.withUser("/v1/me/erasure/plan"), { method: "POST", json: { category: scope } })).json();
+  const plan = await (await Session.api("/v1/me/erasure/plan", { method: "POST", json: { category: scope } })).json();
   const everything = scope === "user";
   if (!await confirmWith(everything ? "Delete all your personal data?" : `Delete your ${plan.what}?`, plan.summary,
                          everything ? "Delete everything" : `Delete my ${plan.what}`, true, planDetails(plan))) {
     notice("Nothing was deleted.");
     return;
   }
-  const response = await Session.api(Session.withUser("/v1/me/erasure"), { method: "POST", json: { category: scope, plan_id: plan.plan_id } });
+  const response = await Session.api("/v1/me/erasure", { method: "POST", json: { category: scope, plan_id: plan.plan_id } });
   const result = await response.json();
   if (!everything) {
     notice(`Your ${plan.what} was erased (request ${result.request}).`);

@@ -1,4 +1,5 @@
-// Sign-in by API token, shared by the pages: the token stays in this tab's sessionStorage only.
+// Sign-in by API token, shared by the pages: the token stays in this tab's sessionStorage only, and it alone
+// says who is calling (no request names a user).
 "use strict";
 
 const Session = (() => {
@@ -22,8 +23,10 @@ const Session = (() => {
     return response;
   }
 
-  function withUser(path) {
-    return path + (path.includes("?") ? "&" : "?") + "user=" + encodeURIComponent(me.login);
+  // A fresh Idempotency-Key for one request: sending it again returns the first answer, never a second turn.
+  function newKey() {
+    if (crypto.randomUUID) { return crypto.randomUUID(); }
+    return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   async function signIn(value) {
@@ -68,5 +71,5 @@ const Session = (() => {
     if (token()) { signIn(token()).then(done).catch(() => { form.hidden = false; }); }
   }
 
-  return { api, setup, withUser, forget, get me() { return me; } };
+  return { api, setup, newKey, forget, get me() { return me; } };
 })();

@@ -1,0 +1,36 @@
+"""Whether a login may still act: disabled and erased users are refused everywhere, whatever credential they hold."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.actor import AccessDenied, Actor, NotFound
+from crm.models import User
+
+ERASED_LOGIN_PREFIX = "erased-"  # erasure renames a customer's login to erased-<id>
+
+
+def closed_because(user: User) -> str | None:
+    """Why `user` may not act any more, or None when they may."""
+    if user.login.startswith(ERASED_LOGIN_PREFIX):
+        return "this account was erased at its owner's request"
+    if user.disabled_at is not None:
+        return f"the account '{user.login}' was disabled on {user.disabled_at:%Y-%m-%d}"
+    return None
+
+
+def actor_of(user: User) -> Actor:
+    """The Actor of an active user; AccessDenied for a disabled or erased one."""
+    reason = closed_because(user)
+    if reason is not None:
+        raise AccessDenied(reason)
+    return Actor(user_id=user.id, login=user.login, role=user.role, unit_id=user.unit_id,
+                 contact_id=user.contact_id, language=user.language)
+
+
+def active_actor(session: Session, login: str) -> Actor:
+    """The Actor behind `login`: NotFound for no such user, AccessDenied for a closed account."""
+    user = session.scalar(select(User).where(User.login == login))
+    if user is None:
+        raise NotFound(f"no Tessera user with login '{login}'")
+    return actor_of(user)
