@@ -49,6 +49,23 @@ def default_scopes(role: str) -> tuple[str, ...]:
     return tuple(s for s in scopes_for_role(role) if s != "admin")
 
 
+TTL_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_ttl(text: str) -> dt.timedelta:
+    """'90m', '12h', '30d', '2w' (a bare number is days) as a timedelta; ValueError with the accepted forms."""
+    value = text.strip().lower()
+    unit = value[-1] if value[-1:] in TTL_UNITS else "d"
+    number = value[:-1] if value[-1:] in TTL_UNITS else value
+    try:
+        amount = float(number)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a lifetime; write e.g. 90m, 12h, 30d or 2w") from None
+    if amount <= 0:
+        raise ValueError(f"a token's lifetime must be positive, not '{text}'")
+    return dt.timedelta(**{TTL_UNITS[unit]: amount})
+
+
 def token_hash(token: str) -> str:
     # Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
     return hashlib.sha256(token.encode()).hexdigest()

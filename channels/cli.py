@@ -64,12 +64,26 @@ def trace(turn_id: Annotated[str, typer.Argument(help="the turn id a reply names
 
 
 @tokens.command("issue")
-def issue(login: str, label: Annotated[str, typer.Option(help="a note of where the token is used")] = "cli") -> None:
-    """Issue an API token for LOGIN; it is printed once (only its hash is stored)."""
-    from channels.auth import issue_token
+def issue(login: str, label: Annotated[str, typer.Option(help="a note of where the token is used")] = "cli",
+          ttl: Annotated[str, typer.Option(help="lifetime: 90m, 12h, 30d, 2w (default: TESSERA_AUTH__TOKEN_TTL_DAYS)")]
+          = "",
+          scope: Annotated[list[str], typer.Option(help="chat, privacy, units, approvals or admin; repeat for several "
+                                                        "(default: all the user's role may hold but admin)")] = None
+          ) -> None:
+    """Issue an API token for LOGIN; it is printed once (only its hash is stored). It expires, and works only for
+    its scopes; a customer can hold only chat and privacy."""
+    from channels.auth import SCOPES, issue_token, parse_ttl
 
-    with current().store().session() as s:
-        token = issue_token(s, login, label=label)
+    unknown = [s for s in scope or [] if s not in SCOPES]
+    if unknown:
+        bad_usage(f"unknown scope '{unknown[0]}'; scopes are {', '.join(SCOPES)}")
+    try:
+        lifetime = parse_ttl(ttl) if ttl else None
+    except ValueError as exc:
+        bad_usage(str(exc))
+    state = current()
+    with state.store().session() as s:
+        token = issue_token(s, login, label=label, scopes=scope or None, ttl=lifetime, auth=state.settings.auth)
     emit({"login": login, "token": token}, lambda d: d["token"])
 
 
@@ -81,6 +95,17 @@ def revoke(login: str) -> None:
     with current().store().session() as s:
         count = revoke_tokens(s, login)
     emit({"login": login, "revoked": count}, lambda d: f"revoked {d['revoked']} token(s) of {d['login']}")
+
+
+@identities.command("disable")
+def disable(login: str) -> None:
+    """Close LOGIN: refused on every channel from now on, and every token of theirs revoked."""
+    from channels.auth import disable_user
+
+    with current().store().session() as s:
+        count = disable_user(s, login)
+    emit({"login": login, "disabled": True, "revoked": count},
+         lambda d: f"{d['login']} is disabled; {d['revoked']} token(s) revoked")
 
 
 @identities.command("link")

@@ -6,8 +6,10 @@ deleted in the same transaction that records its trace and its Idempotency-Key's
 closed on the spot: its thread gets a closing message (and error results for tool calls it never ran), so the
 history stays well formed, and its trace lists what it did before the error. A turn cut short by a crash leaves
 its journal row; the next turn of that thread finds it under the thread's lock and closes it the same way, or
-records the trace it lacked when the graph had in fact finished. A tool's write and its tool message land in
-the same checkpoint step, so what a trace shows is what was written.
+records the trace it lacked when the graph had in fact finished. Steps are checkpointed before the next step
+starts (DURABILITY), so a tool's result is in the checkpoint before the model reads it; the one window left is a
+crash between a tool's own commit and its step's checkpoint, and the closed turn then says that tool's outcome
+is unknown rather than claiming it did not run.
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tessera.turns")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, as the header's draft standard allows
 ERROR_PREVIEW = 300
+DURABILITY = "sync"  # each step's checkpoint is written before the next step runs: a crash loses no finished step
 
 
 @dataclass
@@ -248,8 +251,10 @@ class Turns:
         closing = []
         last = messages[-1] if len(messages) > ticket.before else None
         if isinstance(last, AIMessage) and last.tool_calls:
-            closing += [ToolMessage(content=dumps({"ok": False, "error": "not run: the turn stopped first"}),
-                                    tool_call_id=c["id"], name=c["name"], status="error") for c in last.tool_calls]
+            unknown = ("the turn stopped while this tool was being run, so whether it completed is not known: "
+                       "look before trying it again")
+            closing += [ToolMessage(content=dumps({"ok": False, "error": unknown}), tool_call_id=c["id"],
+                                    name=c["name"], status="error") for c in last.tool_calls]
         closing.append(AIMessage(content=note))
         graph.update_state(ticket.config, {"messages": closing}, as_node=f"{agent}_model")
         steps = [*steps_from(messages[ticket.before + 1:]), {"type": "error", "error": error}]
@@ -275,4 +280,4 @@ def _reused(key: str) -> str:
 
 
 __all__ = ["TurnResult", "TurnTicket", "Turns", "TurnFailed", "IdempotencyKeyReused", "IdempotencyKeyBusy",
-           "FirstResultGone", "check_key"]
+           "FirstResultGone", "check_key", "DURABILITY"]

@@ -1,0 +1,73 @@
+"""Fixtures for the adversarial suite: an app with the real HTTP surface, tokens per login, a scripted model,
+and one seeded PostgreSQL database for the whole package (skipped, saying why, where no server answers)."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+
+from channels.auth import issue_token
+from channels.http_api import create_app
+from tests.conftest import FIXED_NOW
+from tests.scripted_model import ScriptedModel, install
+from tessera.runtime import Tessera
+from tessera.settings import Settings
+
+ADMIN_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+class Api:
+    """The HTTP API of one Tessera as a client sees it, with a token per login issued on demand."""
+
+    def __init__(self, tessera: Tessera):
+        self.tessera = tessera
+        self.client = TestClient(create_app(tessera), raise_server_exceptions=False)
+        self._tokens: dict[str, str] = {}
+
+    def token(self, login: str, **kw) -> str:
+        if kw:
+            with self.tessera.store.session() as s:
+                return issue_token(s, login, **kw)
+        if login not in self._tokens:
+            with self.tessera.store.session() as s:
+                self._tokens[login] = issue_token(s, login)
+        return self._tokens[login]
+
+    def auth(self, login: str) -> dict:
+        return {"Authorization": f"Bearer {self.token(login)}"}
+
+
+@pytest.fixture
+def api(tessera) -> Api:
+    return Api(tessera)
+
+
+@pytest.fixture
+def scripted() -> ScriptedModel:
+    model = ScriptedModel()
+    install(model)
+    return model
+
+
+@pytest.fixture(scope="session")
+def pg_url(tmp_path_factory):
+    """A seeded PostgreSQL database shared by the package's PostgreSQL tests (each uses its own threads)."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server answers at {ADMIN_URL}: {exc}")
+    name = f"tessera_security_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    seeding = Tessera(Settings(data_dir=tmp_path_factory.mktemp("pg"), database_url=url), clock=lambda: FIXED_NOW)
+    seeding.close()
+    yield url
+    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def pg_settings(url: str, directory, **overrides) -> Settings:
+    return Settings(data_dir=directory, database_url=url, **overrides)
