@@ -61,7 +61,7 @@ def require_json(request: Request) -> None:
         return
     declared = request.headers.get("content-type")
     if not declared:
-        raise HTTPException(415, "say what the body is: send 'Content-Type: application/json'")
+        raise HTTPException(415, "say what the body is: send 'Content-Type: application/json' and a JSON body")
     parsed = email.message.Message()
     parsed["content-type"] = declared
     subtype = parsed.get_content_subtype()
@@ -190,6 +190,9 @@ async def validation_failed(request: Request, exc: RequestValidationError) -> JS
         error = dict(error)
         if error.get("type") == "extra_forbidden" and tuple(error.get("loc", ()))[-1:] == ("user",):
             error["msg"] = "there is no 'user' field: you act as the owner of your token"
+        elif error.get("type") == "string_unicode":  # pydantic refuses lone surrogates; say so plainly
+            error["msg"] = "contains a lone UTF-16 surrogate (such as \\ud800), which is not a character; send " \
+                           "valid UTF-8 text"
         errors.append(_printable(error))
     return JSONResponse({"detail": errors}, status_code=422)
 

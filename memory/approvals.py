@@ -96,8 +96,9 @@ class ApprovalBook:
             allowed = deciders(s, row)
             if decided_by not in allowed:
                 log.warning("approval %s: %s tried to decide; only %s may", approval_id, decided_by, sorted(allowed))
-                raise AccessDenied(f"{decided_by} may not decide this; it waits for "
-                                   f"{', '.join(sorted(allowed)) or 'its named approver'}")
+                who = " or ".join(sorted(allowed)) or "its named approver"
+                raise AccessDenied(f"{decided_by} may not decide this: only {who} may (the approver it was sent "
+                                   "to, or whom the unit's contract names)")
             taken = s.execute(update(PendingApproval)
                               .where(PendingApproval.id == approval_id, PendingApproval.status == "pending")
                               .values(status=CLAIMED[approved], decided_by=decided_by, note=note, decided_at=now)

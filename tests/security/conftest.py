@@ -3,7 +3,12 @@ and one seeded PostgreSQL database for the whole package (skipped, saying why, w
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -71,3 +76,25 @@ def pg_url(tmp_path_factory):
 
 def pg_settings(url: str, directory, **overrides) -> Settings:
     return Settings(data_dir=directory, database_url=url, **overrides)
+
+
+@contextmanager
+def served(app) -> Iterator[tuple[str, int]]:
+    """`app` under a real uvicorn on a free local port, for attacks a test client cannot make (raw sockets)."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start within 20 s"
+        time.sleep(0.02)
+    try:
+        yield "127.0.0.1", port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
