@@ -12,7 +12,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from channels.auth import ApprovalsActor, ChatActor
 from channels.http_errors import ERROR_RESPONSES, TURN_ERRORS, ErrorDetail, TesseraDep, as_http_errors
-from channels.http_input import RequestBody, guard_input, refuse_unknown_query, require_json
+from channels.http_input import NO_NUL, SOME_TEXT, RequestBody, guard_input, refuse_unknown_query, require_json
 from crm.privacy.guard import shown_to
 from tessera.runtime import MAX_MESSAGE_CHARS, Tessera, audit_name
 from tessera.turns import check_key
@@ -25,7 +25,7 @@ IdempotencyKey = Annotated[str | None, Header(
 
 class ChatRequest(RequestBody):
     thread: str = Field("default", min_length=1, max_length=120, pattern=r"^[\w.\-:]+$")
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, pattern=SOME_TEXT)
 
 
 class ToolCallPublic(BaseModel):
@@ -121,7 +121,7 @@ def trace(turn_id: TurnId, tessera: TesseraDep, actor: ChatActor) -> TracePublic
 
 class ApprovalDecision(RequestBody):
     approved: bool
-    note: str = Field("", max_length=500)
+    note: str = Field("", max_length=500, pattern=NO_NUL)
 
 
 class ApprovalPublic(BaseModel):

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
+# Written into the OpenAPI schema, so clients (and Schemathesis) know what text is accepted before they send it.
+NO_NUL = r"^[^\x00]*$"
+SOME_TEXT = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"  # no NUL, and something besides whitespace
 
 
 def text_problem(value: str) -> str | None:
@@ -190,6 +193,9 @@ async def validation_failed(request: Request, exc: RequestValidationError) -> JS
         error = dict(error)
         if error.get("type") == "extra_forbidden" and tuple(error.get("loc", ()))[-1:] == ("user",):
             error["msg"] = "there is no 'user' field: you act as the owner of your token"
+        elif error.get("type") == "string_pattern_mismatch" and isinstance(error.get("input"), str) and \
+                error.get("ctx", {}).get("pattern") in (NO_NUL, SOME_TEXT):
+            error["msg"] = text_problem(error["input"]) or "is empty: write what you need, e.g. 'show me the Acme deals'"
         elif error.get("type") == "string_unicode":  # pydantic refuses lone surrogates; say so plainly
             error["msg"] = "contains a lone UTF-16 surrogate (such as \\ud800), which is not a character; send " \
                            "valid UTF-8 text"

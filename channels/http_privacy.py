@@ -5,22 +5,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import Field
 
 from channels.auth import PrivacyActor
 from channels.http_errors import ERROR_RESPONSES
-from channels.http_input import RequestBody, refuse_unknown_query, require_json
+from channels.http_input import NO_NUL, SOME_TEXT, RequestBody, refuse_unknown_query, require_json
 from crm.actor import AccessDenied, Actor, NotFound
 from crm.privacy import consents, requests, rights
 from crm.privacy.erasure import PlanChanged, scope_from_text
+from crm.privacy.rights import FIELD_WORDS
+from crm.privacy.taxonomy import default_taxonomy
 from crm.services import subjects
 
 router = APIRouter(prefix="/v1/me", tags=["privacy"], responses=ERROR_RESPONSES,
                    dependencies=[Depends(require_json), Depends(refuse_unknown_query)])
-Name = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[\w.\-]+$")]
+# The taxonomy's own words, as enums in the OpenAPI schema: a client sees every valid value before it sends one.
+_TAXONOMY = default_taxonomy()
+PersonalCategory = Literal[tuple(sorted(c for c in _TAXONOMY.categories if _TAXONOMY.is_personal(c)))]
+Purpose = Literal[tuple(sorted(_TAXONOMY.purposes))]
+ReceiptId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9\-]+$")]
 
 
 class ConsentChange(RequestBody):
@@ -28,19 +34,22 @@ class ConsentChange(RequestBody):
 
 
 class Rectification(RequestBody):
-    field: str = Field(description="name, title, email, phone or city")
-    value: str = Field(min_length=1, max_length=200)
+    field: Literal[tuple(FIELD_WORDS.values())] = Field(description="which of your details to correct")
+    value: str = Field(min_length=1, max_length=200, pattern=SOME_TEXT)
 
 
 class ErasureAsk(RequestBody):
-    category: str | None = Field(None, max_length=80, description="a data category, e.g. "
-                                 "user.behavior.purchase_history; 'user' is everything")
-    what: str | None = Field(None, max_length=200, description="or in words: 'my purchase history', '全部数据'")
+    category: PersonalCategory | None = Field(None, description="a data category, e.g. "
+                                              "user.behavior.purchase_history; 'user' is everything")
+    what: str | None = Field(None, max_length=200, pattern=NO_NUL,
+                             description="or in words: 'my purchase history', '全部数据' (400 with a question when "
+                                         "the words name no category)")
 
 
 class ErasureConfirmation(RequestBody):
-    category: str = Field(max_length=80, description="the category of the plan being confirmed")
-    plan_id: str = Field(min_length=8, max_length=64, description="the plan_id of the plan shown to the person")
+    category: PersonalCategory = Field(description="the category of the plan being confirmed")
+    plan_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$",
+                         description="the plan_id of the plan shown to the person")
 
 
 def _tessera(request: Request):
@@ -94,14 +103,14 @@ def my_consents(request: Request, actor: Customer) -> dict:
 
 
 @router.put("/consents/{category}/{purpose}")
-def change_consent(category: Name, purpose: Name, body: ConsentChange, request: Request, actor: Customer) -> dict:
+def change_consent(category: PersonalCategory, purpose: Purpose, body: ConsentChange, request: Request, actor: Customer) -> dict:
     with _tessera(request).store.session() as s:
         return _run(lambda: subjects.change_consent(s, actor, granted=body.granted, category=category, purpose=purpose,
                                                     now=_now(request), channel="api"))
 
 
 @router.get("/receipts/{receipt_id}")
-def receipt(receipt_id: Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9\-]+$")], request: Request, actor: Customer) -> dict:
+def receipt(receipt_id: ReceiptId, request: Request, actor: Customer) -> dict:
     """An ISO/IEC TS 27560 consent record (DPV terms) for one of the customer's consent events."""
     with _tessera(request).store.session() as s:
         return _run(lambda: consents.receipt(s, receipt_id, contact_id=actor.contact_id))
@@ -113,7 +122,8 @@ def export(request: Request, actor: Customer) -> dict:
         return _run(lambda: rights.export(s, actor.contact_id, _now(request), actor=subjects.who(actor), channel="api"))
 
 
-@router.get("/export.zip")
+@router.get("/export.zip", response_class=Response,
+            responses={200: {"content": {"application/zip": {}}, "description": "a zip of CSV and JSON files"}})
 def export_zip(request: Request, actor: Customer) -> Response:
     with _tessera(request).store.session() as s:
         data = _run(lambda: rights.export(s, actor.contact_id, _now(request), actor=subjects.who(actor), channel="api"))

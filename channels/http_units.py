@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from channels.auth import UnitsActor
 from channels.http_errors import ERROR_RESPONSES, TesseraDep
-from channels.http_input import RequestBody, refuse_unknown_query, require_json
+from channels.http_input import SOME_TEXT, RequestBody, refuse_unknown_query, require_json
 from crm.actor import AccessDenied, NotFound
 from crm.autonomy.catalog import list_templates
 from crm.autonomy.dashboard import METRICS, boundary_status
@@ -22,7 +22,9 @@ UnitCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[\w.\-]+$
 
 
 class ReplayRequest(RequestBody):
-    contract_yaml: str = Field(min_length=1, max_length=20_000, description="the proposed contract, as YAML")
+    contract_yaml: str = Field(min_length=1, max_length=20_000, pattern=SOME_TEXT,
+                               description="the proposed contract, as YAML (400 naming each problem when it is not "
+                                           "a valid contract)")
     days: int = Field(30, gt=0, le=366, description="how many days of requests to replay")
 
 

@@ -54,7 +54,7 @@ def test_bad_input_gets_a_clear_4xx(client, payload, status, words):
 
 def test_a_blank_message_is_refused_with_a_hint(client):
     r = client.post("/v1/chat", json={"message": "   "})
-    assert r.status_code == 400 and "empty" in r.json()["detail"]
+    assert r.status_code == 422 and "empty" in r.json()["detail"][0]["msg"]
 
 
 def test_an_unknown_trace_is_a_404(client):

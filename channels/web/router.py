@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel
 
 from channels.auth import CurrentActor
+from channels.http_errors import AUTH_ERRORS
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"chat": "chat.html", "privacy": "privacy.html"}
@@ -45,7 +46,7 @@ def asset(name: str) -> FileResponse:
     return FileResponse(STATIC / name, headers=SECURITY_HEADERS)
 
 
-@router.get("/v1/whoami", response_model=Me, tags=["auth"])
+@router.get("/v1/whoami", response_model=Me, tags=["auth"], responses=AUTH_ERRORS)
 def whoami(actor: CurrentActor) -> Me:
     """The user behind the bearer token: the pages call it to sign in."""
     return Me(login=actor.login, role=actor.role, language=actor.language)
