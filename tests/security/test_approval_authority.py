@@ -136,7 +136,7 @@ def test_concurrent_approve_and_reject_on_postgres_have_exactly_one_winner(pg_ur
     workers = [Tessera(pg_settings(pg_url, tmp_path / name, models=SCRIPTED), clock=lambda: FIXED_NOW, seed=False)
                for name in "ab"]
     try:
-        approval, spent = paused_discount(workers[0], scripted, thread="pg-race"), budget_used(workers[0])
+        approval, spent = paused_discount(workers[0], scripted, thread="pg-approval"), budget_used(workers[0])
         scripted.enqueue({"content": "decided"}, {"content": "decided"})
         apis = [Api(w) for w in workers]
         assert_one_winner(decide_at_once(apis, approval["id"]), apis, approval, spent)
