@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import Field
 
 from channels.auth import PrivacyActor
-from channels.http_errors import ERROR_RESPONSES
+from channels.http_errors import ERROR_RESPONSES, ErrorDetail
 from channels.http_input import NO_NUL, SOME_TEXT, RequestBody, refuse_unknown_query, require_json
 from crm.actor import AccessDenied, Actor, NotFound
 from crm.privacy import consents, requests, rights
@@ -148,7 +148,8 @@ def erasure_plan(body: ErasureAsk, request: Request, actor: Customer) -> dict:
     return _run(plan)
 
 
-@router.post("/erasure")
+@router.post("/erasure", responses={409: {"model": ErrorDetail, "description": "your data changed since that plan "
+                                                                             "was shown: look at the new plan"}})
 def erase(body: ErasureConfirmation, request: Request, actor: Customer) -> dict:
     """Carry out the erasure of a plan the person saw; 409 when the data changed since (show the new plan)."""
     try:

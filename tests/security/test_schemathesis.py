@@ -27,9 +27,11 @@ DEFAULT_ACCEPTANCE = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 CONFIG = schemathesis.Config.from_dict({
     # 413 is a rejection too: a generated body past 64 KB is refused before it is parsed.
     "checks": {"negative_data_rejection": {"expected-statuses": [*DEFAULT_REJECTIONS, "413"]}},
-    # A contract is YAML the schema cannot describe: the domain validates it and answers 400 naming each problem.
-    "operations": [{"include-path": "/v1/units/{unit}/contract/replay",
-                    "checks": {"positive_data_acceptance": {"expected-statuses": [*DEFAULT_ACCEPTANCE, "400"]}}}],
+    # Where the domain reads what the schema cannot describe, it answers 400 saying why: a contract is YAML that must
+    # validate, and an erasure asked for in words that name no category gets a question back.
+    "operations": [{"include-path": path,
+                    "checks": {"positive_data_acceptance": {"expected-statuses": [*DEFAULT_ACCEPTANCE, "400"]}}}
+                   for path in ("/v1/units/{unit}/contract/replay", "/v1/me/erasure/plan")],
 })
 
 
