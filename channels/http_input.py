@@ -195,7 +195,8 @@ async def validation_failed(request: Request, exc: RequestValidationError) -> JS
             error["msg"] = "there is no 'user' field: you act as the owner of your token"
         elif error.get("type") == "string_pattern_mismatch" and isinstance(error.get("input"), str) and \
                 error.get("ctx", {}).get("pattern") in (NO_NUL, SOME_TEXT):
-            error["msg"] = text_problem(error["input"]) or "is empty: write what you need, e.g. 'show me the Acme deals'"
+            error["msg"] = text_problem(error["input"]) or \
+                "is empty: write what you need, e.g. 'show me the Acme deals'"
         elif error.get("type") == "string_unicode":  # pydantic refuses lone surrogates; say so plainly
             error["msg"] = "contains a lone UTF-16 surrogate (such as \\ud800), which is not a character; send " \
                            "valid UTF-8 text"

@@ -103,7 +103,8 @@ def my_consents(request: Request, actor: Customer) -> dict:
 
 
 @router.put("/consents/{category}/{purpose}")
-def change_consent(category: PersonalCategory, purpose: Purpose, body: ConsentChange, request: Request, actor: Customer) -> dict:
+def change_consent(category: PersonalCategory, purpose: Purpose, body: ConsentChange, request: Request,
+                   actor: Customer) -> dict:
     with _tessera(request).store.session() as s:
         return _run(lambda: subjects.change_consent(s, actor, granted=body.granted, category=category, purpose=purpose,
                                                     now=_now(request), channel="api"))

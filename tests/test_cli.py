@@ -13,7 +13,7 @@ from tests.cli_support import run_cli
 from tests.conftest import settings_for
 
 GROUPS = {"units": {"status", "templates", "clone", "replay"}, "privacy": {"audit", "export", "erase"},
-          "audit": {"verify", "key"}, "tokens": {"issue", "revoke"}, "identities": {"link", "seed", "list"},
+          "audit": {"verify", "key"}, "tokens": {"issue", "revoke"}, "identities": {"link", "seed", "list", "disable"},
           "slack": {"socket"}, "edge": {"run", "hub", "chat"}, "notes": {"backfill"}}
 COMMANDS = {"serve", "chat", "trace", "seed", "migrate", "eval"}
 

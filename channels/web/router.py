@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel
 
 from channels.auth import CurrentActor
 from channels.http_errors import AUTH_ERRORS
+from channels.http_input import refuse_unknown_query
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"chat": "chat.html", "privacy": "privacy.html"}
@@ -46,7 +47,8 @@ def asset(name: str) -> FileResponse:
     return FileResponse(STATIC / name, headers=SECURITY_HEADERS)
 
 
-@router.get("/v1/whoami", response_model=Me, tags=["auth"], responses=AUTH_ERRORS)
+@router.get("/v1/whoami", response_model=Me, tags=["auth"], responses=AUTH_ERRORS,
+            dependencies=[Depends(refuse_unknown_query)])
 def whoami(actor: CurrentActor) -> Me:
     """The user behind the bearer token: the pages call it to sign in."""
     return Me(login=actor.login, role=actor.role, language=actor.language)
