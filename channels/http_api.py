@@ -17,8 +17,8 @@ from crm.privacy.guard import shown_to
 from tessera.runtime import MAX_MESSAGE_CHARS, Tessera, audit_name
 from tessera.turns import check_key
 
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+IdempotencyKey = Annotated[str | None, Header(  # the parameter idempotency_key is the header Idempotency-Key
+    min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
     description="send the same key again to get the first answer instead of a second turn (kept 24 h, per user; "
                 "a key first sent with another body gives 422)")]
 

@@ -39,6 +39,16 @@ class AlreadyDecided(ValueError):
     """Someone decided this approval first (or is deciding it right now)."""
 
 
+class NotADecider(AccessDenied):
+    """`login` may not decide this approval; `allowed` may."""
+
+    def __init__(self, login: str, allowed: set[str]):
+        self.allowed = allowed
+        who = " or ".join(sorted(allowed)) or "its named approver"
+        super().__init__(f"{login} may not decide this: only {who} may (the approver it was sent to, or whom the "
+                         "unit's contract names)")
+
+
 def deciders(session: Session, row: PendingApproval) -> set[str]:
     """Who may decide: the requester for a confirmation of their own action; otherwise the named approver and,
     for a contract escalation, whoever the unit's contract names."""
@@ -82,8 +92,10 @@ class ApprovalBook:
         name = (logged_as or {}).get
         try:
             return self._claim(approval_id, decided_by, approved, note, now, name)
-        except AccessDenied as refused:
-            self.refuse(approval_id, name(decided_by, decided_by), str(refused), now=now)
+        except NotADecider as refused:  # on the log as the log names people: a customer by contact id
+            who = " or ".join(name(a, a) for a in sorted(refused.allowed)) or "its named approver"
+            self.refuse(approval_id, name(decided_by, decided_by),
+                        f"{name(decided_by, decided_by)} may not decide this; only {who} may", now=now)
             raise
 
     def _claim(self, approval_id, decided_by, approved, note, now, name) -> PendingApproval:
@@ -96,9 +108,7 @@ class ApprovalBook:
             allowed = deciders(s, row)
             if decided_by not in allowed:
                 log.warning("approval %s: %s tried to decide; only %s may", approval_id, decided_by, sorted(allowed))
-                who = " or ".join(sorted(allowed)) or "its named approver"
-                raise AccessDenied(f"{decided_by} may not decide this: only {who} may (the approver it was sent "
-                                   "to, or whom the unit's contract names)")
+                raise NotADecider(decided_by, allowed)
             taken = s.execute(update(PendingApproval)
                               .where(PendingApproval.id == approval_id, PendingApproval.status == "pending")
                               .values(status=CLAIMED[approved], decided_by=decided_by, note=note, decided_at=now)
@@ -133,7 +143,8 @@ class ApprovalBook:
         """Someone who may not decide tried to: the attempt goes on the audit chain (`by` and `why` as the log
         names people)."""
         with self.store.session() as s:
-            trail.approval_refused(s, approval_id=approval_id, by=by, why=why, now=(now or utcnow()).replace(tzinfo=None))
+            trail.approval_refused(s, approval_id=approval_id, by=by, why=why,
+                                   now=(now or utcnow()).replace(tzinfo=None))
 
     def unsettled(self, session: Session, thread_id: str) -> list[PendingApproval]:
         return list(session.scalars(select(PendingApproval).where(
