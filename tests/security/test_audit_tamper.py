@@ -321,9 +321,10 @@ def test_an_escalated_discount_its_refused_and_its_real_approval_are_chained_and
         assert story == [("autonomy.decision", "li.wei", None, "escalated"),
                          ("approval.refused", "emma.chen", False, None),
                          ("approval.refused", customer, False, None),
-                         ("autonomy.escalation_resolved", "zhao.lei", None, "accept"),
-                         ("approval.decided", "zhao.lei", True, None)], story
-        decided = lines[-1]
+                         # the decision is claimed (and chained) first, then the resumed turn settles the discount
+                         ("approval.decided", "zhao.lei", True, None),
+                         ("autonomy.escalation_resolved", "zhao.lei", None, "accept")], story
+        decided = lines[-2]
         assert decided.at == FIXED_NOW and decided.details["approval"] == approval
         assert decided.details["requested_by"] == "li.wei" and decided.details["named_approver"] == "zhao.lei"
         chained = json.dumps([[e.actor, e.reason, e.details] for e in lines], ensure_ascii=False)
@@ -333,7 +334,8 @@ def test_an_escalated_discount_its_refused_and_its_real_approval_are_chained_and
         assert code == 0
         assert report["ok"] and report["anchored"] == report["entries"] and report["twins_checked"] > 0
 
-        twin = lines[3].details["twin"]  # the queryable autonomy_audit row, edited behind the chain's back
+        resolved = lines[4]  # escalation_resolved, whose twin is the queryable autonomy_audit row
+        twin = resolved.details["twin"]  # edited behind the chain's back
         with app.store.session() as s:
             s.execute(update(AutonomyAudit).where(AutonomyAudit.id == twin["id"]).values(actor="emma.chen"))
         code, _, err = verify_cli(data_dir, tessera=app)
@@ -341,7 +343,7 @@ def test_an_escalated_discount_its_refused_and_its_real_approval_are_chained_and
         with app.store.session() as s:
             s.execute(delete(AutonomyAudit).where(AutonomyAudit.id == twin["id"]))
         code, _, err = verify_cli(data_dir, tessera=app)
-        assert code == 1 and f"autonomy_audit row {twin['id']} was deleted (its twin is seq {lines[3].seq})" in err
+        assert code == 1 and f"autonomy_audit row {twin['id']} was deleted (its twin is seq {resolved.seq})" in err
     finally:
         app.close()
 
