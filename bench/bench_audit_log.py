@@ -19,6 +19,7 @@ from rich.table import Table
 from crm.privacy import audit
 from crm.privacy.anchor import ChainAnchor
 from crm.store import Store
+from tessera.cli_kit import track
 from tessera.migrate import migrate
 
 NOW = dt.datetime(2026, 11, 26, 10)
@@ -77,11 +78,12 @@ def table() -> Table:
                 "verify", "chain", "first failure"):
         out.add_column(col)
     with tempfile.TemporaryDirectory(prefix="tessera-bench-audit-") as tmp:
-        for anchored in (False, True):
-            for name, shape in (("one", dict(threads=1, transactions=400, lines=1)),
-                                ("batch", dict(threads=1, transactions=100, lines=20)),
-                                ("four", dict(threads=4, transactions=100, lines=5))):
-                out.add_row(*_run(Path(tmp), f"{name}-{anchored}", anchored=anchored, **shape))
+        shapes = (("one", dict(threads=1, transactions=400, lines=1)),
+                  ("batch", dict(threads=1, transactions=100, lines=20)),
+                  ("four", dict(threads=4, transactions=100, lines=5)))
+        runs = [(anchored, name, shape) for anchored in (False, True) for name, shape in shapes]
+        for anchored, name, shape in track(runs, "audit log runs"):
+            out.add_row(*_run(Path(tmp), f"{name}-{anchored}", anchored=anchored, **shape))
     return out
 
 

@@ -25,6 +25,7 @@ from crm.autonomy.seed import UNIT_TEMPLATES, seed_autonomy
 from crm.models import OPEN_STAGES, Deal, SalesUnit, User
 from crm.seed import seed_demo
 from crm.store import Store
+from tessera.cli_kit import track
 from tessera.migrate import migrate
 
 NOW = dt.datetime(2026, 11, 26, 10)
@@ -92,7 +93,7 @@ def run(engine: str, url_for, rounds: int) -> None:
         for a, d, i in jobs[:20]:  # warm-up: contract parsing cache, connections
             decide_once(store, a, d, 10**6 + i)
         started = time.perf_counter()
-        serial = [decide_once(store, a, d, i) for a, d, i in jobs]
+        serial = [decide_once(store, a, d, i) for a, d, i in track(jobs, f"{engine}: decisions one at a time")]
         serial_s = time.perf_counter() - started
         offset = len(jobs)
         started = time.perf_counter()

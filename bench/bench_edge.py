@@ -26,6 +26,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from tessera.cli_kit import track
 
 REPO = Path(__file__).resolve().parents[1]
 OFFLINE_RECORDS = 10_000
@@ -210,7 +211,7 @@ def main() -> None:
 
         console.print("HTTP op latency, link up ...")
         client, rng, ids, http_lat = Client(node_port), random.Random(2), [], []
-        for n in range(1_000):
+        for n in track(range(1_000), "HTTP ops, link up", total=1_000):
             if n % 4 == 0 or not ids:
                 path, body = "/v1/work-orders", {"title": f"job {n}", "type": "maintenance"}
             else:
@@ -245,7 +246,7 @@ def main() -> None:
 
         load_start = time.perf_counter()
         with ThreadPoolExecutor(CLIENT_THREADS) as pool:
-            list(pool.map(write, range(OFFLINE_RECORDS)))
+            list(track(pool.map(write, range(OFFLINE_RECORDS)), "records written offline", total=OFFLINE_RECORDS))
         load_s = time.perf_counter() - load_start
         sampling.set()
         total = sum(Client(node_port).call("GET", "/v1/health")[1]["records"].values())

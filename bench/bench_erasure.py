@@ -23,6 +23,7 @@ from crm.models import Activity, User
 from crm.privacy.erasure import Eraser
 from crm.privacy.text_guard import guard_text
 from crm.store import Store
+from tessera.cli_kit import track
 from memory.traces import TraceErasure
 from tessera.migrate import migrate
 from tessera.seeding import seed_everything
@@ -38,7 +39,7 @@ def erase_each(template: Path, tmp: Path) -> list[tuple]:
                                    .order_by(User.contact_id)))
     store.dispose()
     rows = []
-    for login, contact_id in customers:
+    for login, contact_id in track(customers, "erasing each customer"):
         path = tmp / f"{login}.db"
         shutil.copy(template, path)
         store = Store(f"sqlite:///{path}")

@@ -29,6 +29,7 @@ from crm.privacy.taxonomy import default_taxonomy
 from crm.seed import seed_demo
 from crm.services.lookup import resolve_account
 from crm.store import Store
+from tessera.cli_kit import track
 from tessera.migrate import migrate
 from tools.base import ToolContext
 from tools.find_contacts import TOOL as FIND_CONTACTS
@@ -85,7 +86,7 @@ def bench_tool(store: Store, actor: Actor, accounts: list[str], rounds: int) -> 
         _find_contacts_unguarded(store, actor, name)
     timings = {"without enforcement": [], "with the PDP (audited)": []}
     decisions = []
-    for _ in range(rounds):
+    for _ in track(range(rounds), "find_contacts rounds", total=rounds):
         for name in accounts:
             t0 = time.perf_counter()
             _find_contacts_unguarded(store, actor, name)
