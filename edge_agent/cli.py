@@ -1,7 +1,9 @@
-"""`tessera edge ...`: `run` an edge node, run a standalone `hub` (the centre, for testing), or `chat` with a node.
+"""`tessera edge ...`: `enroll`, `revoke` and list (`nodes`) the sites the centre talks to; `run` an edge node, run a
+standalone `hub` (the centre, for testing), or `chat` with a node.
 
-    tessera edge run --node-id plant-7 --central ws://127.0.0.1:8000/v1/edge/sync --port 8100 --data-dir var/edge
-    tessera edge hub --port 8000 --data-dir var/hub --crm-url sqlite:///var/tessera.db --account-id 1 --opened-by 1
+    tessera edge enroll plant-7 --account 12        # prints the node's credential once
+    TESSERA_EDGE__NODE_CREDENTIAL=tsn_... tessera edge run --node-id plant-7 --central ws://127.0.0.1:8000/v1/edge/sync
+    tessera edge hub --port 8000 --data-dir var/hub --crm-url sqlite:///var/tessera.db
     tessera edge --log-level info chat --port 8100
 """
 from __future__ import annotations
@@ -15,10 +17,11 @@ from typing import Annotated
 
 import typer
 
-from tessera.cli_kit import CommandGroup, bad_usage, current
+from tessera.cli_kit import CommandGroup, bad_usage, current, emit, make_table
 
 WS_MAX_BYTES = 64 * 1024 * 1024  # a node's first sync after a long outage arrives as one step-2 frame per shard
-edge = CommandGroup(help="The edge node and its sync hub: `edge run`, `edge hub`, `edge chat`.")
+edge = CommandGroup(help="Edge sites and their sync hub: `edge enroll|revoke|nodes` (admin), `edge run`, `edge hub`, "
+                         "`edge chat`.")
 
 
 class Fsync(str, Enum):
@@ -32,6 +35,50 @@ Host = Annotated[str, typer.Option(help="the address to listen on")]
 
 def register(app: typer.Typer) -> None:
     app.add_typer(edge, name="edge", rich_help_panel="Capabilities")
+
+
+@edge.command("enroll")
+def enroll(node_id: Annotated[str, typer.Argument(help="the site's node id, e.g. plant-7")],
+           account: Annotated[int | None, typer.Option(
+               help="the CRM account of the site (default: TESSERA_EDGE__ACCOUNTS[NODE])")] = None,
+           rotate: Annotated[bool, typer.Option(
+               help="the node is enrolled already: issue a new credential, the old one stops working")] = False) -> None:
+    """Enroll an edge node for its site's CRM account; its credential is printed once (only its hash is kept).
+    Give it to the node as TESSERA_EDGE__NODE_CREDENTIAL."""
+    from crm.edge_nodes import check_node_id, enroll_node
+
+    state = current()
+    try:
+        check_node_id(node_id)
+    except ValueError as exc:
+        bad_usage(str(exc))
+    account = account if account is not None else state.settings.edge.accounts.get(node_id)
+    if account is None:
+        bad_usage(f"name the site's CRM account: `tessera edge enroll {node_id} --account ID`")
+    with state.store().session() as s:
+        node, credential = enroll_node(s, node_id, account, by="cli", rotate=rotate)
+    emit({**node.as_dict(), "credential": credential}, lambda d: d["credential"])
+
+
+@edge.command("revoke")
+def revoke(node_id: Annotated[str, typer.Argument(help="the enrolled node id")]) -> None:
+    """Revoke an edge node: the centre refuses its credential from now on (a connected node is cut off)."""
+    from crm.edge_nodes import revoke_node
+
+    with current().store().session() as s:
+        node = revoke_node(s, node_id)
+    emit(node.as_dict(), lambda d: f"edge node {d['node_id']} is revoked; the centre refuses it from now on")
+
+
+@edge.command("nodes")
+def nodes() -> None:
+    """List the enrolled edge nodes: site account, since when, and whether revoked."""
+    from crm.edge_nodes import enrolled_nodes
+
+    with current().store().session() as s:
+        rows = [n.as_dict() for n in enrolled_nodes(s)]
+    emit(rows, lambda r: make_table(f"{len(r)} enrolled edge node(s)", ("node", "account", "enrolled", "revoked"),
+                                    [(n["node_id"], n["account_id"], n["created_at"][:16], n["revoked_at"]) for n in r]))
 
 
 @edge.command("run")
