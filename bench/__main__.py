@@ -1,4 +1,6 @@
-"""`python -m bench`: the chat-turn benchmark; others run by name (python -m bench.bench_edge, ...)."""
-from bench.bench_turn import main
+"""`python -m bench`: start-up (time to first 200, idle memory) and the chat turn; others run by name
+(python -m bench.bench_edge, ...)."""
+from bench import bench_start, bench_turn
 
-main()
+bench_start.main()
+bench_turn.main()

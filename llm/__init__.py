@@ -1,28 +1,68 @@
-"""Models for Tessera's agents, looked up by name through LiteLLM; `register_offline_model` adds `tessera/offline`."""
+"""Models for Tessera's agents, looked up by name; `register_offline_model` serves `tessera/offline`.
+
+LiteLLM (about 200 MB and 3 s to import) is imported only when a model other than the offline one is asked for,
+or when someone calls `litellm_module()`: the offline model is answered in-process by `OfflineChatModel`, and
+registered as LiteLLM's custom provider "tessera" as soon as LiteLLM is loaded, so both paths give one answer."""
 from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
+import threading
 from collections.abc import Callable
 
-# Before litellm is imported anywhere: otherwise it fetches its price list from the network for seconds.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-
-import litellm  # noqa: E402
-
-from llm.offline import EntityName, Lexicon, OfflineModel, parse_trace  # noqa: E402
+from llm.offline.decide import TurnPolicy
+from llm.offline.lexicon import EntityName, Lexicon
+from llm.offline.trace import parse_trace
 
 PROVIDER = "tessera"
 OFFLINE_MODEL = f"{PROVIDER}/offline"
 
-__all__ = ["OFFLINE_MODEL", "EntityName", "Lexicon", "OfflineModel", "parse_trace", "register_offline_model"]
+__all__ = ["OFFLINE_MODEL", "EntityName", "Lexicon", "offline_policy", "parse_trace", "register_offline_model",
+           "litellm_module"]
+
+_policy = TurnPolicy()
+_lock = threading.Lock()
+
+
+def offline_policy() -> TurnPolicy:
+    """The offline model's policy as last registered (its lexicon follows the store's names)."""
+    return _policy
 
 
 def register_offline_model(lexicon: Lexicon | None = None, *, clock: Callable[[], dt.date] | None = None) -> None:
-    """Serve `tessera/offline` from this process: (re)places the "tessera" entry of litellm.custom_provider_map.
+    """Serve `tessera/offline` from this process with this lexicon and clock; safe to call again (a reloaded
+    lexicon replaces the old one, and LiteLLM's "tessera" provider entry is replaced, never duplicated)."""
+    global _policy
+    _policy = TurnPolicy(lexicon, clock)
+    if "litellm" in sys.modules:
+        _register_with(sys.modules["litellm"])
 
-    Safe to call again (e.g. with a reloaded lexicon): the entry is replaced, never duplicated.
-    """
-    handler = OfflineModel(lexicon, clock)
+
+def litellm_module():
+    """LiteLLM, imported on first need, with `tessera/offline` registered as its custom provider."""
+    with _lock:
+        fresh = "litellm" not in sys.modules
+        # Before litellm is imported: otherwise it fetches its price list from the network for seconds.
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        import litellm
+
+        if fresh or not any(p.get("provider") == PROVIDER for p in litellm.custom_provider_map):
+            _register_with(litellm)
+    return litellm
+
+
+def _register_with(litellm) -> None:
+    from llm.offline.provider import OfflineModel
+
+    handler = OfflineModel(policy=_policy)
     others = [item for item in litellm.custom_provider_map if item.get("provider") != PROVIDER]
     litellm.custom_provider_map = [*others, {"provider": PROVIDER, "custom_handler": handler}]
+
+
+def __getattr__(name: str):
+    if name == "OfflineModel":  # the LiteLLM provider class: importing it imports LiteLLM
+        from llm.offline.provider import OfflineModel
+
+        return OfflineModel
+    raise AttributeError(name)

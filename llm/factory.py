@@ -1,16 +1,22 @@
-"""The one model factory: a LangChain chat model over LiteLLM for a model string, with fallbacks via its Router."""
+"""The one model factory: a LangChain chat model for a model string, through LiteLLM (with fallbacks via its
+Router); the offline model without fallbacks is answered in-process, so LiteLLM is not loaded for it."""
 from __future__ import annotations
 
-import llm  # noqa: F401  (sets LiteLLM to its local cost map before litellm is imported)
-
-import litellm
 from langchain_core.language_models import BaseChatModel
-from langchain_litellm import ChatLiteLLM, ChatLiteLLMRouter
+
+from llm import OFFLINE_MODEL, litellm_module
 
 
 def chat_model(model: str, fallbacks: list[str] | tuple[str, ...] = (), **model_kwargs) -> BaseChatModel:
     """`model` is any LiteLLM model string; `fallbacks` are tried in order when it fails."""
     backups = [m for m in fallbacks if m != model]
+    if model == OFFLINE_MODEL and not backups and not model_kwargs:
+        from llm.offline.chat import OfflineChatModel
+
+        return OfflineChatModel()
+    litellm = litellm_module()
+    from langchain_litellm import ChatLiteLLM, ChatLiteLLMRouter
+
     if not backups:
         return ChatLiteLLM(model=model, temperature=0, model_kwargs=model_kwargs)
     router = litellm.Router(

