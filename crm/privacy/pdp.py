@@ -149,3 +149,18 @@ def _latest_per_pair(records: list[ConsentRecord], category: str, purpose: str, 
         if r.recorded_at <= now and covers(r.category, category) and covers(r.purpose, purpose):
             latest[(r.category, r.purpose)] = r
     return list(latest.values())
+
+
+def refused_for_aggregate(session: Session, contact_ids: Iterable[int], category: str, purpose: str,
+                          now: dt.datetime, *, actor: str = "system", taxonomy: Taxonomy | None = None) -> set[int]:
+    """The people among `contact_ids` whose data `purpose` may not use for `category` (statistics leave their rows
+    out). The same rules as `decide`, person by person; one audit line for the whole aggregate, naming no one."""
+    tax = taxonomy or default_taxonomy()
+    ids = sorted(set(contact_ids))
+    prefetch(session, ids)
+    held = session.info[_CONSENTS]
+    refused = {c for c in ids if not _decide(held[c], c, category, purpose, now, tax).allowed}
+    audit.append(session, event="decision", actor=actor, at=now, category=category, purpose=purpose, allowed=None,
+                 reason=f"aggregate over {len(ids)} people: {len(refused)} left out (refused or no consent)",
+                 details={"people": len(ids), "left_out": len(refused)})
+    return refused

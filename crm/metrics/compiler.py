@@ -1,0 +1,202 @@
+"""Compiles metrics of one source into SQLAlchemy Core statements: one SELECT per (source, time field), each metric a
+conditional aggregate, medians by window functions. The statement runs on any dialect SQLAlchemy speaks."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import (Column, DateTime, Float, Select, and_, case, cast, distinct, func, literal, null, or_,
+                        select, true)
+
+import crm.autonomy.models  # noqa: F401  (budget pools and contract decisions join the metadata)
+from crm.metrics.catalog import Catalog, Dimension, Metric, Source
+from crm.metrics.periods import Period
+from crm.metrics.sqlfuncs import days_between, time_bucket
+from crm.models import Base
+
+TABLES = Base.metadata.tables
+
+
+def column(ref: str) -> Column:
+    table, name = ref.split(".")
+    return TABLES[table].c[name]
+
+
+@dataclass(frozen=True)
+class Slice:
+    """What narrows every statement of a query: units in scope, dimension filters (resolved to keys), the period,
+    the day asked and the people left out of aggregates."""
+
+    units: tuple[int, ...] | None
+    filters: dict[str, tuple[str, ...]]
+    period: Period | None
+    as_of: dt.date
+    refused: frozenset[int]
+
+
+def statements(catalog: Catalog, metrics: list[Metric], group_by: list[Dimension], slice_: Slice) -> list[tuple[list[Metric], Select]]:
+    """The statements measuring `metrics` (measured ones only) grouped by `group_by`."""
+    batches: dict[tuple, list[Metric]] = {}
+    for m in metrics:
+        key = (m.source, m.time, m.name if m.measure["agg"] == "median" else "")
+        batches.setdefault(key, []).append(m)
+    out = []
+    for (source_name, _time, median), batch in batches.items():
+        source = catalog.sources[source_name]
+        build = _median if median else _aggregate
+        out.append((batch, build(catalog, source, batch, group_by, slice_)))
+    return out
+
+
+def _aggregate(catalog: Catalog, source: Source, batch: list[Metric], group_by: list[Dimension], s: Slice) -> Select:
+    groups = _group_columns(group_by, batch[0])
+    measures = []
+    for m in batch:
+        cond = _conditions(m, s.as_of)
+        value = _expr(m.measure.get("expr", 1))
+        agg = m.measure["agg"]
+        if agg == "count":
+            measures.append(func.count(case((and_(*cond), 1)) if cond else literal(1)).label(m.name))
+        elif agg == "count_distinct":
+            measures.append(func.count(distinct(case((and_(*cond), value)) if cond else value)).label(m.name))
+        else:
+            inner = case((and_(*cond), value)) if cond else value
+            measures.append(getattr(func, agg)(inner).label(m.name))
+    q = select(*groups, *measures).select_from(_from(catalog, source, batch, group_by, s))
+    q = q.where(*_slice_conditions(source, batch[0], s))
+    if all(m.where for m in batch):  # no metric needs the other rows: skip them
+        unique = {repr(m.where): and_(*_conditions(m, s.as_of)) for m in batch}
+        q = q.where(or_(*unique.values()))
+    return q.group_by(*groups) if groups else q
+
+
+def _median(catalog: Catalog, source: Source, batch: list[Metric], group_by: list[Dimension], s: Slice) -> Select:
+    (m,) = batch
+    groups = _group_columns(group_by, m)
+    value = _expr(m.measure["expr"])
+    partition = [g.element for g in groups] or None
+    inner = (select(*groups, value.label("v"),
+                    func.row_number().over(partition_by=partition, order_by=value).label("rn"),
+                    func.count().over(partition_by=partition).label("n"))
+             .select_from(_from(catalog, source, batch, group_by, s))
+             .where(*_slice_conditions(source, m, s), *_conditions(m, s.as_of), value.is_not(None))).subquery()
+    outer_groups = [inner.c[g.name] for g in groups]
+    q = select(*outer_groups, func.avg(inner.c.v).label(m.name)).where(
+        inner.c.rn.in_([(inner.c.n + 1) // 2, (inner.c.n + 2) // 2]))
+    return q.group_by(*outer_groups) if outer_groups else q
+
+
+def _group_columns(group_by: list[Dimension], metric: Metric) -> list:
+    cols = []
+    for d in group_by:
+        if d.time:
+            cols.append(time_bucket(d.time, column(metric.time)).label(d.name))
+        else:
+            cols.append(column(d.key).label(d.name))
+            if d.label_column:
+                cols.append(column(d.label_column).label(f"{d.name}__label"))
+    return cols
+
+
+def _slice_conditions(source: Source, metric: Metric, s: Slice) -> list:
+    cond = []
+    if s.units is not None:
+        cond.append(column(source.unit).in_(s.units))
+    for ref, values in s.filters.items():
+        cond.append(column(ref).in_(values))
+    if s.period is not None and metric.time:
+        cond += period_conditions(column(metric.time), s.period)
+    if source.person and s.refused:
+        person = column(source.person)
+        cond.append(or_(person.is_(None), person.not_in(sorted(s.refused))))
+    return cond
+
+
+def period_conditions(col: Column, period: Period) -> list:
+    start, end = period.start, period.end + dt.timedelta(days=1)
+    if isinstance(col.type, DateTime):
+        start, end = dt.datetime.combine(start, dt.time()), dt.datetime.combine(end, dt.time())
+    return [col >= start, col < end]
+
+
+def _conditions(m: Metric, as_of: dt.date) -> list:
+    out = []
+    for c in m.where:
+        col = column(c["column"])
+        if "in" in c:
+            out.append(col.in_(c["in"]))
+        elif "before" in c:
+            out.append(col < (as_of if c["before"] == "as_of" else dt.date.fromisoformat(c["before"])))
+        elif "gt" in c:
+            out.append(col > c["gt"])
+        elif "is_null" in c:
+            out.append(col.is_(None) if c["is_null"] else col.is_not(None))
+        elif "is" in c:
+            out.append(col == (true() if c["is"] is True else c["is"]))
+        else:
+            raise ValueError(f"metric '{m.name}': cannot read condition {c}")
+    return out
+
+
+def _expr(e):
+    if isinstance(e, bool) or e is None:
+        return null()
+    if isinstance(e, (int, float)):
+        return literal(e, Float)
+    if isinstance(e, str):
+        return column(e)
+    op, args = e["op"], [_expr(a) for a in e.get("args", ())]
+    if op == "times":
+        return cast(args[0], Float) * cast(args[1], Float)
+    if op == "minus":
+        return cast(args[0], Float) - cast(args[1], Float)
+    if op == "divide":
+        return cast(args[0], Float) / func.nullif(cast(args[1], Float), 0)
+    if op == "days_between":
+        return days_between(*args)
+    if op == "map":
+        col = column(e["column"])
+        return case(*[(col == k, literal(v, Float)) for k, v in e["values"].items()], else_=literal(0.0, Float))
+    raise ValueError(f"unknown operation '{op}' in a metric expression")
+
+
+def _referenced(e, out: set[str]) -> set[str]:
+    if isinstance(e, str):
+        out.add(e.split(".")[0])
+    elif isinstance(e, dict):
+        if "column" in e:
+            out.add(e["column"].split(".")[0])
+        for a in e.get("args", ()):
+            _referenced(a, out)
+    return out
+
+
+def _from(catalog: Catalog, source: Source, batch: list[Metric], group_by: list[Dimension], s: Slice):
+    needed: set[str] = set()
+    for m in batch:
+        _referenced(m.measure.get("expr"), needed)
+        for c in m.where:
+            needed.add(c["column"].split(".")[0])
+        if m.time:
+            needed.add(m.time.split(".")[0])
+    for d in group_by:
+        needed |= d.tables
+    needed |= {ref.split(".")[0] for ref in s.filters}
+    if s.units is not None:
+        needed.add(source.unit.split(".")[0])
+    missing = needed - source.tables
+    if missing:
+        raise ValueError(f"metrics from '{source.name}' cannot reach {', '.join(sorted(missing))}")
+    closure, frontier = set(), set(needed) - {source.table}
+    while frontier:  # a join needs the table its `via` column belongs to
+        t = frontier.pop()
+        closure.add(t)
+        before = source.joins[t]["via"].split(".")[0]
+        if before != source.table and before not in closure:
+            frontier.add(before)
+    joined = TABLES[source.table]
+    for t, spec in source.joins.items():  # declared in join order
+        if t in closure:
+            joined = joined.join(TABLES[t], column(spec["via"]) == TABLES[t].c[spec["key"]],
+                                 isouter=bool(spec.get("outer")))
+    return joined

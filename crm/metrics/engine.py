@@ -1,0 +1,251 @@
+"""The one engine: checks a metric query against the catalog and the caller, compiles it, runs it on the store's
+dialect and returns rows, totals, the comparison and how every number was computed."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from crm.actor import AccessDenied
+from crm.metrics.catalog import Catalog, Dimension, Metric, default_catalog
+from crm.metrics.compiler import Slice, column, statements
+from crm.metrics.periods import Period, resolve
+from crm.metrics.query import MINE, MetricQuery
+from crm.metrics.scope import Caller, refused_analytics, unit_codes
+
+ROUNDING = {"money": 2, "ratio": 4, "days": 1, "count": 2}
+
+
+@dataclass
+class MetricResult:
+    query: MetricQuery
+    metrics: list[Metric]
+    group_by: list[Dimension]
+    rows: list[dict]
+    totals: dict[str, float | None]
+    period: Period | None
+    compared: Period | None = None
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    scope: str = ""
+    sql: list[str] = field(default_factory=list)
+    dialect: str = ""
+    left_out: int = 0  # people whose rows analytics may not use
+
+    def explain(self, language: str = "en") -> dict:
+        """How the numbers were computed: definitions, filters, period, scope and the SQL."""
+        return {"definitions": {m.name: m.definition.get(language, m.definition["en"]) for m in self.metrics},
+                "filters": self.filters, "period": self.period.as_dict() if self.period else "all time",
+                "compared_to": self.compared.as_dict() if self.compared else None, "scope": self.scope,
+                "left_out_for_consent": self.left_out, "dialect": self.dialect, "sql": self.sql}
+
+
+def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt.date,
+              now: dt.datetime | None = None, catalog: Catalog | None = None) -> MetricResult:
+    catalog = catalog or default_catalog()
+    metrics = [catalog.metric(name) for name in query.metrics]
+    for m in metrics:
+        if caller.role not in m.roles:
+            raise AccessDenied(f"'{m.name_in(caller.language)}' is for {', '.join(m.roles)}; a {caller.role} may not "
+                               "see it")
+    group_by = [catalog.dimension(name) for name in query.group_by]
+    filter_dims = {name: catalog.dimension(name) for name in query.filters}
+    for m in metrics + [catalog.metric(t.metric) for t in query.having]:
+        for d in group_by + list(filter_dims.values()):
+            if not catalog.supports(m, d):
+                raise ValueError(f"'{m.label['en']}' cannot be broken down or filtered by {d.label['en']}")
+    for d in filter_dims.values():
+        if d.time:
+            raise ValueError(f"filter by {d.name} with a period instead")
+    period = resolve(query.period, as_of)
+    filters = {filter_dims[name].key: _resolve_values(session, filter_dims[name], values, caller)
+               for name, values in query.filters.items()}
+    needs_people = any(catalog.sources[m.source].person for m in metrics)
+    refused = refused_analytics(session, now or dt.datetime.combine(as_of, dt.time(12)), caller.login) \
+        if needs_people else frozenset()
+    slice_ = Slice(caller.units, filters, period, as_of, refused)
+    wanted = list(dict.fromkeys(metrics + [catalog.metric(t.metric) for t in query.having]))
+    rows, sql = _measure(session, catalog, wanted, group_by, slice_)
+    if period is not None and len(group_by) == 1 and group_by[0].time:
+        rows = _fill_buckets(rows, group_by[0], period, wanted)
+    rows = [r for r in rows if all(t.holds(r.get(t.metric)) for t in query.having)]
+    totals = _measure(session, catalog, wanted, [], slice_)[0][0] if group_by else (rows[0] if rows else {})
+    compared = None
+    if query.compare_to and period is not None:
+        compared = period.shifted(query.compare_to)
+        before = _measure(session, catalog, wanted, group_by, Slice(caller.units, filters, compared, as_of, refused))[0]
+        _attach_previous(rows, before, metrics, group_by)
+        if group_by:
+            _attach_previous([totals], _measure(session, catalog, wanted, [], Slice(
+                caller.units, filters, compared, as_of, refused))[0], metrics, [])
+        else:
+            totals = rows[0] if rows else totals
+    first = metrics[0]
+    if group_by and first.additive and totals.get(first.name):
+        for r in rows:
+            r["share"] = round((r.get(first.name) or 0) / totals[first.name], 4)
+    _order(rows, query, first, group_by)
+    if query.limit:
+        rows = rows[:query.limit]
+    return MetricResult(query, metrics, group_by, rows, {k: totals.get(k) for k in totals}, period, compared,
+                        {d: list(v) for d, v in filters.items()}, _scope_words(session, caller),
+                        sql, session.get_bind().dialect.name, len(refused))
+
+
+def _measure(session: Session, catalog: Catalog, metrics: list[Metric], group_by: list[Dimension],
+             slice_: Slice) -> tuple[list[dict], list[str]]:
+    """Rows keyed by group, every wanted metric a column; ratios divided here from their parts."""
+    measured = list(dict.fromkeys(b for m in metrics for b in catalog.base_metrics(m)))
+    merged: dict[tuple, dict] = {}
+    sql = []
+    dialect = session.get_bind().dialect
+    for batch, stmt in statements(catalog, measured, group_by, slice_):
+        sql.append(_show(stmt, dialect, slice_))
+        for rec in session.execute(stmt).mappings():
+            key = tuple(rec[d.name] for d in group_by)
+            row = merged.setdefault(key, _group_values(rec, group_by))
+            for m in batch:
+                row[m.name] = _number(rec[m.name], m)
+    for row in merged.values():
+        for m in metrics:
+            if m.ratio:
+                num, den = row.get(m.ratio["numerator"]), row.get(m.ratio["denominator"])
+                row[m.name] = round(num / den, ROUNDING[m.unit]) if num is not None and den else None
+            elif m.name not in row:
+                row[m.name] = 0 if m.measure["agg"] in ("count", "count_distinct") else None
+            if m.measure and m.measure["agg"] in ("count", "count_distinct") and row[m.name] is None:
+                row[m.name] = 0
+    if not group_by and not merged:
+        merged[()] = {m.name: 0 if m.measure and m.measure["agg"].startswith("count") else None for m in metrics}
+    return list(merged.values()), sql
+
+
+def _fill_buckets(rows: list[dict], d: Dimension, period: Period, metrics: list[Metric]) -> list[dict]:
+    """A trend shows every week/month/quarter/year of the period, zero where nothing happened."""
+    held = {r[d.name]: r for r in rows}
+    out, day = [], period.start
+    while day <= period.end:
+        key = bucket_of(day, d.time)
+        if key not in held:
+            held[key] = {d.name: key, **{m.name: 0 if m.measure and m.measure["agg"].startswith("count") else None
+                                         for m in metrics}}
+        if not out or out[-1] is not held[key]:
+            out.append(held[key])
+        day += dt.timedelta(days=1)
+    return out
+
+
+def bucket_of(day: dt.date, grain: str) -> str:
+    """The label the SQL gives a day's week, month, quarter or year (see sqlfuncs.time_bucket)."""
+    if grain == "week":
+        return (day - dt.timedelta(days=day.weekday())).isoformat()
+    if grain == "month":
+        return f"{day.year}-{day.month:02d}"
+    if grain == "quarter":
+        return f"{day.year}-Q{(day.month + 2) // 3}"
+    return str(day.year)
+
+
+def _group_values(rec, group_by: list[Dimension]) -> dict:
+    row = {}
+    for d in group_by:
+        row[d.name] = rec[d.name]
+        if d.label_column:
+            row[f"{d.name}_label"] = rec[f"{d.name}__label"]
+    return row
+
+
+def _number(value, m: Metric):
+    if value is None:
+        return None
+    value = float(value) if isinstance(value, (Decimal, int, float)) else float(value)
+    if m.unit == "count" and m.measure and m.measure["agg"] in ("count", "count_distinct"):
+        return int(value)
+    return round(value, ROUNDING[m.unit])
+
+
+def _attach_previous(rows: list[dict], before: list[dict], metrics: list[Metric], group_by: list[Dimension]) -> None:
+    earlier = {tuple(r[d.name] for d in group_by): r for r in before}
+    for r in rows:
+        prev = earlier.get(tuple(r[d.name] for d in group_by), {})
+        for m in metrics:
+            was, now = prev.get(m.name), r.get(m.name)
+            r[f"{m.name}_previous"] = was
+            r[f"{m.name}_change"] = round((now - was) / abs(was), 4) if was and now is not None else None
+
+
+def _order(rows: list[dict], query: MetricQuery, first: Metric, group_by: list[Dimension]) -> None:
+    if query.order:
+        present = [r for r in rows if r.get(first.name) is not None]
+        absent = [r for r in rows if r.get(first.name) is None]
+        present.sort(key=lambda r: r[first.name], reverse=query.order == "desc")
+        rows[:] = present + absent
+    elif group_by:
+        rows.sort(key=lambda r: tuple(str(r.get(d.name)) for d in group_by))
+
+
+def _resolve_values(session: Session, d: Dimension, values: tuple[str, ...], caller: Caller) -> tuple[str, ...]:
+    """Filter values as the dimension's keys: "mine" is the asker's own; names and words match keys."""
+    keys: list[str] = []
+    for v in values:
+        if v == MINE:
+            keys += _mine(session, d, caller)
+            continue
+        word = str(v).strip().lower()
+        named = next((k for k, spec in d.values.items()
+                      if word == k or word in [w.lower() for w in spec.get("words", [])]), None)
+        if named:
+            keys.append(named)
+            continue
+        cols = [column(d.key)] + ([column(d.label_column)] if d.label_column else [])
+        found = session.scalars(select(column(d.key)).where(or_(*[c.ilike(f"%{v}%") for c in cols])).distinct()
+                                .limit(50)).all()
+        exact = [k for k in found if str(k).lower() == word]
+        if not found:
+            raise ValueError(f"no {d.label['en']} matches '{v}'")
+        keys += exact or found
+    return tuple(dict.fromkeys(keys))
+
+
+def _mine(session: Session, d: Dimension, caller: Caller) -> list[str]:
+    if d.name == "region" and caller.region:
+        return [caller.region]
+    if d.name == "unit":
+        return unit_codes(session, caller) if caller.role != "admin" else []
+    if d.name == "rep":
+        return [caller.login]
+    raise ValueError(f"'my {d.label['en']}' means nothing for a {caller.role}")
+
+
+def _scope_words(session: Session, caller: Caller) -> str:
+    if caller.units is None:
+        return "every unit"
+    return "units " + ", ".join(unit_codes(session, caller))
+
+
+def _show(stmt: Select, dialect, slice_: Slice) -> str:
+    """The statement as the database runs it, values inlined; the consent list is summarised."""
+    try:
+        text = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    except Exception:  # a value type without a literal renderer: show the placeholders
+        text = str(stmt.compile(dialect=dialect))
+    if slice_.refused:
+        listed = ", ".join(str(c) for c in sorted(slice_.refused))
+        text = text.replace(f"({listed})", f"(<{len(slice_.refused)} people who refused analytics>)")
+    return text
+
+
+def compile_sql(query: MetricQuery, dialect_name: str, *, as_of: dt.date, catalog: Catalog | None = None) -> list[str]:
+    """The SQL a query compiles to for another dialect (postgresql, sqlite, ...), unscoped: for the docs and for
+    pointing the layer at a warehouse."""
+    from sqlalchemy.dialects import registry
+
+    catalog = catalog or default_catalog()
+    dialect = registry.load(dialect_name)()
+    metrics = [b for name in query.metrics for b in catalog.base_metrics(catalog.metric(name))]
+    slice_ = Slice(None, {}, resolve(query.period, as_of), as_of, frozenset())
+    group_by = [catalog.dimension(n) for n in query.group_by]
+    return [str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+            for _batch, stmt in statements(catalog, list(dict.fromkeys(metrics)), group_by, slice_)]

@@ -1,0 +1,59 @@
+"""A metric query as data: metrics × group-by × filters × period × compare-to × order/limit/thresholds."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crm.metrics.periods import COMPARISONS, PeriodSpec
+
+OPERATORS = (">=", ">", "<=", "<", "=")
+MINE = "mine"  # a filter value meaning the asker's own region, unit(s) or self
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Keep only groups where `metric op value` ("at least 5 closed deals": closed_deals >= 5)."""
+
+    metric: str
+    op: str
+    value: float
+
+    def holds(self, actual: float | None) -> bool:
+        if actual is None:
+            return False
+        return {">=": actual >= self.value, ">": actual > self.value, "<=": actual <= self.value,
+                "<": actual < self.value, "=": actual == self.value}[self.op]
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    metrics: tuple[str, ...]
+    group_by: tuple[str, ...] = ()
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    period: PeriodSpec | None = None
+    compare_to: str | None = None
+    order: str | None = None  # "desc" / "asc" by the first metric; None: by the group
+    limit: int | None = None
+    having: tuple[Threshold, ...] = ()
+
+    def __post_init__(self):
+        if not self.metrics:
+            raise ValueError("name at least one metric")
+        if self.compare_to is not None and self.compare_to not in COMPARISONS:
+            raise ValueError(f"compare_to must be one of {', '.join(COMPARISONS)}")
+        if self.order not in (None, "desc", "asc"):
+            raise ValueError("order is 'desc' or 'asc'")
+        if self.limit is not None and self.limit < 1:
+            raise ValueError("limit must be at least 1")
+        for t in self.having:
+            if t.op not in OPERATORS:
+                raise ValueError(f"a threshold's operator is one of {', '.join(OPERATORS)}")
+
+    @classmethod
+    def of(cls, data: dict) -> "MetricQuery":
+        """From plain data (a tool's arguments)."""
+        filters = {k: tuple([v] if isinstance(v, str) else v) for k, v in (data.get("filters") or {}).items() if v}
+        having = tuple(t if isinstance(t, Threshold) else Threshold(t["metric"], t.get("op", ">="), float(t["value"]))
+                       for t in data.get("having") or ())
+        return cls(metrics=tuple(data["metrics"]), group_by=tuple(data.get("group_by") or ()), filters=filters,
+                   period=PeriodSpec.of(data.get("period")), compare_to=data.get("compare_to"),
+                   order=data.get("order"), limit=data.get("limit"), having=having)

@@ -1,0 +1,60 @@
+"""Date functions the metrics need, compiled for each SQL dialect (SQLite and PostgreSQL; others follow the same
+pattern): bucketing a date into its week, month, quarter or year, and the days between two dates."""
+from __future__ import annotations
+
+from sqlalchemy import Float, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class time_bucket(FunctionElement):
+    """The period a date falls in, as text: week → its Monday 'YYYY-MM-DD', month 'YYYY-MM', quarter 'YYYY-Qn',
+    year 'YYYY'."""
+
+    type = String()
+    inherit_cache = True
+
+    def __init__(self, grain: str, column):
+        self.grain = grain
+        super().__init__(column)
+
+
+class days_between(FunctionElement):
+    """Whole days from the first date to the second."""
+
+    type = Float()
+    inherit_cache = True
+
+
+def _args(compiler, element, **kw) -> list[str]:
+    return [compiler.process(a, **kw) for a in element.clauses]
+
+
+@compiles(time_bucket, "sqlite")
+def _bucket_sqlite(element, compiler, **kw):
+    (col,) = _args(compiler, element, **kw)
+    return {"week": f"date({col}, 'weekday 0', '-6 days')",
+            "month": f"strftime('%Y-%m', {col})",
+            "quarter": f"(strftime('%Y', {col}) || '-Q' || ((CAST(strftime('%m', {col}) AS INTEGER) + 2) / 3))",
+            "year": f"strftime('%Y', {col})"}[element.grain]
+
+
+@compiles(time_bucket)
+def _bucket_default(element, compiler, **kw):  # PostgreSQL, and warehouses that speak its date functions
+    (col,) = _args(compiler, element, **kw)
+    return {"week": f"to_char(date_trunc('week', {col}), 'YYYY-MM-DD')",
+            "month": f"to_char({col}, 'YYYY-MM')",
+            "quarter": f"to_char({col}, 'YYYY-\"Q\"Q')",
+            "year": f"to_char({col}, 'YYYY')"}[element.grain]
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element, compiler, **kw):
+    start, end = _args(compiler, element, **kw)
+    return f"(julianday({end}) - julianday({start}))"
+
+
+@compiles(days_between)
+def _days_default(element, compiler, **kw):
+    start, end = _args(compiler, element, **kw)
+    return f"(CAST({end} AS DATE) - CAST({start} AS DATE))"

@@ -1,0 +1,52 @@
+"""The same metrics on PostgreSQL: every metric by region against its hand-written SQL, and a trend by quarter."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from crm.metrics import MetricQuery, default_catalog, run_query
+from crm.store import Store
+from tessera.migrate import migrate
+from tessera.seeding import seed_everything
+from tests.metrics_support import AS_OF, NOW, caller
+from tests.test_metrics_values import check_metric_by_region
+from tests.test_postgres import pg_url  # noqa: F401  (creates and drops a database of its own)
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def pg_store(pg_url):  # noqa: F811
+    store = Store(pg_url)
+    migrate(store)
+    with store.session() as s:
+        seed_everything(s)
+    yield store
+    store.dispose()
+
+
+def test_every_metric_by_region_matches_hand_written_sql_on_postgres(pg_store):
+    failures = []
+    for metric in sorted(default_catalog().metrics):
+        try:
+            check_metric_by_region(pg_store, metric)
+        except AssertionError as exc:
+            failures.append(f"{metric}: {exc}")
+    assert not failures, "\n".join(failures)
+
+
+def test_time_buckets_and_medians_agree_between_postgres_and_sqlite(pg_store, seeded_template, tmp_path):
+    query = MetricQuery.of(
+        {"metrics": ["won_deals", "median_deal_size", "sales_cycle_days"], "group_by": ["quarter"],
+         "period": {"fiscal_year": 2025}})
+    shutil.copy(seeded_template, tmp_path / "lite.db")  # a question audits its consent decision: not on the template
+    lite = Store(f"sqlite:///{tmp_path / 'lite.db'}")
+    try:
+        results = []
+        for store in (pg_store, lite):
+            with store.session() as s:
+                results.append(run_query(s, query, caller(s, "admin"), as_of=AS_OF, now=NOW).rows)
+    finally:
+        lite.dispose()
+    assert results[0] == results[1] and [r["quarter"] for r in results[0]] == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]

@@ -1,0 +1,182 @@
+"""The query shape (periods, comparisons, ranking, thresholds, time grains, filters) and who may see what."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+from sqlalchemy import select, text
+
+from crm.actor import AccessDenied, Actor
+from crm.metrics import MINE, MetricQuery, PeriodSpec, Threshold, UnknownMetric, caller_of, resolve, run_query
+from crm.metrics.engine import compile_sql
+from crm.models import SalesUnit, User
+from crm.privacy.consents import record_consent
+from crm.store import Store
+from tests.metrics_support import AS_OF, NOW, caller
+
+
+@pytest.fixture(scope="module")
+def mstore(seeded_template, tmp_path_factory):
+    path = tmp_path_factory.mktemp("metrics_q") / "m.db"
+    shutil.copy(seeded_template, path)
+    store = Store(f"sqlite:///{path}")
+    yield store
+    store.dispose()
+
+
+def ask(store, login, **query):
+    with store.session() as s:
+        return run_query(s, MetricQuery.of(query), caller(s, login), as_of=AS_OF, now=NOW)
+
+
+def scalar(store, sql, **params):
+    with store.session() as s:
+        return s.execute(text(sql), params).scalar()
+
+
+@pytest.mark.parametrize(("spec", "start", "end"), [
+    ({"relative": "past", "grain": "month", "n": 5}, "2026-06-01", "2026-10-31"),
+    ({"relative": "past", "grain": "week", "n": 6}, "2026-10-12", "2026-11-22"),
+    ({"relative": "this", "grain": "quarter"}, "2026-10-01", "2026-12-31"),
+    ({"relative": "last", "grain": "quarter"}, "2026-07-01", "2026-09-30"),
+    ({"relative": "to_date", "grain": "year"}, "2026-01-01", "2026-11-26"),
+    ({"relative": "next", "grain": "quarter"}, "2027-01-01", "2027-03-31"),
+    ({"fiscal_year": 2025, "quarter": 3}, "2025-07-01", "2025-09-30"),
+    ({"fiscal_year": 2025}, "2025-01-01", "2025-12-31"),
+    ({"start": "2026-02-03", "end": "2026-02-20"}, "2026-02-03", "2026-02-20"),
+])
+def test_periods_resolve_on_the_day_asked(spec, start, end):
+    period = resolve(spec, AS_OF)
+    assert (period.start.isoformat(), period.end.isoformat()) == (start, end)
+
+
+def test_comparisons_step_back_by_the_period_or_a_year():
+    q3 = resolve({"fiscal_year": 2025, "quarter": 3}, AS_OF)
+    assert (q3.shifted("previous_period").start, q3.shifted("previous_period").end) == (dt.date(2025, 4, 1), dt.date(2025, 6, 30))
+    assert (q3.shifted("same_period_last_year").start, q3.shifted("same_period_last_year").end) == (dt.date(2024, 7, 1), dt.date(2024, 9, 30))
+    past = resolve({"relative": "past", "grain": "month", "n": 5}, AS_OF).shifted("previous_period")
+    assert (past.start, past.end) == (dt.date(2026, 1, 1), dt.date(2026, 5, 31))
+    free = resolve({"start": "2026-02-03", "end": "2026-02-12"}, AS_OF).shifted("previous_period")
+    assert (free.start, free.end) == (dt.date(2026, 1, 24), dt.date(2026, 2, 2))
+
+
+def test_won_value_by_unit_in_a_fiscal_quarter_against_the_same_quarter_a_year_before(mstore):
+    result = ask(mstore, "admin", metrics=["won_value"], group_by=["unit"], order="desc",
+                 period={"fiscal_year": 2026, "quarter": 2}, compare_to="same_period_last_year")
+    sql = ("SELECT SUM(d.amount) FROM deals d JOIN sales_units u ON u.id = d.unit_id WHERE d.stage = 'won' "
+           "AND u.code = :unit AND d.closed_on BETWEEN :a AND :b")
+    for row in result.rows:
+        assert row["won_value"] == pytest.approx(float(scalar(mstore, sql, unit=row["unit"], a="2026-04-01", b="2026-06-30")))
+        assert row["won_value_previous"] == pytest.approx(float(scalar(mstore, sql, unit=row["unit"], a="2025-04-01", b="2025-06-30")))
+        assert row["won_value_change"] == pytest.approx((row["won_value"] - row["won_value_previous"]) / row["won_value_previous"], abs=1e-4)
+    values = [r["won_value"] for r in result.rows]
+    assert values == sorted(values, reverse=True) and len(values) == 6
+    assert sum(r["share"] for r in result.rows) == pytest.approx(1, abs=0.001)
+    assert result.totals["won_value"] == pytest.approx(sum(values))
+
+
+def test_top_reps_with_at_least_five_closed_deals_by_win_rate(mstore):
+    result = ask(mstore, "admin", metrics=["win_rate"], group_by=["rep"], order="desc", limit=5,
+                 period={"relative": "to_date", "grain": "year"}, having=[{"metric": "closed_deals", "op": ">=", "value": 5}])
+    rows = [tuple(r) for r in mstore_rows(mstore, """
+        SELECT us.login, SUM(CASE WHEN d.stage = 'won' THEN 1.0 ELSE 0 END) / COUNT(*) AS rate FROM deals d
+        JOIN users us ON us.id = d.owner_id WHERE d.stage IN ('won', 'lost') AND d.closed_on BETWEEN '2026-01-01' AND '2026-11-26'
+        GROUP BY us.login HAVING COUNT(*) >= 5 ORDER BY rate DESC""")]
+    assert [r["win_rate"] for r in result.rows] == pytest.approx([round(r[1], 4) for r in rows[:5]])
+    assert all(r["closed_deals"] >= 5 for r in result.rows)
+
+
+def mstore_rows(store, sql):
+    with store.session() as s:
+        return s.execute(text(sql)).all()
+
+
+def test_a_trend_by_month_over_the_past_five_months(mstore):
+    result = ask(mstore, "admin", metrics=["complaints"], group_by=["month"],
+                 period={"relative": "past", "grain": "month", "n": 5})
+    assert [r["month"] for r in result.rows] == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10"][-len(result.rows):]
+    quarters = ask(mstore, "admin", metrics=["won_deals"], group_by=["quarter"], period={"fiscal_year": 2025})
+    assert [r["quarter"] for r in quarters.rows] == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    assert sum(r["won_deals"] for r in quarters.rows) == scalar(
+        mstore, "SELECT COUNT(*) FROM deals WHERE stage = 'won' AND closed_on BETWEEN '2025-01-01' AND '2025-12-31'")
+    weeks = ask(mstore, "admin", metrics=["new_deals"], group_by=["week"], period={"relative": "past", "grain": "week", "n": 6})
+    assert all(dt.date.fromisoformat(r["week"]).weekday() == 0 for r in weeks.rows) and len(weeks.rows) == 6
+
+
+def test_filters_by_words_names_and_mine(mstore):
+    east = ask(mstore, "admin", metrics=["pipeline_value"], filters={"region": ["华东"]})
+    assert east.totals["pipeline_value"] == pytest.approx(float(scalar(mstore, """
+        SELECT SUM(d.amount) FROM deals d JOIN sales_units u ON u.id = d.unit_id
+        WHERE u.region = 'east' AND d.stage IN ('lead', 'qualified', 'proposal', 'negotiation')""")))
+    mine = ask(mstore, "zhao.lei", metrics=["pipeline_value"], filters={"region": [MINE]})
+    assert mine.totals == east.totals
+    by_name = ask(mstore, "admin", metrics=["won_deals"], filters={"unit": ["East Enterprise"]})
+    assert by_name.filters == {"sales_units.code": ["east-enterprise"]}
+    with pytest.raises(ValueError, match="no sales unit matches"):
+        ask(mstore, "admin", metrics=["won_deals"], filters={"unit": ["Atlantis"]})
+
+
+def test_a_rep_sees_their_unit_a_manager_their_region_and_a_customer_nothing(mstore):
+    rep = ask(mstore, "li.wei", metrics=["won_value"], group_by=["unit"])
+    assert [r["unit"] for r in rep.rows] == ["east-enterprise"]
+    manager = ask(mstore, "zhao.lei", metrics=["won_value"], group_by=["unit"])
+    assert [r["unit"] for r in manager.rows] == ["east-enterprise", "east-smb"]
+    other = ask(mstore, "li.wei", metrics=["won_value"], filters={"unit": ["north-industry"]})
+    assert other.totals["won_value"] is None  # another unit's figures are not in a rep's scope at all
+    admin = ask(mstore, "admin", metrics=["won_value"], group_by=["region"])
+    assert {r["region"] for r in admin.rows} == {"east", "north", "south"}
+    with mstore.session() as s:
+        customer = s.scalar(select(User).where(User.role == "customer"))
+        with pytest.raises(AccessDenied, match="customer may not read sales metrics"):
+            caller_of(s, Actor(customer.id, customer.login, "customer", None, customer.contact_id))
+        with pytest.raises(AccessDenied, match="prompt_engineer"):
+            caller_of(s, Actor(1, "pe.sun", "prompt_engineer", None))
+
+
+def test_margins_are_for_managers_and_a_rep_is_told_so(mstore):
+    with pytest.raises(AccessDenied, match="a rep may not see it"):
+        ask(mstore, "li.wei", metrics=["avg_margin"])
+    assert ask(mstore, "zhao.lei", metrics=["avg_margin"]).totals["avg_margin"] > 0
+
+
+def test_an_unknown_metric_or_impossible_breakdown_is_refused_in_words(mstore):
+    with pytest.raises(UnknownMetric, match="there is no metric 'happiness'"):
+        ask(mstore, "admin", metrics=["happiness"])
+    with pytest.raises(ValueError, match="cannot be broken down or filtered by case category"):
+        ask(mstore, "admin", metrics=["won_value"], group_by=["case_category"])
+
+
+def test_a_refusal_of_analytics_takes_the_persons_cases_out_of_the_count(store):
+    with store.session() as s:
+        contact = s.execute(text("""SELECT c.contact_id FROM cases c WHERE c.contact_id IN (SELECT contact_id FROM
+            privacy_consents WHERE purpose = 'analytics.reporting' AND granted = 1) GROUP BY c.contact_id
+            ORDER BY COUNT(*) DESC LIMIT 1""")).scalar()
+        theirs = s.execute(text("SELECT COUNT(*) FROM cases WHERE contact_id = :c"), {"c": contact}).scalar()
+        before = run_query(s, MetricQuery(("cases_opened",)), caller(s, "admin"), as_of=AS_OF, now=NOW).totals
+    with store.session() as s:
+        record_consent(s, contact_id=contact, category="user.behavior", purpose="analytics.reporting", granted=False,
+                       channel="chat", by="test", now=NOW)
+    with store.session() as s:
+        after = run_query(s, MetricQuery(("cases_opened",)), caller(s, "admin"), as_of=AS_OF, now=NOW).totals
+        deals_unchanged = run_query(s, MetricQuery(("won_deals",)), caller(s, "admin"), as_of=AS_OF, now=NOW).totals
+    assert after["cases_opened"] == before["cases_opened"] - theirs and theirs > 0
+    assert deals_unchanged["won_deals"] == 697  # business records about no person are not consent-bound
+
+
+def test_a_question_changes_no_business_record(mstore):
+    tables = ("deals", "accounts", "cases", "activities", "orders", "payments", "privacy_consents")
+    before = {t: scalar(mstore, f"SELECT COUNT(*) FROM {t}") for t in tables}
+    ask(mstore, "admin", metrics=["won_value", "cases_opened", "activities"], group_by=["region"],
+        period={"relative": "past", "grain": "quarter", "n": 4}, compare_to="previous_period")
+    assert {t: scalar(mstore, f"SELECT COUNT(*) FROM {t}") for t in tables} == before
+
+
+def test_the_result_explains_itself_and_compiles_for_postgres(mstore):
+    result = ask(mstore, "zhao.lei", metrics=["win_rate"], group_by=["unit"], period={"fiscal_year": 2025, "quarter": 3})
+    how = result.explain()
+    assert "won plus lost" in how["definitions"]["win_rate"] and how["period"]["start"] == "2025-07-01"
+    assert "deals.closed_on >= '2025-07-01'" in how["sql"][0] and "sales_units.id" not in how["scope"]
+    assert how["scope"] == "units east-enterprise, east-smb"
+    pg = compile_sql(MetricQuery(("won_deals",), ("quarter",)), "postgresql", as_of=AS_OF)
+    assert "to_char(deals.closed_on, 'YYYY-\"Q\"Q')" in pg[0]
