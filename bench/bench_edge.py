@@ -88,12 +88,12 @@ class Link:
 class Client:
     """A keep-alive HTTP client, one per thread."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, credential: str = ""):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {credential}"} if credential else {})}
 
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-        self.conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                          headers={"Content-Type": "application/json"})
+        self.conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=self.headers)
         response = self.conn.getresponse()
         return response.status, json.loads(response.read())
 
@@ -124,7 +124,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def seed_crm(url: str) -> tuple[int, int]:
+def seed_crm(url: str) -> str:
+    """A CRM with one site account and node NODE_ID enrolled for it; returns the node's credential."""
+    from crm.edge_nodes import enroll_node
     from crm.models import Account, Base, SalesUnit, Tenant, User
     from crm.store import Store
 
@@ -139,9 +141,9 @@ def seed_crm(url: str) -> tuple[int, int]:
         s.add(bot), s.flush()
         site = Account(tenant_id=tenant.id, unit_id=unit.id, owner_id=bot.id, name="Bench plant", industry="mfg", region="east", city="Suzhou")
         s.add(site), s.flush()
-        ids = site.id, bot.id
+        _, credential = enroll_node(s, NODE_ID, site.id, by="bench")
     store.dispose()
-    return ids
+    return credential
 
 
 def in_process_latency(data_dir: Path, ops: int = 2_000) -> list[float]:
@@ -183,7 +185,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]  # other work on the machine skews every timing below
     tmp = Path(tempfile.mkdtemp(prefix="bench-edge-"))
     crm_url = f"sqlite:///{tmp / 'crm.db'}"
-    account_id, bot_id = seed_crm(crm_url)
+    credential = seed_crm(crm_url)
     hub_port, node_port = free_port(), free_port()
     procs: list[subprocess.Popen] = []
     rows: list[tuple[str, str, str]] = []
@@ -192,17 +194,18 @@ def main() -> None:
         inproc = in_process_latency(tmp)
 
         hub = subprocess.Popen([sys.executable, "-m", "edge_agent", "hub", "--port", str(hub_port), "--data-dir", str(tmp / "hub"),
-                                "--crm-url", crm_url, "--account-id", str(account_id), "--opened-by", str(bot_id)],
+                                "--crm-url", crm_url],
                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(tmp / "hub.log", "wb"))
         procs.append(hub)
-        wait_for(lambda: Client(hub_port).call("GET", "/v1/edge/nodes")[0] == 200, 60, "the hub")
+        wait_for(lambda: Client(hub_port).call("GET", "/health")[0] == 200, 60, "the hub")
         link = Link(hub_port)
 
         console.print("node start-up ...")
         started = time.perf_counter()
         node = subprocess.Popen([sys.executable, "-m", "edge_agent", "run", "--node-id", NODE_ID, "--port", str(node_port),
                                  "--data-dir", str(tmp / "node"), "--central", f"ws://127.0.0.1:{link.port}/v1/edge/sync",
-                                 "--max-backoff", "1"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(tmp / "node.log", "wb"))
+                                 "--max-backoff", "1"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(tmp / "node.log", "wb"),
+                                env={**os.environ, "TESSERA_EDGE__NODE_CREDENTIAL": credential})
         procs.append(node)
         wait_for(lambda: Client(node_port).call("GET", "/v1/health")[0] == 200, 60, "the node")
         startup, startup_cpu = time.perf_counter() - started, cpu_seconds(node.pid)
@@ -255,7 +258,7 @@ def main() -> None:
         link.restore()
         back = time.perf_counter()
         connected = wait_for(lambda: Client(node_port).call("GET", "/v1/health")[1]["sync"]["connected"], 60, "reconnect")
-        at_centre = wait_for(lambda: sum(Client(hub_port).call("GET", "/v1/edge/nodes")[1][0]["records"].values()) >= total,
+        at_centre = wait_for(lambda: len(Client(hub_port, credential).call("GET", f"/v1/edge/nodes/{NODE_ID}/records")[1]) >= total,
                              120, "the records at the centre")
         synced = wait_for(lambda: Client(node_port).call("GET", "/v1/health")[1]["sync"]["synced"], 120, "full sync")
         synced_total = time.perf_counter() - back

@@ -167,6 +167,20 @@ def actor_for_token(session: Session, token: str, *, now: dt.datetime | None = N
         return None
 
 
+def admin_check(store) -> Callable[[str], str]:
+    """For adapters that cannot depend on the channels (the edge hub): a token -> the admin's login, or
+    PermissionError (TokenRefused: 401; a missing admin scope: 403, its message names the scope)."""
+    def admin_login(token: str) -> str:
+        with store.session() as s:
+            credential = credential_for_token(s, token)
+        if "admin" not in credential.scopes:
+            raise PermissionError(f"this token lacks the 'admin' scope; issue one with `tessera tokens issue "
+                                  f"{credential.actor.login} --scope admin`")
+        return credential.actor.login
+
+    return admin_login
+
+
 def current_credential(request: Request,
                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Credential:
     """The signed-in user's credential, from `Authorization: Bearer <token>`; 401 with a hint otherwise."""

@@ -27,13 +27,14 @@ def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] =
     store on first run)."""
     import uvicorn
 
+    from channels.auth import admin_check
     from channels.http_api import create_app
     from edge_agent.centre import mount_edge_hub
 
     state = current()
     tessera = state.runtime()
     app = create_app(tessera)
-    mount_edge_hub(app, tessera)
+    mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
     host, port = host or state.settings.api_host, port or state.settings.api_port
     print(f"Tessera on http://{host}:{port} (API docs at /docs)")
     uvicorn.run(app, host=host, port=port, log_level=state.log_level.value)

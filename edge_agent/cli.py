@@ -98,8 +98,13 @@ def run(node_id: Annotated[str, typer.Option(help="this site's id, e.g. plant-7 
     from edge_agent.node import EdgeNode
 
     state = current()
+    credential = state.settings.edge.node_credential
+    if central and not credential:
+        bad_usage("the centre talks only to enrolled nodes: set TESSERA_EDGE__NODE_CREDENTIAL to the credential "
+                  f"`tessera edge enroll {node_id} --account ID` printed")
     data_dir = data_dir or state.settings.data_dir / "edge" / node_id
-    node = EdgeNode(node_id, data_dir, central, synchronous=synchronous.value, max_backoff_s=max_backoff)
+    node = EdgeNode(node_id, data_dir, central, credential=credential, synchronous=synchronous.value,
+                    max_backoff_s=max_backoff)
     for name, why in node.capabilities.refused.items():
         print(f"capability {name} refused: {why}", file=sys.stderr)
     server = uvicorn.Server(uvicorn.Config(create_app(node), host=host, port=port, log_level=state.log_level.value,
@@ -113,31 +118,34 @@ def run(node_id: Annotated[str, typer.Option(help="this site's id, e.g. plant-7 
 def hub(host: Host = "127.0.0.1", port: int = 8000,
         data_dir: Annotated[Path | None, typer.Option(
             help="where the hub keeps its log (default: <TESSERA_DATA_DIR>/edge-hub)")] = None,
-        crm_url: Annotated[str | None, typer.Option(help="the CRM store URL (default: Tessera's store)")] = None,
+        crm_url: Annotated[str | None, typer.Option(
+            help="the CRM store URL, migrated, where nodes are enrolled (default: Tessera's store)")] = None,
         webhook_url: Annotated[str | None, typer.Option(help="where insurance-claim follow-ups are POSTed")] = None,
-        account_id: Annotated[int | None, typer.Option(
-            help="CRM account for cases from nodes without their own")] = None,
-        node_account: Annotated[list[str] | None, typer.Option(
-            metavar="NODE=ACCOUNT", help="CRM account of one node's site (repeat for more)")] = None,
-        opened_by: Annotated[int | None, typer.Option(help="CRM user id that edge cases are opened as")] = None,
         retry_base: Annotated[float, typer.Option(
             help="first webhook retry delay in seconds (doubles each time)")] = 1.0,
         synchronous: FsyncOption = Fsync.FULL) -> None:
-    """Run a standalone centre: the sync endpoint, follow-ups into the CRM store."""
+    """Run a standalone centre: the sync endpoint for enrolled nodes, follow-ups into the CRM store (on each node's
+    enrolled account). It admits node credentials only; enroll nodes with `tessera edge enroll`."""
     import uvicorn
     from fastapi import FastAPI
+    from sqlalchemy import inspect
 
     from crm.store import Store
     from edge_agent.followups import FollowupConfig, Followups
+    from edge_agent.gate import EdgeGate
     from edge_agent.hub import EdgeHub, edge_router
 
     state = current()
-    config = FollowupConfig(webhook_url=webhook_url, default_account_id=account_id, opened_by=opened_by,
-                            accounts=_node_accounts(node_account or []), retry_base_s=retry_base)
-    centre = EdgeHub(data_dir or state.settings.data_dir / "edge-hub",
-                     Followups(Store(crm_url or state.settings.store_url), config), synchronous=synchronous.value)
+    store = Store(crm_url) if crm_url else state.store()
+    if not inspect(store.engine).has_table("edge_nodes"):
+        bad_usage(f"the CRM store {store.url} has no edge_nodes table; migrate it (`TESSERA_DATABASE_URL=... tessera "
+                  "migrate`) and enroll nodes with `tessera edge enroll`")
+    config = FollowupConfig(webhook_url=webhook_url, retry_base_s=retry_base)
+    centre = EdgeHub(data_dir or state.settings.data_dir / "edge-hub", Followups(store, config),
+                     synchronous=synchronous.value)
     app = FastAPI(title="Tessera edge hub")
-    app.include_router(edge_router(centre))
+    app.include_router(edge_router(centre, EdgeGate(store)))
+    app.get("/health", tags=["ops"])(lambda: {"ok": True})
     uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=state.log_level.value,
                                   ws_max_size=WS_MAX_BYTES, lifespan="on")).run()
 
@@ -148,16 +156,6 @@ def chat(host: Annotated[str, typer.Option(help="the node's address")] = "127.0.
     from edge_agent.chat import remote_reply, repl
 
     repl(remote_reply(f"http://{host}:{port}"))
-
-
-def _node_accounts(items: list[str]) -> dict[str, int]:
-    accounts = {}
-    for item in items:
-        node, sep, account = item.partition("=")
-        if not sep or not account.strip().isdigit():
-            bad_usage(f"--node-account takes NODE=ACCOUNT with a numeric account id, got '{item}'")
-        accounts[node.strip()] = int(account)
-    return accounts
 
 
 def _chat_when_ready(server, host: str, port: int) -> None:

@@ -2,7 +2,8 @@
 
 What a work order calls for (`due_actions`):
     service_case     a repair work order, or any work order closed with needs_case: one `crm.models.Case`
-                     (kind "service") on the work order's account
+                     (kind "service") on the account the node was enrolled for, opened by the node's service
+                     user; never on an account the synced record names (crm/edge_nodes.py)
     insurance_claim  an insurance_claim work order: one POST to the configured webhook
 Exactly once: an outbox row keyed by (record id, action), under a unique constraint, is written in the same
 transaction as the case (or as the pending webhook call); replays, duplicates and restarts find it and stop.
@@ -16,13 +17,14 @@ import json
 import logging
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from crm.models import Account, Case, User
+from crm.edge_nodes import enrolled_node
+from crm.models import Case
 from crm.store import Store
 
 log = logging.getLogger("edge_agent.followups")
@@ -59,9 +61,6 @@ class EdgeOutbox(OutboxBase):
 @dataclass
 class FollowupConfig:
     webhook_url: str | None = None
-    default_account_id: int | None = None
-    accounts: dict[str, int] = field(default_factory=dict)  # node id -> CRM account of that site
-    opened_by: int | None = None  # the CRM user cases are opened as (a service or integration user)
     retry_base_s: float = 1.0
     retry_max_s: float = 300.0
     timeout_s: float = 5.0
@@ -92,7 +91,8 @@ class Followups:
     def fire(self, node_id: str, items: list[tuple[dict, str]]) -> dict[tuple[str, str], dict]:
         """Make each (work order, action) happen once; returns what was done (or found done) per pair.
 
-        A pair that cannot happen yet (no account or webhook configured) is left out and tried again later.
+        A pair that cannot happen yet (the node is not enrolled or was revoked, no webhook configured) is left out
+        and tried again later.
         """
         for attempt in range(2):
             try:
@@ -107,13 +107,12 @@ class Followups:
         with self.store.session() as session:
             ids = sorted({wo["id"] for wo, _ in items})
             existing = {(r.record_id, r.action): r for r in session.scalars(select(EdgeOutbox).where(EdgeOutbox.record_id.in_(ids)))}
-            accounts = set(session.scalars(select(Account.id)))
-            users = set(session.scalars(select(User.id).where(User.id == self.config.opened_by))) if self.config.opened_by else set()
+            node = enrolled_node(session, node_id)
             for wo, action in items:
                 key = (wo["id"], action)
                 row = existing.get(key)
                 if row is None:
-                    row = self._new_row(session, node_id, wo, action, accounts, users)
+                    row = self._new_row(session, node, node_id, wo, action)
                     if row is None:
                         continue
                     existing[key] = row
@@ -122,16 +121,15 @@ class Followups:
                 done[key] = {"action": action, "status": row.status, "case_id": row.case_id, "outbox_id": row.id}
         return done
 
-    def _new_row(self, session, node_id: str, wo: dict, action: str, accounts: set[int], users: set[int]) -> EdgeOutbox | None:
+    def _new_row(self, session, node, node_id: str, wo: dict, action: str) -> EdgeOutbox | None:
         f = wo["fields"]
+        if node is None or not node.active:
+            log.warning("work order %s of node %s is not followed up: the node is %s; `tessera edge enroll %s "
+                        "--account ID` enrolls it", f.get("number"), node_id, "revoked" if node else "not enrolled", node_id)
+            return None
         if action == "service_case":
-            account_id = f.get("account_id") or self.config.accounts.get(node_id) or self.config.default_account_id
-            if account_id not in accounts or self.config.opened_by not in users:
-                log.warning("work order %s needs a service case but account %s or user %s is not in the CRM; "
-                            "configure the node's account (--account-id) and --opened-by", f.get("number"), account_id, self.config.opened_by)
-                return None
             case = Case(
-                account_id=account_id, opened_by=self.config.opened_by, kind="service",
+                account_id=node.account_id, opened_by=node.user_id, kind="service",
                 category=f.get("type") or "maintenance", priority=CASE_PRIORITY.get(f.get("priority"), "medium"),
                 description=_describe(node_id, wo),
                 classification={"source": "edge", "node_id": node_id, "work_order_id": wo["id"], "number": f.get("number"),
@@ -144,7 +142,7 @@ class Followups:
             if not self.config.webhook_url:
                 log.warning("work order %s is an insurance claim but no webhook URL is configured (--webhook-url)", f.get("number"))
                 return None
-            payload = {"event": "edge.insurance_claim", "node_id": node_id, "work_order": _summary(wo)}
+            payload = {"event": "edge.insurance_claim", "node_id": node_id, "work_order": _summary(wo, node.account_id)}
             return EdgeOutbox(record_id=wo["id"], action=action, node_id=node_id, status="pending", payload=payload, next_attempt_at=_now())
         raise ValueError(f"unknown follow-up action {action!r}")
 
@@ -190,10 +188,11 @@ class Followups:
             return len(session.scalars(select(EdgeOutbox.id).where(EdgeOutbox.status == "pending")).all())
 
 
-def _summary(wo: dict) -> dict:
+def _summary(wo: dict, account_id: int) -> dict:
     f = wo["fields"]
-    keys = ("number", "title", "asset", "location", "type", "status", "priority", "account_id", "assignee")
-    return {"id": wo["id"], "origin": wo["origin"], "created_at": wo["created_at"], **{k: f.get(k) for k in keys}}
+    keys = ("number", "title", "asset", "location", "type", "status", "priority", "assignee")
+    return {"id": wo["id"], "origin": wo["origin"], "created_at": wo["created_at"], "account_id": account_id,
+            **{k: f.get(k) for k in keys}}
 
 
 def _describe(node_id: str, wo: dict) -> str:

@@ -1,27 +1,33 @@
 """The centre's side of edge sync: a room of shard documents per node, the websocket endpoint, and what the
 centre does with what arrives: conflict resolutions written to history, follow-ups fired through the outbox.
 
-Mount it in any FastAPI app: `app.include_router(edge_router(hub))` (the router's lifespan starts the hub).
+Mount it in any FastAPI app: `app.include_router(edge_router(hub, EdgeGate(store)))` (the router's lifespan starts
+the hub). Every route asks the gate first (gate.py): only enrolled nodes sync, each only its own room.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, Field
 
+from crm.edge_nodes import AlreadyEnrolled, NodeRefused, enroll_node, enrolled_nodes, revoke_node
 from edge_agent.field_service import FieldService, number_of
 from edge_agent.followups import Followups, due_actions
+from edge_agent.gate import EdgeGate
 from edge_agent.http import Assign, Close, Note, Priority, Progress, domain_errors
 from edge_agent.persistence import DocSet, UpdateLog
 from edge_agent.records import KINDS, RecordStore
 from edge_agent.sync import SyncPeer
 
 CENTRAL = "central"
+RECHECK_S = 5.0  # how often a connected node's enrolment is looked at again (a revoked node is cut off)
 NODE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 log = logging.getLogger("edge_agent.hub")
 
@@ -98,19 +104,42 @@ class EdgeHub:
             self._review_wake.set()
 
     # -- sync -----------------------------------------------------------------------------------------------
-    async def serve(self, websocket: WebSocket, node_id: str) -> None:
-        """Run the sync protocol with one node over an accepted-or-not websocket until it disconnects."""
+    async def serve(self, websocket: WebSocket, node_id: str, gate: EdgeGate, *, recheck_s: float = RECHECK_S) -> None:
+        """Run the sync protocol with one enrolled node over its websocket until it disconnects or is revoked.
+
+        An unknown or revoked credential, or a node asking for another node's room, is refused before the
+        handshake completes (HTTP 403), and no room is created for it."""
         if not NODE_ID.match(node_id):
             await websocket.close(code=1008, reason="node id must be 1-64 letters, digits, '-' or '_'")
+            return
+        try:
+            await asyncio.to_thread(gate.sync_node, websocket, node_id)
+        except NodeRefused as exc:
+            log.warning("refused sync for room %s from %s: %s", node_id, websocket.client and websocket.client.host, exc)
+            await websocket.close(code=1008, reason=str(exc)[:120])
             return
         await websocket.accept()
         room = self.room(node_id)
         peer = SyncPeer(room.docset, websocket.send_bytes, name=node_id)
         room.peers.add(peer)
+        checked = time.monotonic()
+
+        async def receive() -> bytes:
+            nonlocal checked
+            data = await websocket.receive_bytes()
+            if time.monotonic() - checked > recheck_s:
+                if not await asyncio.to_thread(gate.still_active, node_id):
+                    raise NodeRefused(f"node {node_id} was revoked")
+                checked = time.monotonic()
+            return data
+
         try:
-            await peer.run(websocket.receive_bytes)
+            await peer.run(receive)
         except WebSocketDisconnect:
             pass
+        except NodeRefused as exc:
+            log.warning("sync with %s cut off: %s", node_id, exc)
+            await websocket.close(code=1008, reason=str(exc)[:120])
         except Exception as exc:  # a broken link or a bad frame ends this session, never the centre
             log.warning("sync with %s ended: %s: %s", node_id, type(exc).__name__, exc)
         finally:
@@ -195,58 +224,98 @@ class EdgeHub:
         ]
 
 
-def edge_router(hub: EdgeHub) -> APIRouter:
-    """The centre's edge endpoints under /v1/edge: the sync websocket, and records per node."""
+class Enrolment(BaseModel):
+    node_id: str = Field(pattern=NODE_ID.pattern, description="the site's node id, e.g. plant-7")
+    account_id: int = Field(description="the CRM account of the site")
+    rotate: bool = Field(default=False, description="enrolled already: issue a new credential, the old one stops working")
+
+
+def edge_router(hub: EdgeHub, gate: EdgeGate) -> APIRouter:
+    """The centre's edge endpoints under /v1/edge: the sync websocket (enrolled nodes, each its own room), records
+    per node (that node or an admin), and enrolment (admins)."""
     router = APIRouter(prefix="/v1/edge", tags=["edge"], lifespan=hub.lifespan)
 
-    def room_of(node_id: str) -> NodeRoom:
+    def room_of(request: Request, node_id: str) -> NodeRoom:
+        gate.for_node(request, node_id)  # who asks comes first: a stranger learns nothing, not even what exists
         if node_id not in hub.rooms:
             raise HTTPException(status_code=404, detail=f"edge node {node_id!r} has not synced with this centre yet")
         return hub.rooms[node_id]
 
     @router.websocket("/sync/{node_id}")
     async def sync(websocket: WebSocket, node_id: str) -> None:
-        await hub.serve(websocket, node_id)
+        await hub.serve(websocket, node_id, gate)
 
     @router.get("/nodes")
-    async def nodes() -> list[dict]:
-        return hub.status()
+    async def nodes(request: Request) -> list[dict]:
+        """Every enrolled node with its sync status (admins)."""
+        gate.for_admin(request)
+        status = {row["node_id"]: row for row in hub.status()}
+        with gate.store.session() as s:
+            enrolled = [n.as_dict() for n in enrolled_nodes(s)]
+        empty = {"connected": False, "synced": False, "records": {}}
+        return [{**n, **{k: v for k, v in status.get(n["node_id"], empty).items() if k != "node_id"}} for n in enrolled]
+
+    @router.post("/nodes", status_code=201)
+    async def enroll(request: Request, body: Enrolment) -> dict:
+        """Enroll a node (admins); the answer holds its credential, shown this once."""
+        admin = gate.for_admin(request).admin
+        try:
+            with gate.store.session() as s:
+                node, credential = enroll_node(s, body.node_id, body.account_id, by=admin, rotate=body.rotate)
+        except AlreadyEnrolled as exc:
+            raise HTTPException(409, str(exc)) from None
+        except LookupError as exc:
+            raise HTTPException(422, str(exc)) from None
+        log.warning("admin %s enrolled edge node %s for account %s", admin, node.node_id, node.account_id)
+        return {**node.as_dict(), "credential": credential}
+
+    @router.post("/nodes/{node_id}/revoke")
+    async def revoke(request: Request, node_id: str) -> dict:
+        """Revoke a node (admins): refused from now on, cut off within seconds if connected."""
+        admin = gate.for_admin(request).admin
+        try:
+            with gate.store.session() as s:
+                node = revoke_node(s, node_id)
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from None
+        log.warning("admin %s revoked edge node %s", admin, node_id)
+        return node.as_dict()
 
     @router.get("/nodes/{node_id}/records")
-    async def records(node_id: str, kind: str | None = None) -> list[dict]:
-        room = room_of(node_id)
+    async def records(request: Request, node_id: str, kind: str | None = None) -> list[dict]:
+        room = room_of(request, node_id)
         with domain_errors():
             return [r for k in ([kind] if kind else KINDS) for r in room.service.records_of(k)]
 
     @router.get("/nodes/{node_id}/work-orders/{ref}")
-    async def work_order(node_id: str, ref: str) -> dict:
+    async def work_order(request: Request, node_id: str, ref: str) -> dict:
         with domain_errors():
-            return room_of(node_id).service.work_order(ref)
+            return room_of(request, node_id).service.work_order(ref)
 
     @router.post("/nodes/{node_id}/work-orders/{ref}/assign")
-    async def assign(node_id: str, ref: str, body: Assign) -> dict:
+    async def assign(request: Request, node_id: str, ref: str, body: Assign) -> dict:
         with domain_errors():
-            return room_of(node_id).service.assign(ref, body.technician, op_id=body.op_id)
+            return room_of(request, node_id).service.assign(ref, body.technician, op_id=body.op_id)
 
     @router.post("/nodes/{node_id}/work-orders/{ref}/progress")
-    async def progress(node_id: str, ref: str, body: Progress) -> dict:
+    async def progress(request: Request, node_id: str, ref: str, body: Progress) -> dict:
         with domain_errors():
-            return room_of(node_id).service.progress(ref, percent=body.percent, labour_minutes=body.labour_minutes,
-                                                     note=body.note, op_id=body.op_id)
+            return room_of(request, node_id).service.progress(ref, percent=body.percent, labour_minutes=body.labour_minutes,
+                                                              note=body.note, op_id=body.op_id)
 
     @router.post("/nodes/{node_id}/work-orders/{ref}/close")
-    async def close(node_id: str, ref: str, body: Close) -> dict:
+    async def close(request: Request, node_id: str, ref: str, body: Close) -> dict:
         with domain_errors():
-            return room_of(node_id).service.close(ref, note=body.note, needs_case=body.needs_case, op_id=body.op_id)
+            return room_of(request, node_id).service.close(ref, note=body.note, needs_case=body.needs_case, op_id=body.op_id)
 
     @router.post("/nodes/{node_id}/work-orders/{ref}/notes")
-    async def note(node_id: str, ref: str, body: Note) -> dict:
+    async def note(request: Request, node_id: str, ref: str, body: Note) -> dict:
         with domain_errors():
-            return room_of(node_id).service.add_note(ref, body.text, op_id=body.op_id)
+            return room_of(request, node_id).service.add_note(ref, body.text, op_id=body.op_id)
 
     @router.post("/nodes/{node_id}/work-orders/{ref}/priority")
-    async def priority(node_id: str, ref: str, body: Priority) -> dict:
+    async def priority(request: Request, node_id: str, ref: str, body: Priority) -> dict:
         with domain_errors():
-            return room_of(node_id).service.set_priority(ref, body.priority, op_id=body.op_id)
+            return room_of(request, node_id).service.set_priority(ref, body.priority, op_id=body.op_id)
 
     return router

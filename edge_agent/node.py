@@ -21,7 +21,7 @@ log = logging.getLogger("edge_agent.node")
 
 
 class EdgeNode:
-    def __init__(self, node_id: str, data_dir: Path, central_url: str | None = None, *,
+    def __init__(self, node_id: str, data_dir: Path, central_url: str | None = None, *, credential: str = "",
                  registry: CapabilityRegistry | None = None, synchronous: str = "FULL", compact_every_s: float = 10.0,
                  max_backoff_s: float = 5.0):
         self.node_id = node_id
@@ -30,7 +30,8 @@ class EdgeNode:
         self.records = RecordStore(self.docset, node_id)
         self.service = FieldService(self.records)
         self.capabilities = registry if registry is not None else default_registry()
-        self.sync = (SyncClient(self.docset, f"{central_url.rstrip('/')}/{node_id}", max_backoff=max_backoff_s)
+        self.sync = (SyncClient(self.docset, f"{central_url.rstrip('/')}/{node_id}", credential=credential,
+                                max_backoff=max_backoff_s)
                      if central_url else None)
         self.compact_every_s = compact_every_s
         self._tasks: list[asyncio.Task] = []

@@ -157,9 +157,10 @@ class SyncPeer:
 class SyncClient:
     """The node's side: connect to the centre, sync, and when the link drops, retry with backoff, forever."""
 
-    def __init__(self, docset: DocSet, url: str, *, min_backoff: float = 0.2, max_backoff: float = 5.0):
+    def __init__(self, docset: DocSet, url: str, *, credential: str = "", min_backoff: float = 0.2, max_backoff: float = 5.0):
         self.docset = docset
         self.url = url
+        self.headers = {"Authorization": f"Bearer {credential}"} if credential else {}
         self.min_backoff, self.max_backoff = min_backoff, max_backoff
         self.peer: SyncPeer | None = None
         self.connects = 0
@@ -172,7 +173,7 @@ class SyncClient:
         backoff = self.min_backoff
         while True:
             try:
-                async with connect(self.url, compression=None, max_size=None, open_timeout=5,
+                async with connect(self.url, additional_headers=self.headers, compression=None, max_size=None, open_timeout=5,
                                    ping_interval=5, ping_timeout=10, close_timeout=1) as ws:
                     self.connects += 1
                     backoff = self.min_backoff

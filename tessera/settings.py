@@ -130,23 +130,18 @@ class WeComSettings(BaseModel):
 
 
 class EdgeSettings(BaseModel):
-    """The centre's side of edge sync: which CRM account each site is, and where follow-ups go."""
+    """Edge sync. At the centre: a default site account for `tessera edge enroll` and where follow-ups go (a node is
+    trusted only once enrolled). At a node: its credential, and the key its local API asks for off localhost."""
 
-    accounts: dict[str, int] = Field(default_factory=dict)  # edge node id -> the CRM account of its site
+    accounts: dict[str, int] = Field(default_factory=dict)  # node id -> default account for `tessera edge enroll`
     webhook_url: str = ""  # where insurance-claim follow-ups from the edge are posted
-    service_login: str = "admin"  # the user that cases from the edge are opened as
+    node_credential: str = ""  # at a node: the credential `tessera edge enroll` printed for it
+    node_api_key: str = ""  # at a node: the key its local API requires when it listens beyond localhost
 
     @field_validator("webhook_url")
     @classmethod
     def _url(cls, value: str) -> str:
         return _http_url(value) if value else value
-
-    @field_validator("service_login")
-    @classmethod
-    def _login(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("expected the login of the user that edge cases are opened as, e.g. 'admin'")
-        return value.strip()
 
 
 SECTIONS = ("models", "slack", "wecom", "edge", "audit", "auth", "limits")

@@ -136,9 +136,10 @@ def test_units_clone_with_a_malformed_parameter_is_bad_usage_and_writes_nothing(
     assert run_cli("units", "status", "--unit", "east-smb", "--json", settings=settings).stdout == before
 
 
-def test_edge_hub_refuses_a_malformed_node_account_before_starting(data_dir):
-    refused = run_cli("edge", "hub", "--node-account", "plant-7", settings=settings_for(data_dir))
-    assert refused.exit_code == 2 and "NODE=ACCOUNT" in refused.stderr
+def test_edge_run_with_a_centre_but_no_credential_is_bad_usage_before_starting(data_dir):
+    refused = run_cli("edge", "run", "--node-id", "plant-7", "--central", "ws://127.0.0.1:9/v1/edge/sync",
+                      settings=settings_for(data_dir))
+    assert refused.exit_code == 2 and "TESSERA_EDGE__NODE_CREDENTIAL" in refused.stderr
 
 
 def test_notes_backfill_indexes_older_notes_with_progress(tessera):

@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import os
 import uuid
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from crm.models import Case
 from crm.store import Store
 from edge_agent.followups import EdgeOutbox, due_actions
-from tests.test_edge_followups import ClaimsReceiver, seed_crm
+from tests.test_edge_followups import ClaimsReceiver, SiteCrm
 
 REPO = Path(__file__).resolve().parents[1]
 NODE_ID = "plant-7"
@@ -40,9 +41,10 @@ class Unavailable(Exception):
     """The process did not answer (it is down, or was killed while answering)."""
 
 
-def call(method: str, url: str, body: dict | None = None) -> tuple[int, object]:
+def call(method: str, url: str, body: dict | None = None, credential: str | None = None) -> tuple[int, object]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {credential}"} if credential else {})}
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -55,8 +57,9 @@ def call(method: str, url: str, body: dict | None = None) -> tuple[int, object]:
 class Process:
     """A node or hub subprocess that can be killed with SIGKILL and started again on the same port and data."""
 
-    def __init__(self, name: str, args: list[str], port: int, health: str, logs: Path):
+    def __init__(self, name: str, args: list[str], port: int, health: str, logs: Path, env: dict | None = None):
         self.name, self.args, self.port, self.logs = name, args, port, logs
+        self.env = {**os.environ, **(env or {})}
         self.health = f"http://127.0.0.1:{port}{health}"
         self.proc: subprocess.Popen | None = None
         self.lock = threading.Lock()
@@ -65,7 +68,8 @@ class Process:
     def start(self) -> None:
         with self.lock:
             log = open(self.logs / f"{self.name}.log", "ab")
-            self.proc = subprocess.Popen([sys.executable, "-m", "edge_agent", *self.args], cwd=REPO, stdout=log, stderr=log)
+            self.proc = subprocess.Popen([sys.executable, "-m", "edge_agent", *self.args], cwd=REPO, stdout=log, stderr=log,
+                                         env=self.env)
 
     def kill(self) -> None:
         with self.lock:
@@ -174,7 +178,8 @@ class ChaosProxy:
 class SiteWork:
     """What the site's tablets do: every request carries its own id, and is retried until the node answers."""
 
-    def __init__(self, node: Process, hub: Process, rng: random.Random):
+    def __init__(self, node: Process, hub: Process, rng: random.Random, credential: str):
+        self.credential = credential
         self.node_url, self.hub_url, self.rng = f"http://127.0.0.1:{node.port}", f"http://127.0.0.1:{hub.port}", rng
         self.created: dict[str, str] = {}  # record id -> kind
         self.orders: dict[str, dict] = {}  # work order id -> what this side believes of it
@@ -231,7 +236,8 @@ class SiteWork:
         else:  # the centre's dispatcher reassigns a work order it has heard of, if the centre is up
             rid = rng.choice(list(self.orders))
             try:
-                call("POST", f"{self.hub_url}/v1/edge/nodes/{NODE_ID}/work-orders/{rid}/assign", {"technician": "HQ dispatcher"})
+                call("POST", f"{self.hub_url}/v1/edge/nodes/{NODE_ID}/work-orders/{rid}/assign", {"technician": "HQ dispatcher"},
+                     credential=self.credential)
             except Unavailable:
                 pass
 
@@ -265,23 +271,24 @@ def chaos(proxy: ChaosProxy, node: Process, hub: Process, rng: random.Random, lo
 def test_after_cuts_kills_duplicates_and_reordering_both_sides_hold_the_same_records_once(tmp_path):
     rng = random.Random(20261126)
     store = Store(f"sqlite:///{tmp_path / 'crm.db'}")
-    account_id, bot_id = seed_crm(store)
+    crm = SiteCrm(store)
     receiver = ClaimsReceiver(statuses=[503, 500])
     hub_port, node_port = free_port(), free_port()
     hub = Process("hub", ["hub", "--port", str(hub_port), "--data-dir", str(tmp_path / "hub"), "--crm-url", store.url,
-                          "--account-id", str(account_id), "--opened-by", str(bot_id), "--webhook-url", receiver.url,
-                          "--retry-base", "0.2", "--synchronous", "NORMAL"], hub_port, "/v1/edge/nodes", tmp_path)
+                          "--webhook-url", receiver.url, "--retry-base", "0.2", "--synchronous", "NORMAL"],
+                  hub_port, "/health", tmp_path)
     proxy = ChaosProxy(hub_port, random.Random(7))
     node = Process("node", ["run", "--node-id", NODE_ID, "--port", str(node_port), "--data-dir", str(tmp_path / "node"),
                             "--central", f"ws://127.0.0.1:{proxy.port}/v1/edge/sync", "--max-backoff", "0.5",
-                            "--synchronous", "NORMAL"], node_port, "/v1/health", tmp_path)
+                            "--synchronous", "NORMAL"], node_port, "/v1/health", tmp_path,
+                   env={"TESSERA_EDGE__NODE_CREDENTIAL": crm.credential})
     faults: list[str] = []
     stop = threading.Event()
     monkey = threading.Thread(target=chaos, args=(proxy, node, hub, random.Random(99), faults, stop), daemon=True)
     try:
         hub.start(), node.start()
         hub.wait_ready(), node.wait_ready()
-        work = SiteWork(node, hub, rng)
+        work = SiteWork(node, hub, rng, crm.credential)
         monkey.start()
         n = 0
         while monkey.is_alive() or n < 200:
@@ -292,7 +299,7 @@ def test_after_cuts_kills_duplicates_and_reordering_both_sides_hold_the_same_rec
         proxy.restore()
         node.wait_ready(), hub.wait_ready()
         restored = time.monotonic()
-        hub_records, node_records = converge(node, hub, work, store, receiver)
+        hub_records, node_records = converge(node, hub, work, store, receiver, crm.credential)
         synced_after = time.monotonic() - restored
     finally:
         stop.set()
@@ -317,7 +324,9 @@ def test_after_cuts_kills_duplicates_and_reordering_both_sides_hold_the_same_rec
     # follow-ups exactly once
     due = {(rid, action) for rid, wo in orders.items() for action in due_actions(wo)}
     with store.session() as s:
-        cases = [c.classification["work_order_id"] for c in s.scalars(select(Case))]
+        opened = list(s.scalars(select(Case)))
+        cases = [c.classification["work_order_id"] for c in opened]
+        assert {(c.account_id, c.opened_by) for c in opened} <= {(crm.account_id, crm.node_user_id)}
         outbox = {(row.record_id, row.action) for row in s.scalars(select(EdgeOutbox))}
     assert sorted(cases) == sorted(rid for rid, action in due if action == "service_case")
     assert outbox == due
@@ -328,13 +337,15 @@ def test_after_cuts_kills_duplicates_and_reordering_both_sides_hold_the_same_rec
         assert entries == sorted(action for r, action in due if r == rid)
 
 
-def converge(node: Process, hub: Process, work: SiteWork, store: Store, receiver: ClaimsReceiver, timeout: float = 30.0):
+def converge(node: Process, hub: Process, work: SiteWork, store: Store, receiver: ClaimsReceiver, credential: str,
+             timeout: float = 30.0):
     """Poll until both sides hold the same records and every follow-up has happened and been synced back."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             _, node_records = call("GET", f"http://127.0.0.1:{node.port}/v1/records")
-            status, hub_records = call("GET", f"http://127.0.0.1:{hub.port}/v1/edge/nodes/{NODE_ID}/records")
+            status, hub_records = call("GET", f"http://127.0.0.1:{hub.port}/v1/edge/nodes/{NODE_ID}/records",
+                                       credential=credential)
         except Unavailable:
             node_records, hub_records, status = None, None, 0
         if status == 200 and node_records == hub_records and len(node_records) == len(work.created):

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
+from crm.edge_nodes import enroll_node, revoke_node
 from crm.models import Account, Base, Case, SalesUnit, Tenant, User
 from crm.store import Store
 from edge_agent.field_service import FieldService
@@ -20,8 +21,18 @@ from edge_agent.persistence import DocSet, UpdateLog
 from edge_agent.records import RecordStore
 
 
+class SiteCrm:
+    """A CRM with two site accounts; node plant-7 is enrolled for the first."""
+
+    def __init__(self, store: Store):
+        self.account_id, self.other_account_id = seed_crm(store)
+        with store.session() as s:
+            node, self.credential = enroll_node(s, "plant-7", self.account_id, by="test")
+        self.node_user_id = node.user_id
+
+
 def seed_crm(store: Store) -> tuple[int, int]:
-    """A CRM with one site account and the integration user edge cases are opened as."""
+    """A CRM with two site accounts (plant 7's, and another customer's)."""
     Base.metadata.create_all(store.engine)
     with store.session() as s:
         tenant = Tenant(name="Acme Industrial")
@@ -31,8 +42,9 @@ def seed_crm(store: Store) -> tuple[int, int]:
         bot = User(tenant_id=tenant.id, login="edge.bot", display_name="Edge integration", role="admin", unit_id=unit.id)
         s.add(bot), s.flush()
         plant = Account(tenant_id=tenant.id, unit_id=unit.id, owner_id=bot.id, name="Suzhou Plant 7", industry="manufacturing", region="east", city="Suzhou")
-        s.add(plant), s.flush()
-        return plant.id, bot.id
+        other = Account(tenant_id=tenant.id, unit_id=unit.id, owner_id=bot.id, name="Ningbo Port", industry="logistics", region="east", city="Ningbo")
+        s.add_all([plant, other]), s.flush()
+        return plant.id, other.id
 
 
 class ClaimsReceiver:
@@ -94,8 +106,9 @@ async def eventually(check, timeout: float = 10.0):
 
 def test_work_orders_become_cases_and_claims_once_despite_duplicates_and_restarts(tmp_path, receiver):
     store = Store(f"sqlite:///{tmp_path / 'crm.db'}")
-    account_id, bot_id = seed_crm(store)
-    config = FollowupConfig(webhook_url=receiver.url, default_account_id=account_id, opened_by=bot_id, retry_base_s=0.05)
+    crm = SiteCrm(store)
+    account_id, node_user = crm.account_id, crm.node_user_id
+    config = FollowupConfig(webhook_url=receiver.url, retry_base_s=0.05)
     site_docs = DocSet(UpdateLog(tmp_path / "node.db", synchronous="NORMAL"))
     site = FieldService(RecordStore(site_docs, "plant-7"))
 
@@ -135,7 +148,8 @@ def test_work_orders_become_cases_and_claims_once_despite_duplicates_and_restart
     opened = cases()
     assert [c.classification["work_order_id"] for c in opened] == [repair["id"], checkup["id"]]
     first = opened[0]
-    assert (first.kind, first.category, first.priority, first.account_id, first.opened_by) == ("service", "repair", "high", account_id, bot_id)
+    # on the node's enrolled account, attributed to the node's own service user (not an admin)
+    assert (first.kind, first.category, first.priority, first.account_id, first.opened_by) == ("service", "repair", "high", account_id, node_user)
     assert first.description.startswith(f"{repair['fields']['number']}: pump P-12 leaking (asset P-12, at line 3)")
     assert opened[1].classification["rule"] == "closed with needs_case"
 
@@ -154,12 +168,16 @@ def test_work_orders_become_cases_and_claims_once_despite_duplicates_and_restart
     assert case_entry["case_id"] == first.id and case_entry["by"] == "central"
 
 
-def test_a_follow_up_waits_for_configuration_instead_of_failing(tmp_path):
+def test_a_follow_up_waits_for_enrolment_and_configuration_instead_of_failing(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'crm.db'}")
-    seed_crm(store)
-    followups = Followups(store, FollowupConfig())  # no account, user or webhook configured
-    wo = {"id": "0" * 8 + "-0000-4000-8000-" + "0" * 12, "origin": "plant-7", "created_at": "2026-01-01T00:00:00Z",
-          "fields": {"type": "repair", "number": "WO-00000000", "title": "x"}}
-    assert followups.fire("plant-7", [(wo, "service_case"), (wo, "insurance_claim")]) == {}
+    crm = SiteCrm(store)
+    followups = Followups(store, FollowupConfig())  # no webhook configured
+    wo = {"id": "0" * 8 + "-0000-4000-8000-" + "0" * 12, "origin": "plant-9", "created_at": "2026-01-01T00:00:00Z",
+          "fields": {"type": "repair", "number": "WO-00000000", "title": "x", "account_id": crm.account_id}}
+    assert followups.fire("plant-9", [(wo, "service_case")]) == {}  # plant-9 is not enrolled
+    assert followups.fire("plant-7", [(wo, "insurance_claim")]) == {}  # no webhook yet
     with store.session() as s:
-        assert s.scalars(select(EdgeOutbox)).all() == []
+        revoke_node(s, "plant-7")
+    assert followups.fire("plant-7", [(wo, "service_case")]) == {}  # revoked
+    with store.session() as s:
+        assert s.scalars(select(EdgeOutbox)).all() == [] and s.scalars(select(Case)).all() == []

@@ -16,11 +16,11 @@ def test_sections_are_read_from_tessera_section_field_variables(monkeypatch):
     monkeypatch.setenv("TESSERA_SLACK__SIGNING_SECRET", "sig")
     monkeypatch.setenv("TESSERA_SLACK__BOT_TOKEN", "xoxb-123")
     monkeypatch.setenv("TESSERA_EDGE__ACCOUNTS", '{"plant-7": 3}')
-    monkeypatch.setenv("TESSERA_EDGE__SERVICE_LOGIN", "li.wei")
+    monkeypatch.setenv("TESSERA_EDGE__NODE_CREDENTIAL", "tsn_abc")
     monkeypatch.setenv("TESSERA_MODELS__SALES", "openai/gpt-4.1")
     settings = Settings()
     assert settings.slack.enabled and settings.slack.bot_token == "xoxb-123"
-    assert settings.edge.accounts == {"plant-7": 3} and settings.edge.service_login == "li.wei"
+    assert settings.edge.accounts == {"plant-7": 3} and settings.edge.node_credential == "tsn_abc"
     assert settings.model_for("sales") == "openai/gpt-4.1" and settings.model_for("analyst") == "tessera/offline"
     assert not settings.wecom.enabled
 
