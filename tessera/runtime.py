@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
@@ -95,13 +95,33 @@ class Tessera:
         """One turn of `login` on `thread`; turns of one thread run one at a time (tessera/turns.py). With an
         `idempotency_key`, a repeated request returns the first answer instead of acting again."""
         actor, config, text = self._begin(login, thread, message)
-        with self.turns.exclusive(config), self._turn(actor):
+        with self.turns.exclusive(config), self._turn(actor), self._held(config):
+            self._trim(config)
             ticket = self.turns.start(actor, config, text, idempotency_key)
             if isinstance(ticket, TurnResult):
                 return ticket
             with self.turns.failing(ticket):
                 state = self.graph.invoke({"messages": [HumanMessage(text)]}, config, durability=DURABILITY)
             return self._finish(ticket, state)
+
+    def _held(self, config: RunnableConfig):
+        """The turn's checkpoints are written twice at most: after tools run, and with the turn's trace
+        (memory/checkpoints.py, TurnSaver)."""
+        return self.checkpointer.turn(config["configurable"]["thread_id"])
+
+    def _trim(self, config: RunnableConfig) -> None:
+        """Keeps the thread's checkpoint to its last `history_turns` turns (this one included), so what a turn
+        stores and what the model reads do not grow with the thread; every turn stays in the trace log. The
+        removal is written with the turn's own checkpoint, not on its own."""
+        keep = self.settings.limits.history_turns
+        snapshot = self.graph.get_state(config)
+        messages = snapshot.values.get("messages", [])
+        asked = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
+        if snapshot.next or len(asked) < keep:
+            return
+        older = messages[:asked[len(asked) - keep + 1]] if keep > 1 else messages
+        self.graph.update_state(config, {"messages": [RemoveMessage(id=m.id) for m in older]},
+                                as_node=f"{snapshot.values.get('agent') or 'sales'}_model")
 
     @contextmanager
     def _turn(self, actor: Actor) -> Iterator[None]:
@@ -119,7 +139,8 @@ class Tessera:
     def stream(self, login: str, thread: str, message: str, *, idempotency_key: str | None = None) -> Iterator[dict]:
         """Yields a `step` event as each graph node finishes, then the `reply` with the turn's trace id."""
         actor, config, text = self._begin(login, thread, message)
-        with self.turns.exclusive(config), self._turn(actor):
+        with self.turns.exclusive(config), self._turn(actor), self._held(config):
+            self._trim(config)
             ticket = self.turns.start(actor, config, text, idempotency_key)
             if isinstance(ticket, TurnResult):
                 yield {"event": "reply", "data": ticket.__dict__}
@@ -154,7 +175,7 @@ class Tessera:
             raise NotFound(f"no approval with id '{approval_id}'")
         requester = self.actor(pending.requested_by)
         config = self.config(requester, pending.thread_id.split(":", 1)[1])
-        with self.turns.exclusive(config), self._turn(requester):
+        with self.turns.exclusive(config), self._turn(requester), self._held(config):
             self.approvals.claim(approval_id, approver.login, approved, note, self.clock(),
                                  logged_as=self._logged_as(approver.login, pending.requested_by, pending.approver))
             verdict = "approved" if approved else "rejected"

@@ -174,6 +174,8 @@ class RequestLimits(BaseModel):
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     idempotency_hours: float = Field(24, gt=0, le=24 * 30, description="how long an Idempotency-Key is remembered")
     turn_wait_seconds: float = Field(60, gt=0, le=3600, description="wait for the thread's running turn, then 409")
+    history_turns: int = Field(8, ge=1, le=1000, description="turns a thread keeps in its checkpoint for the model "
+                               "to read, the new one included; older ones leave it (their traces stay)")
 
 
 class Settings(BaseSettings):

@@ -6,10 +6,10 @@ deleted in the same transaction that records its trace and its Idempotency-Key's
 closed on the spot: its thread gets a closing message (and error results for tool calls it never ran), so the
 history stays well formed, and its trace lists what it did before the error. A turn cut short by a crash leaves
 its journal row; the next turn of that thread finds it under the thread's lock and closes it the same way, or
-records the trace it lacked when the graph had in fact finished. Steps are checkpointed before the next step
-starts (DURABILITY), so a tool's result is in the checkpoint before the model reads it; the one window left is a
-crash between a tool's own commit and its step's checkpoint, and the closed turn then says that tool's outcome
-is unknown rather than claiming it did not run.
+records the trace it lacked when the graph had in fact finished. A turn's checkpoints are written after
+its tools run, so a tool's result is stored before the model reads it, and with its trace (memory/checkpoints.py,
+TurnSaver). A crash before the first of these leaves the thread as it was before the turn: the turn is closed as
+cut short, saying that whether it changed anything is not known, rather than claiming it did nothing.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tessera.turns")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, as the header's draft standard allows
 ERROR_PREVIEW = 300
-DURABILITY = "sync"  # each step's checkpoint is written before the next step runs: a crash loses no finished step
+DURABILITY = "sync"  # each step reaches the saver before the next runs; TurnSaver decides what is written when
 
 
 @dataclass
@@ -153,7 +153,8 @@ class Turns:
             self.fail(ticket, exc)
 
     def complete(self, ticket: TurnTicket, trace: TurnTrace, approval: dict | None, outcome: str = "answered") -> None:
-        """One transaction: the trace, the journal row gone, the key's answer."""
+        """One transaction: the trace, the journal row gone, the key's answer (the turn's checkpoint first)."""
+        self.tessera.checkpointer.flush(ticket.thread_id)
         with self.tessera.store.session() as s:
             s.add(trace)
             s.execute(delete(TurnInFlight).where(TurnInFlight.thread_id == ticket.thread_id))
@@ -189,11 +190,12 @@ class Turns:
         snapshot = self.tessera.graph.get_state(config)
         messages = snapshot.values.get("messages", [])
         log.warning("thread %s: turn %s was cut short (started %s); closing it", thread_id, turn_id, started_at)
-        if len(messages) <= before:  # the turn never reached the checkpoint: it did nothing, forget it
-            with self.tessera.store.session() as s:
-                s.execute(delete(TurnInFlight).where(TurnInFlight.thread_id == thread_id))
-                if key_id is not None:
-                    s.execute(delete(IdempotentTurn).where(IdempotentTurn.id == key_id))
+        if len(messages) <= before:  # stopped before its first checkpoint: what it did is not known
+            ticket = TurnTicket(turn_id, actor, config, "", len(messages), time.perf_counter(), key_id)
+            self._close_broken(ticket, "interrupted: the process running this turn stopped before it stored "
+                                       "anything", "Sorry: a turn of this conversation was cut short (the server "
+                                       "stopped) before it could answer. If it was asked to change something, "
+                                       f"look before asking again; its trace is {turn_id}.")
             return
         own = messages[before]
         text = own.content if isinstance(own, HumanMessage) and isinstance(own.content, str) else "(resumed turn)"

@@ -27,6 +27,7 @@ from tools.registry import ALL
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTED = AgentModels(sales="scripted/llm", fallbacks=[])
+WHOLE_RACE = {"history_turns": 20}  # the checkpoint keeps all 20 turns of the race, so the history shows them all
 
 
 def race(workers: list[Tessera], thread: str, turns: int = 20) -> list[Exception]:
@@ -61,7 +62,7 @@ def assert_one_history(tessera: Tessera, thread: str, turns: int = 20) -> None:
 
 
 def test_twenty_concurrent_turns_on_one_thread_keep_one_history_on_sqlite(data_dir):
-    workers = [Tessera(settings_for(data_dir), clock=lambda: FIXED_NOW, seed=False) for _ in "ab"]
+    workers = [Tessera(settings_for(data_dir, limits=WHOLE_RACE), clock=lambda: FIXED_NOW, seed=False) for _ in "ab"]
     try:
         assert race(workers, "race") == []
         assert_one_history(workers[0], "race")
@@ -72,7 +73,8 @@ def test_twenty_concurrent_turns_on_one_thread_keep_one_history_on_sqlite(data_d
 
 @pytest.mark.postgres
 def test_twenty_concurrent_turns_on_one_thread_keep_one_history_on_postgres(pg_url, tmp_path):
-    workers = [Tessera(pg_settings(pg_url, tmp_path / n), clock=lambda: FIXED_NOW, seed=False) for n in "ab"]
+    workers = [Tessera(pg_settings(pg_url, tmp_path / n, limits=WHOLE_RACE), clock=lambda: FIXED_NOW, seed=False)
+               for n in "ab"]
     try:
         assert race(workers, "pg-race") == []
         assert_one_history(workers[0], "pg-race")

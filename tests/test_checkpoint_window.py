@@ -1,0 +1,61 @@
+"""A conversation's checkpoints: at most two writes a turn, a checkpoint that holds the last few turns however long
+the thread grows, and a conversation that goes on after a restart with every turn still in the trace log."""
+from __future__ import annotations
+
+from langchain_core.messages import HumanMessage
+
+from tests.conftest import FIXED_NOW, settings_for
+from tessera.runtime import Tessera
+
+ASKS = ["show me the deals of Acme Robotics", "log a call with Acme Robotics about the renewal",
+        "who are the contacts at Initech Retail", "give me an overview of Acme Robotics"]
+
+
+def count_commits(tessera: Tessera) -> list[int]:
+    saver, counter = tessera.checkpointer.inner, [0]
+    for name in ("put", "put_writes"):
+        original = getattr(saver, name)
+
+        def counted(*args, _original=original, **kwargs):
+            counter[0] += 1
+            return _original(*args, **kwargs)
+
+        setattr(saver, name, counted)
+    return counter
+
+
+def asked(tessera: Tessera, thread: str) -> list[str]:
+    values = tessera.graph.get_state(tessera.config(tessera.actor("li.wei"), thread)).values
+    return [m.content for m in values["messages"] if isinstance(m, HumanMessage)]
+
+
+def test_a_long_thread_keeps_its_last_turns_writes_twice_a_turn_at_most_and_goes_on_after_a_restart(data_dir):
+    settings = settings_for(data_dir, limits={"history_turns": 3})
+    app = Tessera(settings, clock=lambda: FIXED_NOW, seed=False)
+    counter, per_turn, sent = count_commits(app), [], []
+    for i in range(9):
+        before = counter[0]
+        sent.append(f"{ASKS[i % len(ASKS)]} ({i})")
+        turn = app.chat("li.wei", "long", sent[-1])
+        assert turn.reply
+        per_turn.append(counter[0] - before)
+    assert max(per_turn) <= 2 and min(per_turn) >= 1, per_turn  # a turn is stored, in two writes at most
+    assert asked(app, "long") == sent[-3:]
+    assert sorted(t.message for t in app.traces.for_thread("li.wei:long")) == sorted(sent)  # all in the log
+    app.close()
+
+    again = Tessera(settings, clock=lambda: FIXED_NOW, seed=False)
+    turn = again.chat("li.wei", "long", "show me the deals of Acme Robotics (after the restart)")
+    assert "find_deals" in [c["name"] for c in turn.tool_calls]
+    assert asked(again, "long") == [*sent[-2:], "show me the deals of Acme Robotics (after the restart)"]
+    again.close()
+
+
+def test_the_older_turns_leave_only_their_own_thread(data_dir):
+    app = Tessera(settings_for(data_dir, limits={"history_turns": 2}), clock=lambda: FIXED_NOW, seed=False)
+    app.chat("li.wei", "other", "show me the deals of Acme Robotics")
+    for i in range(4):
+        app.chat("li.wei", "long", f"who are the contacts at Initech Retail ({i})")
+    assert asked(app, "other") == ["show me the deals of Acme Robotics"]
+    assert len(asked(app, "long")) == 2
+    app.close()
