@@ -14,6 +14,7 @@ def mount_edge_hub(app: FastAPI, tessera, admin: AdminCheck | None = None) -> Ed
     its settings. `admin` checks an API token for the admin scope (the channels pass theirs)."""
     settings = tessera.settings
     config = FollowupConfig(webhook_url=settings.edge.webhook_url or None)
-    hub = EdgeHub(settings.data_dir / "edge-hub", Followups(tessera.store, config))
-    app.include_router(edge_router(hub, EdgeGate(tessera.store, admin)))
+    gate = EdgeGate(tessera.store, admin)
+    hub = EdgeHub(settings.data_dir / "edge-hub", Followups(tessera.store, config), site_account=gate.site_account)
+    app.include_router(edge_router(hub, gate))
     return hub

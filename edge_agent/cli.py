@@ -141,10 +141,11 @@ def hub(host: Host = "127.0.0.1", port: int = 8000,
         bad_usage(f"the CRM store {store.url} has no edge_nodes table; migrate it (`TESSERA_DATABASE_URL=... tessera "
                   "migrate`) and enroll nodes with `tessera edge enroll`")
     config = FollowupConfig(webhook_url=webhook_url, retry_base_s=retry_base)
+    gate = EdgeGate(store)
     centre = EdgeHub(data_dir or state.settings.data_dir / "edge-hub", Followups(store, config),
-                     synchronous=synchronous.value)
+                     synchronous=synchronous.value, site_account=gate.site_account)
     app = FastAPI(title="Tessera edge hub")
-    app.include_router(edge_router(centre, EdgeGate(store)))
+    app.include_router(edge_router(centre, gate))
     app.get("/health", tags=["ops"])(lambda: {"ok": True})
     uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=state.log_level.value,
                                   ws_max_size=WS_MAX_BYTES, lifespan="on")).run()

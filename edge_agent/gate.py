@@ -54,6 +54,11 @@ class EdgeGate:
         with self.store.session() as s:
             return enrolled_node(s, node_id)
 
+    def site_account(self, node_id: str) -> int | None:
+        """The account the node was enrolled for (what the hub screens its records against)."""
+        node = self.enrolled(node_id)
+        return node.account_id if node is not None else None
+
     def caller(self, credential: str | None) -> Caller:
         """The caller behind a bearer credential; 401 when it authenticates no one."""
         if not credential:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from edge_agent.gate import EdgeGate
 from edge_agent.http import Assign, Close, Note, Priority, Progress, domain_errors
 from edge_agent.persistence import DocSet, UpdateLog
 from edge_agent.records import KINDS, RecordStore
+from edge_agent.screening import screen_change, screen_record
 from edge_agent.sync import SyncPeer
 
 CENTRAL = "central"
@@ -40,6 +42,7 @@ class NodeRoom:
     docset: DocSet
     records: RecordStore
     service: FieldService
+    account_id: int | None = None  # the site's account, from the node's enrolment
     peers: set[SyncPeer] = field(default_factory=set)
     touched: set[str] = field(default_factory=set)
 
@@ -48,9 +51,11 @@ class EdgeHub:
     """Central documents and their update log; reviews changed work orders for conflicts and follow-ups."""
 
     def __init__(self, data_dir: Path, followups: Followups | None = None, *, synchronous: str = "FULL",
-                 deliver_every_s: float = 0.5, compact_every_s: float = 10.0):
+                 deliver_every_s: float = 0.5, compact_every_s: float = 10.0,
+                 site_account: Callable[[str], int | None] | None = None):
         self.log = UpdateLog(Path(data_dir) / "hub.db", synchronous=synchronous)
         self.followups = followups
+        self.site_account = site_account or (lambda node_id: None)  # a node's enrolled account (gate.py)
         self.rooms: dict[str, NodeRoom] = {}
         self.deliver_every_s = deliver_every_s
         self.compact_every_s = compact_every_s
@@ -93,15 +98,36 @@ class EdgeHub:
         room = self.rooms.get(node_id)
         if room is None:
             docset = DocSet(self.log, room_prefix=f"{node_id}/")
-            records = RecordStore(docset, CENTRAL)
-            room = self.rooms[node_id] = NodeRoom(node_id, docset, records, FieldService(records))
-            records.watch("work_order", lambda rid, room=room: self._touched(room, rid))
+            holder: list[NodeRoom] = []
+            records = RecordStore(docset, CENTRAL,
+                                  screen=lambda kind, rid, raw: screen_record(kind, rid, raw, node_id=node_id,
+                                                                              account_id=holder[0].account_id),
+                                  on_quarantine=lambda kind, rid, why: self._quarantined(node_id, kind, rid, why))
+            records.quarantined = {(q["kind"], q["record_id"]): q["reason"] for q in self.log.quarantined(node_id)}
+            room = self.rooms[node_id] = NodeRoom(node_id, docset, records, FieldService(records),
+                                                  account_id=self.site_account(node_id))
+            holder.append(room)
+            for kind in KINDS:
+                records.watch(kind, lambda rid, changes, room=room, kind=kind: self._changed(room, kind, rid, changes))
         return room
 
-    def _touched(self, room: NodeRoom, record_id: str) -> None:
-        room.touched.add(record_id)
-        if self._review_wake is not None:
-            self._review_wake.set()
+    def _changed(self, room: NodeRoom, kind: str, record_id: str, changes: dict) -> None:
+        if room.docset.applying_remote:  # the node's change, not ours: it may touch only what is the node's
+            reason = screen_change(record_id, changes, node_id=room.node_id)
+            if reason is not None:
+                room.records.quarantine(kind, record_id, reason)
+        if kind == "work_order":
+            room.touched.add(record_id)
+            if self._review_wake is not None:
+                self._review_wake.set()
+
+    def _quarantined(self, node_id: str, kind: str, record_id: str, reason: str) -> None:
+        log.warning("quarantined %s %s from node %s: %s", kind, record_id, node_id, reason)
+        self.log.quarantine(node_id, kind, record_id, reason)
+
+    def quarantine(self, node_id: str) -> list[dict]:
+        """What the node synced that failed screening: kind, record id, why and when."""
+        return self.log.quarantined(node_id)
 
     # -- sync -----------------------------------------------------------------------------------------------
     async def serve(self, websocket: WebSocket, node_id: str, gate: EdgeGate, *, recheck_s: float = RECHECK_S) -> None:
@@ -113,13 +139,14 @@ class EdgeHub:
             await websocket.close(code=1008, reason="node id must be 1-64 letters, digits, '-' or '_'")
             return
         try:
-            await asyncio.to_thread(gate.sync_node, websocket, node_id)
+            node = await asyncio.to_thread(gate.sync_node, websocket, node_id)
         except NodeRefused as exc:
             log.warning("refused sync for room %s from %s: %s", node_id, websocket.client and websocket.client.host, exc)
             await websocket.close(code=1008, reason=str(exc)[:120])
             return
         await websocket.accept()
         room = self.room(node_id)
+        room.account_id = node.account_id  # enrolment decides the site's account, never what the node sends
         peer = SyncPeer(room.docset, websocket.send_bytes, name=node_id)
         room.peers.add(peer)
         checked = time.monotonic()
@@ -280,6 +307,12 @@ def edge_router(hub: EdgeHub, gate: EdgeGate) -> APIRouter:
             raise HTTPException(404, str(exc)) from None
         log.warning("admin %s revoked edge node %s", admin, node_id)
         return node.as_dict()
+
+    @router.get("/nodes/{node_id}/quarantine")
+    async def quarantine(request: Request, node_id: str) -> list[dict]:
+        """What this node synced that failed screening, and why (that node or an admin)."""
+        gate.for_node(request, node_id)
+        return hub.quarantine(node_id)
 
     @router.get("/nodes/{node_id}/records")
     async def records(request: Request, node_id: str, kind: str | None = None) -> list[dict]:

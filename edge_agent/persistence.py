@@ -33,6 +33,8 @@ class UpdateLog:
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("CREATE TABLE IF NOT EXISTS updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data BLOB NOT NULL)")
         self._db.execute("CREATE INDEX IF NOT EXISTS updates_by_room ON updates (room, seq)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS quarantine (node TEXT NOT NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL, "
+                         "reason TEXT NOT NULL, at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (node, kind, record_id))")
         self._lock = threading.Lock()
         self._rows: dict[str, int] = dict(self._db.execute("SELECT room, COUNT(*) FROM updates GROUP BY room").fetchall())
 
@@ -54,6 +56,18 @@ class UpdateLog:
     def rooms(self) -> list[str]:
         with self._lock:
             return [row[0] for row in self._db.execute("SELECT DISTINCT room FROM updates ORDER BY room")]
+
+    def quarantine(self, node: str, kind: str, record_id: str, reason: str) -> None:
+        """Remember that a node's record failed screening, and why (the first reason stays)."""
+        with self._lock, self._transaction():
+            self._db.execute("INSERT OR IGNORE INTO quarantine (node, kind, record_id, reason) VALUES (?, ?, ?, ?)",
+                             (node, kind, record_id, reason[:1000]))
+
+    def quarantined(self, node: str) -> list[dict]:
+        with self._lock:
+            rows = self._db.execute("SELECT kind, record_id, reason, at FROM quarantine WHERE node = ? ORDER BY at, record_id",
+                                    (node,)).fetchall()
+        return [{"kind": k, "record_id": r, "reason": why, "at": at} for k, r, why, at in rows]
 
     def rows(self, room: str) -> int:
         return self._rows.get(room, 0)
@@ -128,6 +142,11 @@ class DocSet:
         finally:
             self._applying = None
         self._tell(shard, update, source)
+
+    @property
+    def applying_remote(self) -> bool:
+        """A peer's update is being applied right now (observers use it to tell a node's changes from ours)."""
+        return self._applying is not None
 
     def state(self, shard: int) -> bytes:
         return self.docs[shard].get_state()

@@ -30,14 +30,25 @@ class RecordNotFound(LookupError):
     pass
 
 
+class RecordQuarantined(RecordNotFound):
+    """The record failed screening (screening.py): it is neither shown nor acted on; the message says why."""
+
+
+Screen = Callable[[str, str, Any], "str | None"]  # (kind, record id, raw record) -> why it may not be trusted, or None
+
+
 class RecordStore:
     """Reads and writes edge records in a `DocSet` as one writer (a node id, or "central")."""
 
-    def __init__(self, docset: DocSet, writer: str, clock: HybridClock | None = None):
+    def __init__(self, docset: DocSet, writer: str, clock: HybridClock | None = None, *, screen: Screen | None = None,
+                 on_quarantine: Callable[[str, str, str], None] | None = None):
         self.docset = docset
         self.writer = writer
         self.clock = clock or HybridClock(writer)
         self._roots: dict[tuple[str, int], Map] = {}
+        self.screen = screen  # at the centre: what a node synced is screened before it is read
+        self.on_quarantine = on_quarantine
+        self.quarantined: dict[tuple[str, str], str] = {}  # (kind, record id) -> why
 
     # -- placement -------------------------------------------------------------------------------------------
     def shard_of(self, record_id: str) -> int:
@@ -133,7 +144,26 @@ class RecordStore:
 
     def get(self, kind: str, record_id: str) -> dict | None:
         record = self._record(kind, record_id)
-        return None if record is None else self._plain(kind, record)
+        return None if record is None else self._plain(kind, self._admitted(kind, record_id, record))
+
+    def quarantine(self, kind: str, record_id: str, reason: str) -> None:
+        """From now on the record is neither read, listed nor reviewed here; `on_quarantine` hears of it once."""
+        if (kind, record_id) in self.quarantined:
+            return
+        self.quarantined[(kind, record_id)] = reason
+        if self.on_quarantine is not None:
+            self.on_quarantine(kind, record_id, reason)
+
+    def _admitted(self, kind: str, record_id: str, record: Any) -> Any:
+        """The record if it may be read; RecordQuarantined otherwise (screening it first, where a screen is set)."""
+        if (kind, record_id) not in self.quarantined and self.screen is not None:
+            raw = json.loads(str(record)) if isinstance(record, Map) else record
+            reason = self.screen(kind, record_id, raw)
+            if reason is not None:
+                self.quarantine(kind, record_id, reason)
+        if (kind, record_id) in self.quarantined:
+            raise RecordQuarantined(f"{kind.replace('_', ' ')} {record_id} is quarantined: {self.quarantined[(kind, record_id)]}")
+        return record
 
     def ids(self, kind: str) -> Iterator[str]:
         for shard in range(len(self.docset.docs)):
@@ -143,8 +173,14 @@ class RecordStore:
         out = []
         for shard in range(len(self.docset.docs)):
             # one JSON export per shard map (done in Yrs) is far cheaper than walking record maps key by key
-            for record in json.loads(str(self._root(kind, shard))).values():
-                out.append(self._plain(kind, {key: json.loads(value) for key, value in record.items()}))
+            for record_id, record in json.loads(str(self._root(kind, shard))).items():
+                try:
+                    self._admitted(kind, record_id, record)
+                    out.append(self._plain(kind, {key: json.loads(value) for key, value in record.items()}))
+                except RecordQuarantined:
+                    continue
+                except (TypeError, ValueError, KeyError, AttributeError) as exc:  # one bad record never hides the rest
+                    self.quarantine(kind, record_id, f"unreadable: {type(exc).__name__}: {exc}")
         return out
 
     def count(self, kind: str) -> int:
@@ -154,14 +190,18 @@ class RecordStore:
         """Record ids starting with `prefix` (at least 8 hex digits pin the shard, so only one map is read)."""
         prefix = prefix.lower()
         shards = [self.shard_of(prefix)] if len(prefix.replace("-", "")) >= 8 else range(len(self.docset.docs))
-        return [rid for shard in shards for rid in self._root(kind, shard).keys() if rid.startswith(prefix)]
+        return [rid for shard in shards for rid in self._root(kind, shard).keys()
+                if rid.startswith(prefix) and (kind, rid) not in self.quarantined]
 
     def review(self, kind: str, record_id: str) -> tuple[dict, list[Resolution]] | None:
         """The record as plain data and the conflicts on it whose resolution is not yet in its history."""
         record = self._record(kind, record_id)
         if record is None:
             return None
-        values = self._values(record)
+        try:
+            values = self._values(self._admitted(kind, record_id, record))
+        except RecordQuarantined:
+            return None
         found = []
         for name, regs in _registers(values).items():
             _, resolution = resolve(name, regs)
@@ -169,9 +209,11 @@ class RecordStore:
                 found.append(resolution)
         return self._plain(kind, values), found
 
-    def watch(self, kind: str, on_change: Callable[[str], None]) -> None:
-        """Call `on_change(record_id)` whenever a record of this kind changes. Install once per store: observers
-        are kept for the life of the documents (dropped ones leak in Yrs)."""
+    def watch(self, kind: str, on_change: Callable[[str, dict], None]) -> None:
+        """Call `on_change(record_id, changes)` whenever a record of this kind changes; `changes` is the CRDT's
+        {key: {"action", "newValue", ...}} for the record's keys, or {"": {"action": ...}} when the record itself
+        was added, replaced or deleted. Install once per store: observers are kept for the life of the documents
+        (dropped ones leak in Yrs)."""
         for shard in range(len(self.docset.docs)):
             self._root(kind, shard).observe_deep(lambda events: _touched(events, on_change))
 
@@ -179,7 +221,7 @@ class RecordStore:
         record = self._record(kind, record_id)
         if record is None:
             raise RecordNotFound(f"no {kind.replace('_', ' ')} with id {record_id}")
-        return record
+        return self._admitted(kind, record_id, record)
 
     @staticmethod
     def _values(record: Map) -> dict[str, Any]:
@@ -217,13 +259,16 @@ def _registers(values: dict[str, Any]) -> dict[str, list[Register]]:
     return out
 
 
-def _touched(events: list, on_change: Callable[[str], None]) -> None:
+def _touched(events: list, on_change: Callable[[str, dict], None]) -> None:
     for event in events:
-        if event.path:
-            on_change(str(event.path[0]))
+        keys = getattr(event, "keys", None)
+        if len(event.path) == 1:
+            on_change(str(event.path[0]), dict(keys) if isinstance(keys, dict) else {"...": {"action": "update"}})
+        elif event.path:  # inside a value of a record: records hold only JSON text, so this is never ours
+            on_change(str(event.path[0]), {f"{event.path[1]}/...": {"action": "update"}})
         else:
-            for record_id in event.keys:
-                on_change(str(record_id))
+            for record_id, change in (keys or {}).items():
+                on_change(str(record_id), {"": {"action": change.get("action")}})
 
 
 def _dump(value: Any) -> str:

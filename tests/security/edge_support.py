@@ -25,9 +25,11 @@ class Centre:
 
     def __init__(self, store, directory):
         self.store = store
-        self.hub = EdgeHub(directory / "hub", Followups(store, FollowupConfig()), synchronous="NORMAL")
+        gate = EdgeGate(store, admin_check(store))
+        self.hub = EdgeHub(directory / "hub", Followups(store, FollowupConfig()), synchronous="NORMAL",
+                           site_account=gate.site_account)
         self.app = FastAPI()
-        self.app.include_router(edge_router(self.hub, EdgeGate(store, admin_check(store))))
+        self.app.include_router(edge_router(self.hub, gate))
         with store.session() as s:
             self.plant7, self.credential7 = enroll_node(s, "plant-7", PLANT, by="test")
             self.plant8, self.credential8 = enroll_node(s, "plant-8", OTHER, by="test")
