@@ -1,5 +1,13 @@
-"""The edge node's small HTTP API: work orders, parts moves, dispatch, scans, capabilities and chat."""
+"""The edge node's small HTTP API: work orders, parts moves, dispatch, scans, capabilities and chat.
+
+It listens on 127.0.0.1 by default, for the site's own devices through a local proxy or on the same machine.
+Bound to any other address it requires its own key (`TESSERA_EDGE__NODE_API_KEY`) on every request, as
+`Authorization: Bearer <key>`: the node has no users of its own, so the key is the whole of its access control.
+"""
 from __future__ import annotations
+
+import hmac
+import ipaddress
 
 from fastapi import APIRouter, FastAPI, HTTPException
 from pydantic import BaseModel, Field
@@ -43,6 +51,51 @@ class ChatIn(BaseModel):
     text: str
 
 
+MIN_KEY_CHARS = 24
+LOCAL_NAMES = ("localhost",)
+
+
+def is_loopback(host: str) -> bool:
+    """The address reaches this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() in LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(host: str, api_key: str) -> None:
+    """ValueError when the node would listen beyond this machine without a key worth the name."""
+    if is_loopback(host):
+        return
+    if not api_key:
+        raise ValueError(f"the node's API on {host} would be open to the network: set TESSERA_EDGE__NODE_API_KEY "
+                         "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`), or listen on 127.0.0.1")
+    if len(api_key) < MIN_KEY_CHARS:
+        raise ValueError(f"TESSERA_EDGE__NODE_API_KEY has {len(api_key)} characters; use at least {MIN_KEY_CHARS} random ones")
+
+
+class RequireKey:
+    """ASGI middleware: every HTTP request carries `Authorization: Bearer <key>`, or gets 401 and touches nothing."""
+
+    def __init__(self, app, key: str):
+        self.app, self.key = app, key.encode()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        header = dict(scope["headers"]).get(b"authorization", b"")
+        scheme, _, given = header.partition(b" ")
+        if scheme.lower() != b"bearer" or not hmac.compare_digest(given.strip(), self.key):
+            body = b'{"detail":"this node\'s API needs its key: send \'Authorization: Bearer <TESSERA_EDGE__NODE_API_KEY>\'"}'
+            await send({"type": "http.response.start", "status": 401,
+                        "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
 class DurableAnswers:
     """ASGI middleware: no answer leaves before the changes made so far are in the log. Requests finishing
     together share one commit; reads wait too, so nobody is shown a change that a crash could still undo."""
@@ -62,9 +115,12 @@ class DurableAnswers:
         await self.app(scope, receive, send_when_durable)
 
 
-def create_app(node: EdgeNode) -> FastAPI:
+def create_app(node: EdgeNode, api_key: str = "") -> FastAPI:
+    """The node's API; with `api_key`, every request must carry it (required off localhost: `check_exposure`)."""
     app = FastAPI(title=f"Tessera edge node {node.node_id}", lifespan=node.lifespan)
     app.add_middleware(DurableAnswers, node=node)
+    if api_key:
+        app.add_middleware(RequireKey, key=api_key)
     app.include_router(_work_orders(node))
     app.include_router(_site(node))
     return app

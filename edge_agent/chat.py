@@ -108,11 +108,13 @@ def _line(wo: dict, lang: str) -> str:
     return f"  {f['number']}  {f['status']:<11} {f['progress_pct']:>3}%  {f['title']}{where}{who}"
 
 
-def remote_reply(base_url: str) -> Callable[[str], str]:
+def remote_reply(base_url: str, api_key: str = "") -> Callable[[str], str]:
     """A reply function that asks a running node's /v1/chat (how the terminal talks to the node process)."""
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {api_key}"} if api_key else {})}
+
     def ask(text: str) -> str:
         request = urllib.request.Request(f"{base_url.rstrip('/')}/v1/chat", data=json.dumps({"text": text}).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
+                                         headers=headers, method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())["reply"]
     return ask

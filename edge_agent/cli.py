@@ -91,13 +91,19 @@ def run(node_id: Annotated[str, typer.Option(help="this site's id, e.g. plant-7 
         synchronous: FsyncOption = Fsync.FULL,
         max_backoff: Annotated[float, typer.Option(help="longest wait in seconds between reconnect attempts")] = 5.0,
         chat: Annotated[bool, typer.Option(help="also open the terminal chat")] = False) -> None:
-    """Run an edge node: local store, HTTP API, sync with the centre."""
+    """Run an edge node: local store, HTTP API (on 127.0.0.1 unless TESSERA_EDGE__NODE_API_KEY is set), sync with
+    the centre."""
     import uvicorn
 
-    from edge_agent.api import create_app
+    from edge_agent.api import check_exposure, create_app
     from edge_agent.node import EdgeNode
 
     state = current()
+    api_key = state.settings.edge.node_api_key
+    try:
+        check_exposure(host, api_key)
+    except ValueError as exc:
+        bad_usage(str(exc))
     credential = state.settings.edge.node_credential
     if central and not credential:
         bad_usage("the centre talks only to enrolled nodes: set TESSERA_EDGE__NODE_CREDENTIAL to the credential "
@@ -107,10 +113,10 @@ def run(node_id: Annotated[str, typer.Option(help="this site's id, e.g. plant-7 
                     max_backoff_s=max_backoff)
     for name, why in node.capabilities.refused.items():
         print(f"capability {name} refused: {why}", file=sys.stderr)
-    server = uvicorn.Server(uvicorn.Config(create_app(node), host=host, port=port, log_level=state.log_level.value,
-                                           ws="none", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(create_app(node, api_key), host=host, port=port,
+                                           log_level=state.log_level.value, ws="none", lifespan="on"))
     if chat:
-        threading.Thread(target=_chat_when_ready, args=(server, host, port), daemon=True).start()
+        threading.Thread(target=_chat_when_ready, args=(server, host, port, api_key), daemon=True).start()
     server.run()
 
 
@@ -153,16 +159,16 @@ def hub(host: Host = "127.0.0.1", port: int = 8000,
 
 @edge.command("chat")
 def chat(host: Annotated[str, typer.Option(help="the node's address")] = "127.0.0.1", port: int = 8100) -> None:
-    """Chat with a running node in the terminal."""
+    """Chat with a running node in the terminal (sends TESSERA_EDGE__NODE_API_KEY when it is set)."""
     from edge_agent.chat import remote_reply, repl
 
-    repl(remote_reply(f"http://{host}:{port}"))
+    repl(remote_reply(f"http://{host}:{port}", current().settings.edge.node_api_key))
 
 
-def _chat_when_ready(server, host: str, port: int) -> None:
+def _chat_when_ready(server, host: str, port: int, api_key: str) -> None:
     from edge_agent.chat import remote_reply, repl
 
     while not server.started:
         time.sleep(0.05)
-    repl(remote_reply(f"http://{host}:{port}"))
+    repl(remote_reply(f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}", api_key))
     server.should_exit = True
