@@ -64,7 +64,8 @@ def test_every_turn_leaves_a_trace_with_agent_tools_and_reasons(tessera):
 def test_a_manager_asking_for_win_rates_is_routed_to_the_analyst(tessera):
     turn = tessera.chat("zhao.lei", "m1", "what is the win rate by region")
     assert turn.agent == "analyst"
-    assert [c["name"] for c in turn.tool_calls] == ["win_rate"]
+    assert [c["name"] for c in turn.tool_calls] == ["query_metrics"]
+    assert turn.tool_calls[0]["args"]["metrics"] == ["win_rate"] and turn.tool_calls[0]["args"]["group_by"] == ["region"]
 
 
 def test_a_rep_cannot_reach_another_units_account_through_chat(tessera):

@@ -78,11 +78,13 @@ def test_a_complaint_in_free_text_becomes_a_classified_case_with_its_reasons(tes
         assert case.classification["category"] == "delivery_delay"
 
 
-def test_win_rate_by_region_covers_every_region(tessera):
-    result = call(tessera, "zhao.lei", "win_rate", group_by="region")
+def test_win_rate_by_unit_covers_the_managers_region_only(tessera):
+    result = call(tessera, "zhao.lei", "query_metrics", metrics=["win_rate"], group_by=["unit"],
+                  language="en")
     assert result["ok"]
-    assert {"east", "north", "south"} <= {r["region"] for r in result["items"]}
-    assert all(0 <= float(r["win_rate"].rstrip("%")) <= 100 for r in result["items"])
+    assert {r["sales unit"] for r in result["items"]} == {"East Enterprise", "East SMB"}
+    assert all(0 <= float(r["win rate"].rstrip("%")) <= 100 for r in result["items"])
+    assert "won plus lost" in result["how"]["definitions"]["win_rate"]
 
 
 def test_a_customer_cannot_search_deals(tessera):

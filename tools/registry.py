@@ -3,21 +3,22 @@ from __future__ import annotations
 
 from tools import (account_summary, approve_quote, clone_contract_template, correct_my_data, erase_my_data,
                    export_my_data, find_accounts, find_contacts, find_deals, grant_consent, log_activity,
-                   move_deal_stage, my_consents, my_data, open_case, pipeline_summary, record_competitor_price,
-                   request_discount, revoke_consent, search_notes, unit_status, where_did_you_get, win_rate)
+                   move_deal_stage, my_consents, my_data, open_case, query_metrics,
+                   record_competitor_price, request_discount, revoke_consent, search_notes, unit_status,
+                   where_did_you_get)
 from tools.base import ToolSpec
 
 ALL: dict[str, ToolSpec] = {m.TOOL.name: m.TOOL for m in (
     find_accounts, find_contacts, find_deals, account_summary, log_activity, move_deal_stage, open_case,
     request_discount, approve_quote, record_competitor_price, search_notes,
-    pipeline_summary, win_rate, unit_status, clone_contract_template,
+    query_metrics, unit_status, clone_contract_template,
     my_data, where_did_you_get, my_consents, revoke_consent, grant_consent, export_my_data, erase_my_data,
     correct_my_data)}
 
 TOOLSETS: dict[str, list[str]] = {
     "sales": ["find_accounts", "find_contacts", "find_deals", "account_summary", "log_activity", "move_deal_stage",
               "open_case", "request_discount", "approve_quote", "record_competitor_price", "search_notes"],
-    "analyst": ["pipeline_summary", "win_rate", "unit_status", "clone_contract_template", "find_deals",
+    "analyst": ["query_metrics", "unit_status", "clone_contract_template", "find_deals",
                 "account_summary", "find_accounts"],
     "privacy": ["my_data", "where_did_you_get", "my_consents", "revoke_consent", "grant_consent", "export_my_data",
                 "erase_my_data", "correct_my_data", "open_case"],

@@ -78,7 +78,14 @@ def resolve(spec: PeriodSpec | dict | None, as_of: dt.date) -> Period | None:
     start, end = spec.start or dt.date(1900, 1, 1), spec.end or as_of
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
-    return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
+    label = f"{start.isoformat()}..{end.isoformat()}"
+    if start.day == 1 and end == _month_end(end.year, end.month):  # whole months: step back by months
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        grain = "year" if months % 12 == 0 and start.month == 1 else "quarter" if months % 3 == 0 and \
+            start.month % 3 == 1 else "month"
+        label = _label(start, grain) if months == MONTHS_IN[grain] else label
+        return Period(start, end, label, grain, months // MONTHS_IN[grain])
+    return Period(start, end, label)
 
 
 def add_months(d: dt.date, months: int) -> dt.date:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from llm.offline import questions
+from llm.offline import metric_query, questions
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, slot_fit
@@ -200,6 +200,8 @@ class TurnPolicy:
 
     def _fill(self, view: ToolView, reading: Reading, index: ToolIndex, views: list[ToolView], history: list[Turn],
               answering: tuple[str, ...] = ()) -> Filling:
+        if view.name == metric_query.TOOL:  # its arguments are a query over the metric catalog
+            return metric_query.fill(view, reading, history)
         filling = fill(view, reading, answering)
         if not answering:
             carry_over(view, filling, reading.text, history, views, self.lexicon)

@@ -1,0 +1,136 @@
+"""Answers people read: one sentence that answers, then the table; numbers formatted as a manager says them."""
+from __future__ import annotations
+
+from crm.metrics.catalog import Dimension, Metric
+from crm.metrics.engine import MetricResult
+
+WORDS = {
+    "en": {"most": "had the highest {metric}", "least": "had the lowest {metric}", "share": ", {share} of the total",
+           "none": "No {metric} {period}.", "total": "{metric} {period}: {value}", "all_time": "to date",
+           "up": "up {pct} on {than}", "down": "down {pct} on {than}", "flat": "unchanged on {than}",
+           "previous_period": "the period before", "same_period_last_year": "the same period last year",
+           "trend": "{metric} {period}: {first} in {first_at}, {last} in {last_at}; highest {top} in {top_at}",
+           "in": "in {label}", "days": " days", "overall": "; {value} overall"},
+    "zh": {"most": "的{metric}最高", "least": "的{metric}最低", "share": "，占总额的{share}",
+           "none": "{period}没有{metric}数据。", "total": "{period}{metric}：{value}", "all_time": "至今",
+           "up": "较{than}增长{pct}", "down": "较{than}下降{pct}", "flat": "与{than}持平",
+           "previous_period": "上一期", "same_period_last_year": "去年同期",
+           "trend": "{period}{metric}：{first_at}为{first}，{last_at}为{last}；最高为{top_at}的{top}",
+           "in": "{label}", "days": "天", "overall": "；整体为{value}"},
+}
+
+
+def fmt(value: float | int | None, unit: str, lang: str = "en") -> str:
+    """¥4.2M / ¥420.5万, 31.2%, 82.8 days, 1,234."""
+    if value is None:
+        return "—"
+    if unit == "money":
+        if lang == "zh":
+            if abs(value) >= 1e8:
+                return f"¥{value / 1e8:.2f}亿"
+            return f"¥{value / 1e4:,.1f}万" if abs(value) >= 1e4 else f"¥{value:,.0f}"
+        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+            if abs(value) >= size:
+                return f"¥{value / size:.1f}{suffix}"
+        return f"¥{value:,.0f}"
+    if unit == "ratio":
+        return f"{value * 100:.1f}%"
+    if unit == "days":
+        return f"{value:.1f}{WORDS[lang]['days']}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def group_label(row: dict, dim: Dimension, lang: str) -> str:
+    """A group's name in the asker's language: "East Enterprise / 华东大客户部" → one side; "east" → "华东"."""
+    if row.get(dim.name) in dim.values:
+        return dim.value_label(row[dim.name], lang)
+    label = str(row.get(f"{dim.name}_label") or row.get(dim.name) or "—")
+    if " / " in label:
+        en, zh = label.split(" / ", 1)
+        return zh if lang == "zh" else en
+    return label
+
+
+def sentence(result: MetricResult, lang: str = "en") -> str:
+    """The answer in one sentence."""
+    w = WORDS.get(lang, WORDS["en"])
+    m = result.metrics[0]
+    name = m.name_in(lang)
+    period = _period_words(result, lang)
+    if not result.rows or all(r.get(m.name) in (None, 0) for r in result.rows):
+        return w["none"].format(metric=name, period=period)
+    if not result.group_by:
+        row = result.rows[0]
+        text = w["total"].format(metric=_cap(name, lang), period=period, value=fmt(row.get(m.name), m.unit, lang))
+        return text + _change(row, m, result, lang) + _end(lang)
+    dims = [d.name for d in result.group_by]
+    if result.group_by[0].time and len(dims) == 1:
+        rows = [r for r in result.rows if r.get(m.name) is not None]
+        top = max(rows, key=lambda r: r[m.name]) if m.better != "lower" else max(rows, key=lambda r: r[m.name])
+        return w["trend"].format(metric=_cap(name, lang), period=period, first=fmt(rows[0][m.name], m.unit, lang),
+                                 first_at=rows[0][dims[0]], last=fmt(rows[-1][m.name], m.unit, lang),
+                                 last_at=rows[-1][dims[0]], top=fmt(top[m.name], m.unit, lang),
+                                 top_at=top[dims[0]]) + _end(lang)
+    lowest = result.query.order == "asc"
+    ranked = [r for r in result.rows if r.get(m.name) is not None]
+    top = ranked[0] if result.query.order else max(ranked, key=lambda r: r[m.name])
+    who = " · ".join(group_label(top, d, lang) for d in result.group_by)
+    lead = w["least" if lowest else "most"].format(metric=name)
+    text = f"{who} {lead}: {fmt(top[m.name], m.unit, lang)}" if lang == "en" else f"{who}{lead}：{fmt(top[m.name], m.unit, lang)}"
+    if "share" in top:
+        text += w["share"].format(share=fmt(top["share"], "ratio", lang))
+    elif result.totals.get(m.name) is not None:
+        text += w["overall"].format(value=fmt(result.totals[m.name], m.unit, lang))
+    text += _change(top, m, result, lang)
+    return text + (f" ({period})" if lang == "en" else f"（{period}）") + _end(lang)
+
+
+def table(result: MetricResult, lang: str = "en") -> list[dict]:
+    """Rows for a table: group names in the asker's language, numbers formatted, comparisons beside them."""
+    out = []
+    for r in result.rows:
+        row = {}
+        for d in result.group_by:
+            row[d.label.get(lang, d.name)] = group_label(r, d, lang)
+        for m in result.metrics:
+            row[m.name_in(lang)] = fmt(r.get(m.name), m.unit, lang)
+            if result.compared is not None:
+                row[("previous " if lang == "en" else "上期") + m.name_in(lang)] = fmt(r.get(f"{m.name}_previous"), m.unit, lang)
+                change = r.get(f"{m.name}_change")
+                row["change" if lang == "en" else "变化"] = "—" if change is None else f"{change * 100:+.1f}%"
+        if "share" in r:
+            row["share" if lang == "en" else "占比"] = fmt(r["share"], "ratio", lang)
+        out.append(row)
+    return out
+
+
+def _period_words(result: MetricResult, lang: str) -> str:
+    if result.period is None:
+        return WORDS[lang]["all_time"]
+    p = result.period
+    label = p.label if not p.label.startswith(("this ", "last ", "past ", "next ")) and ".." not in p.label \
+        else f"{p.start.isoformat()}..{p.end.isoformat()}"
+    if p.label.startswith(("this ", "last ", "past ", "next ")):
+        label = p.label.split("(", 1)[-1].rstrip(")") if "(" in p.label else label
+    return WORDS[lang]["in"].format(label=label)
+
+
+def _change(row: dict, m: Metric, result: MetricResult, lang: str) -> str:
+    if result.compared is None or result.query.compare_to is None:
+        return ""
+    w = WORDS[lang]
+    change, was = row.get(f"{m.name}_change"), row.get(f"{m.name}_previous")
+    than = w[result.query.compare_to]
+    if change is None:
+        return ""
+    key = "flat" if abs(change) < 0.0005 else "up" if change > 0 else "down"
+    words = w[key].format(pct=f"{abs(change) * 100:.1f}%", than=than)
+    return f" ({words}, {fmt(was, m.unit, lang)})" if lang == "en" else f"（{words}，{than}为{fmt(was, m.unit, lang)}）"
+
+
+def _cap(text: str, lang: str) -> str:
+    return text[:1].upper() + text[1:] if lang == "en" else text
+
+
+def _end(lang: str) -> str:
+    return "." if lang == "en" else "。"

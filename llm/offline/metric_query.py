@@ -1,0 +1,343 @@
+"""Filling `query_metrics` from a manager's sentence, in English or Chinese: metrics and dimensions by the names and
+synonyms in the metric catalog (crm/metrics/*.yaml), periods ("past five months", "近六周", "FY2025 Q3"),
+comparisons ("vs last year", "去年同期", "环比"), rankings ("top 5", "最低") and thresholds ("at least 5 closed deals")."""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+from crm.metrics import default_catalog, resolve
+from llm.offline.arguments import Filled, Filling
+from llm.offline.messages import Turn
+from llm.offline.numbers import parse_number
+from llm.offline.reading import Reading
+from llm.offline.schema import ToolView
+
+TOOL = "query_metrics"
+_NUM = r"(\d+|[一二两三四五六七八九十]+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+_GRAIN_EN = {"day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month", "months": "month",
+             "quarter": "quarter", "quarters": "quarter", "year": "year", "years": "year"}
+_GRAIN_ZH = {"天": "day", "日": "day", "周": "week", "个星期": "week", "星期": "week", "个月": "month", "月": "month",
+             "个季度": "quarter", "季度": "quarter", "季": "quarter", "年": "year"}
+_PAST = [
+    re.compile(rf"\b(?:past|last|previous|trailing|over the last|over the past)\s+{_NUM}\s+(days?|weeks?|months?|quarters?|years?)\b", re.I),
+    re.compile(rf"(?:近|过去|最近|前)\s*{_NUM}\s*(个星期|星期|周|个月|月|个季度|季度|季|年|天|日)"),
+]
+_THIS = {"this week": "week", "this month": "month", "this quarter": "quarter", "this year": "year",
+         "current quarter": "quarter", "current month": "month", "本周": "week", "这周": "week", "本月": "month",
+         "这个月": "month", "本季度": "quarter", "这个季度": "quarter", "本季": "quarter", "今年": "year", "本年": "year"}
+_LAST = {"last week": "week", "last month": "month", "last quarter": "quarter", "last year": "year",
+         "previous quarter": "quarter", "previous month": "month", "上周": "week", "上个月": "month", "上月": "month",
+         "上季度": "quarter", "上个季度": "quarter", "上一季度": "quarter", "去年": "year"}
+_NEXT = {"next month": "month", "next quarter": "quarter", "next year": "year", "下个月": "month", "下季度": "quarter",
+         "下个季度": "quarter", "明年": "year"}
+_TO_DATE = re.compile(r"\b(?:year to date|ytd|so far this year|this year so far|\d{4} so far)\b|今年以来|今年至今|年初至今", re.I)
+_RELATIVE_QUARTER = re.compile(r"(今年|去年|明年|this year'?s?|last year'?s?|next year'?s?)\s*(?:第)?\s*([一二三四1-4])\s*(?:季度|季)|"
+                               r"\bQ([1-4])\s+(this|last|next) year\b", re.I)
+_FISCAL = [
+    re.compile(r"\bFY\s*'?(\d{2,4})\s*[- ]?\s*Q([1-4])\b", re.I),
+    re.compile(r"\bQ([1-4])\s*(?:of\s*)?(?:FY\s*)?(\d{4})\b", re.I),
+    re.compile(r"\b(\d{4})\s*[- ]?\s*Q([1-4])\b", re.I),
+    re.compile(r"(\d{4})\s*(?:财年|年度?)\s*(?:第)?\s*([一二三四1-4])\s*季度"),
+    re.compile(r"\bFY\s*'?(\d{2,4})\b|(\d{4})\s*财年", re.I),
+]
+_YEAR = re.compile(r"\b(?:in|for|during)\s+(20\d{2})\b|(20\d{2})\s*年(?!\s*(?:第|[一二三四1-4]\s*季))")
+_SAME_LAST_YEAR = re.compile(r"same period last year|same time last year|year[- ]over[- ]year|\byoy\b|"
+                             r"(?:compared? (?:to|with)|vs\.?|versus|than) (?:the same \w+ )?last year|去年同期|同比", re.I)
+_PREVIOUS = re.compile(r"previous period|period before|(?:compared? (?:to|with)|vs\.?|versus|than) (?:the )?"
+                       r"(?:previous|prior|last) (?:period|quarter|month|week)|quarter[- ]over[- ]quarter|"
+                       r"month[- ]over[- ]month|\bqoq\b|\bmom\b|环比|上一期|比上期|与上期|和上期", re.I)
+_TOP = re.compile(rf"\btop\s*{_NUM}?\b|前\s*{_NUM}\s*(?:名|个|位)?|排名前\s*{_NUM}", re.I)
+_BOTTOM = re.compile(rf"\bbottom\s*{_NUM}?\b|\b(?:lowest|least|worst|fewest|smallest|weakest)\b|最低|最少|最差|最小|倒数\s*{_NUM}?", re.I)
+_MOST = re.compile(r"\b(?:most|highest|best|biggest|largest|top|strongest|leads?|leading|rank(?:ed|ing)?)\b|最高|最多|最好|最大|最强|"
+                   r"第一|领先|排名|排行|排个名|排一下")
+_THRESHOLD = re.compile(rf"(?:\bat least|\bminimum of|\bno fewer than|\bmore than|\bover|\bover\s+)\s*{_NUM}\s+([a-z -]+?)"
+                        rf"(?=$|[,.;?]| and | ranked| by | sorted| ordered)|"
+                        rf"(?:至少|不少于|超过|大于|多于)\s*{_NUM}\s*(?:个|单|笔|次|件)?\s*([\u4e00-\u9fff]{{0,6}})", re.I)
+_CHART = re.compile(r"\b(?:chart|plot|graph|draw|visuali[sz]e)\b|图表|画|图", re.I)
+_EXPLAIN = re.compile(r"how (?:was|is|were|are|did you|do you) (?:this|that|it|these|those|the \w+(?: \w+)?) "
+                      r"(?:computed|calculated|worked out|defined|measured)|how (?:is|was) .* (?:computed|calculated|defined)|"
+                      r"show (?:me )?the sql|what(?:'s| is) the definition|怎么算|如何计算|怎么计算|计算方法|计算口径|口径|怎么得出", re.I)
+_TREND = re.compile(r"\btrend|over time|evolution|走势|趋势|变化情况", re.I)
+_GROUP_CUE_EN = r"(?:by|per|each|every|across|which|what|for each|among|of all|top\s*\d*|bottom\s*\d*|compare)\s+(?:the\s+)?(?:sales\s+)?"
+_MINE = {"region": re.compile(r"\bmy region\b|\bour region\b|我的区域|我们区域|我们大区|我的大区|本区域|我区"),
+         "unit": re.compile(r"\bmy (?:team|unit|units|teams)\b|\bour (?:team|unit)\b|我的团队|我们团队|我的部门|我们部门|本部门|我的单元")}
+_ME = re.compile(r"\bmy (?:own )?(?:deals|numbers|figures|pipeline)\b|\bI (?:won|closed)\b|我自己|我的业绩|我个人")
+
+
+@lru_cache(maxsize=1)
+def _vocab() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """(phrase, metric) and (phrase, dimension) longest first; (phrase, dimension, value) for named values."""
+    catalog = default_catalog()
+    metrics = [(w.lower(), m.name) for m in catalog.metrics.values()
+               for w in [m.name.replace("_", " "), *m.label.values(), *(s for ss in m.synonyms.values() for s in ss)]]
+    dims = [(w.lower(), d.name) for d in catalog.dimensions.values()
+            for w in [d.name.replace("_", " "), *d.label.values(), *(s for ss in d.synonyms.values() for s in ss)]]
+    values = [(w.lower(), d.name, key) for d in catalog.dimensions.values() for key, v in d.values.items()
+              for w in [key, *v.get("words", [])]]
+    by_length = lambda pairs: sorted(set(pairs), key=lambda p: -len(p[0]))  # noqa: E731
+    return by_length(metrics), by_length(dims), by_length(values)
+
+
+def _n(word: str | None, default: int = 1) -> int:
+    if not word:
+        return default
+    value = parse_number(word)
+    return int(value) if value else default
+
+
+def _find(text: str, phrase: str, taken: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """A whole-word (Latin) or substring (Chinese) mention of `phrase` not inside a span already taken."""
+    escaped = re.escape(phrase).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
+    pattern = escaped if re.search(r"[\u4e00-\u9fff]", phrase) else rf"(?<![a-z0-9]){escaped}(?:s|es)?(?![a-z0-9])"
+    for m in re.finditer(pattern, text):
+        if not any(m.start() < e and s < m.end() for s, e in taken):
+            return m.start(), m.end()
+    return None
+
+
+def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
+    """The query a sentence asks for. No metric named: the words are passed on, so the tool can say it has none."""
+    text = reading.text.lower()
+    out, taken = Filling(), []
+
+    def put(name: str, value, surface: str, how: str) -> None:
+        out.args[name] = value
+        out.filled.append(Filled(name, value, surface, how))
+
+    having = _threshold(text, taken)
+    having_spans = list(taken)
+    compare = _comparison(_blank(text, taken), taken)
+    period = _period(_blank(text, taken), reading, taken)
+    metric_phrases, dim_vocab, value_vocab = _vocab()
+    filters: dict[str, list[str]] = {}
+    for name, pattern in _MINE.items():
+        m = pattern.search(_blank(reading.text, taken))
+        if m:
+            filters[name] = ["mine"]
+            taken.append(m.span())
+    if _ME.search(reading.text):
+        filters["rep"] = ["mine"]
+    spotted: list[tuple[int, int, str]] = []
+    found_dims = []
+    words = sorted([(p, "metric", n) for p, n in metric_phrases] + [(p, "dim", n) for p, n in dim_vocab],
+                   key=lambda w: -len(w[0]))  # "sales unit" is a dimension before "sales" is a metric
+    for phrase, kind, name in words:
+        span = _find(text, phrase, taken)
+        if not span:
+            continue
+        taken.append(span)
+        if kind == "metric":
+            spotted.append((*span, name))
+        else:
+            found_dims.append((span[0], name, _is_group(text, span, phrase)))
+    metrics = list(dict.fromkeys(m for _s, _e, m in sorted(spotted)
+                                 if len(spotted) == 1 or not _qualifier(text, _s, _e)))
+    for kind, dim in (("user", "rep"), ("account", "account"), ("product", "product")):
+        for match in reading.entities(kind):
+            if match.canonical and not any(match.start < e and s < match.end for s, e in taken):
+                filters.setdefault(dim, []).append(match.canonical)
+                taken.append((match.start, match.end))
+    for phrase, dim, key in value_vocab:
+        span = _find(text, phrase, taken)
+        if span and dim in ("region", "stage", "channel", "industry"):
+            filters.setdefault(dim, [])
+            if key not in filters[dim]:
+                filters[dim].append(key)
+            taken.append(span)
+    group_by = []
+    for _start, dim, grouped in sorted(found_dims):
+        if dim not in group_by and dim not in filters and (grouped or dim in ("week", "month", "quarter", "year")):
+            group_by.append(dim)
+    if not group_by and found_dims:  # "pipeline stage by stage", "各区域" already cue; a bare dimension still groups
+        group_by = [d for _s, d, _g in sorted(found_dims) if d not in filters][:1]
+    if _TREND.search(reading.text) and not any(d in ("week", "month", "quarter", "year") for d in group_by):
+        grain = (period or {}).get("grain") or "month"
+        group_by.append(grain if grain in ("week", "month", "quarter", "year") else "month")
+    explain = bool(_EXPLAIN.search(reading.text))
+    if not metrics and explain:
+        earlier = _earlier_query(history)
+        if earlier:
+            for key, value in earlier.items():
+                out.args[key] = value
+            put("explain", True, "how was this computed", "context")
+            out.args["language"] = "zh" if re.search(r"[\u4e00-\u9fff]", reading.text) else "en"
+            return out
+    earlier = _earlier_query(history) if not metrics else None
+    if not metrics and "stage" in group_by:  # "按阶段汇总一下": the pipeline is what has stages
+        metrics = ["pipeline_value"]
+    if not metrics and earlier and (group_by or period or filters):  # "and broken down by rep for last quarter?"
+        put("metrics", earlier["metrics"], "the earlier question", "context")
+        for key in ("filters", "period", "group_by"):
+            if earlier.get(key) and not {"filters": filters, "period": period, "group_by": group_by}[key]:
+                out.args[key] = earlier[key]
+    elif not metrics:
+        metrics = [_leftover(reading.text, taken) or reading.text.strip()]
+        put("metrics", metrics, metrics[0], "guess")
+    else:
+        put("metrics", metrics[:4], ", ".join(metrics[:4]), "enum")
+    if group_by:
+        put("group_by", group_by[:2], ", ".join(group_by[:2]), "enum")
+    if filters:
+        put("filters", filters, json.dumps(filters, ensure_ascii=False), "enum")
+    if period:
+        put("period", _with_days(period, reading.today), period.get("label", ""), "period")
+    if compare:
+        put("compare_to", compare, compare, "enum")
+        if not period:
+            put("period", _with_days({"relative": "to_date", "grain": "year"}, reading.today), "this year so far",
+                "period")
+    order, limit = _ranking(_blank(text, having_spans), taken)
+    if order:
+        put("order", order, order, "enum")
+    if limit:
+        put("limit", limit, str(limit), "integer")
+    if having:
+        put("having", having, json.dumps(having), "enum")
+    if _CHART.search(reading.text):
+        put("chart", True, "chart", "enum")
+    if explain:
+        put("explain", True, "explain", "enum")
+    out.args["language"] = "zh" if re.search(r"[\u4e00-\u9fff]", reading.text) else "en"
+    return out
+
+
+def _is_group(text: str, span: tuple[int, int], phrase: str) -> bool:
+    before = text[max(0, span[0] - 24):span[0]]
+    if re.search(_GROUP_CUE_EN + r"$", before) or re.search(r"(?:各|按|每|哪个|哪些|哪家|分|不同)\s*$", before):
+        return True
+    if re.match(r"(?:by|per|each|every|各|按|每|分)\b", phrase) or phrase.startswith(("各", "按", "每")):
+        return True
+    after = text[span[1]:span[1] + 12]
+    return bool(re.match(r"\s*(?:by \w+|breakdown|排名|排行|分布|对比|之间)", after)) or \
+        bool(re.match(r"s?\s+(?:with|who|that|whose|ranked|by)\b", after))
+
+
+def _qualifier(text: str, start: int, end: int) -> bool:
+    """ "margin of won deals", "赢单的平均毛利率": a metric word that only says which rows the other metric is over."""
+    return bool(re.search(r"\b(?:of|on|among|across|over|for)\s+$", text[max(0, start - 8):start])) or \
+        text[end:end + 1] == "的"
+
+
+def _blank(text: str, taken: list[tuple[int, int]]) -> str:
+    """The text with the spans already read blanked out (same length, so positions still hold)."""
+    return "".join(" " if any(s <= i < e for s, e in taken) else ch for i, ch in enumerate(text))
+
+
+def _period(text: str, reading: Reading, taken: list) -> dict | None:
+    for pattern in _PAST:
+        m = pattern.search(text)
+        if m:
+            grain = _GRAIN_EN.get(m.group(2).lower()) or _GRAIN_ZH.get(m.group(2), "month")
+            taken.append(m.span())
+            return {"relative": "past", "grain": grain, "n": _n(m.group(1)), "label": m.group(0)}
+    m = _TO_DATE.search(text)
+    if m:
+        taken.append(m.span())
+        return {"relative": "to_date", "grain": "year", "label": m.group(0)}
+    m = _RELATIVE_QUARTER.search(text)
+    if m:
+        which, quarter = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        offset = -1 if which.startswith(("去", "last")) else 1 if which.startswith(("明", "next")) else 0
+        taken.append(m.span())
+        return {"fiscal_year": reading.today.year + offset, "quarter": _n(quarter), "label": m.group(0)}
+    for i, pattern in enumerate(_FISCAL):
+        m = pattern.search(reading.text)
+        if not m:
+            continue
+        taken.append(m.span())
+        if i == 4:
+            year = _year(m.group(1) or m.group(2))
+            return {"fiscal_year": year, "label": m.group(0)}
+        year, quarter = (m.group(2), m.group(1)) if i == 1 else (m.group(1), m.group(2))
+        return {"fiscal_year": _year(year), "quarter": _n(quarter), "label": m.group(0)}
+    for table, relative in ((_THIS, "this"), (_LAST, "last"), (_NEXT, "next")):
+        for phrase, grain in sorted(table.items(), key=lambda p: -len(p[0])):
+            span = _find(text, phrase, taken)
+            if span and not (phrase == "去年" and "去年同期" in text):
+                taken.append(span)
+                return {"relative": relative, "grain": grain, "label": phrase}
+    m = _YEAR.search(reading.text)
+    if m:
+        taken.append(m.span())
+        return {"fiscal_year": int(m.group(1) or m.group(2)), "label": m.group(0)}
+    for found in reading.periods:
+        if not any(found.start < e and s < found.end for s, e in taken):
+            taken.append((found.start, found.end))
+            return {k: v for k, v in found.value.items() if k in ("start", "end", "label")}
+    return None
+
+
+def _with_days(period: dict, today) -> dict:
+    """The period as asked (relative or fiscal, which comparisons step back by) plus the days it covers."""
+    if "start" in period:
+        return period
+    resolved = resolve(period, today)
+    return {**period, "start": resolved.start.isoformat(), "end": resolved.end.isoformat()}
+
+
+def _year(word: str) -> int:
+    year = int(word)
+    return year + 2000 if year < 100 else year
+
+
+def _comparison(text: str, taken: list) -> str | None:
+    m = _SAME_LAST_YEAR.search(text)
+    if m:
+        taken.append(m.span())
+        return "same_period_last_year"
+    m = _PREVIOUS.search(text)
+    if m:
+        taken.append(m.span())
+        return "previous_period"
+    return None
+
+
+def _ranking(text: str, taken: list) -> tuple[str | None, int | None]:
+    m = _TOP.search(text)
+    if m:
+        number = next((g for g in m.groups() if g), None)
+        return "desc", _n(number, 0) or None
+    m = _BOTTOM.search(text)
+    if m:
+        number = next((g for g in m.groups() if g), None)
+        return "asc", _n(number, 0) or None
+    if _MOST.search(text):
+        return "desc", None
+    return None, None
+
+
+def _threshold(text: str, taken: list) -> list[dict]:
+    m = _THRESHOLD.search(text)
+    if not m:
+        return []
+    number, words = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    words = (words or "").strip()
+    metric = next((name for phrase, name in _vocab()[0] if phrase and phrase in words), None)
+    if metric is None:
+        metric = "closed_deals" if re.search(r"deal|单|商机", words or "deal") else None
+    if metric is None:
+        return []
+    taken.append(m.span())
+    strict = re.match(r"\s*(?:more than|over|超过|大于|多于)", m.group(0))
+    return [{"metric": metric, "op": ">" if strict else ">=", "value": float(_n(number))}]
+
+
+_STOP = re.compile(r"\b(?:what|what's|whats|is|are|was|were|the|our|my|show|me|give|tell|how|much|many|did|do|does|"
+                   r"we|by|per|for|of|in|on|a|an|please|this|that|last|next|year|quarter|month|week|and|to|with)\b|"
+                   r"[?？。.!！,，]|多少|是|的|我们|显示|给我|看看|一下|请|吗|呢", re.I)
+
+
+def _leftover(text: str, taken: list) -> str:
+    kept = "".join(ch if not any(s <= i < e for s, e in taken) else " " for i, ch in enumerate(text))
+    return re.sub(r"\s+", " ", _STOP.sub(" ", kept)).strip()
+
+
+def _earlier_query(history: list[Turn]) -> dict | None:
+    for turn in reversed(history):
+        for call in turn.tool_calls or ():
+            if call.get("name") == TOOL:
+                args = call.get("arguments")
+                return json.loads(args) if isinstance(args, str) else dict(args or {})
+    return None

@@ -1,0 +1,105 @@
+"""The query_metrics tool and the offline model filling it from managers' sentences in English and Chinese."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from llm.offline.lexicon import Lexicon
+from llm.offline.messages import Turn
+from llm.offline.metric_query import fill
+from llm.offline.reading import Reading
+from tests.conftest import FIXED_NOW
+from tests.test_sales_tools import call
+
+TODAY = dt.date(2026, 11, 26)
+
+
+def read(text: str, history=()) -> dict:
+    return fill(None, Reading(text, Lexicon(), TODAY), list(history)).args
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("average margin of won deals by unit", {"metrics": ["avg_margin"], "group_by": ["unit"]}),
+    ("win-rate trend over the last four quarters",
+     {"metrics": ["win_rate"], "group_by": ["quarter"], "period": {"relative": "past", "grain": "quarter", "n": 4}}),
+    ("draw me a chart of pipeline by stage", {"metrics": ["pipeline_value"], "group_by": ["stage"], "chart": True}),
+    ("deals that slipped past their expected close", {"metrics": ["slipped_deals"]}),
+    ("reps with at least 5 closed deals ranked by win rate",
+     {"metrics": ["win_rate"], "group_by": ["rep"], "order": "desc",
+      "having": [{"metric": "closed_deals", "op": ">=", "value": 5.0}]}),
+    ("top 3 industries by order revenue in FY2025 Q3",
+     {"metrics": ["order_revenue"], "group_by": ["industry"], "order": "desc", "limit": 3,
+      "period": {"fiscal_year": 2025, "quarter": 3}}),
+    ("won value in my region this quarter vs the same period last year",
+     {"metrics": ["won_value"], "filters": {"region": ["mine"]}, "compare_to": "same_period_last_year",
+      "period": {"relative": "this", "grain": "quarter"}}),
+    ("近六周每周的新增商机", {"metrics": ["new_deals"], "group_by": ["week"],
+                             "period": {"relative": "past", "grain": "week", "n": 6}}),
+    ("过去五个月各区域的投诉数量", {"metrics": ["complaints"], "group_by": ["region"],
+                                    "period": {"relative": "past", "grain": "month", "n": 5}}),
+    ("和去年同期相比各区域的赢单率", {"metrics": ["win_rate"], "group_by": ["region"],
+                                      "compare_to": "same_period_last_year"}),
+    ("上季度赢单金额最低的三个部门", {"metrics": ["won_value"], "group_by": ["unit"], "order": "asc",
+                                      "period": {"relative": "last", "grain": "quarter"}}),
+    ("我的团队本月的活动数环比", {"metrics": ["activities"], "filters": {"unit": ["mine"]},
+                                   "compare_to": "previous_period", "period": {"relative": "this", "grain": "month"}}),
+    ("华东区制造业客户的回款天数", {"metrics": ["days_sales_outstanding"],
+                                     "filters": {"region": ["east"], "industry": ["manufacturing"]}}),
+])
+def test_the_offline_model_reads_the_query_from_the_sentence(text, expected):
+    got = read(text)
+    for key, want in expected.items():
+        if isinstance(want, dict) and key == "period":
+            assert {k: got[key].get(k) for k in want} == want, (text, got)
+        else:
+            assert got.get(key) == want, (text, key, got)
+
+
+def test_an_unknown_metric_is_passed_on_and_a_follow_up_keeps_the_metric():
+    assert read("customer happiness index by region")["metrics"] == ["happiness index"]
+    earlier = Turn("assistant", "", ({"id": "1", "name": "query_metrics",
+                                      "arguments": {"metrics": ["win_rate"], "group_by": ["region"]}},))
+    follow = read("and broken down by rep for last quarter?", [Turn("user", "win rate by region"), earlier])
+    assert follow["metrics"] == ["win_rate"] and follow["group_by"] == ["rep"]
+    how = read("how was this computed?", [Turn("user", "win rate by region"), earlier])
+    assert how["explain"] is True and how["metrics"] == ["win_rate"]
+
+
+def test_the_tool_leads_with_the_answer_then_the_table_and_a_chart(tessera):
+    result = call(tessera, "admin", "query_metrics", metrics=["won_value"], group_by=["unit"],
+                  period={"fiscal_year": 2026, "quarter": 2}, language="en")
+    assert result["ok"], result
+    top = result["items"][0]
+    assert result["about"].startswith(f"{top['sales unit']} had the highest won value: {top['won value']}")
+    assert "of the total" in result["about"]
+    assert result["chart"]["mark"]["type"] == "bar" and len(result["chart"]["data"]["values"]) == 6
+    assert "deals.closed_on >= '2026-04-01'" in result["how"]["sql"][0]
+    trend = call(tessera, "admin", "query_metrics", metrics=["complaints"], group_by=["month"],
+                 period={"relative": "past", "grain": "month", "n": 6})
+    assert trend["chart"]["mark"]["type"] == "line" and "computed" not in trend
+    single = call(tessera, "admin", "query_metrics", metrics=["win_rate"], explain=True)
+    assert "chart" not in single and "SQL (sqlite)" in single["computed"]
+
+
+def test_a_metric_that_does_not_exist_is_answered_with_i_cannot(tessera):
+    result = call(tessera, "zhao.lei", "query_metrics", metrics=["customer happiness index"], language="en")
+    assert not result["ok"] and result["error"].startswith("I can't do that: there is no metric 'customer happiness")
+    zh = call(tessera, "zhao.lei", "query_metrics", metrics=["客户幸福指数"], language="zh")
+    assert zh["error"].startswith("我做不到")
+
+
+def test_the_wrong_caller_is_refused_and_a_rep_sees_only_their_unit(tessera):
+    customer = call(tessera, "cust.chen.jing", "query_metrics", metrics=["won_value"])
+    assert not customer["ok"] and "customer may not read sales metrics" in customer["error"]
+    rep = call(tessera, "li.wei", "query_metrics", metrics=["won_value"], group_by=["unit"], language="en")
+    assert [r["sales unit"] for r in rep["items"]] == ["East Enterprise"]
+    margin = call(tessera, "li.wei", "query_metrics", metrics=["avg_margin"])
+    assert not margin["ok"] and "rep may not see it" in margin["error"]
+
+
+def test_a_manager_asks_in_chinese_and_gets_the_answer_in_chinese(tessera):
+    turn = tessera.chat("zhao.lei", "zh1", "上季度各部门的赢单金额排名")
+    assert [c["name"] for c in turn.tool_calls] == ["query_metrics"]
+    assert "赢单金额最高" in turn.reply and "占总额的" in turn.reply
+    assert FIXED_NOW.year == 2026

@@ -1,0 +1,142 @@
+"""Tool: any governed metric by any dimension over any period, with comparisons, rankings and thresholds."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from crm.metrics import MetricQuery, UnknownMetric, caller_of, default_catalog, run_query
+from crm.metrics.answer import sentence, table
+from crm.metrics.chart import chart_spec
+from tools.base import ToolContext, ToolSpec
+
+CATALOG = default_catalog()
+Dimension = Literal[tuple(CATALOG.dimensions)]  # type: ignore[valid-type]
+
+
+class PeriodArg(BaseModel):
+    """Absolute (start/end), relative (relative + grain + n) or fiscal (fiscal_year + quarter or month)."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    label: str | None = None
+    relative: Literal["this", "last", "past", "to_date", "next"] | None = None
+    grain: Literal["day", "week", "month", "quarter", "year"] | None = None
+    n: int | None = Field(None, ge=1, le=120)
+    fiscal_year: int | None = None
+    quarter: int | None = Field(None, ge=1, le=4)
+    month: int | None = Field(None, ge=1, le=12)
+
+
+class ThresholdArg(BaseModel):
+    metric: str = Field(description="a metric name, e.g. closed_deals")
+    op: Literal[">=", ">", "<=", "<", "="] = ">="
+    value: float
+
+
+class QueryMetricsArgs(BaseModel):
+    metrics: list[str] = Field(min_length=1, max_length=4, description="metric names: " + ", ".join(CATALOG.metrics))
+    group_by: list[Dimension] = Field(default_factory=list, max_length=2, description="dimensions to break down by")
+    filters: dict[Dimension, list[str]] = Field(
+        default_factory=dict, description="dimension -> values (codes or names; 'mine' = the asker's own region/unit/self)")
+    period: PeriodArg | None = Field(None, description="the period; none means all time")
+    compare_to: Literal["previous_period", "same_period_last_year"] | None = None
+    order: Literal["desc", "asc"] | None = Field(None, description="rank groups by the first metric")
+    limit: int | None = Field(None, ge=1, le=100)
+    having: list[ThresholdArg] = Field(default_factory=list, description="keep groups meeting these thresholds")
+    chart: bool | None = Field(None, description="true: draw a chart; false: never; none: when it helps")
+    explain: bool = Field(False, description="show how the numbers were computed (definition, filters, SQL)")
+    language: Literal["en", "zh"] | None = Field(None, description="the language of the question; default the user's")
+
+
+def run(ctx: ToolContext, args: QueryMetricsArgs) -> dict:
+    lang = args.language or (ctx.actor.language if ctx.actor.language in ("en", "zh") else "en")
+    data = args.model_dump(exclude={"chart", "explain", "language"})
+    if data["period"]:
+        data["period"] = {k: v for k, v in data["period"].items() if v is not None}
+    if args.group_by and not args.order and not CATALOG.dimensions[args.group_by[0]].time:
+        data["order"] = "desc"  # a breakdown reads best ranked
+    try:
+        query = MetricQuery.of(data)
+    except UnknownMetric as exc:
+        raise ValueError(_cannot(str(exc), lang)) from exc
+    with ctx.store.session() as s:
+        try:
+            result = run_query(s, query, caller_of(s, ctx.actor), as_of=ctx.today, now=ctx.clock())
+        except UnknownMetric as exc:
+            raise ValueError(_cannot(str(exc), lang)) from exc
+    how = result.explain(lang)
+    out = {"about": sentence(result, lang), "items": table(result, lang), "total": len(result.rows),
+           "how": how}
+    chart = chart_spec(result, lang, wanted=args.chart)
+    if chart:
+        out["chart"] = chart
+    if args.explain:
+        out["computed"] = _how_lines(how, lang)
+    return out
+
+
+def _cannot(message: str, lang: str) -> str:
+    asked = message.split("'")[1] if "'" in message else "?"
+    known = ", ".join(m.name_in(lang) for m in CATALOG.metrics.values())
+    if lang == "zh":
+        return f"我做不到：没有名为“{asked}”的指标。我能计算的指标有：{known}。"
+    return f"I can't do that: there is no metric '{asked}'. The metrics I can compute are: {known}."
+
+
+def _how_lines(how: dict, lang: str) -> str:
+    period = how["period"] if isinstance(how["period"], str) else f"{how['period']['start']}..{how['period']['end']}"
+    lines = [f"{name}: {text}" for name, text in how["definitions"].items()]
+    lines.append(f"period: {period}; scope: {how['scope']}; filters: {how['filters'] or 'none'}")
+    if how["left_out_for_consent"]:
+        lines.append(f"left out: rows about {how['left_out_for_consent']} people who refused analytics")
+    lines.append(f"SQL ({how['dialect']}):")
+    lines.extend(how["sql"])
+    return "\n".join(lines)
+
+
+TOOL = ToolSpec(
+    name="query_metrics",
+    summary="Compute governed sales and service metrics (won value, revenue, pipeline, win rate, deal size, margin, "
+            "discount, sales cycle, slipped deals, orders, late payments, DSO, new accounts, activities, cases, "
+            "complaints, budgets, escalations) by region, unit, rep, product, industry, account, stage, case "
+            "category, channel or week/month/quarter/year, over any period, compared with the previous period or "
+            "last year, ranked, with thresholds.",
+    args=QueryMetricsArgs,
+    run=run,
+    examples=[
+        "average margin of won deals by unit",
+        "win-rate trend over the last four quarters",
+        "which unit won the most this year",
+        "top 5 reps by won value last quarter",
+        "pipeline by stage",
+        "how many complaints per month over the past six months",
+        "revenue by region compared with the same period last year",
+        "reps with at least 5 closed deals ranked by win rate",
+        "days sales outstanding by region",
+        "how many deals slipped past their expected close",
+        "各单元赢单的平均毛利率",
+        "近六周每周的新增商机",
+        "今年哪个部门的赢单金额最高",
+        "上季度赢单金额前五的销售",
+        "各区域的回款天数",
+        "按月看过去五个月的投诉数量",
+        "FY2025 Q3 各行业的订单收入",
+        "和去年同期相比各区域的赢单率",
+        "what does the pipeline look like",
+        "pipeline in the north region",
+        "how much is in the funnel closing this quarter",
+        "win rate by region",
+        "what was our win rate last quarter",
+        "win rate per rep this year",
+        "现在的销售漏斗怎么样",
+        "华北区的管道情况",
+        "本季度预计成交的商机金额",
+        "各阶段的商机数量和金额",
+        "各区域的赢单率",
+        "上季度的成交率是多少",
+        "哪个销售的赢率最高",
+        "按单元看今年的赢单率",
+    ],
+)
