@@ -43,5 +43,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL a commit survives a process crash; no fsync per commit
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()

@@ -118,3 +118,20 @@ def test_no_tool_returns_a_value_whose_category_the_purpose_may_not_use(ptessera
                                        and d.allowed for d in decided)
             if not returned:
                 assert any(r.startswith(f"{key} withheld:") for r in item.get("withheld", []))
+
+
+def test_the_contact_directory_is_built_again_only_when_a_contact_changes(store):
+    from crm.models import Contact
+    from crm.privacy.directory import directory
+
+    with store.session() as s:
+        first = directory(s)
+    with store.session() as s:
+        assert directory(s) is first  # nothing changed: the same directory, not built again
+        contact = s.scalars(select(Contact).order_by(Contact.id)).first()
+        contact.full_name = "Walrus Okonkwo-Lindqvist"
+    with store.session() as s:
+        renamed = directory(s)
+    assert renamed is not first
+    found = renamed.names.find("I met Walrus Okonkwo-Lindqvist today")
+    assert [set(f.owners) for f in found] == [{contact.id}]

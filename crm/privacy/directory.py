@@ -1,6 +1,7 @@
 """Who a value found in text belongs to: every contact's name, e-mail and phone, loaded once per session."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -46,11 +47,28 @@ class Directory:
         return set()
 
 
+_built: dict[object, tuple[list[tuple], Directory]] = {}  # per database: the rows last built from, and the result
+_built_lock = threading.Lock()
+
+
 def directory(session: Session) -> Directory:
-    """The directory for this session (a tool call or a turn): built at the first use, then reused."""
+    """The directory for this session (a tool call or a turn): read at the first use, then reused. The rows are
+    read every time (a change by any process shows at once); building from them, the costly part, is done again
+    only when they differ from the rows the last directory of this database was built from."""
     if _KEY not in session.info:
-        rows = session.execute(select(Contact.id, Contact.account_id, Contact.full_name, Contact.email, Contact.phone))
-        session.info[_KEY] = Directory.build([tuple(r) for r in rows])
+        rows = [tuple(r) for r in session.execute(
+            select(Contact.id, Contact.account_id, Contact.full_name, Contact.email, Contact.phone)
+            .order_by(Contact.id))]
+        where = str(session.get_bind().url)
+        with _built_lock:
+            last = _built.get(where)
+        if last is not None and last[0] == rows:
+            book = last[1]
+        else:
+            book = Directory.build(rows)
+            with _built_lock:
+                _built[where] = (rows, book)
+        session.info[_KEY] = book
     return session.info[_KEY]
 
 
