@@ -149,3 +149,29 @@ def test_a_synced_work_order_becomes_a_case_on_the_enrolled_account_only_attribu
     # what must stay unchanged: every account, and every case that was there before
     assert centre.accounts() == accounts_before
     assert centre.case_rows()[:len(cases_before)] == cases_before
+
+
+def test_the_server_mounts_the_hub_behind_the_same_gate(tessera):
+    from fastapi import FastAPI
+
+    from channels.auth import admin_check, issue_token
+    from edge_agent.centre import mount_edge_hub
+
+    app = FastAPI()
+    mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
+    with tessera.store.session() as s:
+        admin, staff = issue_token(s, "admin", scopes=["admin"]), issue_token(s, "admin")  # the same admin, unscoped
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        assert client.get("/v1/edge/nodes").status_code == 401
+        refused = client.get("/v1/edge/nodes", headers=bearer(staff))
+        assert refused.status_code == 403 and "'admin' scope" in refused.json()["detail"]
+        enrolled = client.post("/v1/edge/nodes", json={"node_id": "plant-7", "account_id": PLANT}, headers=bearer(admin))
+        assert enrolled.status_code == 201
+        listed = client.get("/v1/edge/nodes", headers=bearer(admin)).json()
+        assert [(n["node_id"], n["account_id"], n["connected"]) for n in listed] == [("plant-7", PLANT, False)]
+        credential = enrolled.json()["credential"]
+        assert client.get("/v1/edge/nodes/plant-7/records", headers=bearer(credential)).status_code == 404  # not synced yet
+        assert client.get("/v1/edge/nodes/plant-7/records", headers=bearer(admin)).status_code == 404
+        assert client.get("/v1/edge/nodes/plant-7/records", headers=bearer(staff)).status_code == 403
