@@ -9,12 +9,22 @@ from edge_agent.gate import AdminCheck, EdgeGate
 from edge_agent.hub import EdgeHub, edge_router
 
 
+def shared_log(url: str):
+    """The PostgreSQL update log every worker shares, or None for the embedded SQLite file (one process)."""
+    if not url:
+        return None
+    from edge_agent.pg_log import PgUpdateLog
+
+    return PgUpdateLog(url)
+
+
 def mount_edge_hub(app: FastAPI, tessera, admin: AdminCheck | None = None) -> EdgeHub:
     """Mounts the hub for a running assistant (`tessera.runtime.Tessera`): its store, where nodes are enrolled, and
     its settings. `admin` checks an API token for the admin scope (the channels pass theirs)."""
     settings = tessera.settings
     config = FollowupConfig(webhook_url=settings.edge.webhook_url or None)
     gate = EdgeGate(tessera.store, admin)
-    hub = EdgeHub(settings.data_dir / "edge-hub", Followups(tessera.store, config), site_account=gate.site_account)
+    hub = EdgeHub(settings.data_dir / "edge-hub", Followups(tessera.store, config), site_account=gate.site_account,
+                  log=shared_log(settings.edge.hub_log(tessera.store.url)))
     app.include_router(edge_router(hub, gate))
     return hub

@@ -137,6 +137,7 @@ def hub(host: Host = "127.0.0.1", port: int = 8000,
     from sqlalchemy import inspect
 
     from crm.store import Store
+    from edge_agent.centre import shared_log
     from edge_agent.followups import FollowupConfig, Followups
     from edge_agent.gate import EdgeGate
     from edge_agent.hub import EdgeHub, edge_router
@@ -149,7 +150,8 @@ def hub(host: Host = "127.0.0.1", port: int = 8000,
     config = FollowupConfig(webhook_url=webhook_url, retry_base_s=retry_base)
     gate = EdgeGate(store)
     centre = EdgeHub(data_dir or state.settings.data_dir / "edge-hub", Followups(store, config),
-                     synchronous=synchronous.value, site_account=gate.site_account)
+                     synchronous=synchronous.value, site_account=gate.site_account,
+                     log=shared_log(state.settings.edge.hub_log(store.url)))
     app = FastAPI(title="Tessera edge hub")
     app.include_router(edge_router(centre, gate))
     app.get("/health", tags=["ops"])(lambda: {"ok": True})

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
@@ -27,6 +28,9 @@ from edge_agent.persistence import DocSet, UpdateLog
 from edge_agent.records import KINDS, RecordStore
 from edge_agent.screening import screen_change, screen_record
 from edge_agent.sync import SyncPeer
+
+if TYPE_CHECKING:
+    from edge_agent.pg_log import PgUpdateLog
 
 CENTRAL = "central"
 RECHECK_S = 5.0  # how often a connected node's enrolment is looked at again (a revoked node is cut off)
@@ -52,8 +56,9 @@ class EdgeHub:
 
     def __init__(self, data_dir: Path, followups: Followups | None = None, *, synchronous: str = "FULL",
                  deliver_every_s: float = 0.5, compact_every_s: float = 10.0,
-                 site_account: Callable[[str], int | None] | None = None):
-        self.log = UpdateLog(Path(data_dir) / "hub.db", synchronous=synchronous)
+                 site_account: Callable[[str], int | None] | None = None, log: UpdateLog | PgUpdateLog | None = None):
+        # the embedded default: a SQLite file, one process; `log=PgUpdateLog(url)` shares rooms between workers
+        self.log = log if log is not None else UpdateLog(Path(data_dir) / "hub.db", synchronous=synchronous)
         self.followups = followups
         self.site_account = site_account or (lambda node_id: None)  # a node's enrolled account (gate.py)
         self.rooms: dict[str, NodeRoom] = {}
@@ -76,6 +81,10 @@ class EdgeHub:
         self._review_wake.set()
         self._tasks = [asyncio.create_task(self._review_loop()), asyncio.create_task(self._deliver_loop()),
                        asyncio.create_task(self._compact_loop())]
+        if hasattr(self.log, "follow"):  # a shared log: hear what the other workers take in
+            self.following = asyncio.Event()
+            self._tasks.append(asyncio.create_task(self.log.follow(self._from_log, self._quarantine_heard,
+                                                                   ready=self.following)))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -120,6 +129,19 @@ class EdgeHub:
             room.touched.add(record_id)
             if self._review_wake is not None:
                 self._review_wake.set()
+
+    def _from_log(self, room_name: str, update: bytes) -> None:
+        """Another worker logged this update (from its node, or its own writes): apply it here too."""
+        node_id, _, shard = room_name.rpartition("/")
+        try:
+            self.room(node_id).docset.apply_logged(int(shard), update, source="log")
+        except Exception:  # one bad row must not stop hearing the others
+            log.exception("could not apply update of room %s from the shared log", room_name)
+
+    def _quarantine_heard(self, node_id: str) -> None:
+        room = self.rooms.get(node_id)
+        if room is not None:
+            room.records.quarantined.update({(q["kind"], q["record_id"]): q["reason"] for q in self.log.quarantined(node_id)})
 
     def _quarantined(self, node_id: str, kind: str, record_id: str, reason: str) -> None:
         log.warning("quarantined %s %s from node %s: %s", kind, record_id, node_id, reason)

@@ -114,6 +114,7 @@ class DocSet:
         self.docs: list[Doc] = [Doc() for _ in range(shards)]
         self._listeners: list[Listener] = []
         self._applying: int | None = None  # the shard whose remote update is being applied
+        self._from_peer = False  # ... and whether it came from a peer (not from the shared log)
         self._staged: list[tuple[int, bytes]] = []
         self.write_error: Exception | None = None
         for shard, doc in enumerate(self.docs):
@@ -136,6 +137,17 @@ class DocSet:
             return
         self.flush()  # keep the log in the order changes reached memory
         self.log.append(self.room(shard), update)
+        self._applying, self._from_peer = shard, True
+        try:
+            self.docs[shard].apply_update(update)
+        finally:
+            self._applying, self._from_peer = None, False
+        self._tell(shard, update, source)
+
+    def apply_logged(self, shard: int, update: bytes, source: object) -> None:
+        """Apply an update another process already logged in the shared log (pg_log.py): not logged again, and
+        not a peer's change (the process that took it from its peer screened it)."""
+        self.flush()
         self._applying = shard
         try:
             self.docs[shard].apply_update(update)
@@ -146,7 +158,7 @@ class DocSet:
     @property
     def applying_remote(self) -> bool:
         """A peer's update is being applied right now (observers use it to tell a node's changes from ours)."""
-        return self._applying is not None
+        return self._from_peer
 
     def state(self, shard: int) -> bytes:
         return self.docs[shard].get_state()

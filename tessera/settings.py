@@ -135,6 +135,7 @@ class EdgeSettings(BaseModel):
 
     accounts: dict[str, int] = Field(default_factory=dict)  # node id -> default account for `tessera edge enroll`
     webhook_url: str = ""  # where insurance-claim follow-ups from the edge are posted
+    hub_log_url: str = ""  # empty: the store's database when it is PostgreSQL (shared by workers), else SQLite
     node_credential: str = ""  # at a node: the credential `tessera edge enroll` printed for it
     node_api_key: str = ""  # at a node: the key its local API requires when it listens beyond localhost
 
@@ -142,6 +143,17 @@ class EdgeSettings(BaseModel):
     @classmethod
     def _url(cls, value: str) -> str:
         return _http_url(value) if value else value
+
+    @field_validator("hub_log_url")
+    @classmethod
+    def _pg_url(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql", "postgres:")):
+            raise ValueError("expected a postgresql:// URL for the shared edge hub log (leave empty for SQLite)")
+        return value
+
+    def hub_log(self, store_url: str) -> str:
+        """Where the hub's update log lives: a PostgreSQL URL shared by every worker, or '' for the SQLite file."""
+        return self.hub_log_url or (store_url if store_url.startswith("postgres") else "")
 
 
 SECTIONS = ("models", "slack", "wecom", "edge", "audit", "auth", "limits")
