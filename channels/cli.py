@@ -22,20 +22,32 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] = "",
-          port: Annotated[int, typer.Option(min=1, max=65535, help="default: TESSERA_API_PORT")] = 0) -> None:
+          port: Annotated[int | None, typer.Option(min=1, max=65535, help="default: TESSERA_API_PORT")] = None,
+          workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes (several need PostgreSQL as "
+                                                                    "the store to share state)")] = 1) -> None:
     """Start the HTTP API, the web pages, Slack and WeCom when configured, and the edge hub (migrates and seeds the
     store on first run)."""
     import uvicorn
 
-    from channels.auth import admin_check
+    state = current()
+    host, port = host or state.settings.api_host, port or state.settings.api_port
+    if workers > 1:
+        if not state.settings.store_url.startswith("postgresql"):
+            bad_usage("several workers share conversations, approvals and locks through PostgreSQL: set "
+                      "TESSERA_DATABASE_URL=postgresql://... (SQLite serves one worker)")
+        from tessera.runtime import Tessera
+
+        Tessera(state.settings).close()  # migrate and seed once, before the workers start
+        print(f"Tessera on http://{host}:{port} with {workers} workers (API docs at /docs)")
+        uvicorn.run("channels.asgi:create_server", factory=True, host=host, port=port, workers=workers,
+                    log_level=state.log_level.value)
+        return
     from channels.http_api import create_app
     from edge_agent.centre import mount_edge_hub
 
-    state = current()
     tessera = state.runtime()
     app = create_app(tessera)
-    mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
-    host, port = host or state.settings.api_host, port or state.settings.api_port
+    mount_edge_hub(app, tessera)
     print(f"Tessera on http://{host}:{port} (API docs at /docs)")
     uvicorn.run(app, host=host, port=port, log_level=state.log_level.value)
 

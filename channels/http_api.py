@@ -4,6 +4,7 @@ Who acts is the bearer token's owner and no one else: no request model or route 
 from __future__ import annotations
 
 import json
+import os
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Path, Response
@@ -171,6 +172,6 @@ def create_app(tessera: Tessera) -> FastAPI:
     @app.get("/health", tags=["ops"])
     def health() -> dict:
         return {"status": "ok", "store": tessera.store.engine.dialect.name,
-                "models": tessera.settings.models.model_dump()}
+                "models": tessera.settings.models.model_dump(), "worker": os.getpid()}
 
     return app

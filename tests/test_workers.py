@@ -1,0 +1,188 @@
+"""Several worker processes on one PostgreSQL store: a conversation goes on from one worker to another, a request
+paused on one is decided on another, two people deciding one request at once on two workers get one 200 and one
+409, and a retried request answered by one worker is replayed by the other; `tessera serve --workers 2` serves."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from langchain_core.messages import HumanMessage
+
+from channels.auth import issue_token
+from tests.test_approvals_graph import escalating_deal
+from tests.test_postgres import ADMIN_URL, _admin_connection
+from tessera.runtime import Tessera
+from tessera.settings import Settings
+
+pytestmark = pytest.mark.postgres
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running(args: list[str], env: dict) -> Iterator[str]:
+    """A server process on a free port; yields its base URL once /health answers."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, *args, "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"the server stopped: {proc.stderr.read().decode()[-3000:]}")
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("the server did not answer /health within 180 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """A seeded PostgreSQL store, its settings as environment variables, and tokens for a rep and her manager."""
+    admin = _admin_connection()
+    name = f"tessera_workers_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    data_dir = tmp_path_factory.mktemp("workers")
+    tessera = Tessera(Settings(data_dir=data_dir, database_url=url))
+    with tessera.store.session() as s:
+        tokens = {login: issue_token(s, login) for login in ("li.wei", "zhao.lei")}
+    deal = escalating_deal(tessera.store)
+    tessera.close()
+    env = {**os.environ, "TESSERA_DATABASE_URL": url, "TESSERA_DATA_DIR": str(data_dir),
+           "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    yield {"url": url, "env": env, "data_dir": data_dir, "tokens": tokens, "deal": deal}
+    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture(scope="module")
+def two_workers(shop):
+    """Two worker processes of the app factory, each on its own port, so a test chooses which one it calls."""
+    factory = ["-m", "uvicorn", "--factory", "channels.asgi:create_server"]
+    with running(factory, shop["env"]) as a, running(factory, shop["env"]) as b:
+        assert httpx.get(f"{a}/health").json()["worker"] != httpx.get(f"{b}/health").json()["worker"]
+        yield a, b
+
+
+def as_user(shop, login: str, **headers) -> dict:
+    return {"Authorization": f"Bearer {shop['tokens'][login]}", **headers}
+
+
+def chat(base: str, shop, thread: str, message: str, login: str = "li.wei", **headers) -> httpx.Response:
+    return httpx.post(f"{base}/v1/chat", json={"thread": thread, "message": message},
+                      headers=as_user(shop, login, **headers), timeout=120)
+
+
+def ask_for_approval(base: str, shop, thread: str, percent: int) -> str:
+    """A discount above the unit's own limit: it waits for the manager (a new percent each time: a request
+    already decided is answered with its decision)."""
+    r = chat(base, shop, thread, f"request a {percent}% discount on {shop['deal']} to match a competitor, "
+                                 "promised by 2026-12-15")
+    assert r.status_code == 200 and r.json()["approval"], r.text
+    return r.json()["approval"]["id"]
+
+
+def test_a_conversation_goes_on_from_one_worker_to_the_other(shop, two_workers):
+    a, b = two_workers
+    first = chat(a, shop, "across", "show me the deals of Acme Robotics")
+    second = chat(b, shop, "across", "who are the contacts at Acme Robotics")
+    assert first.status_code == second.status_code == 200, (first.text, second.text)
+    reader = Tessera(Settings(data_dir=shop["data_dir"], database_url=shop["url"]), seed=False)
+    try:
+        values = reader.graph.get_state(reader.config(reader.actor("li.wei"), "across")).values
+        assert [m.content for m in values["messages"] if isinstance(m, HumanMessage)] == [
+            "show me the deals of Acme Robotics", "who are the contacts at Acme Robotics"]
+        assert {t.id for t in reader.traces.for_thread("li.wei:across")} == {first.json()["turn_id"],
+                                                                             second.json()["turn_id"]}
+    finally:
+        reader.close()
+
+
+def test_a_request_paused_on_one_worker_is_decided_on_the_other(shop, two_workers):
+    a, b = two_workers
+    approval = ask_for_approval(a, shop, "paused-on-a", 8)
+    waiting = httpx.get(f"{b}/v1/approvals", headers=as_user(shop, "zhao.lei")).json()
+    assert approval in [w["id"] for w in waiting]
+    decided = httpx.post(f"{b}/v1/approvals/{approval}", json={"approved": False, "note": "hold the price"},
+                         headers=as_user(shop, "zhao.lei"), timeout=120)
+    assert decided.status_code == 200, decided.text
+    assert approval not in [w["id"] for w in httpx.get(f"{a}/v1/approvals", headers=as_user(shop, "zhao.lei")).json()]
+
+
+def test_two_decisions_at_once_on_two_workers_one_wins_the_other_gets_409(shop, two_workers):
+    a, b = two_workers
+    approval = ask_for_approval(a, shop, "raced", 9)
+    start, answers = threading.Barrier(2), {}
+
+    def decide(base: str, approved: bool) -> None:
+        start.wait()
+        answers[approved] = httpx.post(f"{base}/v1/approvals/{approval}", json={"approved": approved},
+                                       headers=as_user(shop, "zhao.lei"), timeout=120)
+
+    racers = [threading.Thread(target=decide, args=(a, True)), threading.Thread(target=decide, args=(b, False))]
+    for t in racers:
+        t.start()
+    for t in racers:
+        t.join(180)
+    assert sorted(r.status_code for r in answers.values()) == [200, 409], {k: r.text for k, r in answers.items()}
+    winner = next(approved for approved, r in answers.items() if r.status_code == 200)
+    reader = Tessera(Settings(data_dir=shop["data_dir"], database_url=shop["url"]), seed=False)
+    try:
+        assert reader.approvals.get(approval).status == ("approved" if winner else "rejected")
+    finally:
+        reader.close()
+
+
+def test_a_retry_sent_to_the_other_worker_gets_the_first_answer(shop, two_workers):
+    a, b = two_workers
+    message = "log a call with Acme Robotics about the walrus renewal"
+    first = chat(a, shop, "retried", message, **{"Idempotency-Key": "walrus-across"})
+    again = chat(b, shop, "retried", message, **{"Idempotency-Key": "walrus-across"})
+    assert first.status_code == again.status_code == 200, (first.text, again.text)
+    assert again.json()["turn_id"] == first.json()["turn_id"] and again.json()["replayed"]
+
+
+def test_tessera_serve_runs_several_workers_on_postgresql(shop):
+    with running(["-m", "tessera.cli", "serve", "--workers", "2"], shop["env"]) as base:
+        workers = set()
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline:  # a new connection each time: either may answer
+            workers.add(httpx.get(f"{base}/health", headers={"Connection": "close"}).json()["worker"])
+        r = chat(base, shop, "served", "show me the deals of Acme Robotics")
+        assert r.status_code == 200, r.text
+        assert len(workers) == 2
+
+
+def test_several_workers_on_sqlite_are_refused_with_the_reason(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "tessera.cli", "serve", "--workers", "2"], cwd=ROOT,
+                          env={**os.environ, "TESSERA_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "PostgreSQL" in done.stderr
