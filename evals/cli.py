@@ -2,11 +2,25 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 from typing import Annotated
 
 import typer
 
 from tessera.cli_kit import current, emit, progress
+
+
+class Split(str, enum.Enum):
+    dev = "dev"
+    test = "test"
+    all = "all"
+
+
+class UserType(str, enum.Enum):
+    rep = "rep"
+    customer = "customer"
+    manager = "manager"
+    prompt_engineer = "prompt_engineer"
 
 
 def register(app: typer.Typer) -> None:
@@ -15,19 +29,29 @@ def register(app: typer.Typer) -> None:
 
 def run_eval(model: Annotated[str, typer.Option(help="any LiteLLM model string")] = "tessera/offline",
              only: Annotated[str | None, typer.Option(help="run scenarios whose id contains this text")] = None,
+             split: Annotated[Split, typer.Option(help="the frozen split: tune on dev, report test")] = Split.all,
+             user_type: Annotated[UserType | None, typer.Option(help="only this user type's scenarios")] = None,
+             quiet: Annotated[bool, typer.Option(help="only the table per split and user type (and, with --json, "
+                                                      "no per-scenario results)")] = False,
              floor: Annotated[float | None, typer.Option(
                  min=0.0, max=1.0, help="exit 1 when tool-choice accuracy is below this, e.g. 0.9")] = None) -> int:
     """Run the eval scenarios against a model: tool choice, arguments and final store state."""
-    from evals.runner import chosen, run_all, run_cli, totals
+    from evals.runner import breakdown, chosen, run_all, run_cli, totals
 
-    scenarios = chosen(only)
+    who = user_type.value if user_type else None
+    scenarios = chosen(only, split.value, who)
     if not scenarios:
-        raise LookupError(f"no scenario id contains '{only}'")
+        wanted = f"no scenario id contains '{only}'" if only else "no scenario"
+        raise LookupError(f"{wanted} in split {split.value}" + (f" for user type {who}" if who else ""))
     with progress(f"evaluating {model}", total=len(scenarios)) as advance:
-        results = run_all(model, only, on_scenario=lambda r: advance(r.id))
+        results = run_all(model, only, on_scenario=lambda r: advance(r.id), split=split.value, user_type=who)
     if not current().json:
-        return run_cli(model, only, floor, results=results)
+        return run_cli(model, only, floor, results=results, quiet=quiet)
     summary = totals(results)
-    emit({"model": model, "totals": dataclasses.asdict(summary), "results": [
-        {**dataclasses.asdict(r), "passed": r.passed} for r in results]})
+    out = {"model": model, "split": split.value, "totals": dataclasses.asdict(summary),
+           "by_split": {sp: {u: dataclasses.asdict(t) for u, t in groups.items()}
+                        for sp, groups in breakdown(results).items()}}
+    if not quiet:
+        out["results"] = [{**dataclasses.asdict(r), "passed": r.passed} for r in results]
+    emit(out)
     return 1 if floor is not None and summary.tool_choice < floor else 0

@@ -14,7 +14,7 @@ from rich.table import Table
 from tessera.seeding import seed_everything
 from crm.store import Store
 from evals.scenarios import ExpectedCall, Scenario, load_scenarios
-from evals.state import store_snapshot
+from evals.state import business_fingerprint, store_snapshot, written_tables
 from tessera.migrate import migrate
 from tessera.runtime import Tessera
 from tessera.settings import AgentModels, Settings
@@ -27,7 +27,11 @@ EVAL_CLOCK = dt.datetime(2026, 11, 26, 10, 0)
 @dataclass
 class ScenarioResult:
     id: str
+    user_type: str = "rep"
+    split: str = "dev"
     turns: int = 0
+    guarded_turns: int = 0  # turns that must not write
+    unwanted_writes: int = 0  # of those, the turns that wrote anyway
     tools_right: int = 0
     args_checked: int = 0
     args_right: int = 0
@@ -38,7 +42,7 @@ class ScenarioResult:
     @property
     def passed(self) -> bool:
         return (self.tools_right == self.turns and self.args_right == self.args_checked and self.state_match
-                and self.replies_right == self.turns)
+                and self.replies_right == self.turns and self.unwanted_writes == 0)
 
 
 def build_template(directory: Path) -> Path:
@@ -52,7 +56,9 @@ def build_template(directory: Path) -> Path:
 
 
 def run_scenario(scenario: Scenario, model: str, template: Path, work: Path) -> ScenarioResult:
-    result = ScenarioResult(id=scenario.id, turns=len(scenario.turns))
+    result = ScenarioResult(id=scenario.id, user_type=scenario.user_type or "rep", split=scenario.split,
+                            turns=len(scenario.turns))
+    writing = {name for name, tool in ALL.items() if tool.writes}
     model_db, gold_db = work / f"{scenario.id}.db", work / f"{scenario.id}.gold.db"
     shutil.copy(template, model_db)
     shutil.copy(template, gold_db)
@@ -63,6 +69,8 @@ def run_scenario(scenario: Scenario, model: str, template: Path, work: Path) -> 
     actor = tessera.actor(scenario.login)
     try:
         for n, turn in enumerate(scenario.turns, 1):
+            guarded = not turn.writes_allowed(writing)
+            before = business_fingerprint(tessera.store) if guarded else {}
             try:
                 reply = tessera.chat(scenario.login, scenario.id, turn.user)
                 calls, text = reply.tool_calls, reply.reply
@@ -70,12 +78,18 @@ def run_scenario(scenario: Scenario, model: str, template: Path, work: Path) -> 
                 calls, text = [], ""
                 result.problems.append(f"turn {n}: {type(exc).__name__}: {exc}")
             grade_turn(result, n, turn.expect_tools, calls)
+            if guarded:
+                result.guarded_turns += 1
+                wrote = written_tables(before, business_fingerprint(tessera.store))
+                if wrote:
+                    result.unwanted_writes += 1
+                    result.problems.append(f"turn {n}: must not write, but wrote {', '.join(wrote)}")
             if not turn.reply_contains or any(w.lower() in text.lower() for w in turn.reply_contains):
                 result.replies_right += 1
             else:
                 result.problems.append(f"turn {n}: reply lacks any of {turn.reply_contains}: {text[:120]!r}")
             for call in turn.expect_tools:  # the gold path: the expected calls on a fresh copy of the store
-                ALL[call.name].invoke(ToolContext(store=gold, actor=actor, clock=lambda: EVAL_CLOCK), call.args)
+                ALL[call.name].invoke(ToolContext(store=gold, actor=actor, clock=lambda: EVAL_CLOCK), call.replay_args)
         result.state_match = store_snapshot(tessera.store) == store_snapshot(gold)
         if not result.state_match:
             result.problems.append("final store differs from the gold replay")
@@ -101,6 +115,13 @@ def grade_turn(result: ScenarioResult, n: int, expected: list[ExpectedCall], cal
                 result.args_right += 1
             else:
                 result.problems.append(f"turn {n}: {exp.name}.{key} expected {want!r}, got {got!r}")
+        for key, part in exp.contains.items():
+            result.args_checked += 1
+            got = actual.get(key)
+            if isinstance(got, str) and part.strip().lower() in got.lower():
+                result.args_right += 1
+            else:
+                result.problems.append(f"turn {n}: {exp.name}.{key} should keep {part!r}, got {got!r}")
 
 
 def same_value(want, got) -> bool:
@@ -118,53 +139,91 @@ class Totals:
     tool_choice: float
     arguments: float
     state: float
+    turns: int = 0
+    guarded_turns: int = 0
+    unwanted_writes: int = 0
+    args_checked: int = 0
 
 
 def totals(results: list[ScenarioResult]) -> Totals:
     turns = sum(r.turns for r in results) or 1
-    checked = sum(r.args_checked for r in results) or 1
+    checked = sum(r.args_checked for r in results)
     return Totals(scenarios=len(results), passed=sum(r.passed for r in results),
                   tool_choice=sum(r.tools_right for r in results) / turns,
-                  arguments=sum(r.args_right for r in results) / checked,
-                  state=sum(r.state_match for r in results) / max(1, len(results)))
+                  arguments=sum(r.args_right for r in results) / checked if checked else 1.0,  # none to get wrong
+                  args_checked=checked,
+                  state=sum(r.state_match for r in results) / max(1, len(results)),
+                  turns=sum(r.turns for r in results), guarded_turns=sum(r.guarded_turns for r in results),
+                  unwanted_writes=sum(r.unwanted_writes for r in results))
 
 
-def chosen(only: str | None = None) -> list[Scenario]:
-    return [s for s in load_scenarios() if not only or only in s.id]
+USER_TYPES = ("rep", "customer", "manager", "prompt_engineer")
+
+
+def breakdown(results: list[ScenarioResult]) -> dict[str, dict[str, Totals]]:
+    """split -> user type (and "all") -> totals, for the splits and user types present in `results`."""
+    out: dict[str, dict[str, Totals]] = {}
+    for split in sorted({r.split for r in results}) + ["all"]:
+        in_split = [r for r in results if split == "all" or r.split == split]
+        groups = {u: [r for r in in_split if r.user_type == u] for u in USER_TYPES}
+        out[split] = {u: totals(rs) for u, rs in groups.items() if rs} | {"all": totals(in_split)}
+    return out
+
+
+def chosen(only: str | None = None, split: str = "all", user_type: str | None = None) -> list[Scenario]:
+    return [s for s in load_scenarios() if (not only or only in s.id) and split in ("all", s.split)
+            and (user_type is None or s.user_type == user_type)]
 
 
 def run_all(model: str, only: str | None = None,
-            on_scenario: Callable[[ScenarioResult], None] = lambda result: None) -> list[ScenarioResult]:
+            on_scenario: Callable[[ScenarioResult], None] = lambda result: None, split: str = "all",
+            user_type: str | None = None) -> list[ScenarioResult]:
     """Every chosen scenario on a fresh copy of the seeded store; `on_scenario` hears each result (progress)."""
     results = []
     with tempfile.TemporaryDirectory(prefix="tessera-eval-") as tmp:
         work = Path(tmp)
         template = build_template(work)
-        for scenario in chosen(only):
+        for scenario in chosen(only, split, user_type):
             results.append(run_scenario(scenario, model, template, work))
             on_scenario(results[-1])
     return results
 
 
 def run_cli(model: str, only: str | None = None, floor: float | None = None,
-            results: list[ScenarioResult] | None = None) -> int:
-    """Prints the table and the totals (running the scenarios unless `results` are given); 1 below the floor."""
+            results: list[ScenarioResult] | None = None, quiet: bool = False) -> int:
+    """Prints the table and the totals (running the scenarios unless `results` are given); 1 below the floor.
+    `quiet` leaves out the per-scenario table and problems: only the table per split and user type."""
     console = Console()
     results = run_all(model, only) if results is None else results
-    table = Table(title=f"Tessera evals · {model}")
-    for col in ("scenario", "tools", "args", "state", "result"):
-        table.add_column(col)
-    for r in results:
-        table.add_row(r.id, f"{r.tools_right}/{r.turns}", f"{r.args_right}/{r.args_checked}",
-                      "match" if r.state_match else "DIFF", "pass" if r.passed else "FAIL")
-    console.print(table)
-    for r in results:
-        for p in r.problems:
-            console.print(f"[yellow]{r.id}[/]: {p}")
+    if not quiet:
+        table = Table(title=f"Tessera evals · {model}")
+        for col in ("scenario", "user", "split", "tools", "args", "state", "result"):
+            table.add_column(col)
+        for r in results:
+            table.add_row(r.id, r.user_type, r.split, f"{r.tools_right}/{r.turns}", f"{r.args_right}/{r.args_checked}",
+                          "match" if r.state_match else "DIFF", "pass" if r.passed else "FAIL")
+        console.print(table)
+        for r in results:
+            for p in r.problems:
+                console.print(f"[yellow]{r.id}[/]: {p}")
+    console.print(breakdown_table(results, model))
     t = totals(results)
     console.print(f"scenarios {t.passed}/{t.scenarios} passed · tool-choice accuracy {t.tool_choice:.1%} · "
-                  f"argument accuracy {t.arguments:.1%} · final-state match {t.state:.1%}")
+                  f"argument accuracy {t.arguments:.1%} · final-state match {t.state:.1%} · "
+                  f"writes on must-not-write turns {t.unwanted_writes}/{t.guarded_turns}")
     if floor is not None and t.tool_choice < floor:
         console.print(f"[red]tool-choice accuracy {t.tool_choice:.1%} is below the floor {floor:.0%}[/]")
         return 1
     return 0
+
+
+def breakdown_table(results: list[ScenarioResult], model: str) -> Table:
+    table = Table(title=f"per split and user type · {model}")
+    for col in ("split", "user type", "scenarios", "turns", "tool", "args", "state", "must-not-write writes"):
+        table.add_column(col)
+    for split, groups in breakdown(results).items():
+        for user, t in groups.items():
+            args = f"{t.arguments:.1%}" if t.args_checked else "n/a"
+            table.add_row(split, user, str(t.scenarios), str(t.turns), f"{t.tool_choice:.1%}", args,
+                          f"{t.state:.1%}", f"{t.unwanted_writes}/{t.guarded_turns}")
+    return table

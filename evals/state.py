@@ -1,10 +1,18 @@
-"""The part of the store a conversation may change, as a comparable snapshot (free-text columns left out)."""
+"""The part of the store a conversation may change, as a comparable snapshot (free-text columns left out), and a
+fingerprint of every business table to tell whether a turn wrote anything at all."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import hashlib
+
+from sqlalchemy import inspect, select, text
 
 from crm.models import Activity, Case, Deal
 from crm.store import Store
+
+# Logs of reading and of turns: a question may append to these (reads of personal data are audited).
+NOT_BUSINESS_DATA = frozenset({
+    "alembic_version", "seed_runs", "turn_traces", "idempotent_turns", "turns_in_flight", "privacy_audit_log",
+    "privacy_audit_head", "autonomy_audit"})
 
 
 def store_snapshot(store: Store) -> dict:
@@ -15,7 +23,48 @@ def store_snapshot(store: Store) -> dict:
             "deal_stages": dict(s.execute(select(Deal.id, Deal.stage)).all()),
             "cases": _sorted((c.account_id, c.contact_id, c.kind, c.category, c.priority)
                              for c in s.scalars(select(Case))),
+            **{table: _rows(store, table, columns) for table, columns in WRITE_TOOL_COLUMNS.items()},
         }
+
+
+# What the other write tools change, by the columns that carry meaning (not the user's wording, ids or times):
+# consents, corrections and erasure, competitor prices, discount and quote decisions, approvals, privacy requests.
+WRITE_TOOL_COLUMNS = {
+    "privacy_consents": ("contact_id", "category", "purpose", "granted"),
+    "contacts": ("id", "full_name", "email", "phone", "city"),
+    "competitor_prices": ("unit_id", "product_id", "region", "price", "competitor"),
+    "contract_decisions": ("unit_id", "deal_id", "kind", "outcome", "booked"),
+    "pending_approvals": ("requested_by", "approver", "status"),
+    "budget_pools": ("unit_id", "pool", "used_amount"),
+    "privacy_requests": ("contact_id", "kind", "status"),
+}
+
+
+def _rows(store: Store, table: str, columns: tuple[str, ...]) -> list[tuple]:
+    with store.engine.connect() as conn:
+        if table not in inspect(conn).get_table_names():
+            return []
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        return _sorted(tuple(r) for r in conn.execute(text(f'SELECT {quoted} FROM "{table}"')))
+
+
+def business_fingerprint(store: Store, only: frozenset[str] | None = None) -> dict[str, str]:
+    """table -> hash of its rows, for every table that holds business data (or only the named ones)."""
+    out = {}
+    with store.engine.connect() as conn:
+        for table in sorted(inspect(conn).get_table_names()):
+            if table in NOT_BUSINESS_DATA or (only is not None and table not in only):
+                continue
+            rows = conn.execute(text(f'SELECT * FROM "{table}"')).all()
+            digest = hashlib.sha256()
+            for row in sorted(repr(tuple(r)) for r in rows):
+                digest.update(row.encode())
+            out[table] = f"{len(rows)}:{digest.hexdigest()[:16]}"
+    return out
+
+
+def written_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(t for t in set(before) | set(after) if before.get(t) != after.get(t))
 
 
 def _sorted(rows) -> list[tuple]:

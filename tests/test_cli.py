@@ -161,3 +161,17 @@ def test_eval_refuses_an_empty_selection_and_an_impossible_floor():
     assert run_cli("eval", "--floor", "2").exit_code == 2
     empty = run_cli("eval", "--only", "no-such-scenario")
     assert empty.exit_code == 1 and "no scenario id contains 'no-such-scenario'" in empty.stderr
+    assert run_cli("eval", "--split", "train").exit_code == 2
+    assert run_cli("eval", "--user-type", "intern").exit_code == 2
+
+
+def test_eval_prints_figures_per_split_and_user_type_as_json():
+    shown = run_cli("eval", "--split", "test", "--user-type", "prompt_engineer", "--only", "pe-en", "--json",
+                    "--quiet")
+    assert shown.exit_code == 0, shown.stderr
+    out = json.loads(shown.stdout)
+    assert out["split"] == "test" and "results" not in out  # --quiet: the figures only
+    assert set(out["by_split"]) == {"test", "all"}
+    figures = out["by_split"]["test"]["prompt_engineer"]
+    assert figures["scenarios"] >= 1 and figures["guarded_turns"] >= 1
+    assert {"tool_choice", "arguments", "state", "unwanted_writes"} <= set(figures)

@@ -1,5 +1,6 @@
-"""The eval suite: its scenario files are well-formed and cover every persona and language, and the offline
-model's tool-choice accuracy over the whole suite stays at or above a floor."""
+"""The eval suite: its scenario files are well-formed and cover every user type and language, the dev/test split is
+frozen, and the offline model's figures on the test split hold for each user type, with no write on a turn that
+must not write."""
 from __future__ import annotations
 
 import re
@@ -9,16 +10,22 @@ from collections import Counter
 
 import pytest
 
-from evals.runner import run_all, totals
+from evals.runner import USER_TYPES, breakdown, run_all
 from evals.scenarios import SCENARIO_DIR, load_scenarios
+from evals.splits import split_of
 from tools.registry import ALL
 
-# A little below what tessera/offline reaches on the suite (never below 0.9); raise it as the model improves.
-FLOOR = 0.9
-MIN_SCENARIOS = 60
+BAR = 0.9  # issue 11: tool choice, arguments and final state, each user type on its own, on the test split
+MIN_TURNS = 250
 PERSONAS = {"rep", "manager", "customer"}
 LANGUAGES = {"en", "zh"}
-ID_PREFIX = {"rep": "rep-", "manager": "mgr-", "customer": "cust-"}
+ID_PREFIX = {"rep": "rep-", "manager": "mgr-", "customer": "cust-", "prompt_engineer": "pe-"}
+# Known ids and their split: if the hashing rule (or its salt) changes, scenarios move between dev and test and
+# the test figures stop meaning "not tuned on". This pins it.
+PINNED = {"rep-en-hannah-brown-call-note": "test", "cust-en-what-happens-delete-account": "dev",
+          "cust-zh-ai-training-question": "dev", "pe-en-rollback-sales-prompt": "test",
+          "rep-en-northwind-negotiation-candidates": "test", "mgr-zh-rule-in-words": "dev",
+          "rep-en-acme-negotiation-deals": "dev", "cust-zh-chenjing-personal-info": "dev"}
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +43,37 @@ def test_every_scenario_file_loads_with_unique_ids_and_full_coverage(scenarios, 
         assert load_scenarios(alone), f"{path.name} holds no scenarios"
     ids = [s.id for s in scenarios]
     assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
-    assert len(scenarios) >= MIN_SCENARIOS
+    assert sum(len(s.turns) for s in scenarios) >= MIN_TURNS
     assert {s.language for s in scenarios} == LANGUAGES
     roles = {s.persona.split(":", 1)[0] for s in scenarios}
     assert PERSONAS <= roles, f"personas missing: {PERSONAS - roles}"
+    assert {s.user_type for s in scenarios} == set(USER_TYPES)
     for s in scenarios:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", s.id), f"{s.id} is not kebab-case"
-        prefix = ID_PREFIX.get(s.persona.split(":", 1)[0], "?")
-        assert s.id.startswith(prefix), f"{s.id} is not prefixed by its persona ({prefix})"
+        assert s.id.startswith(ID_PREFIX[s.user_type]), f"{s.id} is not prefixed by its user type"
         assert s.turns, f"{s.id} has no turns"
+
+
+def test_every_user_type_has_must_not_write_turns_in_both_splits(scenarios):
+    guarded = Counter((s.split, s.user_type) for s in scenarios for t in s.turns if t.must_not_write)
+    for split in ("dev", "test"):
+        for user in USER_TYPES:
+            assert guarded[(split, user)] >= 2, f"{split}/{user}: only {guarded[(split, user)]} must-not-write turns"
+    for s in scenarios:  # a must-not-write turn expects no writing tool
+        for t in s.turns:
+            if t.must_not_write:
+                assert not any(ALL[c.name].writes for c in t.expect_tools), f"{s.id}: a guarded turn expects a write"
+
+
+def test_the_split_is_frozen_and_holds_every_user_type(scenarios):
+    for scenario_id, split in PINNED.items():
+        assert split_of(scenario_id) == split, f"{scenario_id} moved to {split_of(scenario_id)}"
+    assert {s.id for s in scenarios} >= set(PINNED)
+    turns = Counter()
+    for s in scenarios:
+        turns[(s.split, s.user_type)] += len(s.turns)
+    for user in USER_TYPES:
+        assert turns[("test", user)] >= 5 and turns[("dev", user)] >= 5, dict(turns)
 
 
 def test_expected_calls_name_real_tools_with_valid_arguments(scenarios):
@@ -52,7 +81,7 @@ def test_expected_calls_name_real_tools_with_valid_arguments(scenarios):
         for n, turn in enumerate(s.turns, 1):
             for call in turn.expect_tools:
                 assert call.name in ALL, f"{s.id} turn {n}: no tool '{call.name}'"
-                ALL[call.name].args.model_validate(call.args)  # the gold replay must be a valid call
+                ALL[call.name].args.model_validate(call.replay_args)  # the gold replay must be a valid call
 
 
 def test_every_persona_is_a_seeded_user_with_that_role(scenarios, seeded_template):
@@ -63,11 +92,40 @@ def test_every_persona_is_a_seeded_user_with_that_role(scenarios, seeded_templat
         assert roles.get(s.login) == role, f"{s.id}: {s.login} is a {roles.get(s.login)}, not a {role}"
 
 
-def test_offline_model_tool_choice_accuracy_stays_above_the_floor():
-    results = run_all("tessera/offline")
-    t = totals(results)
-    failing = [f"{r.id}: {p}" for r in results for p in r.problems if "expected tools" in p or "Error" in p]
-    summary = (f"tool-choice {t.tool_choice:.1%}, arguments {t.arguments:.1%}, final state {t.state:.1%}, "
-               f"passed {t.passed}/{t.scenarios}")
-    assert t.scenarios >= MIN_SCENARIOS
-    assert t.tool_choice >= FLOOR, f"{summary}; below the floor {FLOOR:.0%}:\n" + "\n".join(failing)
+@pytest.fixture(scope="module")
+def test_split():
+    results = run_all("tessera/offline", split="test")
+    return results, breakdown(results)["test"]
+
+
+# Writes on must-not-write turns of the test split, measured; empty when there are none.
+UNWANTED_WRITES = "9 of 96 must-not-write turns wrote (questions, hypotheticals, unsupported requests)"
+
+
+@pytest.mark.xfail(bool(UNWANTED_WRITES), strict=True, reason=UNWANTED_WRITES)
+def test_no_turn_that_must_not_write_writes_on_the_test_split(test_split):
+    results, _ = test_split
+    wrote = [f"{r.id}: {p}" for r in results for p in r.problems if "must not write" in p]
+    assert not wrote, "\n".join(wrote)
+
+
+# Figures of tessera/offline on the test split where a user type is still below the bar (measured, not tuned on).
+BELOW_BAR: dict[tuple[str, str], str] = {
+    ("rep", "tool_choice"): "rep tool choice 74.6% on test", ("rep", "arguments"): "rep arguments 61.8% on test",
+    ("rep", "state"): "rep final state 71.4% on test",
+    ("customer", "tool_choice"): "customer tool choice 76.9% on test",
+    ("customer", "arguments"): "customer arguments 71.4% on test",
+    ("manager", "arguments"): "manager arguments 86.5% on test",
+    ("prompt_engineer", "tool_choice"): "prompt engineer tool choice 85.7% on test",
+}
+
+
+@pytest.mark.parametrize("user", USER_TYPES)
+@pytest.mark.parametrize("figure", ["tool_choice", "arguments", "state"])
+def test_offline_model_reaches_the_bar_for_each_user_type_on_the_test_split(test_split, request, user, figure):
+    if (user, figure) in BELOW_BAR:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=BELOW_BAR[(user, figure)]))
+    results, groups = test_split
+    value = getattr(groups[user], figure)
+    problems = [f"{r.id}: {p}" for r in results if r.user_type == user for p in r.problems]
+    assert value >= BAR, f"{user} {figure} {value:.1%} < {BAR:.0%}:\n" + "\n".join(problems)
