@@ -24,10 +24,10 @@ from edge_agent.field_service import FieldService, number_of
 from edge_agent.followups import Followups, due_actions
 from edge_agent.gate import EdgeGate
 from edge_agent.http import Assign, Close, Note, Priority, Progress, domain_errors
-from edge_agent.persistence import DocSet, UpdateLog
+from edge_agent.persistence import SHARDS, DocSet, UpdateLog
 from edge_agent.records import KINDS, RecordStore
 from edge_agent.screening import screen_change, screen_record
-from edge_agent.sync import SyncPeer
+from edge_agent.sync import ShardPeer, SyncPeer
 
 if TYPE_CHECKING:
     from edge_agent.pg_log import PgUpdateLog
@@ -152,13 +152,19 @@ class EdgeHub:
         return self.log.quarantined(node_id)
 
     # -- sync -----------------------------------------------------------------------------------------------
-    async def serve(self, websocket: WebSocket, node_id: str, gate: EdgeGate, *, recheck_s: float = RECHECK_S) -> None:
-        """Run the sync protocol with one enrolled node over its websocket until it disconnects or is revoked.
+    async def serve(self, websocket: WebSocket, node_id: str, gate: EdgeGate, *, shard: int | None = None,
+                    recheck_s: float | None = None) -> None:
+        """Run the sync protocol with one enrolled node over its websocket until it disconnects or is revoked:
+        every shard multiplexed (our node), or the one `shard` a stock Y.js provider named in its room.
 
         An unknown or revoked credential, or a node asking for another node's room, is refused before the
         handshake completes (HTTP 403), and no room is created for it."""
+        recheck_s = RECHECK_S if recheck_s is None else recheck_s
         if not NODE_ID.match(node_id):
             await websocket.close(code=1008, reason="node id must be 1-64 letters, digits, '-' or '_'")
+            return
+        if shard is not None and not 0 <= shard < SHARDS:
+            await websocket.close(code=1008, reason=f"rooms of a node are <node>/0 to <node>/{SHARDS - 1}")
             return
         try:
             node = await asyncio.to_thread(gate.sync_node, websocket, node_id)
@@ -169,7 +175,8 @@ class EdgeHub:
         await websocket.accept()
         room = self.room(node_id)
         room.account_id = node.account_id  # enrolment decides the site's account, never what the node sends
-        peer = SyncPeer(room.docset, websocket.send_bytes, name=node_id)
+        peer = (SyncPeer(room.docset, websocket.send_bytes, name=node_id) if shard is None
+                else ShardPeer(room.docset, shard, websocket.send_bytes, name=f"{node_id}/{shard}"))
         room.peers.add(peer)
         checked = time.monotonic()
 
@@ -293,6 +300,11 @@ def edge_router(hub: EdgeHub, gate: EdgeGate) -> APIRouter:
     @router.websocket("/sync/{node_id}")
     async def sync(websocket: WebSocket, node_id: str) -> None:
         await hub.serve(websocket, node_id, gate)
+
+    @router.websocket("/sync/{node_id}/{shard}")
+    async def sync_one_document(websocket: WebSocket, node_id: str, shard: int) -> None:
+        """A stock Y.js provider: room '<node>/<shard>', one document per connection."""
+        await hub.serve(websocket, node_id, gate, shard=shard)
 
     @router.get("/nodes")
     async def nodes(request: Request) -> list[dict]:

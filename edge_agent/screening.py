@@ -28,6 +28,7 @@ LIST_MAX = 200
 MINUTES_MAX = 10_000_000
 HISTORY_OPS = ("created", "assigned", "progress", "closed", "note", "priority", "conflict_resolved", "followup")
 _ENTRY_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+_HLC = re.compile(r"^[0-9]{13}\.[0-9]{6}\.[A-Za-z0-9_-]{1,64}$")  # clock.py: wall ms, counter, writer
 
 
 class Invalid(ValueError):
@@ -93,7 +94,7 @@ def _record(kind: str, record_id: str, raw: Any, *, node_id: str, account_id: in
         raise Invalid(f"the head of {kind} {record_id} names {head.get('kind')!r} {head.get('id')!r}")
     if head.get("origin") not in writers:
         raise Invalid(f"{kind} {record_id} claims origin {head.get('origin')!r}; node {node_id} records only its own")
-    _text(head.get("hlc"), "hlc", 100), _text(head.get("created_at"), "created_at", 40)
+    _hlc(head.get("hlc"), "hlc"), _text(head.get("created_at"), "created_at", 40)
     if not isinstance(head.get("fields"), dict):
         raise Invalid(f"{kind} {record_id} has no fields")
     FIELDS[kind](head["fields"], account_id)
@@ -158,9 +159,9 @@ FIELDS = {"work_order": _work_order, "inventory_move": _inventory_move, "dispatc
 def _register(name: str, reg: Any, key: str) -> None:
     if not isinstance(reg, dict) or set(reg) - {"v", "hlc", "seen"} or "v" not in reg:
         raise Invalid(f"register '{key}' is not {{v, hlc, seen}}")
-    _text(reg.get("hlc"), f"{key} hlc", 100)
+    _hlc(reg.get("hlc"), f"{key} hlc")
     seen = reg.get("seen", {})
-    if not isinstance(seen, dict) or len(seen) > 10 or not all(isinstance(v, str) and len(v) <= 100 for v in seen.values()):
+    if not isinstance(seen, dict) or len(seen) > 10 or not all(isinstance(v, str) and _HLC.match(v) for v in seen.values()):
         raise Invalid(f"register '{key}' has a malformed 'seen'")
     v = reg["v"]
     ok = {
@@ -182,7 +183,7 @@ def _entry(entry: Any, key: str, writers: set[str]) -> None:
         raise Invalid(f"history entry '{key}' has an unknown op {str(entry.get('op'))[:40]!r}")
     if entry.get("by") not in writers:
         raise Invalid(f"history entry '{key}' is signed by {str(entry.get('by'))[:40]!r}")
-    _text(entry.get("hlc"), f"{key} hlc", 100), _text(entry.get("at"), f"{key} at", 40)
+    _hlc(entry.get("hlc"), f"{key} hlc"), _text(entry.get("at"), f"{key} at", 40)
     for name, value in entry.items():
         if isinstance(value, str) and len(value) > TEXT_MAX:
             raise Invalid(f"'{name}' of history entry '{key}' is {len(value)} characters; at most {TEXT_MAX}")
@@ -207,6 +208,11 @@ def _text(value: Any, name: str, limit: int, *, none: bool = False, empty: bool 
         raise Invalid(f"{name} is empty")
     if any(ord(c) < 32 and c not in "\t\n" for c in value) or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
         raise Invalid(f"{name} holds control characters or lone surrogates")
+
+
+def _hlc(value: Any, name: str) -> None:
+    if not isinstance(value, str) or not _HLC.match(value):
+        raise Invalid(f"{name} {str(value)[:40]!r} is not a clock stamp (13-digit ms.6-digit counter.writer)")
 
 
 def _ref(value: Any) -> None:

@@ -8,6 +8,9 @@ Each websocket message is one frame: a varuint shard index, then a y-protocol me
 On connect both sides send step 1 for every shard and answer the other's with step 2; then changes flow as
 updates. After a cut, the next connect's step 1/2 resends whatever either side lacks; duplicated and reordered
 updates are harmless to the CRDT, and every update is logged before it is applied (persistence.py).
+
+A stock Y.js provider (y-websocket) syncs one document per connection and knows nothing of shards: `ShardPeer`
+speaks to it on one shard, named in the room (`/v1/edge/sync/<node>/<shard>`), with plain y-protocol messages.
 """
 from __future__ import annotations
 
@@ -146,6 +149,62 @@ class SyncPeer:
                 dirty, self._dirty = sorted(self._dirty), set()
                 for shard in dirty:
                     await self._send(frame(shard, state_message(self.docset.state(shard))))
+
+    async def _receive_loop(self, receive: Callable[[], Awaitable[bytes | str]]) -> None:
+        while True:
+            data = await receive()
+            if isinstance(data, bytes):
+                self.handle(data)
+
+
+class ShardPeer:
+    """A stock Y.js provider (y-websocket) on one shard document, the shard named in the room: plain y-protocol
+    messages with no shard number in front and no STATE frames. Awareness and other message types are ignored."""
+
+    def __init__(self, docset: DocSet, shard: int, send: Callable[[bytes], Awaitable[None]], name: str = "yjs"):
+        self.docset, self.shard, self.name = docset, shard, name
+        self._send = send
+        self._queue: asyncio.Queue[bytes] = asyncio.Queue()
+        self.remote_state: dict[int, int] = {}
+        self.frames_in = 0
+
+    async def run(self, receive: Callable[[], Awaitable[bytes | str]]) -> None:
+        unsubscribe = self.docset.subscribe(self._on_change)
+        try:
+            self._queue.put_nowait(create_sync_message(self.docset.docs[self.shard]))
+            tasks = [asyncio.ensure_future(self._send_loop()), asyncio.ensure_future(self._receive_loop(receive))]
+            try:
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+            for task in done:
+                task.result()
+        finally:
+            unsubscribe()
+
+    def handle(self, message: bytes) -> None:
+        self.frames_in += 1
+        if len(message) < 2 or message[0] != YMessageType.SYNC:
+            return  # awareness, auth, queries: nothing an edge record needs
+        if message[1] == YSyncMessageType.SYNC_STEP1:
+            state = read_message(message[2:])
+            self.remote_state = decode_state(state)
+            self._queue.put_nowait(handle_sync_message(message[1:], self.docset.docs[self.shard]))
+        elif message[1] in (YSyncMessageType.SYNC_STEP2, YSyncMessageType.SYNC_UPDATE):
+            self.docset.apply_remote(self.shard, read_message(message[2:]), source=self)
+
+    def synced(self) -> bool:
+        return self.remote_state == decode_state(self.docset.state(self.shard))
+
+    def _on_change(self, shard: int, update: bytes, source: object | None) -> None:
+        if shard == self.shard and source is not self:
+            self._queue.put_nowait(create_update_message(update))
+
+    async def _send_loop(self) -> None:
+        while True:
+            await self._send(await self._queue.get())
 
     async def _receive_loop(self, receive: Callable[[], Awaitable[bytes | str]]) -> None:
         while True:

@@ -59,7 +59,9 @@ def test_invalid_records_are_quarantined_and_nothing_is_written_while_the_valid_
     huge_note = repair(site, "gearbox noise")
     site.service.add_note(huge_note, "x" * 50_000)
     bad_state = repair(site, "valve V-3 stuck")
-    site.tamper("work_order", bad_state, "r/status/plant-7", {"v": "exploded", "hlc": "9", "seen": {}})
+    site.tamper("work_order", bad_state, "r/status/plant-7", {"v": "exploded", "hlc": "9999999999999.000000.plant-7", "seen": {}})
+    bad_clock = repair(site, "a clock stamp the merge rules cannot read")
+    site.tamper("work_order", bad_clock, "r/assignee/plant-7", {"v": "Zhang Wei", "hlc": "9", "seen": {}})
     not_json = repair(site, "an integer where JSON text belongs")
     site.tamper("work_order", not_json, "r/priority/plant-7", "7")  # JSON, but not a register
     site.record("work_order", not_json)["h/raw"] = "{not json"
@@ -94,7 +96,8 @@ def test_invalid_records_are_quarantined_and_nothing_is_written_while_the_valid_
     assert listed.status_code == 200  # one bad record never makes the list answer 500
     assert {r["id"] for r in listed.json()} == {good}
     reasons = {q["record_id"]: q["reason"] for q in quarantine.json()}
-    assert set(reasons) == {elsewhere, wrong_type, huge_note, bad_state, not_json, bare, bad_move}
+    assert set(reasons) == {elsewhere, wrong_type, huge_note, bad_state, bad_clock, not_json, bare, bad_move}
+    assert "not a clock stamp" in reasons[bad_clock]
     assert f"account {OTHER}" in reasons[elsewhere] and f"site's account {PLANT}" in reasons[elsewhere]
     assert "title is a int" in reasons[wrong_type]
     assert "50000 characters" in reasons[huge_note]
