@@ -18,6 +18,7 @@ from sqlalchemy import DateTime, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm.models import Account, Base, User, utcnow
+from crm.privacy import audit
 
 NODE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CREDENTIAL_PREFIX = "tsn_"
@@ -96,6 +97,7 @@ def enroll_node(session: Session, node_id: str, account_id: int, *, by: str = ""
                               f"{row.created_at:%Y-%m-%d}); `tessera edge enroll {node_id} --rotate` issues a new "
                               f"credential, `tessera edge revoke {node_id}` retires it")
     credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
+    event = "edge.node_enrolled" if row is None or row.revoked_at is not None else "edge.node_credential_rotated"
     if row is None:
         row = EdgeNodeEnrollment(node_id=node_id, account_id=account_id, user_id=_service_user(session, node_id, account, now),
                                  credential_hash=credential_hash(credential), enrolled_by=by[:80], created_at=now)
@@ -104,16 +106,21 @@ def enroll_node(session: Session, node_id: str, account_id: int, *, by: str = ""
         row.account_id, row.credential_hash, row.enrolled_by = account_id, credential_hash(credential), by[:80]
         row.rotated_at, row.revoked_at = now, None
     session.flush()
+    audit.append(session, event=event, actor=by or "unknown", at=now, category="edge", allowed=True,
+                 reason=f"edge node {node_id} for account {account_id}", details={"node_id": node_id, "account_id": account_id})
     return _plain(row), credential
 
 
-def revoke_node(session: Session, node_id: str, *, now: dt.datetime | None = None) -> EnrolledNode:
-    """From now on the centre refuses the node's credential (a connected node is cut off at its next message)."""
+def revoke_node(session: Session, node_id: str, *, by: str = "", now: dt.datetime | None = None) -> EnrolledNode:
+    """From now on the centre refuses the node's credential (a connected node is cut off within seconds)."""
     row = session.scalar(select(EdgeNodeEnrollment).where(EdgeNodeEnrollment.node_id == node_id))
     if row is None:
         raise LookupError(f"no enrolled edge node '{node_id}'; `tessera edge nodes` lists them")
-    row.revoked_at = row.revoked_at or now or utcnow()
-    session.flush()
+    if row.revoked_at is None:
+        row.revoked_at = now or utcnow()
+        session.flush()
+        audit.append(session, event="edge.node_revoked", actor=by or "unknown", at=row.revoked_at, category="edge",
+                     allowed=True, reason=f"edge node {node_id}", details={"node_id": node_id})
     return _plain(row)
 
 

@@ -66,7 +66,7 @@ def revoke(node_id: Annotated[str, typer.Argument(help="the enrolled node id")])
     from crm.edge_nodes import revoke_node
 
     with current().store().session() as s:
-        node = revoke_node(s, node_id)
+        node = revoke_node(s, node_id, by="cli")
     emit(node.as_dict(), lambda d: f"edge node {d['node_id']} is revoked; the centre refuses it from now on")
 
 

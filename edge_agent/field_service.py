@@ -56,7 +56,7 @@ class FieldService:
         )
         return _with_number(record)
 
-    def assign(self, ref: str, technician: str, *, op_id: str | None = None) -> dict:
+    def assign(self, ref: str, technician: str, *, op_id: str | None = None, via: str | None = None) -> dict:
         rid = self.find_work_order(ref)
         if repeated := self._repeated(rid, op_id):
             return repeated
@@ -64,10 +64,10 @@ class FieldService:
         if not technician.strip():
             raise InvalidRequest("name the technician to assign, e.g. 'assign WO-1A2B3C4D to Zhang Wei'")
         changes = {"assignee": technician.strip(), **_advance(current["fields"]["status"], "assigned")}
-        return self._update(rid, {"op": "assigned", "technician": technician.strip()}, set_fields=changes, op_id=op_id)
+        return self._update(rid, {"op": "assigned", "technician": technician.strip()}, set_fields=changes, op_id=op_id, via=via)
 
     def progress(self, ref: str, *, percent: int | None = None, labour_minutes: int = 0, note: str | None = None,
-                 op_id: str | None = None) -> dict:
+                 op_id: str | None = None, via: str | None = None) -> dict:
         rid = self.find_work_order(ref)
         if repeated := self._repeated(rid, op_id):
             return repeated
@@ -83,9 +83,11 @@ class FieldService:
         if labour_minutes < 0:
             raise InvalidRequest("labour minutes are booked, never taken back; book a correction as a note")
         entry = {"op": "progress", "percent": percent, "labour_minutes": labour_minutes, **({"note": note} if note else {})}
-        return self._update(rid, entry, set_fields=changes, add_to={"labour_minutes": labour_minutes} if labour_minutes else None, op_id=op_id)
+        return self._update(rid, entry, set_fields=changes, add_to={"labour_minutes": labour_minutes} if labour_minutes else None,
+                            op_id=op_id, via=via)
 
-    def close(self, ref: str, *, note: str | None = None, needs_case: bool | None = None, op_id: str | None = None) -> dict:
+    def close(self, ref: str, *, note: str | None = None, needs_case: bool | None = None, op_id: str | None = None,
+              via: str | None = None) -> dict:
         rid = self.find_work_order(ref)
         current = self.records.read("work_order", rid)
         if current["fields"]["status"] == "closed":
@@ -93,18 +95,19 @@ class FieldService:
         changes: dict = {"status": "closed"}
         if needs_case:
             changes["needs_case"] = True
-        return self._update(rid, {"op": "closed", **({"note": note} if note else {})}, set_fields=changes, op_id=op_id)
+        return self._update(rid, {"op": "closed", **({"note": note} if note else {})}, set_fields=changes, op_id=op_id, via=via)
 
-    def add_note(self, ref: str, text: str, *, op_id: str | None = None) -> dict:
+    def add_note(self, ref: str, text: str, *, op_id: str | None = None, via: str | None = None) -> dict:
         rid = self.find_work_order(ref)
         if not text.strip():
             raise InvalidRequest("a note needs some text")
-        return self._update(rid, {"op": "note", "note": text.strip()}, op_id=op_id)
+        return self._update(rid, {"op": "note", "note": text.strip()}, op_id=op_id, via=via)
 
-    def set_priority(self, ref: str, priority: str, *, op_id: str | None = None) -> dict:
+    def set_priority(self, ref: str, priority: str, *, op_id: str | None = None, via: str | None = None) -> dict:
         _check_priority(priority)
         rid = self.find_work_order(ref)
-        return self._update(rid, {"op": "priority", "priority": priority}, set_fields={"priority": priority}, op_id=op_id)
+        return self._update(rid, {"op": "priority", "priority": priority}, set_fields={"priority": priority}, op_id=op_id,
+                            via=via)
 
     def work_orders(self, *, status: str | None = None, open_only: bool = False) -> list[dict]:
         rows = self.records_of("work_order")
@@ -184,7 +187,9 @@ class FieldService:
         return current
 
     def _update(self, rid: str, entry: dict, *, set_fields: dict | None = None, add_to: dict | None = None,
-                op_id: str | None = None) -> dict:
+                op_id: str | None = None, via: str | None = None) -> dict:
+        if via:  # who asked the writer to make the change (at the centre: the node or admin behind the credential)
+            entry = {**entry, "via": via}
         try:
             record = self.records.update("work_order", rid, entry, set_fields=set_fields, add_to=add_to, entry_id=op_id)
         except RecordNotFound as exc:

@@ -292,10 +292,13 @@ def edge_router(hub: EdgeHub, gate: EdgeGate) -> APIRouter:
     router = APIRouter(prefix="/v1/edge", tags=["edge"], lifespan=hub.lifespan)
 
     def room_of(request: Request, node_id: str) -> NodeRoom:
-        gate.for_node(request, node_id)  # who asks comes first: a stranger learns nothing, not even what exists
+        request.state.edge_caller = gate.for_node(request, node_id)  # who asks comes first: a stranger learns nothing
         if node_id not in hub.rooms:
             raise HTTPException(status_code=404, detail=f"edge node {node_id!r} has not synced with this centre yet")
         return hub.rooms[node_id]
+
+    def via(request: Request) -> str:
+        return request.state.edge_caller.name  # history says who asked the centre to write
 
     @router.websocket("/sync/{node_id}")
     async def sync(websocket: WebSocket, node_id: str) -> None:
@@ -336,7 +339,7 @@ def edge_router(hub: EdgeHub, gate: EdgeGate) -> APIRouter:
         admin = gate.for_admin(request).admin
         try:
             with gate.store.session() as s:
-                node = revoke_node(s, node_id)
+                node = revoke_node(s, node_id, by=admin)
         except LookupError as exc:
             raise HTTPException(404, str(exc)) from None
         log.warning("admin %s revoked edge node %s", admin, node_id)
@@ -362,27 +365,28 @@ def edge_router(hub: EdgeHub, gate: EdgeGate) -> APIRouter:
     @router.post("/nodes/{node_id}/work-orders/{ref}/assign")
     async def assign(request: Request, node_id: str, ref: str, body: Assign) -> dict:
         with domain_errors():
-            return room_of(request, node_id).service.assign(ref, body.technician, op_id=body.op_id)
+            return room_of(request, node_id).service.assign(ref, body.technician, op_id=body.op_id, via=via(request))
 
     @router.post("/nodes/{node_id}/work-orders/{ref}/progress")
     async def progress(request: Request, node_id: str, ref: str, body: Progress) -> dict:
         with domain_errors():
             return room_of(request, node_id).service.progress(ref, percent=body.percent, labour_minutes=body.labour_minutes,
-                                                              note=body.note, op_id=body.op_id)
+                                                              note=body.note, op_id=body.op_id, via=via(request))
 
     @router.post("/nodes/{node_id}/work-orders/{ref}/close")
     async def close(request: Request, node_id: str, ref: str, body: Close) -> dict:
         with domain_errors():
-            return room_of(request, node_id).service.close(ref, note=body.note, needs_case=body.needs_case, op_id=body.op_id)
+            return room_of(request, node_id).service.close(ref, note=body.note, needs_case=body.needs_case, op_id=body.op_id,
+                                                           via=via(request))
 
     @router.post("/nodes/{node_id}/work-orders/{ref}/notes")
     async def note(request: Request, node_id: str, ref: str, body: Note) -> dict:
         with domain_errors():
-            return room_of(request, node_id).service.add_note(ref, body.text, op_id=body.op_id)
+            return room_of(request, node_id).service.add_note(ref, body.text, op_id=body.op_id, via=via(request))
 
     @router.post("/nodes/{node_id}/work-orders/{ref}/priority")
     async def priority(request: Request, node_id: str, ref: str, body: Priority) -> dict:
         with domain_errors():
-            return room_of(request, node_id).service.set_priority(ref, body.priority, op_id=body.op_id)
+            return room_of(request, node_id).service.set_priority(ref, body.priority, op_id=body.op_id, via=via(request))
 
     return router

@@ -12,6 +12,7 @@ from crm.actor import AccessDenied
 from crm.edge_nodes import (AlreadyEnrolled, EdgeNodeEnrollment, NodeRefused, credential_hash, enroll_node,
                             node_for_credential)
 from crm.models import Account, Case, User
+from crm.privacy.models import AuditEntry
 from tests.cli_support import run_cli
 from tests.conftest import settings_for
 
@@ -76,6 +77,13 @@ def test_a_revoked_node_and_a_rotated_credential_are_refused(data_dir, store):
         assert node_for_credential(s, third).account_id == 4
         with pytest.raises(NodeRefused):
             node_for_credential(s, second)
+        # each step is a line of the audit chain, and no credential is
+        lines = s.scalars(select(AuditEntry).where(AuditEntry.category == "edge").order_by(AuditEntry.seq)).all()
+        assert [(a.event, a.actor) for a in lines] == [("edge.node_enrolled", "cli"), ("edge.node_credential_rotated", "cli"),
+                                                      ("edge.node_revoked", "cli"), ("edge.node_enrolled", "cli")]
+        text = json.dumps([[a.reason, a.details] for a in lines])
+        assert not any(c in text for c in (first, second, third))
+    assert run_cli("audit", "verify", settings=settings).exit_code == 0
 
 
 def test_enroll_refuses_bad_usage_unknown_accounts_and_unknown_nodes_without_writing(data_dir, store):

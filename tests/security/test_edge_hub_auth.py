@@ -99,8 +99,13 @@ def test_edge_routes_need_the_nodes_credential_or_an_admin_token(centre):
         # the node itself and an admin may
         noted = client.post(f"/v1/edge/nodes/plant-7/work-orders/{number}/notes", json={"text": "seal ordered"},
                             headers=bearer(centre.credential7))
-        assert noted.status_code == 200 and noted.json()["history"][-1]["note"] == "seal ordered"
+        assert noted.status_code == 200
+        assert {k: noted.json()["history"][-1][k] for k in ("note", "by", "via")} == {
+            "note": "seal ordered", "by": "central", "via": "node plant-7"}  # the centre wrote it, as the node asked
         assert client.get(f"/v1/edge/nodes/plant-7/work-orders/{number}", headers=bearer(centre.admin_token)).status_code == 200
+        hq = client.post(f"/v1/edge/nodes/plant-7/work-orders/{number}/assign", json={"technician": "Li Na"},
+                         headers=bearer(centre.admin_token))
+        assert hq.json()["history"][-1]["via"] == "admin admin"
 
 
 def test_enrolment_over_http_is_for_admins_only(centre):
