@@ -34,9 +34,14 @@ def run_eval(model: Annotated[str, typer.Option(help="any LiteLLM model string")
              quiet: Annotated[bool, typer.Option(help="only the table per split and user type (and, with --json, "
                                                       "no per-scenario results)")] = False,
              floor: Annotated[float | None, typer.Option(
-                 min=0.0, max=1.0, help="exit 1 when tool-choice accuracy is below this, e.g. 0.9")] = None) -> int:
-    """Run the eval scenarios against a model: tool choice, arguments and final store state."""
-    from evals.runner import breakdown, chosen, run_all, run_cli, totals
+                 min=0.0, max=1.0, help="exit 1 when tool-choice accuracy is below this, e.g. 0.9")] = None,
+             answers: Annotated[bool, typer.Option(
+                 help="also ask the manager questions graded on the answer against SQL (evals/answers/)")] = True) -> int:
+    """Run the eval scenarios against a model: tool choice, arguments and final store state; and the manager
+    questions graded on the answer against SQL (evals/answers/, same split)."""
+    from evals.answers import load_questions, print_answers, run_answer_eval
+    from evals.answers import summary as answer_summary
+    from evals.runner import EVAL_CLOCK, breakdown, chosen, run_all, run_cli, totals
 
     who = user_type.value if user_type else None
     scenarios = chosen(only, split.value, who)
@@ -45,13 +50,25 @@ def run_eval(model: Annotated[str, typer.Option(help="any LiteLLM model string")
         raise LookupError(f"{wanted} in split {split.value}" + (f" for user type {who}" if who else ""))
     with progress(f"evaluating {model}", total=len(scenarios)) as advance:
         results = run_all(model, only, on_scenario=lambda r: advance(r.id), split=split.value, user_type=who)
+    graded = []
+    if answers and only is None and who in (None, "manager"):
+        chosen_split = None if split.value == "all" else split.value
+        with progress("manager answers", total=len(load_questions(chosen_split))) as advance:
+            graded = run_answer_eval(model, EVAL_CLOCK, chosen_split, on_question=lambda r: advance(str(r.id)))
     if not current().json:
-        return run_cli(model, only, floor, results=results, quiet=quiet)
+        code = run_cli(model, only, floor, results=results, quiet=quiet)
+        if graded:
+            from rich.console import Console
+
+            print_answers(Console(), graded)
+        return code
     summary = totals(results)
     out = {"model": model, "split": split.value, "totals": dataclasses.asdict(summary),
            "by_split": {sp: {u: dataclasses.asdict(t) for u, t in groups.items()}
                         for sp, groups in breakdown(results).items()}}
     if not quiet:
         out["results"] = [{**dataclasses.asdict(r), "passed": r.passed} for r in results]
+    if graded:
+        out["answers"] = answer_summary(graded)
     emit(out)
     return 1 if floor is not None and summary.tool_choice < floor else 0

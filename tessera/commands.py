@@ -16,15 +16,22 @@ def register(app: typer.Typer) -> None:
     app.add_typer(notes, name="notes", rich_help_panel="The store")
 
 
-def seed() -> None:
+def seed(scale: int = typer.Option(1, min=1, max=100, help="copy the sales and service history this many times "
+                                                               "(benchmarks: --scale 10 is ten times the seed)")) -> None:
     """Seed the demo company (a no-op when it is already seeded); prints what the store holds."""
     from tessera.seeding import STEPS, seed_everything
 
     from crm.privacy import audit
+    from crm.seed.demo import _report
+    from crm.seed.scale import scale_up
 
     store = current().store()
     with store.session() as s, progress("seeding the demo company", total=len(STEPS)) as advance:
         report = seed_everything(s, on_step=advance)
+    if scale > 1:
+        with store.session() as s:
+            scale_up(s, scale)
+            report = _report(s, created=report.created, seed=report.seed)
     with store.session() as s:
         audit.seal(s)  # where the audit chain ends, signed into the heads file
     data = dataclasses.asdict(report)

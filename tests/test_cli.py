@@ -95,6 +95,20 @@ def test_store_seed_and_migrate_report_as_json(data_dir):
     assert migrated.exit_code == 0 and json.loads(migrated.stdout)["up_to_date"] is True
 
 
+def test_seed_scale_multiplies_the_history_once_and_refuses_another_factor(data_dir):
+    settings = settings_for(data_dir)
+    scaled = run_cli("seed", "--scale", "3", "--json", settings=settings)
+    assert scaled.exit_code == 0, scaled.stderr
+    counts = json.loads(scaled.stdout)
+    assert (counts["deals"], counts["orders"], counts["cases"], counts["accounts"]) == (6300, 2091, 450, 300)
+    again = run_cli("seed", "--scale", "3", "--json", settings=settings)
+    assert json.loads(again.stdout)["deals"] == 6300  # the same factor again changes nothing
+    other = run_cli("seed", "--scale", "5", settings=settings)
+    assert other.exit_code == 1 and "already scaled 3x" in other.stderr
+    assert json.loads(run_cli("seed", "--json", settings=settings).stdout)["deals"] == 6300
+    assert run_cli("seed", "--scale", "0", settings=settings).exit_code == 2
+
+
 def test_tokens_issue_prints_only_the_token_and_an_unknown_login_fails_on_stderr(data_dir):
     settings = settings_for(data_dir)
     issued = run_cli("tokens", "issue", "li.wei", settings=settings)

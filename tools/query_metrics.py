@@ -138,5 +138,10 @@ TOOL = ToolSpec(
         "上季度的成交率是多少",
         "哪个销售的赢率最高",
         "按单元看今年的赢单率",
+        "gross profit on deals won last year",
+        "how many deals did we lose last month",
+        "average discount on the deals won this quarter",
+        "customer satisfaction score by region",
+        "各单元的客户满意度指数",
     ],
 )

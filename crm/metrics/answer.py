@@ -57,8 +57,9 @@ def sentence(result: MetricResult, lang: str = "en") -> str:
     m = result.metrics[0]
     name = m.name_in(lang)
     period = _period_words(result, lang)
-    if not result.rows or all(r.get(m.name) in (None, 0) for r in result.rows):
-        return w["none"].format(metric=name, period=period)
+    counted = m.measure is not None and m.measure["agg"].startswith("count")
+    if not result.rows or all(r.get(m.name) in (None, 0) for r in result.rows) and (result.group_by or not counted):
+        return w["none"].format(metric=name, period=period)  # a count of nothing is the answer 0 (below)
     if not result.group_by:
         row = result.rows[0]
         text = w["total"].format(metric=_cap(name, lang), period=period, value=fmt(row.get(m.name), m.unit, lang))

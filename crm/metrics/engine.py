@@ -16,7 +16,7 @@ from crm.metrics.periods import Period, resolve
 from crm.metrics.query import MINE, MetricQuery
 from crm.metrics.scope import Caller, refused_analytics, unit_codes
 
-ROUNDING = {"money": 2, "ratio": 4, "days": 1, "count": 2}
+ROUNDING = {"money": 2, "ratio": 6, "days": 3, "count": 3}  # results keep precision; answers round for people
 
 
 @dataclass
@@ -70,16 +70,16 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
     rows, sql = _measure(session, catalog, wanted, group_by, slice_)
     if period is not None and len(group_by) == 1 and group_by[0].time:
         rows = _fill_buckets(rows, group_by[0], period, wanted)
+    totals = _totals(session, catalog, wanted, rows, group_by, slice_)  # over every group, thresholds or not
     rows = [r for r in rows if all(t.holds(r.get(t.metric)) for t in query.having)]
-    totals = _measure(session, catalog, wanted, [], slice_)[0][0] if group_by else (rows[0] if rows else {})
     compared = None
     if query.compare_to and period is not None:
         compared = period.shifted(query.compare_to)
         before = _measure(session, catalog, wanted, group_by, Slice(caller.units, filters, compared, as_of, refused))[0]
         _attach_previous(rows, before, metrics, group_by)
         if group_by:
-            _attach_previous([totals], _measure(session, catalog, wanted, [], Slice(
-                caller.units, filters, compared, as_of, refused))[0], metrics, [])
+            earlier = Slice(caller.units, filters, compared, as_of, refused)
+            _attach_previous([totals], [_totals(session, catalog, wanted, before, group_by, earlier)], metrics, [])
         else:
             totals = rows[0] if rows else totals
     first = metrics[0]
@@ -92,6 +92,16 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
     return MetricResult(query, metrics, group_by, rows, {k: totals.get(k) for k in totals}, period, compared,
                         {d: list(v) for d, v in filters.items()}, _scope_words(session, caller),
                         sql, session.get_bind().dialect.name, len(refused))
+
+
+def _totals(session: Session, catalog: Catalog, metrics: list[Metric], rows: list[dict], group_by: list[Dimension],
+            slice_: Slice) -> dict:
+    """The figures over all groups: sums and counts add up the groups' rows; other metrics ask the store again."""
+    if not group_by:
+        return dict(rows[0]) if rows else {}
+    if all(m.additive and m.measure["agg"] != "count_distinct" for m in metrics):
+        return {m.name: round(sum(r.get(m.name) or 0 for r in rows), ROUNDING[m.unit]) for m in metrics}
+    return _measure(session, catalog, metrics, [], slice_)[0][0]
 
 
 def _measure(session: Session, catalog: Catalog, metrics: list[Metric], group_by: list[Dimension],
@@ -222,7 +232,7 @@ def _mine(session: Session, d: Dimension, caller: Caller) -> list[str]:
 def _scope_words(session: Session, caller: Caller) -> str:
     if caller.units is None:
         return "every unit"
-    return "units " + ", ".join(unit_codes(session, caller))
+    return "units " + ", ".join(caller.unit_codes or unit_codes(session, caller))
 
 
 def _show(stmt: Select, dialect, slice_: Slice) -> str:

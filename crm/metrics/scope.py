@@ -28,28 +28,33 @@ class Caller:
     region: str | None
     units: tuple[int, ...] | None
     language: str = "en"
+    unit_codes: tuple[str, ...] = ()
 
 
 def caller_of(session: Session, actor: Actor) -> Caller:
     """Resolve the scope of an actor; refuse those who may read no sales figures."""
     if actor.role not in ("rep", "manager", "admin"):
         raise AccessDenied(f"a {actor.role} may not read sales metrics; they are for reps, managers and admins")
-    region = session.scalar(select(SalesUnit.region).where(SalesUnit.id == actor.unit_id)) if actor.unit_id else None
+    every = session.execute(select(SalesUnit.id, SalesUnit.code, SalesUnit.region).order_by(SalesUnit.code)).all()
+    region = next((r for i, _c, r in every if i == actor.unit_id), None)
     if actor.role == "admin":
         units = None
     elif actor.role == "manager":
         if region is None:
             raise AccessDenied("a manager without a sales unit has no region to read metrics for")
-        units = tuple(session.scalars(select(SalesUnit.id).where(SalesUnit.region == region).order_by(SalesUnit.id)))
+        units = tuple(i for i, _c, r in every if r == region)
     elif actor.unit_id is None:
         raise AccessDenied("a rep without a sales unit has no figures to read")
     else:
         units = (actor.unit_id,)
-    return Caller(actor.role, actor.login, actor.user_id, actor.unit_id, region, units, actor.language)
+    codes = tuple(c for i, c, _r in every if units is None or i in units)
+    return Caller(actor.role, actor.login, actor.user_id, actor.unit_id, region, units, actor.language, codes)
 
 
 def unit_codes(session: Session, caller: Caller) -> list[str]:
     """The codes of the units the caller's figures cover ("my team", "my units")."""
+    if caller.unit_codes:
+        return list(caller.unit_codes)
     q = select(SalesUnit.code).order_by(SalesUnit.code)
     if caller.units is not None:
         q = q.where(SalesUnit.id.in_(caller.units))

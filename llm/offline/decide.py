@@ -107,6 +107,8 @@ class TurnPolicy:
         reading = Reading(text, self.lexicon, self.clock())
         fills = {v.name: self._fill(v, reading, index, views, history) for v in views}
         fit = {v.name: slot_fit(v, fills[v.name], reading) for v in views}
+        if metric_query.TOOL in fit:  # a named metric asks for a number, not a list of records
+            fit[metric_query.TOOL] += metric_query.fit_bonus(fills[metric_query.TOOL], text)
         if reading.all_entities() or reading.name_guesses():  # "how is Acme doing" is not a greeting
             fit.update({name: -SMALL_TALK_WITH_NAME for name in SMALL_TALK})
         ranking = rank(index, reading.intent_text, fit)

@@ -54,7 +54,7 @@ _MOST = re.compile(r"\b(?:most|highest|best|biggest|largest|top|strongest|leads?
                    r"第一|领先|排名|排行|排个名|排一下")
 _THRESHOLD = re.compile(rf"(?:\bat least|\bminimum of|\bno fewer than|\bmore than|\bover|\bover\s+)\s*{_NUM}\s+([a-z -]+?)"
                         rf"(?=$|[,.;?]| and | ranked| by | sorted| ordered)|"
-                        rf"(?:至少|不少于|超过|大于|多于)\s*{_NUM}\s*(?:个|单|笔|次|件)?\s*([\u4e00-\u9fff]{{0,6}})", re.I)
+                        rf"(?:至少有?|不少于|超过|大于|多于)\s*{_NUM}\s*(?:个|单|笔|次|件)?\s*([\u4e00-\u9fff]{{0,6}})", re.I)
 _CHART = re.compile(r"\b(?:chart|plot|graph|draw|visuali[sz]e)\b|图表|画|图", re.I)
 _EXPLAIN = re.compile(r"how (?:was|is|were|are|did you|do you) (?:this|that|it|these|those|the \w+(?: \w+)?) "
                       r"(?:computed|calculated|worked out|defined|measured)|how (?:is|was) .* (?:computed|calculated|defined)|"
@@ -203,11 +203,22 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     return out
 
 
+_LISTING = re.compile(r"^\s*(?:list|show me (?:the|all|every)|find|which deals|what deals)\b|列出|查找|有哪些商机|哪些商机", re.I)
+FIT_NAMED_METRIC = 0.03
+
+
+def fit_bonus(filling: Filling, text: str) -> float:
+    """How much a named catalogue metric makes `query_metrics` likelier than a tool that lists records: a
+    question about "gross profit on deals won" wants a number, "list the deals won" wants the deals."""
+    named = any(f.name == "metrics" and f.how == "enum" for f in filling.filled)
+    return FIT_NAMED_METRIC if named and not _LISTING.search(text) else 0.0
+
+
 def _is_group(text: str, span: tuple[int, int], phrase: str) -> bool:
     before = text[max(0, span[0] - 24):span[0]]
     if re.search(_GROUP_CUE_EN + r"$", before) or re.search(r"(?:各|按|每|哪个|哪些|哪家|分|不同)\s*$", before):
         return True
-    if re.match(r"(?:by|per|each|every|各|按|每|分)\b", phrase) or phrase.startswith(("各", "按", "每")):
+    if re.match(r"(?:by|per|each|every|who|whose)\b", phrase) or phrase.startswith(("各", "按", "每", "谁", "哪")):
         return True
     after = text[span[1]:span[1] + 12]
     return bool(re.match(r"\s*(?:by \w+|breakdown|排名|排行|分布|对比|之间)", after)) or \
@@ -313,13 +324,16 @@ def _threshold(text: str, taken: list) -> list[dict]:
     if not m:
         return []
     number, words = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-    words = (words or "").strip()
-    metric = next((name for phrase, name in _vocab()[0] if phrase and phrase in words), None)
-    if metric is None:
-        metric = "closed_deals" if re.search(r"deal|单|商机", words or "deal") else None
-    if metric is None:
+    words_at = m.start(2) if m.group(1) else m.start(4)
+    words = words or ""
+    hit = next(((phrase, name) for phrase, name in _vocab()[0] if phrase and phrase in words), None)
+    if hit is None and re.search(r"deal|单|商机", words or "deal"):
+        hit = next(((w, "closed_deals") for w in ("deals", "deal", "商机", "单") if w in words), ("", "closed_deals"))
+    if hit is None:
         return []
-    taken.append(m.span())
+    phrase, metric = hit
+    end = words_at + words.find(phrase) + len(phrase) if phrase else m.end()
+    taken.append((m.start(), end))  # only up to the metric's words: "... closed deals this year" keeps the year
     strict = re.match(r"\s*(?:more than|over|超过|大于|多于)", m.group(0))
     return [{"metric": metric, "op": ">" if strict else ">=", "value": float(_n(number))}]
 

@@ -1,0 +1,128 @@
+"""Benchmark: a metric query's median time on the seeded store and on ten times its history, SQLite and PostgreSQL.
+
+`python -m bench.bench_metrics` -- seeds temporary stores (`tessera seed --scale 10` does the same for a real one),
+then runs each query as the `query_metrics` tool does (scope, consent, the SQL, totals, comparison) and prints the
+median and p90 of repeated runs. Targets: <= 50 ms on the seed, <= 300 ms at 10x. PostgreSQL is skipped with the
+reason when no server answers at TESSERA_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from crm.actor import Actor
+from crm.metrics import MetricQuery, caller_of, run_query
+from crm.models import User
+from crm.seed.scale import scale_up
+from crm.store import Store
+from tessera.migrate import migrate
+from tessera.seeding import seed_everything
+
+AS_OF, NOW = dt.date(2026, 11, 26), dt.datetime(2026, 11, 26, 10)
+RUNS = 25
+TARGETS = {1: 50.0, 10: 300.0}
+QUERIES = {
+    "won value by unit, this year vs last": {"metrics": ["won_value"], "group_by": ["unit"], "order": "desc",
+                                             "period": {"relative": "to_date", "grain": "year"},
+                                             "compare_to": "same_period_last_year"},
+    "win rate by rep, >= 5 closed, top 5": {"metrics": ["win_rate"], "group_by": ["rep"], "order": "desc", "limit": 5,
+                                            "having": [{"metric": "closed_deals", "op": ">=", "value": 5}]},
+    "complaints by month, past 6 months": {"metrics": ["complaints"], "group_by": ["month"],
+                                           "period": {"relative": "past", "grain": "month", "n": 6}},
+    "median deal size by region": {"metrics": ["median_deal_size"], "group_by": ["region"]},
+    "DSO and late payments by industry": {"metrics": ["days_sales_outstanding", "late_payments"],
+                                          "group_by": ["industry"]},
+}
+PG_ADMIN = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def seeded(url: str, factor: int) -> Store:
+    store = Store(url)
+    migrate(store)
+    with store.session() as s:
+        seed_everything(s)
+    with store.session() as s:
+        scale_up(s, factor)
+    return store
+
+
+def time_queries(store: Store, login: str) -> dict[str, list[float]]:
+    out = {}
+    with store.session() as s:
+        user = s.scalar(select(User).where(User.login == login))
+        actor = Actor(user.id, user.login, user.role, user.unit_id)
+    for name, raw in QUERIES.items():
+        query, samples = MetricQuery.of(raw), []
+        for _ in range(RUNS + 2):
+            t0 = time.perf_counter()
+            with store.session() as s:
+                run_query(s, query, caller_of(s, actor), as_of=AS_OF, now=NOW)
+            samples.append((time.perf_counter() - t0) * 1000)
+        out[name] = samples[2:]  # the first runs warm caches (consent decisions, compiled statements)
+    return out
+
+
+def pg_database() -> tuple[str | None, str]:
+    try:
+        import psycopg
+
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except Exception as exc:  # noqa: BLE001 - any failure means: no server to measure
+        return None, f"no PostgreSQL at {PG_ADMIN}: {exc}"
+    name = f"tessera_bench_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}", name
+
+
+def drop_pg(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    console = Console()
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    table = Table(title=f"metric queries as query_metrics runs them · median and p90 of {RUNS} runs · admin scope · "
+                        f"load average {load}")
+    for col in ("store", "scale", "query", "median ms", "p90 ms", "target"):
+        table.add_column(col)
+    notes = []
+    with tempfile.TemporaryDirectory(prefix="tessera-bench-metrics-") as tmp:
+        for factor in (1, 10):
+            backends = [("sqlite", f"sqlite:///{Path(tmp) / f'x{factor}.db'}", None)]
+            url, name = pg_database()
+            if url:
+                backends.append(("postgresql", url, name))
+            elif factor == 1:
+                notes.append(name)
+            for label, url, pg_name in backends:
+                store = seeded(url, factor)
+                try:
+                    for query, samples in time_queries(store, "admin").items():
+                        med, p90 = statistics.median(samples), statistics.quantiles(samples, n=10)[-1]
+                        ok = "ok" if med <= TARGETS[factor] else "OVER"
+                        table.add_row(label, f"{factor}x", query, f"{med:.1f}", f"{p90:.1f}",
+                                      f"<= {TARGETS[factor]:.0f} {ok}")
+                finally:
+                    store.dispose()
+                    if pg_name:
+                        drop_pg(pg_name)
+    console.print(table)
+    for note in notes:
+        console.print(f"[yellow]skipped[/]: {note}")
+
+
+if __name__ == "__main__":
+    main()
