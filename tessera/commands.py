@@ -56,7 +56,7 @@ def backfill(limit: int = typer.Option(None, min=1, help="at most this many of t
 
     state = current()
     running = state.tessera_given
-    memory = running.vector_memory if running is not None else VectorMemory(state.settings.chroma_dir)
+    memory = running.vector_memory if running is not None else VectorMemory(state.settings.chroma_dir, host=state.settings.chroma_host)
     try:
         with state.store().session() as s, progress("indexing notes") as advance:
             added = memory.backfill(s, limit=limit, on_batch=lambda done, total: advance(done=done, total=total))

@@ -58,7 +58,7 @@ class Tessera:
         self.checkpointer, self._close_checkpointer = open_checkpointer(self.settings.checkpoints_url)
         self.traces = TraceLog(self.store)
         self.approvals = ApprovalBook(self.store)
-        self.vector_memory = VectorMemory(self.settings.chroma_dir, e5=shared_e5)
+        self.vector_memory = VectorMemory(self.settings.chroma_dir, e5=shared_e5, host=self.settings.chroma_host)
         with self.store.session() as s:
             self.vector_memory.index_new(s)  # the first call only sets the mark; `backfill` indexes older notes
         self.eraser = build_eraser(self.store, checkpointer=self.checkpointer, vector_memory=self.vector_memory,

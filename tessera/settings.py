@@ -204,7 +204,7 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite file under data_dir
     checkpoint_url: str = ""  # empty: same engine as the store (SQLite file or the PostgreSQL URL)
     chroma_path: str = ""  # empty: persistent local Chroma under data_dir
-    chroma_host: str = ""  # reserved for a Chroma server; the local folder is what runs today
+    chroma_host: str = ""  # a Chroma server ("http://127.0.0.1:8001") shared by the workers; empty: the local folder
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
     seed_on_first_run: bool = True
