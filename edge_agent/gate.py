@@ -8,6 +8,7 @@ the one it was enrolled for.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -103,6 +104,28 @@ class EdgeGate:
         if node.node_id != node_id:
             raise NodeRefused(f"node {node.node_id} may sync only its own room, not {node_id}")
         return node
+
+
+class RedactCredentials(logging.Filter):
+    """Masks `token=...` in log lines: uvicorn logs a websocket's path with its query string, where a stock
+    y-websocket client carries its credential."""
+
+    pattern = re.compile(r"(token=)[^&\s\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = self.pattern.sub(r"\1[redacted]", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.pattern.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def redact_credentials_in_server_logs() -> None:
+    """Install `RedactCredentials` on the server's loggers (once)."""
+    for name in ("uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactCredentials) for f in logger.filters):
+            logger.addFilter(RedactCredentials())
 
 
 def bearer_of(header: str | None) -> str | None:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from crm.edge_nodes import AlreadyEnrolled, NodeRefused, enroll_node, enrolled_nodes, revoke_node
 from edge_agent.field_service import FieldService, number_of
 from edge_agent.followups import Followups, due_actions
-from edge_agent.gate import EdgeGate
+from edge_agent.gate import EdgeGate, redact_credentials_in_server_logs
 from edge_agent.http import Assign, Close, Note, Priority, Progress, domain_errors
 from edge_agent.persistence import SHARDS, DocSet, UpdateLog
 from edge_agent.records import KINDS, RecordStore
@@ -290,6 +290,7 @@ def edge_router(hub: EdgeHub, gate: EdgeGate) -> APIRouter:
     """The centre's edge endpoints under /v1/edge: the sync websocket (enrolled nodes, each its own room), records
     per node (that node or an admin), and enrolment (admins)."""
     router = APIRouter(prefix="/v1/edge", tags=["edge"], lifespan=hub.lifespan)
+    redact_credentials_in_server_logs()  # a y-websocket client's ?token= would otherwise be in the server's log
 
     def room_of(request: Request, node_id: str) -> NodeRoom:
         request.state.edge_caller = gate.for_node(request, node_id)  # who asks comes first: a stranger learns nothing

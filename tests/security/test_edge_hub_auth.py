@@ -180,3 +180,44 @@ def test_the_server_mounts_the_hub_behind_the_same_gate(tessera):
         assert client.get("/v1/edge/nodes/plant-7/records", headers=bearer(credential)).status_code == 404  # not synced yet
         assert client.get("/v1/edge/nodes/plant-7/records", headers=bearer(admin)).status_code == 404
         assert client.get("/v1/edge/nodes/plant-7/records", headers=bearer(staff)).status_code == 403
+
+
+def test_a_credential_in_the_query_string_never_reaches_the_servers_log(centre):
+    import logging
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    keep = Keep(level=logging.DEBUG)
+    server_log = logging.getLogger("uvicorn.error")
+
+    async def connect_by_query(sync_url: str) -> None:
+        async with connect(f"{sync_url}/plant-7?token={centre.credential7}") as ws:
+            await ws.recv()
+        assert await refused_status(f"{sync_url}/plant-7?token={centre.credential8}") == 403
+
+    with centre.serving() as (sync_url, _):
+        server_log.addHandler(keep)
+        level = server_log.level
+        server_log.setLevel(logging.INFO)
+        try:
+            asyncio.run(connect_by_query(sync_url))
+        finally:
+            server_log.removeHandler(keep)
+            server_log.setLevel(level)
+    assert sum("/v1/edge/sync/plant-7" in line for line in lines) == 2  # the lines are there, the credentials are not
+    assert not any(centre.credential7 in line or centre.credential8 in line for line in lines)
+
+
+def test_the_redaction_holds_without_any_other_library_filtering_the_log():
+    import logging
+
+    from edge_agent.gate import RedactCredentials
+
+    record = logging.LogRecord("uvicorn.error", logging.INFO, __file__, 1, '%s - "WebSocket %s" [accepted]',
+                               ("127.0.0.1:5000", "/v1/edge/sync/plant-7/3?token=tsn_SECRET-value_1&x=1"), None)
+    assert RedactCredentials().filter(record)
+    assert record.getMessage() == '127.0.0.1:5000 - "WebSocket /v1/edge/sync/plant-7/3?token=[redacted]&x=1" [accepted]'
