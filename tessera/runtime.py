@@ -61,8 +61,13 @@ class Tessera:
         self.vector_memory = VectorMemory(self.settings.chroma_dir, e5=shared_e5, host=self.settings.chroma_host)
         with self.store.session() as s:
             self.vector_memory.index_new(s)  # the first call only sets the mark; `backfill` indexes older notes
+        self.broadcast = None
+        if self.store.engine.dialect.name == "postgresql":  # other workers reload names when one erases
+            from tessera.broadcast import LexiconBroadcast
+
+            self.broadcast = LexiconBroadcast(self.store.url, lambda: self.refresh_lexicon())
         self.eraser = build_eraser(self.store, checkpointer=self.checkpointer, vector_memory=self.vector_memory,
-                                   after=[self.refresh_lexicon])
+                                   after=[self.names_changed])
         self._turns: Counter[int] = Counter()  # contact ids of customers with a turn running
         self._turns_lock = threading.Lock()
         self.erasures = ErasureJobs(self.eraser, self.clock, busy=lambda contact_id: self._turns[contact_id] > 0)
@@ -73,6 +78,12 @@ class Tessera:
 
     def refresh_lexicon(self) -> None:
         register_offline_model(load_lexicon(self.store), clock=lambda: self.clock().date())
+
+    def names_changed(self) -> None:
+        """After an erasure: this worker reloads the names the offline model knows, and tells the others to."""
+        self.refresh_lexicon()
+        if self.broadcast is not None:
+            self.broadcast.announce()
 
     def _model_for(self, agent: str):
         return chat_model(self.settings.model_for(agent), self.settings.models.fallbacks)
@@ -242,6 +253,8 @@ class Tessera:
     def close(self) -> None:
         self.turns.close()
         self.erasures.close()
+        if self.broadcast is not None:
+            self.broadcast.close()
         self.vector_memory.close()
         self._close_checkpointer()
         self.store.dispose()

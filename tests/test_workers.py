@@ -186,3 +186,18 @@ def test_several_workers_on_sqlite_are_refused_with_the_reason(tmp_path):
                           env={**os.environ, "TESSERA_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "PostgreSQL" in done.stderr
+
+
+def test_after_an_erasure_on_one_worker_the_others_reload_the_names(shop):
+    settings = Settings(data_dir=shop["data_dir"], database_url=shop["url"])
+    erasing, other = Tessera(settings, seed=False), Tessera(settings, seed=False)
+    heard = {"erasing": threading.Event(), "other": threading.Event()}
+    erasing.refresh_lexicon = heard["erasing"].set  # the listeners call whatever refresh_lexicon is now
+    other.refresh_lexicon = heard["other"].set
+    try:
+        erasing.names_changed()  # what the erasure queue calls when a request is carried out
+        assert heard["erasing"].is_set()  # its own reload, at once
+        assert heard["other"].wait(10)  # the other worker heard it
+    finally:
+        erasing.close()
+        other.close()
