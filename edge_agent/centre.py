@@ -6,7 +6,8 @@ from fastapi import FastAPI
 
 from edge_agent.followups import FollowupConfig, Followups
 from edge_agent.gate import AdminCheck, EdgeGate
-from edge_agent.hub import EdgeHub, edge_router
+from edge_agent.hub import EdgeHub
+from edge_agent.hub_http import edge_router
 
 
 def shared_log(url: str):

@@ -140,7 +140,8 @@ def hub(host: Host = "127.0.0.1", port: int = 8000,
     from edge_agent.centre import shared_log
     from edge_agent.followups import FollowupConfig, Followups
     from edge_agent.gate import EdgeGate
-    from edge_agent.hub import EdgeHub, edge_router
+    from edge_agent.hub import EdgeHub
+    from edge_agent.hub_http import edge_router
 
     state = current()
     store = Store(crm_url) if crm_url else state.store()

@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from crm.store import Store
 from edge_agent.followups import FollowupConfig, Followups
 from edge_agent.gate import EdgeGate
-from edge_agent.hub import EdgeHub, edge_router
+from edge_agent.hub import EdgeHub
+from edge_agent.hub_http import edge_router
 from edge_agent.node import EdgeNode
 from edge_agent.pg_log import PgUpdateLog
 from tests.security.edge_support import until

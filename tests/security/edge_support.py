@@ -14,7 +14,8 @@ from crm.edge_nodes import enroll_node
 from crm.models import Account, Case
 from edge_agent.followups import EdgeOutbox, FollowupConfig, Followups
 from edge_agent.gate import EdgeGate
-from edge_agent.hub import EdgeHub, edge_router
+from edge_agent.hub import EdgeHub
+from edge_agent.hub_http import edge_router
 from tests.security.conftest import served
 
 PLANT, OTHER = 3, 4  # the seeded accounts plant-7 and plant-8 are enrolled for
