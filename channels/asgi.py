@@ -22,6 +22,7 @@ def create_server() -> FastAPI:
     tessera = Tessera(Settings(), seed=False)
     app = create_app(tessera)
     mount_edge_hub(app, tessera)
+    tessera.reminders.start()  # every worker polls; the claim in the store sends each reminder once
     opened = app.router.lifespan_context
 
     @asynccontextmanager

@@ -48,6 +48,7 @@ def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] =
     tessera = state.runtime()
     app = create_app(tessera)
     mount_edge_hub(app, tessera)
+    tessera.reminders.start()  # due reminders go out through Slack or WeCom, each once
     print(f"Tessera on http://{host}:{port} (API docs at /docs)")
     uvicorn.run(app, host=host, port=port, log_level=state.log_level.value)
 

@@ -6,6 +6,7 @@ import logging
 from fastapi import FastAPI
 from slack_sdk import WebClient
 
+from channels.reminders import slack_sender, wecom_sender
 from channels.slack_app import ResumeApproval, create_slack_app, slack_router
 from channels.web import router as web_router
 from channels.wecom.callback import wecom_router
@@ -32,14 +33,17 @@ def mount_channels(app: FastAPI, tessera: Tessera, settings: Settings | None = N
     mounted = ["web"]
     slack = settings.slack
     if slack.enabled:
+        slack_client = WebClient(token=slack.bot_token, base_url=slack.api_url)
         bolt = create_slack_app(tessera, signing_secret=slack.signing_secret, resume_approval=resume_approval,
-                                client=WebClient(token=slack.bot_token, base_url=slack.api_url), command=slack.command)
+                                client=slack_client, command=slack.command)
+        tessera.reminders.add_channel("slack", slack_sender(tessera, slack_client))
         app.include_router(slack_router(bolt, slack.signing_secret))
         mounted.append("slack")
     wecom = settings.wecom
     if wecom.enabled:
         client = WeComClient(wecom.corp_id, wecom.secret, wecom.agent_id, base_url=wecom.api_url)
         app.include_router(wecom_router(tessera, wecom, client=client, resume_approval=resume_approval))
+        tessera.reminders.add_channel("wecom", wecom_sender(tessera, client))
         mounted.append("wecom")
     log.info("channels mounted: %s", ", ".join(mounted))
     return mounted

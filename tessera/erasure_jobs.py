@@ -1,7 +1,7 @@
 """Where erasure reaches storage the domain does not own, and where erasures asked for in chat are carried out.
 
-`build_eraser` registers the erasure targets (turn traces, paused requests, conversation checkpoints, vector
-memory) on the domain's `Eraser`. `ErasureJobs` is the queue: a request
+`build_eraser` registers the erasure targets (turn traces, paused requests, tasks, conversation checkpoints,
+vector memory) on the domain's `Eraser`. `ErasureJobs` is the queue: a request
 accepted in chat is a `privacy_requests` row (status verified), so it survives a restart; one worker thread
 carries requests out, each once the requester has no turn running (so their own thread is complete when it is
 erased), and picks up anything a crash left unfinished when it starts.
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from crm.privacy.erasure import Eraser
 from crm.privacy.models import SubjectRequest
 from crm.store import Store
+from crm.tasks.erasure import TaskErasure
 from memory.approvals import ApprovalErasure
 from memory.checkpoints import CheckpointErasure
 from memory.traces import TraceErasure
@@ -27,7 +28,7 @@ POLL_SECONDS = 10.0  # a missed wake-up (another process queued it) is picked up
 
 def build_eraser(store: Store, *, checkpointer=None, vector_memory=None, after: list[Callable[[], None]] | None = None,
                  lock_thread=None) -> Eraser:
-    targets = [TraceErasure(store), ApprovalErasure(store)]
+    targets = [TraceErasure(store), ApprovalErasure(store), TaskErasure(store)]
     if checkpointer is not None:
         targets.append(CheckpointErasure(checkpointer, lock_thread))
     if vector_memory is not None:

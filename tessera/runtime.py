@@ -31,6 +31,8 @@ from crm.privacy import audit
 from tessera.anchoring import anchor_store
 from tessera.lexicon import load_lexicon
 from tessera.migrate import migrate
+from tessera.deal_scores import DealScores
+from tessera.reminders import ReminderScheduler
 from tessera.settings import Settings
 from tessera.turns import DURABILITY, TurnFailed, TurnResult, TurnTicket, Turns
 from tools.base import ToolContext
@@ -73,6 +75,9 @@ class Tessera:
         self.erasures = ErasureJobs(self.eraser, self.clock, busy=lambda contact_id: self._turns[contact_id] > 0)
         if self.eraser.pending():
             self.erasures.wake()  # requests a crash or a stop left unfinished
+        # due reminders, sent through the channels that register a sender; started by `tessera serve`
+        self.reminders = ReminderScheduler(self.store, self.clock, poll_seconds=settings.repday.reminder_poll_seconds)
+        self.deal_scores = DealScores(self.store, settings.scores_folder, self.clock)  # trained on first use
         self.graph = build_graph(self._model_for, self._tool_context, self.checkpointer)
         self.turns = Turns(self)  # one turn at a time per thread; whole, traced, idempotent turns
 
@@ -90,7 +95,7 @@ class Tessera:
 
     def _tool_context(self, config: RunnableConfig) -> ToolContext:
         return ToolContext(store=self.store, actor=config["configurable"]["actor"], clock=self.clock,
-                           notes=self.vector_memory, erasures=self.erasures)
+                           notes=self.vector_memory, erasures=self.erasures, scores=self.deal_scores)
 
     def actor(self, login: str) -> Actor:
         """The active user `login`: NotFound, or AccessDenied for a disabled or erased account."""
@@ -251,6 +256,7 @@ class Tessera:
         return {"id": pending.id, "payload": pending.value}
 
     def close(self) -> None:
+        self.reminders.close()
         self.turns.close()
         self.erasures.close()
         if self.broadcast is not None:

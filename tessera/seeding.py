@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from crm.autonomy.seed import seed_autonomy
 from crm.privacy.seed import seed_privacy
 from crm.seed import DEMO_STEPS, SeedReport, seed_demo, seed_identities
+from crm.tasks.seed import seed_tasks
 
-CAPABILITY_STEPS = ("autonomy contracts", "privacy consents", "channel identities")
+CAPABILITY_STEPS = ("autonomy contracts", "privacy consents", "channel identities", "follow-up tasks")
 STEPS = (*DEMO_STEPS, *CAPABILITY_STEPS)  # what `on_step` hears, in order, when the store is seeded for the first time
 
 
@@ -21,4 +22,6 @@ def seed_everything(session: Session, on_step: Callable[[str], None] = lambda st
     on_step(CAPABILITY_STEPS[1])
     seed_identities(session)  # Slack, WeCom and web identities of the seeded users
     on_step(CAPABILITY_STEPS[2])
+    seed_tasks(session)  # follow-ups promised on open deals, some overdue
+    on_step(CAPABILITY_STEPS[3])
     return report

@@ -156,7 +156,7 @@ class EdgeSettings(BaseModel):
         return self.hub_log_url or (store_url if store_url.startswith("postgres") else "")
 
 
-SECTIONS = ("models", "slack", "wecom", "edge", "audit", "auth", "limits")
+SECTIONS = ("models", "slack", "wecom", "edge", "audit", "auth", "limits", "repday")
 
 
 class AuditSettings(BaseModel):
@@ -190,6 +190,13 @@ class RequestLimits(BaseModel):
                                "to read, the new one included; older ones leave it (their traces stay)")
 
 
+class RepDaySettings(BaseModel):
+    """The rep's day: how often `tessera serve` looks for due reminders, and where the deal-score model is kept."""
+
+    reminder_poll_seconds: float = Field(30, gt=0, le=3600, description="how often due reminders are looked for")
+    scores_dir: str = ""  # empty: <data_dir>/models (the trained deal-score model and its report)
+
+
 class Settings(BaseSettings):
     """Everything Tessera reads from its environment. Defaults run fully offline on embedded engines."""
 
@@ -215,6 +222,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     limits: RequestLimits = Field(default_factory=RequestLimits)
+    repday: RepDaySettings = Field(default_factory=RepDaySettings)
 
     def __init__(self, **values):
         try:
@@ -270,6 +278,11 @@ class Settings(BaseSettings):
     @property
     def audit_heads_file(self) -> Path:
         return Path(self.audit.heads_file) if self.audit.heads_file else self.audit_key_file.parent / "heads.jsonl"
+
+    @property
+    def scores_folder(self) -> Path:
+        """Where the trained deal-score model and its report live."""
+        return Path(self.repday.scores_dir) if self.repday.scores_dir else self.data_dir / "models"
 
     def model_for(self, agent: str) -> str:
         return getattr(self.models, agent, OFFLINE_MODEL)

@@ -14,7 +14,8 @@ from tests.conftest import settings_for
 
 GROUPS = {"units": {"status", "templates", "clone", "replay"}, "privacy": {"audit", "export", "erase"},
           "audit": {"verify", "key"}, "tokens": {"issue", "revoke"}, "identities": {"link", "seed", "list", "disable"},
-          "slack": {"socket"}, "edge": {"enroll", "revoke", "nodes", "run", "hub", "chat"}, "notes": {"backfill"}}
+          "slack": {"socket"}, "edge": {"enroll", "revoke", "nodes", "run", "hub", "chat"}, "notes": {"backfill"},
+          "models": {"train", "report"}}
 COMMANDS = {"serve", "chat", "trace", "seed", "migrate", "eval"}
 
 

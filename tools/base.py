@@ -39,6 +39,7 @@ class ToolContext:
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now())
     notes: Any = None  # memory.vector_memory.VectorMemory: semantic search over activity notes and cases
     erasures: Any = None  # tessera.erasure_jobs.ErasureJobs: plans erasures and carries out those asked in chat
+    scores: Any = None  # tessera.deal_scores.DealScores: win probabilities of open deals, each explained
 
     @property
     def today(self) -> dt.date:

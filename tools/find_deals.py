@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from crm.scoring.service import shown_score
 from crm.services.deals import find_deals as find
 from tools.base import ToolContext, ToolSpec, entity, slot
 from tools.periods import Period
@@ -25,6 +26,10 @@ def run(ctx: ToolContext, args: FindDealsArgs) -> dict:
     with ctx.store.session() as s:
         items, total, about = find(s, ctx.actor, account=args.account, stage=args.stage, start=period.start,
                                    end=period.end, owner=args.owner, min_amount=args.min_amount)
+        if ctx.scores is not None:  # open deals carry their win probability
+            scores = ctx.scores.scores(s, [int(i["deal"][2:]) for i in items], ctx.today, explain=False)
+            items = [{**i, "win": shown_score(scores.get(int(i["deal"][2:])))} if i["closed_on"] is None else i
+                     for i in items]
     return {"items": items, "total": total, "about": about}
 
 

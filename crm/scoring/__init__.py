@@ -1,0 +1,1 @@
+"""Deal scores: a win-probability model trained on the store's own closed deals, each score explained."""

@@ -1,0 +1,61 @@
+"""The deal-score model of this store, in one place: loaded from the scores folder, trained there on first use
+when none was saved (a few seconds), retrained by `tessera models train`."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from crm.scoring.model import DealScoreModel, train
+from crm.scoring.service import score_deals
+from crm.store import Store
+
+log = logging.getLogger("tessera.scores")
+REPORT_FILE = "deal_scores_report.json"
+
+
+class DealScores:
+    def __init__(self, store: Store, folder: Path, clock: Callable[[], dt.datetime]):
+        self.store, self.folder, self.clock = store, Path(folder), clock
+        self._model: DealScoreModel | None = None
+        self._lock = threading.Lock()
+
+    def model(self) -> DealScoreModel | None:
+        """The saved model, or one trained now; None when the store has too few closed deals to learn from."""
+        with self._lock:
+            if self._model is None:
+                self._model = DealScoreModel.load(self.folder)
+            if self._model is None:
+                try:
+                    self._model = self._train()
+                except ValueError as exc:
+                    log.info("no deal scores: %s", exc)
+                    return None
+            return self._model
+
+    def retrain(self) -> DealScoreModel:
+        with self._lock:
+            self._model = self._train()
+            return self._model
+
+    def report(self) -> dict | None:
+        path = self.folder / REPORT_FILE
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def scores(self, session: Session, deal_ids: list[int], today: dt.date, *, lang: str = "en",
+               explain: bool = True) -> dict[int, dict]:
+        model = self.model()
+        return score_deals(session, model, deal_ids, today, lang=lang, explain=explain) if model else {}
+
+    def _train(self) -> DealScoreModel:
+        with self.store.session() as s:
+            model = train(s, self.clock().date())
+        model.save(self.folder)
+        (self.folder / REPORT_FILE).write_text(json.dumps({"trained_at": model.trained_at, **model.report.as_dict()},
+                                                          ensure_ascii=False, indent=1))
+        return model

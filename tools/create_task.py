@@ -1,0 +1,68 @@
+"""Tool: create a task or reminder ("remind me to call Mark Taylor next Tuesday"); it fires once when due."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pydantic import BaseModel, Field
+
+from crm.tasks.service import create_task
+from tools.base import ToolContext, ToolSpec, entity, slot
+
+# Words that ask for the reminder rather than say what to do: left out of the task's title.
+ASKING = re.compile(r"^\s*(please\s+)?(remind me (to|about)|set a reminder to|add a task to|create a task to|"
+                    r"add a (task|to-?do)\s*:?|remind me|提醒我|帮我?记一下|记得提醒我|添加任务[:：]?|新建任务[:：]?)\s*",
+                    re.IGNORECASE)
+CLOCK_EN = re.compile(r"(?:\bat\s+)?\b(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|(?:\bat\s+)?\b(\d{1,2}):(\d{2})\b", re.IGNORECASE)
+CLOCK_ZH = re.compile(r"(上午|早上|中午|下午|午|晚上)?\s*(\d{1,2})\s*(?:[点时]|[:：])(半|\d{1,2}分?)?")
+
+
+class CreateTaskArgs(BaseModel):
+    what: str | None = slot("free_text", "what to do, e.g. 'send the revised quote', '发报价'", None)
+    day: dt.date | None = slot("date", "the day it is due, e.g. 'next Tuesday', '明天', '2026-12-03'", None)
+    at: str | None = Field(None, description="time of day, e.g. '15:00' or '3pm' (default 09:00)")
+    contact: str | None = entity("contact", "the person it is about", None)
+    account: str | None = entity("account", "the account it is about", None)
+    deal: str | None = entity("deal", "the deal it is about", None)
+
+
+def clock_in(text: str) -> tuple[str | None, str]:
+    """A time of day written in the text ("3pm", "15:30", "下午3点") as HH:MM, and the text without it."""
+    if m := CLOCK_EN.search(text):
+        hour, minute = int(m.group(1) or m.group(4)), int(m.group(2) or m.group(5) or 0)
+        hour += 12 if (m.group(3) or "").lower() == "pm" and hour < 12 else 0
+    elif m := CLOCK_ZH.search(text):
+        hour, extra = int(m.group(2)), m.group(3) or ""
+        minute = 30 if extra == "半" else int(extra.rstrip("分") or 0)
+        hour += 12 if m.group(1) in ("下午", "午", "晚上") and hour < 12 else 0
+    else:
+        return None, text
+    return f"{hour:02d}:{minute:02d}", (text[:m.start()] + " " + text[m.end():]).strip()
+
+
+def run(ctx: ToolContext, args: CreateTaskArgs) -> dict:
+    at, text = (args.at, args.what or "") if args.at else clock_in(args.what or "")
+    title = ASKING.sub("", text).strip(" ,.，。")
+    with ctx.store.session() as s:
+        return create_task(s, ctx.actor, title=title, now=ctx.clock(), day=args.day, at=at, 
+                           account=args.account, deal=args.deal, contact=args.contact)
+
+
+TOOL = ToolSpec(
+    name="create_task",
+    summary="Create a task or reminder for yourself, due on a day (and time), optionally about a contact, account "
+            "or deal. The reminder is sent to you once, when it is due, on Slack or WeCom.",
+    args=CreateTaskArgs,
+    run=run,
+    writes=True,
+    examples=[
+        "remind me to call Mark Taylor next Tuesday",
+        "remind me tomorrow at 3pm to send the quote to Acme",
+        "add a task for Friday: chase Globex for the signed contract",
+        "set a reminder for Monday",
+        "提醒我下周二给王总打电话",
+        "明天下午3点提醒我给北辰发报价",
+        "添加一个任务：周五催华信回签合同",
+        "记得提醒我下周一",
+    ],
+)

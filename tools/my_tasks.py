@@ -1,0 +1,37 @@
+"""Tool: my open tasks and reminders, the soonest due first."""
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from crm.tasks.service import my_tasks
+from tools.base import ToolContext, ToolSpec
+
+
+class MyTasksArgs(BaseModel):
+    owner: str | None = Field(None, description="a rep whose tasks a manager wants to see (login or name)")
+    within_days: int | None = Field(None, ge=0, le=90, description="only tasks due within this many days")
+
+
+def run(ctx: ToolContext, args: MyTasksArgs) -> dict:
+    with ctx.store.session() as s:
+        items, total, about = my_tasks(s, ctx.actor, now=ctx.clock(), owner=args.owner,
+                                       within_days=args.within_days)
+    return {"items": items, "total": total, "about": about}
+
+
+TOOL = ToolSpec(
+    name="my_tasks",
+    summary="List your open tasks and reminders (follow-ups, calls, e-mails to send), the soonest due first.",
+    args=MyTasksArgs,
+    run=run,
+    examples=[
+        "what are my tasks",
+        "show my to-do list",
+        "what reminders do I have this week",
+        "what do I have to do today",
+        "我的待办事项",
+        "我有哪些任务",
+        "这周有什么提醒",
+        "今天要做什么",
+    ],
+)
