@@ -37,6 +37,7 @@ WRITE_TOOL_COLUMNS = {
     "pending_approvals": ("requested_by", "approver", "status"),
     "budget_pools": ("unit_id", "pool", "used_amount"),
     "privacy_requests": ("contact_id", "kind", "status"),
+    "tasks": ("owner_id", "account_id", "contact_id", "deal_id", "due_at", "status"),
 }
 
 

@@ -28,10 +28,10 @@ TOOL = ToolSpec(
         "what are my tasks",
         "show my to-do list",
         "what reminders do I have this week",
-        "what do I have to do today",
+        "list my open reminders",
         "我的待办事项",
         "我有哪些任务",
         "这周有什么提醒",
-        "今天要做什么",
+        "列出我的提醒",
     ],
 )
