@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin, pinyin
-
 COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "夏侯", "长孙",
                      "宇文", "司徒", "端木", "独孤", "南宫", "西门", "呼延", "澹台")
 _HAN_NAME = re.compile(r"^[\u3400-\u9fff]{2,4}$")
@@ -24,6 +22,8 @@ def latin_forms(name: str) -> frozenset[str]:
     name = (name or "").strip()
     if not _HAN_NAME.match(name):
         return frozenset()
+    from pypinyin import Style, lazy_pinyin, pinyin  # its phrase table takes a second to load: at first use
+
     cut = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
     family, given = name[:cut], name[cut:]
     if cut == 1:
