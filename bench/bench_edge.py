@@ -258,7 +258,7 @@ def main() -> None:
         link.restore()
         back = time.perf_counter()
         connected = wait_for(lambda: Client(node_port).call("GET", "/v1/health")[1]["sync"]["connected"], 60, "reconnect")
-        at_centre = wait_for(lambda: len(Client(hub_port, credential).call("GET", f"/v1/edge/nodes/{NODE_ID}/records")[1]) >= total,
+        at_centre = wait_for(lambda: sum(Client(hub_port, credential).call("GET", f"/v1/edge/nodes/{NODE_ID}")[1].get("records", {}).values()) >= total,
                              120, "the records at the centre")
         synced = wait_for(lambda: Client(node_port).call("GET", "/v1/health")[1]["sync"]["synced"], 120, "full sync")
         synced_total = time.perf_counter() - back

@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
 @edge.command("enroll")
 def enroll(node_id: Annotated[str, typer.Argument(help="the site's node id, e.g. plant-7")],
            account: Annotated[int | None, typer.Option(
-               help="the CRM account of the site (default: TESSERA_EDGE__ACCOUNTS[NODE])")] = None,
+               min=1, max=2**31 - 1, help="the CRM account of the site (default: TESSERA_EDGE__ACCOUNTS[NODE])")] = None,
            rotate: Annotated[bool, typer.Option(
                help="the node is enrolled already: issue a new credential, the old one stops working")] = False) -> None:
     """Enroll an edge node for its site's CRM account; its credential is printed once (only its hash is kept).

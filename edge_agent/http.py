@@ -3,12 +3,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Literal
 
 from fastapi import HTTPException
 from pydantic import BaseModel, Field
 
 from edge_agent.field_service import WorkOrderNotFound, WorkOrderRefused
 from edge_agent.records import RecordNotFound
+
+
+class ErrorDetail(BaseModel):
+    detail: str
+
+
+def _error(description: str) -> dict:
+    return {"model": ErrorDetail, "description": description}
+
+
+# every status an edge route may answer, as the OpenAPI schema documents it (for clients, and Schemathesis)
+ERROR_RESPONSES = {
+    400: _error("the body is not JSON"),
+    401: _error("no credential, or an unknown or revoked node credential, or an unknown or expired API token"),
+    403: _error("another node's site, or an admin-only route, or a token without the admin scope"),
+    404: _error("no such node, work order, record or account; or the record is quarantined"),
+    409: _error("the change is not allowed in the work order's state, or the node is enrolled already"),
+    422: {"description": "invalid input: the message says which value and why"},
+}
 
 
 class WorkOrderCreate(BaseModel):
@@ -46,7 +66,7 @@ class Note(BaseModel):
 
 
 class Priority(BaseModel):
-    priority: str
+    priority: Literal["low", "normal", "high", "urgent"]
     op_id: str | None = None
 
 

@@ -7,29 +7,31 @@ routes answer that node or an admin; enrolment is for admins.
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request, WebSocket
 from pydantic import BaseModel, Field
 
 from crm.edge_nodes import AlreadyEnrolled, enroll_node, enrolled_nodes, revoke_node
 from edge_agent.gate import EdgeGate, redact_credentials_in_server_logs
-from edge_agent.http import Assign, Close, Note, Priority, Progress, domain_errors
+from edge_agent.http import ERROR_RESPONSES, Assign, Close, Note, Priority, Progress, domain_errors
 from edge_agent.hub import NODE_ID, EdgeHub, NodeRoom
 from edge_agent.records import KINDS
 
 log = logging.getLogger("edge_agent.hub")
+RecordKind = Literal["work_order", "inventory_move", "dispatch", "scan"]  # records.KINDS
 
 
 class Enrolment(BaseModel):
     node_id: str = Field(pattern=NODE_ID.pattern, description="the site's node id, e.g. plant-7")
-    account_id: int = Field(description="the CRM account of the site")
+    account_id: int = Field(ge=1, le=2**31 - 1, description="the CRM account of the site")
     rotate: bool = Field(default=False, description="enrolled already: issue a new credential, the old one stops working")
 
 
 def edge_router(hub: EdgeHub, gate: EdgeGate) -> APIRouter:
     """The centre's edge endpoints under /v1/edge: the sync websocket (enrolled nodes, each its own room), records
     per node (that node or an admin), and enrolment (admins)."""
-    router = APIRouter(prefix="/v1/edge", tags=["edge"], lifespan=hub.lifespan)
+    router = APIRouter(prefix="/v1/edge", tags=["edge"], lifespan=hub.lifespan, responses=ERROR_RESPONSES)
     redact_credentials_in_server_logs()  # a y-websocket client's ?token= would otherwise be in the server's log
 
     def room_of(request: Request, node_id: str) -> NodeRoom:
@@ -69,8 +71,8 @@ def edge_router(hub: EdgeHub, gate: EdgeGate) -> APIRouter:
                 node, credential = enroll_node(s, body.node_id, body.account_id, by=admin, rotate=body.rotate)
         except AlreadyEnrolled as exc:
             raise HTTPException(409, str(exc)) from None
-        except LookupError as exc:
-            raise HTTPException(422, str(exc)) from None
+        except LookupError as exc:  # no such account
+            raise HTTPException(404, str(exc)) from None
         log.warning("admin %s enrolled edge node %s for account %s", admin, node.node_id, node.account_id)
         return {**node.as_dict(), "credential": credential}
 
@@ -86,6 +88,12 @@ def edge_router(hub: EdgeHub, gate: EdgeGate) -> APIRouter:
         log.warning("admin %s revoked edge node %s", admin, node_id)
         return node.as_dict()
 
+    @router.get("/nodes/{node_id}")
+    async def node_status(request: Request, node_id: str) -> dict:
+        """One node's sync status and record counts (that node or an admin)."""
+        room = room_of(request, node_id)
+        return next(row for row in hub.status() if row["node_id"] == room.node_id)
+
     @router.get("/nodes/{node_id}/quarantine")
     async def quarantine(request: Request, node_id: str) -> list[dict]:
         """What this node synced that failed screening, and why (that node or an admin)."""
@@ -93,7 +101,7 @@ def edge_router(hub: EdgeHub, gate: EdgeGate) -> APIRouter:
         return hub.quarantine(node_id)
 
     @router.get("/nodes/{node_id}/records")
-    async def records(request: Request, node_id: str, kind: str | None = None) -> list[dict]:
+    async def records(request: Request, node_id: str, kind: RecordKind | None = None) -> list[dict]:
         room = room_of(request, node_id)
         with domain_errors():
             return [r for k in ([kind] if kind else KINDS) for r in room.service.records_of(k)]

@@ -77,7 +77,8 @@ def test_edge_routes_need_the_nodes_credential_or_an_admin_token(centre):
         centre.hub.room("plant-8")
         wo = centre.hub.rooms["plant-7"].service.create_work_order(title="pump P-12 leaking")
         number = wo["fields"]["number"]
-        routes = [("GET", "/v1/edge/nodes/plant-7/records", None), ("GET", f"/v1/edge/nodes/plant-7/work-orders/{number}", None),
+        routes = [("GET", "/v1/edge/nodes/plant-7", None), ("GET", "/v1/edge/nodes/plant-7/records", None),
+                  ("GET", "/v1/edge/nodes/plant-7/quarantine", None), ("GET", f"/v1/edge/nodes/plant-7/work-orders/{number}", None),
                   ("POST", f"/v1/edge/nodes/plant-7/work-orders/{number}/notes", {"text": "forged note"}),
                   ("POST", f"/v1/edge/nodes/plant-7/work-orders/{number}/assign", {"technician": "Mallory"}),
                   ("POST", f"/v1/edge/nodes/plant-7/work-orders/{number}/progress", {"percent": 10}),
@@ -103,6 +104,8 @@ def test_edge_routes_need_the_nodes_credential_or_an_admin_token(centre):
         assert {k: noted.json()["history"][-1][k] for k in ("note", "by", "via")} == {
             "note": "seal ordered", "by": "central", "via": "node plant-7"}  # the centre wrote it, as the node asked
         assert client.get(f"/v1/edge/nodes/plant-7/work-orders/{number}", headers=bearer(centre.admin_token)).status_code == 200
+        own = client.get("/v1/edge/nodes/plant-7", headers=bearer(centre.credential7)).json()
+        assert (own["node_id"], own["records"]["work_order"]) == ("plant-7", 1)
         hq = client.post(f"/v1/edge/nodes/plant-7/work-orders/{number}/assign", json={"technician": "Li Na"},
                          headers=bearer(centre.admin_token))
         assert hq.json()["history"][-1]["via"] == "admin admin"
