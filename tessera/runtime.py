@@ -69,7 +69,7 @@ class Tessera:
 
             self.broadcast = LexiconBroadcast(self.store.url, lambda: self.refresh_lexicon())
         self.eraser = build_eraser(self.store, checkpointer=self.checkpointer, vector_memory=self.vector_memory,
-                                   after=[self.names_changed])
+                                   after=[self.names_changed], lock_thread=self._lock_thread)
         self._turns: Counter[int] = Counter()  # contact ids of customers with a turn running
         self._turns_lock = threading.Lock()
         self.erasures = ErasureJobs(self.eraser, self.clock, busy=lambda contact_id: self._turns[contact_id] > 0)
@@ -83,6 +83,11 @@ class Tessera:
 
     def refresh_lexicon(self) -> None:
         register_offline_model(load_lexicon(self.store), clock=lambda: self.clock().date())
+
+    def _lock_thread(self, thread_id: str):
+        """The thread's turn lock, across processes: an erasure rewrites a conversation between its turns, whichever
+        worker runs them."""
+        return self.turns.locks.hold(thread_id, self.settings.limits.turn_wait_seconds)
 
     def names_changed(self) -> None:
         """After an erasure: this worker reloads the names the offline model knows, and tells the others to."""

@@ -59,3 +59,38 @@ def test_the_older_turns_leave_only_their_own_thread(data_dir):
     assert asked(app, "other") == ["show me the deals of Acme Robotics"]
     assert len(asked(app, "long")) == 2
     app.close()
+
+
+def test_an_erasure_rewrites_a_conversation_only_between_its_turns_whichever_worker_runs_them(data_dir):
+    import threading
+
+    from memory.checkpoints import CheckpointErasure
+
+    erasing = Tessera(settings_for(data_dir), clock=lambda: FIXED_NOW, seed=False)
+    serving = Tessera(settings_for(data_dir), clock=lambda: FIXED_NOW, seed=False)  # another worker, same store
+    target = next(t for t in erasing.eraser.targets if isinstance(t, CheckpointErasure))
+    entered, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def a_long_turn() -> None:
+        with serving.turns.locks.hold("li.wei:busy", wait=5):
+            entered.set()
+            release.wait(30)
+
+    def rewrite() -> None:
+        with target.lock_thread("li.wei:busy"):
+            done.set()
+
+    turn = threading.Thread(target=a_long_turn)
+    turn.start()
+    entered.wait(10)
+    eraser = threading.Thread(target=rewrite)
+    eraser.start()
+    try:
+        assert not done.wait(0.5)  # the other worker's turn holds the thread
+    finally:
+        release.set()
+    assert done.wait(30)
+    turn.join()
+    eraser.join()
+    erasing.close()
+    serving.close()
