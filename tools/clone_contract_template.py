@@ -34,8 +34,9 @@ def run(ctx: ToolContext, args: CloneContractTemplateArgs) -> dict:
 
 TOOL = ToolSpec(
     name="clone_contract_template",
-    summary=("Give a sales unit a new autonomy contract version cloned from an industry template (medical devices, "
-             "education, retail, government tenders, ...) with parameters such as budgets and the margin floor."),
+    summary=("Create a new autonomy contract version for a sales unit, cloned from an industry template (medical "
+             "devices, education, retail, government tenders, ...) with parameters such as budgets and the margin "
+             "floor."),
     args=CloneContractTemplateArgs,
     run=run,
     writes=True,

@@ -31,5 +31,9 @@ TOOL = ToolSpec(
         "查看我的授权",
         "我给了你们哪些许可",
         "我的同意记录",
+        "is my data used to train AI?",
+        "do you use my details for marketing?",
+        "我的信息会被用来做营销吗",
+        "你们会拿我的数据做分析吗",
     ],
 )

@@ -32,5 +32,9 @@ TOOL = ToolSpec(
         "北辰的设备坏了，开个工单",
         "客户说发票金额不对",
         "我要投诉，设备又出故障了",
+        "we need a technician on site to install the new equipment",
+        "the shipment still hasn't arrived and it's holding up production",
+        "需要派人上门安装调试",
+        "货到现在还没到，耽误生产了",
     ],
 )

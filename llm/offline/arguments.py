@@ -1,6 +1,7 @@
 """Filling a tool's arguments from a reading of the user's message, guided by the JSON schema hints."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,13 +19,28 @@ from llm.offline.text import CJK_CHAR, Found, Span, before_colon, overlap_tokens
 _ORDER = {"entity": 0, "enum": 1, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
           "free_text": 9}
 _CONNECTORS = set("给和跟与同的了说把对在向为从就")
-_LEADING_CJK = set("给和跟与同对向把")  # "给北辰打了电话": function words even at the very start
+_LEADING_CJK = set("给和跟与同对向把")
+_DANGLING_CJK = set("给和跟与同对向把在为从")  # a sentence may end in 了 or 的; never in a preposition  # "给北辰打了电话": function words even at the very start
 _LATIN_CONNECTORS = {"a", "an", "the", "with", "to", "for", "about", "that", "saying", "said", "says", "re", "regarding",
                      "on", "at", "and", "of", "from", "me", "please", "against", "ok", "okay", "so"}
 _TARGET_CUE = re.compile(r"(?:\b(?:to|into|as)\s+(?:the\s+)?|->\s*|→\s*|到|成|为|进入|改成|改为|标成|标为|变成|转为)\s*$",
                         re.I)
 _FILLER = re.compile(r"^(?:it'?s|it is|for|the|account|customer|客户是|客户|是|就是|the one called)\s+|[。.!！?？,，\s]+$",
                      re.I)
+
+
+_AHEAD = re.compile(r"promis|deliver|due|deadline|承诺|交付|交货|到期", re.I)
+
+
+def _ahead(iso: str, today: dt.date) -> str:
+    """A date without a year that a promise or a delivery names lies ahead, not months behind."""
+    day = dt.date.fromisoformat(iso)
+    if (today - day).days > 31:
+        try:
+            return day.replace(year=day.year + 1).isoformat()
+        except ValueError:  # 29 February
+            return day.isoformat()
+    return iso
 
 
 @dataclass(frozen=True)
@@ -145,7 +161,10 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         candidates = [f for f in pools[kind] if _free(f.span, out.used)]
         candidates.sort(key=lambda f: -f.strength)  # marked amounts before bare numbers
         if candidates:
-            _put(out, p, candidates[0].value, candidates[0], kind)
+            value = candidates[0].value
+            if kind == "date" and _AHEAD.search(p.description or "") and not re.search(r"\d{4}", candidates[0].surface):
+                value = _ahead(value, reading.today)  # "delivery promised for 15 January": the next 15 January
+            _put(out, p, value, candidates[0], kind)
         return
     if kind == "free_text" or (p.type == "string" and p.required and not p.enum):
         if answering:  # the reply to "What should the note say?" is the note, as written
@@ -202,7 +221,43 @@ def free_text(text: str, used: list[Span], command_words: frozenset[str]) -> tup
         return quoted.group(1).strip(), True
     first_word = len(text) - len(text.lstrip())
     starts_with_value = any(u.start <= first_word for u in used)
-    return _trim(_join(_pieces(text, used)), command_words, starts_with_value), False
+    # Names and values inside the user's sentence stay in it ("Just got off the phone with Hannah Brown"): only
+    # those in the leading command ("log a call with Acme,") go.
+    lead = _leading_end(text, used, command_words)
+    text = _TRAILING_COMMAND.sub("", text)
+    leading = [u for u in used if u.start < lead and u.end <= len(text)]
+    return _trim(_join(_pieces(text, leading)), command_words, starts_with_value), False
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][\w'-]*|[\u3400-\u9fff]|[^\s\w]")
+# "…, note it" / "…，记一下" at the end asks to record; it is not part of what is recorded.
+_TRAILING_COMMAND = re.compile(
+    r"(?:[,，;；:：\-–—]\s*|\s+)(?:(?:please|pls|can you|could you)\s+)?(?:note (?:it|that)(?: down)?|log (?:it|that)|"
+    r"write (?:it|that) down|(?:open|raise|file) an? (?:ticket|case)(?: for (?:it|them))?|帮我记一下|记一下|记下来|记录一下|"
+    r"帮我记下|(?:帮|给)?(?:他们|我)?开(?:个|一个)工单)\s*[.!。！]*\s*$", re.I)
+
+
+def _leading_end(text: str, used: list[Span], command_words: frozenset[str]) -> int:
+    """Where the leading command ends: command words, connectors, punctuation and values read from them."""
+    end, tokens, i = 0, list(_TOKEN.finditer(text)), 0
+    while i < len(tokens):
+        t, tok = tokens[i], tokens[i].group(0).lower()
+        span = next((u for u in used if u.start <= t.start() < u.end), None)
+        if span is not None:
+            end = span.end
+            while i < len(tokens) and tokens[i].start() < span.end:
+                i += 1
+            continue
+        pair = tok + tokens[i + 1].group(0) if i + 1 < len(tokens) and CJK_CHAR.match(tok) else ""
+        if pair and pair in command_words:
+            end, i = tokens[i + 1].end(), i + 2
+            continue
+        if (tok in command_words or tok in _CONNECTORS or tok in _LATIN_CONNECTORS or tok in _LEADING_CJK
+                or not (tok[0].isalnum() or CJK_CHAR.match(tok))):
+            end, i = t.end(), i + 1
+            continue
+        break
+    return end
 
 
 def _pieces(text: str, used: list[Span]) -> list[str]:
@@ -248,7 +303,7 @@ def _trim(text: str, command_words: frozenset[str], after_value: bool) -> str:
         if not n:
             break
         start, dropped = start + n, True
-    while end > start and (lowered[end - 1] in _CONNECTORS or lowered[end - 1] in _LATIN_CONNECTORS
+    while end > start and (lowered[end - 1] in _DANGLING_CJK or lowered[end - 1] in _LATIN_CONNECTORS
                            or lowered[end - 1] in (",", "，", ";", "；", ":", "：", "、", "-")):
         end -= 1
     return text[tokens[start].start():tokens[end - 1].end()].strip() if start < end else ""

@@ -5,7 +5,7 @@ import json
 import re
 
 from llm.offline.arguments import Filled, Filling
-from llm.offline.lexicon import Lexicon
+from llm.offline.lexicon import Lexicon, Match
 from llm.offline.messages import Turn
 from llm.offline.schema import ToolView, coerce
 
@@ -24,6 +24,16 @@ def carry_over(view: ToolView, filling: Filling, text: str, history: list[Turn],
     for p in view.params:
         if not p.entity or p.name in filling.args or any(a[0].name == p.name for a in filling.ambiguous):
             continue
+        referred = from_results(p.entity, text, history)
+        if len(referred) == 1:
+            filling.args[p.name] = coerce(p, referred[0])
+            filling.filled.append(Filled(p.name, filling.args[p.name], "the earlier results", "context"))
+            filling.missing = [m for m in filling.missing if m.name != p.name]
+            continue
+        if referred and p.required:  # "move it to won" after a list of three deals: ask which, by number
+            filling.ambiguous.append((p, Match(p.entity, text, 0, 0, tuple(referred), False)))
+            filling.missing = [m for m in filling.missing if m.name != p.name]
+            continue
         if not (p.required or pointing):
             continue
         found = latest_name(p.entity, history, views, lexicon)
@@ -33,6 +43,53 @@ def carry_over(view: ToolView, filling: Filling, text: str, history: list[Turn],
         filling.args[p.name] = coerce(p, value)
         filling.filled.append(Filled(p.name, filling.args[p.name], source, "context"))
         filling.missing = [m for m in filling.missing if m.name != p.name]
+
+
+# "the second one", "第二个": an ordinal inside a longer request ("log a call with the second one").
+_ORDINAL_IN_TEXT = re.compile(
+    r"\b(?:the\s+)?(first|second|third|fourth|fifth|last)\s+(?:one|deal|contact|account|person|guy|item)\b"
+    r"|第([一二三四五1-5])(?:个|位|家|条|单)", re.I)
+_ORDINAL_VALUE = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1,
+                  "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+# Where each kind of record sits in a tool result's items.
+_ITEM_KEYS = {"deal": ("deal",), "contact": ("name", "contact"), "account": ("account",)}
+
+
+def ordinal_in(text: str) -> int | None:
+    m = _ORDINAL_IN_TEXT.search(text)
+    if not m:
+        return None
+    word = (m.group(1) or m.group(2)).lower()
+    return _ORDINAL_VALUE.get(word) or (int(word) if word.isdigit() else None)
+
+
+def from_results(kind: str, text: str, history: list[Turn]) -> list[str]:
+    """Records of `kind` that "the second one" / "that deal" / "它" point at in the latest tool result that
+    lists such records: the one named by the ordinal, or every one listed (the caller asks when several)."""
+    n = ordinal_in(text)
+    if n is None and not POINTING_BACK.search(text):
+        return []
+    for turn in reversed(history):
+        if turn.role != "tool":
+            continue
+        items = _items(turn.text)
+        values = [str(v) for item in items for v in [next((item.get(k) for k in _ITEM_KEYS.get(kind, ())
+                                                              if item.get(k)), None)] if v]
+        if not values:
+            continue
+        if n is not None:
+            return [values[-1]] if n == -1 else ([values[n - 1]] if n <= len(values) else [])
+        return list(dict.fromkeys(values))
+    return []
+
+
+def _items(text: str) -> list[dict]:
+    try:
+        data = json.loads(text or "")
+    except (TypeError, ValueError):
+        return []
+    items = data.get("items") if isinstance(data, dict) else None
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
 
 def latest_name(kind: str, history: list[Turn], views: list[ToolView], lexicon: Lexicon) -> tuple[str, str] | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,9 +11,11 @@ from llm.offline import metric_query, questions
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, slot_fit
-from llm.offline.intents import SMALL_TALK, W_LEXICAL, IntentScore, ToolIndex, index_for, rank
+from llm.offline.intents import SMALL_TALK, UNSUPPORTED, W_LEXICAL, IntentScore, ToolIndex, index_for, rank
 from llm.offline.lexicon import Lexicon
+from llm.offline.links import link
 from llm.offline.messages import Turn, last_index, read_messages
+from llm.offline.mood import Mood, mood_of
 from llm.offline.phrasing import phrase_result
 from llm.offline.reading import Reading
 from llm.offline.schema import ToolView, coerce, parse_tools
@@ -27,6 +30,10 @@ SEMANTIC_FLOOR = 0.845  # small talk needs this much similarity to its examples
 UNDERSTOOD_FLOOR = 0.855  # the best tool needs this much similarity plus word overlap
 MARGIN = 0.01
 MAX_CLARIFY_DEPTH = 3
+# A question may be answered by a tool that reads when that tool scores this close to the best (writing) tool.
+QUESTION_READ_MARGIN = 0.03
+# Torn between tools that all fit this weakly: no tool was meant ("book me a train ticket").
+WEAK_TIE = 0.89
 
 
 @dataclass
@@ -83,11 +90,23 @@ class TurnPolicy:
         index = index_for(views, Unnamer(self.lexicon), NameKinds(self.lexicon))
         history = turns[:user]
         pending = self._pending(turns, user, views, depth)
-        if pending:
+        if pending and not NEW_REQUEST.search(text):
             continued = self._continue(pending, text, views, index, lang, history)
-            if continued:
+            if continued and not self._starts_over(continued, text, views, index, lang, history):
                 return continued
         return self._fresh(text, views, index, lang, forced, history)
+
+    def _starts_over(self, continued: Reply, text: str, views: list[ToolView], index: ToolIndex, lang: str,
+                     history: list[Turn]) -> bool:
+        """Whether a message that could answer our question is rather a new request of its own ("show me the
+        contacts at Keystone" after "which account?"): read alone, it asks for another tool with words of its
+        own, not only names."""
+        reading = Reading(text, self.lexicon, self.clock())
+        if reading.names_only or _ordinal(text, ["x"] * 5) or len(re.sub(r"\W", "", reading.intent_text)) < 8:
+            return False
+        fresh = self._fresh(text, views, index, lang, None, history)
+        chosen = continued.tool_calls[0].name if continued.tool_calls else continued.trace.get("intent")
+        return fresh.kind == "tool_call" and bool(fresh.tool_calls) and fresh.tool_calls[0].name != chosen
 
     def _pending(self, turns: list[Turn], user: int, views: list[ToolView], depth: int) -> dict | None:
         """The trace of our own clarifying question just before this user message, if there was one.
@@ -110,7 +129,7 @@ class TurnPolicy:
         if metric_query.TOOL in fit:  # a named metric asks for a number, not a list of records
             fit[metric_query.TOOL] += metric_query.fit_bonus(fills[metric_query.TOOL], text)
         if reading.all_entities() or reading.name_guesses():  # "how is Acme doing" is not a greeting
-            fit.update({name: -SMALL_TALK_WITH_NAME for name in SMALL_TALK})
+            fit.update({name: -SMALL_TALK_WITH_NAME for name in SMALL_TALK if name != UNSUPPORTED})
         ranking = rank(index, reading.intent_text, fit)
         tools_only = [s for s in ranking if not s.is_small_talk]
         by_name = {v.name: v for v in views}
@@ -129,17 +148,43 @@ class TurnPolicy:
                 return Reply("clarify", questions.ask_intent([by_name[o] for o in options], lang), trace=trace)
         top = ranking[0]
         margin = top.score - ranking[1].score if len(ranking) > 1 else 1.0
+        mood = mood_of(text)
+        best = tools_only[0]
+        if top.name == UNSUPPORTED and not mood.may_write and top.score - best.score <= QUESTION_READ_MARGIN:
+            # "what happens if I delete my account?": about something Tessera does, so explain that
+            trace = {**_scores("explain", ranking, chosen=best.name), "mood": mood.value}
+            return Reply("answer", questions.explain(by_name[best.name], mood.value, lang), trace=trace)
+        if top.name == UNSUPPORTED and top.semantic >= SEMANTIC_FLOOR and margin >= MARGIN:
+            return Reply("answer", questions.capabilities(views, lang, "cant_yet"), trace=_scores("unsupported", ranking))
         if top.is_small_talk and top.semantic >= SEMANTIC_FLOOR and margin >= MARGIN:
             lead = "thanks" if top.name == "__thanks__" else "greeting"
             return Reply("small_talk", questions.capabilities(views, lang, lead), trace=_scores("small_talk", ranking))
+        if mood is Mood.RULE:  # "当…时…", "whenever …": a rule in words is not a request to act now
+            return Reply("answer", questions.capabilities(views, lang, "rule"), trace=_scores("rule", ranking))
         best = tools_only[0]
         if best.semantic + W_LEXICAL * best.lexical + max(best.slots, 0.0) < UNDERSTOOD_FLOOR:
             return Reply("answer", questions.capabilities(views, lang), trace=_scores("not_understood", ranking))
-        runner_up = tools_only[1].score if len(tools_only) > 1 else 0.0
-        if best.score - runner_up < MARGIN or top.is_small_talk:
-            options = [s.name for s in tools_only[:3] if best.score - s.score < 2 * MARGIN][:3]
+        if not mood.may_write and (by_name[best.name].writes or mood is Mood.HYPOTHETICAL):
+            readers = [s for s in tools_only if not by_name[s.name].writes]
+            if (mood is Mood.QUESTION and readers and best.score - readers[0].score <= QUESTION_READ_MARGIN
+                    and readers[0].semantic + W_LEXICAL * readers[0].lexical >= UNDERSTOOD_FLOOR):
+                best = readers[0]  # "is my phone number in your system?": read, never write
+            else:
+                trace = {**_scores("explain", ranking, chosen=best.name), "mood": mood.value}
+                return Reply("answer", questions.explain(by_name[best.name], mood.value, lang), trace=trace)
+        # Only tools this mood allows compete: a question chooses among the tools that read.
+        allowed = [s for s in tools_only if mood.may_write or not by_name[s.name].writes]
+        rivals = [s for s in allowed if s.name != best.name]
+        runner_up = rivals[0].score if rivals else 0.0
+        unsupported = next((x for x in ranking if x.name == UNSUPPORTED), None)
+        torn = best.score - runner_up < MARGIN
+        if torn and ((unsupported and best.score - unsupported.score < MARGIN) or best.score < WEAK_TIE):
+            # torn between tools and close to what Tessera cannot do: say so rather than offer the nearest tools
+            return Reply("answer", questions.capabilities(views, lang, "cant_yet"), trace=_scores("unsupported", ranking))
+        if best.score - runner_up < MARGIN or (top.is_small_talk and top.name != UNSUPPORTED):
+            options = [best.name] + [s.name for s in rivals[:2] if best.score - s.score < 2 * MARGIN]
             if len(options) < 2:
-                options = [s.name for s in tools_only[:2]]
+                options = [best.name] + [s.name for s in rivals[:1]]
             trace = {**_scores("clarify", ranking), "ask": "intent", "options": options, "text": text}
             return Reply("clarify", questions.ask_intent([by_name[o] for o in options], lang), trace=trace)
         return self._call(by_name[best.name], fills[best.name], ranking, text, lang, via="message")
@@ -205,6 +250,7 @@ class TurnPolicy:
         if view.name == metric_query.TOOL:  # its arguments are a query over the metric catalog
             return metric_query.fill(view, reading, history)
         filling = fill(view, reading, answering)
+        link(view, filling, reading, self.lexicon)
         if not answering:
             carry_over(view, filling, reading.text, history, views, self.lexicon)
         return filling
@@ -254,6 +300,9 @@ def _named(reply: str, candidates: list[str]) -> str | None:
 
 
 ANY_TOOL = "*"
+# A reply to our question that turns away from it: a new request, not an answer.
+NEW_REQUEST = re.compile(r"^\s*(?:actually|never\s*mind|nevermind|forget\s+it|instead|scratch\s+that|wait)\b|"
+                         r"^\s*(?:算了|不用了|先不|换个|还是先|另外|等等)", re.I)
 
 
 def forced_tool(tool_choice: Any) -> str | None:

@@ -14,7 +14,8 @@ from llm.offline.replies import small_talk_examples
 from llm.offline.schema import ToolView
 from llm.offline.text import overlap_tokens
 
-SMALL_TALK = ("__greeting__", "__thanks__")
+SMALL_TALK = ("__greeting__", "__thanks__", "__unsupported__")
+UNSUPPORTED = "__unsupported__"
 W_BEST, W_TOP2, W_LEXICAL = 0.5, 0.5, 0.16
 
 

@@ -21,6 +21,23 @@ class EntityName:
 
 
 @dataclass(frozen=True)
+class Relations:
+    """What the store says links names: the accounts a contact works at, and each account's open deals as
+    (id, product, stage). They let "Hannah Brown" name her account and "the Northwind deal" name its deals."""
+
+    contact_accounts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    open_deals: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+
+    def deal(self, deal_id: str) -> tuple[str, str, str, str] | None:
+        """(id, product, stage, account) of an open deal."""
+        for account, deals in self.open_deals.items():
+            for d in deals:
+                if d[0] == deal_id:
+                    return (*d, account)
+        return None
+
+
+@dataclass(frozen=True)
 class Match:
     """A mention of a name in the text. Several `candidates` mean the mention is ambiguous."""
 
@@ -30,6 +47,7 @@ class Match:
     end: int
     candidates: tuple[str, ...]
     exact: bool
+    labels: tuple[str, ...] = ()  # how to show each candidate in a question ("D-2046 Data Migration Service")
 
     @property
     def canonical(self) -> str | None:
@@ -63,7 +81,9 @@ class Lexicon:
     or a leading part of a Chinese name (>= 2 characters, after dropping a city prefix such as 上海).
     """
 
-    def __init__(self, entries: Mapping[str, Iterable[EntityName | str]] | None = None):
+    def __init__(self, entries: Mapping[str, Iterable[EntityName | str]] | None = None,
+                 relations: Relations | None = None):
+        self.relations = relations or Relations()
         self.entries: dict[str, list[EntityName]] = {
             kind: [n if isinstance(n, EntityName) else EntityName(str(n)) for n in names]
             for kind, names in (entries or {}).items()

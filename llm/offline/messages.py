@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,12 +37,16 @@ def _turn(m: dict) -> Turn:
                 tool_call_id=m.get("tool_call_id"), name=m.get("name"))
 
 
+# Terminal colour codes pasted with the text ("\x1b[1;31mD-2017\x1b[0m"): never part of a name or a number.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+
+
 def text_of(content: Any) -> str:
     """Plain text of a message content: a string, or the text parts of a list of content parts."""
     if content is None:
         return ""
     if isinstance(content, str):
-        return content
+        return _ANSI.sub("", content)
     if isinstance(content, list):
         parts = []
         for part in content:

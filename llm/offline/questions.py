@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from llm.offline.lexicon import Match
-from llm.offline.replies import label, template
+from llm.offline.replies import label, label_of_tool, template
 from llm.offline.schema import Param, ToolView
 from llm.offline.text import has_cjk
 
@@ -17,30 +17,51 @@ def capabilities(views: list[ToolView], lang: str, lead: str = "not_understood")
     for v in views:
         example = next((e for e in v.examples if has_cjk(e) == (lang == "zh")), v.examples[0] if v.examples else "")
         tail = " — " + template("questions", "example", lang).format(example=example) if example else ""
-        lines.append(f"- {_sentence(v.summary)}{tail}")
+        lines.append(f"- {tool_name(v, lang) if lang == 'zh' else _sentence(v.summary)}{tail}")
     return "\n".join(lines)
+
+
+def explain(view: ToolView, mood: str, lang: str) -> str:
+    """A question or a what-if about an action: what the action does, and that nothing was done."""
+    summary = tool_name(view, lang)
+    example = next((e for e in view.examples if has_cjk(e) == (lang == "zh")), view.examples[0] if view.examples else "")
+    key = "explain_hypothetical" if mood == "hypothetical" else "explain_question"
+    return template("questions", key, lang).format(summary=summary, example=example)
+
+
+def tool_name(view: ToolView, lang: str) -> str:
+    """What a tool does, in the user's language (Chinese names live in replies.yaml; summaries are English)."""
+    if lang == "zh":
+        return label_of_tool(view.name) or _sentence(view.summary)
+    return _sentence(view.summary, lower=True)
 
 
 def ask_missing(params: list[Param], lang: str) -> str:
     if len(params) == 1:
         p = params[0]
         name = label(p.entity or p.slot or p.name, lang) if lang == "zh" else _english_label(p)
-        key = "missing_text" if p.slot == "free_text" else ("missing_one" if p.description else "missing_one_plain")
+        described = p.description and lang != "zh"  # descriptions are English: a Chinese question goes without
+        key = "missing_text" if p.slot == "free_text" else ("missing_one" if described else "missing_one_plain")
+        if key == "missing_text" and lang == "zh":
+            return template("questions", "missing_text", lang).replace("（{description}）", "").format(label=name)
         return template("questions", key, lang).format(label=name, description=_sentence(p.description, end=""))
     items = [(label(p.entity or p.slot or p.name, lang) if lang == "zh" else _english_label(p))
-             + (f" ({_sentence(p.description, end='')})" if p.description else "") for p in params]
+             + (f" ({_sentence(p.description, end='')})" if p.description and lang != "zh" else "") for p in params]
     return template("questions", "missing_many", lang).format(items="；".join(items) if lang == "zh" else "; ".join(items))
 
 
 def ask_intent(options: list[ToolView], lang: str) -> str:
-    words = [f"({i}) {_sentence(v.summary, end='', lower=lang == 'en')}" for i, v in enumerate(options, 1)]
+    words = [f"({i}) {tool_name(v, lang)}" for i, v in enumerate(options, 1)]
     joined = template("questions", "or", lang).join(words)
     return template("questions", "which_intent", lang).format(options=joined)
 
 
 def ask_entity(param: Param, match: Match, lang: str) -> str:
     name = label(param.entity or param.name, lang) if lang == "zh" else (param.entity or param.label)
-    options = template("questions", "or", lang).join(f"({i}) {c}" for i, c in enumerate(match.candidates, 1))
+    shown = match.labels or match.candidates
+    if lang == "zh":  # stage words in deal labels ("(proposal)") in Chinese
+        shown = tuple(re.sub(r"\((\w+)\)$", lambda m: f"（{label(m.group(1), 'zh')}）", c) for c in shown)
+    options = template("questions", "or", lang).join(f"({i}) {c}" for i, c in enumerate(shown, 1))
     return template("questions", "which_entity", lang).format(mention=match.text, label=name, options=options)
 
 

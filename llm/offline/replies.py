@@ -40,3 +40,8 @@ def label(name: str, lang: str) -> str:
 
 def small_talk_examples() -> dict[str, list[str]]:
     return {f"__{k}__": [str(x) for x in v] for k, v in _data()["small_talk"].items()}
+
+
+def label_of_tool(name: str, lang: str = "zh") -> str | None:
+    """A tool's name in `lang` from `tool_names:`, or None."""
+    return (_data().get("tool_names", {}).get(lang) or {}).get(name)

@@ -22,8 +22,10 @@ def has_cjk(text: str) -> bool:
 
 
 def language_of(text: str) -> str:
-    """'zh' when the text holds any CJK character, else 'en'."""
-    return "zh" if has_cjk(text) else "en"
+    """'zh' when the text is mostly Chinese: an English sentence naming 北辰医疗器械 is still English."""
+    cjk = len(CJK_CHAR.findall(text))
+    latin_words = len(re.findall(r"[A-Za-z]{2,}", text))
+    return "zh" if cjk and cjk >= latin_words else "en"
 
 
 def overlap_tokens(text: str) -> frozenset[str]:

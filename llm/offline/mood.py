@@ -1,0 +1,61 @@
+"""The mood of a message: a request, a question, a hypothetical or a rule described in words.
+
+Only a request may write. A question may be answered by a tool that reads ("what's open with Acme?") or by a
+plain explanation; a hypothetical ("what happens if I delete my account?") and a rule in words ("当竞品降价超5%…时")
+are explained, never carried out. Polite requests that look like questions ("can you log…", "能帮我查一下…吗？")
+stay requests."""
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+
+class Mood(str, Enum):
+    REQUEST = "request"
+    QUESTION = "question"
+    HYPOTHETICAL = "hypothetical"
+    RULE = "rule"
+
+    @property
+    def may_write(self) -> bool:
+        return self is Mood.REQUEST
+
+
+# "can you / could you / please / 帮我 / 麻烦": asking someone to do it, whatever the punctuation.
+_POLITE_EN = re.compile(
+    r"\b(?:can|could)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+)?(?!tell\b|explain\b|say\b|confirm\b|let\s+me\s+know\b)"
+    r"|\bwould\s+you\s+(?:mind|please)\b|^\s*(?:please|pls|kindly)\b|\bplease\s*[?!.]*\s*$", re.I)
+_POLITE_ZH = re.compile(r"帮我|帮忙|麻烦|请你|请帮|给我(?:看|查|列|找|出|导|发|记|开|改)|能不能帮|可以帮|可不可以帮|能否帮|替我")
+# A condition with a consequence: a rule or a what-if, not an order.
+_HYPOTHETICAL_EN = re.compile(
+    r"\bwhat\s+(?:happens|would\s+happen|will\s+happen|if)\b|\bwhat'?s\s+the\s+(?:impact|effect|consequence)"
+    r"|\bif\s+(?:i|we|you|my|our|they|the|a|an)\b.*\b(?:would|will|could|can|does|do|is|are|happen)\b"
+    r"|\bwould\s+(?:it|that|deleting|erasing|removing|a|an|the)\b|\bwhat\s+would\b|\bsuppose\b|\bhypothetically\b"
+    r"|^\s*(?:does|do|will|would|can|could|should)\s+(?!you\b|u\b)\w+ing\b",  # "does moving a deal to won …?"
+    re.I)
+_HYPOTHETICAL_ZH = re.compile(r"(?:如果|假如|假设|要是|万一|若是|倘若).*(?:会|怎么样|怎样|如何|吗|呢|？|\?|影响|还能|能不能)")
+_RULE_EN = re.compile(r"\b(?:whenever|every time|each time)\b|\bif\b.+\bthen\b|\bwhen\b.+\b(?:automatically|always)\b",
+                      re.I)
+_RULE_ZH = re.compile(r"当.{1,40}(?:时|的时候)|每当|只要.{1,30}就|一旦.{1,30}就|(?:超过|大于|小于|低于|高于).{0,20}(?:且|并且|而且).{0,30}(?:时|就|则)")
+# Interrogative form.
+_WH_EN = re.compile(r"^\s*(?:(?:hey|hi|ok|okay|so|and|also|oh|well|um|quick one|quick question)[,!:-]?\s+)*"
+                    r"(?:what|what's|whats|how|how's|why|when|where|who|who's|whom|whose|which|is|are|am|was|were|"
+                    r"do|does|did|can|could|should|may|might|would|isn't|aren't|doesn't|wouldn't)\b(?!\s+not\b)",
+                    re.I)
+_QUESTION_ZH = re.compile(r"[吗呢][\s？?。!！]*$|什么|会不会|是不是|能不能|可不可以|有没有|怎么|怎样|如何|为什么|为啥|哪|谁|多少|几[个次家天]|是否|能否|可否")
+
+
+def mood_of(text: str) -> Mood:
+    """How `text` is meant; only `Mood.REQUEST` may lead to a tool that writes."""
+    body = text.strip()
+    if not body:
+        return Mood.REQUEST
+    if _RULE_ZH.search(body) or _RULE_EN.search(body):
+        return Mood.RULE
+    if _HYPOTHETICAL_ZH.search(body) or _HYPOTHETICAL_EN.search(body):
+        return Mood.HYPOTHETICAL
+    if _POLITE_ZH.search(body) or _POLITE_EN.search(body):
+        return Mood.REQUEST
+    if body.rstrip().endswith(("?", "？")) or _WH_EN.search(body) or _QUESTION_ZH.search(body):
+        return Mood.QUESTION
+    return Mood.REQUEST
