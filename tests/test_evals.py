@@ -99,7 +99,7 @@ def test_split():
 
 
 # Writes on must-not-write turns of the test split, measured; empty when there are none.
-UNWANTED_WRITES = "9 of 96 must-not-write turns wrote (questions, hypotheticals, unsupported requests)"
+UNWANTED_WRITES = "4 of 96 must-not-write turns wrote (questions, hypotheticals, unsupported requests)"
 
 
 @pytest.mark.xfail(bool(UNWANTED_WRITES), strict=True, reason=UNWANTED_WRITES)
@@ -111,11 +111,8 @@ def test_no_turn_that_must_not_write_writes_on_the_test_split(test_split):
 
 # Figures of tessera/offline on the test split where a user type is still below the bar (measured, not tuned on).
 BELOW_BAR: dict[tuple[str, str], str] = {
-    ("rep", "tool_choice"): "rep tool choice 74.6% on test", ("rep", "arguments"): "rep arguments 61.8% on test",
-    ("rep", "state"): "rep final state 71.4% on test",
-    ("customer", "tool_choice"): "customer tool choice 76.9% on test",
-    ("customer", "arguments"): "customer arguments 71.4% on test",
-    ("prompt_engineer", "tool_choice"): "prompt engineer tool choice 71.4% on test",
+    ("rep", "tool_choice"): "rep tool choice 88.1% on test", ("rep", "arguments"): "rep arguments 86.3% on test",
+    ("customer", "tool_choice"): "customer tool choice 88.5% on test",
 }
 
 
