@@ -9,7 +9,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 
 from agents.routing import SPECIALISTS
-from agents.specialist import make_model_node, make_tool_node, wants_tools
+from agents.specialist import answered, make_model_node, make_tool_node, wants_tools
 from agents.state import TurnState
 from agents.supervisor import make_supervisor
 from tools.base import ToolContext
@@ -28,5 +28,5 @@ def build_graph(models: Callable[[str], BaseChatModel], context_for: Callable[[R
         graph.add_node(model_node, make_model_node(agent, models(agent)))
         graph.add_node(tool_node, make_tool_node(agent, context_for))
         graph.add_conditional_edges(model_node, lambda s, t=tool_node: t if wants_tools(s) else END, [tool_node, END])
-        graph.add_edge(tool_node, model_node)
+        graph.add_conditional_edges(tool_node, lambda s, m=model_node: END if answered(s) else m, [model_node, END])
     return graph.compile(checkpointer=checkpointer)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
@@ -13,6 +14,7 @@ from langgraph.types import interrupt
 
 from crm.autonomy.escalation import NeedsApproval
 
+from agents import confirmation
 from agents.state import TurnState
 from prompts import load_prompt
 from tools.base import ToolContext, dumps
@@ -41,17 +43,29 @@ def make_tool_node(agent: str, context_for: Callable[[RunnableConfig], ToolConte
     def run_tools(state: TurnState, config: RunnableConfig) -> dict:
         request: AIMessage = state["messages"][-1]
         ctx = context_for(config)
+        lang = confirmation.language_of(state["messages"], ctx.actor.language)
+        speaker = replace(ctx, actor=replace(ctx.actor, language=lang))  # plans in the language of the message
+        actions, failed = confirmation.plans_for(specs, speaker, request.tool_calls)
+        refused = set()
+        if actions and not confirmation.ask(speaker, actions):  # nothing of this step has run before the pause
+            refused = {a["call_id"] for a in actions}
         replies = []
         for call in request.tool_calls:
             started = time.perf_counter()
             spec = specs.get(call["name"])
             if spec is None:
                 result = {"ok": False, "error": f"the {agent} agent has no tool '{call['name']}'"}
+            elif call["id"] in failed:
+                result = failed[call["id"]]
+            elif call["id"] in refused:
+                result = {"ok": False, "cancelled": True, "error": confirmation.NOT_CONFIRMED}
             else:
                 result = run_or_escalate(spec, ctx, call["args"])
             elapsed = round((time.perf_counter() - started) * 1000, 2)
             replies.append(ToolMessage(content=dumps(result), tool_call_id=call["id"], name=call["name"],
                                        artifact={"ms": elapsed}, status="success" if result.get("ok") else "error"))
+        if refused and len(refused) == len(request.tool_calls):  # all cancelled: say so plainly, no model call
+            replies.append(confirmation.cancelled_reply(speaker))
         return {"messages": replies}
 
     run_tools.__name__ = f"{agent}_tools"
@@ -75,6 +89,11 @@ def run_or_escalate(spec, ctx: ToolContext, args: dict) -> dict:
         log.exception("tool %s failed", spec.name)
         return {"ok": False, "error": f"{spec.name} failed unexpectedly ({type(exc).__name__}) and did not "
                                       "complete; tell the user, and do not claim it was done"}
+
+
+def answered(state: TurnState) -> bool:
+    """The tool step ended the turn itself (a plan the user cancelled): no model call follows."""
+    return isinstance(state["messages"][-1], AIMessage)
 
 
 def wants_tools(state: TurnState) -> bool:

@@ -44,6 +44,7 @@ class ChatReply(BaseModel):
     duration_ms: float
     trace_url: str
     approval: dict | None = None  # set when the turn paused for a person's decision
+    confirmation: dict | None = None  # set when the turn shows a plan and waits for the user's own yes
     replayed: bool = False  # true: the first answer to this Idempotency-Key, no new turn ran
 
 
@@ -102,6 +103,24 @@ def chat_stream(body: ChatRequest, tessera: TesseraDep, actor: ChatActor,
 
     headers = {"Idempotent-Replayed": "true"} if first["event"] == "reply" and first["data"].get("replayed") else {}
     return EventSourceResponse(send(), headers=headers)
+
+
+class ConfirmationAnswer(RequestBody):
+    confirm: bool = Field(description="true: go ahead with the plan; false: cancel it")
+
+
+ConfirmationId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+@router.post("/chat/confirmations/{confirmation_id}", response_model=ChatReply, responses={409: {
+    "model": ErrorDetail, "description": "already answered, or the conversation is busy"}})
+def answer_confirmation(confirmation_id: ConfirmationId, body: ConfirmationAnswer, tessera: TesseraDep,
+                        actor: ChatActor) -> ChatReply:
+    """The answer to a plan a chat reply showed (`confirmation.id`): only the user who asked may give it (403 for
+    anyone else). Yes carries the plan out; no cancels it. Either way the conversation's reply comes back."""
+    with as_http_errors(conflict=409):
+        result = tessera.confirm(confirmation_id, actor.login, body.confirm)
+    return reply_of(result)
 
 
 TurnId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9\-]+$")]

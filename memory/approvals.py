@@ -80,7 +80,8 @@ class ApprovalBook:
         with self.store.session() as s:
             rows = s.scalars(select(PendingApproval).where(PendingApproval.status == "pending")
                              .order_by(PendingApproval.created_at)).all()
-            return [r for r in rows if r.approver == approver or approver in deciders(s, r)]
+            return [r for r in rows if (r.payload or {}).get("kind") != "confirm"  # a user's own yes is no approval
+                    and (r.approver == approver or approver in deciders(s, r))]
 
     def claim(self, approval_id: str, decided_by: str, approved: bool, note: str, now: dt.datetime | None = None,
               *, logged_as: dict[str, str] | None = None) -> PendingApproval:

@@ -12,6 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
+from agents import confirmation
 from agents.graph import build_graph
 from agents.routing import allowed_specialists
 from crm.actor import Actor, NotFound
@@ -116,6 +117,9 @@ class Tessera:
         """One turn of `login` on `thread`; turns of one thread run one at a time (tessera/turns.py). With an
         `idempotency_key`, a repeated request returns the first answer instead of acting again."""
         actor, config, text = self._begin(login, thread, message)
+        answered = self._answer_confirmation(actor, config, text)
+        if answered is not None:
+            return answered
         with self.turns.exclusive(config), self._turn(actor), self._held(config):
             self._trim(config)
             ticket = self.turns.start(actor, config, text, idempotency_key)
@@ -160,6 +164,10 @@ class Tessera:
     def stream(self, login: str, thread: str, message: str, *, idempotency_key: str | None = None) -> Iterator[dict]:
         """Yields a `step` event as each graph node finishes, then the `reply` with the turn's trace id."""
         actor, config, text = self._begin(login, thread, message)
+        answered = self._answer_confirmation(actor, config, text)
+        if answered is not None:
+            yield {"event": "reply", "data": answered.__dict__}
+            return
         with self.turns.exclusive(config), self._turn(actor), self._held(config):
             self._trim(config)
             ticket = self.turns.start(actor, config, text, idempotency_key)
@@ -212,6 +220,32 @@ class Tessera:
             self.approvals.settle(approval_id)
             return self._finish(ticket, state)
 
+    def confirm(self, confirmation_id: str, login: str, yes: bool) -> TurnResult:
+        """The user's answer to a plan shown in chat (a button, or the HTTP route): yes acts, no cancels. Only the
+        user who asked may answer (PermissionError for anyone else); NotFound for an id that is no confirmation."""
+        pending = self.approvals.get(confirmation_id)
+        if pending is None or (pending.payload or {}).get("kind") != confirmation.KIND:
+            raise NotFound(f"no confirmation with id '{confirmation_id}'")
+        return self.decide(confirmation_id, login, yes, "confirmed" if yes else "cancelled")
+
+    def pending_confirmation(self, actor: Actor, config: RunnableConfig) -> str | None:
+        """The id of the plan this thread waits to have confirmed, if it waits for one."""
+        for pending in self.graph.get_state(config).interrupts:
+            if isinstance(pending.value, dict) and pending.value.get("kind") == confirmation.KIND:
+                return pending.id
+        return None
+
+    def _answer_confirmation(self, actor: Actor, config: RunnableConfig, text: str) -> TurnResult | None:
+        """A message on a thread waiting for a yes: "yes" acts, "no" cancels; anything else cancels the plan and
+        is then a new request of its own (None: run it as a turn), never read as an answer to the plan."""
+        pending = self.pending_confirmation(actor, config)
+        if pending is None:
+            return None
+        if confirmation.says_yes(text):
+            return self.decide(pending, actor.login, True, "confirmed in chat")
+        cancelled = self.decide(pending, actor.login, False, "not confirmed in chat")
+        return cancelled if confirmation.says_no(text) else None
+
     def _logged_as(self, *logins: str | None) -> dict[str, str]:
         """How the audit log names these people: customers by contact id (the log outlives an erasure)."""
         names = {}
@@ -235,8 +269,13 @@ class Tessera:
         new_messages = state["messages"][ticket.before + 1:]
         final = new_messages[-1] if new_messages and isinstance(new_messages[-1], AIMessage) else None
         reply = final.content if final is not None and isinstance(final.content, str) else ""
-        approval = self._paused_for(actor, config)
-        if approval is not None:
+        paused = self._paused_for(actor, config)
+        approval = confirm = None
+        if paused is not None and paused["payload"].get("kind") == confirmation.KIND:
+            confirm = confirmation.confirmation_view(paused["payload"], paused["id"])
+            reply = confirmation.prompt_text(paused["payload"])
+        elif paused is not None:
+            approval = paused
             reasons = "; ".join(approval["payload"].get("reasons") or [])
             reply = (f"This needs a decision from {approval['payload'].get('approver') or 'a manager'} "
                      f"(approval {approval['id']}). {reasons}").strip()
@@ -247,10 +286,10 @@ class Tessera:
         trace = TurnTrace(id=ticket.turn_id, thread_id=config["configurable"]["thread_id"], user_login=actor.login,
                           agent=state["agent"], route_reason=state.get("route_reason", ""), message=text,
                           reply=reply, steps=steps, duration_ms=round(elapsed, 2))
-        self.turns.complete(ticket, trace, approval)  # the trace, the journal closed, the key answered: one commit
+        self.turns.complete(ticket, trace, paused)  # the trace, the journal closed, the key answered: one commit
         calls = [c for s in steps if s["type"] == "model" for c in s["tool_calls"]]
         return TurnResult(turn_id=trace.id, thread_id=trace.thread_id, agent=trace.agent, reply=reply,
-                          tool_calls=calls, duration_ms=trace.duration_ms, approval=approval)
+                          tool_calls=calls, duration_ms=trace.duration_ms, approval=approval, confirmation=confirm)
 
     def _paused_for(self, actor: Actor, config: RunnableConfig) -> dict | None:
         interrupts = self.graph.get_state(config).interrupts

@@ -26,6 +26,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from sqlalchemy import delete
 
+from agents.confirmation import confirmation_view
 from crm.actor import Actor
 from crm.models import User, utcnow
 from memory.thread_lock import thread_locks_for
@@ -51,6 +52,7 @@ class TurnResult:
     tool_calls: list[dict] = field(default_factory=list)
     duration_ms: float = 0.0
     approval: dict | None = None  # set when the turn paused for a person's decision
+    confirmation: dict | None = None  # set when the turn shows a plan and waits for the user's own yes
     replayed: bool = False  # the first answer to a retried request (same Idempotency-Key), not a new turn
 
 
@@ -217,13 +219,17 @@ class Turns:
         if row.outcome == "failed":
             raise TurnFailed(trace.id, next((s.get("error", "").split(":")[0] for s in trace.steps
                                              if s.get("type") == "error"), "error"))
-        approval = None
+        approval = confirmation = None
         if row.approval_id:
             pending = self.tessera.approvals.get(row.approval_id)
-            approval = {"id": pending.id, "payload": pending.payload} if pending else None
+            if pending is not None and (pending.payload or {}).get("kind") == "confirm":
+                confirmation = confirmation_view(pending.payload, pending.id)
+            elif pending is not None:
+                approval = {"id": pending.id, "payload": pending.payload}
         calls = [c for s in trace.steps if s["type"] == "model" for c in s["tool_calls"]]
         return TurnResult(turn_id=trace.id, thread_id=trace.thread_id, agent=trace.agent, reply=trace.reply,
-                          tool_calls=calls, duration_ms=trace.duration_ms, approval=approval, replayed=True)
+                          tool_calls=calls, duration_ms=trace.duration_ms, approval=approval,
+                          confirmation=confirmation, replayed=True)
 
     def close(self) -> None:
         self.locks.close()

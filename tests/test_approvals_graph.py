@@ -32,6 +32,8 @@ def test_an_escalated_discount_waits_for_the_manager_and_resumes_after_a_restart
                                       "args": {"deal": deal, "percent": 8, "reason": "matching a rival's offer",
                                                "promised_on": LATER.isoformat()}}]})
     paused = first.chat("li.wei", "discount", f"give {deal} 8% off, a rival offered less")
+    assert paused.confirmation["tool"] == "request_discount"  # booking a discount is confirmed first
+    paused = first.chat("li.wei", "discount", "yes")
     assert paused.approval is not None and paused.approval["payload"]["approver"] == "zhao.lei"
     assert "zhao.lei" in paused.reply
     assert [a.id for a in first.approvals.pending_for("zhao.lei")] == [paused.approval["id"]]
@@ -70,6 +72,8 @@ def test_the_approver_decides_over_http_and_the_requester_gets_the_resumed_reply
         "deal": deal, "percent": 8, "reason": "rival offer", "promised_on": LATER.isoformat()}}]},
         {"content": "Your manager declined the discount."})
     paused = app.chat("li.wei", "http", f"8% off {deal} please")
+    assert paused.confirmation["tool"] == "request_discount"  # booking a discount is confirmed first
+    paused = app.chat("li.wei", "http", "yes")
     with app.store.session() as s:
         manager, rep = issue_token(s, "zhao.lei"), issue_token(s, "li.wei")
     with TestClient(create_app(app)) as client:

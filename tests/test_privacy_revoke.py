@@ -9,8 +9,11 @@ def test_after_chen_jing_revokes_sales_follow_up_li_wei_sees_her_phone_withheld_
     chen = next(i for i in before["items"] if i["name"] == "陈静")
     assert chen["phone"].startswith("+86") and "withheld" not in before
 
-    revoked = ptessera.chat("cust.chen.jing", "privacy", "I withdraw my consent for sales follow-up")
-    assert [c["name"] for c in revoked.tool_calls] == ["revoke_consent"], revoked.reply
+    asked = ptessera.chat("cust.chen.jing", "privacy", "I withdraw my consent for sales follow-up")
+    assert [c["name"] for c in asked.tool_calls] == ["revoke_consent"], asked.reply
+    assert asked.confirmation["tool"] == "revoke_consent" and "Reply 'yes'" in asked.reply  # the plan, nothing yet
+    assert call(ptessera, "li.wei", "find_contacts", account="北辰医疗器械") == before
+    ptessera.chat("cust.chen.jing", "privacy", "yes")
 
     turn = ptessera.chat("li.wei", "deals", "北辰医疗器械的联系人是谁")
     assert [c["name"] for c in turn.tool_calls] == ["find_contacts"]

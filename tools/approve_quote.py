@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from crm.autonomy.decisions import request_decision
 from crm.autonomy.escalation import raise_if_escalated
 from crm.autonomy.results import tool_result
+from crm.services.deals import price_plan
 from tools.base import ToolContext, ToolSpec, entity, slot
 
 
@@ -22,6 +23,11 @@ def run(ctx: ToolContext, args: ApproveQuoteArgs) -> dict:
     return tool_result(raise_if_escalated(ctx.store, view, clock=ctx.clock))
 
 
+def plan(ctx: ToolContext, args: ApproveQuoteArgs) -> dict:
+    with ctx.store.session() as s:
+        return price_plan(s, ctx.actor, deal=args.deal, kind="quote")
+
+
 TOOL = ToolSpec(
     name="approve_quote",
     summary=("Approve the quote of a deal at its current price: the unit's autonomy contract checks the margin floor,"
@@ -29,6 +35,7 @@ TOOL = ToolSpec(
     args=ApproveQuoteArgs,
     run=run,
     writes=True,
+    confirm=plan,
     examples=[
         "approve the quote for D-1042",
         "is the Acme Robotics quotation OK to send",

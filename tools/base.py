@@ -55,7 +55,9 @@ class ToolSpec:
     examples: list[str] = field(default_factory=list)
     writes: bool = False
     # Plan, confirm, act: for an irreversible tool, a side-effect-free function returning the plan shown before
-    # anything is written ({"summary", "changes", "affected", "undo"}); the tool runs only on an explicit yes.
+    # anything is written ({"summary", "changes", "affected", "undo"}), or None when these arguments need no
+    # confirmation (a deal moved between open stages); the tool runs only on the user's explicit yes
+    # (agents/confirmation.py). Expected failures raise as in `run` and are the call's result.
     confirm: Callable[[ToolContext, Any], dict] | None = None
 
     @property
@@ -66,12 +68,22 @@ class ToolSpec:
 
     def invoke(self, ctx: ToolContext, raw_args: dict) -> dict:
         """Validate the arguments and call the domain; expected failures come back as clear error results."""
+        return self._call(self.run, ctx, raw_args)
+
+    def plan(self, ctx: ToolContext, raw_args: dict) -> dict:
+        """The confirmation plan for these arguments: {"ok": True, "plan": dict | None}, or the error result that
+        the call itself would give (then nothing is asked and nothing runs)."""
+        if self.confirm is None:
+            return {"ok": True, "plan": None}
+        return self._call(lambda ctx, args: {"plan": self.confirm(ctx, args)}, ctx, raw_args)
+
+    def _call(self, body: Callable[[ToolContext, Any], dict], ctx: ToolContext, raw_args: dict) -> dict:
         try:
             args = self.args.model_validate(raw_args)
         except Exception as exc:  # pydantic.ValidationError: tell the model what was wrong
             return {"ok": False, "error": f"invalid arguments for {self.name}: {_short(exc)}"}
         try:
-            result = self.run(ctx, args)
+            result = body(ctx, args)
         except Ambiguous as exc:
             return {"ok": False, "error": str(exc), "candidates": exc.candidates}
         except (NotFound, AccessDenied, ValueError) as exc:

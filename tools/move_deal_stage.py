@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from crm.services.deals import move_deal_stage as move
+from crm.services.deals import close_plan, move_deal_stage as move
 from tools.base import ToolContext, ToolSpec, entity
 
 
@@ -21,12 +21,19 @@ def run(ctx: ToolContext, args: MoveDealStageArgs) -> dict:
         return move(s, ctx.actor, deal=args.deal, stage=args.stage, account=args.account, today=ctx.today)
 
 
+def plan(ctx: ToolContext, args: MoveDealStageArgs) -> dict | None:
+    """Closing a deal won or lost is confirmed first; a move between open stages is not (undo reverts it)."""
+    with ctx.store.session() as s:
+        return close_plan(s, ctx.actor, deal=args.deal, stage=args.stage, account=args.account)
+
+
 TOOL = ToolSpec(
     name="move_deal_stage",
     summary="Move a deal to another stage of the pipeline (lead, qualified, proposal, negotiation, won, lost).",
     args=MoveDealStageArgs,
     run=run,
     writes=True,
+    confirm=plan,
     examples=[
         "move D-1042 to negotiation",
         "we won the Acme deal, mark it won",

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from crm.autonomy.decisions import request_decision
 from crm.autonomy.escalation import raise_if_escalated
 from crm.autonomy.results import tool_result
+from crm.services.deals import price_plan
 from tools.base import ToolContext, ToolSpec, entity, slot
 
 
@@ -25,6 +26,11 @@ def run(ctx: ToolContext, args: RequestDiscountArgs) -> dict:
     return tool_result(raise_if_escalated(ctx.store, view, clock=ctx.clock))
 
 
+def plan(ctx: ToolContext, args: RequestDiscountArgs) -> dict:
+    with ctx.store.session() as s:
+        return price_plan(s, ctx.actor, deal=args.deal, kind="discount", percent=args.percent)
+
+
 TOOL = ToolSpec(
     name="request_discount",
     summary=("Ask for a price discount on a deal. The unit's autonomy contract checks margin, budget, payment "
@@ -33,6 +39,7 @@ TOOL = ToolSpec(
     args=RequestDiscountArgs,
     run=run,
     writes=True,
+    confirm=plan,
     examples=[
         "request an 8% discount on D-1042",
         "can I give Acme Robotics 5 percent off, their competitor quoted lower",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from crm.services.subjects import change_consent
+from crm.services.subjects import change_consent, consent_plan
 from tools.base import ToolContext, ToolSpec, slot
 
 
@@ -16,6 +16,11 @@ def run(ctx: ToolContext, args: RevokeConsentArgs) -> dict:
         return change_consent(s, ctx.actor, granted=False, text=args.what, now=ctx.clock(), channel="chat")
 
 
+def plan(ctx: ToolContext, args: RevokeConsentArgs) -> dict:
+    with ctx.store.session() as s:
+        return consent_plan(s, ctx.actor, granted=False, text=args.what)
+
+
 TOOL = ToolSpec(
     name="revoke_consent",
     summary="Withdraw the customer's consent for one use of their data (sales follow-up, marketing, analytics, "
@@ -23,6 +28,7 @@ TOOL = ToolSpec(
     args=RevokeConsentArgs,
     run=run,
     writes=True,
+    confirm=plan,
     examples=[
         "stop using my data for marketing",
         "I withdraw my consent for sales follow-up",

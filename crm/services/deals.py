@@ -64,3 +64,37 @@ def move_deal_stage(session: Session, actor: Actor, *, deal: str, stage: str, ac
     session.flush()
     return {"done": f"D-{target.id} {target.title}: {previous} → {stage}", "record": deal_row(target),
             "previous_stage": previous}
+
+
+def close_plan(session: Session, actor: Actor, *, deal: str, stage: str, account: str | None = None) -> dict | None:
+    """The plan shown before a deal is closed won or lost (closing cannot be undone by a rep); None for a move
+    between open stages, which needs no confirmation. Reads only."""
+    if stage in OPEN_STAGES:
+        return None
+    require_staff(actor, "change deals")
+    acc = resolve_account(session, actor, account) if account else None
+    target = resolve_deal(session, actor, deal, acc)
+    verb = {"won": "Close as won", "lost": "Close as lost"}.get(stage, f"Move to {stage}")
+    return {"summary": f"{verb}: D-{target.id} {target.title} ({target.account.name}, {target.amount:,.0f}). "
+                       f"A closed deal can only be reopened by a manager.",
+            "changes": [{"record": f"D-{target.id}", "field": "stage", "old": target.stage, "new": stage}],
+            "affected": [f"D-{target.id} {target.title}", target.account.name], "undo": None}
+
+
+def price_plan(session: Session, actor: Actor, *, deal: str, kind: str, percent: float | None = None) -> dict:
+    """The plan shown before a discount is requested or a quote approved (booked against the unit's budget, and
+    not undone by undo). Reads only."""
+    require_staff(actor, "change deals")
+    target = resolve_deal(session, actor, deal)
+    name = f"D-{target.id} {target.title} ({target.account.name})"
+    if kind == "discount":
+        after = target.amount * (1 - Decimal(str(percent)) / 100)
+        summary = (f"Request {percent:g}% off {name}: {target.amount:,.0f} → {after:,.0f}. The unit's contract "
+                   f"books it, or sends it to the approver.")
+        changes = [{"record": f"D-{target.id}", "field": "amount", "old": f"{target.amount:,.0f}",
+                    "new": f"{after:,.0f}"}]
+    else:
+        summary = (f"Approve the quote of {name} at {target.amount:,.0f} under the unit's contract, or send it to "
+                   f"the approver.")
+        changes = [{"record": f"D-{target.id}", "field": "quote", "old": "not approved", "new": "approved"}]
+    return {"summary": summary, "changes": changes, "affected": [name], "undo": None}

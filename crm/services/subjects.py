@@ -53,6 +53,39 @@ def change_consent(session: Session, actor: Actor, *, granted: bool, category: s
                    channel: str = "chat") -> dict:
     """Grant or revoke one use of one category; words ("marketing emails", "营销") are read via the taxonomy."""
     contact_id, now, tax = subject_of(actor), now or utcnow(), default_taxonomy()
+    purpose, category = _consent_words(tax, granted=granted, category=category, purpose=purpose, text=text)
+    req = requests.open_request(session, contact_id=contact_id, kind="consent", scope=category, channel=channel,
+                                now=now, by=who(actor))
+    record = consents.record_consent(session, contact_id=contact_id, category=category, purpose=purpose,
+                                     granted=granted, now=now, channel=channel, by=who(actor), lang=actor.language)
+    requests.finish(session, req, now=now, by=who(actor), note=f"receipt {record.receipt_id}")
+    verb = "granted" if granted else "revoked"
+    return {"done": f"{verb} '{tax.label(purpose, actor.language)}' for your {tax.label(category, actor.language)}",
+            "receipt": record.receipt_id, "category": category, "purpose": purpose, "granted": granted,
+            "effective": now.isoformat(timespec="minutes")}
+
+
+def consent_plan(session: Session, actor: Actor, *, granted: bool, text: str = "") -> dict:
+    """The plan shown before a consent is granted or withdrawn in chat: which use of which data, from when.
+    Reads only."""
+    subject_of(actor)
+    tax = default_taxonomy()
+    purpose, category = _consent_words(tax, granted=granted, category=None, purpose=None, text=text)
+    use, data, lang = tax.label(purpose, actor.language), tax.label(category, actor.language), actor.language
+    if lang == "zh":
+        summary = (f"{'同意' if granted else '撤回同意'}：将您的{data}用于{use}，从下一次请求起生效。")
+    else:
+        summary = (f"{'Grant' if granted else 'Withdraw'} consent to use your {data} for {use}, from the next "
+                   f"request on.")
+    words = {"en": ("your consents", "as now", "granted", "withdrawn"), "zh": ("您的同意记录", "当前", "同意", "撤回")}
+    record, now_, yes, no = words.get(lang, words["en"])
+    return {"summary": summary, "changes": [{"record": record, "field": f"{use} · {data}",
+                                             "old": now_, "new": yes if granted else no}],
+            "affected": [f"contact #{actor.contact_id}"], "undo": None}
+
+
+def _consent_words(tax, *, granted: bool, category: str | None, purpose: str | None, text: str) -> tuple[str, str]:
+    """The use and the category a consent change names; asks (ValueError) when the use is not said."""
     purpose = purpose or tax.purpose_from_text(text)
     if purpose is None:
         raise ValueError("for which use? e.g. sales follow-up, marketing emails, analytics, AI training "
@@ -66,15 +99,7 @@ def change_consent(session: Session, actor: Actor, *, granted: bool, category: s
     category = category or tax.category_from_text(rest) or (GRANT_DEFAULT_CATEGORY if granted else REVOKE_DEFAULT_CATEGORY)
     if not tax.is_personal(category):
         raise ValueError(f"'{category}' is not personal data")
-    req = requests.open_request(session, contact_id=contact_id, kind="consent", scope=category, channel=channel,
-                                now=now, by=who(actor))
-    record = consents.record_consent(session, contact_id=contact_id, category=category, purpose=purpose,
-                                     granted=granted, now=now, channel=channel, by=who(actor), lang=actor.language)
-    requests.finish(session, req, now=now, by=who(actor), note=f"receipt {record.receipt_id}")
-    verb = "granted" if granted else "revoked"
-    return {"done": f"{verb} '{tax.label(purpose, actor.language)}' for your {tax.label(category, actor.language)}",
-            "receipt": record.receipt_id, "category": category, "purpose": purpose, "granted": granted,
-            "effective": now.isoformat(timespec="minutes")}
+    return purpose, category
 
 
 def where_from(session: Session, actor: Actor, *, what: str, now: dt.datetime | None = None) -> dict:

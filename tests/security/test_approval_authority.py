@@ -32,6 +32,8 @@ def paused_discount(tessera: Tessera, scripted, requester: str = "li.wei", threa
     scripted.enqueue({"tool_calls": [{"name": "request_discount", "args": {
         "deal": facts.deal, "percent": 8, "reason": "matching a rival's offer", "promised_on": LATER.isoformat()}}]})
     paused = tessera.chat(requester, thread, f"give {facts.deal} 8% off, a rival offered less")
+    assert paused.confirmation["tool"] == "request_discount"  # booking a discount is confirmed first
+    paused = tessera.chat(requester, thread, "yes")
     assert paused.approval is not None and paused.approval["payload"]["approver"] == "zhao.lei"
     return paused.approval
 

@@ -305,6 +305,8 @@ def test_an_escalated_discount_its_refused_and_its_real_approval_are_chained_and
         scripted.enqueue({"tool_calls": [{"name": "request_discount", "args": {
             "deal": deal, "percent": 8, "reason": "a rival offered less", "promised_on": LATER.isoformat()}}]})
         paused = app.chat("li.wei", "discount", f"give {deal} 8% off, a rival offered less")
+        assert paused.confirmation["tool"] == "request_discount"  # booking a discount is confirmed first
+        paused = app.chat("li.wei", "discount", "yes")
         approval = paused.approval["id"]
         with pytest.raises(PermissionError):
             app.decide(approval, "emma.chen", approved=True)  # a rep of the unit may not approve
@@ -318,7 +320,8 @@ def test_an_escalated_discount_its_refused_and_its_real_approval_are_chained_and
             lines = s.scalars(select(AuditEntry).where(AuditEntry.seq > start, ~AuditEntry.event.in_(
                 ("decision", "token_issued", "token_redeemed"))).order_by(AuditEntry.seq)).all()
         story = [(e.event, e.actor, e.allowed, (e.details or {}).get("outcome")) for e in lines]
-        assert story == [("autonomy.decision", "li.wei", None, "escalated"),
+        assert story == [("approval.decided", "li.wei", True, None),  # the rep's own yes to the plan, chained too
+                         ("autonomy.decision", "li.wei", None, "escalated"),
                          ("approval.refused", "emma.chen", False, None),
                          ("approval.refused", customer, False, None),
                          # the decision is claimed (and chained) first, then the resumed turn settles the discount
@@ -334,7 +337,7 @@ def test_an_escalated_discount_its_refused_and_its_real_approval_are_chained_and
         assert code == 0
         assert report["ok"] and report["anchored"] == report["entries"] and report["twins_checked"] > 0
 
-        resolved = lines[4]  # escalation_resolved, whose twin is the queryable autonomy_audit row
+        resolved = lines[5]  # escalation_resolved, whose twin is the queryable autonomy_audit row
         twin = resolved.details["twin"]  # edited behind the chain's back
         with app.store.session() as s:
             s.execute(update(AutonomyAudit).where(AutonomyAudit.id == twin["id"]).values(actor="emma.chen"))

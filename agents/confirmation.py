@@ -1,0 +1,105 @@
+"""Plan, confirm, act: before a tool that cannot be undone runs, the graph pauses with the plan until the user says yes.
+
+The pause is a LangGraph interrupt, the mechanism approvals use (memory/approvals.py records it with
+`kind: "confirm"`, so only the requester may decide it). It is asked once per tool step, before any call of the
+step runs: on resume LangGraph runs the step again from its start, and nothing has been written before the pause.
+A step with more than one write is a bulk change and is confirmed as a whole.
+"""
+from __future__ import annotations
+
+import re
+
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.types import interrupt
+
+from tools.base import ToolContext, ToolSpec
+
+KIND = "confirm"
+YES = {"yes", "y", "yes please", "yes, go ahead", "go ahead", "confirm", "confirmed", "do it", "ok", "okay",
+       "sure", "确认", "是", "是的", "好", "好的", "对", "确定", "可以", "执行", "同意"}
+NO = {"no", "n", "cancel", "stop", "don't", "do not", "nope", "abort", "不", "不要", "取消", "算了", "否", "别"}
+CANCELLED = {"en": "Cancelled: nothing was changed.", "zh": "已取消，没有做任何更改。"}
+NOT_CONFIRMED = "the user did not confirm this, so it was not done and nothing was written; do not claim it was done"
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[\s!！。.,，~～]+$", "", (text or "").strip().lower()).strip()
+
+
+def says_yes(text: str) -> bool:
+    """An explicit yes, and nothing else: "yes", "确认", "是的" (a yes with more words is not a yes)."""
+    return _bare(text) in YES
+
+
+def says_no(text: str) -> bool:
+    return _bare(text) in NO
+
+
+def language_of(messages: list, fallback: str) -> str:
+    """The language of the user's latest message (the plan and its question are wholly in it)."""
+    last = next((m.content for m in reversed(messages) if isinstance(m, HumanMessage)), "")
+    if not isinstance(last, str) or not last.strip():
+        return fallback
+    return "zh" if re.search(r"[\u3400-\u9fff]", last) else "en"
+
+
+def plans_for(specs: dict[str, ToolSpec], ctx: ToolContext, calls: list[dict]) -> tuple[list[dict], dict[str, dict]]:
+    """The actions of this step that need a yes, and the error results of calls whose plan failed (those never run).
+
+    A step with several writes is a bulk change: each write is listed, with its plan or its arguments. `ctx.actor`
+    speaks the language the plan is written in."""
+    actions, failed = [], {}
+    writes = [c for c in calls if c["name"] in specs and specs[c["name"]].writes]
+    for call in calls:
+        spec = specs.get(call["name"])
+        if spec is None:
+            continue
+        planned = spec.plan(ctx, call["args"])
+        if not planned["ok"]:
+            failed[call["id"]] = planned
+            continue
+        plan = planned["plan"]
+        if plan is None and spec.writes and len(writes) > 1:
+            plan = {"summary": f"{spec.name} with {call['args']}", "changes": [], "affected": [],
+                    "undo": "possible" if spec.confirm is None else None}
+        if plan is not None:
+            actions.append({"call_id": call["id"], "tool": call["name"], "args": call["args"], "plan": plan})
+    return actions, failed
+
+
+def ask(ctx: ToolContext, actions: list[dict]) -> bool:
+    """Pauses the graph with the plan; True only on the user's explicit yes (resumed with {"approved": True})."""
+    bulk = len(actions) > 1
+    summary = "\n".join(a["plan"].get("summary", "") for a in actions)
+    payload = {"kind": KIND, "requested_by": ctx.actor.login, "language": ctx.actor.language, "bulk": bulk,
+               "summary": summary, "actions": actions}
+    decision = interrupt(payload)
+    return bool(isinstance(decision, dict) and decision.get("approved"))
+
+
+def cancelled_reply(ctx: ToolContext) -> AIMessage:
+    return AIMessage(content=CANCELLED.get(ctx.actor.language, CANCELLED["en"]))
+
+
+def confirmation_view(payload: dict, interrupt_id: str) -> dict:
+    """What a turn reports while it waits for the yes: the first action's tool and plan, and all of them."""
+    actions = payload.get("actions") or [{}]
+    return {"id": interrupt_id, "tool": actions[0].get("tool"), "args": actions[0].get("args", {}),
+            "plan": actions[0].get("plan", {}), "actions": actions, "bulk": bool(payload.get("bulk")),
+            "summary": payload.get("summary", "")}
+
+
+def prompt_text(payload: dict) -> str:
+    """The reply that shows the plan and says how to confirm, in the user's language."""
+    lines = [payload.get("summary", "").strip()]
+    for action in payload.get("actions", []):
+        for change in action.get("plan", {}).get("changes", [])[:10]:
+            if "field" in change:
+                lines.append(f"- {change.get('record', '')} {change['field']}: {change.get('old')} → {change.get('new')}")
+            elif "what" in change:
+                lines.append(f"- {change['what']}: {change.get('count', '')}")
+    if payload.get("language") == "zh":
+        lines.append("回复“确认”或“是的”执行；回复其他内容则取消。")
+    else:
+        lines.append("Reply 'yes' to go ahead; anything else cancels.")
+    return "\n".join(line for line in lines if line)
