@@ -45,6 +45,8 @@ class ChatReply(BaseModel):
     trace_url: str
     approval: dict | None = None  # set when the turn paused for a person's decision
     confirmation: dict | None = None  # set when the turn shows a plan and waits for the user's own yes
+    written: list[dict] = []  # what the turn wrote: record, field, old → new
+    undo_ids: list[int] = []  # POST /v1/undo/{id} takes one back (or POST /v1/undo the last request's)
     replayed: bool = False  # true: the first answer to this Idempotency-Key, no new turn ran
 
 
@@ -174,6 +176,7 @@ def decide(approval_id: ApprovalId, body: ApprovalDecision, tessera: TesseraDep,
 
 def create_app(tessera: Tessera) -> FastAPI:
     from channels.http_privacy import router as privacy_router
+    from channels.http_undo import router as undo_router
     from channels.http_units import router as units_router
     from channels.mount import mount_channels
 
@@ -186,6 +189,7 @@ def create_app(tessera: Tessera) -> FastAPI:
     app.include_router(privacy_router)
     app.include_router(units_router)
     app.include_router(approvals)
+    app.include_router(undo_router)
     mount_channels(app, tessera)  # the web pages always; Slack and WeCom when configured
 
     @app.get("/health", tags=["ops"])

@@ -74,6 +74,8 @@ def run_scenario(scenario: Scenario, model: str, template: Path, work: Path) -> 
             try:
                 reply = tessera.chat(scenario.login, scenario.id, turn.user)
                 calls, text = reply.tool_calls, reply.reply
+                if reply.confirmation and reply.confirmation["tool"] in {e.name for e in turn.expect_tools}:
+                    text = tessera.chat(scenario.login, scenario.id, "yes").reply  # the user's yes to what they asked
             except Exception as exc:  # a model that breaks the turn fails the turn, not the run
                 calls, text = [], ""
                 result.problems.append(f"turn {n}: {type(exc).__name__}: {exc}")

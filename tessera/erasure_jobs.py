@@ -17,6 +17,7 @@ from crm.privacy.erasure import Eraser
 from crm.privacy.models import SubjectRequest
 from crm.store import Store
 from crm.tasks.erasure import TaskErasure
+from crm.services.undo import UndoErasure
 from memory.approvals import ApprovalErasure
 from memory.checkpoints import CheckpointErasure
 from memory.traces import TraceErasure
@@ -28,7 +29,7 @@ POLL_SECONDS = 10.0  # a missed wake-up (another process queued it) is picked up
 
 def build_eraser(store: Store, *, checkpointer=None, vector_memory=None, after: list[Callable[[], None]] | None = None,
                  lock_thread=None) -> Eraser:
-    targets = [TraceErasure(store), ApprovalErasure(store), TaskErasure(store)]
+    targets = [TraceErasure(store), ApprovalErasure(store), TaskErasure(store), UndoErasure(store)]
     if checkpointer is not None:
         targets.append(CheckpointErasure(checkpointer, lock_thread))
     if vector_memory is not None:

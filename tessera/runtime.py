@@ -14,6 +14,7 @@ from langgraph.types import Command
 
 from agents import confirmation
 from agents.graph import build_graph
+from agents.written import written_in, written_note
 from agents.routing import allowed_specialists
 from crm.actor import Actor, NotFound
 from crm.logins import active_actor
@@ -101,7 +102,8 @@ class Tessera:
 
     def _tool_context(self, config: RunnableConfig) -> ToolContext:
         return ToolContext(store=self.store, actor=config["configurable"]["actor"], clock=self.clock,
-                           notes=self.vector_memory, erasures=self.erasures, scores=self.deal_scores)
+                           notes=self.vector_memory, erasures=self.erasures, scores=self.deal_scores,
+                           turn_id=config["configurable"].get("turn_id", ""))
 
     def actor(self, login: str) -> Actor:
         """The active user `login`: NotFound, or AccessDenied for a disabled or erased account."""
@@ -279,6 +281,9 @@ class Tessera:
             reasons = "; ".join(approval["payload"].get("reasons") or [])
             reply = (f"This needs a decision from {approval['payload'].get('approver') or 'a manager'} "
                      f"(approval {approval['id']}). {reasons}").strip()
+        written, undo_ids = written_in(new_messages)
+        note = written_note(written, undo_ids, confirmation.language_of(state["messages"], actor.language))
+        reply = f"{reply}\n\n{note}".strip() if note else reply
         with self.store.session() as s:  # a reply quoting an earlier result passes today's consents too
             reply, _ = shown_to(s, reply, role=actor.role, reader_contact=actor.contact_id, now=self.clock(),
                                 actor=audit_name(actor))
@@ -289,7 +294,8 @@ class Tessera:
         self.turns.complete(ticket, trace, paused)  # the trace, the journal closed, the key answered: one commit
         calls = [c for s in steps if s["type"] == "model" for c in s["tool_calls"]]
         return TurnResult(turn_id=trace.id, thread_id=trace.thread_id, agent=trace.agent, reply=reply,
-                          tool_calls=calls, duration_ms=trace.duration_ms, approval=approval, confirmation=confirm)
+                          tool_calls=calls, duration_ms=trace.duration_ms, approval=approval, confirmation=confirm,
+                          written=written, undo_ids=undo_ids)
 
     def _paused_for(self, actor: Actor, config: RunnableConfig) -> dict | None:
         interrupts = self.graph.get_state(config).interrupts

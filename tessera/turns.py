@@ -53,6 +53,8 @@ class TurnResult:
     duration_ms: float = 0.0
     approval: dict | None = None  # set when the turn paused for a person's decision
     confirmation: dict | None = None  # set when the turn shows a plan and waits for the user's own yes
+    written: list[dict] = field(default_factory=list)  # what the turn wrote: record, field, old → new
+    undo_ids: list[int] = field(default_factory=list)  # undo log entries the user may take back
     replayed: bool = False  # the first answer to a retried request (same Idempotency-Key), not a new turn
 
 
@@ -128,6 +130,7 @@ class Turns:
             if answered is not None:
                 return answered
         ticket = TurnTicket(new_turn_id(), actor, config, text, self._length(config))
+        config["configurable"]["turn_id"] = ticket.turn_id  # the tools' writes are logged under it, for undo
         with self.tessera.store.session() as s:
             if key is not None:
                 row = claim_key(s, actor.user_id, key, fingerprint, thread_id)
@@ -141,6 +144,7 @@ class Turns:
     def start_resume(self, actor: Actor, config: RunnableConfig, text: str) -> TurnTicket:
         """Journals the resumption of a paused turn (an approval decided); it adds no message of the user's."""
         ticket = TurnTicket(new_turn_id(), actor, config, text, self._length(config) - 1)
+        config["configurable"]["turn_id"] = ticket.turn_id
         with self.tessera.store.session() as s:
             s.add(TurnInFlight(thread_id=ticket.thread_id, turn_id=ticket.turn_id, user_id=actor.user_id,
                                messages_before=ticket.before))

@@ -18,7 +18,7 @@ from tests.scripted_model import ScriptedModel, install
 from tests.security.erasure_support import changed_rows, snapshot
 
 # Written by any turn: its trace, the paused request and its answer, the audit chain, the turn journal.
-BOOKKEEPING = {"turn_traces", "pending_approvals", "privacy_audit_log", "turns_in_flight", "idempotent_turns"}
+BOOKKEEPING = {"undo_log", "turn_traces", "pending_approvals", "privacy_audit_log", "turns_in_flight", "idempotent_turns"}
 
 
 @pytest.fixture
@@ -68,7 +68,8 @@ def test_closing_a_deal_won_shows_the_plan_and_writes_nothing_until_the_rep_says
 
     scripted.enqueue({"content": f"D-{deal.id} is won."})
     done = app.chat("li.wei", "close", "yes")
-    assert done.reply == f"D-{deal.id} is won." and done.confirmation is None
+    assert done.reply.startswith(f"D-{deal.id} is won.") and done.confirmation is None
+    assert f"D-{deal.id} stage: {deal.stage} → won" in done.reply and "cannot be undone" in done.reply
     assert stage_of(app, deal.id) == "won"
     changed = changed_rows(before, snapshot(app.store))
     assert set(changed) - BOOKKEEPING == {"deals"} and [k for k in changed["deals"]] == [(deal.id,)]
@@ -153,7 +154,7 @@ def test_only_the_user_who_asked_may_confirm_over_http(app, scripted):
         scripted.enqueue({"content": "Closed as won."})
         done = client.post(f"/v1/chat/confirmations/{pending}", json={"confirm": True},
                            headers={"Authorization": f"Bearer {rep}"})
-        assert done.status_code == 200 and done.json()["reply"] == "Closed as won."
+        assert done.status_code == 200 and done.json()["reply"].startswith("Closed as won.")
         assert stage_of(app, deal.id) == "won"
         again = client.post(f"/v1/chat/confirmations/{pending}", json={"confirm": False},
                             headers={"Authorization": f"Bearer {rep}"})

@@ -43,6 +43,8 @@ def test_erasing_everything_leaves_no_planted_value_in_any_storage(ptessera, not
 
     asked = ptessera.chat("cust.chen.jing", "me", "删除我的全部数据")
     assert [c["name"] for c in asked.tool_calls] == ["erase_my_data"], asked.reply
+    assert asked.confirmation["tool"] == "erase_my_data" and not ptessera.erasures.drain()  # the plan first
+    ptessera.chat("cust.chen.jing", "me", "确认")
     [report] = ptessera.erasures.drain()  # the queued erasure ran once that turn had ended
 
     assert report["erased"]["conversation threads"] >= 2 and report["erased"]["notes in vector memory"] >= 1

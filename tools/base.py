@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from crm.actor import AccessDenied, Actor, Ambiguous, NotFound
+from crm.services import undo
 from crm.store import Store
 
 EXAMPLES_HEADER = "Examples:"
@@ -40,6 +41,7 @@ class ToolContext:
     notes: Any = None  # memory.vector_memory.VectorMemory: semantic search over activity notes and cases
     erasures: Any = None  # tessera.erasure_jobs.ErasureJobs: plans erasures and carries out those asked in chat
     scores: Any = None  # tessera.deal_scores.DealScores: win probabilities of open deals, each explained
+    turn_id: str = ""  # the turn a write belongs to: undo takes back a turn's writes together
 
     @property
     def today(self) -> dt.date:
@@ -59,6 +61,7 @@ class ToolSpec:
     # confirmation (a deal moved between open stages); the tool runs only on the user's explicit yes
     # (agents/confirmation.py). Expected failures raise as in `run` and are the call's result.
     confirm: Callable[[ToolContext, Any], dict] | None = None
+    undoable: bool = True  # False: undo may not take this write back (the undo tool itself)
 
     @property
     def description(self) -> str:
@@ -67,8 +70,23 @@ class ToolSpec:
         return "\n".join(lines)
 
     def invoke(self, ctx: ToolContext, raw_args: dict) -> dict:
-        """Validate the arguments and call the domain; expected failures come back as clear error results."""
-        return self._call(self.run, ctx, raw_args)
+        """Validate the arguments and call the domain; expected failures come back as clear error results.
+
+        A write says what it wrote (`written`: record, field, old → new) and goes on its user's undo log; where undo
+        may restore it (no confirmation was needed for it) the result carries `undo` with the entry's id."""
+        if not self.writes:
+            return self._call(self.run, ctx, raw_args)
+        reversible = self.undoable and self.plan(ctx, raw_args).get("plan", True) is None  # confirmed: not undone
+        with undo.capture() as written:
+            result = self._call(self.run, ctx, raw_args)
+        if result["ok"]:
+            with ctx.store.session() as s:
+                entry = undo.record(s, ctx.actor, turn_id=ctx.turn_id, tool=self.name, written=written,
+                                    reversible=reversible, now=ctx.clock())
+                result["written"] = written.report()
+                if entry.reversible:
+                    result["undo"] = {"id": entry.id, "how": "say 'undo' (撤销), or POST /v1/undo"}
+        return result
 
     def plan(self, ctx: ToolContext, raw_args: dict) -> dict:
         """The confirmation plan for these arguments: {"ok": True, "plan": dict | None}, or the error result that
