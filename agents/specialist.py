@@ -7,7 +7,7 @@ from dataclasses import replace
 from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphBubbleUp
 from langgraph.types import interrupt
@@ -22,6 +22,12 @@ from tools.registry import toolset
 from tools.schema import openai_tool
 
 log = logging.getLogger("tessera.agents")
+# A turn may take several tool steps (find, then act); past this many it stops with a plain answer, never a 500.
+MAX_TOOL_STEPS = 4
+STEP_LIMIT = f"this turn already ran {MAX_TOOL_STEPS} tool steps, the most one request may take; not run"
+STOPPED = {"en": f"I stopped after {MAX_TOOL_STEPS} steps without finishing this request; nothing more was done. "
+                 "Please say it again in smaller steps.",
+           "zh": f"已执行 {MAX_TOOL_STEPS} 步仍未完成这个请求，已停止，没有再做任何操作。请分步再说一次。"}
 
 
 def make_model_node(agent: str, model: BaseChatModel) -> Callable:
@@ -43,6 +49,10 @@ def make_tool_node(agent: str, context_for: Callable[[RunnableConfig], ToolConte
     def run_tools(state: TurnState, config: RunnableConfig) -> dict:
         request: AIMessage = state["messages"][-1]
         ctx = context_for(config)
+        if tool_steps(state["messages"]) > MAX_TOOL_STEPS:  # a model that keeps calling: stop, plainly
+            return {"messages": [*[ToolMessage(content=dumps({"ok": False, "error": STEP_LIMIT}), tool_call_id=c["id"],
+                                               name=c["name"], status="error") for c in request.tool_calls],
+                                 AIMessage(content=STOPPED[confirmation.language_of(state["messages"], "en")])]}
         lang = confirmation.language_of(state["messages"], ctx.actor.language)
         speaker = replace(ctx, actor=replace(ctx.actor, language=lang))  # plans in the language of the message
         actions, failed = confirmation.plans_for(specs, speaker, request.tool_calls)
@@ -89,6 +99,12 @@ def run_or_escalate(spec, ctx: ToolContext, args: dict) -> dict:
         log.exception("tool %s failed", spec.name)
         return {"ok": False, "error": f"{spec.name} failed unexpectedly ({type(exc).__name__}) and did not "
                                       "complete; tell the user, and do not claim it was done"}
+
+
+def tool_steps(messages: list) -> int:
+    """How many tool steps this turn has asked for so far (model messages with tool calls since the user's)."""
+    start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+    return sum(1 for m in messages[start + 1:] if isinstance(m, AIMessage) and m.tool_calls)
 
 
 def answered(state: TurnState) -> bool:

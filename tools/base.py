@@ -79,11 +79,12 @@ class ToolSpec:
         reversible = self.undoable and self.plan(ctx, raw_args).get("plan", True) is None  # confirmed: not undone
         with undo.capture() as written:
             result = self._call(self.run, ctx, raw_args)
-        if result["ok"]:
+        if result["ok"] and (written.changes or not reversible):  # an irreversible write blocks undo past it
             with ctx.store.session() as s:
                 entry = undo.record(s, ctx.actor, turn_id=ctx.turn_id, tool=self.name, written=written,
                                     reversible=reversible, now=ctx.clock())
-                result["written"] = written.report()
+                if written.changes:
+                    result["written"] = written.report()
                 if entry.reversible:
                     result["undo"] = {"id": entry.id, "how": "say 'undo' (撤销), or POST /v1/undo"}
         return result

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from llm.offline import metric_query, questions
+from llm.offline import metric_query, plans, questions
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, slot_fit
@@ -64,10 +64,14 @@ class TurnPolicy:
         user = last_index(turns, "user")
         lang = language_of(turns[user].text if user is not None else "")
         if turns and turns[-1].role == "tool":
-            return self._phrase_results(turns, lang)
+            return plans.next_step(self, turns, views) or self._phrase_results(turns, lang)
         if not views or tool_choice == "none":
             return Reply("answer", questions.capabilities([], lang), trace={"decision": "no_tools"})
         return self._answer(turns, views, forced_tool(tool_choice), depth=0)
+
+    def decide_request(self, turns: list[Turn], views: list[ToolView]) -> Reply:
+        """The decision on the user's message that ends `turns` (re-deciding a turn is deterministic)."""
+        return self._answer(turns, views, None, depth=0)
 
     # -- tool results ---------------------------------------------------------------------------------
 
@@ -187,6 +191,11 @@ class TurnPolicy:
                 options = [best.name] + [s.name for s in rivals[:1]]
             trace = {**_scores("clarify", ranking), "ask": "intent", "options": options, "text": text}
             return Reply("clarify", questions.ask_intent([by_name[o] for o in options], lang), trace=trace)
+        planned = plans.find_first(by_name[best.name], fills[best.name], reading, views)
+        if planned:  # "Acme's biggest open deal": find the account's deals first, then act on the one picked
+            (tool, args), plan = planned["call"], {"name": plans.PLAN, "then": best.name, "args": planned["args"]}
+            trace = {**_scores("tool_call", ranking, chosen=best.name), "via": "message", "plan": plan}
+            return Reply("tool_call", f"{tool} first, then {best.name}", [ToolCall(tool, args)], trace)
         return self._call(by_name[best.name], fills[best.name], ranking, text, lang, via="message")
 
     def _call(self, view: ToolView, filling: Filling, ranking: list[IntentScore], text: str, lang: str,

@@ -9,7 +9,9 @@ from typing import Any
 from llm.offline.replies import has_template, template
 
 MAX_ROWS, MAX_CELL = 10, 40
-_STANDARD = {"ok", "error", "candidates", "items", "total", "about", "record", "done", "how", "chart"}  # how/chart: for channels
+# how/chart: for channels; "written" and "undo" are shown by the runtime under every reply (agents/written.py).
+_STANDARD = {"ok", "error", "candidates", "items", "total", "about", "record", "done", "how", "chart", "written",
+             "undo"}
 
 
 def phrase_result(tool: str | None, content: Any, lang: str) -> str:
