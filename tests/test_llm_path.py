@@ -30,7 +30,9 @@ def test_a_configured_llm_drives_the_tools_and_states_its_reason(data_dir, scrip
     turn = app.chat("li.wei", "llm", "I just called Acme about pricing")
     app.close()
 
-    assert turn.reply == "Logged your call with Acme Robotics."
+    model_said, written = turn.reply.split("\n\n")
+    assert model_said == "Logged your call with Acme Robotics."  # then what was written, whatever the model said
+    assert written.startswith("Written: A-") and "pricing follow-up" in written and "Say 'undo'" in written
     first_call = scripted.history[0]
     assert first_call["messages"][0]["role"] == "system" and "Tessera" in first_call["messages"][0]["content"]
     assert "log_activity" in {t["function"]["name"] for t in first_call["tools"]}

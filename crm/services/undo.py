@@ -212,9 +212,14 @@ def _key(state) -> dict:
     return {c.key: getattr(state.object, c.key) for c in state.mapper.primary_key}
 
 
+NAMES = {"deals": "D-{}", "activities": "A-{}", "cases": "C-{}", "contacts": "contact #{}",
+         "competitor_prices": "competitor price #{}", "tasks": "task #{}"}
+
+
 def _record_name(change: dict) -> str:
+    """As the tools name records: D-12, A-3001, C-7."""
     key = ",".join(str(v) for v in change["key"].values())
-    return f"D-{key}" if change["table"] == "deals" else f"{change['table'].rstrip('s')} #{key}"
+    return NAMES.get(change["table"], change["table"] + " #{}").format(key)
 
 
 def _label(change: dict) -> str:
