@@ -12,7 +12,10 @@ from crm.store import Store
 # Logs of reading and of turns: a question may append to these (reads of personal data are audited).
 NOT_BUSINESS_DATA = frozenset({
     "alembic_version", "seed_runs", "turn_traces", "idempotent_turns", "turns_in_flight", "privacy_audit_log",
-    "privacy_audit_head", "autonomy_audit"})
+    "privacy_audit_head", "autonomy_audit", "undo_log"})
+# A plan shown for the user's yes is kept like an approval (kind "confirm"); shown or answered, it is no business
+# data: what the yes did is graded by the tables it wrote.
+NOT_A_CONFIRMATION = """ WHERE "payload" NOT LIKE '%"kind": "confirm"%'"""
 
 
 def store_snapshot(store: Store) -> dict:
@@ -46,7 +49,8 @@ def _rows(store: Store, table: str, columns: tuple[str, ...]) -> list[tuple]:
         if table not in inspect(conn).get_table_names():
             return []
         quoted = ", ".join(f'"{c}"' for c in columns)
-        return _sorted(tuple(r) for r in conn.execute(text(f'SELECT {quoted} FROM "{table}"')))
+        where = NOT_A_CONFIRMATION if table == "pending_approvals" else ""
+        return _sorted(tuple(r) for r in conn.execute(text(f'SELECT {quoted} FROM "{table}"{where}')))
 
 
 def business_fingerprint(store: Store, only: frozenset[str] | None = None) -> dict[str, str]:
@@ -56,7 +60,8 @@ def business_fingerprint(store: Store, only: frozenset[str] | None = None) -> di
         for table in sorted(inspect(conn).get_table_names()):
             if table in NOT_BUSINESS_DATA or (only is not None and table not in only):
                 continue
-            rows = conn.execute(text(f'SELECT * FROM "{table}"')).all()
+            where = NOT_A_CONFIRMATION if table == "pending_approvals" else ""
+            rows = conn.execute(text(f'SELECT * FROM "{table}"{where}')).all()
             digest = hashlib.sha256()
             for row in sorted(repr(tuple(r)) for r in rows):
                 digest.update(row.encode())
