@@ -87,11 +87,17 @@ def _n(word: str | None, default: int = 1) -> int:
     return int(value) if value else default
 
 
+@lru_cache(maxsize=8192)
+def _mention(phrase: str) -> re.Pattern:
+    """The pattern of a mention of `phrase` (compiled once: there are more phrases than `re` caches)."""
+    escaped = re.escape(phrase).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
+    return re.compile(escaped if re.search(r"[\u4e00-\u9fff]", phrase)
+                      else rf"(?<![a-z0-9]){escaped}(?:s|es)?(?![a-z0-9])")
+
+
 def _find(text: str, phrase: str, taken: list[tuple[int, int]]) -> tuple[int, int] | None:
     """A whole-word (Latin) or substring (Chinese) mention of `phrase` not inside a span already taken."""
-    escaped = re.escape(phrase).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
-    pattern = escaped if re.search(r"[\u4e00-\u9fff]", phrase) else rf"(?<![a-z0-9]){escaped}(?:s|es)?(?![a-z0-9])"
-    for m in re.finditer(pattern, text):
+    for m in _mention(phrase).finditer(text):
         if not any(m.start() < e and s < m.end() for s, e in taken):
             return m.start(), m.end()
     return None
