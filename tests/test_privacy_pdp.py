@@ -135,3 +135,22 @@ def test_the_contact_directory_is_built_again_only_when_a_contact_changes(store)
     assert renamed is not first
     found = renamed.names.find("I met Walrus Okonkwo-Lindqvist today")
     assert [set(f.owners) for f in found] == [{contact.id}]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_names_are_found_by_lookup_exactly_where_the_alternation_of_every_name_finds_them(store, data):
+    from crm.privacy.directory import directory
+
+    with store.session() as s:
+        names = directory(s).names
+    keys = sorted(names.owners)
+    piece = st.one_of(
+        st.sampled_from(keys),
+        st.sampled_from(keys).map(str.upper), st.sampled_from(keys).map(str.title),
+        st.sampled_from(keys).map(lambda k: k.replace(" ", "  \n")),
+        st.sampled_from(keys).map(lambda k: k[:-1]), st.sampled_from(keys).map(lambda k: k + "s"),
+        st.sampled_from([" ", ", ", "。", "和", "-", "'", "x", "Mr ", "陈", "chen ", "\t"]),
+        st.text(alphabet="abcdefghij 陈静王李张伟芳。,-", max_size=6))
+    text = "".join(data.draw(st.lists(piece, max_size=12)))
+    assert names.find(text) == names.find_by_alternation(text)
