@@ -11,9 +11,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from crm.scoring.model import DealScoreModel, train
+from typing import TYPE_CHECKING
+
 from crm.scoring.service import score_deals
 from crm.store import Store
+
+if TYPE_CHECKING:  # scikit-learn and SciPy take seconds to import: they load with the model, at its first use
+    from crm.scoring.model import DealScoreModel
 
 log = logging.getLogger("tessera.scores")
 REPORT_FILE = "deal_scores_report.json"
@@ -29,6 +33,8 @@ class DealScores:
         """The saved model, or one trained now; None when the store has too few closed deals to learn from."""
         with self._lock:
             if self._model is None:
+                from crm.scoring.model import DealScoreModel
+
                 self._model = DealScoreModel.load(self.folder)
             if self._model is None:
                 try:
@@ -53,6 +59,8 @@ class DealScores:
         return score_deals(session, model, deal_ids, today, lang=lang, explain=explain) if model else {}
 
     def _train(self) -> DealScoreModel:
+        from crm.scoring.model import train
+
         with self.store.session() as s:
             model = train(s, self.clock().date())
         model.save(self.folder)

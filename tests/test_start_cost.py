@@ -27,10 +27,10 @@ LOG_CALL = {"type": "function", "function": {"name": "log_activity", "descriptio
         "required": ["account", "kind"]}}}
 
 
-def test_the_offline_model_starts_the_runtime_without_litellm_or_chroma():
+def test_the_server_starts_without_litellm_chroma_scikit_learn_or_pypinyin():
     code = ("import sys, channels.http_api, edge_agent.centre; from llm.factory import chat_model; "
-            "m = chat_model('tessera/offline'); "
-            "print(sorted(k for k in ('litellm', 'langchain_litellm', 'chromadb') if k in sys.modules), type(m).__name__)")
+            "m = chat_model('tessera/offline'); print(sorted(k for k in ('litellm', 'langchain_litellm', 'chromadb', "
+            "'sklearn', 'scipy', 'pypinyin') if k in sys.modules), type(m).__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["[]", "OfflineChatModel"]
 

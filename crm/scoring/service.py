@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from crm.models import OPEN_STAGES
 from crm.scoring.features import DealRow, features_of, load_history
-from crm.scoring.model import DealScoreModel
+
+if TYPE_CHECKING:  # the model brings scikit-learn and SciPy (seconds to import): loaded with the model, not here
+    from crm.scoring.model import DealScoreModel
 
 
 def score_deals(session: Session, model: DealScoreModel, deal_ids: list[int], today: dt.date, *,
