@@ -14,6 +14,7 @@ from sse_starlette.sse import EventSourceResponse
 from channels.auth import ApprovalsActor, ChatActor
 from channels.http_errors import ERROR_RESPONSES, TURN_ERRORS, ErrorDetail, TesseraDep, as_http_errors
 from channels.http_input import NO_NUL, SOME_TEXT, RequestBody, guard_input, refuse_unknown_query, require_json
+from channels.turn_view import last_turn_charts
 from crm.privacy.guard import shown_to
 from tessera.runtime import MAX_MESSAGE_CHARS, Tessera, audit_name
 from tessera.turns import check_key
@@ -48,6 +49,7 @@ class ChatReply(BaseModel):
     written: list[dict] = []  # what the turn wrote: record, field, old → new
     undo_ids: list[int] = []  # POST /v1/undo/{id} takes one back (or POST /v1/undo the last request's)
     replayed: bool = False  # true: the first answer to this Idempotency-Key, no new turn ran
+    charts: list[dict] = []  # Vega-Lite specs, when a chart says it better (a trend, a ranking, a share)
 
 
 class TracePublic(BaseModel):
@@ -79,7 +81,9 @@ def chat(body: ChatRequest, tessera: TesseraDep, actor: ChatActor, response: Res
     """One turn as the token's owner. Turns of one thread run one at a time."""
     with as_http_errors():
         result = tessera.chat(actor.login, body.thread, body.message, idempotency_key=check_key(idempotency_key))
-    return reply_of(result, response)
+    reply = reply_of(result, response)
+    reply.charts = last_turn_charts(tessera, actor.login, body.thread, body.message)
+    return reply
 
 
 @router.post("/chat/stream", responses={**TURN_ERRORS, 200: {"content": {"text/event-stream": {}},
@@ -139,6 +143,20 @@ def trace(turn_id: TurnId, tessera: TesseraDep, actor: ChatActor) -> TracePublic
         shown, _ = shown_to(s, {k: fields[k] for k in ("message", "reply", "steps")}, role=actor.role,
                             reader_contact=actor.contact_id, now=tessera.clock(), actor=audit_name(actor))
     return TracePublic(**{**fields, **shown}, created_at=found.created_at.isoformat())
+
+
+class ChartsPublic(BaseModel):
+    charts: list[dict]
+
+
+@router.get("/traces/{turn_id}/charts", response_model=ChartsPublic)
+def charts(turn_id: TurnId, tessera: TesseraDep, actor: ChatActor) -> ChartsPublic:
+    """The Vega-Lite charts of a turn (the web chat draws them), for the person who chatted."""
+    found = tessera.traces.get(turn_id)
+    if found is None or found.user_login != actor.login:
+        raise HTTPException(404, f"no turn with id '{turn_id}'")
+    thread = found.thread_id.split(":", 1)[1]
+    return ChartsPublic(charts=last_turn_charts(tessera, actor.login, thread, found.message))
 
 
 class ApprovalDecision(RequestBody):

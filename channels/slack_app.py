@@ -10,9 +10,11 @@ from fastapi import APIRouter, Request, Response
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
+from channels.charts import chart_pngs
 from channels.guards import RecentKeys
 from channels.identities import UnknownCaller, actor_for
 from channels.slack_blocks import APPROVE, REJECT, decided_blocks, refusal_blocks, turn_blocks
@@ -55,6 +57,12 @@ def create_slack_app(tessera: Tessera, *, signing_secret: str, token: str | None
         view = view_of(tessera, actor.login, thread, result)
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=result.reply[:3000] or "done",
                                 blocks=turn_blocks(view))
+        for title, png in chart_pngs(view.charts):  # a chart says it better: attached as a PNG in the thread
+            try:
+                client.files_upload_v2(channel=channel, thread_ts=thread_ts, content=png, filename="chart.png",
+                                       title=title)
+            except SlackApiError as exc:
+                log.warning("could not attach a chart in %s: %s", channel, exc)
 
     @app.event("app_mention")
     def on_mention(body, event, client):

@@ -47,12 +47,14 @@ class TurnView:
     tables: list[Table] = field(default_factory=list)
     cards: list[Card] = field(default_factory=list)
     approval: ApprovalRequest | None = None
+    charts: list[dict] = field(default_factory=list)  # Vega-Lite specs the tools drew (query_metrics)
 
 
 def view_of(tessera: Tessera, login: str, thread: str, result: TurnResult) -> TurnView:
     """Reads the turn's full tool results from the checkpointed thread (traces keep only a preview)."""
     tables, cards = [], []
-    for name, data in _last_turn_results(tessera, login, thread):
+    results = _last_turn_results(tessera, login, thread)
+    for name, data in results:
         if data.get("items"):
             items = data["items"]
             tables.append(Table(title=_title(name, data), columns=list(items[0]), rows=items[:MAX_ROWS],
@@ -61,7 +63,21 @@ def view_of(tessera: Tessera, login: str, thread: str, result: TurnResult) -> Tu
             lists = {k: v for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
             cards.append(Card(title=data.get("about") or name.replace("_", " "), fields=data["record"], lists=lists))
     return TurnView(turn_id=result.turn_id, agent=result.agent, reply=result.reply, tables=tables, cards=cards,
-                    approval=approval_of(result))
+                    approval=approval_of(result), charts=charts_in(results))
+
+
+def charts_in(results: list[tuple[str, dict]]) -> list[dict]:
+    return [data["chart"] for _name, data in results if isinstance(data.get("chart"), dict)]
+
+
+def last_turn_charts(tessera: Tessera, login: str, thread: str, message: str) -> list[dict]:
+    """The charts of the thread's latest turn, if that turn answered `message` (else none: a later turn ran)."""
+    config = tessera.config(tessera.actor(login), thread)
+    messages = tessera.graph.get_state(config).values.get("messages", [])
+    asked = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
+    if asked is None or str(asked.content).strip() != message.strip():
+        return []
+    return charts_in(_last_turn_results(tessera, login, thread))
 
 
 def approval_of(result: object) -> ApprovalRequest | None:

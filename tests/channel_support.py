@@ -50,8 +50,14 @@ class FakeApi:
         class Handler(BaseHTTPRequestHandler):
             def _handle(self):
                 url = urlsplit(self.path)
-                raw = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
-                if "json" in (self.headers.get("content-type") or ""):
+                data = self.rfile.read(int(self.headers.get("content-length") or 0))
+                try:
+                    raw = data.decode()
+                except UnicodeDecodeError:  # an uploaded file: kept as bytes
+                    raw = None
+                if raw is None:
+                    body = {"bytes": data}
+                elif "json" in (self.headers.get("content-type") or ""):
                     body = json.loads(raw or "{}")
                 else:
                     body = dict(parse_qsl(raw))

@@ -25,7 +25,10 @@ LI_WEI, WANG_FANG, ZHAO_LEI = demo_slack_id("li.wei"), demo_slack_id("wang.fang"
 @pytest.fixture
 def slack_api():
     api = FakeApi({"/auth.test": lambda c: {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"},
-                   "/chat.postMessage": lambda c: {"ok": True, "ts": "1800000000.000900", "channel": c.body["channel"]}})
+                   "/chat.postMessage": lambda c: {"ok": True, "ts": "1800000000.000900", "channel": c.body["channel"]},
+                   "/files.getUploadURLExternal": lambda c: {"ok": True, "file_id": "F1",
+                                                             "upload_url": api.url + "upload/F1"},
+                   "/files.completeUploadExternal": lambda c: {"ok": True, "files": [{"id": "F1"}]}})
     yield api
     api.close()
 
@@ -226,3 +229,23 @@ def test_the_default_resume_calls_the_runtimes_decide_with_its_argument_order():
             return (approval_id, approver_login, approved)
 
     assert default_resume(Runtime())("ap-7", True, "zhao.lei") == ("ap-7", "zhao.lei", True)
+
+
+def test_a_managers_ranking_comes_with_its_chart_attached_as_a_png(client, slack_api):
+    r = post_event(client, event("EvChart", ZHAO_LEI, "<@UBOT> won value by unit this year"))
+    assert r.status_code == 200
+    [post] = slack_api.wait_for("/chat.postMessage")
+    assert "had the highest won value" in post.body["text"] or "赢单金额最高" in post.body["text"]
+    [asked] = slack_api.wait_for("/files.getUploadURLExternal")
+    assert asked.body["filename"] == "chart.png"
+    [upload] = slack_api.wait_for("/upload/F1")
+    assert upload.body["bytes"].startswith(b"\x89PNG") or b"\x89PNG" in upload.body["bytes"][:400]
+    [done] = slack_api.wait_for("/files.completeUploadExternal")
+    assert done.body["channel_id"] == "CEvChart" and done.body["thread_ts"] == "1800000000.000100"
+    assert json.loads(done.body["files"])[0]["id"] == "F1"
+
+
+def test_a_reply_without_a_chart_uploads_nothing(client, slack_api):
+    post_event(client, event("EvNoChart", LI_WEI, "<@UBOT> show me the deals of Acme Robotics"))
+    slack_api.wait_for("/chat.postMessage")
+    assert not slack_api.calls_to("/files.getUploadURLExternal")

@@ -59,7 +59,7 @@ def browser():
 def site(ptessera):
     with ptessera.store.session() as s:
         seed_channels(s)
-        tokens = {login: issue_token(s, login) for login in ("cust.chen.jing", "li.wei")}
+        tokens = {login: issue_token(s, login) for login in ("cust.chen.jing", "li.wei", "zhao.lei")}
     url, server, thread = serve(create_app(ptessera))
     yield url, tokens
     server.should_exit = True
@@ -160,6 +160,24 @@ def test_a_rep_chats_sees_the_reply_stream_in_and_opens_the_trace(site, page):
     page.wait_for_selector(".trace li")
     assert "find_deals" in answer.locator(".trace").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "web-chat.png"), full_page=True)
+
+
+def test_a_manager_asks_for_a_ranking_and_the_chart_is_drawn_offline(site, page):
+    url, tokens = site
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    sign_in(page, url, "/web/chat", tokens["zhao.lei"])
+    page.fill("#ask textarea", "win rate trend over the past four quarters")
+    page.click("#ask button[type=submit]")
+    answer = page.locator(".bubble.assistant[data-turn]")
+    answer.wait_for(timeout=60_000)
+    assert "Win rate" in answer.inner_text()
+    chart = answer.locator(".chart svg")
+    chart.wait_for(timeout=30_000)
+    assert chart.locator("path").count() > 0  # the line is drawn
+    assert "2026-Q3" in answer.locator(".chart").inner_text()  # the axis names the quarters
+    assert all(u.startswith(url) for u in asked), [u for u in asked if not u.startswith(url)]  # nothing external
+    page.screenshot(path=str(SCREENSHOTS / "web-chat-chart.png"), full_page=True)
 
 
 def test_a_wrong_token_is_refused_on_the_page(site, page):

@@ -178,10 +178,13 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         for key in ("filters", "period", "group_by"):
             if earlier.get(key) and not {"filters": filters, "period": period, "group_by": group_by}[key]:
                 out.args[key] = earlier[key]
-    elif not metrics:
+    elif not metrics and (any(g for _s, _d, g in found_dims) or _MEASURE_CUE.search(reading.text)):
+        # a breakdown or a measure is asked for, but not one we have: the tool will say so
         metrics = [_leftover(reading.text, taken) or reading.text.strip()]
         put("metrics", metrics, metrics[0], "guess")
-    else:
+    elif not metrics and view is not None:  # no measure asked for ("把李伟的客户都转给张敏"): not a metric question
+        out.missing.extend(p for p in view.params if p.name == "metrics")
+    elif metrics:
         put("metrics", metrics[:4], ", ".join(metrics[:4]), "enum")
     if group_by:
         put("group_by", group_by[:2], ", ".join(group_by[:2]), "enum")
@@ -209,6 +212,9 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     return out
 
 
+_MEASURE_CUE = re.compile(r"\b(?:index|score|rate|ratio|average|mean|median|total|how many|how much|number of|"
+                          r"count|trend|kpi|metric|percentage|share)\b|指数|得分|评分|比率|比例|平均|总额|总数|多少|"
+                          r"几个|趋势|指标|占比", re.I)
 _LISTING = re.compile(r"^\s*(?:list|show me (?:the|all|every)|find|which deals|what deals)\b|列出|查找|有哪些商机|哪些商机", re.I)
 FIT_NAMED_METRIC = 0.03
 
@@ -216,8 +222,10 @@ FIT_NAMED_METRIC = 0.03
 def fit_bonus(filling: Filling, text: str) -> float:
     """How much a named catalogue metric makes `query_metrics` likelier than a tool that lists records: a
     question about "gross profit on deals won" wants a number, "list the deals won" wants the deals."""
-    named = any(f.name == "metrics" and f.how == "enum" for f in filling.filled)
-    return FIT_NAMED_METRIC if named and not _LISTING.search(text) else 0.0
+    named = [f for f in filling.filled if f.name == "metrics" and f.how == "enum"]
+    budgets = named and all(default_catalog().metrics[m].source == "budgets" for m in named[0].value)
+    # budget headroom is the unit's autonomy status (unit_status); the metric layer only breaks budgets down
+    return FIT_NAMED_METRIC if named and not budgets and not _LISTING.search(text) else 0.0
 
 
 def _is_group(text: str, span: tuple[int, int], phrase: str) -> bool:

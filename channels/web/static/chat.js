@@ -70,6 +70,24 @@ async function showTrace(turnId, holder, button) {
   button.textContent = "Hide trace";
 }
 
+// Charts of a turn (Vega-Lite specs from the metrics tool), drawn with the bundled vega-embed: no network, and
+// Vega's expression interpreter instead of generated code, so the page's CSP stays strict.
+async function drawCharts(turnId, holder) {
+  if (typeof vegaEmbed !== "function") return;
+  const response = await Session.api("/v1/traces/" + encodeURIComponent(turnId) + "/charts");
+  if (!response.ok) return;
+  for (const spec of (await response.json()).charts) {
+    const box = document.createElement("div");
+    box.className = "chart";
+    holder.insertBefore(box, holder.querySelector(".meta"));
+    try {
+      await vegaEmbed(box, spec, { ast: true, actions: false, renderer: "svg" });
+    } catch (error) {
+      box.textContent = "(the chart could not be drawn: " + error.message + ")";
+    }
+  }
+}
+
 async function send(text) {
   bubble("user", text);
   const answer = bubble("assistant", "");
@@ -100,6 +118,7 @@ async function send(text) {
         meta.append(info, why);
         answer.append(meta);
         answer.dataset.turn = data.turn_id;
+        drawCharts(data.turn_id, answer);
       }
     });
   } catch (error) {
