@@ -15,13 +15,14 @@ from fastapi import FastAPI
 
 def create_server() -> FastAPI:
     from channels.http_api import create_app
+    from channels.auth import admin_check
     from edge_agent.centre import mount_edge_hub
     from tessera.runtime import Tessera
     from tessera.settings import Settings
 
     tessera = Tessera(Settings(), seed=False)
     app = create_app(tessera)
-    mount_edge_hub(app, tessera)
+    mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
     tessera.reminders.start()  # every worker polls; the claim in the store sends each reminder once
     opened = app.router.lifespan_context
 

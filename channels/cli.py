@@ -43,11 +43,12 @@ def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] =
                     log_level=state.log_level.value)
         return
     from channels.http_api import create_app
+    from channels.auth import admin_check
     from edge_agent.centre import mount_edge_hub
 
     tessera = state.runtime()
     app = create_app(tessera)
-    mount_edge_hub(app, tessera)
+    mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
     tessera.reminders.start()  # due reminders go out through Slack or WeCom, each once
     print(f"Tessera on http://{host}:{port} (API docs at /docs)")
     uvicorn.run(app, host=host, port=port, log_level=state.log_level.value)

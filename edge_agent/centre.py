@@ -19,9 +19,10 @@ def shared_log(url: str):
     return PgUpdateLog(url)
 
 
-def mount_edge_hub(app: FastAPI, tessera, admin: AdminCheck | None = None) -> EdgeHub:
+def mount_edge_hub(app: FastAPI, tessera, *, admin: AdminCheck | None) -> EdgeHub:
     """Mounts the hub for a running assistant (`tessera.runtime.Tessera`): its store, where nodes are enrolled, and
-    its settings. `admin` checks an API token for the admin scope (the channels pass theirs)."""
+    its settings. `admin` checks an API token for the admin scope (the channels pass `channels.auth.admin_check`;
+    required, so that no server mounts the hub without deciding who its admins are; None: nodes only)."""
     settings = tessera.settings
     config = FollowupConfig(webhook_url=settings.edge.webhook_url or None)
     gate = EdgeGate(tessera.store, admin)

@@ -224,3 +224,20 @@ def test_the_redaction_holds_without_any_other_library_filtering_the_log():
                                ("127.0.0.1:5000", "/v1/edge/sync/plant-7/3?token=tsn_SECRET-value_1&x=1"), None)
     assert RedactCredentials().filter(record)
     assert record.getMessage() == '127.0.0.1:5000 - "WebSocket /v1/edge/sync/plant-7/3?token=[redacted]&x=1" [accepted]'
+
+
+def test_the_worker_factory_mounts_the_hub_with_the_servers_admins(data_dir, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from channels.asgi import create_server
+    from channels.auth import issue_token
+
+    monkeypatch.setenv("TESSERA_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("TESSERA_DATABASE_URL", f"sqlite:///{data_dir / 'tessera.db'}")
+    monkeypatch.setenv("TESSERA_CHECKPOINT_URL", str(data_dir / "checkpoints.db"))
+    app = create_server()
+    with TestClient(app) as client:
+        with app.state.tessera.store.session() as s:
+            admin = issue_token(s, "admin", scopes=["admin"])
+        assert client.get("/v1/edge/nodes").status_code == 401
+        assert client.get("/v1/edge/nodes", headers=bearer(admin)).status_code == 200
