@@ -18,10 +18,11 @@ class ExpectedCall(BaseModel):
     # Free text graded by what it must keep ("subject: 培训工作坊" — the names survive), not word for word; the
     # gold replay uses these texts as the values.
     contains: dict[str, str] = Field(default_factory=dict)
+    replay: dict = Field(default_factory=dict)  # values for the gold replay only, where `contains` is not one
 
     @property
     def replay_args(self) -> dict:
-        return {**self.contains, **self.args}
+        return {**self.contains, **self.replay, **self.args}
 
 
 class Turn(BaseModel):

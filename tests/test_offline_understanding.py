@@ -31,7 +31,8 @@ LEXICON = Lexicon(
      "contact": [EntityName("Nora Quist"), EntityName("周婷")],
      "deal": [EntityName(f"D-{n}") for n in (11, 12, 13)]},
     Relations(contact_accounts={"Nora Quist": ("Northwind Freight",), "周婷": ("北辰医疗器械",)},
-              open_deals={"Northwind Freight": (("D-11", "CRM Suite", "qualified"), ("D-12", "Data Migration", "proposal")),
+              open_deals={"Northwind Freight": (("D-11", "CRM Suite", "qualified"),
+                                                ("D-12", "Data Migration", "proposal")),
                           "Acme Robotics": (("D-13", "Edge Gateway", "negotiation"),)}))
 
 

@@ -37,5 +37,8 @@ TOOL = ToolSpec(
         "拜访了海天电子，聊了新项目",
         "给华润新材料加个备注：下周报价",
         "记一下和客户开了个会",
+        "met their CTO this morning, they want a pilot",
+        "记个电话：客户想下个月看演示",
+        "给客户发了邮件，附上了报价单",
     ],
 )

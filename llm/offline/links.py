@@ -27,7 +27,7 @@ def link(view: ToolView, filling: Filling, reading: Reading, lexicon: Lexicon) -
                                                      tuple(employers), False)))
             filling.missing = [p for p in filling.missing if p.name != account.name]
     deal = _param(view, "deal")
-    if deal is None:
+    if deal is None or not deal.required:  # a reminder may name a deal; it need not
         return
     products = _product_names(reading, lexicon)
     said = filling.args.get(deal.name)

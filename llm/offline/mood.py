@@ -33,10 +33,12 @@ _HYPOTHETICAL_EN = re.compile(
     r"|\bwould\s+(?:it|that|deleting|erasing|removing|a|an|the)\b|\bwhat\s+would\b|\bsuppose\b|\bhypothetically\b"
     r"|^\s*(?:does|do|will|would|can|could|should)\s+(?!you\b|u\b)\w+ing\b",  # "does moving a deal to won …?"
     re.I)
-_HYPOTHETICAL_ZH = re.compile(r"(?:如果|假如|假设|要是|万一|若是|倘若).*(?:会|怎么样|怎样|如何|吗|呢|？|\?|影响|还能|能不能)")
+_HYPOTHETICAL_ZH = re.compile(r"(?:如果|假如|假设|要是|万一|若是|倘若).*(?:会|怎么样|怎样|如何|吗|呢|？|\?|影响|还能|能不能)"
+                              r"|(?:以后|之后|后)还(?:能|可以|会)|会不会(?:影响|导致|通知|删除)")
 _RULE_EN = re.compile(r"\b(?:whenever|every time|each time)\b|\bif\b.+\bthen\b|\bwhen\b.+\b(?:automatically|always)\b",
                       re.I)
-_RULE_ZH = re.compile(r"当.{1,40}(?:时|的时候)|每当|只要.{1,30}就|一旦.{1,30}就|(?:超过|大于|小于|低于|高于).{0,20}(?:且|并且|而且).{0,30}(?:时|就|则)")
+_RULE_ZH = re.compile(r"当.{1,40}(?:时|的时候)|每当|只要.{1,30}就|一旦.{1,30}就"
+                      r"|(?:超过|大于|小于|低于|高于).{0,20}(?:且|并且|而且).{0,30}(?:时|就|则)")
 # Interrogative form.
 _WH_EN = re.compile(r"^\s*(?:(?:hey|hi|ok|okay|so|and|also|oh|well|um|quick one|quick question)[,!:-]?\s+)*"
                     r"(?:what|what's|whats|how|how's|why|when|where|who|who's|whom|whose|which|is|are|am|was|were|"

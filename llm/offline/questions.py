@@ -24,15 +24,17 @@ def capabilities(views: list[ToolView], lang: str, lead: str = "not_understood")
 def explain(view: ToolView, mood: str, lang: str) -> str:
     """A question or a what-if about an action: what the action does, and that nothing was done."""
     summary = tool_name(view, lang)
-    example = next((e for e in view.examples if has_cjk(e) == (lang == "zh")), view.examples[0] if view.examples else "")
+    fallback = view.examples[0] if view.examples else ""
+    example = next((e for e in view.examples if has_cjk(e) == (lang == "zh")), fallback)
     key = "explain_hypothetical" if mood == "hypothetical" else "explain_question"
     return template("questions", key, lang).format(summary=summary, example=example)
 
 
 def tool_name(view: ToolView, lang: str) -> str:
     """What a tool does, in the user's language (Chinese names live in replies.yaml; summaries are English)."""
-    if lang == "zh":
-        return label_of_tool(view.name) or _sentence(view.summary)
+    if lang == "zh":  # a tool without a Chinese name is shown by a Chinese example, never in English
+        example = next((e for e in view.examples if has_cjk(e)), None)
+        return label_of_tool(view.name) or (f"“{example}”" if example else _sentence(view.summary))
     return _sentence(view.summary, lower=True)
 
 
