@@ -23,7 +23,7 @@ _SLOT_BY_NAME = [  # when a schema carries no x-slot hint, the argument's name i
 
 _WRITE_VERBS = {"move", "record", "log", "open", "create", "add", "set", "update", "change", "mark", "delete",
                 "erase", "remove", "grant", "revoke", "correct", "approve", "reject", "request", "send", "book",
-                "schedule", "assign", "close", "clone", "register", "submit", "cancel", "withdraw", "ask",
+                "schedule", "assign", "close", "clone", "register", "submit", "cancel", "withdraw", "ask", "undo",
                 "erase"}
 
 
