@@ -58,11 +58,11 @@ TOOL = ToolSpec(
     examples=[
         "remind me to call Mark Taylor next Tuesday",
         "remind me tomorrow at 3pm to send the quote to Acme",
-        "add a task for Friday: chase Globex for the signed contract",
-        "set a reminder for Monday",
+        "add a task: chase Globex for the signed contract on Friday",
+        "create a reminder to follow up with Initech",
         "提醒我下周二给王总打电话",
         "明天下午3点提醒我给北辰发报价",
         "添加一个任务：周五催华信回签合同",
-        "记得提醒我下周一",
+        "新建提醒：跟进星河科技的方案",
     ],
 )

@@ -27,12 +27,12 @@ TOOL = ToolSpec(
     run=run,
     examples=[
         "prep me for my meeting with Acme tomorrow",
-        "I'm meeting Globex this afternoon, brief me",
+        "brief me before my meeting with Globex",
         "what should I know before visiting Initech",
-        "get me ready for the call with Contoso",
+        "get me ready for the customer meeting with Contoso",
         "明天要见北辰医疗器械，会前要准备什么",
         "拜访华信之前我需要知道什么",
         "下周去拜访客户，会前帮我准备要点",
-        "下午见客户星河科技，给我一份会前简报",
+        "见客户星河科技之前给我一份会前简报",
     ],
 )

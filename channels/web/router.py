@@ -12,7 +12,7 @@ from channels.http_errors import AUTH_ERRORS
 from channels.http_input import refuse_unknown_query
 
 STATIC = Path(__file__).resolve().parent / "static"
-PAGES = {"chat": "chat.html", "privacy": "privacy.html"}
+PAGES = {"chat": "chat.html", "privacy": "privacy.html", "prep": "prep.html"}
 ASSETS = {p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css", ".svg")}
 VEGA = "vega.js"  # Vega, Vega-Lite and vega-embed from vl-convert's bundle: charts draw offline
 # The pages load only their own scripts and styles and talk only to this origin.

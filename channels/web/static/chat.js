@@ -117,8 +117,8 @@ async function send(text) {
         info.textContent = `${data.agent} · ${Math.round(data.duration_ms)} ms`;
         meta.append(info, why);
         answer.append(meta);
-        answer.dataset.turn = data.turn_id;
         drawCharts(data.turn_id, answer);
+        RepDay.afterTurn(answer, data.tool_calls).finally(() => { answer.dataset.turn = data.turn_id; });
       }
     });
   } catch (error) {
