@@ -31,7 +31,7 @@ TOOL = ToolSpec(
     run=run,
     examples=[
         "draft a follow-up to Mark Taylor about his open deal",
-        "draft a follow-up to Globex after our call",
+        "draft a follow-up to Globex Logistics after our call",
         "can you draft a reply to Sarah Lee",
         "draft a marketing email inviting Mark Taylor to our customer day",
         "帮我起草一封给陈静的跟进邮件",
