@@ -23,7 +23,7 @@ class CreateTaskArgs(BaseModel):
     at: str | None = Field(None, description="time of day, e.g. '15:00' or '3pm' (default 09:00)")
     contact: str | None = entity("contact", "the person it is about", None)
     account: str | None = entity("account", "the account it is about", None)
-    deal: str | None = entity("deal", "the deal it is about", None)
+    deal: str | None = Field(None, description="the deal it is about, by id (D-2056) or words of its title")
 
 
 def clock_in(text: str) -> tuple[str | None, str]:

@@ -7,19 +7,23 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from crm.briefing.drafts import draft_followup
-from tools.base import ToolContext, ToolSpec, entity
+from tools.base import ToolContext, ToolSpec, entity, slot
 
 
 class DraftFollowupArgs(BaseModel):
     contact: str | None = entity("contact", "the person the e-mail is for", None)
-    deal: str | None = entity("deal", "the deal it is about (default: their most recently active open deal)", None)
+    deal: str | None = Field(None, description="the deal it is about, by id (D-2056) or words of its title "
+                                               "(default: their open deal the words name, else the most recently "
+                                               "active one)")
+    about: str | None = slot("free_text", "what it is about, e.g. 'the CRM Suite proposal'", None)
     purpose: Literal["follow_up", "marketing"] = Field(
         "follow_up", description="follow_up (about their deal) or marketing (an invitation, news)")
 
 
 def run(ctx: ToolContext, args: DraftFollowupArgs) -> dict:
     with ctx.store.session() as s:
-        return draft_followup(s, ctx.actor, now=ctx.clock(), contact=args.contact, deal=args.deal, purpose=args.purpose)
+        return draft_followup(s, ctx.actor, now=ctx.clock(), contact=args.contact, deal=args.deal,
+                              about=args.about, purpose=args.purpose)
 
 
 TOOL = ToolSpec(

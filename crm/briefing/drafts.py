@@ -35,7 +35,8 @@ class DraftRefused(ValueError):
 
 
 def draft_followup(session: Session, actor: Actor, *, now: dt.datetime, contact: str | None = None,
-                   account: str | None = None, deal: str | None = None, purpose: str = "follow_up") -> dict:
+                   account: str | None = None, deal: str | None = None, about: str | None = None,
+                   purpose: str = "follow_up") -> dict:
     require_staff(actor, "draft messages to customers")
     if purpose not in PURPOSES:
         raise ValueError(f"a draft is a 'follow_up' or 'marketing' message, not '{purpose}'")
@@ -52,7 +53,7 @@ def draft_followup(session: Session, actor: Actor, *, now: dt.datetime, contact:
         instead = f"; a {other.replace('_', '-')} message is allowed" if other else "; no e-mail to them is allowed"
         raise DraftRefused(f"no {purpose.replace('_', '-')} draft: {reason}{instead}")
     zh = person.language == "zh"
-    target = resolve_deal(session, actor, deal, acc) if deal else _open_deal(session, acc.id)
+    target = resolve_deal(session, actor, deal, acc) if deal else _open_deal(session, acc.id, about)
     product = (target.product.name_zh if zh else target.product.name) if target else ("我们的方案" if zh else "our offer")
     last = session.scalar(select(Activity).where(Activity.account_id == acc.id, Activity.contact_id == person.id)
                           .order_by(Activity.occurred_at.desc()))
@@ -103,9 +104,14 @@ def _person(session: Session, actor: Actor, name: str | None, account, now: dt.d
     return person
 
 
-def _open_deal(session: Session, account_id: int) -> Deal | None:
-    return session.scalar(select(Deal).where(Deal.account_id == account_id, Deal.stage.in_(OPEN_STAGES))
-                          .order_by(Deal.updated_at.desc()))
+def _open_deal(session: Session, account_id: int, about: str | None = None) -> Deal | None:
+    """The open deal whose product the words name ("the CRM Suite proposal"), else the most recently active one."""
+    deals = session.scalars(select(Deal).where(Deal.account_id == account_id, Deal.stage.in_(OPEN_STAGES))
+                            .order_by(Deal.updated_at.desc())).all()
+    words = (about or "").lower()
+    named = [d for d in deals if words and (d.product.name.lower() in words or d.product.name_zh in words or
+                                            any(w in d.product.name.lower() for w in words.split() if len(w) > 3))]
+    return (named or deals or [None])[0]
 
 
 def _is_zh(text: str) -> bool:
