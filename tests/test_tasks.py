@@ -123,6 +123,7 @@ def test_erasing_a_person_reaches_the_tasks_about_them_and_leaves_every_other_ta
     untouched = [r for r in rows(ptessera, Task) if r[0] not in ids | about_her]
     asked = ptessera.chat("cust.chen.jing", "me", "删除我的全部数据")
     assert [c["name"] for c in asked.tool_calls] == ["erase_my_data"], asked.reply
+    ptessera.chat("cust.chen.jing", "me", "确认")  # the plan first, then her yes
     [report] = ptessera.erasures.drain()
     assert report["erased"]["tasks and reminders"] >= 2
     with ptessera.store.session() as s:
