@@ -106,6 +106,8 @@ def ask_for_approval(base: str, shop, thread: str, percent: int) -> str:
     already decided is answered with its decision)."""
     r = chat(base, shop, thread, f"request a {percent}% discount on {shop['deal']} to match a competitor, "
                                  "promised by 2026-12-15")
+    assert r.status_code == 200 and r.json()["confirmation"]["tool"] == "request_discount", r.text
+    r = chat(base, shop, thread, "yes")  # booking a discount waits for the asker's own yes first
     assert r.status_code == 200 and r.json()["approval"], r.text
     return r.json()["approval"]["id"]
 
