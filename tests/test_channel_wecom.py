@@ -87,7 +87,8 @@ def wecom_api():
         issued.append(f"token-{len(issued) + 1}")
         return {"errcode": 0, "errmsg": "ok", "access_token": issued[-1], "expires_in": 7200}
 
-    api = FakeApi({"/cgi-bin/gettoken": gettoken, "/cgi-bin/message/send": lambda c: {"errcode": 0, "errmsg": "ok"}})
+    api = FakeApi({"/cgi-bin/gettoken": gettoken, "/cgi-bin/message/send": lambda c: {"errcode": 0, "errmsg": "ok"},
+                   "/cgi-bin/media/upload": lambda c: {"errcode": 0, "type": "image", "media_id": "M-chart-1"}})
     api.issued = issued
     yield api
     api.close()
@@ -245,3 +246,13 @@ def test_pressing_approve_on_the_card_resumes_the_conversation_and_greys_the_but
 def test_a_rep_pressing_approve_is_told_why_not(client, wecom_api, approvals):
     reply = passive_reply(client.post("/wecom/callback", **signed_callback(card_event(LI_WEI, "approve:AP-1"))))
     assert "li.wei may not decide this" in reply["Content"] and approvals.decided == []
+
+
+def test_a_managers_trend_arrives_with_its_chart_as_an_image(client, wecom_api):
+    client.post("/wecom/callback", **signed_callback(inner(ZHAO_LEI, "过去六个月每月的赢单金额", msg_id="7301")))
+    [upload] = wecom_api.wait_for("/cgi-bin/media/upload")
+    assert upload.query["type"] == "image" and b"\x89PNG" in upload.body["bytes"]
+    sends = wecom_api.wait_for("/cgi-bin/message/send", count=2)
+    assert sends[0].body["msgtype"] == "markdown" and "赢单金额" in sends[0].body["markdown"]["content"]
+    assert sends[1].body == {"touser": ZHAO_LEI, "agentid": 1000002, "msgtype": "image",
+                             "image": {"media_id": "M-chart-1"}}

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 
+from channels.charts import chart_pngs
 from channels.guards import RecentKeys
 from channels.identities import UnknownCaller, actor_for, external_id_of
 from channels.turn_view import view_of
@@ -91,13 +92,20 @@ def wecom_router(tessera: Tessera, settings: WeComSettings, *, client: WeComClie
 
     def answer(incoming: Incoming, login: str) -> None:
         thread = f"wecom:{incoming.agent_id or settings.agent_id}"
+        charts = []
         try:
             result = tessera.chat(login, thread, incoming.content)
-            outgoing = turn_messages(view_of(tessera, login, thread, result))
+            view = view_of(tessera, login, thread, result)
+            outgoing, charts = turn_messages(view), view.charts
         except (PermissionError, ValueError, LookupError) as exc:
             outgoing = [{"msgtype": "text", "text": {"content": str(exc)}}]
         for message in outgoing:
             send(incoming.from_user, message)
+        for _title, png in chart_pngs(charts):  # a chart says it better: sent as an image after the answer
+            try:
+                send(incoming.from_user, {"msgtype": "image", "image": {"media_id": client.upload_image(png)}})
+            except (WeComError, OSError) as exc:
+                log.error("could not upload a chart for %s: %s", incoming.from_user, exc)
 
     def send(to_user: str, message: dict) -> None:
         try:

@@ -56,6 +56,19 @@ class WeComClient:
             return data
         raise AssertionError("unreachable")
 
+    def upload_image(self, png: bytes, filename: str = "chart.png") -> str:
+        """Uploads an image as temporary media (three days) and returns its media_id for an image message."""
+        for attempt in (1, 2):
+            data = self.http.post("media/upload", params={"access_token": self.access_token(refresh=attempt == 2),
+                                                          "type": "image"},
+                                  files={"media": (filename, png, "image/png")}).json()
+            if data.get("errcode", 0) in TOKEN_EXPIRED and attempt == 1:
+                continue
+            if data.get("errcode", 0) != 0:
+                raise WeComError(data["errcode"], data.get("errmsg", ""), "media/upload")
+            return data["media_id"]
+        raise AssertionError("unreachable")
+
     def send(self, to_user: str, message: dict) -> dict:
         """`message` is {"msgtype": ..., <msgtype>: {...}} as turn_messages() builds it."""
         return self.call("message/send", {"touser": to_user, "agentid": self.agent_id, **message})
