@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +65,8 @@ class DealScores:
         with self.store.session() as s:
             model = train(s, self.clock().date())
         model.save(self.folder)
-        (self.folder / REPORT_FILE).write_text(json.dumps({"trained_at": model.trained_at, **model.report.as_dict()},
-                                                          ensure_ascii=False, indent=1))
+        partial = self.folder / f"{REPORT_FILE}.{os.getpid()}.part"
+        partial.write_text(json.dumps({"trained_at": model.trained_at, **model.report.as_dict()}, ensure_ascii=False,
+                                      indent=1))
+        os.replace(partial, self.folder / REPORT_FILE)
         return model

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,7 +82,9 @@ class DealScoreModel:
     def save(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / MODEL_FILE
-        path.write_bytes(pickle.dumps(self))
+        partial = path.with_suffix(f".{os.getpid()}.part")  # several workers may train at once: replace whole
+        partial.write_bytes(pickle.dumps(self))
+        os.replace(partial, path)
         return path
 
     @staticmethod
