@@ -63,6 +63,8 @@ def require_json(request: Request) -> None:
     if request.method not in BODY_METHODS:
         return
     declared = request.headers.get("content-type")
+    if not declared and not _carries_body(request):
+        return  # a POST without a body (undo, revoke) has nothing to describe
     if not declared:
         raise HTTPException(415, "say what the body is: send 'Content-Type: application/json' and a JSON body")
     parsed = email.message.Message()
@@ -74,6 +76,12 @@ def require_json(request: Request) -> None:
     charset = (parsed.get_param("charset") or "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise HTTPException(415, f"JSON is UTF-8 (RFC 8259), not {charset}: send the body as UTF-8")
+
+
+
+def _carries_body(request: Request) -> bool:
+    length = request.headers.get("content-length")
+    return "transfer-encoding" in request.headers or (length is not None and length.strip() not in ("", "0"))
 
 
 _declared_queries: dict[int, frozenset[str]] = {}
