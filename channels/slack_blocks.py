@@ -61,9 +61,21 @@ def card_blocks(card: Card) -> list[dict]:
 
 
 def approval_blocks(approval: ApprovalRequest) -> list[dict]:
-    """The approval prompt; both buttons carry the approval id, and Approve asks for confirmation."""
+    """The approval prompt; both buttons carry the approval id, and Approve asks for confirmation. A plan waiting
+    for the user's own yes gets Yes / Cancel (the plan itself is the confirmation)."""
     detail = "\n".join(f"*{k.replace('_', ' ')}*: {cell(v)}" for k, v in approval.details.items())
     who = f"\nrequested by {approval.requested_by}" if approval.requested_by else ""
+    if approval.confirm:
+        return [
+            {"type": "header", "text": {"type": "plain_text", "text": approval.title[:150]}},
+            _mrkdwn(approval.summary + (f"\n{detail}" if detail else "")),
+            {"type": "actions", "block_id": f"confirm:{approval.approval_id}", "elements": [
+                {"type": "button", "action_id": APPROVE, "style": "primary", "value": approval.approval_id,
+                 "text": {"type": "plain_text", "text": "Yes, go ahead"}},
+                {"type": "button", "action_id": REJECT, "value": approval.approval_id,
+                 "text": {"type": "plain_text", "text": "Cancel"}},
+            ]},
+        ]
     return [
         {"type": "header", "text": {"type": "plain_text", "text": approval.title[:150]}},
         _mrkdwn(f"{approval.summary}{who}" + (f"\n{detail}" if detail else "")),

@@ -37,6 +37,7 @@ class ApprovalRequest:
     summary: str
     requested_by: str = ""
     details: dict = field(default_factory=dict)
+    confirm: bool = False  # the user's own yes to a plan (Yes / Cancel), not someone else's approval
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def view_of(tessera: Tessera, login: str, thread: str, result: TurnResult) -> Tu
             lists = {k: v for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
             cards.append(Card(title=data.get("about") or name.replace("_", " "), fields=data["record"], lists=lists))
     return TurnView(turn_id=result.turn_id, agent=result.agent, reply=result.reply, tables=tables, cards=cards,
-                    approval=approval_of(result), charts=charts_in(results))
+                    approval=confirmation_of(result) or approval_of(result), charts=charts_in(results))
 
 
 def charts_in(results: list[tuple[str, dict]]) -> list[dict]:
@@ -78,6 +79,21 @@ def last_turn_charts(tessera: Tessera, login: str, thread: str, message: str) ->
     if asked is None or str(asked.content).strip() != message.strip():
         return []
     return charts_in(_last_turn_results(tessera, login, thread))
+
+
+def confirmation_of(result: object) -> ApprovalRequest | None:
+    """A plan waiting for the user's own yes, shown with the approval buttons (the same paused-request mechanism:
+    only the user who asked may press them)."""
+    raw = getattr(result, "confirmation", None)
+    if not raw:
+        return None
+    changes = [c for a in raw.get("actions", []) for c in a.get("plan", {}).get("changes", [])]
+    details = {f"{c.get('record', '')} {c.get('field', c.get('what', ''))}".strip():
+               f"{c.get('old')} → {c.get('new')}" if "field" in c else c.get("count") for c in changes[:8]}
+    return ApprovalRequest(approval_id=str(raw["id"]), title=f"Confirm: {raw.get('tool', '').replace('_', ' ')}",
+                           summary=raw.get("summary") or getattr(result, "reply", ""),
+                           requested_by=str(getattr(result, "thread_id", "")).split(":", 1)[0], details=details,
+                           confirm=True)
 
 
 def approval_of(result: object) -> ApprovalRequest | None:

@@ -121,8 +121,10 @@ def approval_card(approval: ApprovalRequest) -> dict:
             "main_title": {"title": approval.title[:26], "desc": approval.summary[:60]},
             "horizontal_content_list": [{"keyname": k.replace("_", " ")[:20], "value": cell(v)[:30]}
                                         for k, v in list(approval.details.items())[:6]],
-            "button_list": [{"text": "批准 Approve", "style": 1, "key": f"{APPROVE}:{approval.approval_id}"},
-                            {"text": "驳回 Reject", "style": 2, "key": f"{REJECT}:{approval.approval_id}"}]}
+            "button_list": [{"text": "确认 Yes" if approval.confirm else "批准 Approve", "style": 1,
+                             "key": f"{APPROVE}:{approval.approval_id}"},
+                            {"text": "取消 Cancel" if approval.confirm else "驳回 Reject", "style": 2,
+                             "key": f"{REJECT}:{approval.approval_id}"}]}
 
 
 def task_id(approval_id: str) -> str:

@@ -88,6 +88,45 @@ async function drawCharts(turnId, holder) {
   }
 }
 
+// Plan, confirm, act: the plan's answer goes to POST /v1/chat/confirmations/{id}; only its asker may give it.
+function confirmButtons(confirmation, meta) {
+  const answer = async (yes) => {
+    for (const b of meta.querySelectorAll("button.confirm")) b.disabled = true;
+    const response = await Session.api("/v1/chat/confirmations/" + encodeURIComponent(confirmation.id), {
+      method: "POST", json: { confirm: yes },
+    });
+    const data = await response.json();
+    bubble(response.ok ? "assistant" : "assistant error", response.ok ? data.reply : "Sorry: " + data.detail);
+  };
+  return [["Yes, go ahead", true], ["Cancel", false]].map(([label, yes]) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "confirm";
+    button.textContent = label;
+    button.addEventListener("click", () => answer(yes));
+    return button;
+  });
+}
+
+// Undo what this turn wrote (POST /v1/undo/{id} for each of its writes, newest first).
+function undoButton(ids) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = "Undo";
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    const restored = [];
+    for (const id of [...ids].reverse()) {
+      const response = await Session.api("/v1/undo/" + id, { method: "POST", json: {} });
+      const data = await response.json();
+      if (!response.ok) { bubble("assistant error", "Sorry: " + data.detail); return; }
+      restored.push(...data.restored.map((r) => `${r.record} ${r.field}: ${r.old ?? "—"} → ${r.new ?? "—"}`));
+    }
+    bubble("assistant", "Undone: " + restored.join("; "));
+  });
+  return button;
+}
+
 async function send(text) {
   bubble("user", text);
   const answer = bubble("assistant", "");
@@ -116,6 +155,8 @@ async function send(text) {
         const info = document.createElement("span");
         info.textContent = `${data.agent} · ${Math.round(data.duration_ms)} ms`;
         meta.append(info, why);
+        if (data.confirmation) meta.append(...confirmButtons(data.confirmation, meta));
+        if (data.undo_ids && data.undo_ids.length) meta.append(undoButton(data.undo_ids));
         answer.append(meta);
         drawCharts(data.turn_id, answer);
         RepDay.afterTurn(answer, data.tool_calls).finally(() => { answer.dataset.turn = data.turn_id; });
