@@ -100,6 +100,8 @@ def test_slack_shows_the_plan_with_yes_and_cancel_and_only_the_asker_may_press_y
     press(client, LI_WEI, confirmation_id, 2)
     slack_api.wait_for("/chat.update")
     assert stage(module_tessera, deal.id) == "lost"
+    [_, resumed] = slack_api.wait_for("/chat.postMessage", count=2)  # the resumed reply, before the fake closes
+    assert f"D-{deal.id}" in resumed.body["text"]
 
 
 def test_wecom_card_for_a_plan_says_confirm_or_cancel_and_carries_its_id():
