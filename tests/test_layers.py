@@ -2,6 +2,7 @@
 when a domain module imports an adapter or a framework, or a tool imports a channel."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def lint(monkeypatch) -> int:
     monkeypatch.chdir(ROOT)  # import-linter reads pyproject.toml from the working directory
-    return lint_imports(no_cache=True, no_logo=True)
+    # import-linter disables every logger that exists when it runs (a logging config with disable_existing_loggers):
+    # later tests in the same process that read logs (caplog) would see nothing, so the flags are put back.
+    loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    disabled = {lg: lg.disabled for lg in loggers}
+    try:
+        return lint_imports(no_cache=True, no_logo=True)
+    finally:
+        for lg, flag in disabled.items():
+            lg.disabled = flag
 
 
 def test_the_import_contracts_hold(monkeypatch, capsys):
