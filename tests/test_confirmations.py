@@ -159,3 +159,15 @@ def test_only_the_user_who_asked_may_confirm_over_http(app, scripted):
         again = client.post(f"/v1/chat/confirmations/{pending}", json={"confirm": False},
                             headers={"Authorization": f"Bearer {rep}"})
         assert again.status_code == 409 and stage_of(app, deal.id) == "won"
+
+
+def test_a_model_that_erases_for_a_question_is_stopped_and_nothing_is_queued(app, scripted):
+    """"What happens if I delete my account?" read by a scripted LLM as an erasure: the plan is shown, nothing more."""
+    before = snapshot(app.store)
+    scripted.enqueue({"tool_calls": [{"name": "erase_my_data", "args": {"what": "everything"}}]})
+    asked = app.chat("cust.chen.jing", "erase-q", "What happens if I delete my account?")
+    assert asked.confirmation["tool"] == "erase_my_data" and "cannot be undone" in asked.reply
+    scripted.enqueue({"content": "Your account and data would be erased; nothing has been done."})
+    app.chat("cust.chen.jing", "erase-q", "ok thanks, just curious")
+    assert app.erasures.drain() == []
+    assert set(changed_rows(before, snapshot(app.store))) <= BOOKKEEPING
