@@ -12,7 +12,8 @@ class RecordCompetitorPriceArgs(BaseModel):
     price: float = slot("amount", "the competitor's price per unit, in CNY", gt=0)
     competitor: str = Field("", description="the competitor's name")
     region: str | None = Field(None, description="region the price was seen in (east, north, south); default: "
-                                                 "the unit's own region")
+                                                 "the unit's own region",
+                               json_schema_extra={"enum": ["east", "north", "south"]})
 
 
 def run(ctx: ToolContext, args: RecordCompetitorPriceArgs) -> dict:

@@ -13,7 +13,7 @@ from llm.offline.reading import Reading
 from llm.offline.schema import Param, ToolView, coerce
 from llm.offline.synonyms import command_words as generic_command_words
 from llm.offline.synonyms import stand_ins
-from llm.offline.text import CJK_CHAR, Found, Span, before_colon, overlap_tokens
+from llm.offline.text import CJK_CHAR, LEAD_INS, Found, Span, before_colon, overlap_tokens
 
 # Slots filled before others: specific readings first, free text (what is left over) last.
 _ORDER = {"entity": 0, "enum": 1, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
@@ -124,6 +124,8 @@ def fill(tool: ToolView, reading: Reading, answering: tuple[str, ...] = ()) -> F
 def _content_after_colon(text: str) -> Span | None:
     """What follows "log a call with Acme:" is content (a note), not more arguments."""
     colon = re.search(r"[:：]", text)
+    if colon and text[:colon.start()].strip(" -!,.").lower() in LEAD_INS:
+        return None  # "heads up: …" announces the message; what follows is the request itself
     return Span(colon.start(), len(text)) if colon and before_colon(text) != text else None
 
 

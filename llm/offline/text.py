@@ -57,8 +57,16 @@ def before_colon(text: str) -> str:
     if not colon:
         return text
     head = text[: colon.start()]
+    if head.strip(" -!,.").lower() in LEAD_INS:  # "heads up: HubSpot quoted …": the news is the message
+        return text[colon.end():].strip()
     words, cjk = len(re.findall(r"[A-Za-z0-9]+", head)), len(CJK_CHAR.findall(head))
     return head.strip() if words >= 2 or cjk >= 3 else text
+
+
+# Lead-ins before a colon that announce the message rather than command something.
+LEAD_INS = frozenset({"heads up", "fyi", "btw", "quick one", "quick update", "update", "news", "good news",
+                       "great news", "bad news", "just so you know", "for the record", "提醒一下", "顺便说一下",
+                       "更新一下", "好消息", "坏消息", "通知"})
 
 
 def is_word_char(ch: str) -> bool:
