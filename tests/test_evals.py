@@ -99,7 +99,7 @@ def test_split():
 
 
 # Writes on must-not-write turns of the test split, measured; empty when there are none.
-UNWANTED_WRITES = "2 of 100 must-not-write turns wrote (questions, hypotheticals, unsupported requests)"
+UNWANTED_WRITES = "3 of 103 must-not-write turns wrote (questions, hypotheticals, unsupported requests)"
 
 
 @pytest.mark.xfail(bool(UNWANTED_WRITES), strict=True, reason=UNWANTED_WRITES)
@@ -111,7 +111,6 @@ def test_no_turn_that_must_not_write_writes_on_the_test_split(test_split):
 
 # Figures of tessera/offline on the test split where a user type is still below the bar (measured, not tuned on).
 BELOW_BAR: dict[tuple[str, str], str] = {
-    ("rep", "arguments"): "rep arguments 89.5% on test",
     ("customer", "tool_choice"): "customer tool choice 88.5% on test (23 of 26)",
     ("prompt_engineer", "tool_choice"): "prompt engineer tool choice 85.7% on test (6 of 7)",
 }
