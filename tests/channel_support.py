@@ -63,15 +63,15 @@ class FakeApi:
                     body = dict(parse_qsl(raw))
                 call = Call(self.command, url.path, dict(parse_qsl(url.query)), dict(self.headers), body)
                 answer = fake.routes.get(url.path, lambda c: {"ok": True})(call)
+                with fake._changed:  # kept before the answer goes out: a caller that got its answer sees its call
+                    fake.calls.append(call)
+                    fake._changed.notify_all()
                 data = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("content-type", "application/json; charset=utf-8")
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
-                with fake._changed:
-                    fake.calls.append(call)
-                    fake._changed.notify_all()
 
             do_GET = do_POST = _handle
 
