@@ -64,6 +64,8 @@ def offline_model():
     ("if a deal is over 1m then notify me", Mood.RULE),
     ("could you log a call with Acme?", Mood.REQUEST),
     ("麻烦帮我把这单改成赢单好吗？", Mood.REQUEST),
+    ("能把我的邮箱改成 a@b.cn 吗？", Mood.REQUEST),  # asks Tessera to act on something (把)
+    ("我能删除别人记的备注吗？", Mood.QUESTION),  # asks whether the speaker may
     ("mark D-11 as won", Mood.REQUEST),
 ])
 def test_the_mood_of_a_message(text, mood):

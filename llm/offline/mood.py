@@ -25,7 +25,10 @@ class Mood(str, Enum):
 _POLITE_EN = re.compile(
     r"\b(?:can|could)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+)?(?!tell\b|explain\b|say\b|confirm\b|let\s+me\s+know\b)"
     r"|\bwould\s+you\s+(?:mind|please)\b|^\s*(?:please|pls|kindly)\b|\bplease\s*[?!.]*\s*$", re.I)
-_POLITE_ZH = re.compile(r"帮我|帮忙|麻烦|请你|请帮|给我(?:看|查|列|找|出|导|发|记|开|改)|能不能帮|可以帮|可不可以帮|能否帮|替我")
+_POLITE_ZH = re.compile(r"帮我|帮忙|麻烦|请你|请帮|给我(?:看|查|列|找|出|导|发|记|开|改)|能不能帮|可以帮|可不可以帮|能否帮|替我"
+                        # "能把我的手机号改成…吗": asking Tessera to act on something (a 把/将 object), not asking
+                        # whether the speaker may ("我能删除别人的备注吗？" stays a question)
+                        r"|^\s*(?:你)?(?:能|可以|能不能|可不可以|能否|可否)(?:把|将)")
 # A condition with a consequence: a rule or a what-if, not an order.
 _HYPOTHETICAL_EN = re.compile(
     r"\bwhat\s+(?:happens|would\s+happen|will\s+happen|if)\b|\bwhat'?s\s+the\s+(?:impact|effect|consequence)"
