@@ -58,6 +58,23 @@ def test_correcting_my_phone_keeps_the_old_value_in_the_history(ptessera):
     assert "corrected by the person" in src["detail"]
 
 
+
+def test_a_polite_chinese_correction_stores_the_number_without_the_question_particle(ptessera):
+    result = call(ptessera, "cust.chen.jing", "correct_my_data", correction="能把我的手机号改成13800001111吗？")
+    assert result["ok"] and result["new"] == "13800001111"
+    assert call(ptessera, "cust.chen.jing", "my_data")["record"]["phone"] == "13800001111"
+
+
+def test_a_value_that_is_not_a_phone_number_is_refused_and_nothing_changes(ptessera):
+    before = call(ptessera, "cust.chen.jing", "my_data")["record"]
+    result = call(ptessera, "cust.chen.jing", "correct_my_data", correction="my phone number should be call me maybe")
+    assert not result["ok"] and "phone number" in str(result)
+    bad_email = call(ptessera, "cust.chen.jing", "correct_my_data", correction="my email should be chen at home")
+    assert not bad_email["ok"]
+    assert call(ptessera, "cust.chen.jing", "my_data")["record"] == before
+    with ptessera.store.session() as s:
+        assert s.scalars(select(FieldHistory)).all() == []
+
 def test_every_request_walks_its_lifecycle_with_a_deadline(ptessera):
     call(ptessera, "cust.chen.jing", "export_my_data")
     with ptessera.store.session() as s:

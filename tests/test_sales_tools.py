@@ -24,6 +24,17 @@ def test_a_rep_sees_the_real_deals_of_an_account_in_their_unit(tessera):
     assert all(d["account"] == "Acme Robotics" for d in result["items"])
 
 
+
+def test_my_deals_are_the_callers_own_in_either_language(tessera):
+    with tessera.store.session() as s:
+        mine = set(s.scalars(select(Deal.id).where(Deal.owner.has(login="li.wei"), Deal.stage == "negotiation")))
+    for text in ("show me my deals in negotiation", "我的商机里哪些在谈判阶段？"):
+        turn = tessera.chat("li.wei", "mine", text)
+        [step] = turn.tool_calls
+        assert step["name"] == "find_deals" and step["args"]["owner"] == "me", turn.reply
+    listed = call(tessera, "li.wei", "find_deals", owner="me", stage="negotiation")
+    assert mine and {int(d["deal"][2:]) for d in listed["items"]} == mine
+
 def test_a_rep_of_one_unit_cannot_read_another_units_account(tessera):
     result = call(tessera, "li.wei", "account_summary", account="Globex Logistics")
     assert not result["ok"]

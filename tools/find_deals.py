@@ -17,7 +17,7 @@ class FindDealsArgs(BaseModel):
     account: str | None = entity("account", "the account whose deals to list", None)
     stage: Stage | None = Field(None, description="pipeline stage")
     period: Period | None = slot("period", "period for the expected close date", None)
-    owner: str | None = entity("user", "the rep who owns the deals", None)
+    owner: str | None = entity("user", "the rep who owns the deals; 'me' for the caller's own deals", None)
     min_amount: float | None = slot("amount", "smallest deal amount", None)
 
 

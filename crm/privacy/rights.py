@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 
 from sqlalchemy import select
@@ -149,6 +150,7 @@ def rectify(session: Session, contact_id: int, field: str, value: str, now: dt.d
     column = column_for(field, tax)
     if not (value or "").strip():
         raise ValueError("the corrected value is empty; say what the right value is")
+    _check_shape(column, value.strip())
     who = person(session, contact_id)
     req = requests.open_request(session, contact_id=contact_id, kind="rectify", scope=f"contacts.{column}",
                                 channel=channel, now=now, by=actor)
@@ -164,6 +166,17 @@ def rectify(session: Session, contact_id: int, field: str, value: str, now: dt.d
     requests.finish(session, req, now=now, by=actor, note=f"contacts.{column} corrected; previous value kept in history")
     return {"done": f"{FIELD_WORDS[column]} corrected", "field": FIELD_WORDS[column], "old": old, "new": value.strip(),
             "request": req.id}
+
+
+_SHAPES = {"phone": (re.compile(r"^\+?[\d\s().-]{7,24}$"), "a phone number (digits, spaces, +, -)"),
+           "email": (re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), "an email address (name@example.com)")}
+
+
+def _check_shape(column: str, value: str) -> None:
+    """A corrected phone or email must look like one: '13800001111吗' is refused, not stored."""
+    shape = _SHAPES.get(column)
+    if shape and not shape[0].match(value) or (column == "phone" and sum(c.isdigit() for c in value) < 6):
+        raise ValueError(f"'{value}' does not look like {shape[1]}; nothing was changed")
 
 
 def where_from(session: Session, contact_id: int, field: str, now: dt.datetime, lang: str = "en", *,

@@ -8,10 +8,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.actor import AccessDenied, Actor
-from crm.models import DEAL_STAGES, OPEN_STAGES, Deal
+from crm.models import DEAL_STAGES, OPEN_STAGES, Deal, User
 from crm.services.lookup import resolve_account, resolve_deal, resolve_user
 from crm.services.rows import deal_row
 from crm.services.scope import require_staff, scoped
+
+# An owner given as one of these words is the caller: "my deals", "deals of mine", "我的商机".
+OWN = frozenset({"me", "mine", "myself", "我", "我自己"})
 
 
 def find_deals(session: Session, actor: Actor, *, account: str | None = None, stage: str | None = None,
@@ -31,7 +34,7 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
         q = q.where(Deal.stage == stage)
         about.append(stage)
     if owner:
-        user = resolve_user(session, owner)
+        user = session.get(User, actor.user_id) if owner.strip().lower() in OWN else resolve_user(session, owner)
         q = q.where(Deal.owner_id == user.id)
         about.append(user.display_name)
     if start:

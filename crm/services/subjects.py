@@ -146,6 +146,9 @@ def request_erasure(session: Session, actor: Actor, *, what: str | None = None, 
 _MARKERS = [re.compile(p, re.IGNORECASE) for p in (r"\bshould be\b", r"改为|改成|应该是|应为", r"[:：]", r"\bto\b",
                                                    r"\bis\b", r"是|为")]
 
+# A polite ending after the value is not part of it: "改成13800001111吗？", "to a@b.cn please".
+_QUESTION_TAIL = re.compile(r"\s*(?:好吗|可以吗|行吗|吗|呢|吧|谢谢|please|thanks|thank you)?\s*[?？!！。.]*\s*$", re.IGNORECASE)
+
 
 def correct_my_data(session: Session, actor: Actor, *, correction: str, field: str | None = None,
                     value: str | None = None, now: dt.datetime | None = None, channel: str = "chat") -> dict:
@@ -157,7 +160,7 @@ def correct_my_data(session: Session, actor: Actor, *, correction: str, field: s
         found = next((m for p in _MARKERS if (m := p.search(correction or "")) and correction[m.end():].strip()), None)
         if found is None:
             raise ValueError("what is the right value? e.g. 'my phone number is +86 139 0000 0000'")
-        value = correction[found.end():].strip().rstrip("。.")
+        value = _QUESTION_TAIL.sub("", correction[found.end():]).strip().rstrip("。.")
         field = field or correction[:found.start()]
     return rights.rectify(session, subject_of(actor), field or correction, value, now or utcnow(), actor=who(actor),
                           channel=channel)

@@ -129,6 +129,11 @@ def _content_after_colon(text: str) -> Span | None:
     return Span(colon.start(), len(text)) if colon and before_colon(text) != text else None
 
 
+# The caller's own records, for an `owner` parameter.
+_OWN = re.compile(r"\b(?:my|mine)\s+(?:own\s+)?(?:open\s+)?(?:deals?|opportunit(?:y|ies)|pipeline)\b|\b(?:deals?|opportunities) of mine\b"
+                  r"|\bany of mine\b|我(?:自己)?的(?:在途|进行中的?)?(?:商机|单子|订单|交易)")
+
+
 def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset[str], answering: bool,
               late: bool = False) -> None:
     kind, many = kind_of(p), p.type == "array"
@@ -141,6 +146,10 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
             out.used.append(Span(matches[0].start, matches[0].end))
             return
         picked = [m for m in matches if not m.ambiguous][: None if many else 1]
+        if not picked and p.name == "owner" and _OWN.search(reading.text):
+            out.args[p.name] = "me"  # "my deals", "deals of mine", "我的商机": the caller's own
+            out.filled.append(Filled(p.name, "me", _OWN.search(reading.text).group(0), "entity"))
+            return
         if picked:
             value = [m.canonical for m in picked] if many else picked[0].canonical
             for m in picked:
