@@ -14,6 +14,7 @@ from crm.actor import AccessDenied, NotFound
 from crm.autonomy import trail
 from crm.autonomy.authority import escalation_deciders
 from crm.models import Base, utcnow
+from crm.privacy.erasure import StoreErasureTarget
 from crm.store import Store
 
 log = logging.getLogger("tessera.approvals")
@@ -152,24 +153,10 @@ class ApprovalBook:
             PendingApproval.thread_id == thread_id, PendingApproval.status.in_(tuple(CLAIMED.values())))))
 
 
-class ApprovalErasure:
+class ApprovalErasure(StoreErasureTarget):
     """Erasure target for paused requests: the person's values in what waits for a decision, and its note."""
 
     name = "paused requests"
-
-    def __init__(self, store: Store):
-        self.store = store
-
-    def count(self, subject) -> int:
-        with self.store.session() as s:
-            try:
-                return self._work(s, subject, apply=False)
-            finally:
-                s.rollback()
-
-    def erase(self, subject) -> int:
-        with self.store.session() as s:
-            return self._work(s, subject, apply=True)
 
     def _work(self, session, subject, *, apply: bool) -> int:
         touched = 0

@@ -43,6 +43,30 @@ class ErasureTarget(Protocol):
     def erase(self, subject: ErasureSubject) -> int: ...
 
 
+
+class StoreErasureTarget:
+    """An erasure target whose copies are rows of the CRM store (paused requests, the undo log): a subclass says in
+    `_work` how it finds the person's values and, with `apply`, rewrites them; counting rolls back what it touched."""
+
+    name: str
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def count(self, subject: ErasureSubject) -> int:
+        with self.store.session() as s:
+            try:
+                return self._work(s, subject, apply=False)
+            finally:
+                s.rollback()
+
+    def erase(self, subject: ErasureSubject) -> int:
+        with self.store.session() as s:
+            return self._work(s, subject, apply=True)
+
+    def _work(self, session: Session, subject: ErasureSubject, *, apply: bool) -> int:
+        raise NotImplementedError
+
 class PlanChanged(ValueError):
     """The data changed after the plan was shown: the person must look at the new plan."""
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm.actor import AccessDenied, Actor, NotFound
 from crm.models import Base, utcnow
+from crm.privacy.erasure import StoreErasureTarget
 
 UNDOABLE = {"deals", "activities", "cases", "contacts", "competitor_prices", "tasks"}
 
@@ -259,24 +260,10 @@ def _plain(value):
         str(decoded) if isinstance(decoded, decimal.Decimal) else decoded)
 
 
-class UndoErasure:
+class UndoErasure(StoreErasureTarget):
     """Erasure target for the undo log: the person's values in the old and new values it keeps."""
 
     name = "undo log"
-
-    def __init__(self, store):
-        self.store = store
-
-    def count(self, subject) -> int:
-        with self.store.session() as s:
-            try:
-                return self._work(s, subject, apply=False)
-            finally:
-                s.rollback()
-
-    def erase(self, subject) -> int:
-        with self.store.session() as s:
-            return self._work(s, subject, apply=True)
 
     def _work(self, session: Session, subject, *, apply: bool) -> int:
         """The person's own records (their contact, rows carrying their contact id) leave the log whole, and the
