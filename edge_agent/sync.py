@@ -63,6 +63,27 @@ def encode_state(state: dict[int, int]) -> bytes:
     return write_var_uint(len(state)) + b"".join(write_var_uint(c) + write_var_uint(k) for c, k in sorted(state.items()))
 
 
+async def _receive_into(handle: Callable[[bytes], None], receive: Callable[[], Awaitable[bytes | str]]) -> None:
+    """Hand every binary frame the other side sends to `handle` (text frames carry nothing of the protocol)."""
+    while True:
+        data = await receive()
+        if isinstance(data, bytes):
+            handle(data)
+
+
+async def _until_either_ends(*loops) -> None:
+    """Run the loops until one ends; cancel the others; its error, if any, propagates."""
+    tasks = [asyncio.ensure_future(loop) for loop in loops]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        task.result()
+
+
 class SyncPeer:
     """One side of one connection: answers the other side and forwards this side's changes."""
 
@@ -81,15 +102,7 @@ class SyncPeer:
         try:
             for shard, doc in enumerate(self.docset.docs):
                 self._queue.put_nowait(frame(shard, create_sync_message(doc)))
-            tasks = [asyncio.ensure_future(self._send_loop()), asyncio.ensure_future(self._receive_loop(receive))]
-            try:
-                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-            for task in done:
-                task.result()
+            await _until_either_ends(self._send_loop(), _receive_into(self.handle, receive))
         finally:
             unsubscribe()
 
@@ -150,12 +163,6 @@ class SyncPeer:
                 for shard in dirty:
                     await self._send(frame(shard, state_message(self.docset.state(shard))))
 
-    async def _receive_loop(self, receive: Callable[[], Awaitable[bytes | str]]) -> None:
-        while True:
-            data = await receive()
-            if isinstance(data, bytes):
-                self.handle(data)
-
 
 class ShardPeer:
     """A stock Y.js provider (y-websocket) on one shard document, the shard named in the room: plain y-protocol
@@ -172,15 +179,7 @@ class ShardPeer:
         unsubscribe = self.docset.subscribe(self._on_change)
         try:
             self._queue.put_nowait(create_sync_message(self.docset.docs[self.shard]))
-            tasks = [asyncio.ensure_future(self._send_loop()), asyncio.ensure_future(self._receive_loop(receive))]
-            try:
-                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-            for task in done:
-                task.result()
+            await _until_either_ends(self._send_loop(), _receive_into(self.handle, receive))
         finally:
             unsubscribe()
 
@@ -205,12 +204,6 @@ class ShardPeer:
     async def _send_loop(self) -> None:
         while True:
             await self._send(await self._queue.get())
-
-    async def _receive_loop(self, receive: Callable[[], Awaitable[bytes | str]]) -> None:
-        while True:
-            data = await receive()
-            if isinstance(data, bytes):
-                self.handle(data)
 
 
 class SyncClient:
