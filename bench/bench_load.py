@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from bench.bench_start import free_port
+from tests.server_support import free_port, wait_until_healthy
 
 POSTGRES = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ASK = ["show me the deals of {a} {w}", "give me an overview of {a} {w}", "who are the contacts at {a} {w}",
@@ -58,18 +58,7 @@ def server(env: dict, workers: int):
                              str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()[-3000:])
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError("no /health")
-            time.sleep(0.2)
+        wait_until_healthy(proc, base, 300, poll=0.2)
         yield base
     finally:
         proc.terminate()

@@ -4,7 +4,6 @@ paused on one is decided on another, two people deciding one request at once on 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,18 +19,13 @@ from langchain_core.messages import HumanMessage
 
 from channels.auth import issue_token
 from tests.test_approvals_graph import escalating_deal
+from tests.server_support import free_port, wait_until_healthy
 from tests.test_postgres import ADMIN_URL, _admin_connection
 from tessera.runtime import Tessera
 from tessera.settings import Settings
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -42,18 +36,7 @@ def running(args: list[str], env: dict) -> Iterator[str]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"the server stopped: {proc.stderr.read().decode()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("the server did not answer /health within 180 s")
-            time.sleep(0.1)
+        wait_until_healthy(proc, base, 180)
         yield base
     finally:
         proc.terminate()
