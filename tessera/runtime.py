@@ -21,7 +21,8 @@ from crm.logins import active_actor
 from crm.privacy.guard import shown_to
 from tessera.seeding import seed_everything
 from crm.store import Store
-from llm import register_offline_model
+from llm import OFFLINE_MODEL, register_offline_model
+from llm.drafting import DraftWriter
 from llm.factory import chat_model
 from llm.offline.embedder import shared_e5
 from memory.approvals import ApprovalBook
@@ -80,6 +81,8 @@ class Tessera:
         # due reminders, sent through the channels that register a sender; started by `tessera serve`
         self.reminders = ReminderScheduler(self.store, self.clock, poll_seconds=settings.repday.reminder_poll_seconds)
         self.deal_scores = DealScores(self.store, settings.scores_folder, self.clock)  # trained on first use
+        writer_model = settings.models.writer
+        self.writer = DraftWriter(writer_model) if writer_model != OFFLINE_MODEL else None
         self.graph = build_graph(self._model_for, self._tool_context, self.checkpointer)
         self.turns = Turns(self)  # one turn at a time per thread; whole, traced, idempotent turns
 
@@ -102,7 +105,7 @@ class Tessera:
 
     def _tool_context(self, config: RunnableConfig) -> ToolContext:
         return ToolContext(store=self.store, actor=config["configurable"]["actor"], clock=self.clock,
-                           notes=self.vector_memory, erasures=self.erasures, scores=self.deal_scores,
+                           notes=self.vector_memory, erasures=self.erasures, scores=self.deal_scores, writer=self.writer,
                            turn_id=config["configurable"].get("turn_id", ""))
 
     def actor(self, login: str) -> Actor:

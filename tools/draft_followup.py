@@ -23,7 +23,7 @@ class DraftFollowupArgs(BaseModel):
 def run(ctx: ToolContext, args: DraftFollowupArgs) -> dict:
     with ctx.store.session() as s:
         return draft_followup(s, ctx.actor, now=ctx.clock(), contact=args.contact, deal=args.deal,
-                              about=args.about, purpose=args.purpose)
+                              about=args.about, purpose=args.purpose, writer=ctx.writer)
 
 
 TOOL = ToolSpec(

@@ -3,12 +3,14 @@ conversation, offered only when the contact's consent allows the message; never 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.actor import Actor
-from crm.models import OPEN_STAGES, Activity, Contact, Deal, User
+from crm.briefing.claims import unsupported_claims
+from crm.models import OPEN_STAGES, Activity, Contact, Deal, Product, User
 from crm.privacy import pdp
 from crm.privacy.guard import explain, masked_text, person_name
 from crm.services.lookup import resolve_account, resolve_deal
@@ -30,13 +32,19 @@ MARKETING = ("We are hosting a customer day on what is new in {product}; you wou
              "我们将举办{product}新功能客户日，诚挚邀请您参加。")
 
 
+Writer = Callable[[dict], str]  # grounded facts -> the body of a draft (an LLM, when one is configured)
+
+
 class DraftRefused(ValueError):
     """Consent rules the message out; the text says why and what is allowed instead."""
 
 
 def draft_followup(session: Session, actor: Actor, *, now: dt.datetime, contact: str | None = None,
                    account: str | None = None, deal: str | None = None, about: str | None = None,
-                   purpose: str = "follow_up") -> dict:
+                   purpose: str = "follow_up", writer: Writer | None = None) -> dict:
+    """The template composes the draft; with a `writer`, the writer composes it from the same grounded facts
+    (what consent lets this purpose use, nothing more) and its draft is kept only if it claims nothing the facts
+    do not support."""
     require_staff(actor, "draft messages to customers")
     if purpose not in PURPOSES:
         raise ValueError(f"a draft is a 'follow_up' or 'marketing' message, not '{purpose}'")
@@ -83,11 +91,54 @@ def draft_followup(session: Session, actor: Actor, *, now: dt.datetime, contact:
     subject_line = (f"跟进：{product}" if zh else f"Following up: {product}") if purpose == "follow_up" else (
         f"邀请：{product}客户日" if zh else f"Invitation: {product} customer day")
     body = "\n\n".join(p for p in (greeting, ("" if zh else " ").join(x for x in (recap, ask) if x), closing) if p)
-    return {"record": {"to": name, "email": person.email, "language": person.language,
-                       "subject": subject_line, "body": body, "grounded_on": grounded,
-                       "status": "草稿，未发送：确认后由您发送" if zh else "draft, not sent: Tessera never sends it; "
-                                                                         "send it yourself once you are happy"},
-            "about": name}
+    record = {"to": name, "email": person.email, "language": person.language, "subject": subject_line, "body": body,
+              "grounded_on": grounded, "written_by": "template",
+              "status": "草稿，未发送：确认后由您发送" if zh else "draft, not sent: Tessera never sends it; "
+                                                                "send it yourself once you are happy"}
+    if writer is not None:
+        facts = {"to": name, "language": person.language, "purpose": purpose, "from": rep, "subject": subject_line,
+                 "deal": _deal_facts(target, zh), "last_conversation": grounded[-1] if last is not None else None,
+                 "next_step": ask, "template": body}
+        record.update(_written(session, writer, facts))
+    return {"record": record, "about": name}
+
+
+def _written(session: Session, writer: Writer, facts: dict) -> dict:
+    """The writer's body when it holds up against the facts; otherwise the template stays, and the record says why."""
+    try:
+        text = (writer(facts) or "").strip()
+    except Exception as exc:  # a model outage or a refusal: the grounded template is still a good draft
+        return {"checked": f"the model could not write the draft ({type(exc).__name__}); this is the grounded one"}
+    if not text:
+        return {"checked": "the model wrote nothing; this is the grounded draft"}
+    products = [n for row in session.execute(select(Product.name, Product.name_zh)) for n in row]
+    claims = unsupported_claims(text, _facts_text(facts), products)
+    if claims:
+        return {"checked": "the model's draft was set aside: the store does not support " + "; ".join(claims)
+                           + ". This is the grounded draft."}
+    return {"body": text, "written_by": "model", "checked": "every amount, date, record, product and promise in it "
+                                                            "is in the grounded facts"}
+
+
+def _deal_facts(deal: Deal | None, zh: bool) -> dict | None:
+    if deal is None:
+        return None
+    return {"id": f"D-{deal.id}", "title": deal.title, "stage": deal.stage, "amount": f"{deal.amount:,.2f}",
+            "product": deal.product.name_zh if zh else deal.product.name, "product_names": [deal.product.name,
+                                                                                              deal.product.name_zh],
+            "expected_close": f"{deal.expected_close:%Y-%m-%d}" if deal.expected_close else None}
+
+
+def _facts_text(facts: dict) -> str:
+    return " ".join(str(v) for v in _leaves(facts))
+
+
+def _leaves(value):
+    if isinstance(value, dict | list):
+        for v in value.values() if isinstance(value, dict) else value:
+            yield from _leaves(v)
+    elif value is not None:
+        yield value
 
 
 def _person(session: Session, actor: Actor, name: str | None, account, now: dt.datetime) -> Contact:
