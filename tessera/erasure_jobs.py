@@ -4,7 +4,8 @@
 vector memory) on the domain's `Eraser`. `ErasureJobs` is the queue: a request
 accepted in chat is a `privacy_requests` row (status verified), so it survives a restart; one worker thread
 carries requests out, each once the requester has no turn running (so their own thread is complete when it is
-erased), and picks up anything a crash left unfinished when it starts.
+erased), and picks up anything a crash left unfinished when it starts. Several worker processes may poll the one
+queue: each request is claimed before it runs (crm/privacy/erasure_claims.py), so exactly one of them runs it.
 """
 from __future__ import annotations
 
@@ -87,23 +88,28 @@ class ErasureJobs:
             self._wake.wait(0.2 if deferred else POLL_SECONDS)
 
     def _run_once(self) -> bool:
-        """Carry out what is queued; True when something waits for a turn to end."""
-        deferred = False
-        for request_id in self.eraser.pending():
-            if self._stop.is_set():
-                return False
+        """Carry out what is queued, claiming each request first (other worker processes poll the same queue: each
+        request is run by the one that claims it); True when something waits for a turn to end or failed."""
+        deferred, skip = False, set()
+        while not self._stop.is_set():
+            request_id = self.eraser.claim_next(skip=skip)
+            if request_id is None:
+                return deferred
+            skip.add(request_id)
             with self.eraser.store.session() as s:
                 contact_id = s.get(SubjectRequest, request_id).contact_id
             if self.busy(contact_id):
+                self.eraser.release(request_id)
                 deferred = True
                 continue
             try:
                 report = self.eraser.carry_out(request_id, now=self.clock(), by=f"contact:{contact_id}")
             except Exception:  # noqa: BLE001 - one failing request must not stop the queue; it stays pending
                 log.exception("erasure request %s failed; it stays queued", request_id)
+                self.eraser.release(request_id)
                 deferred = True
                 time.sleep(1)
                 continue
             with self._lock:
                 self.finished.append(report)
-        return deferred
+        return False

@@ -13,14 +13,15 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from crm.privacy import directory, pdp, requests
+from crm.models import utcnow
+from crm.privacy import directory, erasure_claims, pdp, requests
 from crm.privacy.erasure_store import store_changes
 from crm.privacy.erasure_subject import ErasureSubject, subject_for
 from crm.privacy.models import SubjectRequest
@@ -187,6 +188,7 @@ class Eraser:
         self.store, self.targets = store, list(targets)
         self.after = after or []  # e.g. the runtime's refresh_lexicon: names held in memory for the model
         self.taxonomy = taxonomy or default_taxonomy()
+        self.worker = erasure_claims.worker_name()  # how this process's claims on queued requests name it
         self._lock = threading.Lock()
 
     def register(self, target: ErasureTarget) -> None:
@@ -202,12 +204,13 @@ class Eraser:
     def erase(self, contact_id: int, *, scope: str, now: dt.datetime, by: str, channel: str,
               plan_id: str | None = None) -> dict:
         """Open a request and carry it out now. With `plan_id`, refuse when the data changed since that plan."""
-        return self.carry_out(self.accept(contact_id, scope=scope, now=now, by=by, channel=channel, plan_id=plan_id),
-                              now=now, by=by)
+        return self.carry_out(self.accept(contact_id, scope=scope, now=now, by=by, channel=channel, plan_id=plan_id,
+                                          claim=True), now=now, by=by)
 
     def accept(self, contact_id: int, *, scope: str, now: dt.datetime, by: str, channel: str,
-               plan_id: str | None = None) -> int:
-        """Record a confirmed request (verified: the person is signed in); the id to carry out or queue."""
+               plan_id: str | None = None, claim: bool = False) -> int:
+        """Record a confirmed request (verified: the person is signed in); the id to carry out or queue. With
+        `claim`, this process holds it from the start (it carries it out now; no queue worker takes it)."""
         self.taxonomy.require_category(scope)
         if plan_id is not None:
             current = self.plan(contact_id, scope).plan_id
@@ -220,13 +223,32 @@ class Eraser:
             if plan_id:
                 req.steps = [*req.steps, {"status": "verified", "at": now.replace(tzinfo=None).isoformat(),
                                           "note": f"confirmed plan {plan_id}"}]
+            if claim:
+                req.claimed_by, req.claimed_until = self.worker, utcnow() + erasure_claims.LEASE
             return req.id
 
     def carry_out(self, request_id: int, *, now: dt.datetime, by: str) -> dict:
         """Run a verified erasure request to the end: store, registered targets, file compaction. One at a time
-        per process; a request already done is reported, not run again."""
+        per process, under this process's claim on it (taken here if free, renewed while it runs); a request
+        another live worker holds is reported as running there, and one already done is reported, not run again."""
         with self._lock:
-            return self._carry_out(request_id, now=now, by=by)
+            if not erasure_claims.claim(self.store, request_id, self.worker):
+                with self.store.session() as s:
+                    req = s.get(SubjectRequest, request_id)
+                    if req is None or req.kind != "erase" or req.status in ("done", "refused"):
+                        return self._carry_out(request_id, now=now, by=by)  # refused or reported as it is
+                    return {"request": request_id, "scope": req.scope, "status": "running elsewhere",
+                            "worker": req.claimed_by, "erased": {}, "kept": []}
+            with erasure_claims.renewed(self.store, request_id, self.worker):
+                return self._carry_out(request_id, now=now, by=by)
+
+    def claim_next(self, skip: Collection[int] = ()) -> int | None:
+        """Claim the oldest queued erasure no live worker holds (see crm/privacy/erasure_claims.py)."""
+        return erasure_claims.claim_next(self.store, self.worker, skip=skip)
+
+    def release(self, request_id: int) -> None:
+        """Give back this process's claim: the request is left for any worker (it waits for a turn, or failed)."""
+        erasure_claims.release(self.store, request_id, self.worker)
 
     def _carry_out(self, request_id: int, *, now: dt.datetime, by: str) -> dict:
         with self.store.session() as s:

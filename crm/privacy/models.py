@@ -103,6 +103,8 @@ class SubjectRequest(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     reason: Mapped[str] = mapped_column(Text, default="")
     steps: Mapped[list] = mapped_column(JSON, default=list)  # [{"status", "at", "note"}]; notes hold no values
+    claimed_by: Mapped[str | None] = mapped_column(String(120))  # the worker carrying out an erasure (erasure_claims)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime)  # its lease, wall-clock UTC
 
 
 class AuditEntry(Base):
