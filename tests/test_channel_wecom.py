@@ -15,7 +15,7 @@ from channels.turn_view import ApprovalRequest
 from channels.wecom.callback import WeComSettings, wecom_router
 from channels.wecom.client import WeComClient
 from channels.wecom.crypto import DecryptError, SignatureError, WeComCrypto
-from channels.wecom.messages import approval_card, parse_xml
+from channels.wecom.messages import MARKDOWN_LIMIT, approval_card, clipped, parse_xml
 from tests.channel_support import FakeApi, module_tessera  # noqa: F401  (fixture)
 
 # WeCom's published samples (the WXBizMsgCrypt sample programs and the callback documentation).
@@ -155,12 +155,40 @@ def test_a_rep_asks_in_wecom_and_gets_the_deals_as_markdown_through_the_message_
     assert send.body["markdown"]["content"].startswith("### find deals · Acme Robotics\n> **D-")
 
 
-def test_an_account_summary_arrives_as_a_template_card(client, wecom_api):
+def test_an_account_summary_arrives_as_a_template_card_then_its_lists(client, wecom_api):
     client.post("/wecom/callback", **signed_callback(inner(LI_WEI, "give me an overview of Acme Robotics")))
-    [send] = wecom_api.wait_for("/cgi-bin/message/send")
+    send, details = wecom_api.wait_for("/cgi-bin/message/send", count=2)
     card = send.body["template_card"]
     assert card["card_type"] == "text_notice" and card["main_title"]["title"] == "Acme Robotics"
     assert {"keyname": "owner", "value": "李伟"} in card["horizontal_content_list"]
+    assert details.body["msgtype"] == "markdown" and "> D-2056" in details.body["markdown"]["content"]
+
+
+def test_a_prep_card_in_wecom_leads_with_the_talking_points_and_lists_deals_and_people(client, wecom_api,
+                                                                                       module_tessera):
+    before = _activities(module_tessera)
+    client.post("/wecom/callback", **signed_callback(inner(LI_WEI, "帮我准备一下明天和Acme Robotics的会", msg_id="7101")))
+    send, details = wecom_api.wait_for("/cgi-bin/message/send", count=2)
+    card = send.body["template_card"]
+    assert card["main_title"]["title"] == "Acme Robotics" and card["sub_title_text"].startswith("1. ")
+    text = details.body["markdown"]["content"]
+    assert "### talking points\n1. " in text and "**who we meet** (2)" in text and "D-2056" in text and "%" in text
+    assert _activities(module_tessera) == before  # preparing a meeting logs nothing
+
+
+def test_a_long_chinese_markdown_is_cut_to_wecoms_byte_limit_at_a_character_boundary():
+    original = "商机" * 3000
+    text = clipped(original)
+    assert original.startswith(text) and len(text) == MARKDOWN_LIMIT // 3  # 1,333 characters, 3,999 bytes
+
+
+def _activities(tessera) -> int:
+    from sqlalchemy import func, select
+
+    from crm.models import Activity
+
+    with tessera.store.session() as s:
+        return s.scalar(select(func.count()).select_from(Activity))
 
 
 def test_the_access_token_is_cached_and_fetched_again_when_wecom_says_it_expired(client, wecom_api):

@@ -10,6 +10,7 @@ from channels.turn_view import ApprovalRequest, Card, Table, TurnView, cell
 
 APPROVE, REJECT = "approve", "reject"
 MARKDOWN_LIMIT = 4000  # bytes WeCom accepts in a markdown message is 4096
+SUBTITLE_LIMIT = 112  # characters WeCom advises for a text_notice card's sub_title_text
 HEADLINE = {"deal": ("title", "stage", "amount", "expected_close"),
             "account": ("industry", "region", "city", "owner")}
 
@@ -89,11 +90,20 @@ def turn_messages(view: TurnView) -> list[dict]:
     parts = [table_markdown(t) for t in view.tables]
     if view.reply and not (view.tables or view.cards):
         parts.insert(0, view.reply)
-    messages = [{"msgtype": "markdown", "markdown": {"content": "\n\n".join(parts)[:MARKDOWN_LIMIT]}}] if parts else []
-    messages += [{"msgtype": "template_card", "template_card": summary_card(c)} for c in view.cards]
+    messages = [{"msgtype": "markdown", "markdown": {"content": clipped("\n\n".join(parts))}}] if parts else []
+    for card in view.cards:
+        messages.append({"msgtype": "template_card", "template_card": summary_card(card)})
+        details = card_markdown(card)
+        if details:
+            messages.append({"msgtype": "markdown", "markdown": {"content": clipped(details)}})
     if view.approval:
         messages.append({"msgtype": "template_card", "template_card": approval_card(view.approval)})
     return messages or [{"msgtype": "text", "text": {"content": view.reply or "done"}}]
+
+
+def clipped(text: str) -> str:
+    """At most MARKDOWN_LIMIT bytes of UTF-8 (a Chinese character is three), cut at a character boundary."""
+    return text.encode("utf-8")[:MARKDOWN_LIMIT].decode("utf-8", errors="ignore")
 
 
 def table_markdown(table: Table) -> str:
@@ -107,12 +117,32 @@ def table_markdown(table: Table) -> str:
 
 
 def summary_card(card: Card) -> dict:
-    """A text_notice template card: the title and up to six key fields (WeCom's limit)."""
+    """A text_notice template card: the title, the card's first list of points (a prep card's talking points) as
+    its subtitle, and up to six key fields (WeCom's limits); the lists follow as markdown (`card_markdown`)."""
     fields = [(k, v) for k, v in card.fields.items() if not isinstance(v, (dict, list))][:6]
-    return {"card_type": "text_notice", "main_title": {"title": card.title[:26]},
-            "horizontal_content_list": [{"keyname": k.replace("_", " ")[:20], "value": cell(v)[:30]}
-                                        for k, v in fields],
-            "card_action": {"type": 1, "url": "https://work.weixin.qq.com"}}
+    notice = {"card_type": "text_notice", "main_title": {"title": card.title[:26]},
+              "horizontal_content_list": [{"keyname": k.replace("_", " ")[:20], "value": cell(v)[:30]}
+                                          for k, v in fields],
+              "card_action": {"type": 1, "url": "https://work.weixin.qq.com"}}
+    points = next((v for v in card.fields.values() if isinstance(v, list) and v and isinstance(v[0], str)), None)
+    if points:
+        notice["sub_title_text"] = "\n".join(f"{i}. {p}" for i, p in enumerate(points, 1))[:SUBTITLE_LIMIT]
+    return notice
+
+
+def card_markdown(card: Card) -> str:
+    """What a card holds beyond its key fields, as markdown: each list of points in full, then up to five rows of
+    each list of records (who we meet, open deals, last interactions, cases) by their first four columns."""
+    lines = []
+    for name, values in card.fields.items():
+        if isinstance(values, list) and values:
+            lines.append(f"### {name.replace('_', ' ')}")
+            lines += [f"{i}. {cell(v)}" for i, v in enumerate(values, 1)]
+    for name, rows in card.lists.items():
+        first = list(rows[0])[:4]
+        lines.append(f"**{name.replace('_', ' ')}** ({len(rows)})")
+        lines += ["> " + " · ".join(cell(r.get(c)) for c in first) for r in rows[:5]]
+    return "\n".join(lines)
 
 
 def approval_card(approval: ApprovalRequest) -> dict:
