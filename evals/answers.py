@@ -7,9 +7,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from sqlalchemy import text
 
+from crm.data_files import read_yaml
 from crm.metrics import default_catalog
 from crm.metrics.answer import fmt
 from tessera.runtime import Tessera
@@ -48,7 +48,7 @@ class AnswerResult:
 def load_questions(split: str | None = None) -> list[dict]:
     questions = []
     for path in sorted(QUESTIONS.glob("*.yaml")):
-        for q in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for q in read_yaml(path) or []:
             q["split"] = path.stem  # dev.yaml: tuned on; test.yaml: held out
             q["language"] = "zh" if re.search(r"[\u4e00-\u9fff]", q["question"]) else "en"
             if split in (None, q["split"]):

@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, Field, model_validator
 
+from crm.data_files import read_yaml
 from evals.splits import split_of
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -68,7 +68,7 @@ class Scenario(BaseModel):
 def load_scenarios(directory: Path = SCENARIO_DIR) -> list[Scenario]:
     scenarios = []
     for path in sorted(directory.glob("*.yaml")):
-        for raw in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for raw in read_yaml(path) or []:
             try:
                 scenarios.append(Scenario.model_validate(raw))
             except Exception as exc:

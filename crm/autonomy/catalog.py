@@ -5,7 +5,6 @@ import re
 from functools import cache, lru_cache
 from pathlib import Path
 
-import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -13,6 +12,7 @@ from crm.actor import AccessDenied, Actor, NotFound
 from crm.autonomy.contract import AutonomyContract, ContractError, contract_from, parse_contract
 from crm.autonomy import trail
 from crm.autonomy.models import UnitContract
+from crm.data_files import read_yaml
 from crm.models import SalesUnit, User
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -24,7 +24,7 @@ def _template(name: str) -> dict:
     path = TEMPLATES / f"{name}.yaml"
     if not path.is_file():
         raise NotFound(f"no contract template '{name}'; templates are {', '.join(template_names())}")
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 def template_names() -> list[str]:

@@ -7,6 +7,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from crm.data_files import load_yaml
+
 Period = Literal["month", "quarter", "year"]
 
 
@@ -107,7 +109,7 @@ class ContractError(ValueError):
 
 def parse_contract(text: str, source: str = "contract") -> AutonomyContract:
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise ContractError(f"{source} is not valid YAML: {exc}") from exc
     return contract_from(data, source)

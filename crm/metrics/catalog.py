@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
+from crm.data_files import read_yaml
 
 HERE = Path(__file__).parent
 AGGREGATES = ("sum", "count", "avg", "median", "count_distinct")
@@ -103,7 +103,7 @@ class Catalog:
 
 
 def _load_yaml(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return read_yaml(path) or {}
 
 
 @cache

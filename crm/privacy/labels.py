@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
 from sqlalchemy import Column, MetaData
+
+from crm.data_files import read_yaml
 
 DATASETS_FILE = Path(__file__).with_name("datasets.yaml")
 
@@ -30,7 +31,7 @@ class FieldLabel:
 
 @cache
 def _datasets() -> dict[str, dict]:
-    data = yaml.safe_load(DATASETS_FILE.read_text(encoding="utf-8")) or {}
+    data = read_yaml(DATASETS_FILE) or {}
     return {f"{table}.{col}": spec for table, cols in data.get("fields", {}).items() for col, spec in cols.items()}
 
 

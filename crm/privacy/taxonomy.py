@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
+from crm.data_files import read_yaml
 
 TAXONOMY_FILE = Path(__file__).with_name("taxonomy.yaml")
 CONSENT = "consent"
@@ -104,4 +104,4 @@ def _best_match(entries: dict[str, dict], text: str) -> str | None:
 
 @cache
 def default_taxonomy() -> Taxonomy:
-    return Taxonomy(yaml.safe_load(TAXONOMY_FILE.read_text(encoding="utf-8")))
+    return Taxonomy(read_yaml(TAXONOMY_FILE))

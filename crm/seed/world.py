@@ -8,9 +8,10 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-import yaml
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
+
+from crm.data_files import read_yaml
 
 CENT = Decimal("0.01")
 
@@ -18,7 +19,7 @@ CENT = Decimal("0.01")
 @cache
 def demo_vocabulary() -> dict:
     """Names, places, products and phrases of the demo company, read from crm/seed/company.yaml (do not mutate)."""
-    return yaml.safe_load(Path(__file__).with_name("company.yaml").read_text(encoding="utf-8"))
+    return read_yaml(Path(__file__).with_name("company.yaml"))
 
 
 @dataclass

@@ -4,10 +4,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from sqlalchemy.orm import Session
 
 from crm.actor import Actor
+from crm.data_files import read_yaml
 from crm.models import Case
 from crm.services.lookup import resolve_account
 from crm.services.rows import case_row
@@ -18,7 +18,7 @@ RULES_FILE = Path(__file__).resolve().parent.parent / "case_rules.yaml"
 
 @lru_cache(maxsize=1)
 def _rules() -> dict:
-    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return read_yaml(RULES_FILE)
 
 
 def classify_case(text: str) -> dict:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import wasmtime
-import yaml
+
+from crm.data_files import read_yaml
 
 PACKAGE_MANIFESTS = Path(__file__).with_name("manifests.yaml")
 
@@ -79,14 +80,14 @@ def verified_bytes(manifest: Manifest) -> bytes:
 
 
 def load_manifests(path: Path = PACKAGE_MANIFESTS) -> list[Manifest]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     return [Manifest.from_dict(entry, path.parent) for entry in data.get("modules", [])]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Rebuild every module named in a manifests file and print name, version and sha256 (the build check)."""
     path = Path(argv[0]) if argv else PACKAGE_MANIFESTS
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     stale = 0
     for entry in data.get("modules", []):
         digest = sha256_hex(build((path.parent / entry["source"]).resolve()))

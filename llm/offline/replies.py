@@ -4,14 +4,14 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
+from crm.data_files import read_yaml
 
 _FILE = Path(__file__).with_name("replies.yaml")
 
 
 @cache
 def _data() -> dict:
-    return yaml.safe_load(_FILE.read_text(encoding="utf-8"))
+    return read_yaml(_FILE)
 
 
 def template(section: str, key: str, lang: str, tool: str | None = None) -> str:
