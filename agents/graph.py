@@ -9,6 +9,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 
 from agents.routing import SPECIALISTS
+from agents.spans import traced_node
 from agents.specialist import answered, make_model_node, make_tool_node, wants_tools
 from agents.state import TurnState
 from agents.supervisor import make_supervisor
@@ -19,14 +20,14 @@ def build_graph(models: Callable[[str], BaseChatModel], context_for: Callable[[R
                 checkpointer: BaseCheckpointSaver | None = None):
     """`models(agent)` gives each agent its chat model; `context_for(config)` the acting user's tool context."""
     graph = StateGraph(TurnState)
-    graph.add_node("supervisor", make_supervisor(models("supervisor")))
+    graph.add_node("supervisor", traced_node("supervisor", make_supervisor(models("supervisor"))))
     graph.add_edge(START, "supervisor")
     graph.add_conditional_edges("supervisor", lambda s: f"{s['agent']}_model",
                                 {f"{a}_model": f"{a}_model" for a in SPECIALISTS})
     for agent in SPECIALISTS:
         model_node, tool_node = f"{agent}_model", f"{agent}_tools"
-        graph.add_node(model_node, make_model_node(agent, models(agent)))
-        graph.add_node(tool_node, make_tool_node(agent, context_for))
+        graph.add_node(model_node, traced_node(model_node, make_model_node(agent, models(agent))))
+        graph.add_node(tool_node, traced_node(tool_node, make_tool_node(agent, context_for)))
         graph.add_conditional_edges(model_node, lambda s, t=tool_node: t if wants_tools(s) else END, [tool_node, END])
         graph.add_conditional_edges(tool_node, lambda s, m=model_node: END if answered(s) else m, [model_node, END])
     return graph.compile(checkpointer=checkpointer)

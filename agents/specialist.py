@@ -14,7 +14,7 @@ from langgraph.types import interrupt
 
 from crm.autonomy.escalation import NeedsApproval
 
-from agents import confirmation
+from agents import confirmation, spans
 from agents.state import TurnState
 from prompts import load_prompt
 from tools.base import ToolContext, dumps
@@ -70,7 +70,9 @@ def make_tool_node(agent: str, context_for: Callable[[RunnableConfig], ToolConte
             elif call["id"] in refused:
                 result = {"ok": False, "cancelled": True, "error": confirmation.NOT_CONFIRMED}
             else:
-                result = run_or_escalate(spec, ctx, call["args"])
+                with spans.tool_call(call["name"]) as span:
+                    result = run_or_escalate(spec, ctx, call["args"])
+                    span.set_attribute("tessera.tool.ok", bool(result.get("ok")))
             elapsed = round((time.perf_counter() - started) * 1000, 2)
             replies.append(ToolMessage(content=dumps(result), tool_call_id=call["id"], name=call["name"],
                                        artifact={"ms": elapsed}, status="success" if result.get("ok") else "error"))

@@ -38,7 +38,11 @@ def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] =
         from tessera.runtime import Tessera
 
         Tessera(state.settings).close()  # migrate and seed once, before the workers start
-        print(f"Tessera on http://{host}:{port} with {workers} workers (API docs at /docs)")
+        from tessera.observability import share_metrics_between_workers
+
+        metrics_dir = share_metrics_between_workers(state.settings.data_dir / "prometheus")
+        print(f"Tessera on http://{host}:{port} with {workers} workers (API docs at /docs; /metrics counts all "
+              f"workers, kept in {metrics_dir})")
         uvicorn.run("channels.asgi:create_server", factory=True, host=host, port=port, workers=workers,
                     log_level=state.log_level.value)
         return

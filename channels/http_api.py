@@ -197,6 +197,7 @@ def create_app(tessera: Tessera) -> FastAPI:
     from channels.http_undo import router as undo_router
     from channels.http_repday import router as repday_router
     from channels.http_units import router as units_router
+    from channels.http_metrics import router as metrics_router
     from channels.mount import mount_channels
 
     app = FastAPI(title="Tessera", version="0.1.0",
@@ -210,6 +211,7 @@ def create_app(tessera: Tessera) -> FastAPI:
     app.include_router(repday_router)
     app.include_router(approvals)
     app.include_router(undo_router)
+    app.include_router(metrics_router)  # /metrics, for the operator's Prometheus only
     mount_channels(app, tessera)  # the web pages always; Slack and WeCom when configured
 
     @app.get("/health", tags=["ops"])

@@ -30,6 +30,7 @@ from memory.vector_memory import VectorMemory
 from memory.checkpoints import open_checkpointer
 from memory.traces import TraceLog, TurnTrace, steps_from
 from tessera.erasure_jobs import ErasureJobs, build_eraser
+from tessera import observability
 from crm.privacy import audit
 from tessera.anchoring import anchor_store
 from tessera.lexicon import load_lexicon
@@ -51,6 +52,8 @@ class Tessera:
                  seed: bool | None = None):
         self.settings = settings
         self.clock = clock or dt.datetime.now
+        observability.configure_tracing(settings.observability.otel_endpoint, settings.observability.service_name)
+        observability.count_consent_refusals()
         self.store = Store(self.settings.store_url)
         migrate(self.store)
         self.audit_anchor = anchor_store(self.store, self.settings, seal=False)
@@ -125,7 +128,8 @@ class Tessera:
         answered = self._answer_confirmation(actor, config, text)
         if answered is not None:
             return answered
-        with self.turns.exclusive(config), self._turn(actor), self._held(config):
+        with observability.turn_span("chat", config["configurable"]["thread_id"], actor.login), \
+                self.turns.exclusive(config), self._turn(actor), self._held(config):
             self._trim(config)
             ticket = self.turns.start(actor, config, text, idempotency_key)
             if isinstance(ticket, TurnResult):
@@ -173,14 +177,16 @@ class Tessera:
         if answered is not None:
             yield {"event": "reply", "data": answered.__dict__}
             return
-        with self.turns.exclusive(config), self._turn(actor), self._held(config):
+        span = observability.TRACER.start_span("turn chat", attributes={
+            "tessera.thread": config["configurable"]["thread_id"], "tessera.user": actor.login, "tessera.stream": True})
+        with observability.ended(span), self.turns.exclusive(config), self._turn(actor), self._held(config):
             self._trim(config)
             ticket = self.turns.start(actor, config, text, idempotency_key)
             if isinstance(ticket, TurnResult):
                 yield {"event": "reply", "data": ticket.__dict__}
                 return
-            updates = self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="updates",
-                                        durability=DURABILITY)
+            updates = observability.within(span, self.graph.stream(
+                {"messages": [HumanMessage(text)]}, config, stream_mode="updates", durability=DURABILITY))
             try:
                 with self.turns.failing(ticket):
                     for update in updates:
@@ -191,11 +197,11 @@ class Tessera:
                     with self.turns.failing(ticket):
                         for _ in updates:
                             pass
-                    self._finish(ticket, self.graph.get_state(config).values)
+                    self._finish(ticket, self.graph.get_state(config).values, span)
                 except TurnFailed:
                     pass  # closed and traced; no one is listening for the error
                 raise
-            result = self._finish(ticket, self.graph.get_state(config).values)
+            result = self._finish(ticket, self.graph.get_state(config).values, span)
         yield {"event": "reply", "data": result.__dict__}
 
     def decide(self, approval_id: str, approver_login: str, approved: bool, note: str = "") -> TurnResult:
@@ -209,7 +215,8 @@ class Tessera:
             raise NotFound(f"no approval with id '{approval_id}'")
         requester = self.actor(pending.requested_by)
         config = self.config(requester, pending.thread_id.split(":", 1)[1])
-        with self.turns.exclusive(config), self._turn(requester), self._held(config):
+        with observability.turn_span("resume", pending.thread_id, requester.login), \
+                self.turns.exclusive(config), self._turn(requester), self._held(config):
             self.approvals.claim(approval_id, approver.login, approved, note, self.clock(),
                                  logged_as=self._logged_as(approver.login, pending.requested_by, pending.approver))
             verdict = "approved" if approved else "rejected"
@@ -268,7 +275,7 @@ class Tessera:
         allowed_specialists(actor.role)
         return actor, self.config(actor, thread), text
 
-    def _finish(self, ticket: TurnTicket, state: dict) -> TurnResult:
+    def _finish(self, ticket: TurnTicket, state: dict, span=None) -> TurnResult:
         actor, config, text = ticket.actor, ticket.config, ticket.text
         elapsed = (time.perf_counter() - ticket.started) * 1000
         new_messages = state["messages"][ticket.before + 1:]
@@ -295,6 +302,8 @@ class Tessera:
                           agent=state["agent"], route_reason=state.get("route_reason", ""), message=text,
                           reply=reply, steps=steps, duration_ms=round(elapsed, 2))
         self.turns.complete(ticket, trace, paused)  # the trace, the journal closed, the key answered: one commit
+        observability.turn_finished(span, agent=trace.agent, started=ticket.started, steps=steps, turn_id=trace.id,
+                                    outcome="escalated" if approval else "confirming" if confirm else "answered")
         calls = [c for s in steps if s["type"] == "model" for c in s["tool_calls"]]
         return TurnResult(turn_id=trace.id, thread_id=trace.thread_id, agent=trace.agent, reply=reply,
                           tool_calls=calls, duration_ms=trace.duration_ms, approval=approval, confirmation=confirm,

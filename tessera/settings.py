@@ -157,7 +157,7 @@ class EdgeSettings(BaseModel):
         return self.hub_log_url or (store_url if store_url.startswith("postgres") else "")
 
 
-SECTIONS = ("models", "slack", "wecom", "edge", "audit", "auth", "limits", "repday")
+SECTIONS = ("models", "slack", "wecom", "edge", "audit", "auth", "limits", "repday", "observability")
 
 
 class AuditSettings(BaseModel):
@@ -198,6 +198,26 @@ class RepDaySettings(BaseModel):
     scores_dir: str = ""  # empty: <data_dir>/models (the trained deal-score model and its report)
 
 
+class ObservabilitySettings(BaseModel):
+    """What operators see (tessera/observability.py): spans exported by OTLP, and who may read /metrics."""
+
+    otel_endpoint: str = ""  # an OTLP/gRPC collector, e.g. http://127.0.0.1:4317; empty: no spans are exported
+    service_name: str = "tessera"  # the service.name resource of every span
+    metrics_token: str = ""  # set: /metrics needs 'Authorization: Bearer <token>'; empty: callers on this machine only
+
+    @field_validator("otel_endpoint")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _http_url(value) if value else value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _token(cls, value: str) -> str:
+        if value and (len(value) < 8 or not value.isprintable() or " " in value):
+            raise ValueError("expected at least 8 visible characters without spaces, e.g. from `openssl rand -hex 16`")
+        return value
+
+
 class Settings(BaseSettings):
     """Everything Tessera reads from its environment. Defaults run fully offline on embedded engines."""
 
@@ -224,6 +244,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     limits: RequestLimits = Field(default_factory=RequestLimits)
     repday: RepDaySettings = Field(default_factory=RepDaySettings)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
 
     def __init__(self, **values):
         try:

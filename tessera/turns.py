@@ -32,6 +32,7 @@ from crm.models import User, utcnow
 from memory.thread_lock import thread_locks_for
 from memory.traces import TurnTrace, new_turn_id, steps_from
 from memory.turn_journal import IdempotentTurn, TurnInFlight, claim_key, find_key, request_hash
+from tessera import observability
 from tools.base import dumps
 
 if TYPE_CHECKING:
@@ -172,6 +173,7 @@ class Turns:
 
     def fail(self, ticket: TurnTicket, exc: BaseException) -> NoReturn:
         reason = type(exc).__name__
+        observability.turn_failed(ticket.started, ticket.turn_id)
         log.error("turn %s of %s failed: %s", ticket.turn_id, ticket.thread_id, reason, exc_info=exc)
         try:
             self._close_broken(ticket, f"{reason}: {exc}"[:ERROR_PREVIEW],

@@ -1,6 +1,7 @@
 """Several worker processes on one PostgreSQL store: a conversation goes on from one worker to another, a request
 paused on one is decided on another, two people deciding one request at once on two workers get one 200 and one
-409, and a retried request answered by one worker is replayed by the other; `tessera serve --workers 2` serves."""
+409, and a retried request answered by one worker is replayed by the other; `tessera serve --workers 2` serves,
+and its /metrics counts the turns of every worker."""
 from __future__ import annotations
 
 import os
@@ -16,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from langchain_core.messages import HumanMessage
+from prometheus_client.parser import text_string_to_metric_families
 
 from channels.auth import issue_token
 from tests.test_approvals_graph import escalating_deal
@@ -164,6 +166,14 @@ def test_tessera_serve_runs_several_workers_on_postgresql(shop):
         r = chat(base, shop, "served", "show me the deals of Acme Robotics")
         assert r.status_code == 200, r.text
         assert len(workers) == 2
+        seen = [turns_counted(httpx.get(f"{base}/metrics", headers={"Connection": "close"})) for _ in range(12)]
+        assert seen == [1] * 12  # whichever worker answers counts the other's turn too (multiprocess mode)
+
+
+def turns_counted(response: httpx.Response) -> float:
+    assert response.status_code == 200, response.text
+    return sum(s.value for family in text_string_to_metric_families(response.text) if family.name == "tessera_turns"
+               for s in family.samples if s.name == "tessera_turns_total")
 
 
 def test_several_workers_on_sqlite_are_refused_with_the_reason(tmp_path):

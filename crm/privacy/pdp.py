@@ -28,6 +28,7 @@ from crm.privacy.taxonomy import CONSENT, Taxonomy, ancestors, covers, default_t
 _CONSENTS = "privacy.consents"
 _DECISIONS = "privacy.decisions"
 _observers: list[list] = []
+_listeners: list = []  # callables told of every fresh decision (the runtime counts refusals for its operators)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ def decide(session: Session, subject_contact_id: int, category: str, purpose: st
         cache[key] = decision
         audit.append(session, event="decision", actor=actor, at=now, contact_id=subject_contact_id,
                      category=category, purpose=purpose, allowed=decision.allowed, reason=decision.reason)
+        for listener in _listeners:
+            listener(decision)
     for seen in _observers:
         seen.append(decision)
     return decision
@@ -84,6 +87,12 @@ def forget(session: Session, contact_id: int | None = None) -> None:
     else:
         session.info.get(_CONSENTS, {}).pop(contact_id, None)
     session.info.pop(_DECISIONS, None)
+
+
+def listen(listener) -> None:
+    """Tell `listener(decision)` of every fresh decision from now on, in this process (registered once)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 @contextmanager
