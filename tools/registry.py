@@ -8,6 +8,7 @@ from tools import (account_summary, approve_quote, clone_contract_template, corr
                    where_did_you_get)
 from tools import (complete_task, create_task, daily_brief, draft_followup, last_discussed,  # the rep's day
                    my_tasks, overdue_followups, prep_meeting)
+from tools import deals_at_risk, forecast_revenue, metric_anomalies  # beyond the past
 from tools.base import ToolSpec
 
 ALL: dict[str, ToolSpec] = {m.TOOL.name: m.TOOL for m in (
@@ -16,15 +17,17 @@ ALL: dict[str, ToolSpec] = {m.TOOL.name: m.TOOL for m in (
     query_metrics, unit_status, clone_contract_template,
     my_data, where_did_you_get, my_consents, revoke_consent, grant_consent, export_my_data, erase_my_data,
     correct_my_data, create_task, my_tasks, overdue_followups, complete_task, prep_meeting,
-    daily_brief, undo_last, draft_followup, last_discussed)}
+    daily_brief, undo_last, draft_followup, last_discussed, forecast_revenue, deals_at_risk, metric_anomalies)}
 
 TOOLSETS: dict[str, list[str]] = {
     "sales": ["find_accounts", "find_contacts", "find_deals", "account_summary", "log_activity", "move_deal_stage",
               "open_case", "request_discount", "approve_quote", "record_competitor_price", "search_notes",
               "create_task", "my_tasks", "overdue_followups", "complete_task", "prep_meeting",
-              "daily_brief", "undo_last", "draft_followup", "last_discussed"],
+              "daily_brief", "undo_last", "draft_followup", "last_discussed", "deals_at_risk", "forecast_revenue",
+              "metric_anomalies"],
     "analyst": ["query_metrics", "unit_status", "clone_contract_template", "find_deals",
-                "account_summary", "find_accounts", "prep_meeting"],
+                "account_summary", "find_accounts", "prep_meeting", "forecast_revenue", "deals_at_risk",
+                "metric_anomalies"],
     "privacy": ["my_data", "where_did_you_get", "my_consents", "revoke_consent", "grant_consent", "export_my_data",
                 "erase_my_data", "correct_my_data", "open_case", "undo_last"],
 }

@@ -14,7 +14,7 @@ from crm.metrics.catalog import Catalog, Dimension, Metric, default_catalog
 from crm.metrics.compiler import Slice, column, statements
 from crm.metrics.periods import Period, resolve
 from crm.metrics.query import MINE, MetricQuery
-from crm.metrics.scope import Caller, refused_analytics, unit_codes
+from crm.metrics.scope import Caller, refused_analytics, scope_words, unit_codes
 
 ROUNDING = {"money": 2, "ratio": 6, "days": 3, "count": 3}  # results keep precision; answers round for people
 
@@ -230,9 +230,7 @@ def _mine(session: Session, d: Dimension, caller: Caller) -> list[str]:
 
 
 def _scope_words(session: Session, caller: Caller) -> str:
-    if caller.units is None:
-        return "every unit"
-    return "units " + ", ".join(caller.unit_codes or unit_codes(session, caller))
+    return scope_words(session, caller)
 
 
 def _show(stmt: Select, dialect, slice_: Slice) -> str:

@@ -61,6 +61,13 @@ def unit_codes(session: Session, caller: Caller) -> list[str]:
     return list(session.scalars(q))
 
 
+def scope_words(session: Session, caller: Caller) -> str:
+    """The units a caller's figures cover, as shown under every answer ("every unit", "units EAST-ENT, EAST-SMB")."""
+    if caller.units is None:
+        return "every unit"
+    return "units " + ", ".join(unit_codes(session, caller))
+
+
 def refused_analytics(session: Session, now: dt.datetime, actor: str) -> frozenset[int]:
     """Contacts whose activity data analytics may not use, decided by the privacy decision point. Remembered until a
     consent is recorded (the newest consent id changes) or the day changes."""

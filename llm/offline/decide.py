@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from llm.offline import metric_query, plans, questions
+from llm.offline import metric_query, outlook_query, plans, questions
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, slot_fit
@@ -132,6 +132,8 @@ class TurnPolicy:
         fit = {v.name: slot_fit(v, fills[v.name], reading) for v in views}
         if metric_query.TOOL in fit:  # a named metric asks for a number, not a list of records
             fit[metric_query.TOOL] += metric_query.fit_bonus(fills[metric_query.TOOL], text)
+        for name in set(outlook_query.TOOLS) & fit.keys():  # forecast, risk, anomalies: only on their own cue
+            fit[name] += outlook_query.fit_bonus(name, text)
         if reading.all_entities() or reading.name_guesses():  # "how is Acme doing" is not a greeting
             fit.update({name: -SMALL_TALK_WITH_NAME for name in SMALL_TALK if name != UNSUPPORTED})
         ranking = rank(index, reading.intent_text, fit)
@@ -261,6 +263,8 @@ class TurnPolicy:
               answering: tuple[str, ...] = ()) -> Filling:
         if view.name == metric_query.TOOL:  # its arguments are a query over the metric catalog
             return metric_query.fill(view, reading, history)
+        if view.name in outlook_query.TOOLS:
+            return outlook_query.fill(view, reading)
         filling = fill(view, reading, answering)
         link(view, filling, reading, self.lexicon)
         if not answering:

@@ -1,0 +1,231 @@
+"""Open deals at risk, each with its reasons in words and numbers: the expected close date has passed, nobody has
+touched the deal for a while, its discount is above its unit's norm, its account pays late, or the deal-score model
+gives it a low chance. Deals are ranked by how many signals they show and how strong those are, then by amount."""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm.metrics.answer import fmt
+from crm.metrics.scope import Caller, scope_words
+from crm.models import OPEN_STAGES, Account, Activity, Deal, Order, Payment, Product, SalesUnit, User
+
+QUIET_DAYS = 30  # no activity on the deal for this many days is a signal
+NORM_QUANTILE = 0.75  # a discount above this quantile of the unit's deals is above its norm
+LATE_LOOKBACK_DAYS = 365
+LATE_PAYMENTS = 2  # late instalments of the account in the past year that make a signal (one overdue now does too)
+LOW_SCORE = 0.30  # a win probability below this is a signal
+
+
+@dataclass
+class Signal:
+    kind: str  # slipped | quiet | discount | late_payments | low_score
+    strength: float  # 0..1, how far past the line
+    en: str
+    zh: str
+
+    def words(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass
+class DealRisk:
+    deal_id: int
+    title: str
+    account: str
+    owner: str
+    stage: str
+    amount: float
+    expected_close: dt.date
+    signals: list[Signal] = field(default_factory=list)
+
+    @property
+    def risk(self) -> float:
+        return round(sum(1 + s.strength for s in self.signals), 2)
+
+
+@dataclass
+class RiskReport:
+    deals: list[DealRisk]  # the ranked deals at risk, at most `limit`
+    open_deals: int  # open deals looked at
+    flagged: int  # of which with at least one signal
+    quiet_days: int
+    scored: bool  # whether the deal-score model's chances were used
+    scope: str
+
+    def sentence(self, lang: str = "en") -> str:
+        if not self.deals:
+            return (f"{self.open_deals} 个未关闭商机中没有发现风险信号。" if lang == "zh" else
+                    f"None of the {self.open_deals} open deals shows a risk signal.")
+        top = self.deals[0]
+        reasons = "；".join(s.zh for s in top.signals) if lang == "zh" else "; ".join(s.en for s in top.signals)
+        if lang == "zh":
+            return (f"{self.open_deals} 个未关闭商机中有 {self.flagged} 个有风险信号；风险最高的是 D-{top.deal_id} "
+                    f"{top.title}（{fmt(top.amount, 'money', 'zh')}）：{reasons}。")
+        return (f"{self.flagged} of {self.open_deals} open deals show risk signals; the riskiest is D-{top.deal_id} "
+                f"{top.title} ({fmt(top.amount, 'money')}): {reasons}.")
+
+    def table(self, lang: str = "en") -> list[dict]:
+        zh = lang == "zh"
+        cols = (("商机", "名称", "负责人", "阶段", "金额", "预计成交", "信号数", "原因") if zh else
+                ("deal", "title", "owner", "stage", "amount", "expected close", "signals", "reasons"))
+        return [dict(zip(cols, (f"D-{d.deal_id}", d.title, d.owner, d.stage, fmt(d.amount, "money", lang),
+                                d.expected_close.isoformat(), len(d.signals),
+                                ("；" if zh else "; ").join(s.words(lang) for s in d.signals))))
+                for d in self.deals]
+
+    def method(self, lang: str = "en") -> str:
+        if lang == "zh":
+            return (f"查看范围内全部 {self.open_deals} 个未关闭商机（{self.scope}）。信号：预计成交日期已过；"
+                    f"超过 {self.quiet_days} 天没有跟进；折扣高于所在单元商机折扣的第75百分位；客户过去一年有 "
+                    f"{LATE_PAYMENTS} 笔以上逾期付款或当前有逾期未付；" +
+                    (f"赢单概率模型给出的概率低于 {LOW_SCORE:.0%}。" if self.scored else "（赢单概率模型未启用）。") +
+                    "排序：信号数及其强度之和，其次按金额。")
+        return (f"All {self.open_deals} open deals in scope ({self.scope}) checked for: expected close date passed; "
+                f"no activity for {self.quiet_days}+ days; discount above the 75th percentile of its unit's deals; "
+                f"the account paid {LATE_PAYMENTS}+ instalments late in the past year or owes one overdue now; " +
+                (f"a win probability below {LOW_SCORE:.0%} from the deal-score model. " if self.scored else
+                 "(no deal-score model was available). ") +
+                "Ranked by the number of signals plus their strength (0-1 each), then by amount.")
+
+
+def deals_at_risk(session: Session, caller: Caller, today: dt.date, *, limit: int = 5, quiet_days: int = QUIET_DAYS,
+                  owner_id: int | None = None, scores: Callable[[list[int]], dict[int, float]] | None = None,
+                  scope: str = "") -> RiskReport:
+    """The `limit` riskiest open deals in the caller's units (of one owner when `owner_id` is given); `scores` gives
+    the win probability of deals by id (the deal-score model), or is None when there is no model."""
+    q = (select(Deal, Account.name, User.display_name, Product.price, SalesUnit.name)
+         .join(Account, Account.id == Deal.account_id).join(User, User.id == Deal.owner_id)
+         .join(Product, Product.id == Deal.product_id).join(SalesUnit, SalesUnit.id == Deal.unit_id)
+         .where(Deal.stage.in_(OPEN_STAGES)))
+    if caller.units is not None:
+        q = q.where(Deal.unit_id.in_(caller.units))
+    if owner_id is not None:
+        q = q.where(Deal.owner_id == owner_id)
+    rows = session.execute(q).all()
+    scope = scope or scope_words(session, caller)
+    ids = [d.id for d, *_ in rows]
+    chances = scores(ids) if scores and ids else {}
+    last_touch = _last_touches(session, ids)
+    norms = _discount_norms(session, {d.unit_id for d, *_ in rows})
+    late = _late_payments(session, {d.account_id for d, *_ in rows}, today)
+    found = []
+    for deal, account, owner, price, unit_name in rows:
+        risk = DealRisk(deal.id, deal.title, account, owner, deal.stage, float(deal.amount), deal.expected_close)
+        risk.signals = [s for s in (
+            _slipped(deal, today), _quiet(deal, last_touch.get(deal.id), today, quiet_days),
+            _discount(discount_of(deal.amount, price, deal.quantity), norms.get(deal.unit_id), unit_name),
+            _late(late.get(deal.account_id)), _low_score(chances.get(deal.id))) if s]
+        if risk.signals:
+            found.append(risk)
+    found.sort(key=lambda r: (-r.risk, -r.amount, r.deal_id))
+    return RiskReport(found[:limit], len(rows), len(found), quiet_days, bool(chances), scope)
+
+
+def discount_of(amount, price, quantity: int) -> float:
+    list_value = float(price) * max(quantity, 1)
+    return max(0.0, 1 - float(amount) / list_value) if list_value else 0.0
+
+
+def _last_touches(session: Session, deal_ids: list[int]) -> dict[int, dt.date]:
+    if not deal_ids:
+        return {}
+    q = select(Activity.deal_id, func.max(Activity.occurred_at)).where(Activity.deal_id.in_(deal_ids)) \
+        .group_by(Activity.deal_id)
+    return {deal_id: (at.date() if isinstance(at, dt.datetime) else at) for deal_id, at in session.execute(q)}
+
+
+def _discount_norms(session: Session, unit_ids: set[int]) -> dict[int, tuple[float, float, int]]:
+    """Unit -> (median discount, NORM_QUANTILE discount, deals) over all the unit's deals."""
+    if not unit_ids:
+        return {}
+    q = (select(Deal.unit_id, Deal.amount, Product.price, Deal.quantity).join(Product, Product.id == Deal.product_id)
+         .where(Deal.unit_id.in_(unit_ids)))
+    by_unit: dict[int, list[float]] = {}
+    for unit_id, amount, price, quantity in session.execute(q):
+        by_unit.setdefault(unit_id, []).append(discount_of(amount, price, quantity))
+    return {u: (statistics.median(v), quantile(v, NORM_QUANTILE), len(v)) for u, v in by_unit.items() if len(v) >= 4}
+
+
+def quantile(values: list[float], q: float) -> float:
+    """The q-quantile by linear interpolation between order statistics (numpy's default)."""
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def _late_payments(session: Session, account_ids: set[int], today: dt.date) -> dict[int, dict]:
+    """Account -> instalments due in the past year: how many, paid late, owed past due now (and the oldest)."""
+    if not account_ids:
+        return {}
+    since = today - dt.timedelta(days=LATE_LOOKBACK_DAYS)
+    q = (select(Order.account_id, Payment.due_on, Payment.paid_on, Payment.days_late)
+         .join(Order, Order.id == Payment.order_id)
+         .where(Order.account_id.in_(account_ids), Payment.due_on >= since, Payment.due_on < today))
+    out: dict[int, dict] = {}
+    for account_id, due, paid, days_late in session.execute(q):
+        a = out.setdefault(account_id, {"due": 0, "late": 0, "overdue": 0, "oldest": 0})
+        a["due"] += 1
+        if paid is None:
+            a["overdue"] += 1
+            a["oldest"] = max(a["oldest"], (today - due).days)
+        elif days_late and days_late > 0:
+            a["late"] += 1
+    return out
+
+
+def _slipped(deal: Deal, today: dt.date) -> Signal | None:
+    days = (today - deal.expected_close).days
+    if days <= 0:
+        return None
+    return Signal("slipped", min(days / 90, 1.0), f"expected close {deal.expected_close} passed {days} days ago",
+                  f"预计成交日期 {deal.expected_close} 已过 {days} 天")
+
+
+def _quiet(deal: Deal, last: dt.date | None, today: dt.date, quiet_days: int) -> Signal | None:
+    since = last or deal.created_on
+    days = (today - since).days
+    if days < quiet_days:
+        return None
+    strength = min((days - quiet_days) / max(quiet_days, 1) / 2, 1.0)
+    if last is None:
+        return Signal("quiet", strength, f"no activity since it was created {days} days ago",
+                      f"创建 {days} 天以来没有任何跟进")
+    return Signal("quiet", strength, f"no activity for {days} days (last {last})", f"{days} 天没有跟进（最后一次 {last}）")
+
+
+def _discount(discount: float, norm: tuple[float, float, int] | None, unit: str) -> Signal | None:
+    if norm is None or discount <= norm[1]:
+        return None
+    median, upper, n = norm
+    en_unit, zh_unit = unit.split(" / ", 1) if " / " in unit else (unit, unit)
+    return Signal("discount", min((discount - upper) / 0.10, 1.0),
+                  f"discount {discount:.0%} above {en_unit}'s norm (median {median:.0%}, 3 in 4 of its {n} deals at "
+                  f"most {upper:.0%})",
+                  f"折扣 {discount:.0%} 高于{zh_unit}的常规水平（中位数 {median:.0%}，{n} 个商机中四分之三不超过 {upper:.0%}）")
+
+
+def _late(payments: dict | None) -> Signal | None:
+    if not payments or (payments["late"] < LATE_PAYMENTS and not payments["overdue"]):
+        return None
+    en = [f"the account paid {payments['late']} of {payments['due']} instalments late in the past year"]
+    zh = [f"客户过去一年 {payments['due']} 笔应付款中 {payments['late']} 笔逾期支付"]
+    if payments["overdue"]:
+        en.append(f"{payments['overdue']} still unpaid, the oldest {payments['oldest']} days past due")
+        zh.append(f"{payments['overdue']} 笔仍未支付，最久已逾期 {payments['oldest']} 天")
+    strength = min((payments["late"] + 2 * payments["overdue"]) / max(payments["due"], 1), 1.0)
+    return Signal("late_payments", strength, ", ".join(en), "，".join(zh))
+
+
+def _low_score(p: float | None) -> Signal | None:
+    if p is None or p >= LOW_SCORE:
+        return None
+    return Signal("low_score", (LOW_SCORE - p) / LOW_SCORE, f"win chance {p:.0%} (deal-score model)",
+                  f"赢单概率 {p:.0%}（评分模型）")

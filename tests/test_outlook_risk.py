@@ -1,0 +1,158 @@
+"""Deals at risk: a planted deal whose close date slipped and that nobody touched is flagged with exactly those
+reasons, a healthy one is not; the slipped, quiet and discount signals on the seed agree with an independent
+calculation; a rep sees only their unit's deals and a customer none."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from sqlalchemy import select, text
+
+from crm.models import Account, Activity, Deal, Order, Payment, Product, User
+from crm.outlook import deals_at_risk
+from crm.outlook.deal_risk import NORM_QUANTILE, QUIET_DAYS
+from crm.store import Store
+from tests.metrics_support import AS_OF, caller
+from tests.test_sales_tools import call
+
+EVERY = 10_000
+
+
+@pytest.fixture
+def risk_store(seeded_template, tmp_path):
+    shutil.copy(seeded_template, tmp_path / "risk.db")
+    store = Store(f"sqlite:///{tmp_path / 'risk.db'}")
+    yield store
+    store.dispose()
+
+
+def plant(s, login: str, *, expected_close: dt.date, created_on: dt.date, touched: dt.date | None) -> int:
+    """A new account (no payments) with one open deal at list price in the login's unit."""
+    owner = s.scalar(select(User).where(User.login == login))
+    product = s.scalars(select(Product).order_by(Product.id)).first()
+    account = Account(tenant_id=1, unit_id=owner.unit_id, owner_id=owner.id, name=f"Planted {login} {expected_close}",
+                      industry="manufacturing", region="east", city="Shanghai")
+    s.add(account)
+    s.flush()
+    deal = Deal(tenant_id=1, unit_id=owner.unit_id, account_id=account.id, owner_id=owner.id, product_id=product.id,
+                title=f"{account.name} · planted", stage="proposal", quantity=1, amount=product.price,
+                cost=product.cost, margin=Decimal("0.3"), region="east", created_on=created_on,
+                expected_close=expected_close)
+    s.add(deal)
+    s.flush()
+    if touched:
+        s.add(Activity(account_id=account.id, deal_id=deal.id, user_id=owner.id, kind="call", subject="check-in",
+                       occurred_at=dt.datetime.combine(touched, dt.time(9))))
+        s.flush()
+    return deal.id
+
+
+def test_a_slipped_untouched_deal_is_flagged_with_those_reasons_and_a_healthy_one_is_not(risk_store):
+    with risk_store.session() as s:
+        slipped = plant(s, "li.wei", expected_close=AS_OF - dt.timedelta(days=40),
+                        created_on=AS_OF - dt.timedelta(days=100), touched=None)
+        healthy = plant(s, "li.wei", expected_close=AS_OF + dt.timedelta(days=20),
+                        created_on=AS_OF - dt.timedelta(days=50), touched=AS_OF - dt.timedelta(days=3))
+        report = deals_at_risk(s, caller(s, "li.wei"), AS_OF, limit=EVERY)
+    by_id = {d.deal_id: d for d in report.deals}
+    assert healthy not in by_id
+    flagged = by_id[slipped]
+    assert [sig.kind for sig in flagged.signals] == ["slipped", "quiet"]
+    words = [sig.words("en") for sig in flagged.signals]
+    assert words[0] == f"expected close {AS_OF - dt.timedelta(days=40)} passed 40 days ago"
+    assert words[1] == "no activity since it was created 100 days ago"
+    assert "已过 40 天" in flagged.signals[0].words("zh")
+    assert flagged.risk == pytest.approx(2 + 40 / 90 + min((100 - QUIET_DAYS) / QUIET_DAYS / 2, 1.0), abs=0.01)
+
+
+def test_signals_on_the_seed_agree_with_an_independent_calculation(risk_store):
+    with risk_store.session() as s:
+        report = deals_at_risk(s, caller(s, "zhao.lei"), AS_OF, limit=EVERY)
+        region = "(SELECT id FROM sales_units WHERE region = 'east')"
+        open_deals = s.execute(text(
+            f"SELECT d.id, d.unit_id, d.expected_close, d.created_on, d.amount, d.quantity, p.price, "
+            f"(SELECT MAX(a.occurred_at) FROM activities a WHERE a.deal_id = d.id) "
+            f"FROM deals d JOIN products p ON p.id = d.product_id WHERE d.unit_id IN {region} "
+            f"AND d.stage IN ('lead', 'qualified', 'proposal', 'negotiation')")).all()
+        all_discounts = s.execute(text(
+            f"SELECT d.unit_id, 1 - d.amount * 1.0 / (d.quantity * p.price) FROM deals d "
+            f"JOIN products p ON p.id = d.product_id WHERE d.unit_id IN {region}")).all()
+    norms = {}
+    for unit in {u for u, _ in all_discounts}:
+        values = [max(0.0, float(v)) for u, v in all_discounts if u == unit]
+        norms[unit] = float(np.quantile(values, NORM_QUANTILE))
+    expect = {"slipped": set(), "quiet": set(), "discount": set()}
+    for deal_id, unit, expected_close, created_on, amount, quantity, price, last in open_deals:
+        if dt.date.fromisoformat(str(expected_close)) < AS_OF:
+            expect["slipped"].add(deal_id)
+        since = dt.datetime.fromisoformat(str(last)).date() if last else dt.date.fromisoformat(str(created_on))
+        if (AS_OF - since).days >= QUIET_DAYS:
+            expect["quiet"].add(deal_id)
+        if max(0.0, 1 - float(amount) / (quantity * float(price))) > norms[unit] + 1e-9:
+            expect["discount"].add(deal_id)
+    got = {kind: {d.deal_id for d in report.deals if any(sig.kind == kind for sig in d.signals)} for kind in expect}
+    assert report.open_deals == len(open_deals)
+    for kind in expect:
+        assert expect[kind], f"the seed has no {kind} deal: the test proves nothing"
+        assert got[kind] == expect[kind], kind
+    ranked = [d.risk for d in report.deals]
+    assert ranked == sorted(ranked, reverse=True)
+
+
+def test_late_payments_of_the_account_are_a_reason(risk_store):
+    with risk_store.session() as s:
+        deal_id = plant(s, "li.wei", expected_close=AS_OF + dt.timedelta(days=30),
+                        created_on=AS_OF - dt.timedelta(days=10), touched=AS_OF - dt.timedelta(days=2))
+        deal = s.get(Deal, deal_id)
+        order = Order(deal_id=deal_id, account_id=deal.account_id, product_id=deal.product_id, quantity=1,
+                      amount=deal.amount, ordered_on=AS_OF - dt.timedelta(days=200),
+                      promised_on=AS_OF - dt.timedelta(days=190))
+        s.add(order)
+        s.flush()
+        for due, paid, late in ((150, 120, 30), (120, 100, 20), (60, None, 60), (30, 31, 0)):
+            s.add(Payment(order_id=order.id, amount=Decimal("10"), due_on=AS_OF - dt.timedelta(days=due),
+                          paid_on=None if paid is None else AS_OF - dt.timedelta(days=paid), days_late=late))
+        s.flush()
+        report = deals_at_risk(s, caller(s, "li.wei"), AS_OF, limit=EVERY)
+    flagged = next(d for d in report.deals if d.deal_id == deal_id)
+    assert [sig.kind for sig in flagged.signals] == ["late_payments"]
+    assert flagged.signals[0].words("en") == ("the account paid 2 of 4 instalments late in the past year, "
+                                              "1 still unpaid, the oldest 60 days past due")
+
+
+def test_a_low_win_chance_is_a_reason_when_the_model_gives_one(risk_store):
+    with risk_store.session() as s:
+        deal_id = plant(s, "li.wei", expected_close=AS_OF + dt.timedelta(days=30),
+                        created_on=AS_OF - dt.timedelta(days=10), touched=AS_OF - dt.timedelta(days=2))
+        report = deals_at_risk(s, caller(s, "li.wei"), AS_OF, limit=EVERY,
+                               scores=lambda ids: {i: (0.12 if i == deal_id else 0.5) for i in ids})
+    flagged = next(d for d in report.deals if d.deal_id == deal_id)
+    assert [sig.words("en") for sig in flagged.signals] == ["win chance 12% (deal-score model)"]
+    assert report.scored
+
+
+def test_a_rep_sees_only_their_units_deals_and_a_customer_none(tessera):
+    with tessera.store.session() as s:
+        other = plant(s, "olivia.wang", expected_close=AS_OF - dt.timedelta(days=60),
+                      created_on=AS_OF - dt.timedelta(days=200), touched=None)
+        rep_unit = s.scalar(select(User.unit_id).where(User.login == "li.wei"))
+        s.commit()
+    rep = call(tessera, "li.wei", "deals_at_risk", limit=50, language="en")
+    assert rep["ok"] and rep["items"]
+    with tessera.store.session() as s:
+        units = {s.get(Deal, int(row["deal"][2:])).unit_id for row in rep["items"]}
+    assert units == {rep_unit} and f"D-{other}" not in {row["deal"] for row in rep["items"]}
+    assert rep["about"].split(";")[0].endswith("open deals show risk signals")
+    assert "how it was computed" in rep and "expected close date passed" in rep["how it was computed"]
+    manager = call(tessera, "olivia.wang", "deals_at_risk", limit=50, language="en")
+    assert manager["ok"] and f"D-{other}" in {row["deal"] for row in manager["items"]}
+    customer = call(tessera, "cust.chen.jing", "deals_at_risk")
+    assert not customer["ok"] and "customer may not read sales metrics" in customer["error"]
+    mine = call(tessera, "li.wei", "deals_at_risk", limit=50, mine=True, language="en")
+    with tessera.store.session() as s:
+        owners = {s.get(Deal, int(row["deal"][2:])).owner_id for row in mine["items"]}
+        me = s.scalar(select(User.id).where(User.login == "li.wei"))
+    assert owners == {me}
