@@ -43,3 +43,13 @@ def test_the_reply_leads_with_the_answer_then_the_table_and_how_it_was_computed(
     zh = tessera.chat("zhao.lei", "zh", "哪些商机有风险").reply.splitlines()
     assert re.match(r"\d+ 个未关闭商机中有 \d+ 个有风险信号；风险最高的是 D-\d+ ", zh[0]), zh[0]
     assert zh[1].startswith("商机") and any(line.startswith("计算方法:") for line in zh)
+
+
+@pytest.mark.parametrize(("login", "text", "tool"), [
+    ("zhao.lei", "what's the weather forecast for tomorrow?", None),  # a forecast, but not of our revenue
+    ("zhao.lei", "train a churn forecast model on our data", None),  # building a model is not asking for ours
+    ("emma.chen", "show deals over 50k expected to close next month", "find_deals"),  # a list, not a forecast
+])
+def test_words_of_the_cue_alone_do_not_call_the_tool(tessera, login, text, tool):
+    turn = tessera.chat(login, "t", text)
+    assert [c["name"] for c in turn.tool_calls] == ([tool] if tool else []), turn.reply

@@ -17,7 +17,8 @@ CUE_BONUS, NO_CUE = 0.05, -0.05  # on the similarity score; tuned with decide.py
 _NUM = r"(\d+|[一二两三四五六七八九十]+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 CUES = {
     FORECAST: re.compile(r"\bforecast|\bprojecti(?:on|ons)\b|\bprojected\b|\boutlook\b|\bon track to\b|"
-                         r"\bexpect(?:ed)?\s+to\s+(?:book|close|bring in|land|make|win)|\bland(?:ing)? by the end|"
+                         r"\bhow much (?:revenue |money |sales )?(?:do|will|are|should) we\b.{0,20}\b(?:expect|book|close|land|"
+                         r"bring in|make)\b|\bwhat (?:will|do) we (?:expect to )?(?:book|land|bring in)\b|"
                          r"预测|预估|展望|能收入多少|预计(?:能|会)?(?:收入|入账|完成)", re.I),
     RISK: re.compile(r"\bat[- ]risk\b|\brisk(?:y|iest|s)?\b|\bin trouble\b|\b(?:might|could|may|likely to) "
                      r"(?:lose|slip)\b|\bgoing cold\b|\bstalled\b|\bslipping\b|风险|危险|可能.{0,3}丢|丢单|要丢|"
@@ -28,7 +29,8 @@ CUES = {
 }
 # Building a model is not asking for the forecast Tessera makes ("build me a forecast model with seasonality").
 _BUILD = re.compile(r"\b(?:build|train|create|make|develop|design)\b.{0,40}\bmodel\b|建模|建立.{0,10}模型|模型", re.I)
-_NEXT = re.compile(r"\bnext quarter\b|\bcoming quarter\b|\bfollowing quarter\b|下个?季度|下一季度|下季", re.I)
+_NEXT = re.compile(r"\bnext quarter\b|\bcoming quarter\b|\bfollowing quarter\b|\band (?:the )?next\b|下个?季度|下一季度|"
+                   r"下季", re.I)
 _THIS = re.compile(r"\bthis quarter\b|\bcurrent quarter\b|\bend of the quarter\b|本季度|这个季度|本季|当季", re.I)
 _MINE = re.compile(r"\bmy (?:own )?(?:deals|opportunities|pipeline)\b|\bof my\b|\bmine\b|我的(?:商机|单子|客户)|我自己的|"
                    r"我(?:手上|手里)", re.I)
@@ -52,9 +54,18 @@ def _periods(n: int, asked: str, grain: str) -> int | None:
     return None
 
 
+# The forecast is of our revenue, quarter by quarter: a forecast of something else ("the stock market", "the weather")
+# or of a whole year ahead is not it.
+_OURS = re.compile(r"\b(?:revenue|sales|bookings?|book|booked|pipeline|deals?|quarters?|close|closing|land|income|"
+                   r"numbers|target|we|our|team|region|unit)\b|收入|销售|业绩|营收|季度|成交|签单|我们|团队|区域", re.I)
+_YEAR_AHEAD = re.compile(r"\bnext year\b|\b(?:in|for) 20\d\d\b|明年|20\d\d年", re.I)
+_QUARTER = re.compile(r"\bquarters?\b|\bQ[1-4]\b|季度|季", re.I)
+
+
 def cue(tool: str, text: str) -> bool:
     """Whether the sentence asks for what this tool does in its own words."""
-    if tool == FORECAST and _BUILD.search(text):
+    if tool == FORECAST and (_BUILD.search(text) or not _OURS.search(text)
+                             or (_YEAR_AHEAD.search(text) and not _QUARTER.search(text))):
         return False
     return bool(CUES[tool].search(text))
 
