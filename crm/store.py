@@ -1,7 +1,7 @@
 """The one place that opens the store: an engine and a session factory for SQLite or PostgreSQL."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,6 +34,23 @@ class Store:
             except BaseException:
                 session.rollback()
                 raise
+
+    def after_commit_of(self, entities: tuple[type, ...], callback: Callable[[], None]) -> None:
+        """Calls `callback()` after every commit of this store's sessions that added, changed or deleted rows of
+        `entities` through the ORM. Bulk UPDATE/DELETE statements are not seen (their callers say so themselves); a
+        rolled-back savepoint may still count (one call too many is harmless)."""
+        flag = object()
+
+        def flushed(session: Session, _context) -> None:
+            if any(isinstance(o, entities) for o in (*session.new, *session.dirty, *session.deleted)):
+                session.info[flag] = True
+
+        def committed(session: Session) -> None:
+            if session.info.pop(flag, False):
+                callback()
+
+        event.listen(self._sessions, "after_flush", flushed)
+        event.listen(self._sessions, "after_commit", committed)
 
     def dispose(self) -> None:
         self.engine.dispose()

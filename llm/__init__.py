@@ -17,9 +17,11 @@ from llm.offline.trace import parse_trace
 
 PROVIDER = "tessera"
 OFFLINE_MODEL = f"{PROVIDER}/offline"
+# The key of a run's `configurable` under which the runtime gives the offline model the names its user may see.
+TURN_NAMES = "offline_names"
 
-__all__ = ["OFFLINE_MODEL", "EntityName", "Lexicon", "offline_policy", "parse_trace", "register_offline_model",
-           "litellm_module"]
+__all__ = ["OFFLINE_MODEL", "TURN_NAMES", "EntityName", "Lexicon", "offline_policy", "parse_trace",
+           "register_offline_model", "litellm_module", "turn_names"]
 
 _policy = TurnPolicy()
 _lock = threading.Lock()
@@ -30,13 +32,24 @@ def offline_policy() -> TurnPolicy:
     return _policy
 
 
-def register_offline_model(lexicon: Lexicon | None = None, *, clock: Callable[[], dt.date] | None = None) -> None:
+def register_offline_model(lexicon: Lexicon | None = None, *, clock: Callable[[], dt.date] | None = None,
+                           examples: Lexicon | None = None) -> None:
     """Serve `tessera/offline` from this process with this lexicon and clock; safe to call again (a reloaded
-    lexicon replaces the old one, and LiteLLM's "tessera" provider entry is replaced, never duplicated)."""
+    lexicon replaces the old one, and LiteLLM's "tessera" provider entry is replaced, never duplicated).
+    `examples` are the names taken out of the tools' example utterances (by default `lexicon`)."""
     global _policy
-    _policy = TurnPolicy(lexicon, clock)
+    _policy = TurnPolicy(lexicon, clock, examples=examples)
     if "litellm" in sys.modules:
         _register_with(sys.modules["litellm"])
+
+
+def turn_names() -> Lexicon | None:
+    """The names the user of the running turn may see, as the runtime put them in the run's configuration
+    (`configurable[TURN_NAMES]`, read through LangChain's config of the running node); None outside such a run."""
+    from langchain_core.runnables.config import ensure_config
+
+    names = (ensure_config().get("configurable") or {}).get(TURN_NAMES)
+    return names if isinstance(names, Lexicon) else None
 
 
 def litellm_module():

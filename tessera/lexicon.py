@@ -1,34 +1,71 @@
-"""The offline model's gazetteers, read from the store: the names of accounts, contacts, products and people."""
+"""The offline model's gazetteers, read from the store: per user, the names of the accounts, contacts and deals their
+scope shows them (crm.services.lookup.visible_names), with the products and colleagues everyone may name."""
 from __future__ import annotations
+
+import threading
 
 from sqlalchemy import select
 
+from crm.actor import Actor
+from crm.autonomy.models import SharedAccount
 from crm.models import Account, Contact, Deal, Product, User
+from crm.services.lookup import visible_names
+from crm.services.scope import scope_key
 from crm.store import Store
 from llm.offline.lexicon import EntityName, Lexicon, Relations
 
-CLOSED = ("won", "lost")
+# The example utterances of the tools are unnamed with every name the store holds: an admin's view.
+EVERY_UNIT = Actor(user_id=0, login="tessera", role="admin")
+# Writes to these change what some scope names or links (a new contact, a deal closed, an account shared).
+NAMED = (Account, Contact, Deal, SharedAccount)
 
 
-def load_lexicon(store: Store) -> Lexicon:
+def load_lexicon(store: Store, actor: Actor = EVERY_UNIT) -> Lexicon:
+    """The names `actor` may see (every name by default)."""
     with store.session() as s:
-        accounts = [EntityName(name, ()) for name in s.scalars(select(Account.name))]
-        contacts = [EntityName(name, ()) for name in s.scalars(select(Contact.full_name).distinct())]
-        products = [EntityName(p.name, (p.name_zh, p.sku)) for p in s.scalars(select(Product))]
-        users = [EntityName(u.display_name, (u.login,)) for u in s.scalars(select(User).where(User.role != "customer"))]
-        deals = [EntityName(f"D-{i}", (f"D{i}", f"#{i}")) for i in s.scalars(select(Deal.id))]
-        employers: dict[str, set[str]] = {}
-        for contact, account in s.execute(select(Contact.full_name, Account.name).join(
-                Account, Account.id == Contact.account_id)):
-            employers.setdefault(contact, set()).add(account)
-        open_deals: dict[str, list[tuple[str, str, str]]] = {}
-        rows = s.execute(select(Deal.id, Deal.title, Deal.stage, Account.name)
-                         .join(Account, Account.id == Deal.account_id)
-                         .where(Deal.stage.not_in(CLOSED)).order_by(Deal.id))
-        for deal_id, title, stage, account in rows:
-            product = title.split(" · ", 1)[-1]
-            open_deals.setdefault(account, []).append((f"D-{deal_id}", product, stage))
-    relations = Relations(contact_accounts={c: tuple(sorted(a)) for c, a in employers.items()},
-                          open_deals={a: tuple(d) for a, d in open_deals.items()})
-    return Lexicon({"account": accounts, "contact": contacts, "product": products, "user": users, "deal": deals},
-                   relations)
+        names, everyones = visible_names(s, actor), _everyones(s)
+    deals = [EntityName(f"D-{i}", (f"D{i}", f"#{i}")) for i in names.deal_ids]
+    return Lexicon({"account": [EntityName(n) for n in names.accounts],
+                    "contact": [EntityName(n) for n in names.contact_accounts], **everyones, "deal": deals},
+                   Relations(contact_accounts=names.contact_accounts, open_deals=names.open_deals))
+
+
+def shared_lexicon(store: Store) -> Lexicon:
+    """Only the names no scope hides (products, colleagues): what the model knows when a turn brings no user's names."""
+    with store.session() as s:
+        return Lexicon(_everyones(s))
+
+
+class ScopedLexicons:
+    """The lexicon each user's turns are read with, built once per scope (all reps of a unit share one) and dropped
+    after any commit that writes accounts, contacts, deals or sharing, or on `clear()` (an erasure's bulk rename)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._cache: dict[tuple, Lexicon] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+        store.after_commit_of(NAMED, self.clear)
+
+    def for_actor(self, actor: Actor) -> Lexicon:
+        key = scope_key(actor)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        generation = self._generation
+        lexicon = load_lexicon(self.store, actor)
+        with self._lock:
+            if generation == self._generation:  # no write came in while it was read: keep it
+                self._cache[key] = lexicon
+        return lexicon
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._cache.clear()
+
+
+def _everyones(session) -> dict[str, list[EntityName]]:
+    return {"product": [EntityName(p.name, (p.name_zh, p.sku)) for p in session.scalars(select(Product))],
+            "user": [EntityName(u.display_name, (u.login,))
+                     for u in session.scalars(select(User).where(User.role != "customer"))]}

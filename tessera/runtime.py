@@ -21,7 +21,7 @@ from crm.logins import active_actor
 from crm.privacy.guard import shown_to
 from tessera.seeding import seed_everything
 from crm.store import Store
-from llm import OFFLINE_MODEL, register_offline_model
+from llm import OFFLINE_MODEL, TURN_NAMES, register_offline_model
 from llm.drafting import DraftWriter
 from llm.factory import chat_model
 from llm.offline.embedder import shared_e5
@@ -33,7 +33,7 @@ from tessera.erasure_jobs import ErasureJobs, build_eraser
 from tessera import observability
 from crm.privacy import audit
 from tessera.anchoring import anchor_store
-from tessera.lexicon import load_lexicon
+from tessera.lexicon import ScopedLexicons, load_lexicon, shared_lexicon
 from tessera.migrate import migrate
 from tessera.deal_scores import DealScores
 from tessera.reminders import ReminderScheduler
@@ -62,6 +62,7 @@ class Tessera:
                 seed_everything(s)
         with self.store.session() as s:
             audit.seal(s)  # lines written while no key signed (a seed run, an older version) are covered from now
+        self.lexicons = ScopedLexicons(self.store)  # per-scope names, dropped when the store's names change
         self.refresh_lexicon()
         self.checkpointer, self._close_checkpointer = open_checkpointer(self.settings.checkpoints_url)
         self.traces = TraceLog(self.store)
@@ -90,7 +91,11 @@ class Tessera:
         self.turns = Turns(self)  # one turn at a time per thread; whole, traced, idempotent turns
 
     def refresh_lexicon(self) -> None:
-        register_offline_model(load_lexicon(self.store), clock=lambda: self.clock().date())
+        """The offline model reads each turn with the names its user may see (`config`); without them it knows only
+        the names no scope hides. The tools' example utterances are unnamed with every name."""
+        self.lexicons.clear()
+        register_offline_model(shared_lexicon(self.store), clock=lambda: self.clock().date(),
+                               examples=load_lexicon(self.store))
 
     def _lock_thread(self, thread_id: str):
         """The thread's turn lock, across processes: an erasure rewrites a conversation between its turns, whichever
@@ -117,8 +122,10 @@ class Tessera:
             return active_actor(s, login)
 
     def config(self, actor: Actor, thread: str) -> RunnableConfig:
-        # Threads are namespaced by user, so no one can continue someone else's conversation.
-        return {"configurable": {"thread_id": f"{actor.login}:{thread}", "actor": actor},
+        # Threads are namespaced by user, so no one can continue someone else's conversation; the offline model
+        # reads the turn with the names this user may see.
+        return {"configurable": {"thread_id": f"{actor.login}:{thread}", "actor": actor,
+                                 TURN_NAMES: self.lexicons.for_actor(actor)},
                 "recursion_limit": RECURSION_LIMIT}
 
     def chat(self, login: str, thread: str, message: str, *, idempotency_key: str | None = None) -> TurnResult:

@@ -1,12 +1,46 @@
 """Resolving what a user typed ("acme", "北辰") to one record, within what the actor may see."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.actor import Actor, Ambiguous, NotFound
-from crm.models import Account, Deal, Product, User
+from crm.models import OPEN_STAGES, Account, Contact, Deal, Product, User
 from crm.services.scope import scoped
+
+
+@dataclass(frozen=True)
+class VisibleNames:
+    """The record names an actor may see and how the store links them: all a model may recognise in their messages
+    and offer back (candidates, links), so nothing of another unit is ever named to them."""
+
+    accounts: tuple[str, ...]
+    contact_accounts: Mapping[str, tuple[str, ...]]  # a contact's name → the visible accounts they work at
+    open_deals: Mapping[str, tuple[tuple[str, str, str], ...]]  # account → its open deals as (D-id, product, stage)
+    deal_ids: tuple[int, ...]
+
+
+def visible_names(session: Session, actor: Actor) -> VisibleNames:
+    """The names of the accounts, contacts and deals in the actor's scope (the same rule every query here applies)."""
+    accounts = session.scalars(scoped(select(Account.name), actor, Account.unit_id).order_by(Account.name)).all()
+    employers: dict[str, set[str]] = {}
+    people = scoped(select(Contact.full_name, Account.name).join(Account, Account.id == Contact.account_id),
+                    actor, Account.unit_id)
+    for person, account in session.execute(people):
+        employers.setdefault(person, set()).add(account)
+    deals = scoped(select(Deal.id, Deal.title, Deal.stage, Account.name).join(Account, Account.id == Deal.account_id),
+                   actor, Deal.unit_id).order_by(Deal.id)
+    deal_ids, open_deals = [], {}
+    for deal_id, title, stage, account in session.execute(deals):
+        deal_ids.append(deal_id)
+        if stage in OPEN_STAGES:
+            product = title.split(" · ", 1)[-1]  # titles read "<account> · <product>"
+            open_deals.setdefault(account, []).append((f"D-{deal_id}", product, stage))
+    return VisibleNames(tuple(accounts), {c: tuple(sorted(a)) for c, a in employers.items()},
+                        {a: tuple(d) for a, d in open_deals.items()}, tuple(deal_ids))
 
 
 def resolve_account(session: Session, actor: Actor, name: str) -> Account:

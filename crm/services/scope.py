@@ -21,6 +21,13 @@ def visible_unit_ids(actor: Actor) -> list[int] | None:
     return []
 
 
+def scope_key(actor: Actor) -> tuple:
+    """Actors with equal keys see the same records (the accounts shared with a unit follow its unit): what a cache of
+    per-user views is keyed by."""
+    units = visible_unit_ids(actor)
+    return ("every unit",) if units is None else tuple(sorted(units))
+
+
 def shared_account_ids(units: list[int]) -> Select:
     """The accounts shared with any of these units and not revoked, as a subquery."""
     return select(SharedAccount.account_id).where(SharedAccount.unit_id.in_(units), SharedAccount.revoked_at.is_(None))

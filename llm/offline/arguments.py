@@ -23,6 +23,8 @@ _LEADING_CJK = set("给和跟与同对向把")
 _DANGLING_CJK = set("给和跟与同对向把在为从")  # a sentence may end in 了 or 的; never in a preposition  # "给北辰打了电话": function words even at the very start
 _LATIN_CONNECTORS = {"a", "an", "the", "with", "to", "for", "about", "that", "saying", "said", "says", "re", "regarding",
                      "on", "at", "and", "of", "from", "me", "please", "against", "ok", "okay", "so"}
+# Words after which a capitalised name is the record asked about: "deals of X", "contacts at X", "overview for X".
+_NAME_CUE = re.compile(r"\b(?:of|for|at|with)\s+", re.I)
 _TARGET_CUE = re.compile(r"(?:\b(?:to|into|as)\s+(?:the\s+)?|->\s*|→\s*|到|成|为|进入|改成|改为|标成|标为|变成|转为)\s*$",
                         re.I)
 _FILLER = re.compile(r"^(?:it'?s|it is|for|the|account|customer|客户是|客户|是|就是|the one called)\s+|[。.!！?？,，\s]+$",
@@ -101,15 +103,19 @@ def fill(tool: ToolView, reading: Reading, answering: tuple[str, ...] = ()) -> F
                 if match:
                     _put(out, p, match.canonical, Found(match.canonical, match.start, match.end, match.text), "entity")
                     break
-    for p in params:  # second chance for names the lexicon does not know (never for an optional one it knows)
-        known_kind = bool(reading.lexicon.entries.get(p.entity or ""))
-        if p.entity and not out.has(p.name) and not any(a[0] is p for a in out.ambiguous) and (
-                p.required or not known_kind or p.name in answering):
-            guess = _first_free(reading.name_guesses(), out.used)
-            if guess is None and p.name in answering:
-                guess = _whole_answer(reading.text)
-            if guess is not None:
-                _put(out, p, guess.value, guess, "guess" if p.name not in answering else "answer")
+    for p in params:  # second chance for names the lexicon does not know (for an optional one it knows, only
+        # a name introduced as one: "the deals of Globex Logistics" asks about Globex, which this user cannot see)
+        if not p.entity or out.has(p.name) or any(a[0] is p for a in out.ambiguous):
+            continue
+        sure = p.required or not reading.lexicon.entries.get(p.entity or "") or p.name in answering
+        cued = {m.end() for m in _NAME_CUE.finditer(reading.text)} if not sure else set()
+        if not (sure or cued):
+            continue
+        guess = _first_free(reading.name_guesses(), out.used)
+        if guess is None and p.name in answering:
+            guess = _whole_answer(reading.text)
+        if guess is not None and (sure or guess.start in cued or guess.start - 1 in cued):  # - 1: a quote mark
+            _put(out, p, guess.value, guess, "guess" if p.name not in answering else "answer")
     if content:
         out.used.remove(content)
         for p in params:  # a required name may still sit in the content: "log a call: Acme wants a demo"

@@ -35,10 +35,10 @@ class OfflineChatModel(BaseChatModel):
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager=None,
                   **kwargs: Any) -> ChatResult:
-        from llm import offline_policy
+        from llm import offline_policy, turn_names
 
         reply = offline_policy().reply([as_openai(m) for m in messages], kwargs.get("tools"),
-                                       kwargs.get("tool_choice"))
+                                       kwargs.get("tool_choice"), names=turn_names())
         calls = [{"id": f"call_{uuid.uuid4().hex[:24]}", "type": "function",
                   "function": {"name": c.name, "arguments": json.dumps(c.arguments, ensure_ascii=False)}}
                  for c in reply.tool_calls]

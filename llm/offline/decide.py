@@ -1,6 +1,7 @@
 """The turn policy of the offline model: phrase tool results, or choose a tool and its arguments, or ask."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -55,11 +56,24 @@ class Reply:
 class TurnPolicy:
     """Decides one assistant turn from the conversation so far and the offered tools."""
 
-    def __init__(self, lexicon: Lexicon | None = None, clock: Callable[[], dt.date] | None = None):
+    def __init__(self, lexicon: Lexicon | None = None, clock: Callable[[], dt.date] | None = None, *,
+                 examples: Lexicon | None = None):
+        """`lexicon`: the names messages are read with unless a turn brings its user's own; `examples`: the names
+        taken out of the tools' example utterances (by default `lexicon`)."""
         self.lexicon = lexicon or Lexicon()
         self.clock = clock or dt.date.today
+        self.examples = examples
 
-    def reply(self, messages: list, tools: list | None, tool_choice: Any = None) -> Reply:
+    def reading_with(self, names: Lexicon) -> TurnPolicy:
+        """This policy reading messages with `names` (the names one user may see): every candidate, link and
+        resolved name then comes from them. The tools' examples keep their names, so tool choice does not vary."""
+        policy = copy.copy(self)
+        policy.examples, policy.lexicon = self.examples or self.lexicon, names
+        return policy
+
+    def reply(self, messages: list, tools: list | None, tool_choice: Any = None, names: Lexicon | None = None) -> Reply:
+        if names is not None and names is not self.lexicon:
+            return self.reading_with(names).reply(messages, tools, tool_choice)
         turns, views = read_messages(messages), parse_tools(tools)
         user = last_index(turns, "user")
         lang = language_of(turns[user].text if user is not None else "")
@@ -91,7 +105,8 @@ class TurnPolicy:
         if user is None:
             return Reply("small_talk", questions.capabilities(views, "en", "greeting"), trace={"decision": "greeting"})
         text, lang = turns[user].text, language_of(turns[user].text)
-        index = index_for(views, Unnamer(self.lexicon), NameKinds(self.lexicon))
+        examples = self.examples or self.lexicon
+        index = index_for(views, Unnamer(examples), NameKinds(examples))
         history = turns[:user]
         pending = self._pending(turns, user, views, depth)
         if pending and not NEW_REQUEST.search(text):

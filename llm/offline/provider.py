@@ -33,8 +33,10 @@ class OfflineModel(litellm.CustomLLM):
         self.policy.lexicon = lexicon
 
     def decide(self, messages: list, optional_params: dict | None = None) -> Reply:
+        from llm import turn_names
+
         params = optional_params or {}
-        return self.policy.reply(messages, params.get("tools"), params.get("tool_choice"))
+        return self.policy.reply(messages, params.get("tools"), params.get("tool_choice"), names=turn_names())
 
     def completion(self, model: str, messages: list, api_base: str, custom_prompt_dict: dict,
                    model_response: litellm.ModelResponse, print_verbose: Callable, encoding, api_key,
