@@ -16,7 +16,8 @@ Stage = Literal["lead", "qualified", "proposal", "negotiation", "won", "lost"]
 class FindDealsArgs(BaseModel):
     account: str | None = entity("account", "the account whose deals to list", None)
     stage: Stage | None = Field(None, description="pipeline stage")
-    period: Period | None = slot("period", "period for the expected close date", None)
+    period: Period | None = slot("period", "when the deals close: open deals expected to close in it, or, with stage "
+                                           "won or lost, the deals closed in it", None)
     owner: str | None = entity("user", "the rep who owns the deals; 'me' for the caller's own deals", None)
     min_amount: float | None = slot("amount", "smallest deal amount", None)
 

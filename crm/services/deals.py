@@ -20,7 +20,9 @@ OWN = frozenset({"me", "mine", "myself", "我", "我自己"})
 def find_deals(session: Session, actor: Actor, *, account: str | None = None, stage: str | None = None,
                start: dt.date | None = None, end: dt.date | None = None, owner: str | None = None,
                min_amount: float | None = None, limit: int = 50) -> tuple[list[dict], int, str]:
-    """Deals matching the filters, newest expected close first; the period filters the expected close date."""
+    """Deals matching the filters, newest expected close first. A period says when deals close: for a won or lost
+    stage, the deals closed in it; otherwise the open deals expected to close in it ("deals closing this month" are
+    the ones still to win, not those already won or lost whose expected date fell in the month)."""
     require_staff(actor, "search deals")
     q = scoped(select(Deal), actor, Deal.unit_id)
     about = []
@@ -37,11 +39,15 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
         user = session.get(User, actor.user_id) if owner.strip().lower() in OWN else resolve_user(session, owner)
         q = q.where(Deal.owner_id == user.id)
         about.append(user.display_name)
-    if start:
-        q = q.where(Deal.expected_close >= start)
-    if end:
-        q = q.where(Deal.expected_close <= end)
     if start or end:
+        closed = stage is not None and stage not in OPEN_STAGES
+        when = Deal.closed_on if closed else Deal.expected_close
+        if not closed:
+            q = q.where(Deal.stage.in_(OPEN_STAGES))
+        if start:
+            q = q.where(when >= start)
+        if end:
+            q = q.where(when <= end)
         about.append(f"{start or '…'}..{end or '…'}")
     if min_amount is not None:
         q = q.where(Deal.amount >= Decimal(str(min_amount)))

@@ -12,7 +12,7 @@ from llm.offline.lexicon import Match
 from llm.offline.reading import Reading
 from llm.offline.schema import Param, ToolView, coerce
 from llm.offline.synonyms import command_words as generic_command_words
-from llm.offline.synonyms import stand_ins
+from llm.offline.synonyms import prospective, stand_ins
 from llm.offline.text import CJK_CHAR, LEAD_INS, Found, Span, before_colon, overlap_tokens
 
 # Slots filled before others: specific readings first, free text (what is left over) last.
@@ -164,7 +164,9 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
             out.filled.append(Filled(p.name, out.args[p.name], ", ".join(m.text for m in picked), "entity"))
         return
     if kind == "enum":
-        hits = [f for f in reading.enum_words(p.enum or p.item_enum) if _free(f.span, out.used)]
+        outcomes, marked = prospective()  # "本月要成交的商机": deals still to win, not won ones
+        hits = [f for f in reading.enum_words(p.enum or p.item_enum) if _free(f.span, out.used)
+                and not (f.value in outcomes and marked.search(reading.text[max(0, f.start - 16):f.start].lower()))]
         if hits and many:
             _put(out, p, list(dict.fromkeys(f.value for f in hits)), hits, "enum")
         elif hits:  # "from proposal to negotiation", "推到报价阶段": the value after "to" is the one meant

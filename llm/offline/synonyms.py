@@ -69,3 +69,15 @@ def concept_patterns() -> tuple[tuple[str, "re.Pattern[str]"], ...]:
 def stand_ins(kind: str) -> tuple[str, ...]:
     """Other entity kinds whose names may stand for a `kind` record."""
     return tuple((_data().get("entity_stand_ins") or {}).get(kind) or ())
+
+
+@cache
+def prospective() -> tuple[frozenset[str], "re.Pattern[str]"]:
+    """The outcome values a marker before them makes a prospect ("要成交"), and a pattern of the markers that ends
+    where the outcome word starts."""
+    import re
+
+    table = _data().get("prospective") or {}
+    markers = sorted({str(w).lower() for w in table.get("markers") or ()}, key=len, reverse=True)
+    parts = [re.escape(w) if not w.isascii() else rf"(?<![a-z0-9]){re.escape(w)}\s+(?:be\s+)?" for w in markers]
+    return frozenset(str(v) for v in table.get("outcomes") or ()), re.compile(f"(?:{'|'.join(parts)})$")
