@@ -13,7 +13,7 @@ from llm.offline.schema import ToolView
 
 FORECAST, RISK, ANOMALIES = "forecast_revenue", "deals_at_risk", "metric_anomalies"
 TOOLS = (FORECAST, RISK, ANOMALIES)
-CUE_BONUS, NO_CUE = 0.05, -0.05  # on the similarity score; tuned with decide.py's thresholds on the dev split
+CUE_BONUS, NO_CUE = 0.05, -0.2  # on the similarity score: without its cue a tool is out of the running
 _NUM = r"(\d+|[一二两三四五六七八九十]+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 CUES = {
     FORECAST: re.compile(r"\bforecast|\bprojecti(?:on|ons)\b|\bprojected\b|\boutlook\b|\bon track to\b|"
