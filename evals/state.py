@@ -12,7 +12,8 @@ from crm.store import Store
 # Logs of reading and of turns: a question may append to these (reads of personal data are audited).
 NOT_BUSINESS_DATA = frozenset({
     "alembic_version", "seed_runs", "turn_traces", "idempotent_turns", "turns_in_flight", "privacy_audit_log",
-    "privacy_audit_head", "autonomy_audit", "undo_log"})
+    "privacy_audit_head", "autonomy_audit", "undo_log",
+    "note_changes", "index_cursors"})  # the vector memory's change log and cursors: indexing, not business data
 # A plan shown for the user's yes is kept like an approval (kind "confirm"); shown or answered, it is no business
 # data: what the yes did is graded by the tables it wrote.
 NOT_A_CONFIRMATION = """ WHERE "payload" NOT LIKE '%"kind": "confirm"%'"""

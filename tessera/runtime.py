@@ -26,6 +26,7 @@ from llm.drafting import DraftWriter
 from llm.factory import chat_model
 from llm.offline.embedder import shared_e5
 from memory.approvals import ApprovalBook
+from memory.note_index import NoteIndex
 from memory.vector_memory import VectorMemory
 from memory.checkpoints import open_checkpointer
 from memory.traces import TraceLog, TurnTrace, steps_from
@@ -68,8 +69,9 @@ class Tessera:
         self.traces = TraceLog(self.store)
         self.approvals = ApprovalBook(self.store)
         self.vector_memory = VectorMemory(self.settings.chroma_dir, e5=shared_e5, host=self.settings.chroma_host)
-        with self.store.session() as s:
-            self.vector_memory.index_new(s)  # the first call only sets the mark; `backfill` indexes older notes
+        # kept in step with the store's change log: in the background by `tessera serve` (`notes.start`), on
+        # demand by `tessera index`, and for the newest notes by each search
+        self.notes = NoteIndex(self.store, self.vector_memory)
         self.broadcast = None
         if self.store.engine.dialect.name == "postgresql":  # other workers reload names when one erases
             from tessera.broadcast import LexiconBroadcast
@@ -113,7 +115,7 @@ class Tessera:
 
     def _tool_context(self, config: RunnableConfig) -> ToolContext:
         return ToolContext(store=self.store, actor=config["configurable"]["actor"], clock=self.clock,
-                           notes=self.vector_memory, erasures=self.erasures, scores=self.deal_scores, writer=self.writer,
+                           notes=self.notes, erasures=self.erasures, scores=self.deal_scores, writer=self.writer,
                            turn_id=config["configurable"].get("turn_id", ""))
 
     def actor(self, login: str) -> Actor:
@@ -330,6 +332,7 @@ class Tessera:
         self.erasures.close()
         if self.broadcast is not None:
             self.broadcast.close()
+        self.notes.close()
         self.vector_memory.close()
         self._close_checkpointer()
         self.store.dispose()

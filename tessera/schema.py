@@ -8,6 +8,7 @@ import crm.privacy.models  # noqa: F401
 import crm.tasks.models  # noqa: F401
 import crm.services.undo  # noqa: F401
 import memory.approvals  # noqa: F401
+import memory.note_changes  # noqa: F401
 import memory.traces  # noqa: F401
 import memory.turn_journal  # noqa: F401
 from crm.models import Base

@@ -192,9 +192,12 @@ class RequestLimits(BaseModel):
 
 
 class RepDaySettings(BaseModel):
-    """The rep's day: how often `tessera serve` looks for due reminders, and where the deal-score model is kept."""
+    """The rep's day: how often `tessera serve` looks for due reminders and for notes to index, and where the
+    deal-score model is kept."""
 
     reminder_poll_seconds: float = Field(30, gt=0, le=3600, description="how often due reminders are looked for")
+    index_poll_seconds: float = Field(5, gt=0, le=3600, description="how often `tessera serve` looks for notes and "
+                                                                    "cases to index into vector memory")
     scores_dir: str = ""  # empty: <data_dir>/models (the trained deal-score model and its report)
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from llm.offline.embedder import shared_e5
-from memory.vector_memory import VectorMemory
+from memory.vector_memory import NoteRecord, VectorMemory
 
 
 def free_port() -> int:
@@ -54,10 +54,8 @@ def test_two_workers_share_the_notes_on_a_chroma_server(chroma_server, tmp_path)
     one = VectorMemory(tmp_path / "one", e5=shared_e5, host=chroma_server)
     other = VectorMemory(tmp_path / "other", e5=shared_e5, host=chroma_server)
     try:
-        one.add("A-1", "the customer asked for a demo of the welding robot", contact_id=7, account_id=1, unit_id=1,
-                kind="activity")
-        one.add("A-2", "invoice sent for the spare parts order", contact_id=None, account_id=2, unit_id=2,
-                kind="activity")
+        one.write([NoteRecord("A-1", "the customer asked for a demo of the welding robot", 7, 1, 1, "activity"),
+                   NoteRecord("A-2", "invoice sent for the spare parts order", None, 2, 2, "activity")])
         found = other.search("demo of a welding robot", unit_ids=[1])
         assert [f["id"] for f in found] == ["A-1"] and found[0]["contact_id"] == 7
         assert not list((tmp_path / "one").glob("*.sqlite3"))  # nothing kept in the worker's own folder

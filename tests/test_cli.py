@@ -14,9 +14,9 @@ from tests.conftest import settings_for
 
 GROUPS = {"units": {"status", "templates", "clone", "replay"}, "privacy": {"audit", "export", "erase"},
           "audit": {"verify", "key"}, "tokens": {"issue", "revoke"}, "identities": {"link", "seed", "list", "disable"},
-          "slack": {"socket"}, "edge": {"enroll", "revoke", "nodes", "run", "hub", "chat"}, "notes": {"backfill"},
+          "slack": {"socket"}, "edge": {"enroll", "revoke", "nodes", "run", "hub", "chat"},
           "models": {"train", "report"}}
-COMMANDS = {"serve", "chat", "trace", "seed", "migrate", "eval"}
+COMMANDS = {"serve", "chat", "trace", "seed", "migrate", "index", "eval"}
 
 
 def every_command_path(command=None, path=()) -> list[tuple[str, ...]]:
@@ -157,12 +157,13 @@ def test_edge_run_with_a_centre_but_no_credential_is_bad_usage_before_starting(d
     assert refused.exit_code == 2 and "TESSERA_EDGE__NODE_CREDENTIAL" in refused.stderr
 
 
-def test_notes_backfill_indexes_older_notes_with_progress(tessera):
-    filled = run_cli("notes", "backfill", "--limit", "3", "--json", tessera=tessera)
-    assert filled.exit_code == 0 and json.loads(filled.stdout) == {"indexed": 6}  # 3 activities and 3 cases
-    assert "indexing notes" in filled.stderr
-    again = run_cli("notes", "backfill", "--limit", "3", "--json", tessera=tessera)
-    assert json.loads(again.stdout) == {"indexed": 0}  # already there
+def test_index_follows_the_stores_log_from_its_cursor_with_progress(tessera):
+    pending = tessera.notes.status().pending  # the seeded notes and cases, none indexed yet
+    filled = run_cli("index", "--limit", "3", "--json", tessera=tessera)
+    assert filled.exit_code == 0 and "indexing notes" in filled.stderr
+    assert json.loads(filled.stdout) == {"indexed": 3, "position": 3, "pending": pending - 3, "holder": None}
+    again = run_cli("index", "--limit", "2", "--json", tessera=tessera)  # on from where the last one stopped
+    assert json.loads(again.stdout)["position"] == 5 and tessera.vector_memory.collection.count() == 5
 
 
 def test_trace_of_an_unknown_turn_fails_and_chat_refuses_the_wrong_role(tessera):

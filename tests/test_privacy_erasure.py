@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from crm.models import Contact
 from crm.privacy.models import SubjectRequest
-from memory.vector_memory import VectorMemory
+from memory.note_index import NoteIndex
 from tests.privacy_support import call, privacy_dir, ptessera  # noqa: F401
 
 PHONE = "+86 139 4242 7777"
@@ -22,8 +22,8 @@ def _files_holding(folder: Path, needle: str) -> list[str]:
 
 
 @pytest.fixture
-def notes(ptessera) -> VectorMemory:
-    return ptessera.vector_memory  # it set its mark at start: notes logged from now on are indexed on the next search
+def notes(ptessera) -> NoteIndex:
+    return ptessera.notes  # a search first indexes the newest notes not yet indexed: a note logged now is found
 
 
 def test_erasing_everything_leaves_no_planted_value_in_any_storage(ptessera, notes, privacy_dir):

@@ -67,12 +67,11 @@ def test_in_process_and_through_litellm_the_offline_model_answers_alike():
 
 def test_the_offline_model_and_vector_memory_share_one_e5(tmp_path):
     from llm.offline import embedder
-    from memory.vector_memory import VectorMemory
+    from memory.vector_memory import NoteRecord, VectorMemory
 
     memory = VectorMemory(tmp_path, e5=embedder.shared_e5)
     try:
-        memory.add("A-1", "the customer asked for a demo of the welding robot", contact_id=None, account_id=1,
-                   unit_id=1, kind="activity")
+        memory.write([NoteRecord("A-1", "the customer asked for a demo of the welding robot", None, 1, 1, "activity")])
         found = memory.search("demo of a welding robot", unit_ids=None)
         assert found[0]["id"] == "A-1"
         assert embedder._model is not None  # loaded once, by whichever asked first, and used by both

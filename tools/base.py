@@ -38,7 +38,7 @@ class ToolContext:
     store: Store
     actor: Actor
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now())
-    notes: Any = None  # memory.vector_memory.VectorMemory: semantic search over activity notes and cases
+    notes: Any = None  # memory.note_index.NoteIndex: semantic search over activity notes and cases
     erasures: Any = None  # tessera.erasure_jobs.ErasureJobs: plans erasures and carries out those asked in chat
     scores: Any = None  # tessera.deal_scores.DealScores: win probabilities of open deals, each explained
     writer: Any = None  # llm.drafting.DraftWriter when an LLM writes drafts; None: the templates compose them

@@ -25,8 +25,9 @@ def run(ctx: ToolContext, args: SearchNotesArgs) -> dict:
         raise ValueError("note search is not available here (no vector memory is configured)")
     now = ctx.clock()
     with ctx.store.session() as s:
-        ctx.notes.index_new(s)  # notes logged since the last search become searchable
         account_id = resolve_account(s, ctx.actor, args.account).id if args.account else None
+    ctx.notes.index_recent(account_id=account_id)  # a note logged a moment ago is found; the rest in the background
+    with ctx.store.session() as s:
         hits = ctx.notes.search(args.query, unit_ids=visible_unit_ids(ctx.actor), account_id=account_id)
         pdp.prefetch(s, [h["contact_id"] for h in hits if h["contact_id"]])
         items, withheld = [], []

@@ -38,7 +38,7 @@ def shown(result: dict) -> str:
 
 
 def test_search_notes_withholds_her_phone_and_email_inside_every_note(revoked):
-    found = call(revoked, "li.wei", "search_notes", notes=revoked.vector_memory, query="renewal quote phone mail")
+    found = call(revoked, "li.wei", "search_notes", notes=revoked.notes, query="renewal quote phone mail")
     assert found["ok"] and len(found["items"]) >= 3
     text = shown(found)
     for value in (PHONE_CHEN[4:], EMAIL_CHEN, NEW_MOBILE, RESIDENT_ID):
