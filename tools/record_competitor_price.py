@@ -10,7 +10,7 @@ from tools.base import ToolContext, ToolSpec, entity, slot
 class RecordCompetitorPriceArgs(BaseModel):
     product: str = entity("product", "our product the competitor's price is for")
     price: float = slot("amount", "the competitor's price per unit, in CNY", gt=0)
-    competitor: str = Field("", description="the competitor's name")
+    competitor: str = slot("competitor", "the competitor's name", "")
     region: str | None = Field(None, description="region the price was seen in (east, north, south); default: "
                                                  "the unit's own region",
                                json_schema_extra={"enum": ["east", "north", "south"]})

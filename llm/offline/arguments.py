@@ -10,6 +10,7 @@ from typing import Any
 
 from llm.offline.lexicon import Match
 from llm.offline.reading import Reading
+from llm.offline.rivals import find_competitors
 from llm.offline.schema import Param, ToolView, coerce
 from llm.offline.synonyms import command_words as generic_command_words
 from llm.offline.synonyms import prospective, stand_ins
@@ -173,6 +174,14 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
             target = [f for f in hits if _TARGET_CUE.search(reading.text[max(0, f.start - 8):f.start])]
             best = (target or hits)[-1 if target else 0]
             _put(out, p, best.value, best, "enum")
+        return
+    if kind == "competitor":  # read from how the message introduces it: "竞品XX降价了", "HubSpot quoted …"
+        known = [Span(m.start, m.end) for m in reading.all_entities()]
+        taken = [*out.used, *known, *reading.calendar_and_percent_spans, *(f.span for f in reading.amounts)]
+        products = [Span(m.start, m.end) for m in reading.entities("product")]
+        named = find_competitors(reading.text, taken, products)
+        if named:
+            _put(out, p, named[0].value, named[0], "competitor")
         return
     pools = {"period": reading.periods, "date": reading.dates, "percent": reading.percents,
              "amount": reading.amounts, "integer": reading.integers}

@@ -18,6 +18,7 @@ _SLOT_BY_NAME = [  # when a schema carries no x-slot hint, the argument's name i
     (re.compile(r"(^|_)(amount|value|price|budget|revenue|total)$"), "amount"),
     (re.compile(r"(^|_)(percent|percentage|pct|discount|rate)$"), "percent"),
     (re.compile(r"^(limit|top|count|n|days|number|quantity|qty)$"), "integer"),
+    (re.compile(r"(^|_)(competitor|rival)$"), "competitor"),
 ]
 
 

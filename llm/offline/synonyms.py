@@ -81,3 +81,8 @@ def prospective() -> tuple[frozenset[str], "re.Pattern[str]"]:
     markers = sorted({str(w).lower() for w in table.get("markers") or ()}, key=len, reverse=True)
     parts = [re.escape(w) if not w.isascii() else rf"(?<![a-z0-9]){re.escape(w)}\s+(?:be\s+)?" for w in markers]
     return frozenset(str(v) for v in table.get("outcomes") or ()), re.compile(f"(?:{'|'.join(parts)})$")
+
+
+def competitor_cues() -> dict[str, list[str]]:
+    """How competitors are introduced: `before` the name, English `verbs_en` after it, `stops_zh`, `not_names`."""
+    return {k: [str(w) for w in v] for k, v in (_data().get("competitors") or {}).items()}
