@@ -14,7 +14,10 @@ from crm.services.lookup import visible_names
 from evals.state import business_fingerprint
 from llm import offline_policy
 from tessera.lexicon import ScopedLexicons
-from tests.conftest import FIXED_NOW
+from tessera.runtime import Tessera
+from tessera.settings import AgentModels
+from tests.conftest import FIXED_NOW, settings_for
+from tests.scripted_model import ScriptedModel, install
 
 REP_EAST = "li.wei"  # a rep of East Enterprise (unit 1)
 REP_SOUTH_TECH = "deng.chao"  # a rep of South Technology (unit 6)
@@ -124,3 +127,18 @@ def test_the_names_a_rep_sees_are_their_units_and_then_an_account_shared_with_it
     shared = lexicons.for_actor(rep)  # the commit dropped the cached view
     assert "Horizon Electronics" in {e.canonical for e in shared.entries["account"]}
     assert set(shared.relations.contact_accounts["Mark Taylor"]) == {"Acme Robotics", "Horizon Electronics"}
+
+
+def test_the_offline_model_answering_through_litellm_as_a_fallback_reads_with_the_users_names(data_dir):
+    scripted = ScriptedModel()
+    install(scripted)
+    scripted.enqueue({"fail": True}, {"fail": True})
+    models = AgentModels(sales="scripted/down", fallbacks=["tessera/offline"])
+    app = Tessera(settings_for(data_dir, models=models), clock=lambda: FIXED_NOW, seed=False)
+    try:
+        turn = app.chat(REP_EAST, "fallback", "Just got off the phone with Mark Taylor, note it")
+        assert scripted.history, "the primary model was tried first"
+        assert [c["name"] for c in turn.tool_calls] == ["log_activity"]
+        assert turn.tool_calls[0]["args"]["account"] == "Acme Robotics"
+    finally:
+        app.close()
