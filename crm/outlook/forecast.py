@@ -151,22 +151,23 @@ def _rng():
 
 
 def _bootstrap_weights(calibration: StageCalibration, rng):
-    """SIMULATIONS × stages: the stage weights re-estimated on bootstrap samples of the closed deals."""
+    """SIMULATIONS × stages: the stage weights re-estimated on bootstrap samples of the closed deals. A deal enters
+    the weights only by (won?, furthest recorded stage), so a resample is a multinomial draw over those categories."""
     import numpy as np
 
     outcomes = calibration.outcomes
     if not outcomes:
         return np.zeros((SIMULATIONS, len(OPEN_STAGES)))
-    won = np.array([w for w, _ in outcomes], dtype=float)
-    reached = np.array([r for _, r in outcomes])
-    draws = rng.integers(0, len(outcomes), size=(SIMULATIONS, len(outcomes)))
-    base = won[draws].mean(axis=1)
+    categories = sorted(set(outcomes))
+    counts = np.array([outcomes.count(c) for c in categories], dtype=float)
+    draws = rng.multinomial(len(outcomes), counts / counts.sum(), size=SIMULATIONS)  # SIMULATIONS × categories
+    won = np.array([w for w, _ in categories], dtype=float)
+    reached = np.array([r for _, r in categories])
+    base = (draws * won).sum(axis=1) / len(outcomes)
     columns = []
     for i in range(len(OPEN_STAGES)):
-        passed = (reached >= i)[draws]
-        n = passed.sum(axis=1)
-        w = (passed * won[draws]).sum(axis=1)
-        columns.append((w + PRIOR_DEALS * base) / (n + PRIOR_DEALS))
+        passed = draws * (reached >= i)
+        columns.append(((passed * won).sum(axis=1) + PRIOR_DEALS * base) / (passed.sum(axis=1) + PRIOR_DEALS))
     return np.stack(columns, axis=1)
 
 
