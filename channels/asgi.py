@@ -25,6 +25,7 @@ def create_server() -> FastAPI:
     mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
     tessera.reminders.start()  # every worker polls; the claim in the store sends each reminder once
     tessera.notes.start(tessera.settings.repday.index_poll_seconds)  # one worker at a time holds the claim
+    tessera.pruner.start()  # every worker prunes when a retention period is set; a second delete finds nothing
     opened = app.router.lifespan_context
 
     @asynccontextmanager

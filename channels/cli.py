@@ -55,6 +55,7 @@ def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] =
     mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
     tessera.reminders.start()  # due reminders go out through Slack or WeCom, each once
     tessera.notes.start(state.settings.repday.index_poll_seconds)  # vector memory catches up in the background
+    tessera.pruner.start()  # threads idle past TESSERA_THREADS__RETENTION_DAYS, when set
     print(f"Tessera on http://{host}:{port} (API docs at /docs)")
     uvicorn.run(app, host=host, port=port, log_level=state.log_level.value)
 

@@ -1,16 +1,20 @@
-"""`tessera seed`, `tessera migrate` and `tessera index`: the store and the vector memory, from the shell."""
+"""`tessera seed`, `tessera migrate`, `tessera index` and `tessera threads prune`: the store, the vector memory and
+the conversations, from the shell."""
 from __future__ import annotations
 
 import dataclasses
 
 import typer
 
-from tessera.cli_kit import current, emit, make_table, progress
+from tessera.cli_kit import CommandGroup, bad_usage, current, emit, make_table, progress
+
+threads = CommandGroup(help="Conversations: `threads prune` deletes those idle past the retention period.")
 
 def register(app: typer.Typer) -> None:
     app.command("seed", rich_help_panel="The store")(seed)
     app.command("migrate", rich_help_panel="The store")(migrate)
     app.command("index", rich_help_panel="The store")(index)
+    app.add_typer(threads, name="threads", rich_help_panel="The store")
 
 
 def seed(scale: int = typer.Option(1, min=1, max=100, help="copy the sales and service history this many times "
@@ -70,3 +74,21 @@ def index(wait: bool = typer.Option(False, "--wait", help="also wait while anoth
     emit({"indexed": done, "position": status.position, "pending": status.pending, "holder": status.holder},
          lambda d: f"indexed {d['indexed']} change(s); {d['pending']} pending" +
                    (f" (being indexed by {d['holder']})" if d["holder"] and d["pending"] else ""))
+
+
+@threads.command("prune")
+def prune(older_than: float = typer.Option(None, "--older-than", min=0, metavar="DAYS",
+                                          help="idle this many days (default: TESSERA_THREADS__RETENTION_DAYS)"),
+          dry_run: bool = typer.Option(False, "--dry-run", help="list what would go; delete nothing")) -> None:
+    """Delete conversation threads idle longer than DAYS, with their checkpoints, traces and Idempotency-Keys
+    (threads waiting for a decision stay)."""
+    state = current()
+    days = older_than if older_than is not None else state.settings.threads.retention_days
+    if not days and older_than is None:
+        bad_usage("no retention period: give --older-than DAYS or set TESSERA_THREADS__RETENTION_DAYS")
+    pruned = state.runtime().pruner.prune_older_than(days, dry_run=dry_run)
+    data = {"older_than_days": days, "dry_run": dry_run, "threads": [t.public() for t in pruned]}
+    verb = "would delete" if dry_run else "deleted"
+    emit(data, lambda d: make_table(f"{verb} {len(d['threads'])} thread(s) idle over {days:g} days",
+                                    ("thread", "last active (UTC)", "turns"),
+                                    [(t["thread"], t["last_active"], t["turns"]) for t in d["threads"]]))

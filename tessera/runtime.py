@@ -38,6 +38,7 @@ from tessera.lexicon import ScopedLexicons, load_lexicon, shared_lexicon
 from tessera.migrate import migrate
 from tessera.deal_scores import DealScores
 from tessera.reminders import ReminderScheduler
+from tessera.retention import ThreadPruner
 from tessera.settings import Settings
 from tessera.turns import DURABILITY, TurnFailed, TurnResult, TurnTicket, Turns
 from tools.base import ToolContext
@@ -86,6 +87,10 @@ class Tessera:
             self.erasures.wake()  # requests a crash or a stop left unfinished
         # due reminders, sent through the channels that register a sender; started by `tessera serve`
         self.reminders = ReminderScheduler(self.store, self.clock, poll_seconds=settings.repday.reminder_poll_seconds)
+        # threads idle past the retention period; started by `tessera serve` when a period is set
+        self.pruner = ThreadPruner(self.store, self.checkpointer, self._lock_thread,
+                                   retention_days=settings.threads.retention_days,
+                                   every_hours=settings.threads.prune_every_hours)
         self.deal_scores = DealScores(self.store, settings.scores_folder, self.clock)  # trained on first use
         writer_model = settings.models.writer
         self.writer = DraftWriter(writer_model) if writer_model != OFFLINE_MODEL else None
@@ -328,6 +333,7 @@ class Tessera:
 
     def close(self) -> None:
         self.reminders.close()
+        self.pruner.close()
         self.turns.close()
         self.erasures.close()
         if self.broadcast is not None:

@@ -157,7 +157,7 @@ class EdgeSettings(BaseModel):
         return self.hub_log_url or (store_url if store_url.startswith("postgres") else "")
 
 
-SECTIONS = ("models", "slack", "wecom", "edge", "audit", "auth", "limits", "repday", "observability")
+SECTIONS = ("models", "slack", "wecom", "edge", "audit", "auth", "limits", "repday", "observability", "threads")
 
 
 class AuditSettings(BaseModel):
@@ -199,6 +199,14 @@ class RepDaySettings(BaseModel):
     index_poll_seconds: float = Field(5, gt=0, le=3600, description="how often `tessera serve` looks for notes and "
                                                                     "cases to index into vector memory")
     scores_dir: str = ""  # empty: <data_dir>/models (the trained deal-score model and its report)
+
+
+class ThreadSettings(BaseModel):
+    """How long conversations are kept: `tessera threads prune`, and inside `tessera serve` when a period is set."""
+
+    retention_days: float = Field(0, ge=0, le=36500, description="a thread idle this long goes with its traces; "
+                                  "0 keeps every thread")
+    prune_every_hours: float = Field(24, gt=0, le=24 * 365, description="how often `tessera serve` prunes")
 
 
 class ObservabilitySettings(BaseModel):
@@ -248,6 +256,7 @@ class Settings(BaseSettings):
     limits: RequestLimits = Field(default_factory=RequestLimits)
     repday: RepDaySettings = Field(default_factory=RepDaySettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+    threads: ThreadSettings = Field(default_factory=ThreadSettings)
 
     def __init__(self, **values):
         try:

@@ -15,7 +15,7 @@ from tests.conftest import settings_for
 GROUPS = {"units": {"status", "templates", "clone", "replay"}, "privacy": {"audit", "export", "erase"},
           "audit": {"verify", "key"}, "tokens": {"issue", "revoke"}, "identities": {"link", "seed", "list", "disable"},
           "slack": {"socket"}, "edge": {"enroll", "revoke", "nodes", "run", "hub", "chat"},
-          "models": {"train", "report"}}
+          "models": {"train", "report"}, "threads": {"prune"}}
 COMMANDS = {"serve", "chat", "trace", "seed", "migrate", "index", "eval"}
 
 
