@@ -16,7 +16,7 @@ from tessera.runtime import Tessera
 from tessera.settings import AgentModels, Settings
 
 QUESTIONS = Path(__file__).resolve().parent / "answers"
-CANNOT = ("I can't do that", "我做不到")
+CANNOT = ("I can't do that", "我做不到", "我还做不了")  # the tool's refusal and the fallback "这个我还做不了"
 MACROS = {
     "D": "FROM deals d JOIN sales_units u ON u.id = d.unit_id",
     "DU": "FROM deals d JOIN sales_units u ON u.id = d.unit_id JOIN users us ON us.id = d.owner_id",

@@ -10,6 +10,7 @@ from functools import lru_cache
 from crm.metrics import default_catalog, resolve
 from llm.offline.arguments import Filled, Filling
 from llm.offline.messages import Turn
+from llm.offline.metric_terms import Mention, find_mentions
 from llm.offline.numbers import parse_number
 from llm.offline.reading import Reading
 from llm.offline.schema import ToolView
@@ -43,11 +44,17 @@ _FISCAL = [
     re.compile(r"\bFY\s*'?(\d{2,4})\b|(\d{4})\s*财年", re.I),
 ]
 _YEAR = re.compile(r"\b(?:in|for|during)\s+(20\d{2})\b|(20\d{2})\s*年(?!\s*(?:第|[一二三四1-4]\s*季))")
-_SAME_LAST_YEAR = re.compile(r"same period last year|same time last year|year[- ]over[- ]year|\byoy\b|"
-                             r"(?:compared? (?:to|with)|vs\.?|versus|than) (?:the same \w+ )?last year|去年同期|同比", re.I)
-_PREVIOUS = re.compile(r"previous period|period before|(?:compared? (?:to|with)|vs\.?|versus|than) (?:the )?"
-                       r"(?:previous|prior|last) (?:period|quarter|month|week)|quarter[- ]over[- ]quarter|"
-                       r"month[- ]over[- ]month|\bqoq\b|\bmom\b|环比|上一期|比上期|与上期|和上期", re.I)
+_SAME_LAST_YEAR = re.compile(r"same (?:period|time|\w+) (?:last year|a year (?:ago|earlier|before))|year[- ]over[- ]year|"
+                             r"\byoy\b|(?:compared? (?:to|with)|vs\.?|versus|than|against) (?:the same \w+ )?last year|"
+                             r"(?:跟|和|与|比|较|对比)?\s*去年同期(?:相比|比较|对比|比)?|同比|"
+                             r"(?:跟|和|与|比|较|对比)\s*去年(?:相比|比较|对比|比)?", re.I)
+_CN_GRAIN = r"(?:个?季度|季|个?月|周|个?星期|年|期)"
+_PREVIOUS = re.compile(r"previous period|period before|(?:compared? (?:to|with)|vs\.?|versus|than|against) (?:the )?"
+                       r"(?:(?:previous|prior|last|preceding) (?:period|quarter|month|week|year)|"
+                       r"(?:period|quarter|month|week|year) before)|quarter[- ]over[- ]quarter|"
+                       r"month[- ]over[- ]month|week[- ]over[- ]week|\bqoq\b|\bmom\b|"
+                       rf"(?:环比|跟|和|与|比|较|对比)\s*(?:上一?{_CN_GRAIN}|前一{_CN_GRAIN}|上期)(?:相比|比较|对比|比)?|"
+                       r"环比|上一期|比上期|与上期|和上期", re.I)
 _TOP = re.compile(rf"\btop\s*{_NUM}?\b|前\s*{_NUM}\s*(?:名|个|位)?|排名前\s*{_NUM}", re.I)
 _BOTTOM = re.compile(rf"\bbottom\s*{_NUM}?\b|\b(?:lowest|least|worst|fewest|smallest|weakest)\b|最低|最少|最差|最小|倒数\s*{_NUM}?", re.I)
 _MOST = re.compile(r"\b(?:most|highest|best|biggest|largest|top|strongest|leads?|leading|rank(?:ed|ing)?)\b|最高|最多|最好|最大|最强|"
@@ -55,6 +62,8 @@ _MOST = re.compile(r"\b(?:most|highest|best|biggest|largest|top|strongest|leads?
 _THRESHOLD = re.compile(rf"(?:\bat least|\bminimum of|\bno fewer than|\bmore than|\bover|\bover\s+)\s*{_NUM}\s+([a-z -]+?)"
                         rf"(?=$|[,.;?]| and | ranked| by | sorted| ordered)|"
                         rf"(?:至少有?|不少于|超过|大于|多于)\s*{_NUM}\s*(?:个|单|笔|次|件)?\s*([\u4e00-\u9fff]{{0,6}})", re.I)
+# "关闭商机不少于10个的销售": the metric said before the bound
+_THRESHOLD_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{2,10}}?)\s*(?:不少于|至少|超过|大于|多于|达到)\s*{_NUM}\s*(?:个|单|笔|次|件)?")
 _CHART = re.compile(r"\b(?:chart|plot|graph|draw|visuali[sz]e)\b|图表|画|图", re.I)
 _EXPLAIN = re.compile(r"how (?:was|is|were|are|did you|do you) (?:this|that|it|these|those|the \w+(?: \w+)?) "
                       r"(?:computed|calculated|worked out|defined|measured)|how (?:is|was) .* (?:computed|calculated|defined)|"
@@ -125,21 +134,17 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             taken.append(m.span())
     if _ME.search(reading.text):
         filters["rep"] = ["mine"]
-    spotted: list[tuple[int, int, str]] = []
+    spotted: list[Mention] = []
     found_dims = []
-    words = sorted([(p, "metric", n) for p, n in metric_phrases] + [(p, "dim", n) for p, n in dim_vocab],
-                   key=lambda w: -len(w[0]))  # "sales unit" is a dimension before "sales" is a metric
-    for phrase, kind, name in words:
-        span = _find(text, phrase, taken)
-        if not span:
-            continue
-        taken.append(span)
+    names = [(p, ("metric", n)) for p, n in metric_phrases] + [(p, ("dim", n)) for p, n in dim_vocab]
+    for mention in find_mentions(text, names, taken):  # key terms in order, fillers between ("新建了多少商机")
+        taken.append((mention.start, mention.end))
+        kind, name = mention.key
         if kind == "metric":
-            spotted.append((*span, name))
+            spotted.append(mention)
         else:
-            found_dims.append((span[0], name, _is_group(text, span, phrase)))
-    metrics = list(dict.fromkeys(m for _s, _e, m in sorted(spotted)
-                                 if len(spotted) == 1 or not _qualifier(text, _s, _e)))
+            found_dims.append((mention.start, name, _is_group(text, (mention.start, mention.end), mention.phrase)))
+    metrics = _asked_metrics(text, spotted)
     for kind, dim in (("user", "rep"), ("account", "account"), ("product", "product")):
         for match in reading.entities(kind):
             if match.canonical and not any(match.start < e and s < match.end for s, e in taken):
@@ -228,6 +233,32 @@ def fit_bonus(filling: Filling, text: str) -> float:
     return FIT_NAMED_METRIC if named and not budgets and not _LISTING.search(text) else 0.0
 
 
+# A tool most of whose examples name a catalogue metric answers metric questions: query_metrics, or the handover to
+# the agent that carries it (the supervisor's transfer tools list the examples of the tools behind them).
+METRIC_EXAMPLES_SHARE = 0.5
+HANDOFF_WITH_MEASURE = 3  # a measure asked for besides the metric: a number is wanted, not records
+
+
+def answers_metrics(view: ToolView) -> bool:
+    return view.name == TOOL or _metric_share(view.examples) >= METRIC_EXAMPLES_SHARE
+
+
+@lru_cache(maxsize=64)
+def _metric_share(examples: tuple[str, ...]) -> float:
+    names = [(p, n) for p, n in _vocab()[0]]
+    return sum(bool(find_mentions(e.lower(), names)) for e in examples) / len(examples) if examples else 0.0
+
+
+def handoff_bonus(filling: Filling, text: str) -> float:
+    """How much likelier a question naming a metric makes the handover to the agent with `query_metrics`: more when
+    it also asks for a number, a ranking or a breakdown ("how many", "which … most", "by unit", "各部门")."""
+    bonus = fit_bonus(filling, text)
+    asked = {f.name for f in filling.filled}
+    if bonus and (asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text)):
+        bonus *= HANDOFF_WITH_MEASURE
+    return bonus
+
+
 def _is_group(text: str, span: tuple[int, int], phrase: str) -> bool:
     before = text[max(0, span[0] - 24):span[0]]
     if re.search(_GROUP_CUE_EN + r"$", before) or re.search(r"(?:各|按|每|哪个|哪些|哪家|分|不同)\s*$", before):
@@ -237,6 +268,27 @@ def _is_group(text: str, span: tuple[int, int], phrase: str) -> bool:
     after = text[span[1]:span[1] + 12]
     return bool(re.match(r"\s*(?:by \w+|breakdown|排名|排行|分布|对比|之间)", after)) or \
         bool(re.match(r"s?\s+(?:with|who|that|whose|ranked|by)\b", after))
+
+
+def _asked_metrics(text: str, spotted: list[Mention]) -> list[str]:
+    """The metrics a sentence asks for, in the order said. Of several, the best-named one is asked for, and others
+    only when joined to it ("win rate and pipeline"): "which unit closed the biggest won value" asks for won value
+    ("closed" is the verb), "margin of won deals" for the margin ("won deals" says which rows)."""
+    if len(spotted) <= 1:
+        return [m.key[1] for m in spotted]
+    best = min(spotted, key=lambda m: (-m.covered, m.fillers, m.start))
+    kept = []
+    for m in sorted(spotted, key=lambda m: m.start):
+        if m is best:
+            kept.append(m)
+            continue
+        between = text[min(m.end, best.end):max(m.start, best.start)]
+        if _JOINED.search(between) and not _qualifier(text, m.start, m.end):
+            kept.append(m)
+    return list(dict.fromkeys(m.key[1] for m in kept))
+
+
+_JOINED = re.compile(r"\band\b|&|,|，|、|和|及|与|以及|跟|还有|plus\b|as well as", re.I)
 
 
 def _qualifier(text: str, start: int, end: int) -> bool:
@@ -335,6 +387,14 @@ def _ranking(text: str, taken: list) -> tuple[str | None, int | None]:
 
 def _threshold(text: str, taken: list) -> list[dict]:
     m = _THRESHOLD.search(text)
+    before = _THRESHOLD_BEFORE.search(text)
+    if before and (not m or not m.group(4) or not any(p in m.group(4) for p, _n in _vocab()[0])):
+        said = find_mentions(before.group(1), [(p, n) for p, n in _vocab()[0]])
+        if said:
+            last = max(said, key=lambda x: x.start)
+            taken.append((before.start(1) + last.start, before.end()))
+            strict = re.search(r"超过|大于|多于", before.group(0))
+            return [{"metric": last.key, "op": ">" if strict else ">=", "value": float(_n(before.group(2)))}]
     if not m:
         return []
     number, words = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
