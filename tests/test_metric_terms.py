@@ -9,8 +9,10 @@ import pytest
 from agents.routing import allowed_specialists
 from agents.supervisor import transfer_tool
 from llm.offline.decide import TurnPolicy
-from llm.offline.metric_query import _vocab
+from llm.offline.lexicon import EntityName, Lexicon
+from llm.offline.metric_query import _vocab, fill
 from llm.offline.metric_terms import find_mentions, tokens
+from llm.offline.reading import Reading
 
 METRICS = [(phrase, name) for phrase, name in _vocab()[0]]
 
@@ -66,3 +68,30 @@ def test_a_metric_question_is_handed_to_the_analyst(text):
                                   "move the Keystone deal to negotiation", "给张敏建一个明天跟进的任务"])
 def test_a_request_to_act_still_goes_to_sales(text):
     assert routed(text) == "transfer_to_sales"
+
+
+UNITS = Lexicon({"unit": [EntityName("east-smb", ("East SMB", "华东中小企业部")),
+                          EntityName("north-industry", ("North Industry", "华北工业部"))]})
+
+
+def read(text: str) -> dict:
+    return fill(None, Reading(text, UNITS, dt.date(2026, 11, 26))).args
+
+
+def test_a_unit_is_named_by_its_whole_name_only():
+    assert read("华东中小企业部今年赢了几单")["filters"] == {"unit": ["east-smb"]}
+    which = read("Which industry brought the most order revenue this year?")
+    assert which["group_by"] == ["industry"] and "filters" not in which  # not North Industry
+
+
+def test_a_value_before_a_dimension_word_filters_rather_than_breaks_down():
+    got = read("Pipeline value for finance customers")
+    assert got["filters"] == {"industry": ["finance"]} and "group_by" not in got
+
+
+@pytest.mark.parametrize(("text", "metric"), [("How many deals are sitting in negotiation right now?", "open_deals"),
+                                              ("What's the total value of deals at the proposal stage?",
+                                               "pipeline_value"),
+                                              ("谈判阶段的商机有多少个", "open_deals")])
+def test_deals_in_a_named_stage_are_counted_or_summed(text, metric):
+    assert read(text)["metrics"] == [metric]

@@ -134,6 +134,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             taken.append(m.span())
     if _ME.search(reading.text):
         filters["rep"] = ["mine"]
+    _names(reading, (("unit", "unit"),), filters, taken)  # "华东大客户部" names a unit before 客户 is a dimension
+    named = list(taken)
     spotted: list[Mention] = []
     found_dims = []
     names = [(p, ("metric", n)) for p, n in metric_phrases] + [(p, ("dim", n)) for p, n in dim_vocab]
@@ -145,11 +147,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         else:
             found_dims.append((mention.start, name, _is_group(text, (mention.start, mention.end), mention.phrase)))
     metrics = _asked_metrics(text, spotted)
-    for kind, dim in (("user", "rep"), ("account", "account"), ("product", "product")):
-        for match in reading.entities(kind):
-            if match.canonical and not any(match.start < e and s < match.end for s, e in taken):
-                filters.setdefault(dim, []).append(match.canonical)
-                taken.append((match.start, match.end))
+    named += _names(reading, (("user", "rep"), ("account", "account"), ("product", "product")), filters, taken)
     for phrase, dim, key in value_vocab:
         span = _find(text, phrase, taken)
         if span and dim in ("region", "stage", "channel", "industry"):
@@ -157,6 +155,12 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             if key not in filters[dim]:
                 filters[dim].append(key)
             taken.append(span)
+            named.append(span)
+    # "finance customers", "制造业客户": a dimension word right after a named value says which rows, not a breakdown
+    found_dims = [(s, d, g) for s, d, g in found_dims
+                  if g or not any(0 <= s - e <= 1 for _s, e in named)]
+    if not metrics:
+        metrics = _from_stage(text, filters.get("stage", []))
     group_by = []
     for _start, dim, grouped in sorted(found_dims):
         if dim not in group_by and dim not in filters and (grouped or dim in ("week", "month", "quarter", "year")):
@@ -268,6 +272,38 @@ def _is_group(text: str, span: tuple[int, int], phrase: str) -> bool:
     after = text[span[1]:span[1] + 12]
     return bool(re.match(r"\s*(?:by \w+|breakdown|排名|排行|分布|对比|之间)", after)) or \
         bool(re.match(r"s?\s+(?:with|who|that|whose|ranked|by)\b", after))
+
+
+def _names(reading: Reading, kinds: tuple, filters: dict, taken: list) -> list[tuple[int, int]]:
+    """Records named in the sentence (people, accounts, products, units) as filters; their spans. A unit only by
+    its whole name: "industry" is a dimension, not North Industry."""
+    spans = []
+    for kind, dim in kinds:
+        for match in reading.entities(kind):
+            if kind == "unit" and not match.exact:
+                continue
+            if match.canonical and not any(match.start < e and s < match.end for s, e in taken):
+                filters.setdefault(dim, []).append(match.canonical)
+                taken.append((match.start, match.end))
+                spans.append((match.start, match.end))
+    return spans
+
+
+_DEALS = re.compile(r"\b(?:deals?|opportunit(?:y|ies))\b|商机|单子", re.I)
+_MONEY = re.compile(r"\b(?:value|amount|worth|how much|total)\b|金额|多少钱|总额|价值", re.I)
+
+
+def _from_stage(text: str, stages: list[str]) -> list[str]:
+    """ "how many deals are in negotiation", "value of deals at the proposal stage": deals in named stages, counted
+    or summed (open stages: the pipeline; won or lost: what was decided)."""
+    if not stages or not _DEALS.search(text):
+        return []
+    money = bool(_MONEY.search(text))
+    if set(stages) <= {"lead", "qualified", "proposal", "negotiation"}:
+        return ["pipeline_value" if money else "open_deals"]
+    if stages == ["won"]:
+        return ["won_value" if money else "won_deals"]
+    return ["lost_deals"] if stages == ["lost"] and not money else []
 
 
 def _asked_metrics(text: str, spotted: list[Mention]) -> list[str]:
