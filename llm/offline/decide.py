@@ -147,7 +147,7 @@ class TurnPolicy:
         fit = {v.name: slot_fit(v, fills[v.name], reading) for v in views}
         if metric_query.TOOL in fit:  # a named metric asks for a number, not a list of records
             fit[metric_query.TOOL] += metric_query.fit_bonus(fills[metric_query.TOOL], text)
-        else:  # a handover: to the agent that answers metric questions, when one is offered
+        elif all(not v.params for v in views):  # choosing whom to hand over to: the agent that answers metrics
             for view in (v for v in views if metric_query.answers_metrics(v)):
                 fit[view.name] += metric_query.handoff_bonus(metric_query.fill(None, reading, history), text)
         for name in set(outlook_query.TOOLS) & fit.keys():  # forecast, risk, anomalies: only on their own cue

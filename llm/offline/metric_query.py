@@ -244,6 +244,8 @@ HANDOFF_WITH_MEASURE = 3  # a measure asked for besides the metric: a number is 
 
 
 def answers_metrics(view: ToolView) -> bool:
+    """query_metrics, or a tool most of whose examples name a metric (decide.py asks this of handovers only: tools
+    that take no arguments, offered together)."""
     return view.name == TOOL or _metric_share(view.examples) >= METRIC_EXAMPLES_SHARE
 
 
