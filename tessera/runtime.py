@@ -144,8 +144,8 @@ class Tessera:
             return answered
         with observability.turn_span("chat", config["configurable"]["thread_id"], actor.login), \
                 self.turns.exclusive(config), self._turn(actor), self._held(config):
-            self._trim(config)
-            ticket = self.turns.start(actor, config, text, idempotency_key)
+            length = self._trim(config)
+            ticket = self.turns.start(actor, config, text, idempotency_key, length=length)
             if isinstance(ticket, TurnResult):
                 return ticket
             with self.turns.failing(ticket):
@@ -157,19 +157,21 @@ class Tessera:
         (memory/checkpoints.py, TurnSaver)."""
         return self.checkpointer.turn(config["configurable"]["thread_id"])
 
-    def _trim(self, config: RunnableConfig) -> None:
+    def _trim(self, config: RunnableConfig) -> int:
         """Keeps the thread's checkpoint to its last `history_turns` turns (this one included), so what a turn
         stores and what the model reads do not grow with the thread; every turn stays in the trace log. The
-        removal is written with the turn's own checkpoint, not on its own."""
+        removal is written with the turn's own checkpoint, not on its own. Returns how many messages the thread
+        holds now (the turn's journal records it)."""
         keep = self.settings.limits.history_turns
         snapshot = self.graph.get_state(config)
         messages = snapshot.values.get("messages", [])
         asked = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
         if snapshot.next or len(asked) < keep:
-            return
+            return len(messages)
         older = messages[:asked[len(asked) - keep + 1]] if keep > 1 else messages
         self.graph.update_state(config, {"messages": [RemoveMessage(id=m.id) for m in older]},
                                 as_node=f"{snapshot.values.get('agent') or 'sales'}_model")
+        return len(messages) - len(older)
 
     @contextmanager
     def _turn(self, actor: Actor) -> Iterator[None]:
@@ -194,8 +196,8 @@ class Tessera:
         span = observability.TRACER.start_span("turn chat", attributes={
             "tessera.thread": config["configurable"]["thread_id"], "tessera.user": actor.login, "tessera.stream": True})
         with observability.ended(span), self.turns.exclusive(config), self._turn(actor), self._held(config):
-            self._trim(config)
-            ticket = self.turns.start(actor, config, text, idempotency_key)
+            length = self._trim(config)
+            ticket = self.turns.start(actor, config, text, idempotency_key, length=length)
             if isinstance(ticket, TurnResult):
                 yield {"event": "reply", "data": ticket.__dict__}
                 return

@@ -122,15 +122,17 @@ class Turns:
             self.recover(thread_id)
             yield
 
-    def start(self, actor: Actor, config: RunnableConfig, text: str, key: str | None = None) -> TurnTicket | TurnResult:
-        """Journals a new turn, or returns the first result of a request already answered under `key`."""
+    def start(self, actor: Actor, config: RunnableConfig, text: str, key: str | None = None, *,
+              length: int | None = None) -> TurnTicket | TurnResult:
+        """Journals a new turn, or returns the first result of a request already answered under `key`. `length`:
+        how many messages the thread holds, when the caller has just read its state (read here otherwise)."""
         thread_id = config["configurable"]["thread_id"]
         fingerprint = request_hash(thread=thread_id, message=text) if key is not None else ""
         if key is not None:
             answered = self._answered(actor, key, fingerprint)
             if answered is not None:
                 return answered
-        ticket = TurnTicket(new_turn_id(), actor, config, text, self._length(config))
+        ticket = TurnTicket(new_turn_id(), actor, config, text, self._length(config) if length is None else length)
         config["configurable"]["turn_id"] = ticket.turn_id  # the tools' writes are logged under it, for undo
         with self.tessera.store.session() as s:
             if key is not None:

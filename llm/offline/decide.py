@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +38,7 @@ MAX_CLARIFY_DEPTH = 3
 QUESTION_READ_MARGIN = 0.03
 # Torn between tools that all fit this weakly: no tool was meant ("book me a train ticket").
 WEAK_TIE = 0.89
+DECISIONS_KEPT = 64  # requests decided lately: a plan's next step re-decides the request its first step answered
 
 
 @dataclass
@@ -63,6 +67,8 @@ class TurnPolicy:
         self.lexicon = lexicon or Lexicon()
         self.clock = clock or dt.date.today
         self.examples = examples
+        self._decided: OrderedDict[tuple, Reply] = OrderedDict()
+        self._decided_lock = threading.Lock()
 
     def reading_with(self, names: Lexicon) -> TurnPolicy:
         """This policy reading messages with `names` (the names one user may see): every candidate, link and
@@ -81,11 +87,26 @@ class TurnPolicy:
             return plans.next_step(self, turns, views) or self._phrase_results(turns, lang)
         if not views or tool_choice == "none":
             return Reply("answer", questions.capabilities([], lang), trace={"decision": "no_tools"})
-        return self._answer(turns, views, forced_tool(tool_choice), depth=0)
+        forced = forced_tool(tool_choice)
+        return self._answer(turns, views, forced, depth=0) if forced else self.decide_request(turns, views)
 
     def decide_request(self, turns: list[Turn], views: list[ToolView]) -> Reply:
-        """The decision on the user's message that ends `turns` (re-deciding a turn is deterministic)."""
-        return self._answer(turns, views, None, depth=0)
+        """The decision on the user's message that ends `turns`. Re-deciding a turn is deterministic (the same
+        conversation, tools, names and day give the same reply), so a decision made lately is reused, as a copy."""
+        key = (self.lexicon, self.examples, self.clock(), tuple(views), tuple(_turn_key(t) for t in turns))
+        try:
+            hash(key)
+        except TypeError:  # a tool schema with unhashable enum values: decide afresh
+            return self._answer(turns, views, None, depth=0)
+        with self._decided_lock:
+            known = self._decided.get(key)
+        if known is None:
+            known = self._answer(turns, views, None, depth=0)
+            with self._decided_lock:
+                self._decided[key] = known
+                if len(self._decided) > DECISIONS_KEPT:
+                    self._decided.popitem(last=False)
+        return copy.deepcopy(known)
 
     # -- tool results ---------------------------------------------------------------------------------
 
@@ -356,3 +377,7 @@ def _scores(decision: str, ranking: list[IntentScore], chosen: str | None = None
         "margin": round(top.score - others[0].score, 3) if top and others else 0.0,
         "next": [[s.name, round(s.score, 3)] for s in others],
     }
+
+
+def _turn_key(turn: Turn) -> tuple:
+    return turn.role, turn.text, json.dumps(turn.tool_calls, sort_keys=True, default=str), turn.tool_call_id, turn.name

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -10,6 +12,7 @@ from llm.offline.text import CJK_CHAR, is_word_char
 
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9&'.-]*[a-z0-9]|[a-z0-9]")
 _MIN_LATIN, _MIN_CJK, _MAX_SHARED = 4, 2, 3
+_MATCHES_KEPT = 4096  # (kind, text) pairs: a turn reads its message about ten times (each tool's slots, twice)
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ class Lexicon:
             for kind, names in (entries or {}).items()
         }
         self._indexes = {kind: _build_index(names) for kind, names in self.entries.items()}
+        self._matches: OrderedDict[tuple[str, str], tuple[Match, ...]] = OrderedDict()  # the names never change
+        self._matches_lock = threading.Lock()
 
     @classmethod
     def from_names(cls, **names: Iterable[EntityName | str]) -> "Lexicon":
@@ -100,6 +105,20 @@ class Lexicon:
 
     def match(self, kind: str, text: str) -> list[Match]:
         """Non-overlapping mentions of `kind` names in `text`, in reading order (longest mention wins)."""
+        key = (kind, text)
+        with self._matches_lock:
+            found = self._matches.get(key)
+            if found is not None:
+                self._matches.move_to_end(key)
+                return list(found)
+        found = tuple(self._match(kind, text))
+        with self._matches_lock:
+            self._matches[key] = found
+            if len(self._matches) > _MATCHES_KEPT:
+                self._matches.popitem(last=False)
+        return list(found)
+
+    def _match(self, kind: str, text: str) -> list[Match]:
         index = self._indexes.get(kind)
         if not index or not text:
             return []
