@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,7 +94,9 @@ class TurnPolicy:
     def decide_request(self, turns: list[Turn], views: list[ToolView]) -> Reply:
         """The decision on the user's message that ends `turns`. Re-deciding a turn is deterministic (the same
         conversation, tools, names and day give the same reply), so a decision made lately is reused, as a copy."""
-        key = (self.lexicon, self.examples, self.clock(), tuple(views), tuple(_turn_key(t) for t in turns))
+        # the names by weak reference: a remembered decision must not keep a dropped lexicon alive
+        names = (weakref.ref(self.lexicon), weakref.ref(self.examples) if self.examples is not None else None)
+        key = (names, self.clock(), tuple(views), tuple(_turn_key(t) for t in turns))
         try:
             hash(key)
         except TypeError:  # a tool schema with unhashable enum values: decide afresh
