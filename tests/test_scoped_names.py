@@ -142,3 +142,16 @@ def test_the_offline_model_answering_through_litellm_as_a_fallback_reads_with_th
         assert turn.tool_calls[0]["args"]["account"] == "Acme Robotics"
     finally:
         app.close()
+
+
+def test_a_rep_typing_another_units_deal_id_is_told_it_is_not_among_theirs_and_nothing_changes(tessera):
+    rep = tessera.actor(REP_EAST)
+    with tessera.store.session() as s:
+        deal = s.scalars(select(Deal).where(Deal.unit_id != rep.unit_id, Deal.stage == "negotiation")).first()
+        deal_id, account = deal.id, deal.account.name
+    before = business_fingerprint(tessera.store)
+    turn = tessera.chat(REP_EAST, "move", f"把D-{deal_id}改成赢单")
+    assert [c["args"]["deal"] for c in turn.tool_calls] == [f"D-{deal_id}"]  # the id as typed, not a question
+    assert f"no deal D-{deal_id} among the deals you can see" in turn.reply
+    assert account not in everything_shown(tessera, turn)
+    assert business_fingerprint(tessera.store) == before

@@ -24,6 +24,8 @@ _LEADING_CJK = set("给和跟与同对向把")
 _DANGLING_CJK = set("给和跟与同对向把在为从")  # a sentence may end in 了 or 的; never in a preposition  # "给北辰打了电话": function words even at the very start
 _LATIN_CONNECTORS = {"a", "an", "the", "with", "to", "for", "about", "that", "saying", "said", "says", "re", "regarding",
                      "on", "at", "and", "of", "from", "me", "please", "against", "ok", "okay", "so"}
+# A deal's id as typed; ids of the user's own deals are in the lexicon, others reach the tool, which refuses them.
+_DEAL_ID = re.compile(r"(?<![A-Za-z0-9-])(?:D-?|#)(\d{1,7})(?![0-9A-Za-z])", re.I)
 # Words after which a capitalised name is the record asked about: "deals of X", "contacts at X", "overview for X".
 _NAME_CUE = re.compile(r"\b(?:of|for|at|with)\s+", re.I)
 _TARGET_CUE = re.compile(r"(?:\b(?:to|into|as)\s+(?:the\s+)?|->\s*|→\s*|到|成|为|进入|改成|改为|标成|标为|变成|转为)\s*$",
@@ -107,6 +109,11 @@ def fill(tool: ToolView, reading: Reading, answering: tuple[str, ...] = ()) -> F
     for p in params:  # second chance for names the lexicon does not know (for an optional one it knows, only
         # a name introduced as one: "the deals of Globex Logistics" asks about Globex, which this user cannot see)
         if not p.entity or out.has(p.name) or any(a[0] is p for a in out.ambiguous):
+            continue
+        typed_id = _DEAL_ID.search(reading.text) if p.entity == "deal" else None
+        if typed_id and _free(Span(typed_id.start(), typed_id.end()), out.used):  # "D-1905", in scope or not:
+            _put(out, p, f"D-{typed_id.group(1)}", Found(typed_id.group(0), typed_id.start(), typed_id.end(),
+                                                         typed_id.group(0)), "id")  # the tool says if it is
             continue
         sure = p.required or not reading.lexicon.entries.get(p.entity or "") or p.name in answering
         cued = {m.end() for m in _NAME_CUE.finditer(reading.text)} if not sure else set()
