@@ -39,6 +39,8 @@ BATCH = 32  # log rows per batch: about two seconds of embedding, the lease rene
 RECENT = 8  # the newest unindexed notes a search indexes before it looks (about half a second)
 ACCOUNT_RECENT = 64  # the same for a search within one account (a few seconds, once per account)
 STAMP_LIMIT = 20_000
+START_DELAY = 3.0  # seconds: start-up and the first requests go before the background catch-up
+GIVE_WAY = 2.0  # seconds at most the background catch-up waits for running turns before each couple of notes
 
 
 @dataclass
@@ -52,8 +54,10 @@ class IndexStatus:
 class NoteIndex:
     """The vector memory of one store: searching it, and keeping it in step with the store's change log."""
 
-    def __init__(self, store: Store, memory: VectorMemory, *, batch: int = BATCH, holder: str | None = None):
-        self.store, self.memory, self.batch = store, memory, batch
+    def __init__(self, store: Store, memory: VectorMemory, *, batch: int = BATCH, holder: str | None = None,
+                 busy: Callable[[], bool] = lambda: False):
+        """`busy`: whether a turn is running in this process (the background catch-up waits for it, a while)."""
+        self.store, self.memory, self.batch, self.busy = store, memory, batch, busy
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake, self._stop = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
@@ -72,10 +76,11 @@ class NoteIndex:
 
     # -- catching up ----------------------------------------------------------------------------------
 
-    def catch_up(self, *, limit: int | None = None, stop: threading.Event | None = None,
+    def catch_up(self, *, limit: int | None = None, stop: threading.Event | None = None, give_way: bool = False,
                  on_batch: Callable[[int, int], None] = lambda done, pending: None) -> int:
         """Follow the log from this memory's cursor to its end (or `limit` log rows); returns the log rows done.
-        Returns 0 at once when another worker holds the claim: it is catching up already."""
+        Returns 0 at once when another worker holds the claim: it is catching up already. With `give_way`, it waits
+        for this process's running turns before each couple of notes (the background thread does)."""
         self._stamp()
         key, generation = self.memory.location, self.memory.generation
         position = self._claim(key, generation)
@@ -92,7 +97,7 @@ class NoteIndex:
                     break
                 if not rows:
                     continue
-                self.apply({(kind, record) for _, kind, record in rows})
+                self.apply({(kind, record) for _, kind, record in rows}, give_way=give_way)
                 if not self._advance(key, position, rows[-1][0]):
                     log.warning("the claim on %s passed to another worker; stopping here", key)
                     return done
@@ -120,17 +125,19 @@ class NoteIndex:
             pairs = set(s.execute(query.order_by(NoteChange.id.desc()).limit(size)).all())
         return self.apply(pairs)
 
-    def apply(self, pairs: Iterable[tuple[str, int]]) -> int:
+    def apply(self, pairs: Iterable[tuple[str, int]], *, give_way: bool = False) -> int:
         """Make the memory hold these records as the store has them now: upserted, or dropped when they are gone
         or their text was erased. Embedding happens outside the memory's lock (searches go on meanwhile); the
-        records are read again under it, so an erasure in this process that ran meanwhile is not undone."""
+        records are read again under it, so an erasure in this process that ran meanwhile is not undone. With
+        `give_way`, each couple of notes waits (a while) for the turns running in this process."""
         pairs = set(pairs)
         if not pairs:
             return 0
         with self.store.session() as s:
             records, _ = note_records(s, pairs)
         fresh = self.memory.differing(records)  # unchanged ones are not embedded again
-        vectors = self.memory.embed_passages([r.text for r in fresh])
+        vectors = self.memory.embed_passages([r.text for r in fresh],
+                                             before_each=self._give_way if give_way else lambda: None)
         with self.memory.lock:
             with self.store.session() as s:
                 now, gone = note_records(s, pairs)
@@ -155,21 +162,28 @@ class NoteIndex:
 
     # -- in the background ----------------------------------------------------------------------------
 
-    def start(self, poll_seconds: float = 5.0) -> None:
-        """Catch up in a background thread now and every `poll_seconds` (or when `wake` is called)."""
+    def start(self, poll_seconds: float = 5.0, delay: float = START_DELAY) -> None:
+        """Catch up in a background thread `delay` seconds from now, then every `poll_seconds` (or when `wake` is
+        called)."""
         if self._thread is not None:
             return
-        self._thread = threading.Thread(target=self._loop, args=(poll_seconds,), name="tessera-note-index",
+        self._thread = threading.Thread(target=self._loop, args=(poll_seconds, delay), name="tessera-note-index",
                                         daemon=True)
         self._thread.start()
 
     def wake(self) -> None:
         self._wake.set()
 
-    def _loop(self, poll_seconds: float) -> None:
+    def _give_way(self) -> None:
+        deadline = time.monotonic() + GIVE_WAY
+        while self.busy() and time.monotonic() < deadline and not self._stop.is_set():
+            time.sleep(0.02)
+
+    def _loop(self, poll_seconds: float, delay: float) -> None:
+        self._stop.wait(delay)
         while not self._stop.is_set():
             try:
-                self.catch_up(stop=self._stop)
+                self.catch_up(stop=self._stop, give_way=True)
             except Exception:  # noqa: BLE001 - a failed pass (store or Chroma away) is retried at the next poll
                 log.exception("catching up the vector memory failed; trying again in %s s", poll_seconds)
             self._wake.wait(poll_seconds)

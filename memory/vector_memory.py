@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -128,11 +129,13 @@ class VectorMemory:
         have = {i: (d, m) for i, d, m in zip(held["ids"], held["documents"], held["metadatas"])}
         return [r for r in records if have.get(r.doc_id) != (r.text, r.metadata)]
 
-    def embed_passages(self, texts: list[str]) -> list[list[float]]:
+    def embed_passages(self, texts: list[str], before_each: Callable[[], None] = lambda: None) -> list[list[float]]:
         """Embedded a couple at a time: the process's one E5 serves turns too, one call at a time, so a turn waiting
-        behind the indexer waits for two notes (about 0.15 s), not for a batch."""
+        behind the indexer waits for two notes (about 0.15 s), not for a batch. `before_each` runs before every
+        couple (the background indexer gives way to running turns there)."""
         vectors: list[list[float]] = []
         for start in range(0, len(texts), EMBED_AT_ONCE):
+            before_each()
             vectors += self.embedder(texts[start:start + EMBED_AT_ONCE])
         return vectors
 

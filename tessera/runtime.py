@@ -72,7 +72,7 @@ class Tessera:
         self.vector_memory = VectorMemory(self.settings.chroma_dir, e5=shared_e5, host=self.settings.chroma_host)
         # kept in step with the store's change log: in the background by `tessera serve` (`notes.start`), on
         # demand by `tessera index`, and for the newest notes by each search
-        self.notes = NoteIndex(self.store, self.vector_memory)
+        self.notes = NoteIndex(self.store, self.vector_memory, busy=self._any_turn_running)
         self.broadcast = None
         if self.store.engine.dialect.name == "postgresql":  # other workers reload names when one erases
             from tessera.broadcast import LexiconBroadcast
@@ -172,6 +172,10 @@ class Tessera:
         self.graph.update_state(config, {"messages": [RemoveMessage(id=m.id) for m in older]},
                                 as_node=f"{snapshot.values.get('agent') or 'sales'}_model")
         return len(messages) - len(older)
+
+    def _any_turn_running(self) -> bool:
+        with self._turns_lock:
+            return any(n > 0 for n in self._turns.values())
 
     @contextmanager
     def _turn(self, actor: Actor) -> Iterator[None]:

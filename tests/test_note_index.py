@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,43 @@ def test_the_seeded_demo_notes_are_in_the_log_and_found_after_catch_up(tessera):
     target = first[7]
     hits = tessera.notes.search(f"{target.subject}. {target.body}", unit_ids=None, account_id=target.account_id)
     assert hits[0]["id"] == f"A-{target.id}"
+
+
+def until(condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not caught up in time"
+        time.sleep(0.05)
+
+
+def test_the_background_catch_up_indexes_the_store_and_then_what_is_written_later(store, ids, tmp_path):
+    index = note_index(store, tmp_path / "chroma")
+    try:
+        index.start(poll_seconds=60, delay=0)
+        until(lambda: index.status().pending == 0)
+        with store.session() as s:
+            s.add(Activity(account_id=ids["Orchard Foods"], contact_id=ids["Ana Silva"], user_id=ids["rep.east"],
+                           kind="note", subject="Ribbon stock", body="Ana wants thermal ribbons kept in stock.",
+                           occurred_at=dt.datetime(2026, 11, 25)))
+        index.wake()  # long before the next poll
+        until(lambda: index.status().pending == 0)
+        assert found_ids(index, "keeping thermal ribbons in stock", k=1) == ["A-5"]
+    finally:
+        index.close()
+        index.memory.close()
+
+
+def test_the_background_catch_up_asks_whether_a_turn_is_running_before_each_couple_of_notes(store, ids, tmp_path):
+    asked: list[str] = []
+    index = note_index(store, tmp_path / "chroma", busy=lambda: asked.append("busy?") or False)
+    embed = index.memory.embed_passages
+    index.memory.embed_passages = lambda texts, before_each: embed(texts, lambda: (before_each(),
+                                                                                    asked.append("embed")))
+    try:
+        index.catch_up(limit=3)  # on demand (`tessera index`): no turn to wait for
+        assert asked == ["embed", "embed"]
+        asked.clear()
+        index.catch_up(give_way=True)  # the background thread
+        assert asked == ["busy?", "embed"]  # the two changes left: one couple, after asking
+    finally:
+        index.memory.close()

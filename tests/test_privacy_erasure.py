@@ -35,7 +35,7 @@ def test_erasing_everything_leaves_no_planted_value_in_any_storage(ptessera, not
                   subject=f"陈静 asked for a quote, reference {NOTE}")
     assert logged["ok"], logged
     found = call(ptessera, "li.wei", "search_notes", notes=notes, query="asked for a quote")
-    assert any(NOTE in i["text"] for i in found["items"])
+    assert any(NOTE in i["passage"] for i in found["items"])
     # the rep asks for the contacts in chat (allowed: she consented to sales follow-up): a rep's checkpoint
     turn = ptessera.chat("li.wei", "beichen", "北辰医疗器械的联系人是谁")
     assert PHONE in turn.reply
@@ -53,7 +53,7 @@ def test_erasing_everything_leaves_no_planted_value_in_any_storage(ptessera, not
         assert s.scalar(select(SubjectRequest.status).where(SubjectRequest.id == report["request"])) == "done"
     after = call(ptessera, "li.wei", "find_contacts", account="北辰医疗器械")
     assert "[erased]" in [i["name"] for i in after["items"]]
-    assert not any(NOTE in i["text"] for i in call(ptessera, "li.wei", "search_notes", notes=notes,
+    assert not any(NOTE in i["passage"] for i in call(ptessera, "li.wei", "search_notes", notes=notes,
                                                      query="asked for a quote")["items"])
     ptessera.close()
     for needle in (PHONE, NOTE, "chen.jing@beichen-med.cn"):

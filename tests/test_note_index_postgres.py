@@ -1,0 +1,97 @@
+"""Vector memory catch-up on PostgreSQL: the triggers log every change, a note whose transaction commits after a
+later one is not skipped (ids are not in commit order there), and two workers with their own connections index each
+change once."""
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import insert, select
+
+from crm.models import Activity
+from crm.store import Store
+from memory.note_changes import NoteChange
+from tessera.migrate import migrate
+from tests.note_index_support import WHEN, found_ids, note_index, small_company
+from tests.test_postgres import ADMIN_URL, _admin_connection
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_url():
+    admin = _admin_connection()
+    name = f"tessera_index_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture
+def store(pg_url):
+    store = Store(pg_url)
+    migrate(store)
+    yield store
+    store.dispose()
+
+
+def note(ids: dict, subject: str, body: str) -> dict:
+    return {"account_id": ids["Orchard Foods"], "contact_id": ids["Ana Silva"], "user_id": ids["rep.east"],
+            "kind": "note", "subject": subject, "body": body, "occurred_at": WHEN}
+
+
+def test_a_note_committed_after_a_later_one_is_not_skipped(store, pg_url, tmp_path):
+    ids = small_company(store)
+    index = note_index(store, tmp_path / "chroma")
+    slow = Store(pg_url)  # another worker, whose transaction stays open
+    try:
+        assert index.catch_up() == 5
+        with slow.engine.connect() as conn:
+            with conn.begin():
+                first = conn.execute(insert(Activity).values(note(ids, "Pallet wrap", "Ana asked about pallet "
+                                                                  "stretch wrap that tears in the cold room."))
+                                     .returning(Activity.id)).scalar()
+                with store.session() as s:  # a later transaction takes the next id and commits first
+                    glue = Activity(**note(ids, "Label glue", "Ana says the labels peel off frozen cartons."))
+                    s.add(glue)
+                assert first < glue.id
+                assert index.catch_up() == 1  # sees only what is committed
+                assert found_ids(index, "labels peeling off frozen boxes", k=1) == [f"A-{glue.id}"]
+            # the first transaction commits now, with the lower id
+        with store.session() as s:
+            assert s.scalar(select(NoteChange.seq).where(NoteChange.record_id == first,
+                                                         NoteChange.kind == "activity")) is None
+        assert index.catch_up() == 1
+        assert found_ids(index, "stretch wrap tearing in the cold room", k=1) == [f"A-{first}"]
+        assert index.status().pending == 0
+    finally:
+        slow.dispose()
+        index.memory.close()
+
+
+def test_two_workers_with_their_own_connections_index_every_change_once(store, pg_url, tmp_path):
+    small_company(store)
+    stores = [Store(pg_url), Store(pg_url)]
+    workers = [note_index(s, tmp_path / "chroma", holder=f"worker-{n}", batch=1) for n, s in enumerate(stores)]
+    embedded: list[str] = []
+    for w in workers:
+        w.memory.collection  # opened one after the other: Chroma's client cache is not safe to fill from two threads
+        embed = w.memory.embed_passages
+        w.memory.embed_passages = lambda texts, embed=embed: (embedded.extend(texts), embed(texts))[1]
+    done: list[int] = []
+    try:
+        threads = [threading.Thread(target=lambda w=w: done.append(w.catch_up())) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert sorted(done) == [0, 5] and len(embedded) == 5
+        assert workers[0].status().pending == 0 and workers[0].memory.collection.count() == 5
+        assert found_ids(workers[1], "who mentioned batteries dying in the cold?", unit_ids=None, k=1) == ["A-1"]
+    finally:
+        for w in workers:
+            w.memory.close()
+        for s in stores:
+            s.dispose()
