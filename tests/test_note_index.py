@@ -174,7 +174,8 @@ def test_two_workers_catching_up_at_once_index_every_change_once(store, ids, tmp
     for w in workers:
         w.memory.collection  # opened one after the other: Chroma's client cache is not safe to fill from two threads
         embed = w.memory.embed_passages
-        w.memory.embed_passages = lambda texts, embed=embed: (embedded.extend(texts), embed(texts))[1]
+        w.memory.embed_passages = lambda texts, before_each=lambda: None, embed=embed: (
+            embedded.extend(texts), embed(texts, before_each))[1]
     done: list[int] = []
     try:
         threads = [threading.Thread(target=lambda w=w: done.append(w.catch_up())) for w in workers]
