@@ -54,11 +54,20 @@ def test_remind_me_in_chat_creates_one_task_linked_to_the_contact_due_that_day(t
     assert "2026-12-01 09:00" in turn.reply
 
 
+def test_a_reminder_is_titled_by_what_to_do_not_by_the_asking_or_the_day(tessera):
+    tessera.chat("li.wei", "en", "remind me to call Mark Taylor next Tuesday about the renewal")
+    tessera.chat("li.wei", "zh", "提醒我下周二给陈静打电话谈续约")
+    with tessera.store.session() as s:
+        made = {t.title: t.due_at for t in s.scalars(select(Task).where(Task.source == "chat"))}
+    assert made == {"Call Mark Taylor about the renewal": dt.datetime(2026, 12, 1, 9, 0),
+                    "给陈静打电话谈续约": dt.datetime(2026, 12, 1, 9, 0)}
+
+
 def test_a_time_in_the_words_sets_the_hour_and_a_past_day_is_refused(tessera):
     made = call(tessera, "li.wei", "create_task", what="at 3pm send the quote", day="2026-11-27",
                 account="Acme Robotics")
     assert made["ok"] and made["record"]["due"] == "2026-11-27 15:00"
-    assert made["record"]["title"] == "send the quote (Acme Robotics)"
+    assert made["record"]["title"] == "Send the quote (Acme Robotics)"
     zh = call(tessera, "li.wei", "create_task", what="下午3点半发修订报价", day="2026-11-27", account="北辰医疗器械")
     assert zh["record"]["due"] == "2026-11-27 15:30" and zh["record"]["title"] == "发修订报价（北辰医疗器械）"
     before = rows(tessera, Task)
@@ -102,8 +111,10 @@ def test_closing_a_task_changes_that_task_only_and_stops_its_reminder(tessera):
 def test_titles_lead_with_the_kind_and_the_person_when_the_words_lost_the_name():
     assert task_title("", "call", "Mark Taylor") == "Call Mark Taylor"
     assert task_title("给打电话", "call", "王总") == "给王总打电话"
-    assert task_title("to send the revised quote", "follow_up", "Acme") == "send the revised quote (Acme)"
-    assert task_title("call Mark about pricing", "call", "Mark") == "call Mark about pricing"
+    assert task_title("to send the revised quote", "follow_up", "Acme") == "Send the revised quote (Acme)"
+    assert task_title("call Mark about pricing", "call", "Mark") == "Call Mark about pricing"
+    assert task_title("我给王总发报价", "follow_up", None) == "给王总发报价"  # the speaker is not the task
+    assert task_title("我们的续约方案", "follow_up", None) == "我们的续约方案"
     assert due_time(dt.date(2026, 12, 1), None, FIXED_NOW) == dt.datetime(2026, 12, 1, 9, 0)
     assert due_time(None, "17:00", FIXED_NOW) == dt.datetime(2026, 11, 26, 17, 0)
     assert due_time(None, "8am", FIXED_NOW) == dt.datetime(2026, 11, 27, 8, 0)

@@ -11,7 +11,7 @@ from tools.base import ToolContext, ToolSpec, entity, slot
 
 # Words that ask for the reminder rather than say what to do: left out of the task's title.
 ASKING = re.compile(r"^\s*(please\s+)?(remind me (to|about)|set a reminder to|add a task to|create a task to|"
-                    r"add a (task|to-?do)\s*:?|remind me|提醒我|帮我?记一下|记得提醒我|添加任务[:：]?|新建任务[:：]?)\s*",
+                    r"add a (task|to-?do)\s*:?|remind me|提醒我|帮我?记一下|记得提醒我|添加任务[:：]?|新建任务[:：]?|to(?=\s))\s*",
                     re.IGNORECASE)
 CLOCK_EN = re.compile(r"(?:\bat\s+)?\b(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|(?:\bat\s+)?\b(\d{1,2}):(\d{2})\b", re.IGNORECASE)
 CLOCK_ZH = re.compile(r"(上午|早上|中午|下午|午|晚上)?\s*(\d{1,2})\s*(?:[点时]|[:：])(半|\d{1,2}分?)?")

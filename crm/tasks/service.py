@@ -56,15 +56,17 @@ LEADS = {"call": ("Call {who}", "给{who}打电话"), "email": ("Email {who}", "
          "meeting": ("Meet {who}", "与{who}会面"), "follow_up": ("Follow up with {who}", "跟进{who}"),
          "todo": ("Follow up with {who}", "跟进{who}")}
 LEADING = re.compile(r"^(?:(?:to|with|about|for|我|给|和|跟|与)\s*)+", re.IGNORECASE)
+# The speaker at the start of a Chinese to-do ("我下周二给王芳打电话"): the task is theirs; the title says what to do.
+SPEAKER = re.compile(r"^\s*我(?![们的])(?=[\u4e00-\u9fff])")
 FILLER = re.compile(r"^(?:to|with|about|for|on|the|and|给|和|跟|与|关于|一下|一)$", re.IGNORECASE)
 
 
 def task_title(text: str, kind: str, who: str | None) -> str:
     """The words of the task. When the words do not name who it is about (the name was read off as the contact),
     the title leads with the kind and the name: "Call Mark Taylor", "给王总打电话"; any words left follow."""
-    text = " ".join((text or "").split()).strip(" ,.，。")
+    text = SPEAKER.sub("", " ".join((text or "").split())).strip(" ,.，。")
     if not who or who.lower() in text.lower():
-        return text
+        return _capitalised(text)
     zh = bool(re.search(r"[\u4e00-\u9fff]", text or who))
     lead = LEADS[kind][1 if zh else 0].format(who=who)
     rest = text
@@ -75,7 +77,12 @@ def task_title(text: str, kind: str, who: str | None) -> str:
     if not substantial:
         return lead
     text = LEADING.sub("", text).strip(" ,.，。")
-    return f"{text}（{who}）" if zh else f"{text} ({who})"
+    return f"{text}（{who}）" if zh else _capitalised(f"{text} ({who})")
+
+
+def _capitalised(title: str) -> str:
+    """A title starts with a capital, as a heading does ("Call Mark Taylor about the renewal")."""
+    return title[:1].upper() + title[1:] if title[:1].islower() else title
 
 
 def resolve_contact(session: Session, actor: Actor, name: str, account: Account | None = None) -> Contact:

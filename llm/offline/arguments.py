@@ -205,7 +205,11 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         if answering:  # the reply to "What should the note say?" is the note, as written
             text, explicit = _join(_pieces(reading.text, out.used)).strip(" .。!！"), True
         else:
-            text, explicit = free_text(reading.text, out.used, command_words)
+            # the day and period read for the tool's own arguments are its when, not part of its what
+            when = [f.span for f in (*reading.dates, *reading.periods) if not _free(f.span, out.used)]
+            text, explicit = free_text(reading.text, out.used, command_words, when)
+            # said at length, even if the day leaves only "call": "remind me to call Hannah Brown on Friday"
+            explicit = explicit or bool(when and _enough(free_text(reading.text, out.used, command_words)[0], True))
         if text and (explicit or _enough(text, long=not p.required)):
             out.args[p.name] = coerce(p, text)
             out.filled.append(Filled(p.name, text, text, "free_text"))
@@ -245,9 +249,11 @@ def _enough(text: str, long: bool) -> bool:
     return cjk >= 6 or words >= 4 if long else cjk >= 3 or words >= 2
 
 
-def free_text(text: str, used: list[Span], command_words: frozenset[str]) -> tuple[str, bool]:
+def free_text(text: str, used: list[Span], command_words: frozenset[str],
+              anywhere: list[Span] | tuple[Span, ...] = ()) -> tuple[str, bool]:
     """The message minus the values already read and the leading command words ("log a call with"),
-    and whether the user marked it off explicitly (after a colon, or in quotes)."""
+    and whether the user marked it off explicitly (after a colon, or in quotes). Values in `anywhere` go
+    wherever they stand ("call Mark next Tuesday about the renewal": the day is an argument of its own)."""
     after_colon = re.split(r"[:：]", text, maxsplit=1)
     if len(after_colon) == 2 and len(after_colon[1].strip()) >= 2:
         return after_colon[1].strip(), True
@@ -260,7 +266,7 @@ def free_text(text: str, used: list[Span], command_words: frozenset[str]) -> tup
     # those in the leading command ("log a call with Acme,") go.
     lead = _leading_end(text, used, command_words)
     text = _TRAILING_COMMAND.sub("", text)
-    leading = [u for u in used if u.start < lead and u.end <= len(text)]
+    leading = [u for u in used if (u.start < lead or u in anywhere) and u.end <= len(text)]
     return _trim(_join(_pieces(text, leading)), command_words, starts_with_value), False
 
 
