@@ -63,6 +63,20 @@ def test_a_reminder_is_titled_by_what_to_do_not_by_the_asking_or_the_day(tessera
                     "给陈静打电话谈续约": dt.datetime(2026, 12, 1, 9, 0)}
 
 
+def test_a_request_outside_the_crm_is_declined_and_creates_no_task(tessera):
+    before = rows(tessera, Task)
+    for thread, text in enumerate(["please book me a train ticket to Beijing for Thursday",
+                                   "remind me to order pizza for the team on Friday",
+                                   "帮我预订下周三去深圳的酒店", "明天中午帮我点个外卖",
+                                   "remind me to pick up my dry cleaning tomorrow"]):
+        turn = tessera.chat("li.wei", f"t{thread}", text)
+        assert turn.tool_calls == [], (text, turn.tool_calls)
+        assert "can't do that yet" in turn.reply or "还做不了" in turn.reply, turn.reply
+    assert rows(tessera, Task) == before
+    kept = tessera.chat("li.wei", "past", "remind me on Monday to email Hannah Brown the booking details")
+    assert [c["name"] for c in kept.tool_calls] == ["create_task"]  # a follow-up that mentions a booking stays one
+
+
 def test_a_time_in_the_words_sets_the_hour_and_a_past_day_is_refused(tessera):
     made = call(tessera, "li.wei", "create_task", what="at 3pm send the quote", day="2026-11-27",
                 account="Acme Robotics")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from llm.offline import metric_query, outlook_query, plans, questions
+from llm.offline import metric_query, outlook_query, plans, questions, scope
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, slot_fit
@@ -186,6 +186,12 @@ class TurnPolicy:
         if forced == ANY_TOOL:  # tool_choice "required": the best tool, with what could be filled
             best = tools_only[0].name
             return self._call(by_name[best], fills[best], ranking, text, lang, via="tool_choice", insist=True)
+        # "book a flight", "帮我订机票", "roll back the sales prompt": no CRM tool does that, however near its examples
+        unnamed = reading.without_names  # "the AI Sales Assistant deal" names a product, not an agent
+        outside = scope.outside_crm(unnamed) or scope.about_the_assistant(unnamed)
+        if outside:
+            return Reply("answer", questions.capabilities(views, lang, "cant_yet"),
+                         trace={**_scores("unsupported", ranking), "outside": outside})
         if reading.names_only:  # "Acme": ask what to do, among the tools that take such a name
             kinds = {m.kind for m in reading.all_entities()}
             options = [s.name for s in tools_only if kinds & index.kinds[s.name]][:3]
@@ -238,6 +244,10 @@ class TurnPolicy:
                 options = [best.name] + [s.name for s in rivals[:1]]
             trace = {**_scores("clarify", ranking), "ask": "intent", "options": options, "text": text}
             return Reply("clarify", questions.ask_intent([by_name[o] for o in options], lang), trace=trace)
+        if best.name in scope.task_tools() and not _for_a_customer(fills[best.name], text):
+            # "remind me to pick up my dry cleaning": a task in the CRM is a follow-up with a customer
+            return Reply("answer", questions.capabilities(views, lang, "cant_yet"),
+                         trace={**_scores("unsupported", ranking, chosen=best.name), "not_a_follow_up": True})
         planned = plans.find_first(by_name[best.name], fills[best.name], reading, views)
         if planned:  # "Acme's biggest open deal": find the account's deals first, then act on the one picked
             (tool, args), plan = planned["call"], {"name": plans.PLAN, "then": best.name, "args": planned["args"]}
@@ -333,6 +343,11 @@ def _merge(first: Filling, answer: Filling, view: ToolView) -> Filling:
     merged.missing = [p for p in view.required
                       if p.name not in merged.args and not any(a[0].name == p.name for a in merged.ambiguous)]
     return merged
+
+
+def _for_a_customer(filling: Filling, text: str) -> bool:
+    """Whether a task names a record of the store or says what to do for a customer (call, send the quote, 跟进)."""
+    return any(f.how in ("entity", "guess") for f in filling.filled) or bool(scope.crm_follow_up(text))
 
 
 def _only_complete(options: list[str], fills: dict[str, Filling], reply: Reading) -> str | None:

@@ -1,0 +1,76 @@
+"""What lies outside the CRM: a request to do something in the world (book a flight, order lunch, put a meeting in
+a calendar) is not a request for the nearest CRM tool, and a task or reminder is one only when it says what to
+do for a customer ("call Mark Taylor", "给北辰发报价"). The words live in `scope.yaml`."""
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from crm.data_files import read_yaml
+
+_FILE = Path(__file__).with_name("scope.yaml")
+# Between a verb of doing and the thing done: "book [a return] flight", "订[一张去上海的]机票".
+_GAP_EN, _GAP_ZH = r"(?:\s+[\w'-]+){0,4}?\s+", r"[^，。,.;；!！?？]{0,8}?"
+
+
+def _alternatives(words: list[str], latin: bool) -> str:
+    joined = "|".join(sorted(words, key=len, reverse=True))
+    return rf"(?<![\w-])(?:{joined})(?![\w-])" if latin else f"(?:{joined})"
+
+
+@cache
+def _data() -> dict:
+    return read_yaml(_FILE)
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    outside, task = _data()["outside"], _data()["crm_task"]
+    verbs_en, things_en = _alternatives(outside["verbs"]["en"], True), _alternatives(outside["things"]["en"], True)
+    verbs_zh, things_zh = _alternatives(outside["verbs"]["zh"], False), _alternatives(outside["things"]["zh"], False)
+    return {
+        "outside": re.compile(
+            f"{verbs_en}{_GAP_EN}{things_en}|{verbs_zh}{_GAP_ZH}{things_zh}"
+            f"|{_alternatives(outside['anywhere']['en'], True)}|{_alternatives(outside['anywhere']['zh'], False)}",
+            re.I),
+        "crm_task": re.compile(f"{_alternatives(task['en'], True)}|{_alternatives(task['zh'], False)}", re.I),
+        "assistant": _either(_data()["assistant"]),
+        "models": _either(_data()["assistant"]["models"]),
+        "about_data": re.compile(_alternatives([w for w in _data()["assistant"]["about_data"] if w.isascii()], True)
+                                 + "|" + _alternatives([w for w in _data()["assistant"]["about_data"] if not w.isascii()],
+                                                       False), re.I),
+    }
+
+
+def _either(words: dict) -> re.Pattern[str]:
+    return re.compile(f"{_alternatives(words['en'], True)}|{_alternatives(words['zh'], False)}", re.I)
+
+
+def outside_crm(text: str) -> str | None:
+    """The words of `text` that ask for something done outside the CRM ("book a flight", "帮我订机票",
+    "在日历上约一下"), or None."""
+    found = _patterns()["outside"].search(text)
+    return found.group(0) if found else None
+
+
+def about_the_assistant(text: str) -> str | None:
+    """The words of `text` that ask about the assistant's own machinery (prompts, models, evals, traces, agents:
+    "roll back the sales prompt", "把隐私助手换成 qwen2.5 模型"), or None. "Do you train AI models on my data?" is
+    about consent, not about the models."""
+    found = _patterns()["assistant"].search(text)
+    if found is None and not _patterns()["about_data"].search(text):
+        found = _patterns()["models"].search(text)
+    return found.group(0) if found else None
+
+
+def crm_follow_up(text: str) -> str | None:
+    """The follow-up verb or sales object that makes `text` a task for a customer ("call", "send the quote",
+    "跟进", "续约"), or None ("pick up my dry cleaning")."""
+    found = _patterns()["crm_task"].search(text)
+    return found.group(0) if found else None
+
+
+def task_tools() -> frozenset[str]:
+    """The tools whose free text is something to do later (a task, a reminder)."""
+    return frozenset(_data().get("task_tools") or ())
