@@ -52,5 +52,7 @@ TOOL = ToolSpec(
         "删除我的全部数据",
         "请忘记我",
         "把我的个人信息删掉",
+        "wipe my personal information from your systems",
+        "清除我留在你们这里的所有资料",
     ],
 )

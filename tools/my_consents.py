@@ -35,5 +35,10 @@ TOOL = ToolSpec(
         "do you use my details for marketing?",
         "我的信息会被用来做营销吗",
         "你们会拿我的数据做分析吗",
+        "did I ever say yes to phone calls",
+        "what do you use my information for",
+        "have I signed up for your newsletter",
+        "我有没有同意过你们联系我",
+        "你们拿我的信息做什么用",
     ],
 )

@@ -32,5 +32,8 @@ TOOL = ToolSpec(
         "你们知道我什么",
         "查看我的资料",
         "你们存了我哪些联系方式",
+        "which personal details do you store",
+        "is my address in your records",
+        "我在你们系统里留了哪些信息",
     ],
 )

@@ -38,5 +38,8 @@ TOOL = ToolSpec(
         "不要再用我的电话做销售跟进",
         "取消订阅推广信息",
         "我不同意你们用我的数据训练模型",
+        "I don't want you analysing my purchases",
+        "no more promotional messages, please",
+        "我不想再收到你们的推广短信",
     ],
 )
