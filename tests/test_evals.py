@@ -110,10 +110,7 @@ def test_no_turn_that_must_not_write_writes_on_the_test_split(test_split):
 
 
 # Figures of tessera/offline on the test split where a user type is still below the bar (measured, not tuned on).
-BELOW_BAR: dict[tuple[str, str], str] = {
-    ("customer", "tool_choice"): "customer tool choice 88.5% on test (23 of 26)",
-    ("prompt_engineer", "tool_choice"): "prompt engineer tool choice 85.7% on test (6 of 7)",
-}
+BELOW_BAR: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize("user", USER_TYPES)
