@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from crm.actor import NotFound
 from crm.models import Activity, Case, Contact
+from crm.privacy.name_parts import part_named, with_part
 from crm.privacy import consents, pdp, requests
 from crm.privacy.labels import personal_columns
 from crm.privacy.models import FieldHistory, Provenance, VaultItem
@@ -146,12 +147,16 @@ def _csv(rows: list[dict]) -> str:
 
 def rectify(session: Session, contact_id: int, field: str, value: str, now: dt.datetime, *, actor: str,
             channel: str = "api", tax: Taxonomy | None = None) -> dict:
-    """Correct one field; the old value is kept in the field history (and erased with the person)."""
-    column = column_for(field, tax)
+    """Correct one field; the old value is kept in the field history (and erased with the person). A field naming
+    one part of the name ("surname", "first name", "姓") corrects that part and keeps the rest."""
+    part = part_named(field)
+    column = "full_name" if part else column_for(field, tax)
     if not (value or "").strip():
         raise ValueError("the corrected value is empty; say what the right value is")
     _check_shape(column, value.strip())
     who = person(session, contact_id)
+    if part:
+        value = with_part(who.full_name, part, value)
     req = requests.open_request(session, contact_id=contact_id, kind="rectify", scope=f"contacts.{column}",
                                 channel=channel, now=now, by=actor)
     old = getattr(who, column)
