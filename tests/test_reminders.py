@@ -144,4 +144,4 @@ def test_a_done_task_does_not_remind_and_the_serve_thread_sends_on_its_own(data_
     tessera.close()
     assert sent_about(slack_api, first) == []
     [dm] = sent_about(slack_api, second)
-    assert "send the quote" in dm.body["text"]
+    assert "Send the quote to Acme Robotics" in dm.body["text"]  # a task title says what to do, capitalised
