@@ -40,4 +40,5 @@ def test_which_part_the_words_name():
     assert part_named("my first name") == "given"
     assert part_named("my name") is None and part_named("我的姓名") is None and part_named("my phone") is None
     assert with_part("Mark Taylor", "given", "Marc") == "Marc Taylor"
+    assert with_part("Mary Ann Smith", "given", "Marie") == "Marie Ann Smith"  # a middle name stays
     assert with_part("欧阳娜娜", "surname", "司马") == "司马娜娜" and with_part("陈静", "given", "晶") == "陈晶"

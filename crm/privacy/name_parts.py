@@ -29,4 +29,4 @@ def with_part(full_name: str, part: str, value: str) -> str:
     words = name.split()
     if len(words) < 2:
         return value
-    return " ".join([*words[:-1], value]) if part == "surname" else " ".join([value, words[-1]])
+    return " ".join([*words[:-1], value]) if part == "surname" else " ".join([value, *words[1:]])
