@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 from crm.models import Account, Activity, Case, Contact, SalesUnit, Tenant, User
 from crm.store import Store
@@ -71,3 +72,21 @@ def note_index(store: Store, chroma_dir, **kw) -> NoteIndex:
 
 def found_ids(index: NoteIndex, text: str, unit_ids: list[int] | None = None, k: int = 3) -> list[str]:
     return [hit["id"] for hit in index.search(text, unit_ids=unit_ids, k=k)]
+
+
+def catch_up_together(workers) -> tuple[list[int], list[str]]:
+    """Runs every worker's catch-up at once, each in its own thread; returns what each indexed and every passage
+    embedded (by any of them), so a test can tell that each change was embedded exactly once."""
+    embedded: list[str] = []
+    for w in workers:
+        w.memory.collection  # opened one after the other: Chroma's client cache is not safe to fill from two threads
+        embed = w.memory.embed_passages
+        w.memory.embed_passages = lambda texts, before_each=lambda: None, embed=embed: (
+            embedded.extend(texts), embed(texts, before_each))[1]
+    done: list[int] = []
+    threads = [threading.Thread(target=lambda w=w: done.append(w.catch_up())) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return done, embedded

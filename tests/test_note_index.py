@@ -7,7 +7,6 @@ import datetime as dt
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from crm.models import Activity
 from crm.store import Store
 from memory.note_changes import IndexCursor, NoteChange
 from tessera.migrate import alembic_config, migrate
-from tests.note_index_support import found_ids, note_index, small_company
+from tests.note_index_support import catch_up_together, found_ids, note_index, small_company
 
 ROOT = Path(__file__).resolve().parents[1]
 COLD_BATTERIES = "who mentioned batteries dying in the cold?"
@@ -170,19 +169,8 @@ def test_a_worker_holding_the_claim_is_left_alone_until_its_lease_runs_out(store
 
 def test_two_workers_catching_up_at_once_index_every_change_once(store, ids, tmp_path):
     workers = [note_index(store, tmp_path / "chroma", holder=f"worker-{n}", batch=1) for n in (1, 2)]
-    embedded: list[str] = []
-    for w in workers:
-        w.memory.collection  # opened one after the other: Chroma's client cache is not safe to fill from two threads
-        embed = w.memory.embed_passages
-        w.memory.embed_passages = lambda texts, before_each=lambda: None, embed=embed: (
-            embedded.extend(texts), embed(texts, before_each))[1]
-    done: list[int] = []
     try:
-        threads = [threading.Thread(target=lambda w=w: done.append(w.catch_up())) for w in workers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        done, embedded = catch_up_together(workers)
         assert sorted(done) == [0, 5]  # one held the claim; the other found it busy, or found nothing left
         assert len(embedded) == 5 and workers[1].status().pending == 0
         assert workers[1].memory.collection.count() == 5

@@ -3,7 +3,6 @@ later one is not skipped (ids are not in commit order there), and two workers wi
 change once."""
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
@@ -13,7 +12,7 @@ from crm.models import Activity
 from crm.store import Store
 from memory.note_changes import NoteChange
 from tessera.migrate import migrate
-from tests.note_index_support import WHEN, found_ids, note_index, small_company
+from tests.note_index_support import catch_up_together, WHEN, found_ids, note_index, small_company
 from tests.test_postgres import ADMIN_URL, _admin_connection
 
 pytestmark = pytest.mark.postgres
@@ -75,19 +74,8 @@ def test_two_workers_with_their_own_connections_index_every_change_once(store, p
     small_company(store)
     stores = [Store(pg_url), Store(pg_url)]
     workers = [note_index(s, tmp_path / "chroma", holder=f"worker-{n}", batch=1) for n, s in enumerate(stores)]
-    embedded: list[str] = []
-    for w in workers:
-        w.memory.collection  # opened one after the other: Chroma's client cache is not safe to fill from two threads
-        embed = w.memory.embed_passages
-        w.memory.embed_passages = lambda texts, before_each=lambda: None, embed=embed: (
-            embedded.extend(texts), embed(texts, before_each))[1]
-    done: list[int] = []
     try:
-        threads = [threading.Thread(target=lambda w=w: done.append(w.catch_up())) for w in workers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        done, embedded = catch_up_together(workers)
         assert sorted(done) == [0, 5] and len(embedded) == 5
         assert workers[0].status().pending == 0 and workers[0].memory.collection.count() == 5
         assert found_ids(workers[1], "who mentioned batteries dying in the cold?", unit_ids=None, k=1) == ["A-1"]
