@@ -126,6 +126,20 @@ class Deal(Base):
     product: Mapped[Product] = relationship()
 
 
+class DealStageChange(Base):
+    """One move of a deal between stages: from where (None: it entered the pipeline), to where, when, and by which
+    user (None: not known, a change made outside Tessera). Written by every stage change of the domain
+    (`crm/services/deal_stages.py`); the forecast calibrates its stage weights on it."""
+
+    __tablename__ = "deal_stage_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(20))
+    to_stage: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
 class Order(Base):
     __tablename__ = "orders"
     id: Mapped[int] = mapped_column(primary_key=True)

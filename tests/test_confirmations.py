@@ -72,7 +72,9 @@ def test_closing_a_deal_won_shows_the_plan_and_writes_nothing_until_the_rep_says
     assert f"D-{deal.id} stage: {deal.stage} → won" in done.reply and "cannot be undone" in done.reply
     assert stage_of(app, deal.id) == "won"
     changed = changed_rows(before, snapshot(app.store))
-    assert set(changed) - BOOKKEEPING == {"deals"} and [k for k in changed["deals"]] == [(deal.id,)]
+    assert set(changed) - BOOKKEEPING == {"deals", "deal_stage_changes"}
+    assert [k for k in changed["deals"]] == [(deal.id,)]
+    assert len(changed["deal_stage_changes"]) == 1  # one new row of the deal's stage history, the close
 
 
 @pytest.mark.parametrize("answer", ["no", "取消"])

@@ -1,6 +1,7 @@
 """The revenue forecast against an independent calculation on the seeded store: revenue won in the quarter plus
-open pipeline × stage weights learnt from the store's closed deals; its range against a normal approximation; stage
-moves recorded in the undo log calibrating the weights; scope and the wrong caller."""
+open pipeline × stage weights learnt from the deals' stage history (checked against SQL written here); its range
+against a normal approximation; a move made through Tessera calibrating the weights; a store without history;
+scope and the wrong caller."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,10 +12,9 @@ import pytest
 from sqlalchemy import select, text
 
 from crm.metrics.answer import fmt
-from crm.models import Deal
+from crm.models import OPEN_STAGES, Deal, User
 from crm.outlook import forecast_revenue
 from crm.outlook.stage_history import LOOKBACK_DAYS, PRIOR_DEALS
-from crm.services.undo import UndoEntry
 from crm.store import Store
 from tests.metrics_support import AS_OF, caller
 from tests.test_sales_tools import call
@@ -61,8 +61,58 @@ def win_rate(s, login: str) -> tuple[float, int]:
     return won / closed, closed
 
 
+def reached_by_sql(s, login: str) -> dict[str, tuple[int, int]]:
+    """Per open stage: (closed deals of the lookback whose history reaches the stage or a later open one, of which
+    won), in the login's units."""
+    since = AS_OF - dt.timedelta(days=LOOKBACK_DAYS)
+    out = {}
+    for i, stage in enumerate(OPEN_STAGES):
+        later = "(" + ", ".join(f"'{x}'" for x in OPEN_STAGES[i:]) + ")"
+        n, k = s.execute(text(
+            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN d.stage = 'won' THEN 1 ELSE 0 END), 0) FROM deals d "
+            f"WHERE d.stage IN ('won', 'lost') AND d.unit_id IN {units_of(s, login)} "
+            f"AND d.closed_on BETWEEN '{since}' AND '{AS_OF}' AND EXISTS (SELECT 1 FROM deal_stage_changes h "
+            f"WHERE h.deal_id = d.id AND (h.from_stage IN {later} OR h.to_stage IN {later}))")).one()
+        out[stage] = (n, k)
+    return out
+
+
+def weights_by_sql(s, login: str) -> dict[str, float]:
+    rate, _ = win_rate(s, login)
+    return {st: (k + PRIOR_DEALS * rate) / (n + PRIOR_DEALS) for st, (n, k) in reached_by_sql(s, login).items()}
+
+
+def without_history(store: Store) -> None:
+    with store.session() as s:
+        s.execute(text("DELETE FROM deal_stage_changes"))
+
+
+@pytest.mark.parametrize("login", ["zhao.lei", "li.wei"])
+def test_stage_weights_are_the_share_won_among_closed_deals_that_reached_each_stage(outlook_store, login):
+    with outlook_store.session() as s:
+        forecast = forecast_revenue(s, caller(s, login), AS_OF)
+        reached, weights = reached_by_sql(s, login), weights_by_sql(s, login)
+        this_value, next_value, this_amounts, _ = expected_forecast(s, login, weights.get)
+    c = forecast.calibration
+    assert c.has_paths and c.weights == pytest.approx(weights)
+    assert {st: (c.path_closed[st], c.path_won[st]) for st in OPEN_STAGES} == reached
+    ordered = [weights[st] for st in OPEN_STAGES]
+    assert ordered == sorted(ordered) and ordered[0] < ordered[-1]  # the further a deal got, the likelier a win
+    n, k = reached["proposal"]
+    assert c.evidence("en")["proposal"].startswith(f"{n} deals reached proposal, {k} won")
+    assert f"{n} 个已关闭商机到达过方案阶段，其中 {k} 个赢单" in c.evidence("zh")["proposal"]
+    assert f"{n} deals reached proposal, {k} won" in forecast.method("en")
+    assert f"{n} 个到达方案、{k} 个赢单" in forecast.method("zh")
+    this_q, next_q = forecast.quarters
+    assert (this_q.period.start, next_q.period.start) == (dt.date(2026, 10, 1), dt.date(2027, 1, 1))
+    assert this_q.expected == pytest.approx(this_value, abs=0.02)
+    assert next_q.expected == pytest.approx(next_value, abs=0.02)
+    assert this_q.open_deals == len(this_amounts) > 0
+
+
 @pytest.mark.parametrize("login", ["zhao.lei", "li.wei"])
 def test_without_stage_history_every_stage_weighs_the_overall_win_rate_and_the_forecast_adds_up(outlook_store, login):
+    without_history(outlook_store)
     with outlook_store.session() as s:
         forecast = forecast_revenue(s, caller(s, login), AS_OF)
         rate, closed = win_rate(s, login)
@@ -70,7 +120,6 @@ def test_without_stage_history_every_stage_weighs_the_overall_win_rate_and_the_f
     assert not forecast.calibration.has_paths and forecast.calibration.closed == closed
     assert all(w == pytest.approx(rate) for w in forecast.calibration.weights.values())
     this_q, next_q = forecast.quarters
-    assert (this_q.period.start, next_q.period.start) == (dt.date(2026, 10, 1), dt.date(2027, 1, 1))
     assert this_q.expected == pytest.approx(this_value, abs=0.02)
     assert next_q.expected == pytest.approx(next_value, abs=0.02)
     assert this_q.open_deals == len(this_amounts) > 0
@@ -78,8 +127,10 @@ def test_without_stage_history_every_stage_weighs_the_overall_win_rate_and_the_f
 
 
 def test_the_range_matches_a_normal_approximation_of_the_same_uncertainty(outlook_store):
-    """Each open deal is won or not (Bernoulli at the weight) and the weight itself is uncertain (a win rate from
-    `closed` deals): the 10th and 90th percentiles sit about 1.28 standard deviations from the mean."""
+    """With one weight for every stage (no history), each open deal is won or not (Bernoulli at the weight) and the
+    weight itself is uncertain (a win rate from `closed` deals): the 10th and 90th percentiles sit about 1.28
+    standard deviations from the mean."""
+    without_history(outlook_store)
     with outlook_store.session() as s:
         forecast = forecast_revenue(s, caller(s, "zhao.lei"), AS_OF)
         p, closed = win_rate(s, "zhao.lei")
@@ -93,42 +144,19 @@ def test_the_range_matches_a_normal_approximation_of_the_same_uncertainty(outloo
     assert (q.high - q.low) == pytest.approx(2 * half, rel=0.1)
 
 
-def test_recorded_stage_moves_calibrate_each_stage(outlook_store):
-    """Closed deals Tessera moved through stages tell each stage's conversion; an undone move tells nothing."""
-    with outlook_store.session() as s:
-        units = s.execute(text(f"SELECT id FROM sales_units WHERE id IN {units_of(s, 'zhao.lei')}")).scalars().all()
-        closed = s.execute(select(Deal.id, Deal.stage).where(Deal.unit_id.in_(units), Deal.stage.in_(("won", "lost")),
-                                                             Deal.closed_on >= AS_OF - dt.timedelta(days=LOOKBACK_DAYS))
-                           .order_by(Deal.id)).all()
-        won_ids = [i for i, st in closed if st == "won"][:12]
-        lost_ids = [i for i, st in closed if st == "lost"][:12]
-        paths = {}  # planted: 12 won deals moved proposal → negotiation → won; 8 lost at qualified, 4 at negotiation
-        for i in won_ids:
-            paths[i] = [("proposal", "negotiation"), ("negotiation", "won")]
-        for n, i in enumerate(lost_ids):
-            paths[i] = [("lead", "qualified"), ("qualified", "lost")] if n < 8 else [("negotiation", "lost")]
-        for deal_id, moves in paths.items():
-            for old, new in moves:
-                s.add(UndoEntry(user_id=1, tool="move_deal_stage", reversible=old not in ("won", "lost"),
-                                changes=[{"table": "deals", "key": {"id": deal_id}, "op": "update",
-                                          "fields": {"stage": [old, new]}}]))
-        s.add(UndoEntry(user_id=1, tool="move_deal_stage", undone_at=dt.datetime(2026, 11, 1),  # taken back
-                        changes=[{"table": "deals", "key": {"id": lost_ids[0]}, "op": "update",
-                                  "fields": {"stage": ["qualified", "negotiation"]}}]))
-        s.flush()
-        forecast = forecast_revenue(s, caller(s, "zhao.lei"), AS_OF)
-        rate, _ = win_rate(s, "zhao.lei")
-    # by hand: passed lead/qualified: 12 won + 12 lost; proposal: 12 won + 4 lost; negotiation: the same
-    passed = {"lead": (12, 24), "qualified": (12, 24), "proposal": (12, 16), "negotiation": (12, 16)}
-    expected = {st: (w + PRIOR_DEALS * rate) / (n + PRIOR_DEALS) for st, (w, n) in passed.items()}
-    got = forecast.calibration.weights
-    assert got == pytest.approx(expected)
-    assert got["negotiation"] > rate and forecast.calibration.has_paths
-    assert "12 won of 16 closed deals" in forecast.calibration.evidence("en")["negotiation"]
-    with outlook_store.session() as s:
-        this_value, next_value, _, _ = expected_forecast(s, "zhao.lei", expected.get)
-    assert forecast.quarters[0].expected == pytest.approx(this_value, abs=0.02)
-    assert forecast.quarters[1].expected == pytest.approx(next_value, abs=0.02)
+def test_a_deal_lost_in_negotiation_through_tessera_counts_as_reaching_negotiation_and_not_won(tessera):
+    with tessera.store.session() as s:
+        before = forecast_revenue(s, caller(s, "li.wei"), AS_OF).calibration
+        owner = s.scalar(select(User.id).where(User.login == "li.wei"))
+        deal_id = s.scalar(select(Deal.id).where(Deal.owner_id == owner, Deal.stage == "negotiation"))
+    assert call(tessera, "li.wei", "move_deal_stage", deal=f"D-{deal_id}", stage="lost")["ok"]
+    with tessera.store.session() as s:
+        after = forecast_revenue(s, caller(s, "li.wei"), AS_OF).calibration
+        weights = weights_by_sql(s, "li.wei")
+    assert after.closed == before.closed + 1 and after.won == before.won
+    assert {st: after.path_closed[st] - before.path_closed[st] for st in OPEN_STAGES} == dict.fromkeys(OPEN_STAGES, 1)
+    assert after.path_won == before.path_won and after.weights == pytest.approx(weights)
+    assert after.weights["negotiation"] < before.weights["negotiation"]
 
 
 def test_a_customer_and_a_prompt_engineer_get_no_forecast_and_a_rep_only_their_unit(tessera):
@@ -141,8 +169,7 @@ def test_a_customer_and_a_prompt_engineer_get_no_forecast_and_a_rep_only_their_u
     admin = call(tessera, "admin", "forecast_revenue", quarters="this", language="en")
     assert rep["ok"] and admin["ok"] and len(rep["items"]) == 1
     with tessera.store.session() as s:
-        rate, _ = win_rate(s, "li.wei")
-        this_value, _, _, _ = expected_forecast(s, "li.wei", lambda st: rate)
+        this_value, _, _, _ = expected_forecast(s, "li.wei", weights_by_sql(s, "li.wei").get)
     assert rep["about"].startswith("Revenue forecast for Q4 2026: ")
     assert rep["how"]["scope"].startswith("units ") and "," not in rep["how"]["scope"]
     assert admin["how"]["scope"] == "every unit"

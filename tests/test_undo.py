@@ -63,12 +63,12 @@ def test_moving_a_deal_says_old_and_new_and_undo_restores_exactly_what_was_there
     assert moved["ok"] and {"record": f"D-{deal.id}", "field": "stage", "old": deal.stage,
                             "new": "negotiation"} in moved["written"]
     assert moved["undo"]["id"]
-    assert set(changed_rows(before, without_bookkeeping(app.store))) == {"deals"}
+    assert set(changed_rows(before, without_bookkeeping(app.store))) == {"deals", "deal_stage_changes"}
 
     undone = call(app, "li.wei", "undo_last", turn="turn-2")
     assert undone["ok"] and {"record": f"D-{deal.id}", "field": "stage", "old": "negotiation",
                              "new": deal.stage} in undone["restored"]
-    assert without_bookkeeping(app.store) == before  # updated_at included: byte for byte what was there
+    assert without_bookkeeping(app.store) == before  # updated_at and the stage history: byte for byte what was there
 
 
 def test_undo_takes_back_a_logged_call_and_only_it(app):
@@ -141,6 +141,7 @@ def test_over_http_only_the_writer_may_undo_and_a_stranger_is_refused(app):
 
         done = client.post(f"/v1/undo/{entry}", json={}, headers={"Authorization": f"Bearer {rep}"})
         assert done.status_code == 200 and done.json()["undo_ids"] == [entry]
-        assert without_bookkeeping(app.store) == {**after_move, "deals": before["deals"]}
+        assert without_bookkeeping(app.store) == {**after_move, "deals": before["deals"],
+                                                  "deal_stage_changes": before["deal_stage_changes"]}
         again = client.post(f"/v1/undo/{entry}", json={}, headers={"Authorization": f"Bearer {rep}"})
         assert again.status_code == 409 and without_bookkeeping(app.store)["deals"] == before["deals"]

@@ -17,8 +17,9 @@ class MoveDealStageArgs(BaseModel):
 
 
 def run(ctx: ToolContext, args: MoveDealStageArgs) -> dict:
+    now = ctx.clock()
     with ctx.store.session() as s:
-        return move(s, ctx.actor, deal=args.deal, stage=args.stage, account=args.account, today=ctx.today)
+        return move(s, ctx.actor, deal=args.deal, stage=args.stage, account=args.account, today=now.date(), now=now)
 
 
 def plan(ctx: ToolContext, args: MoveDealStageArgs) -> dict | None:

@@ -13,7 +13,7 @@ from crm.metrics.answer import fmt
 from crm.metrics.periods import Period, resolve
 from crm.metrics.scope import Caller, scope_words
 from crm.models import OPEN_STAGES, Deal
-from crm.outlook.stage_history import PRIOR_DEALS, StageCalibration, calibrate_stages
+from crm.outlook.stage_history import PRIOR_DEALS, STAGE_ZH, StageCalibration, calibrate_stages
 
 SIMULATIONS = 4000
 RANGE = (0.10, 0.90)  # the range shown: 10th to 90th percentile of the simulated quarter totals
@@ -74,7 +74,8 @@ class Forecast:
         weights = ", ".join(f"{s} {c.weights[s]:.0%}" for s in OPEN_STAGES)
         slipped = self.quarters[0]
         if lang == "zh":
-            source = ("部分商机有阶段变更记录（Tessera 记录的阶段移动），按经过各阶段的已关闭商机的赢单比例计算，"
+            reached = "，".join(f"{c.path_closed[s]} 个到达{STAGE_ZH[s]}、{c.path_won[s]} 个赢单" for s in OPEN_STAGES)
+            source = (f"按商机阶段历史，取到达各阶段的已关闭商机中赢单的比例（{reached}），"
                       f"并以整体赢单率作为 {PRIOR_DEALS:.0f} 个虚拟商机的先验" if c.has_paths else
                       "数据库没有商机阶段历史，各阶段权重采用整体赢单率（每个阶段的下限：赢单商机经过了所有阶段）")
             wide = "（所辖单元已关闭商机太少，用全部单元的历史）" if c.units_wide else ""
@@ -83,8 +84,9 @@ class Forecast:
                     f"本季度包括已过预计成交日期仍未关闭的 {slipped.slipped_deals} 个商机"
                     f"（{fmt(slipped.slipped_value, 'money', 'zh')}）。区间为 {SIMULATIONS} 次模拟的第10与第90百分位："
                     "对历史商机自助抽样重估权重，再逐个模拟未关闭商机的输赢。范围：" + self.scope)
-        source = ("stage moves recorded by Tessera: the share won among closed deals that passed each stage, with the "
-                  f"overall win rate counting as {PRIOR_DEALS:.0f} deals" if c.has_paths else
+        reached = "; ".join(f"{c.path_closed[s]} deals reached {s}, {c.path_won[s]} won" for s in OPEN_STAGES)
+        source = ("the deals' stage history: the share won among closed deals that reached each stage "
+                  f"({reached}), with the overall win rate counting as {PRIOR_DEALS:.0f} deals" if c.has_paths else
                   "the store keeps no stage history, so every stage weighs the overall win rate (a lower bound for "
                   "each stage: every won deal passed every stage)")
         wide = " (the caller's units had too few, so every unit's history)" if c.units_wide else ""

@@ -1,14 +1,15 @@
-"""A bigger demo for benchmarks: the seeded sales and service history (deals, orders, payments, activities, cases)
-copied N-1 more times onto the same accounts, so every figure is N times the seed's. Idempotent per factor."""
+"""A bigger demo for benchmarks: the seeded sales and service history (deals, their stage changes, orders, payments,
+activities, cases) copied N-1 more times onto the same accounts, so every figure is N times the seed's. Idempotent
+per factor."""
 from __future__ import annotations
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from crm.models import Activity, Case, Deal, Order, Payment, SeedRun
+from crm.models import Activity, Case, Deal, DealStageChange, Order, Payment, SeedRun
 
 RUN = "scale"
-COPIED = (Deal, Order, Payment, Activity, Case)
+COPIED = (Deal, Order, Payment, Activity, Case, DealStageChange)
 
 
 def scale_up(session: Session, factor: int) -> int:
@@ -29,6 +30,7 @@ def scale_up(session: Session, factor: int) -> int:
         _copy(session, "payments", top, k, {"id": "payments", "order_id": "orders"})
         _copy(session, "activities", top, k, {"id": "activities", "deal_id": "deals"})
         _copy(session, "cases", top, k, {"id": "cases"})
+        _copy(session, "deal_stage_changes", top, k, {"id": "deal_stage_changes", "deal_id": "deals"})
     if session.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequences past them
         for table in top:
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from crm.actor import AccessDenied, Actor
 from crm.models import DEAL_STAGES, OPEN_STAGES, Deal, User
+from crm.services.deal_stages import change_stage
 from crm.services.lookup import resolve_account, resolve_deal, resolve_user
 from crm.services.rows import deal_row
 from crm.services.scope import require_staff, scoped
@@ -59,7 +60,9 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
 
 
 def move_deal_stage(session: Session, actor: Actor, *, deal: str, stage: str, account: str | None = None,
-                    today: dt.date) -> dict:
+                    today: dt.date, now: dt.datetime | None = None) -> dict:
+    """Move a deal to `stage` (won or lost closes it today), recorded in its stage history as the actor's move at
+    `now` (the start of `today` when not given)."""
     require_staff(actor, "change deals")
     if stage not in DEAL_STAGES:
         raise ValueError(f"unknown stage '{stage}'; stages are {', '.join(DEAL_STAGES)}")
@@ -68,8 +71,8 @@ def move_deal_stage(session: Session, actor: Actor, *, deal: str, stage: str, ac
     if target.stage not in OPEN_STAGES and actor.role == "rep":
         raise AccessDenied(f"D-{target.id} is already {target.stage}; reopening a closed deal needs a manager")
     previous = target.stage
-    target.stage = stage
-    target.closed_on = today if stage not in OPEN_STAGES else None
+    at = now if now is not None else dt.datetime.combine(today, dt.time())
+    change_stage(session, target, stage, by=actor.user_id, at=at)
     session.flush()
     return {"done": f"D-{target.id} {target.title}: {previous} → {stage}", "record": deal_row(target),
             "previous_stage": previous}

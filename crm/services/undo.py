@@ -2,7 +2,7 @@
 
 `capture()` watches the sessions a write opens (SQLAlchemy flush events, so services need no bookkeeping of their
 own) and collects the changes to records undo may restore: deals, activities, cases, contacts, competitor prices
-and tasks. `record()` keeps them as one entry of the user's undo log; `undo_last()` restores the old values of the
+and tasks, and the stage-history row a deal's move writes (undoing the move takes it out again). `record()` keeps them as one entry of the user's undo log; `undo_last()` restores the old values of the
 user's latest turn that wrote something, or refuses: another user's writes, an irreversible write (an erasure, a
 consent change, a closed deal, a booked discount), or a record changed again since.
 
@@ -25,7 +25,10 @@ from crm.actor import AccessDenied, Actor, NotFound
 from crm.models import Base, utcnow
 from crm.privacy.erasure import StoreErasureTarget
 
-UNDOABLE = {"deals", "activities", "cases", "contacts", "competitor_prices", "tasks"}
+UNDOABLE = {"deals", "activities", "cases", "contacts", "competitor_prices", "tasks", "deal_stage_changes"}
+# History rows written beside a change: undone with it (an undone stage move leaves the deal's stage history as it
+# was before the move), and never a line of their own in what the user reads (the deal's stage line says it).
+BESIDE = {"deal_stage_changes"}
 
 
 class UndoEntry(Base):
@@ -64,6 +67,8 @@ class Written:
         """What was written, as a user reads it: record, field, old → new (a created record as one line)."""
         lines = []
         for change in self.changes:
+            if change["table"] in BESIDE:
+                continue
             record = _record_name(change)
             if change["op"] == "insert":
                 lines.append({"record": record, "field": "(created)", "old": None, "new": _label(change)})
@@ -187,7 +192,8 @@ def _restore(session: Session, change: dict) -> list[dict]:
         if row is None:
             return []
         session.delete(row)
-        return [{"record": record, "field": "(created)", "old": _label(change), "new": "(removed)"}]
+        return [] if change["table"] in BESIDE else [
+            {"record": record, "field": "(created)", "old": _label(change), "new": "(removed)"}]
     if row is None:
         raise CannotUndo(f"{record} no longer exists; there is nothing to restore")
     lines = []
