@@ -7,6 +7,7 @@ import threading
 from sqlalchemy import select
 
 from crm.actor import Actor
+from crm.data_versions import versions
 from crm.autonomy.models import SharedAccount
 from crm.models import Account, Contact, Deal, Product, User
 from crm.services.lookup import visible_names
@@ -16,8 +17,9 @@ from llm.offline.lexicon import EntityName, Lexicon, Relations
 
 # The example utterances of the tools are unnamed with every name the store holds: an admin's view.
 EVERY_UNIT = Actor(user_id=0, login="tessera", role="admin")
-# Writes to these change what some scope names or links (a new contact, a deal closed, an account shared).
-NAMED = (Account, Contact, Deal, SharedAccount)
+# Writes to these change what some scope names or links (a new contact, a deal closed, an account shared, a product
+# or a colleague added).
+NAMED = tuple(t.__tablename__ for t in (Account, Contact, Deal, SharedAccount, Product, User))
 
 
 def load_lexicon(store: Store, actor: Actor = EVERY_UNIT) -> Lexicon:
@@ -37,26 +39,28 @@ def shared_lexicon(store: Store) -> Lexicon:
 
 
 class ScopedLexicons:
-    """The lexicon each user's turns are read with, built once per scope (all reps of a unit share one) and dropped
-    after any commit that writes accounts, contacts, deals or sharing, or on `clear()` (an erasure's bulk rename)."""
+    """The lexicon each user's turns are read with, built once per scope (all reps of a unit share one) and read
+    again when the counters of the named tables (crm/data_versions.py) have moved, whichever process wrote them, or
+    after `clear()` (an erasure's bulk rename)."""
 
     def __init__(self, store: Store):
         self.store = store
-        self._cache: dict[tuple, Lexicon] = {}
+        self._cache: dict[tuple, tuple[tuple[int, ...], Lexicon]] = {}
         self._generation = 0
         self._lock = threading.Lock()
-        store.after_commit_of(NAMED, self.clear)
 
     def for_actor(self, actor: Actor) -> Lexicon:
         key = scope_key(actor)
-        found = self._cache.get(key)
-        if found is not None:
-            return found
         generation = self._generation
+        with self.store.session() as s:
+            stamp = versions(s, NAMED)  # before the names: a write in between makes one reload too many, no more
+        found = self._cache.get(key)
+        if found is not None and found[0] == stamp:
+            return found[1]
         lexicon = load_lexicon(self.store, actor)
         with self._lock:
-            if generation == self._generation:  # no write came in while it was read: keep it
-                self._cache[key] = lexicon
+            if generation == self._generation:  # no clear() came in while it was read: keep it
+                self._cache[key] = (stamp, lexicon)
         return lexicon
 
     def clear(self) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import crm.autonomy.models  # noqa: F401
+import crm.data_versions  # noqa: F401
 import crm.edge_nodes  # noqa: F401
 import crm.identities  # noqa: F401
 import crm.privacy.models  # noqa: F401

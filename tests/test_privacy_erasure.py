@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from crm.models import Contact
+from crm.privacy.directory import directory
+from crm.privacy.identifiers import email_key
 from crm.privacy.models import SubjectRequest
 from memory.note_index import NoteIndex
 from tests.privacy_support import call, privacy_dir, ptessera  # noqa: F401
@@ -55,6 +57,9 @@ def test_erasing_everything_leaves_no_planted_value_in_any_storage(ptessera, not
     assert "[erased]" in [i["name"] for i in after["items"]]
     assert not any(NOTE in i["passage"] for i in call(ptessera, "li.wei", "search_notes", notes=notes,
                                                      query="asked for a quote")["items"])
+    with ptessera.store.session() as s:  # the privacy directory, cached in memory before, knows her no more
+        book = directory(s)
+        assert email_key("chen.jing@beichen-med.cn") not in book.emails and PHONE not in book.phone_of.values()
     ptessera.close()
     for needle in (PHONE, NOTE, "chen.jing@beichen-med.cn"):
         assert _files_holding(privacy_dir, needle) == [], needle

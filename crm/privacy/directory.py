@@ -1,4 +1,4 @@
-"""Who a value found in text belongs to: every contact's name, e-mail and phone, loaded once per session."""
+"""Who a value found in text belongs to: every contact's name, e-mail and phone, rebuilt when contacts change."""
 from __future__ import annotations
 
 import threading
@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm import data_versions
 from crm.models import Contact
 from crm.privacy.identifiers import EMAIL, NAME, PHONE, Found, NameIndex, email_key, phone_digits, same_phone
 
@@ -47,30 +48,38 @@ class Directory:
         return set()
 
 
-_built: dict[object, tuple[list[tuple], Directory]] = {}  # per database: the rows last built from, and the result
+_built: dict[object, tuple[int, Directory]] = {}  # per database: the contacts' version last built from, and the result
 _built_lock = threading.Lock()
 
 
 def directory(session: Session) -> Directory:
-    """The directory for this session (a tool call or a turn): read at the first use, then reused. The rows are
-    read every time (a change by any process shows at once); building from them, the costly part, is done again
-    only when they differ from the rows the last directory of this database was built from."""
+    """The directory for this session (a tool call or a turn): built at the first use, then reused. Across sessions
+    of one database it is rebuilt only when the contacts table's counter (crm/data_versions.py) has moved, which any
+    write of any process does; a session that wrote contacts itself reads its own rows."""
     if _KEY not in session.info:
-        rows = [tuple(r) for r in session.execute(
-            select(Contact.id, Contact.account_id, Contact.full_name, Contact.email, Contact.phone)
-            .order_by(Contact.id))]
+        (version,) = data_versions.versions(session, ("contacts",))  # before the rows; flushes this session's writes
+        if data_versions.wrote_in(session, "contacts"):  # its own uncommitted rows: for this session only
+            session.info[_KEY] = Directory.build(_rows(session))
+            return session.info[_KEY]
         where = str(session.get_bind().url)
         with _built_lock:
             last = _built.get(where)
-        if last is not None and last[0] == rows:
+        if last is not None and last[0] == version:
             book = last[1]
         else:
-            book = Directory.build(rows)
+            book = Directory.build(_rows(session))
             with _built_lock:
-                _built[where] = (rows, book)
+                _built[where] = (version, book)
         session.info[_KEY] = book
     return session.info[_KEY]
 
 
+def _rows(session: Session) -> list[tuple[int, int, str, str, str]]:
+    return [tuple(r) for r in session.execute(
+        select(Contact.id, Contact.account_id, Contact.full_name, Contact.email, Contact.phone).order_by(Contact.id))]
+
+
 def forget(session: Session) -> None:
+    """After a bulk change of contacts in this session: its next directory is read from its own rows."""
     session.info.pop(_KEY, None)
+    data_versions.written(session, "contacts")
