@@ -68,6 +68,8 @@ def move_deal_stage(session: Session, actor: Actor, *, deal: str, stage: str, ac
         raise ValueError(f"unknown stage '{stage}'; stages are {', '.join(DEAL_STAGES)}")
     acc = resolve_account(session, actor, account) if account else None
     target = resolve_deal(session, actor, deal, acc)
+    if target.stage == stage:  # "move it to negotiation" when it is there: say so, write nothing
+        return already_at(target)
     if target.stage not in OPEN_STAGES and actor.role == "rep":
         raise AccessDenied(f"D-{target.id} is already {target.stage}; reopening a closed deal needs a manager")
     previous = target.stage
@@ -78,6 +80,12 @@ def move_deal_stage(session: Session, actor: Actor, *, deal: str, stage: str, ac
             "previous_stage": previous}
 
 
+def already_at(target: Deal) -> dict:
+    """The answer to moving a deal to the stage it is at: no write, the deal as it stands."""
+    return {"unchanged": True, "about": f"D-{target.id} {target.title}", "already": target.stage,
+            "record": deal_row(target)}
+
+
 def close_plan(session: Session, actor: Actor, *, deal: str, stage: str, account: str | None = None) -> dict | None:
     """The plan shown before a deal is closed won or lost (closing cannot be undone by a rep); None for a move
     between open stages, which needs no confirmation. Reads only."""
@@ -86,6 +94,8 @@ def close_plan(session: Session, actor: Actor, *, deal: str, stage: str, account
     require_staff(actor, "change deals")
     acc = resolve_account(session, actor, account) if account else None
     target = resolve_deal(session, actor, deal, acc)
+    if target.stage == stage:
+        return None  # nothing will change: nothing to confirm
     verb = {"won": "Close as won", "lost": "Close as lost"}.get(stage, f"Move to {stage}")
     return {"summary": f"{verb}: D-{target.id} {target.title} ({target.account.name}, {target.amount:,.0f}). "
                        f"A closed deal can only be reopened by a manager.",

@@ -6,12 +6,12 @@ import re
 import unicodedata
 from typing import Any
 
-from llm.offline.replies import has_template, template
+from llm.offline.replies import has_template, label, template
 
 MAX_ROWS, MAX_CELL = 10, 40
 # how/chart: for channels; "written" and "undo" are shown by the runtime under every reply (agents/written.py).
 _STANDARD = {"ok", "error", "candidates", "items", "total", "about", "record", "done", "how", "chart", "written",
-             "undo"}
+             "undo", "unchanged", "already"}
 
 
 def phrase_result(tool: str | None, content: Any, lang: str) -> str:
@@ -23,17 +23,21 @@ def phrase_result(tool: str | None, content: Any, lang: str) -> str:
     if data.get("ok") is False or ("error" in data and "ok" not in data):
         return _error(tool, data, lang)
     parts: list[str] = []
+    if data.get("unchanged"):  # asked for what already holds ("move it to negotiation" when it is there)
+        parts.append(_fill(template("results", "unchanged", lang, tool), about=about,
+                           value=label(str(data.get("already") or ""), lang)))
+        about = ""
     if isinstance(data.get("items"), list):
         parts.append(_items(tool, data["items"], data.get("total"), about, lang))
     if isinstance(data.get("record"), dict):
         lead = _fill(template("results", "record", lang, tool),
                      about=about or template("results", "record_about", lang))
-        parts.append(lead + "\n" + _lines(data["record"]))
+        parts.append(lead + "\n" + _lines(data["record"], lang=lang))
     if data.get("done"):
         parts.append(_fill(template("results", "done", lang, tool), done=data["done"], about=about))
     extra = {k: v for k, v in data.items() if k not in _STANDARD}
     if extra:
-        parts.append(_lines(extra))
+        parts.append(_lines(extra, lang=lang))
     if not parts:
         parts.append(_fill(template("results", "done", lang, tool), done=about or "ok"))
     return "\n".join(parts)
@@ -89,11 +93,13 @@ def _table(rows: list[dict]) -> str:
                       *(line(r) for r in cells)])
 
 
-def _lines(record: dict, indent: str = "") -> str:
+def _lines(record: dict, indent: str = "", lang: str = "en") -> str:
+    """A record as "field: value" lines, the field named in the reply's language (labels: in replies.yaml)."""
     out = []
-    for key, value in record.items():
+    for name, value in record.items():
+        key = label(name, lang) if lang != "en" else name
         if isinstance(value, dict) and value and len(_compact(value)) > 60:
-            out.append(f"{indent}{key}:\n{_lines(value, indent + '  ')}")
+            out.append(f"{indent}{key}:\n{_lines(value, indent + '  ', lang)}")
         elif isinstance(value, list) and value and any(isinstance(v, dict) for v in value):
             out.append(f"{indent}{key}:")
             out.extend(f"{indent}  - {_compact(v)}" for v in value[:MAX_ROWS])
