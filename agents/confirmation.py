@@ -12,6 +12,7 @@ import re
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.types import interrupt
 
+from crm.language import language_of as message_language
 from tools.base import ToolContext, ToolSpec
 
 KIND = "confirm"
@@ -40,7 +41,7 @@ def language_of(messages: list, fallback: str) -> str:
     last = next((m.content for m in reversed(messages) if isinstance(m, HumanMessage)), "")
     if not isinstance(last, str) or not last.strip():
         return fallback
-    return "zh" if re.search(r"[\u3400-\u9fff]", last) else "en"
+    return message_language(last, fallback)
 
 
 def plans_for(specs: dict[str, ToolSpec], ctx: ToolContext, calls: list[dict]) -> tuple[list[dict], dict[str, dict]]:

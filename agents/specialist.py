@@ -54,7 +54,7 @@ def make_tool_node(agent: str, context_for: Callable[[RunnableConfig], ToolConte
                                                name=c["name"], status="error") for c in request.tool_calls],
                                  AIMessage(content=STOPPED[confirmation.language_of(state["messages"], "en")])]}
         lang = confirmation.language_of(state["messages"], ctx.actor.language)
-        speaker = replace(ctx, actor=replace(ctx.actor, language=lang))  # plans in the language of the message
+        speaker = replace(ctx, actor=replace(ctx.actor, language=lang))  # plans and results in the message's language
         actions, failed = confirmation.plans_for(specs, speaker, request.tool_calls)
         refused = set()
         if actions and not confirmation.ask(speaker, actions):  # nothing of this step has run before the pause
@@ -71,7 +71,7 @@ def make_tool_node(agent: str, context_for: Callable[[RunnableConfig], ToolConte
                 result = {"ok": False, "cancelled": True, "error": confirmation.NOT_CONFIRMED}
             else:
                 with spans.tool_call(call["name"]) as span:
-                    result = run_or_escalate(spec, ctx, call["args"])
+                    result = run_or_escalate(spec, speaker, call["args"])
                     span.set_attribute("tessera.tool.ok", bool(result.get("ok")))
             elapsed = round((time.perf_counter() - started) * 1000, 2)
             replies.append(ToolMessage(content=dumps(result), tool_call_id=call["id"], name=call["name"],

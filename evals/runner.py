@@ -87,10 +87,13 @@ def run_scenario(scenario: Scenario, model: str, template: Path, work: Path) -> 
                 if wrote:
                     result.unwanted_writes += 1
                     result.problems.append(f"turn {n}: must not write, but wrote {', '.join(wrote)}")
-            if not turn.reply_contains or any(w.lower() in text.lower() for w in turn.reply_contains):
-                result.replies_right += 1
-            else:
+            said = [w for w in turn.reply_lacks if w.lower() in text.lower()]
+            if turn.reply_contains and not any(w.lower() in text.lower() for w in turn.reply_contains):
                 result.problems.append(f"turn {n}: reply lacks any of {turn.reply_contains}: {text[:120]!r}")
+            elif said:
+                result.problems.append(f"turn {n}: reply says {said}, which it must not: {text[:120]!r}")
+            else:
+                result.replies_right += 1
             for call in turn.expect_tools:  # the gold path: the expected calls on a fresh copy of the store
                 ALL[call.name].invoke(ToolContext(store=gold, actor=actor, clock=lambda: EVAL_CLOCK), call.replay_args)
         result.state_match = store_snapshot(tessera.store) == store_snapshot(gold)

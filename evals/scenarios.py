@@ -29,6 +29,9 @@ class Turn(BaseModel):
     user: str
     expect_tools: list[ExpectedCall] = Field(default_factory=list)  # empty: the model should ask or answer
     reply_contains: list[str] = Field(default_factory=list)  # any one of these must appear in the reply
+    # None of these may appear: words of the other language ("已写入" under an English request, "That did not
+    # work" under a Chinese one), or what must stay unsaid (another unit's record)
+    reply_lacks: list[str] = Field(default_factory=list)
     # A question, a hypothetical or a request Tessera cannot serve: the turn must leave every business table as
     # it was. Turns whose expected calls only read are held to the same rule (see `writes_allowed`).
     must_not_write: bool = False

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor, Ambiguous, NotFound
+from crm.language import language_of
 from crm.models import Account, Contact, User
 from crm.privacy.guard import person_name
 from crm.privacy.text_guard import guard_text
@@ -67,7 +68,7 @@ def task_title(text: str, kind: str, who: str | None) -> str:
     text = SPEAKER.sub("", " ".join((text or "").split())).strip(" ,.，。")
     if not who or who.lower() in text.lower():
         return _capitalised(text)
-    zh = bool(re.search(r"[\u4e00-\u9fff]", text or who))
+    zh = language_of(text or who) == "zh"
     lead = LEADS[kind][1 if zh else 0].format(who=who)
     rest = text
     for word in KIND_WORDS.get(kind, ()):

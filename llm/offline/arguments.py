@@ -311,12 +311,19 @@ def _pieces(text: str, used: list[Span]) -> list[str]:
 
 
 def _join(pieces: list[str]) -> str:
-    out = ""
-    for piece in (p.strip() for p in pieces):
+    """The pieces as one text: Chinese runs glued, a space wherever Latin words meet or the user left one
+    ("call 陈静 about the renewal" keeps its spaces; "给王芳打电话" none)."""
+    out, spaced = "", False
+    for raw in pieces:
+        piece = raw.strip()
         if not piece:
+            spaced = spaced or bool(raw)
             continue
-        glue = "" if (not out or CJK_CHAR.match(out[-1]) or CJK_CHAR.match(piece[0])) else " "
+        spaced = spaced or raw[:1].isspace()
+        both_cjk = out and CJK_CHAR.match(out[-1]) and CJK_CHAR.match(piece[0])
+        glue = "" if not out or both_cjk or (not spaced and (CJK_CHAR.match(out[-1]) or CJK_CHAR.match(piece[0]))) else " "
         out += glue + piece
+        spaced = raw[-1:].isspace()
     return out.strip()
 
 

@@ -14,6 +14,7 @@ from llm.offline.metric_terms import Mention, find_mentions
 from llm.offline.numbers import parse_number
 from llm.offline.reading import Reading
 from llm.offline.schema import ToolView
+from llm.offline.text import language_of
 
 TOOL = "query_metrics"
 _NUM = r"(\d+|[一二两三四五六七八九十]+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
@@ -177,7 +178,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             for key, value in earlier.items():
                 out.args[key] = value
             put("explain", True, "how was this computed", "context")
-            out.args["language"] = "zh" if re.search(r"[\u4e00-\u9fff]", reading.text) else "en"
+            out.args["language"] = language_of(reading.text)
             return out
     earlier = _earlier_query(history) if not metrics else None
     if not metrics and "stage" in group_by:  # "按阶段汇总一下": the pipeline is what has stages
@@ -217,7 +218,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         put("chart", True, "chart", "enum")
     if explain:
         put("explain", True, "explain", "enum")
-    out.args["language"] = "zh" if re.search(r"[\u4e00-\u9fff]", reading.text) else "en"
+    out.args["language"] = language_of(reading.text)
     return out
 
 

@@ -10,6 +10,7 @@ from llm.offline.arguments import Filled, Filling
 from llm.offline.numbers import parse_number
 from llm.offline.reading import Reading
 from llm.offline.schema import ToolView
+from llm.offline.text import language_of
 
 FORECAST, RISK, ANOMALIES = "forecast_revenue", "deals_at_risk", "metric_anomalies"
 TOOLS = (FORECAST, RISK, ANOMALIES)
@@ -126,5 +127,5 @@ def fill(view: ToolView, reading: Reading) -> Filling:
             put("direction", "high", high.group(0), "enum")
         elif low and not high:
             put("direction", "low", low.group(0), "enum")
-    out.args["language"] = "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
+    out.args["language"] = language_of(text)
     return out

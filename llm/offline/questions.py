@@ -6,7 +6,7 @@ import re
 from llm.offline.lexicon import Match
 from llm.offline.replies import label, label_of_tool, template
 from llm.offline.schema import Param, ToolView
-from llm.offline.text import has_cjk
+from llm.offline.text import language_of
 
 
 def capabilities(views: list[ToolView], lang: str, lead: str = "not_understood") -> str:
@@ -15,7 +15,7 @@ def capabilities(views: list[ToolView], lang: str, lead: str = "not_understood")
         return template("questions", "no_tools", lang)
     lines = [template("questions", lead, lang)]
     for v in views:
-        example = next((e for e in v.examples if has_cjk(e) == (lang == "zh")), v.examples[0] if v.examples else "")
+        example = next((e for e in v.examples if language_of(e) == lang), v.examples[0] if v.examples else "")
         tail = " — " + template("questions", "example", lang).format(example=example) if example else ""
         lines.append(f"- {tool_name(v, lang) if lang == 'zh' else _sentence(v.summary)}{tail}")
     return "\n".join(lines)
@@ -25,7 +25,7 @@ def explain(view: ToolView, mood: str, lang: str) -> str:
     """A question or a what-if about an action: what the action does, and that nothing was done."""
     summary = tool_name(view, lang)
     fallback = view.examples[0] if view.examples else ""
-    example = next((e for e in view.examples if has_cjk(e) == (lang == "zh")), fallback)
+    example = next((e for e in view.examples if language_of(e) == lang), fallback)
     key = "explain_hypothetical" if mood == "hypothetical" else "explain_question"
     return template("questions", key, lang).format(summary=summary, example=example)
 
@@ -33,7 +33,7 @@ def explain(view: ToolView, mood: str, lang: str) -> str:
 def tool_name(view: ToolView, lang: str) -> str:
     """What a tool does, in the user's language (Chinese names live in replies.yaml; summaries are English)."""
     if lang == "zh":  # a tool without a Chinese name is shown by a Chinese example, never in English
-        example = next((e for e in view.examples if has_cjk(e)), None)
+        example = next((e for e in view.examples if language_of(e) == "zh"), None)
         return label_of_tool(view.name) or (f"“{example}”" if example else _sentence(view.summary))
     return _sentence(view.summary, lower=True)
 

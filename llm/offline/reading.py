@@ -31,10 +31,6 @@ class Reading:
         self._entities: dict[str, list[Match]] = {}
         self._enums: dict[tuple, list[Found]] = {}
 
-    @property
-    def is_chinese(self) -> bool:
-        return has_cjk(self.text)
-
     @cached_property
     def periods(self) -> list[Found]:
         return find_periods(self.text, self.today)

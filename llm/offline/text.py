@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from crm.language import language_of as message_language
 from llm.offline.synonyms import concept_patterns
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -22,10 +23,8 @@ def has_cjk(text: str) -> bool:
 
 
 def language_of(text: str) -> str:
-    """'zh' when the text is mostly Chinese: an English sentence naming 北辰医疗器械 is still English."""
-    cjk = len(CJK_CHAR.findall(text))
-    latin_words = len(re.findall(r"[A-Za-z]{2,}", text))
-    return "zh" if cjk and cjk >= latin_words else "en"
+    """'zh' or 'en' by the words that build the sentence: an English sentence naming 北辰医疗器械 is still English."""
+    return message_language(text)
 
 
 def overlap_tokens(text: str) -> frozenset[str]:
