@@ -1,6 +1,7 @@
 """Deals at risk: a planted deal whose close date slipped and that nobody touched is flagged with exactly those
 reasons, a healthy one is not; the slipped, quiet and discount signals on the seed agree with an independent
-calculation; a rep sees only their unit's deals and a customer none."""
+calculation; a slipped deal says since when it sat at its stage (its stage history); a rep sees only their unit's
+deals and a customer none."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select, text
 
-from crm.models import Account, Activity, Deal, Order, Payment, Product, User
+from crm.models import Account, Activity, Deal, DealStageChange, Order, Payment, Product, User
 from crm.outlook import deals_at_risk
 from crm.outlook.deal_risk import NORM_QUANTILE, QUIET_DAYS
 from crm.store import Store
@@ -66,6 +67,39 @@ def test_a_slipped_untouched_deal_is_flagged_with_those_reasons_and_a_healthy_on
     assert words[1] == "no activity since it was created 100 days ago"
     assert "已过 40 天" in flagged.signals[0].words("zh")
     assert flagged.risk == pytest.approx(2 + 40 / 90 + min((100 - QUIET_DAYS) / QUIET_DAYS / 2, 1.0), abs=0.01)
+
+
+def test_a_slipped_deal_says_since_when_it_has_sat_at_its_stage_from_its_last_entry_there(risk_store):
+    with risk_store.session() as s:
+        slipped = plant(s, "li.wei", expected_close=AS_OF - dt.timedelta(days=40),
+                        created_on=AS_OF - dt.timedelta(days=200), touched=AS_OF - dt.timedelta(days=2))
+        owner = s.scalar(select(User.id).where(User.login == "li.wei"))
+        path = ((None, "lead", 200), ("lead", "proposal", 150), ("proposal", "qualified", 140),
+                ("qualified", "proposal", 120))  # back to qualified once: the stint that counts began 120 days ago
+        s.add_all(DealStageChange(deal_id=slipped, from_stage=a, to_stage=b, changed_by=owner,
+                                  at=dt.datetime.combine(AS_OF - dt.timedelta(days=days), dt.time(11)))
+                  for a, b, days in path)
+        s.flush()
+        report = deals_at_risk(s, caller(s, "li.wei"), AS_OF, limit=EVERY)
+    [signal] = next(d for d in report.deals if d.deal_id == slipped).signals
+    since = AS_OF - dt.timedelta(days=120)
+    assert signal.words("en") == f"expected close {AS_OF - dt.timedelta(days=40)} passed 40 days ago, in proposal " \
+                                 f"since {since} (120 days)"
+    assert signal.words("zh").endswith(f"自 {since} 起处于方案阶段（120 天）")
+    assert signal.strength == pytest.approx(40 / 90)  # the ranking is the expected close's, as before
+
+
+def test_on_the_seed_each_slipped_deal_sits_at_its_stage_since_its_history_says(risk_store):
+    with risk_store.session() as s:
+        report = deals_at_risk(s, caller(s, "zhao.lei"), AS_OF, limit=EVERY)
+        entered = dict(s.execute(text(
+            "SELECT d.id, date(MAX(h.at)) FROM deals d JOIN deal_stage_changes h ON h.deal_id = d.id "
+            "AND h.to_stage = d.stage GROUP BY d.id")).all())
+    slipped = [(d, sig) for d in report.deals for sig in d.signals if sig.kind == "slipped"]
+    assert slipped
+    for deal, signal in slipped:
+        assert signal.words("en").endswith(f", in {deal.stage} since {entered[deal.deal_id]} "
+                                           f"({(AS_OF - dt.date.fromisoformat(entered[deal.deal_id])).days} days)")
 
 
 def test_signals_on_the_seed_agree_with_an_independent_calculation(risk_store):

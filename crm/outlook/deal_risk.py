@@ -1,6 +1,7 @@
-"""Open deals at risk, each with its reasons in words and numbers: the expected close date has passed, nobody has
-touched the deal for a while, its discount is above its unit's norm, its account pays late, or the deal-score model
-gives it a low chance. Deals are ranked by how many signals they show and how strong those are, then by amount."""
+"""Open deals at risk, each with its reasons in words and numbers: the expected close date has passed (and since
+when the deal has sat at its stage, from its stage history), nobody has touched the deal for a while, its discount
+is above its unit's norm, its account pays late, or the deal-score model gives it a low chance. Deals are ranked
+by how many signals they show and how strong those are, then by amount."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from crm.metrics.answer import fmt
 from crm.metrics.scope import Caller, scope_words
-from crm.models import OPEN_STAGES, Account, Activity, Deal, Order, Payment, Product, SalesUnit, User
+from crm.models import OPEN_STAGES, Account, Activity, Deal, DealStageChange, Order, Payment, Product, SalesUnit, User
+from crm.outlook.stage_history import STAGE_ZH
 
 QUIET_DAYS = 30  # no activity on the deal for this many days is a signal
 NORM_QUANTILE = 0.75  # a discount above this quantile of the unit's deals is above its norm
@@ -112,13 +114,15 @@ def deals_at_risk(session: Session, caller: Caller, today: dt.date, *, limit: in
     ids = [d.id for d, *_ in rows]
     chances = scores(ids) if scores and ids else {}
     last_touch = _last_touches(session, ids)
+    at_stage_since = _stage_entered(session, ids)
     norms = _discount_norms(session, {d.unit_id for d, *_ in rows})
     late = _late_payments(session, {d.account_id for d, *_ in rows}, today)
     found = []
     for deal, account, owner, price, unit_name in rows:
         risk = DealRisk(deal.id, deal.title, account, owner, deal.stage, float(deal.amount), deal.expected_close)
         risk.signals = [s for s in (
-            _slipped(deal, today), _quiet(deal, last_touch.get(deal.id), today, quiet_days),
+            _slipped(deal, today, at_stage_since.get(deal.id)),
+            _quiet(deal, last_touch.get(deal.id), today, quiet_days),
             _discount(discount_of(deal.amount, price, deal.quantity), norms.get(deal.unit_id), unit_name),
             _late(late.get(deal.account_id)), _low_score(chances.get(deal.id))) if s]
         if risk.signals:
@@ -138,6 +142,17 @@ def _last_touches(session: Session, deal_ids: list[int]) -> dict[int, dt.date]:
     q = select(Activity.deal_id, func.max(Activity.occurred_at)).where(Activity.deal_id.in_(deal_ids)) \
         .group_by(Activity.deal_id)
     return {deal_id: (at.date() if isinstance(at, dt.datetime) else at) for deal_id, at in session.execute(q)}
+
+
+def _stage_entered(session: Session, deal_ids: list[int]) -> dict[int, dt.date]:
+    """Deal -> the day it last entered the stage it is at, from its stage history (deals without one: absent)."""
+    if not deal_ids:
+        return {}
+    q = (select(DealStageChange.deal_id, func.max(DealStageChange.at))
+         .join(Deal, (Deal.id == DealStageChange.deal_id) & (Deal.stage == DealStageChange.to_stage))
+         .where(DealStageChange.deal_id.in_(deal_ids)).group_by(DealStageChange.deal_id))
+    return {deal_id: (at.date() if isinstance(at, dt.datetime) else dt.date.fromisoformat(str(at)[:10]))
+            for deal_id, at in session.execute(q)}
 
 
 def _discount_norms(session: Session, unit_ids: set[int]) -> dict[int, tuple[float, float, int]]:
@@ -181,12 +196,17 @@ def _late_payments(session: Session, account_ids: set[int], today: dt.date) -> d
     return out
 
 
-def _slipped(deal: Deal, today: dt.date) -> Signal | None:
+def _slipped(deal: Deal, today: dt.date, at_stage_since: dt.date | None) -> Signal | None:
+    """The expected close has passed; with the stage history, also how long the deal has been stuck at its stage."""
     days = (today - deal.expected_close).days
     if days <= 0:
         return None
-    return Signal("slipped", min(days / 90, 1.0), f"expected close {deal.expected_close} passed {days} days ago",
-                  f"预计成交日期 {deal.expected_close} 已过 {days} 天")
+    en, zh = f"expected close {deal.expected_close} passed {days} days ago", f"预计成交日期 {deal.expected_close} 已过 {days} 天"
+    if at_stage_since is not None:
+        stuck = (today - at_stage_since).days
+        en += f", in {deal.stage} since {at_stage_since} ({stuck} days)"
+        zh += f"，自 {at_stage_since} 起处于{STAGE_ZH.get(deal.stage, deal.stage)}阶段（{stuck} 天）"
+    return Signal("slipped", min(days / 90, 1.0), en, zh)
 
 
 def _quiet(deal: Deal, last: dt.date | None, today: dt.date, quiet_days: int) -> Signal | None:

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from crm.models import OPEN_STAGES, Deal, DealStageChange
 
 
-def change_stage(session: Session, deal: Deal, stage: str, *, by: int | None, at: dt.datetime) -> DealStageChange | None:
+def change_stage(session: Session, deal: Deal, stage: str, *, by: int | None,
+                 at: dt.datetime) -> DealStageChange | None:
     """Move `deal` to `stage` (closing it on `at`'s day, or reopening it) and record the move; None when the deal is
     already at that stage (nothing moved, nothing recorded)."""
     if deal.stage == stage:
