@@ -8,31 +8,37 @@ variables, tessera.toml); with PostgreSQL as the store they share conversations,
 idempotency keys. Migrate and seed once before starting workers (`tessera serve` does)."""
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from channels.starting import StartingServer
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
-def create_server() -> FastAPI:
-    from channels.http_api import create_app
-    from channels.auth import admin_check
-    from edge_agent.centre import mount_edge_hub
-    from tessera.runtime import Tessera
-    from tessera.settings import Settings
+def create_server() -> StartingServer:
+    """A worker's app: /health answers at once, /ready and every route once its assistant is built
+    (channels/starting.py)."""
+    opened = []
 
-    tessera = Tessera(Settings(), seed=False)
-    app = create_app(tessera)
-    mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
-    tessera.reminders.start()  # every worker polls; the claim in the store sends each reminder once
-    tessera.notes.start(tessera.settings.repday.index_poll_seconds)  # one worker at a time holds the claim
-    tessera.pruner.start()  # every worker prunes when a retention period is set; a second delete finds nothing
-    opened = app.router.lifespan_context
+    def build() -> FastAPI:
+        from channels.http_api import create_app
+        from channels.auth import admin_check
+        from edge_agent.centre import mount_edge_hub
+        from tessera.runtime import Tessera
+        from tessera.settings import Settings
 
-    @asynccontextmanager
-    async def lifespan(application):  # the worker's assistant closes when the worker stops
-        async with opened(application) as state:
-            yield state
-        tessera.close()
+        tessera = Tessera(Settings(), seed=False)
+        opened.append(tessera)
+        app = create_app(tessera)
+        mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
+        tessera.reminders.start()  # every worker polls; the claim in the store sends each reminder once
+        tessera.notes.start(tessera.settings.repday.index_poll_seconds)  # one worker at a time holds the claim
+        tessera.pruner.start()  # every worker prunes when a retention period is set; a second delete finds nothing
+        return app
 
-    app.router.lifespan_context = lifespan
-    return app
+    def close() -> None:  # the worker's assistant closes when the worker stops
+        for tessera in opened:
+            tessera.close()
+
+    return StartingServer(build, close=close)

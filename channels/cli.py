@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from tessera.cli_kit import CommandGroup, bad_usage, current, emit, make_table
+from tessera.cli_kit import CommandGroup, bad_usage, current, emit, fail, make_table
 
 tokens = CommandGroup(help="API tokens: `tokens issue LOGIN` (printed once; only its hash is kept), `tokens revoke`.")
 identities = CommandGroup(help="Who is who on Slack, WeCom and the web: `identities link|seed|list`.")
@@ -46,18 +46,26 @@ def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] =
         uvicorn.run("channels.asgi:create_server", factory=True, host=host, port=port, workers=workers,
                     log_level=state.log_level.value)
         return
-    from channels.http_api import create_app
-    from channels.auth import admin_check
-    from edge_agent.centre import mount_edge_hub
+    from channels.starting import StartingServer
 
-    tessera = state.runtime()
-    app = create_app(tessera)
-    mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
-    tessera.reminders.start()  # due reminders go out through Slack or WeCom, each once
-    tessera.notes.start(state.settings.repday.index_poll_seconds)  # vector memory catches up in the background
-    tessera.pruner.start()  # threads idle past TESSERA_THREADS__RETENTION_DAYS, when set
-    print(f"Tessera on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(app, host=host, port=port, log_level=state.log_level.value)
+    def build():  # in a thread, while /health already answers "starting" (channels/starting.py)
+        from channels.http_api import create_app
+        from channels.auth import admin_check
+        from edge_agent.centre import mount_edge_hub
+
+        tessera = state.runtime()
+        app = create_app(tessera)
+        mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
+        tessera.reminders.start()  # due reminders go out through Slack or WeCom, each once
+        tessera.notes.start(state.settings.repday.index_poll_seconds)  # vector memory catches up in the background
+        tessera.pruner.start()  # threads idle past TESSERA_THREADS__RETENTION_DAYS, when set
+        return app
+
+    server = StartingServer(build)  # the assistant closes with the command (CliState.close)
+    print(f"Tessera on http://{host}:{port} (API docs at /docs; /ready answers 200 once it takes turns)")
+    uvicorn.run(server, host=host, port=port, log_level=state.log_level.value)
+    if server.failed is not None:
+        fail(f"tessera serve could not start: {type(server.failed).__name__}: {server.failed}")
 
 
 def chat(who: Annotated[str, typer.Option("--as", help="LOGIN or ROLE:LOGIN, e.g. rep:li.wei")],

@@ -219,4 +219,9 @@ def create_app(tessera: Tessera) -> FastAPI:
         return {"status": "ok", "store": tessera.store.engine.dialect.name,
                 "models": tessera.settings.models.model_dump(), "worker": os.getpid()}
 
+    @app.get("/ready", tags=["ops"])
+    def ready() -> dict:
+        """Readiness: 200 once this worker takes turns (before that, channels/starting.py answers 503)."""
+        return {"status": "ready", "worker": os.getpid()}
+
     return app

@@ -1,4 +1,4 @@
-"""A real server process for tests and benchmarks: a free port, and waiting until its /health answers."""
+"""A real server process for tests and benchmarks: a free port, and waiting until it is ready (/ready answers)."""
 from __future__ import annotations
 
 import socket
@@ -15,17 +15,17 @@ def free_port() -> int:
 
 
 def wait_until_healthy(proc: subprocess.Popen, base: str, seconds: float, poll: float = 0.1) -> None:
-    """Return once GET {base}/health answers 200; raise with the server's last words if it stops first, or after
-    `seconds` without an answer."""
+    """Return once GET {base}/ready answers 200 (the server takes turns; /health answers earlier, while it starts);
+    raise with the server's last words if it stops first, or after `seconds` without an answer."""
     deadline = time.monotonic() + seconds
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"the server stopped: {proc.stderr.read().decode()[-3000:] if proc.stderr else ''}")
         try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the server did not answer /health within {seconds:g} s")
+            raise TimeoutError(f"the server was not ready within {seconds:g} s")
         time.sleep(poll)
