@@ -2,9 +2,7 @@
 `UNIQUE constraint failed: privacy_audit_log.seq` under concurrent turns), on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 
 import pytest
 from sqlalchemy import event, select
@@ -13,10 +11,10 @@ from crm.privacy import audit, pdp
 from crm.privacy.models import AuditEntry
 from crm.store import Store
 from tests.conftest import FIXED_NOW, settings_for
+from tests.postgres_support import scratch_or_skip
 from tessera.anchoring import anchor_store, chain_anchor
 from tessera.migrate import migrate
 
-ADMIN_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WRITERS, TRANSACTIONS, LINES = 6, 15, 4
 
 
@@ -101,21 +99,13 @@ def test_a_rolled_back_transaction_leaves_no_line_and_no_gap(tmp_path):
 
 @pytest.mark.postgres
 def test_concurrent_writers_on_postgres_never_clash_and_leave_one_signed_chain(tmp_path):
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server answers at {ADMIN_URL}: {exc}")
-    name = f"tessera_audit_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    store = Store(f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}")
-    try:
-        migrate(store)
-        anchor_store(store, settings_for(tmp_path))
-        assert hammer(store) == []
-        assert_one_whole_chain(store, tmp_path)
-    finally:
-        audit.anchor(store.engine, None)
-        store.dispose()
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_or_skip("tessera_audit") as url:
+        store = Store(url)
+        try:
+            migrate(store)
+            anchor_store(store, settings_for(tmp_path))
+            assert hammer(store) == []
+            assert_one_whole_chain(store, tmp_path)
+        finally:
+            audit.anchor(store.engine, None)
+            store.dispose()

@@ -1,9 +1,6 @@
 """Autonomy on PostgreSQL: the branch migration, the seed, a decision, and the budget race under real row locks."""
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 from sqlalchemy import func, select
 
@@ -12,32 +9,24 @@ from crm.autonomy.seed import seed_autonomy
 from crm.seed import seed_demo
 from crm.store import Store
 from tessera.migrate import migrate
+from tests.postgres_support import scratch_or_skip
 from tests.autonomy_support import LATER, call, clean, find_deal
 from tests.test_autonomy_race import THREADS, UNIT, all_at_once, clean_open_deals, discount_pool, same_price
 
-ADMIN_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def pg_store():
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server answers at {ADMIN_URL}: {exc}")
-    name = f"tessera_units_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    store = Store(f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}")
-    migrate(store)
-    with store.session() as s:
-        seed_demo(s)
-        seed_autonomy(s)
-    yield store
-    store.dispose()
-    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_or_skip("tessera_units") as url:
+        store = Store(url)
+        migrate(store)
+        with store.session() as s:
+            seed_demo(s)
+            seed_autonomy(s)
+        yield store
+        store.dispose()
 
 
 def test_forty_concurrent_discounts_on_postgres_book_exactly_what_fits(pg_store):

@@ -4,9 +4,7 @@ follow-up still happens once. (The embedded SQLite log stays the single-process 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
-import uuid
 
 import httpx
 import pytest
@@ -19,26 +17,18 @@ from edge_agent.hub import EdgeHub
 from edge_agent.hub_http import edge_router
 from edge_agent.node import EdgeNode
 from edge_agent.pg_log import PgUpdateLog
+from tests.postgres_support import scratch_or_skip
 from tests.security.edge_support import until
 from tests.security.test_edge_untrusted_sync import Site
 from tests.test_edge_followups import SiteCrm
 
-ADMIN_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def pg_url():
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server answers at {ADMIN_URL}: {exc}")
-    name = f"tessera_edge_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_or_skip("tessera_edge") as url:
+        yield url
 
 
 @pytest.fixture

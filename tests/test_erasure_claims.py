@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-import uuid
 
 import pytest
 from sqlalchemy import update
@@ -18,7 +17,7 @@ from crm.store import Store
 from tessera.erasure_jobs import ErasureJobs
 from tessera.migrate import migrate
 from tests.conftest import FIXED_NOW
-from tests.test_postgres import ADMIN_URL, _admin_connection
+from tests.postgres_support import scratch_or_skip
 
 JOBS = 16
 
@@ -91,11 +90,7 @@ def test_two_workers_on_one_sqlite_file_run_each_queued_erasure_once(tmp_path):
 
 @pytest.mark.postgres
 def test_two_workers_on_postgres_run_each_queued_erasure_once():
-    admin = _admin_connection()
-    name = f"tessera_claims_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    try:
+    with scratch_or_skip("tessera_claims") as url:
         store = Store(url)
         migrate(store)
         ids = queue(store, JOBS)
@@ -103,9 +98,6 @@ def test_two_workers_on_postgres_run_each_queued_erasure_once():
         runs, store = two_workers_drain(url)
         assert_each_ran_once(store, ids, runs)
         store.dispose()
-    finally:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def test_a_live_claim_is_left_alone_and_a_dead_workers_claim_is_taken_over_when_its_lease_runs_out(tmp_path):

@@ -11,19 +11,20 @@ from tessera.migrate import migrate
 from tessera.seeding import seed_everything
 from tests.metrics_support import AS_OF, NOW, caller
 from tests.test_metrics_values import check_metric_by_region
-from tests.test_postgres import pg_url  # noqa: F401  (creates and drops a database of its own)
+from tests.postgres_support import scratch_or_skip
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
-def pg_store(pg_url):  # noqa: F811
-    store = Store(pg_url)
-    migrate(store)
-    with store.session() as s:
-        seed_everything(s)
-    yield store
-    store.dispose()
+def pg_store():
+    with scratch_or_skip("tessera_metrics") as url:
+        store = Store(url)
+        migrate(store)
+        with store.session() as s:
+            seed_everything(s)
+        yield store
+        store.dispose()
 
 
 def test_every_metric_by_region_matches_hand_written_sql_on_postgres(pg_store):

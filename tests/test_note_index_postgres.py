@@ -3,8 +3,6 @@ later one is not skipped (ids are not in commit order there), and two workers wi
 change once."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from sqlalchemy import insert, select
 
@@ -13,19 +11,15 @@ from crm.store import Store
 from memory.note_changes import NoteChange
 from tessera.migrate import migrate
 from tests.note_index_support import catch_up_together, WHEN, found_ids, note_index, small_company
-from tests.test_postgres import ADMIN_URL, _admin_connection
+from tests.postgres_support import scratch_or_skip
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def pg_url():
-    admin = _admin_connection()
-    name = f"tessera_index_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_or_skip("tessera_index") as url:
+        yield url
 
 
 @pytest.fixture

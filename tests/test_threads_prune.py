@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -96,36 +95,31 @@ def test_on_postgres_an_old_thread_goes_and_a_recent_one_stays(tmp_path):
     from memory.checkpoints import open_checkpointer
     from tessera.migrate import migrate
     from tessera.retention import ThreadPruner
-    from tests.test_postgres import ADMIN_URL, _admin_connection
+    from tests.postgres_support import scratch_or_skip
 
-    admin = _admin_connection()
-    name = f"tessera_prune_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    store = Store(url)
-    saver, close = open_checkpointer(url)
-    try:
-        migrate(store)
-        graph = StateGraph(MessagesState)
-        graph.add_node("echo", lambda s: {"messages": [("ai", "heard you")]})
-        graph.add_edge(START, "echo")
-        graph.add_edge("echo", END)
-        app = graph.compile(checkpointer=saver)
-        app.invoke({"messages": [("user", "hello")]}, {"configurable": {"thread_id": "li.wei:old"}})
-        time.sleep(0.05)
-        cutoff = utcnow()
-        time.sleep(0.05)
-        app.invoke({"messages": [("user", "hello")]}, {"configurable": {"thread_id": "li.wei:recent"}})
-        recent = [t.checkpoint for t in saver.list({"configurable": {"thread_id": "li.wei:recent"}})]
-        pruner = ThreadPruner(store, saver, lambda thread: nullcontext())
-        assert [t.thread_id for t in pruner.prune(cutoff)] == ["li.wei:old"]
-        assert list(saver.list({"configurable": {"thread_id": "li.wei:old"}})) == []
-        assert [t.checkpoint for t in saver.list({"configurable": {"thread_id": "li.wei:recent"}})] == recent
-    finally:
-        close()
-        store.dispose()
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_or_skip("tessera_prune") as url:
+        store = Store(url)
+        saver, close = open_checkpointer(url)
+        try:
+            migrate(store)
+            graph = StateGraph(MessagesState)
+            graph.add_node("echo", lambda s: {"messages": [("ai", "heard you")]})
+            graph.add_edge(START, "echo")
+            graph.add_edge("echo", END)
+            app = graph.compile(checkpointer=saver)
+            app.invoke({"messages": [("user", "hello")]}, {"configurable": {"thread_id": "li.wei:old"}})
+            time.sleep(0.05)
+            cutoff = utcnow()
+            time.sleep(0.05)
+            app.invoke({"messages": [("user", "hello")]}, {"configurable": {"thread_id": "li.wei:recent"}})
+            recent = [t.checkpoint for t in saver.list({"configurable": {"thread_id": "li.wei:recent"}})]
+            pruner = ThreadPruner(store, saver, lambda thread: nullcontext())
+            assert [t.thread_id for t in pruner.prune(cutoff)] == ["li.wei:old"]
+            assert list(saver.list({"configurable": {"thread_id": "li.wei:old"}})) == []
+            assert [t.checkpoint for t in saver.list({"configurable": {"thread_id": "li.wei:recent"}})] == recent
+        finally:
+            close()
+            store.dispose()
 
 
 def test_serve_prunes_by_itself_when_a_retention_period_is_set(tessera):

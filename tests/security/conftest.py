@@ -2,11 +2,9 @@
 and one seeded PostgreSQL database for the whole package (skipped, saying why, where no server answers)."""
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,11 +14,11 @@ from fastapi.testclient import TestClient
 from channels.auth import issue_token
 from channels.http_api import create_app
 from tests.conftest import FIXED_NOW
+from tests.postgres_support import scratch_or_skip
 from tests.scripted_model import ScriptedModel, install
 from tessera.runtime import Tessera
 from tessera.settings import Settings
 
-ADMIN_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 class Api:
@@ -59,19 +57,10 @@ def scripted() -> ScriptedModel:
 @pytest.fixture(scope="session")
 def pg_url(tmp_path_factory):
     """A seeded PostgreSQL database shared by the package's PostgreSQL tests (each uses its own threads)."""
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server answers at {ADMIN_URL}: {exc}")
-    name = f"tessera_security_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    seeding = Tessera(Settings(data_dir=tmp_path_factory.mktemp("pg"), database_url=url), clock=lambda: FIXED_NOW)
-    seeding.close()
-    yield url
-    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_or_skip("tessera_security") as url:
+        seeding = Tessera(Settings(data_dir=tmp_path_factory.mktemp("pg"), database_url=url), clock=lambda: FIXED_NOW)
+        seeding.close()
+        yield url
 
 
 def pg_settings(url: str, directory, **overrides) -> Settings:

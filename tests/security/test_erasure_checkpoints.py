@@ -2,9 +2,6 @@
 written back checkpoint by checkpoint with only her values replaced, and still resumes; her own thread goes."""
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.graph import START, MessagesState, StateGraph
@@ -13,8 +10,8 @@ from crm.privacy.directory import Directory
 from crm.privacy.erasure_subject import ErasureSubject
 from crm.privacy.identifiers import EMAIL, NAME, PHONE
 from memory.checkpoints import CheckpointErasure, open_checkpointer
+from tests.postgres_support import scratch_or_skip
 
-ADMIN_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 HER_PHONE, HER_EMAIL, COLLEAGUE = "+86 158 5902 5379", "chen.jing@beichen-med.cn", "+86 138 8643 6811"
 
 
@@ -39,18 +36,10 @@ def saver(request, tmp_path):
         yield found
         close()
         return
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server answers at {ADMIN_URL}: {exc}")
-    name = f"tessera_erasure_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    found, close = open_checkpointer(f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}")
-    yield found
-    close()
-    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_or_skip("tessera_erasure") as url:
+        found, close = open_checkpointer(url)
+        yield found
+        close()
 
 
 def test_a_thread_quoting_her_is_rewritten_and_resumes_while_her_own_thread_goes(saver):
