@@ -1,7 +1,7 @@
 """Several worker processes on one PostgreSQL store: a conversation goes on from one worker to another, a request
 paused on one is decided on another, two people deciding one request at once on two workers get one 200 and one
-409, and a retried request answered by one worker is replayed by the other; `tessera serve --workers 2` serves,
-and its /metrics counts the turns of every worker."""
+409, a retried request answered by one worker is replayed by the other, and names written on one worker are read
+at the other's next turn; `tessera serve --workers 2` serves, and its /metrics counts the turns of every worker."""
 from __future__ import annotations
 
 import os
@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,11 +17,13 @@ import httpx
 import pytest
 from langchain_core.messages import HumanMessage
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
 
 from channels.auth import issue_token
+from crm.models import Account, Contact
 from tests.test_approvals_graph import escalating_deal
 from tests.server_support import free_port, wait_until_healthy
-from tests.test_postgres import ADMIN_URL, _admin_connection
+from tests.postgres_support import scratch_or_skip
 from tessera.runtime import Tessera
 from tessera.settings import Settings
 
@@ -51,21 +52,16 @@ def running(args: list[str], env: dict) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
     """A seeded PostgreSQL store, its settings as environment variables, and tokens for a rep and her manager."""
-    admin = _admin_connection()
-    name = f"tessera_workers_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    data_dir = tmp_path_factory.mktemp("workers")
-    tessera = Tessera(Settings(data_dir=data_dir, database_url=url))
-    with tessera.store.session() as s:
-        tokens = {login: issue_token(s, login) for login in ("li.wei", "zhao.lei")}
-    deal = escalating_deal(tessera.store)
-    tessera.close()
-    env = {**os.environ, "TESSERA_DATABASE_URL": url, "TESSERA_DATA_DIR": str(data_dir),
-           "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    yield {"url": url, "env": env, "data_dir": data_dir, "tokens": tokens, "deal": deal}
-    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_or_skip("tessera_workers") as url:
+        data_dir = tmp_path_factory.mktemp("workers")
+        tessera = Tessera(Settings(data_dir=data_dir, database_url=url))
+        with tessera.store.session() as s:
+            tokens = {login: issue_token(s, login) for login in ("li.wei", "zhao.lei")}
+        deal = escalating_deal(tessera.store)
+        tessera.close()
+        env = {**os.environ, "TESSERA_DATABASE_URL": url, "TESSERA_DATA_DIR": str(data_dir),
+               "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+        yield {"url": url, "env": env, "data_dir": data_dir, "tokens": tokens, "deal": deal}
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +192,38 @@ def test_after_an_erasure_on_one_worker_the_others_reload_the_names(shop):
     finally:
         erasing.close()
         other.close()
+
+
+def test_a_name_written_on_one_worker_is_known_at_the_other_workers_next_turn(shop):
+    settings = Settings(data_dir=shop["data_dir"], database_url=shop["url"])
+    writer, reader = Tessera(settings, seed=False), Tessera(settings, seed=False)
+    try:
+        rep, elsewhere = reader.actor("li.wei"), reader.actor("deng.chao")
+        assert "Walrus Logistics" not in names_for(reader, rep)["account"]  # the reader holds its lists now
+        with writer.store.session() as s:  # on the other worker: a new account and contact, a person renamed
+            like = s.scalar(select(Account).where(Account.unit_id == rep.unit_id).order_by(Account.id))
+            walrus = Account(name="Walrus Logistics", tenant_id=like.tenant_id, unit_id=like.unit_id,
+                             owner_id=like.owner_id, industry="Logistics", region=like.region, city=like.city)
+            s.add(walrus)
+            s.flush()
+            s.add(Contact(account_id=walrus.id, full_name="Ingrid Walrus", title="Buyer", email="iw@example.com",
+                          phone="+1 555 0100", city=like.city))
+            renamed = s.scalar(select(Contact).where(Contact.account_id == like.id).order_by(Contact.id))
+            old_name, renamed.full_name = renamed.full_name, "Rosalind Okafor"
+
+        turn = reader.chat("li.wei", "walrus", "Just got off the phone with Ingrid Walrus, note it")
+        logged = [c["args"] for c in turn.tool_calls if c["name"] == "log_activity"]
+        assert [a.get("account") for a in logged] == ["Walrus Logistics"], turn.tool_calls  # her employer, by name
+        seen = names_for(reader, rep)
+        assert "Walrus Logistics" in seen["account"]
+        assert {"Ingrid Walrus", "Rosalind Okafor"} <= seen["contact"] and old_name not in seen["contact"]
+        assert "Walrus Logistics" not in names_for(reader, elsewhere)["account"]  # still only in its own unit
+    finally:
+        writer.close()
+        reader.close()
+
+
+def names_for(tessera: Tessera, actor) -> dict[str, set[str]]:
+    """The names the worker would read `actor`'s next turn with, by kind."""
+    lexicon = tessera.lexicons.for_actor(actor)
+    return {kind: {e.canonical for e in lexicon.entries.get(kind, [])} for kind in ("account", "contact")}
