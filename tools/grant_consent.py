@@ -8,7 +8,8 @@ from tools.base import ToolContext, ToolSpec, slot
 
 
 class GrantConsentArgs(BaseModel):
-    what: str = slot("free_text", "which use (and optionally which data), e.g. 'marketing emails', '销售跟进'")
+    what: str = slot("free_text", "which use (and optionally which data), e.g. 'marketing emails', "
+                                 "'newsletters', '推广短信', '销售跟进'")
 
 
 def run(ctx: ToolContext, args: GrantConsentArgs) -> dict:

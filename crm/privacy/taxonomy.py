@@ -94,12 +94,14 @@ class Taxonomy:
 
 
 def _best_match(entries: dict[str, dict], text: str) -> str | None:
-    lowered, best = (text or "").lower(), (0, None)
+    """The entry with the longest word in `text`; of equally long words, the one said first."""
+    lowered, best = (text or "").lower(), (0, 0, None)
     for key, entry in entries.items():
         for word in entry.get("words", []):
-            if word.lower() in lowered and len(word) > best[0]:
-                best = (len(word), key)
-    return best[1]
+            at = lowered.find(word.lower())
+            if at >= 0 and (len(word), -at) > best[:2]:
+                best = (len(word), -at, key)
+    return best[2]
 
 
 @cache

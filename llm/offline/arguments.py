@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from llm.offline.contrast import against, without_join
 from llm.offline.lexicon import Match
 from llm.offline.reading import Reading
 from llm.offline.rivals import find_competitors
@@ -22,6 +23,9 @@ _ORDER = {"entity": 0, "enum": 1, "period": 2, "date": 3, "percent": 4, "amount"
 _CONNECTORS = set("给和跟与同的了说把对在向为从就")
 _LEADING_CJK = set("给和跟与同对向把")
 _DANGLING_CJK = set("给和跟与同对向把在为从")  # a sentence may end in 了 or 的; never in a preposition  # "给北辰打了电话": function words even at the very start
+# Words that turn what follows around: dropping one as a command word would say the opposite ("想再收到…" for
+# "我不想再收到…").
+_NEGATIONS = frozenset({"不", "别", "没", "未", "勿", "not", "no", "never", "don't", "dont", "doesn't", "won't"})
 _LATIN_CONNECTORS = {"a", "an", "the", "with", "to", "for", "about", "that", "saying", "said", "says", "re", "regarding",
                      "on", "at", "and", "of", "from", "me", "please", "against", "ok", "okay", "so"}
 # A deal's id as typed; ids of the user's own deals are in the lexicon, others reach the tool, which refuses them.
@@ -63,6 +67,8 @@ class Filling:
     missing: list[Param] = field(default_factory=list)
     ambiguous: list[tuple[Param, Match]] = field(default_factory=list)
     used: list[Span] = field(default_factory=list)
+    # clauses that go against what the tool does ("…, but keep the service updates"): read for no argument
+    against: list[Span] = field(default_factory=list)
 
     def has(self, name: str) -> bool:
         return name in self.args
@@ -81,8 +87,15 @@ def command_words_of(tool: ToolView) -> frozenset[str]:
     """Words that ask for the tool rather than carry content: generic ones, the tool's name, and words
     that several of its examples repeat ("log", "call" in "log a call with ...")."""
     counts = Counter(tok for example in tool.examples for tok in overlap_tokens(example))
-    repeated = {tok for tok, n in counts.items() if n >= 2}
+    repeated = {tok for tok, n in counts.items() if n >= 2} - _quoted_content(tool)
     return frozenset(repeated | overlap_tokens(tool.name.replace("_", " ")) | generic_command_words())
+
+
+def _quoted_content(tool: ToolView) -> frozenset[str]:
+    """Words a free-text argument's description quotes as content ("e.g. '推广短信'"): content, never a command,
+    however often the examples repeat them."""
+    quoted = [q for p in tool.params if kind_of(p) == "free_text" for q in re.findall(r"'([^']+)'", p.description)]
+    return frozenset(tok for q in quoted for tok in overlap_tokens(q))
 
 
 def fill(tool: ToolView, reading: Reading, answering: tuple[str, ...] = ()) -> Filling:
@@ -94,6 +107,8 @@ def fill(tool: ToolView, reading: Reading, answering: tuple[str, ...] = ()) -> F
     content = _content_after_colon(reading.text)
     if content:  # "…: they want a revised quote" is the note, not a stage or a name
         out.used.append(content)
+    out.against = against(tool, reading.text)
+    out.used.extend(out.against)
     for p in params:
         _fill_one(p, reading, out, command_words, p.name in answering)
     for p in params:  # names shared by several records count only where nothing else claimed the words
@@ -207,12 +222,21 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         else:
             # the day and period read for the tool's own arguments are its when, not part of its what
             when = [f.span for f in (*reading.dates, *reading.periods) if not _free(f.span, out.used)]
-            text, explicit = free_text(reading.text, out.used, command_words, when)
+            said = _blank(reading.text, out.against)  # "…, but keep the service updates" is not what changes
+            text, explicit = free_text(said, out.used, command_words, when)
             # said at length, even if the day leaves only "call": "remind me to call Hannah Brown on Friday"
-            explicit = explicit or bool(when and _enough(free_text(reading.text, out.used, command_words)[0], True))
+            explicit = explicit or bool(when and _enough(free_text(said, out.used, command_words)[0], True))
+            text = without_join(text) if out.against else text
         if text and (explicit or _enough(text, long=not p.required)):
             out.args[p.name] = coerce(p, text)
             out.filled.append(Filled(p.name, text, text, "free_text"))
+
+
+def _blank(text: str, spans: list[Span]) -> str:
+    """`text` with `spans` blanked out, every other position kept."""
+    for span in spans:
+        text = text[:span.start] + " " * (span.end - span.start) + text[span.end:]
+    return text
 
 
 def _put(out: Filling, p: Param, value: Any, found: Found | list[Found], how: str) -> None:
@@ -333,11 +357,15 @@ def _trim(text: str, command_words: frozenset[str], after_value: bool) -> str:
     tokens = list(re.finditer(r"[A-Za-z0-9][\w'-]*|[\u3400-\u9fff]|[^\s\w]", text))
     lowered = [t.group(0).lower() for t in tokens]
 
-    def command(i: int) -> int:  # how many tokens at i are a command word
+    def command(i: int) -> int:  # how many tokens at i are a command word (never a negation: "我不想…")
         tok = lowered[i]
+        if tok in _NEGATIONS:
+            return 0
         if CJK_CHAR.match(tok):
             pair = tok + lowered[i + 1] if i + 1 < len(tokens) else ""
-            return 2 if pair in command_words else (1 if tok in command_words else 0)
+            if pair in command_words and not _NEGATIONS & set(pair):
+                return 2
+            return 1 if tok in command_words else 0
         stem = tok[:-1] if len(tok) > 3 and tok.endswith("s") else tok
         return 1 if tok in command_words or stem in command_words else 0
 

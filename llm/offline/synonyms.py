@@ -86,3 +86,8 @@ def prospective() -> tuple[frozenset[str], "re.Pattern[str]"]:
 def competitor_cues() -> dict[str, list[str]]:
     """How competitors are introduced: `before` the name, English `verbs_en` after it, `stops_zh`, `not_names`."""
     return {k: [str(w) for w in v] for k, v in (_data().get("competitors") or {}).items()}
+
+
+def contrast_words() -> dict[str, tuple[str, ...]]:
+    """Contrast `joins` ("but", "但是"), and the `stop` and `keep` words that give a clause its direction."""
+    return {k: tuple(str(w).lower() for w in v) for k, v in (_data().get("contrast") or {}).items()}
