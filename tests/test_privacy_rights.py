@@ -5,13 +5,16 @@ import io
 import json
 import zipfile
 
+import pytest
 from sqlalchemy import select
 
 from crm.models import Contact
-from crm.privacy.models import FieldHistory, SubjectRequest
+from crm.privacy.models import AuditEntry, FieldHistory, SubjectRequest
 from crm.privacy.rights import export, export_zip
+from evals.state import business_fingerprint, written_tables
 from tests.conftest import FIXED_NOW
 from tests.privacy_support import call, privacy_dir, ptessera  # noqa: F401
+from tools.registry import ALL
 
 
 def test_what_do_you_know_about_me_lists_every_category_with_its_source(ptessera):
@@ -39,7 +42,7 @@ def test_the_export_holds_each_value_with_provenance_as_json_and_as_a_zip_of_csv
     json.dumps(data, ensure_ascii=False)
     email = data["personal_data"]["user.contact.email"]["values"][0]
     assert email["value"] == "chen.jing@beichen-med.cn" and email["source"]["system"]
-    assert data["consents"] and data["interactions"] and data["requests"][-1]["status"] == "done"
+    assert data["consents"] and data["interactions"] and "export" not in {r["kind"] for r in data["requests"]}
     files = zipfile.ZipFile(io.BytesIO(export_zip(data)))
     assert {"personal_data.csv", "interactions.csv", "consents.csv", "requests.csv"} <= set(files.namelist())
     assert "chen.jing@beichen-med.cn" in files.read("personal_data.csv").decode()
@@ -76,11 +79,34 @@ def test_a_value_that_is_not_a_phone_number_is_refused_and_nothing_changes(ptess
         assert s.scalars(select(FieldHistory)).all() == []
 
 def test_every_request_walks_its_lifecycle_with_a_deadline(ptessera):
-    call(ptessera, "cust.chen.jing", "export_my_data")
+    call(ptessera, "cust.chen.jing", "correct_my_data", correction="my city is Hangzhou")
     with ptessera.store.session() as s:
         req = s.scalars(select(SubjectRequest).order_by(SubjectRequest.id.desc())).first()
+        assert req.kind == "rectify"
         assert [st["status"] for st in req.steps] == ["received", "verified", "in_progress", "done"]
         assert (req.due_at - req.received_at).days == 30
+
+
+@pytest.mark.parametrize("tool, args", [("export_my_data", {}), ("my_data", {}), ("my_consents", {}),
+                                        ("where_did_you_get", {"what": "my phone number"})])
+def test_the_privacy_tools_declared_as_reading_change_no_business_table(ptessera, tool, args):
+    assert not ALL[tool].writes
+    before = business_fingerprint(ptessera.store)
+    assert call(ptessera, "cust.chen.jing", tool, **args)["ok"]
+    assert written_tables(before, business_fingerprint(ptessera.store)) == []
+
+
+def test_a_copy_of_my_data_is_no_request_and_is_kept_in_the_signed_audit_log(ptessera):
+    result = call(ptessera, "cust.chen.jing", "export_my_data")
+    assert result["record"]["personal fields"] == 5 and "request" not in result
+    with ptessera.store.session() as s:
+        cid = s.scalar(select(Contact.id).where(Contact.full_name == "陈静"))
+        assert s.scalars(select(SubjectRequest).where(SubjectRequest.kind == "export")).all() == []
+        line = s.scalars(select(AuditEntry).where(AuditEntry.event == "export")).one()
+        assert (line.contact_id, line.allowed, line.details["channel"]) == (cid, True, "chat")
+        assert line.details["sections"]["interactions"] > 0
+        others = s.scalars(select(AuditEntry).where(AuditEntry.event == "export", AuditEntry.contact_id != cid)).all()
+        assert others == []  # nobody else's copy was taken
 
 
 def test_a_customer_cannot_use_the_privacy_tools_on_someone_else_and_reps_cannot_use_them_at_all(ptessera):

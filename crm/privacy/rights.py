@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 from crm.actor import NotFound
 from crm.models import Activity, Case, Contact
 from crm.privacy.name_parts import part_named, with_part
-from crm.privacy import consents, pdp, requests
+from crm.privacy import audit, consents, pdp, requests
 from crm.privacy.labels import personal_columns
 from crm.privacy.models import FieldHistory, Provenance, VaultItem
 from crm.privacy.taxonomy import Taxonomy, covers, default_taxonomy
 
 PURPOSE = "legal.subject_rights"
+EXPORT_EVENT = "export"  # the audit line of a copy handed to the person
+EXPORT_SECTIONS = ("interactions", "cases", "vault", "consents", "corrections")
 FIELD_WORDS = {"full_name": "name", "title": "title", "email": "email", "phone": "phone", "city": "city"}
 
 
@@ -89,10 +91,13 @@ def _expiry(category: str, live: list[dict]) -> str | None:
 
 def export(session: Session, contact_id: int, now: dt.datetime, *, actor: str = "system", channel: str = "api",
            tax: Taxonomy | None = None) -> dict:
-    """Everything held about the person, each value with its provenance (GDPR Art. 15/20, PIPL Art. 45)."""
+    """Everything held about the person, each value with its provenance (GDPR Art. 15/20, PIPL Art. 45).
+
+    A copy of one's own data reads, it changes nothing: no `privacy_requests` row (a request has a lifecycle and a
+    deadline; a copy handed over at once has neither). Who took a copy, when and through which channel is kept in
+    the signed audit log, with the PDP decisions of the reads."""
     tax = tax or default_taxonomy()
     who = person(session, contact_id)
-    req = requests.open_request(session, contact_id=contact_id, kind="export", channel=channel, now=now, by=actor)
     for category in ("user.behavior.interaction",):
         pdp.decide(session, contact_id, category, PURPOSE, now, actor=actor, taxonomy=tax)
     activities = session.scalars(select(Activity).where(Activity.contact_id == contact_id).order_by(Activity.occurred_at)).all()
@@ -115,8 +120,10 @@ def export(session: Session, contact_id: int, now: dt.datetime, *, actor: str = 
         "corrections": [{"field": h.field, "old": h.old_value, "new": h.new_value, "at": h.changed_at.isoformat()}
                         for h in session.scalars(select(FieldHistory).where(FieldHistory.contact_id == contact_id))],
     }
-    requests.finish(session, req, now=now, by=actor, note="export delivered")
     data["requests"] = [requests.public(r) for r in requests.for_person(session, contact_id)]
+    audit.append(session, event=EXPORT_EVENT, actor=actor, at=now, contact_id=contact_id, category="user",
+                 purpose=PURPOSE, allowed=True, reason=f"a copy of the person's data delivered via {channel}",
+                 details={"channel": channel, "sections": {k: len(data[k]) for k in EXPORT_SECTIONS}})
     return data
 
 

@@ -113,8 +113,7 @@ def export_summary(session: Session, actor: Actor, now: dt.datetime | None = Non
               "interactions": len(data["interactions"]), "cases": len(data["cases"]),
               "vault items": len(data["vault"]), "consent records": len(data["consents"])}
     return {"done": "your data export is ready", "record": counts,
-            "download": {"json": "GET /v1/me/export", "zip of CSVs": "GET /v1/me/export.zip"},
-            "request": data["requests"][-1]["request"] if data["requests"] else None}
+            "download": {"json": "GET /v1/me/export", "zip of CSVs": "GET /v1/me/export.zip"}}
 
 
 def erasure_plan(session: Session, actor: Actor, *, what: str | None, targets=()) -> dict:
