@@ -4,6 +4,10 @@ The pause is a LangGraph interrupt, the mechanism approvals use (memory/approval
 `kind: "confirm"`, so only the requester may decide it). It is asked once per tool step, before any call of the
 step runs: on resume LangGraph runs the step again from its start, and nothing has been written before the pause.
 A step with more than one write is a bulk change and is confirmed as a whole.
+
+Only a request may write (crm/mood.py). Whatever model chose the call, a write asked for in a question, a what-if or
+a rule in words ("what happens if I delete my account?", "谁能看到我的电话号码") is not carried out: it waits for the
+same explicit yes, its plan saying that the message read as a question and nothing was done.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.types import interrupt
 
 from crm.language import language_of as message_language
+from crm.mood import Mood, mood_of
 from tools.base import ToolContext, ToolSpec
 
 KIND = "confirm"
@@ -21,6 +26,16 @@ YES = {"yes", "y", "yes please", "yes, go ahead", "go ahead", "confirm", "confir
 NO = {"no", "n", "cancel", "stop", "don't", "do not", "nope", "abort", "不", "不要", "取消", "算了", "否", "别"}
 CANCELLED = {"en": "Cancelled: nothing was changed.", "zh": "已取消，没有做任何更改。"}
 NOT_CONFIRMED = "the user did not confirm this, so it was not done and nothing was written; do not claim it was done"
+# The plan of a write asked for in words that do not ask for it: what the model read, and that nothing was done.
+NOT_A_REQUEST = {
+    "en": {"question": "That reads as a question, so nothing was written.",
+           "hypothetical": "You asked what would happen, so nothing was written.",
+           "rule": "That describes a rule, which I cannot set up, so nothing was written."},
+    "zh": {"question": "这听起来是一个问题，所以没有写入任何内容。",
+           "hypothetical": "您问的是假设的情况，所以没有写入任何内容。",
+           "rule": "这是在描述一条规则，我还不能设置规则，所以没有写入任何内容。"},
+}
+DO_IT_ANYWAY = {"en": "Do you want me to do it now: {what}?", "zh": "要我现在执行吗：{what}？"}
 
 
 def _bare(text: str) -> str:
@@ -44,11 +59,19 @@ def language_of(messages: list, fallback: str) -> str:
     return message_language(last, fallback)
 
 
-def plans_for(specs: dict[str, ToolSpec], ctx: ToolContext, calls: list[dict]) -> tuple[list[dict], dict[str, dict]]:
+def user_mood(messages: list) -> Mood:
+    """How the user's latest message is meant; a turn without one (a resumed approval) is a request."""
+    last = next((m.content for m in reversed(messages) if isinstance(m, HumanMessage)), "")
+    return mood_of(last) if isinstance(last, str) else Mood.REQUEST
+
+
+def plans_for(specs: dict[str, ToolSpec], ctx: ToolContext, calls: list[dict],
+              mood: Mood = Mood.REQUEST) -> tuple[list[dict], dict[str, dict]]:
     """The actions of this step that need a yes, and the error results of calls whose plan failed (those never run).
 
-    A step with several writes is a bulk change: each write is listed, with its plan or its arguments. `ctx.actor`
-    speaks the language the plan is written in."""
+    A step with several writes is a bulk change: each write is listed, with its plan or its arguments. A write in a
+    turn whose message is no request (`mood`) always needs the yes. `ctx.actor` speaks the language the plan is
+    written in."""
     actions, failed = [], {}
     writes = [c for c in calls if c["name"] in specs and specs[c["name"]].writes]
     for call in calls:
@@ -63,9 +86,32 @@ def plans_for(specs: dict[str, ToolSpec], ctx: ToolContext, calls: list[dict]) -
         if plan is None and spec.writes and len(writes) > 1:
             plan = {"summary": f"{spec.name} with {call['args']}", "changes": [], "affected": [],
                     "undo": "possible" if spec.confirm is None else None}
+        if spec.writes and not mood.may_write:
+            plan = not_a_request(spec, call["args"], plan, mood, ctx.actor.language)
         if plan is not None:
             actions.append({"call_id": call["id"], "tool": call["name"], "args": call["args"], "plan": plan})
     return actions, failed
+
+
+def not_a_request(spec: ToolSpec, args: dict, plan: dict | None, mood: Mood, language: str) -> dict:
+    """The plan shown for a write the message did not ask for: that nothing was done, then the tool's own plan (or
+    the call itself) and whether to do it now."""
+    lang = language if language in NOT_A_REQUEST else "en"
+    lead = NOT_A_REQUEST[lang][mood.value]
+    what = plan["summary"] if plan and plan.get("summary") else _call_words(spec, args, lang)
+    base = plan or {"changes": [], "affected": [], "undo": "possible" if spec.undoable else None}
+    return {**base, "summary": f"{lead} {DO_IT_ANYWAY[lang].format(what=what.rstrip('.。?？'))}", "asked_as": mood.value}
+
+
+def _call_words(spec: ToolSpec, args: dict, lang: str) -> str:
+    """The call in words: "open_case (account: Acme Robotics)"; in Chinese by the tool's Chinese example and the
+    values alone (tool and argument names are English)."""
+    values = {k: v for k, v in args.items() if v not in (None, "", [], {})}
+    if lang == "zh":
+        example = next((e for e in spec.examples if message_language(e, "en") == "zh"), None)
+        what = f"“{example}”这类操作" if example else "这项写入"
+        return what + (f"（{'，'.join(str(v) for v in values.values())}）" if values else "")
+    return spec.name + (f" ({', '.join(f'{k}: {v}' for k, v in values.items())})" if values else "")
 
 
 def ask(ctx: ToolContext, actions: list[dict]) -> bool:

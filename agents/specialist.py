@@ -55,7 +55,8 @@ def make_tool_node(agent: str, context_for: Callable[[RunnableConfig], ToolConte
                                  AIMessage(content=STOPPED[confirmation.language_of(state["messages"], "en")])]}
         lang = confirmation.language_of(state["messages"], ctx.actor.language)
         speaker = replace(ctx, actor=replace(ctx.actor, language=lang))  # plans and results in the message's language
-        actions, failed = confirmation.plans_for(specs, speaker, request.tool_calls)
+        mood = confirmation.user_mood(state["messages"])  # a question never writes, whichever model read it
+        actions, failed = confirmation.plans_for(specs, speaker, request.tool_calls, mood)
         refused = set()
         if actions and not confirmation.ask(speaker, actions):  # nothing of this step has run before the pause
             refused = {a["call_id"] for a in actions}

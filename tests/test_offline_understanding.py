@@ -10,7 +10,7 @@ import pytest
 
 from llm import EntityName, Lexicon, register_offline_model
 from llm.offline.lexicon import Relations
-from llm.offline.mood import Mood, mood_of
+from crm.mood import Mood, mood_of
 from tests.test_offline_model import ACCOUNT, TOOLS, TODAY, Chat, text_of, tool
 
 DEAL = {"type": "string", "x-entity": "deal", "description": "the deal: its id or words of its title"}

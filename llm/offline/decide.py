@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crm.mood import Mood, mood_of
 from llm.offline import metric_query, outlook_query, plans, questions, scope
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
@@ -20,7 +21,6 @@ from llm.offline.intents import SMALL_TALK, UNSUPPORTED, W_LEXICAL, IntentScore,
 from llm.offline.lexicon import Lexicon
 from llm.offline.links import link
 from llm.offline.messages import Turn, last_index, read_messages
-from llm.offline.mood import Mood, mood_of
 from llm.offline.phrasing import phrase_result
 from llm.offline.reading import Reading
 from llm.offline.schema import ToolView, coerce, parse_tools
