@@ -84,6 +84,10 @@ def grade(q: dict, rows: list[tuple], reply: str) -> tuple[bool, str]:
     if q["expect"] == "value":
         want = fmt(float(rows[0][0]), unit, lang)
         return want in head, want
+    if q["expect"] == "values":  # several metrics asked together: each of the first row's numbers, in its own unit
+        units = unit if isinstance(unit, list) else [unit] * len(rows[0])
+        wants = [fmt(float(v), u, lang) for v, u in zip(rows[0], units)]
+        return all(w in head for w in wants), " and ".join(wants)
     if q["expect"] == "compare":
         now, before = (fmt(float(v), unit, lang) for v in rows[0][:2])
         return now in head and before in head, f"{now} vs {before}"
@@ -148,9 +152,10 @@ def summary(results: list[AnswerResult]) -> dict:
     return out
 
 
-def print_answers(console, results: list[AnswerResult]) -> None:
+def print_answers(console, results: list[AnswerResult], quiet: bool = False) -> None:
+    """The misses (never with `quiet`: a held-out question read is a question tuned on), then the figures."""
     for r in results:
-        if not r.right:
+        if not r.right and not quiet:
             console.print(f"[yellow]answer {r.id} ({r.split}, {r.language})[/]: {r.question} — expected {r.expected}; "
                           f"replied {r.reply_head!r} via {r.tools}")
     s = summary(results)

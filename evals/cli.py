@@ -60,7 +60,7 @@ def run_eval(model: Annotated[str, typer.Option(help="any LiteLLM model string")
         if graded:
             from rich.console import Console
 
-            print_answers(Console(), graded)
+            print_answers(Console(), graded, quiet=quiet)
         return code
     summary = totals(results)
     out = {"model": model, "split": split.value, "totals": dataclasses.asdict(summary),

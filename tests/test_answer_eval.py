@@ -56,3 +56,10 @@ def want_value(rows) -> str:
     from crm.metrics.answer import fmt
 
     return fmt(float(rows[0][1]), "money", "en")
+
+
+def test_several_metrics_asked_together_are_right_only_when_every_number_is_in_the_first_line():
+    q = {"expect": "values", "language": "en", "question": "win rate and average deal size", "unit": ["ratio", "money"]}
+    rows = [(0.39, 139135.6)]
+    assert grade(q, rows, "Win rate in 2026: 39.0%; average deal size: ¥139.1K.")[0]
+    assert not grade(q, rows, "Win rate in 2026: 39.0%.\naverage deal size | ¥139.1K")[0]

@@ -10,13 +10,13 @@ WORDS = {
            "up": "up {pct} on {than}", "down": "down {pct} on {than}", "flat": "unchanged on {than}",
            "previous_period": "the period before", "same_period_last_year": "the same period last year",
            "trend": "{metric} {period}: {first} in {first_at}, {last} in {last_at}; highest {top} in {top_at}",
-           "in": "in {label}", "days": " days", "overall": "; {value} overall"},
+           "in": "in {label}", "days": " days", "overall": "; {value} overall", "also": "; {metric}: {value}"},
     "zh": {"most": "的{metric}最高", "least": "的{metric}最低", "share": "，占总额的{share}",
            "none": "{period}没有{metric}数据。", "total": "{period}{metric}：{value}", "all_time": "至今",
            "up": "较{than}增长{pct}", "down": "较{than}下降{pct}", "flat": "与{than}持平",
            "previous_period": "上一期", "same_period_last_year": "去年同期",
            "trend": "{period}{metric}：{first_at}为{first}，{last_at}为{last}；最高为{top_at}的{top}",
-           "in": "{label}", "days": "天", "overall": "；整体为{value}"},
+           "in": "{label}", "days": "天", "overall": "；整体为{value}", "also": "；{metric}：{value}"},
 }
 
 
@@ -63,7 +63,11 @@ def sentence(result: MetricResult, lang: str = "en") -> str:
     if not result.group_by:
         row = result.rows[0]
         text = w["total"].format(metric=_cap(name, lang), period=period, value=fmt(row.get(m.name), m.unit, lang))
-        return text + _change(row, m, result, lang) + _end(lang)
+        text += _change(row, m, result, lang)
+        for other in result.metrics[1:]:  # several metrics asked together: each one in the sentence
+            text += w["also"].format(metric=other.name_in(lang), value=fmt(row.get(other.name), other.unit, lang))
+            text += _change(row, other, result, lang)
+        return text + _end(lang)
     dims = [d.name for d in result.group_by]
     if result.group_by[0].time and len(dims) == 1:
         rows = [r for r in result.rows if r.get(m.name) is not None]

@@ -210,9 +210,11 @@ def _resolve_values(session: Session, d: Dimension, values: tuple[str, ...], cal
             keys.append(named)
             continue
         cols = [column(d.key)] + ([column(d.label_column)] if d.label_column else [])
-        found = session.scalars(select(column(d.key)).where(or_(*[c.ilike(f"%{v}%") for c in cols])).distinct()
-                                .limit(50)).all()
-        exact = [k for k in found if str(k).lower() == word]
+        rows = session.execute(select(*cols).where(or_(*[c.ilike(f"%{v}%") for c in cols])).distinct().limit(50)).all()
+        found = list(dict.fromkeys(r[0] for r in rows))
+        # a name said whole picks that record: "Edge Gateway" is not also "Edge Gateway Pro"
+        exact = [r[0] for r in rows if any(word in (str(x).lower(), *(p.strip().lower() for p in str(x).split(" / ")))
+                                           for x in r)]
         if not found:
             raise ValueError(f"no {d.label['en']} matches '{v}'")
         keys += exact or found

@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from pathlib import Path
 
+from crm.data_files import read_yaml
 from crm.metrics import default_catalog, resolve
 from llm.offline.arguments import Filled, Filling
 from llm.offline.messages import Turn
+from llm.offline.metric_periods import (COMPARE_CUE, comparison_with, default_for_comparison, find_bare_quarter, find_before_last,
+                                        find_half, run_on_to_today, to_date_grain)
 from llm.offline.metric_terms import Mention, find_mentions
 from llm.offline.numbers import parse_number
 from llm.offline.reading import Reading
@@ -34,7 +38,8 @@ _LAST = {"last week": "week", "last month": "month", "last quarter": "quarter", 
          "上季度": "quarter", "上个季度": "quarter", "上一季度": "quarter", "去年": "year"}
 _NEXT = {"next month": "month", "next quarter": "quarter", "next year": "year", "下个月": "month", "下季度": "quarter",
          "下个季度": "quarter", "明年": "year"}
-_TO_DATE = re.compile(r"\b(?:year to date|ytd|so far this year|this year so far|\d{4} so far)\b|今年以来|今年至今|年初至今", re.I)
+_TO_DATE = re.compile(r"\b(?:year to date|ytd|so far this year|this year so far|\d{4} so far|since the (?:start|beginning) "
+                      r"of (?:the|this) year)\b|今年以来|今年至今|年初至今|年初到现在|年初以来|今年到现在|今年到目前为止", re.I)
 _RELATIVE_QUARTER = re.compile(r"(今年|去年|明年|this year'?s?|last year'?s?|next year'?s?)\s*(?:第)?\s*([一二三四1-4])\s*(?:季度|季)|"
                                r"\bQ([1-4])\s+(this|last|next) year\b", re.I)
 _FISCAL = [
@@ -125,14 +130,24 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     having = _threshold(text, taken)
     having_spans = list(taken)
     compare = _comparison(_blank(text, taken), taken)
+    at = len(taken)
     period = _period(_blank(text, taken), reading, taken)
+    if period and (compare or COMPARE_CUE.search(text)):  # "Q2 versus Q1", "和去年上半年比": what to compare with
+        second_at = len(taken)
+        second = _period(_blank(text, taken), reading, taken)
+        if second and taken[second_at][0] < taken[at][0]:  # "去年的成交额和前年比": the one said first is asked for
+            period, second = second, period
+        compare = compare or comparison_with(text, period, second, reading.today)
     metric_phrases, dim_vocab, value_vocab = _vocab()
     filters: dict[str, list[str]] = {}
+    mine_grouped = []
     for name, pattern in _MINE.items():
         m = pattern.search(_blank(reading.text, taken))
         if m:
             filters[name] = ["mine"]
             taken.append(m.span())
+            if re.search(r"\b(?:which|each|all|any|every|one) of\s*$|(?:各|每个)\s*$", text[:m.start()]):
+                mine_grouped.append("unit")  # "which of my units": the units are compared, within mine
     if _ME.search(reading.text):
         filters["rep"] = ["mine"]
     _names(reading, (("unit", "unit"),), filters, taken)  # "华东大客户部" names a unit before 客户 is a dimension
@@ -151,7 +166,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     named += _names(reading, (("user", "rep"), ("account", "account"), ("product", "product")), filters, taken)
     for phrase, dim, key in value_vocab:
         span = _find(text, phrase, taken)
-        if span and dim in ("region", "stage", "channel", "industry"):
+        if span and dim in ("region", "stage", "channel", "industry", "case_category"):
             filters.setdefault(dim, [])
             if key not in filters[dim]:
                 filters[dim].append(key)
@@ -166,8 +181,12 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     for _start, dim, grouped in sorted(found_dims):
         if dim not in group_by and dim not in filters and (grouped or dim in ("week", "month", "quarter", "year")):
             group_by.append(dim)
+    # "East vs South", "华南零售部和华南科技部的成交额分别是多少": several named values of one dimension, side by side
+    group_by = [d for d, keys in filters.items() if len(keys) > 1 and "mine" not in keys][:1] + \
+        [d for d in group_by if not (d in filters and len(filters[d]) > 1)]
     if not group_by and found_dims:  # "pipeline stage by stage", "各区域" already cue; a bare dimension still groups
         group_by = [d for _s, d, _g in sorted(found_dims) if d not in filters][:1]
+    group_by += [d for d in mine_grouped if d not in group_by]
     if _TREND.search(reading.text) and not any(d in ("week", "month", "quarter", "year") for d in group_by):
         grain = (period or {}).get("grain") or "month"
         group_by.append(grain if grain in ("week", "month", "quarter", "year") else "month")
@@ -204,9 +223,9 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         put("period", _with_days(period, reading.today), period.get("label", ""), "period")
     if compare:
         put("compare_to", compare, compare, "enum")
-        if not period:
-            put("period", _with_days({"relative": "to_date", "grain": "year"}, reading.today), "this year so far",
-                "period")
+        if not period:  # "month over month": this month; else this year so far
+            default = default_for_comparison(text) or {"relative": "to_date", "grain": "year", "label": "this year so far"}
+            put("period", _with_days(default, reading.today), default["label"], "period")
     order, limit = _ranking(_blank(text, having_spans), taken)
     if order:
         put("order", order, order, "enum")
@@ -342,16 +361,34 @@ def _blank(text: str, taken: list[tuple[int, int]]) -> str:
 
 
 def _period(text: str, reading: Reading, taken: list) -> dict | None:
+    """The period a sentence names, running on to today when it says so ("since March", "本季度截至目前")."""
+    before = len(taken)
+    period = _named_period(text, reading, taken)
+    if period is None or len(taken) == before:
+        return period
+    return run_on_to_today(text, taken[before], period, reading.today, taken)
+
+
+def _named_period(text: str, reading: Reading, taken: list) -> dict | None:
     for pattern in _PAST:
         m = pattern.search(text)
         if m:
             grain = _GRAIN_EN.get(m.group(2).lower()) or _GRAIN_ZH.get(m.group(2), "month")
             taken.append(m.span())
             return {"relative": "past", "grain": grain, "n": _n(m.group(1)), "label": m.group(0)}
+    grain = to_date_grain(text)
+    if grain:
+        taken.append(grain[1])
+        return {"relative": "to_date", "grain": grain[0], "label": text[grain[1][0]:grain[1][1]]}
     m = _TO_DATE.search(text)
     if m:
         taken.append(m.span())
         return {"relative": "to_date", "grain": "year", "label": m.group(0)}
+    for finder in (find_half, find_before_last):  # before "this year" / "上个月" read a part of them
+        found = finder(text, reading.today)
+        if found:
+            taken.append(found[1])
+            return found[0]
     m = _RELATIVE_QUARTER.search(text)
     if m:
         which, quarter = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
@@ -368,6 +405,10 @@ def _period(text: str, reading: Reading, taken: list) -> dict | None:
             return {"fiscal_year": year, "label": m.group(0)}
         year, quarter = (m.group(2), m.group(1)) if i == 1 else (m.group(1), m.group(2))
         return {"fiscal_year": _year(year), "quarter": _n(quarter), "label": m.group(0)}
+    found = find_bare_quarter(text, reading.today)
+    if found:
+        taken.append(found[1])
+        return found[0]
     for table, relative in ((_THIS, "this"), (_LAST, "last"), (_NEXT, "next")):
         for phrase, grain in sorted(table.items(), key=lambda p: -len(p[0])):
             span = _find(text, phrase, taken)
@@ -424,7 +465,27 @@ def _ranking(text: str, taken: list) -> tuple[str | None, int | None]:
     return None, None
 
 
+@lru_cache(maxsize=1)
+def _threshold_verbs() -> tuple[re.Pattern, dict[str, str]]:
+    """ "至少赢了3单", "won at least 5 deals": a bound said with a verb (words in metric_terms.yaml)."""
+    data = read_yaml(Path(__file__).with_name("metric_terms.yaml"))["threshold_verbs"]
+    verbs = {**data["zh"], **data["en"]}
+    zh = "|".join(sorted(map(re.escape, data["zh"]), key=len, reverse=True))
+    en = "|".join(sorted(map(re.escape, data["en"]), key=len, reverse=True))
+    pattern = re.compile(rf"(?:至少|不少于|超过|多于|大于)\s*({zh})了?\s*{_NUM}\s*(?:个|单|笔|次|件)|"
+                         rf"\b({en})\s+(at least|no fewer than|more than|over)\s+{_NUM}\s+(?:deals?|opportunities|"
+                         rf"meetings|activities|times)\b", re.I)
+    return pattern, verbs
+
+
 def _threshold(text: str, taken: list) -> list[dict]:
+    pattern, verbs = _threshold_verbs()
+    said = pattern.search(text)
+    if said:
+        verb, number = (said.group(1), said.group(2)) if said.group(1) else (said.group(3).lower(), said.group(5))
+        strict = re.search(r"超过|多于|大于|more than|over", said.group(0))
+        taken.append(said.span())
+        return [{"metric": verbs[verb], "op": ">" if strict else ">=", "value": float(_n(number))}]
     m = _THRESHOLD.search(text)
     before = _THRESHOLD_BEFORE.search(text)
     if before and (not m or not m.group(4) or not any(p in m.group(4) for p, _n in _vocab()[0])):

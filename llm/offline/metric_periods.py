@@ -1,0 +1,136 @@
+"""Periods a manager names beyond the plain ones, for `query_metrics`: halves of a year ("H1", "the second half of last
+year", "去年下半年"), the one before last ("the month before last", "上上个月", "前年"), a bare quarter ("in Q3": this
+year's), a period running on to today ("since March", "3月以来", "so far this quarter", "本季度截至目前"), and a
+second period said as what to compare with ("Q2 versus Q1", "和去年上半年比")."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from crm.metrics import resolve
+
+_YEAR_EN = r"(?:(?:of\s+)?(this|last|next)\s+year|(?:of\s+|in\s+)?(?:fy\s*)?(20\d{2}))"
+_HALF = [
+    re.compile(r"\b(20\d{2})\s*[- ]?\s*h([12])\b", re.I),
+    re.compile(rf"\b(?:the\s+)?(first|second|1st|2nd)\s+half(?:\s+{_YEAR_EN})?", re.I),
+    re.compile(rf"\bh([12])\b(?:\s+{_YEAR_EN})?", re.I),
+    re.compile(r"(今年|去年|明年|前年|(20\d{2})\s*年)?\s*的?\s*(上|下)半年(?:度)?"),
+]
+_BEFORE_LAST = re.compile(r"\b(?:the\s+)?(week|month|quarter|year) before last\b|"
+                          r"上上(?:个)?(周|星期|月|季度|季)|前年(?!同期)", re.I)
+_GRAIN = {"week": "week", "month": "month", "quarter": "quarter", "year": "year", "周": "week", "星期": "week",
+          "月": "month", "季度": "quarter", "季": "quarter"}
+_BARE_QUARTER = re.compile(r"(?<![\w-])q([1-4])(?![\w-])|(?<![年度今去明])第([一二三四1-4])季度", re.I)
+_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
+# on to today: said before the period ("since March", "so far this quarter", "截至目前本季度") or after it ("3月以来",
+# "下半年到现在", "this quarter so far", "quarter to date")
+_TO_NOW_BEFORE = re.compile(r"(?:\bsince|\bso far(?: in| this)?|截至目前|截止目前|截至今天|到目前为止)\s*$", re.I)
+_TO_NOW_AFTER = re.compile(r"^\s*(?:的)?\s*(?:以来|至今|到现在|到目前为止|截至目前|截止目前|so far\b|to date\b|"
+                           r"until now\b|till now\b)", re.I)
+_TO_DATE_GRAIN = re.compile(r"\b(quarter|month|week)[- ]to[- ]date\b|\b(qtd|mtd|wtd)\b", re.I)
+COMPARE_CUE = re.compile(r"\b(?:vs\.?|versus|compared?|than|against|relative to)\b|对比|相比|比较|比", re.I)
+
+
+def _year(word: str | None, number: str | None, today: dt.date) -> int:
+    if number:
+        return int(number)
+    offset = {"this": 0, "今年": 0, "last": -1, "去年": -1, "next": 1, "明年": 1, "前年": -2}
+    return today.year + offset.get((word or "this").lower(), 0)
+
+
+def _half(year: int, second: bool) -> dict:
+    start = dt.date(year, 7 if second else 1, 1)
+    end = dt.date(year, 12, 31) if second else dt.date(year, 6, 30)
+    return {"start": start.isoformat(), "end": end.isoformat(), "label": f"{year} H{2 if second else 1}"}
+
+
+def find_half(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "H1", "first half of last year", "2025 H2", "今年上半年", "2024年下半年": the six months it names (this year's
+    when no year is said)."""
+    for i, pattern in enumerate(_HALF):
+        m = pattern.search(text)
+        if not m:
+            continue
+        if i == 0:
+            second, year = m.group(2) == "2", int(m.group(1))
+        elif i == 1:
+            second, year = m.group(1).lower() in ("second", "2nd"), _year(m.group(2), m.group(3), today)
+        elif i == 2:
+            second, year = m.group(1) == "2", _year(m.group(2), m.group(3), today)
+        else:
+            second, year = m.group(3) == "下", _year(m.group(1), m.group(2), today)
+        return _half(year, second), m.span()
+    return None
+
+
+def find_before_last(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "the month before last", "上上个月", "上上周", "前年": one grain further back than last."""
+    m = _BEFORE_LAST.search(text)
+    if not m:
+        return None
+    grain = "year" if m.group(0).startswith("前年") else _GRAIN[(m.group(1) or m.group(2)).lower()]
+    last = resolve({"relative": "last", "grain": grain}, today).shifted("previous_period")
+    return {"start": last.start.isoformat(), "end": last.end.isoformat(), "label": m.group(0)}, m.span()
+
+
+def find_bare_quarter(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "in Q3", "第三季度" with no year: this year's quarter."""
+    m = _BARE_QUARTER.search(text)
+    if not m:
+        return None
+    quarter = int(m.group(1)) if m.group(1) else _CN_DIGIT.get(m.group(2)) or int(m.group(2))
+    return {"fiscal_year": today.year, "quarter": quarter, "label": m.group(0)}, m.span()
+
+
+def to_date_grain(text: str) -> tuple[str, tuple[int, int]] | None:
+    """ "quarter to date", "QTD", "MTD": this grain so far."""
+    m = _TO_DATE_GRAIN.search(text)
+    if not m:
+        return None
+    word = (m.group(1) or m.group(2)).lower()
+    return {"qtd": "quarter", "mtd": "month", "wtd": "week"}.get(word, word), m.span()
+
+
+def run_on_to_today(text: str, span: tuple[int, int], period: dict, today: dt.date,
+                    taken: list) -> dict:
+    """The period, or from its start to today when the sentence says so ("since March", "本季度截至目前")."""
+    before = _TO_NOW_BEFORE.search(text[:span[0]])
+    since_inside = re.match(r"\s*since\b", text[span[0]:span[1]], re.I)  # dates.py reads "since March" as March
+    after = _TO_NOW_AFTER.match(text[span[1]:])
+    if not before and not after and not since_inside:
+        return period
+    resolved = resolve(period, today)
+    if resolved is None or resolved.start > today:
+        return period
+    if before:
+        taken.append((before.start(), span[0]))
+    if after:
+        taken.append((span[1], span[1] + after.end()))
+    if period.get("relative") == "this" and period.get("grain") in ("week", "month", "quarter", "year"):
+        return {"relative": "to_date", "grain": period["grain"], "label": f"{period.get('label', '')} so far"}
+    return {"start": resolved.start.isoformat(), "end": today.isoformat(),
+            "label": f"{resolved.start.isoformat()}..{today.isoformat()}"}
+
+
+def comparison_with(text: str, period: dict, second: dict | None, today: dt.date) -> str | None:
+    """The comparison a second period names: the one before ("Q2 versus Q1") or the same one a year earlier
+    ("上半年和去年上半年比"). None when no comparing word is said or the second period is neither."""
+    if second is None or not COMPARE_CUE.search(text):
+        return None
+    first, other = resolve(period, today), resolve(second, today)
+    if first is None or other is None:
+        return None
+    for comparison in ("same_period_last_year", "previous_period"):
+        shifted = first.shifted(comparison)
+        if (shifted.start, shifted.end) == (other.start, other.end):
+            return comparison
+    return None
+
+
+def default_for_comparison(text: str) -> dict | None:
+    """ "month over month", "QoQ", "环比" said without a period: this month (quarter, week) against the one before."""
+    m = re.search(r"\b(week|month|quarter)[- ]over[- ](?:week|month|quarter)\b|\b(wow|mom|qoq)\b", text, re.I)
+    if not m:
+        return None
+    grain = (m.group(1) or {"wow": "week", "mom": "month", "qoq": "quarter"}[m.group(2).lower()]).lower()
+    return {"relative": "this", "grain": grain, "label": f"this {grain}"}

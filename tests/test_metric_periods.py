@@ -1,0 +1,97 @@
+"""Managers name periods, comparisons, bounds and several values in ways beyond the plain ones; the offline model
+reads them into the query: halves of a year, the one before last, a bare quarter, "since March" and "so far",
+a second period said as what to compare with, a bound said with a verb, and two named values side by side."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_query_metrics_tool import read
+
+DAYS = ("start", "end")
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("What's our win rate for H1?", "2026-01-01", "2026-06-30"),
+    ("average sales cycle in the first half of this year", "2026-01-01", "2026-06-30"),
+    ("lost deals in the second half of last year", "2025-07-01", "2025-12-31"),
+    ("won value 2025 H2 by unit", "2025-07-01", "2025-12-31"),
+    ("今年上半年的赢单率", "2026-01-01", "2026-06-30"),
+    ("去年下半年丢了多少单", "2025-07-01", "2025-12-31"),
+    ("2024年下半年新增了多少客户", "2024-07-01", "2024-12-31"),
+    ("what did we book in the month before last?", "2026-09-01", "2026-09-30"),
+    ("上上个月的成交额是多少", "2026-09-01", "2026-09-30"),
+    ("上上季度的订单收入", "2026-04-01", "2026-06-30"),
+    ("what percentage of deals did we win in Q3?", "2026-07-01", "2026-09-30"),
+    ("order revenue since March", "2026-03-01", "2026-11-26"),
+    ("3月以来的订单收入", "2026-03-01", "2026-11-26"),
+    ("new customers since June 2024", "2024-06-01", "2026-11-26"),
+    ("下半年到现在我们部门赢了多少钱", "2026-07-01", "2026-11-26"),
+    ("how many deals have we won so far this quarter?", "2026-10-01", "2026-11-26"),
+    ("bookings quarter to date", "2026-10-01", "2026-11-26"),
+    ("截至目前本季度签了多少单", "2026-10-01", "2026-11-26"),
+    ("这个季度到目前为止的营收", "2026-10-01", "2026-11-26"),
+    ("年初到现在逾期付款有几笔", "2026-01-01", "2026-11-26"),
+])
+def test_a_period_said_in_other_words_covers_the_days_meant(text, start, end):
+    period = read(text)["period"]
+    assert (period["start"], period["end"]) == (start, end), (text, period)
+
+
+@pytest.mark.parametrize(("text", "compare", "start"), [
+    ("Order revenue in Q2 this year versus Q1", "previous_period", "2026-04-01"),
+    ("上半年的成交额和去年上半年比怎么样", "same_period_last_year", "2026-01-01"),
+    ("去年的成交额和前年比怎么样", "same_period_last_year", "2025-01-01"),
+    ("Number of deals created, month over month", "previous_period", "2026-11-01"),
+])
+def test_a_second_period_or_a_grain_over_grain_says_what_to_compare_with(text, compare, start):
+    got = read(text)
+    assert got.get("compare_to") == compare and got["period"]["start"] == start, (text, got)
+    assert "group_by" not in got  # the year in 上半年 / 前年 is a period, not a breakdown by year
+
+
+def test_two_periods_without_a_comparing_word_compare_nothing():
+    assert "compare_to" not in read("deals created this year that close next quarter")
+
+
+@pytest.mark.parametrize(("text", "metric", "value"), [
+    ("今年至少赢了3单的销售里，谁的平均客单价最高", "won_deals", 3.0),
+    ("今年各行业的赢单率，只看至少关闭了10单的", "closed_deals", 10.0),
+    ("reps who won at least 4 deals this year ranked by average deal size", "won_deals", 4.0),
+])
+def test_a_bound_said_with_a_verb_counts_that_verbs_deals(text, metric, value):
+    assert read(text)["having"] == [{"metric": metric, "op": ">=", "value": value}]
+
+
+@pytest.mark.parametrize(("text", "dimension", "values"), [
+    ("East vs South: won value this year", "region", {"east", "south"}),
+    ("华东和华北今年的订单收入对比", "region", {"east", "north"}),
+])
+def test_two_named_values_of_one_dimension_are_shown_side_by_side(text, dimension, values):
+    got = read(text)
+    assert got["group_by"] == [dimension] and set(got["filters"][dimension]) == values
+
+
+def test_a_named_case_category_filters_and_which_of_my_units_compares_them():
+    assert read("How many complaints about billing this year?")["filters"] == {"case_category": ["billing"]}
+    assert read("今年产品缺陷类的工单有多少")["filters"] == {"case_category": ["product_defect"]}
+    got = read("Which of my units has the lowest win rate over the past 2 quarters?")
+    assert got["group_by"] == ["unit"] and got["filters"] == {"unit": ["mine"]} and got["order"] == "asc"
+
+
+@pytest.mark.parametrize(("text", "metric"), [
+    ("Cash collected this year", "payments_collected"),
+    ("今年的回款金额", "payments_collected"),
+    ("今年的回款天数", "days_sales_outstanding"),  # the longer name still wins
+    ("现在的未收回款有多少", "overdue_receivables"),
+    ("How much closed revenue did my team bring in this quarter?", "won_value"),
+    ("What percentage of deals did we win in Q3?", "win_rate"),
+    ("截至目前本季度签了多少单", "won_deals"),
+    ("Which customer owes us the most overdue money?", "overdue_receivables"),
+])
+def test_a_metric_said_in_a_managers_words(text, metric):
+    assert read(text)["metrics"] == [metric]
+
+
+def test_forecast_is_not_a_name_of_the_weighted_pipeline():
+    assert read("revenue forecast this quarter").get("metrics") != ["weighted_pipeline"]
+    assert read("本季度的预测金额").get("metrics") != ["weighted_pipeline"]
