@@ -103,3 +103,25 @@ def test_a_manager_asks_in_chinese_and_gets_the_answer_in_chinese(tessera):
     assert [c["name"] for c in turn.tool_calls] == ["query_metrics"]
     assert "赢单金额最高" in turn.reply and "占总额的" in turn.reply
     assert FIXED_NOW.year == 2026
+
+
+@pytest.mark.parametrize(("text", "metrics", "channels"), [
+    ("我们团队过去30天打了多少个电话", ["activities"], {"call"}),
+    ("今年电话、邮件和拜访各有多少次", ["activities"], {"call", "email", "meeting"}),
+    ("how many meetings did my team hold this month", ["meetings"], None),
+])
+def test_a_channel_named_with_how_many_counts_its_activities(text, metrics, channels):
+    got = read(text)
+    assert got["metrics"] == metrics
+    assert (set(got["filters"]["channel"]) if channels else got.get("filters", {}).get("channel")) == channels
+
+
+def test_show_me_the_number_of_asks_for_a_number_not_a_list():
+    from llm.offline.metric_query import fit_bonus
+    from llm.offline.metric_query import fill as fill_query
+
+    text = "Show me the number of won deals and lost deals last quarter"
+    filling = fill_query(None, Reading(text, Lexicon(), TODAY))
+    assert filling.args["metrics"] == ["won_deals", "lost_deals"] and fit_bonus(filling, text) > 0
+    listing = "show me the deals won last quarter"
+    assert fit_bonus(fill_query(None, Reading(listing, Lexicon(), TODAY)), listing) == 0

@@ -177,6 +177,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
                   if g or not any(0 <= s - e <= 1 for _s, e in named)]
     if not metrics:
         metrics = _from_stage(text, filters.get("stage", []))
+    metrics = _with_channels(text, metrics, filters)
     group_by = []
     for _start, dim, grouped in sorted(found_dims):
         if dim not in group_by and dim not in filters and (grouped or dim in ("week", "month", "quarter", "year")):
@@ -244,7 +245,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
 _MEASURE_CUE = re.compile(r"\b(?:index|score|rate|ratio|average|mean|median|total|how many|how much|number of|"
                           r"count|trend|kpi|metric|percentage|share)\b|指数|得分|评分|比率|比例|平均|总额|总数|多少|"
                           r"几个|趋势|指标|占比", re.I)
-_LISTING = re.compile(r"^\s*(?:list|show me (?:the|all|every)|find|which deals|what deals)\b|列出|查找|有哪些商机|哪些商机", re.I)
+_LISTING = re.compile(r"^\s*(?:list|show me (?:the|all|every)(?!\s+(?:number|count|total|sum|average|share|percentage|"
+                      r"value|amount)\b)|find|which deals|what deals)\b|列出|查找|有哪些商机|哪些商机", re.I)
 FIT_NAMED_METRIC = 0.03
 
 
@@ -326,6 +328,28 @@ def _from_stage(text: str, stages: list[str]) -> list[str]:
     if stages == ["won"]:
         return ["won_value" if money else "won_deals"]
     return ["lost_deals"] if stages == ["lost"] and not money else []
+
+
+def _with_channels(text: str, metrics: list[str], filters: dict) -> list[str]:
+    """ "打了多少个电话", "calls made by my team": the activities of the channels named. A metric that is one channel's
+    count (meetings) said beside other channels ("电话、邮件和拜访各有多少次") counts them all."""
+    channels = filters.get("channel")
+    if not channels:
+        return metrics
+    catalog = default_catalog()
+    column = catalog.dimensions["channel"].key
+    every = next((m.name for m in catalog.metrics.values() if m.source == column.split(".")[0] and not m.where
+                  and m.measure and m.measure["agg"] == "count"), None)
+    if not metrics:
+        return [every] if every and _MEASURE_CUE.search(text) else metrics
+    out = []
+    for name in metrics:
+        pinned = next((w["in"] for w in catalog.metrics[name].where if w.get("column") == column and "in" in w), None)
+        if pinned and every and not set(channels) <= set(pinned):
+            channels.extend(v for v in pinned if v not in channels)
+            name = every
+        out.append(name)
+    return list(dict.fromkeys(out))
 
 
 def _asked_metrics(text: str, spotted: list[Mention]) -> list[str]:
