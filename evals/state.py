@@ -13,7 +13,8 @@ from crm.store import Store
 NOT_BUSINESS_DATA = frozenset({
     "alembic_version", "seed_runs", "turn_traces", "idempotent_turns", "turns_in_flight", "privacy_audit_log",
     "privacy_audit_head", "autonomy_audit", "undo_log",
-    "note_changes", "index_cursors"})  # the vector memory's change log and cursors: indexing, not business data
+    "note_changes", "index_cursors",  # the vector memory's change log and cursors: indexing, not business data
+    "data_versions"})  # change counters the caches read (crm/data_versions.py)
 # A plan shown for the user's yes is kept like an approval (kind "confirm"); shown or answered, it is no business
 # data: what the yes did is graded by the tables it wrote.
 NOT_A_CONFIRMATION = """ WHERE "payload" NOT LIKE '%"kind": "confirm"%'"""

@@ -18,7 +18,8 @@ from tests.scripted_model import ScriptedModel, install
 from tests.security.erasure_support import changed_rows, snapshot
 
 # Written by any turn: its trace, the paused request and its answer, the audit chain, the turn journal.
-BOOKKEEPING = {"undo_log", "turn_traces", "pending_approvals", "privacy_audit_log", "turns_in_flight", "idempotent_turns"}
+BOOKKEEPING = {"undo_log", "turn_traces", "pending_approvals", "privacy_audit_log", "turns_in_flight", "idempotent_turns",
+               "data_versions"}
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from tests.security.erasure_support import changed_rows, snapshot
 from tools.base import ToolContext
 from tools.registry import ALL
 
-BOOKKEEPING = {"undo_log", "privacy_audit_log", "autonomy_audit"}
+BOOKKEEPING = {"undo_log", "privacy_audit_log", "autonomy_audit", "data_versions"}
 
 
 def call(tessera, login: str, tool: str, turn: str = "turn-1", **args) -> dict:

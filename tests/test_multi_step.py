@@ -13,7 +13,7 @@ from tests.scripted_model import ScriptedModel, install
 from tests.security.erasure_support import changed_rows, snapshot
 
 BOOKKEEPING = {"undo_log", "turn_traces", "pending_approvals", "privacy_audit_log", "turns_in_flight",
-               "idempotent_turns"}
+               "idempotent_turns", "data_versions"}
 
 
 def biggest_open_deal(tessera: Tessera, account: str, login: str = "li.wei") -> Deal:

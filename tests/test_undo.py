@@ -19,7 +19,7 @@ from tools.registry import ALL
 
 # Rows every write adds beside its change: the undo log itself, turn bookkeeping and the append-only audit trails.
 BOOKKEEPING = {"api_tokens", "undo_log", "turn_traces", "pending_approvals", "privacy_audit_log", "turns_in_flight",
-               "idempotent_turns", "autonomy_audit"}
+               "idempotent_turns", "autonomy_audit", "data_versions"}
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ ERASED = "[erased]"
 # is compared as part of the log, whose new lines the tests check, not as a row of anyone's data.
 # The vector memory's change log and cursors name records, never their values: a change to a note adds a log row
 # naming it, and the test compares the note itself.
-LOG_BOOKKEEPING = {"privacy_audit_head", "note_changes", "index_cursors"}
+LOG_BOOKKEEPING = {"privacy_audit_head", "note_changes", "index_cursors", "data_versions"}
 
 
 def snapshot(store: Store) -> dict[str, dict[tuple, tuple]]:
