@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crm.actor import Actor
 from crm.data_versions import versions
@@ -49,11 +50,14 @@ class ScopedLexicons:
         self._generation = 0
         self._lock = threading.Lock()
 
-    def for_actor(self, actor: Actor) -> Lexicon:
+    def for_actor(self, actor: Actor, session: Session | None = None) -> Lexicon:
+        """`session`: one the caller has open (the turn's look-up of its user), to read the counters in."""
         key = scope_key(actor)
         generation = self._generation
-        with self.store.session() as s:
-            stamp = versions(s, NAMED)  # before the names: a write in between makes one reload too many, no more
+        if session is None:
+            with self.store.session() as s:
+                return self.for_actor(actor, s)
+        stamp = versions(session, NAMED)  # before the names: a write in between makes one reload too many, no more
         found = self._cache.get(key)
         if found is not None and found[0] == stamp:
             return found[1]

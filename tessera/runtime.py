@@ -128,11 +128,11 @@ class Tessera:
         with self.store.session() as s:
             return active_actor(s, login)
 
-    def config(self, actor: Actor, thread: str) -> RunnableConfig:
+    def config(self, actor: Actor, thread: str, names=None) -> RunnableConfig:
         # Threads are namespaced by user, so no one can continue someone else's conversation; the offline model
-        # reads the turn with the names this user may see.
+        # reads the turn with the names this user may see (`names`, when the caller has them already).
         return {"configurable": {"thread_id": f"{actor.login}:{thread}", "actor": actor,
-                                 TURN_NAMES: self.lexicons.for_actor(actor)},
+                                 TURN_NAMES: names if names is not None else self.lexicons.for_actor(actor)},
                 "recursion_limit": RECURSION_LIMIT}
 
     def chat(self, login: str, thread: str, message: str, *, idempotency_key: str | None = None) -> TurnResult:
@@ -150,7 +150,7 @@ class Tessera:
                 return ticket
             with self.turns.failing(ticket):
                 state = self.graph.invoke({"messages": [HumanMessage(text)]}, config, durability=DURABILITY)
-            return self._finish(ticket, state)
+            return self._finish(ticket, state, interrupts=state.get("__interrupt__", ()))
 
     def _held(self, config: RunnableConfig):
         """The turn's checkpoints are written twice at most: after tools run, and with the turn's trace
@@ -250,7 +250,7 @@ class Tessera:
                 self.approvals.settle(approval_id, failed=True)
                 raise
             self.approvals.settle(approval_id)
-            return self._finish(ticket, state)
+            return self._finish(ticket, state, interrupts=state.get("__interrupt__", ()))
 
     def confirm(self, confirmation_id: str, login: str, yes: bool) -> TurnResult:
         """The user's answer to a plan shown in chat (a button, or the HTTP route): yes acts, no cancels. Only the
@@ -291,17 +291,20 @@ class Tessera:
     def _begin(self, login: str, thread: str, message: str) -> tuple[Actor, RunnableConfig, str]:
         """Checks the input and the user before anything runs."""
         text = validate_message(message)
-        actor = self.actor(login)
-        allowed_specialists(actor.role)
-        return actor, self.config(actor, thread), text
+        with self.store.session() as s:  # the user and the names their scope shows, in one session
+            actor = active_actor(s, login)
+            allowed_specialists(actor.role)
+            names = self.lexicons.for_actor(actor, s)
+        return actor, self.config(actor, thread, names), text
 
-    def _finish(self, ticket: TurnTicket, state: dict, span=None) -> TurnResult:
+    def _finish(self, ticket: TurnTicket, state: dict, span=None, interrupts=None) -> TurnResult:
+        """`interrupts`: those the run returned (`invoke` gives them); None reads them from the thread's state."""
         actor, config, text = ticket.actor, ticket.config, ticket.text
         elapsed = (time.perf_counter() - ticket.started) * 1000
         new_messages = state["messages"][ticket.before + 1:]
         final = new_messages[-1] if new_messages and isinstance(new_messages[-1], AIMessage) else None
         reply = final.content if final is not None and isinstance(final.content, str) else ""
-        paused = self._paused_for(actor, config)
+        paused = self._paused_for(actor, config, interrupts)
         approval = confirm = None
         if paused is not None and paused["payload"].get("kind") == confirmation.KIND:
             confirm = confirmation.confirmation_view(paused["payload"], paused["id"])
@@ -329,8 +332,9 @@ class Tessera:
                           tool_calls=calls, duration_ms=trace.duration_ms, approval=approval, confirmation=confirm,
                           written=written, undo_ids=undo_ids)
 
-    def _paused_for(self, actor: Actor, config: RunnableConfig) -> dict | None:
-        interrupts = self.graph.get_state(config).interrupts
+    def _paused_for(self, actor: Actor, config: RunnableConfig, interrupts=None) -> dict | None:
+        if interrupts is None:
+            interrupts = self.graph.get_state(config).interrupts
         if not interrupts:
             return None
         pending = interrupts[0]
