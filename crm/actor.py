@@ -18,12 +18,30 @@ class Actor:
         return self.role in ("manager", "admin")
 
 
-class AccessDenied(PermissionError):
+class Explained:
+    """An expected failure: its English message for people and models, and a `kind` with `details` from which a
+    reply in another language is written (llm/offline/replies.yaml `errors:`), never by rewording the message."""
+
+    def __init__(self, message: str = "", *, kind: str | None = None, **details):
+        super().__init__(message)
+        self.kind = kind
+        self.details = details
+
+
+class AccessDenied(Explained, PermissionError):
     """The actor may not see or change this record."""
 
 
-class NotFound(LookupError):
+class NotFound(Explained, LookupError):
     """No record matches; the message says what was looked for."""
+
+
+class Invalid(Explained, ValueError):
+    """The request is incomplete or impossible as asked; the message says what to give instead."""
+
+
+_ONE = {"accounts": "account", "deals": "deal", "people": "user", "products": "product", "contacts": "contact",
+        "tasks": "task"}
 
 
 class Ambiguous(LookupError):
@@ -31,4 +49,5 @@ class Ambiguous(LookupError):
 
     def __init__(self, what: str, query: str, candidates: list[str]):
         self.candidates = candidates
+        self.kind, self.details = "ambiguous", {"what": _ONE.get(what, what), "name": query}
         super().__init__(f"'{query}' matches several {what}: {', '.join(candidates[:6])}. Which one?")

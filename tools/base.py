@@ -101,20 +101,33 @@ class ToolSpec:
         try:
             args = self.args.model_validate(raw_args)
         except Exception as exc:  # pydantic.ValidationError: tell the model what was wrong
-            return {"ok": False, "error": f"invalid arguments for {self.name}: {_short(exc)}"}
+            fields = sorted({str(e["loc"][0]) for e in _errors(exc) if e.get("loc")})
+            return {"ok": False, "error": f"invalid arguments for {self.name}: {_short(exc)}",
+                    "error_kind": "invalid_arguments", "error_details": {"tool": self.name, "fields": fields}}
         try:
             result = body(ctx, args)
         except Ambiguous as exc:
-            return {"ok": False, "error": str(exc), "candidates": exc.candidates}
+            return {"ok": False, "error": str(exc), "candidates": exc.candidates, **error_kind(exc)}
         except (NotFound, AccessDenied, ValueError) as exc:
-            return {"ok": False, "error": str(exc)}
+            return {"ok": False, "error": str(exc), **error_kind(exc)}
         return {"ok": True, **result}
 
 
-def _short(exc: Exception) -> str:
+def error_kind(exc: Exception) -> dict:
+    """The failure's kind and details (crm.actor.Explained), for a reply written in the user's language."""
+    kind = getattr(exc, "kind", None)
+    return {"error_kind": kind, "error_details": getattr(exc, "details", {})} if kind else {}
+
+
+def _errors(exc: Exception) -> list[dict]:
     errors = getattr(exc, "errors", None)
-    if callable(errors):
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors())
+    return errors() if callable(errors) else []
+
+
+def _short(exc: Exception) -> str:
+    errors = _errors(exc)
+    if errors:
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
     return str(exc)
 
 

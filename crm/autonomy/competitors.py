@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.actor import AccessDenied, Actor
+from crm.actor import AccessDenied, Actor, Invalid
 from crm.autonomy.catalog import unit_by_code
 from crm.autonomy import trail
 from crm.autonomy.models import CompetitorPrice
@@ -21,7 +21,7 @@ def record_competitor_price(session: Session, actor: Actor, *, product: str, pri
     """Record (or update) a competitor's unit price for one of our products in a region, for the actor's unit."""
     require_staff(actor, "record competitor prices")
     if price <= 0:
-        raise ValueError(f"a competitor price must be above zero, not {price:g}")
+        raise Invalid(f"a competitor price must be above zero, not {price:g}", kind="price_positive")
     target = unit_by_code(session, unit) if unit else session.get(SalesUnit, actor.unit_id) if actor.unit_id else None
     if target is None:
         raise ValueError("which unit's price table is this for? name the unit")

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm.actor import AccessDenied, Actor, NotFound
+from crm.actor import AccessDenied, Actor, Invalid, NotFound
 from crm.autonomy.authority import require_escalation_authority
 from crm.autonomy.booking import HALF_CENT, Conflict, apply_discount, book, ensure_pool, pool_left
 from crm.autonomy.catalog import active_contract
@@ -41,7 +41,7 @@ def request_decision(store: Store, actor: Actor, *, kind: str, deal: str, percen
     """Decide under the deal's unit contract; an accepted discount is booked and applied to the deal once."""
     require_staff(actor, "request discounts or quote approvals")
     if kind == "discount" and not 0 < percent < 100:
-        raise ValueError(f"a discount is a percentage between 0 and 100, not {percent:g}")
+        raise Invalid(f"a discount is a percentage between 0 and 100, not {percent:g}", kind="percent_range", percent=f"{percent:g}")
     for _ in range(ATTEMPTS):
         try:
             return _attempt(store, actor, kind, deal, percent, reason, promised_on, now, key)
@@ -57,7 +57,7 @@ def _attempt(store, actor, kind, deal, percent, reason, promised_on, now, key) -
             raise AccessDenied(f"D-{target.id} belongs to another unit's shared account: you may read it, but its "
                                "discounts and quotes are that unit's decision")
         if target.stage not in OPEN_STAGES:
-            raise ValueError(f"D-{target.id} is already {target.stage}; discounts and quotes are for open deals")
+            raise Invalid(f"D-{target.id} is already {target.stage}; discounts and quotes are for open deals", kind="deal_closed", deal=f"D-{target.id}", stage=target.stage)
         key = key or request_key(kind, target.id, percent, promised_on, actor.login)
         existing = s.scalar(select(ContractDecision).where(ContractDecision.key == key))
         if existing is not None and (existing.outcome in FINAL or existing.approver):

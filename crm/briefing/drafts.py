@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.actor import Actor
+from crm.actor import Actor, Invalid
 from crm.briefing.claims import unsupported_claims
 from crm.models import OPEN_STAGES, Activity, Contact, Deal, Product, User
 from crm.privacy import pdp
@@ -145,13 +145,13 @@ def _person(session: Session, actor: Actor, name: str | None, account, now: dt.d
     if name:
         return resolve_contact(session, actor, name, account)
     if account is None:
-        raise ValueError("who is the draft for? name the contact, e.g. 'draft a follow-up to Mark Taylor'")
+        raise Invalid("who is the draft for? name the contact, e.g. 'draft a follow-up to Mark Taylor'", kind="needs_recipient")
     latest = session.scalar(select(Activity.contact_id).where(Activity.account_id == account.id,
                                                               Activity.contact_id.is_not(None))
                             .order_by(Activity.occurred_at.desc()))
     person = session.get(Contact, latest) if latest else None
     if person is None:
-        raise ValueError(f"no contact at {account.name} to write to; name one")
+        raise Invalid(f"no contact at {account.name} to write to; name one", kind="no_contact_to_write", account=account.name)
     return person
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.actor import AccessDenied, Actor
+from crm.actor import AccessDenied, Actor, Invalid
 from crm.models import Account, Activity, Case, Contact
 from crm.privacy import pdp
 from crm.privacy.guard import masked_text, person_name
@@ -24,7 +24,7 @@ def last_discussed(session: Session, actor: Actor, *, now: dt.datetime, account:
                    contact: str | None = None, limit: int = 3) -> dict:
     require_staff(actor, "read past conversations")
     if not account and not contact:
-        raise ValueError("with whom? name an account or a contact, e.g. 'what did we last discuss with Acme'")
+        raise Invalid("with whom? name an account or a contact, e.g. 'what did we last discuss with Acme'", kind="needs_whom")
     acc = resolve_account(session, actor, account) if account else None
     person = resolve_contact(session, actor, contact, acc) if contact else None
     acc = acc or person.account

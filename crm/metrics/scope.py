@@ -34,7 +34,8 @@ class Caller:
 def caller_of(session: Session, actor: Actor) -> Caller:
     """Resolve the scope of an actor; refuse those who may read no sales figures."""
     if actor.role not in ("rep", "manager", "admin"):
-        raise AccessDenied(f"a {actor.role} may not read sales metrics; they are for reps, managers and admins")
+        raise AccessDenied(f"a {actor.role} may not read sales metrics; they are for reps, managers and admins",
+                           kind="metrics_staff_only", role=actor.role)
     every = session.execute(select(SalesUnit.id, SalesUnit.code, SalesUnit.region).order_by(SalesUnit.code)).all()
     region = next((r for i, _c, r in every if i == actor.unit_id), None)
     if actor.role == "admin":

@@ -73,7 +73,7 @@ def receipt(session: Session, receipt_id: str, *, contact_id: int | None = None,
     tax = tax or default_taxonomy()
     r = session.scalar(select(ConsentRecord).where(ConsentRecord.receipt_id == receipt_id))
     if r is None or (contact_id is not None and r.contact_id != contact_id):
-        raise NotFound(f"no consent receipt '{receipt_id}' for you")
+        raise NotFound(f"no consent receipt '{receipt_id}' for you", kind="no_receipt", id=receipt_id)
     person = session.get(Contact, r.contact_id)
     purpose = tax.purposes.get(r.purpose, {})
     return {

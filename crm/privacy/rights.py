@@ -11,7 +11,7 @@ import zipfile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.actor import NotFound
+from crm.actor import Invalid, NotFound
 from crm.models import Activity, Case, Contact
 from crm.privacy.name_parts import part_named, with_part
 from crm.privacy import audit, consents, pdp, requests
@@ -28,7 +28,7 @@ FIELD_WORDS = {"full_name": "name", "title": "title", "email": "email", "phone":
 def person(session: Session, contact_id: int | None) -> Contact:
     found = session.get(Contact, contact_id) if contact_id is not None else None
     if found is None:
-        raise NotFound("no personal record is linked to your login")
+        raise NotFound("no personal record is linked to your login", kind="no_personal_record")
     return found
 
 
@@ -43,7 +43,7 @@ def column_for(word: str, tax: Taxonomy | None = None) -> str:
     for column, label in columns.items():
         if category and label.category == category:
             return column
-    raise ValueError(f"which field? one of {', '.join(FIELD_WORDS.values())}")
+    raise Invalid(f"which field? one of {', '.join(FIELD_WORDS.values())}", kind="needs_field")
 
 
 def provenance_of(session: Session, contact_id: int, field: str) -> Provenance | None:
@@ -159,7 +159,7 @@ def rectify(session: Session, contact_id: int, field: str, value: str, now: dt.d
     part = part_named(field)
     column = "full_name" if part else column_for(field, tax)
     if not (value or "").strip():
-        raise ValueError("the corrected value is empty; say what the right value is")
+        raise Invalid("the corrected value is empty; say what the right value is", kind="needs_value")
     _check_shape(column, value.strip())
     who = person(session, contact_id)
     if part:

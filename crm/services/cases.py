@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from crm.actor import Actor
+from crm.actor import Actor, Invalid
 from crm.data_files import read_yaml
 from crm.models import Case
 from crm.services.lookup import resolve_account
@@ -42,7 +42,7 @@ def classify_case(text: str) -> dict:
 
 def open_case(session: Session, actor: Actor, *, text: str, account: str | None = None) -> dict:
     if not text.strip():
-        raise ValueError("a case needs a description of the problem")
+        raise Invalid("a case needs a description of the problem", kind="needs_description")
     if actor.role == "customer":
         account_id = customer_account_id(session, actor)
         if account_id is None:
@@ -50,7 +50,7 @@ def open_case(session: Session, actor: Actor, *, text: str, account: str | None 
         contact_id = actor.contact_id
     else:
         if not account:
-            raise ValueError("which account is this case for?")
+            raise Invalid("which account is this case for?", kind="needs_account")
         acc = resolve_account(session, actor, account)
         ensure_visible(actor, acc)
         account_id, contact_id = acc.id, None

@@ -71,7 +71,8 @@ def move_deal_stage(session: Session, actor: Actor, *, deal: str, stage: str, ac
     if target.stage == stage:  # "move it to negotiation" when it is there: say so, write nothing
         return already_at(target)
     if target.stage not in OPEN_STAGES and actor.role == "rep":
-        raise AccessDenied(f"D-{target.id} is already {target.stage}; reopening a closed deal needs a manager")
+        raise AccessDenied(f"D-{target.id} is already {target.stage}; reopening a closed deal needs a manager",
+                           kind="deal_closed", deal=f"D-{target.id}", stage=target.stage)
     previous = target.stage
     at = now if now is not None else dt.datetime.combine(today, dt.time())
     change_stage(session, target, stage, by=actor.user_id, at=at)

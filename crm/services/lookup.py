@@ -1,6 +1,7 @@
 """Resolving what a user typed ("acme", "北辰") to one record, within what the actor may see."""
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -46,7 +47,7 @@ def visible_names(session: Session, actor: Actor) -> VisibleNames:
 def resolve_account(session: Session, actor: Actor, name: str) -> Account:
     text = name.strip()
     if not text:
-        raise NotFound("no account name was given")
+        raise NotFound("no account name was given", kind="no_name_given", what="account")
     base = scoped(select(Account), actor, Account.unit_id)
     exact = session.scalars(base.where(func.lower(Account.name) == text.lower())).all()
     if len(exact) == 1:
@@ -56,7 +57,20 @@ def resolve_account(session: Session, actor: Actor, name: str) -> Account:
         return partial[0]
     if partial:
         raise Ambiguous("accounts", text, [a.name for a in partial])
-    raise NotFound(f"no account matching '{text}' among the accounts you can see")
+    close = close_account_names(session, actor, text)
+    if close:
+        raise NotFound(f"no account matching '{text}' among the accounts you can see; close ones: {', '.join(close)}",
+                       kind="not_among_yours_close", what="account", name=text, close=close)
+    raise NotFound(f"no account matching '{text}' among the accounts you can see", kind="not_among_yours", what="account",
+                   name=text)
+
+
+def close_account_names(session: Session, actor: Actor, text: str, most: int = 3) -> list[str]:
+    """Names of the actor's own accounts spelled like `text` ("Acme Robotix" → Acme Robotics): only names in their
+    scope, so a close match never names another unit's account."""
+    names = session.scalars(scoped(select(Account.name), actor, Account.unit_id)).all()
+    by_lower = {n.lower(): n for n in names}
+    return [by_lower[n] for n in difflib.get_close_matches(text.lower(), list(by_lower), n=most, cutoff=0.75)]
 
 
 def resolve_deal(session: Session, actor: Actor, ref: str, account: Account | None = None) -> Deal:
@@ -69,14 +83,16 @@ def resolve_deal(session: Session, actor: Actor, ref: str, account: Account | No
     if digits.isdigit():
         deal = session.scalar(base.where(Deal.id == int(digits)))
         if deal is None:
-            raise NotFound(f"no deal D-{digits} among the deals you can see")
+            raise NotFound(f"no deal D-{digits} among the deals you can see", kind="not_among_yours", what="deal",
+                           name=f"D-{digits}")
         return deal
     matches = session.scalars(base.where(Deal.title.ilike(f"%{_escape(text)}%", escape="\\")).limit(8)).all()
     if len(matches) == 1:
         return matches[0]
     if matches:
         raise Ambiguous("deals", text, [f"D-{d.id} {d.title} ({d.stage})" for d in matches])
-    raise NotFound(f"no deal matching '{text}' among the deals you can see")
+    raise NotFound(f"no deal matching '{text}' among the deals you can see", kind="not_among_yours", what="deal",
+                   name=text)
 
 
 def resolve_user(session: Session, name: str) -> User:
@@ -91,7 +107,7 @@ def resolve_user(session: Session, name: str) -> User:
         return partial[0]
     if partial:
         raise Ambiguous("people", text, [u.display_name for u in partial])
-    raise NotFound(f"no colleague named '{text}'")
+    raise NotFound(f"no colleague named '{text}'", kind="no_such_record", what="user", name=text)
 
 
 def resolve_product(session: Session, name: str) -> Product:
@@ -105,7 +121,7 @@ def resolve_product(session: Session, name: str) -> Product:
         return found[0]
     if found:
         raise Ambiguous("products", text, [p.name for p in found])
-    raise NotFound(f"no product matching '{text}'")
+    raise NotFound(f"no product matching '{text}'", kind="no_such_record", what="product", name=text)
 
 
 def _escape(text: str) -> str:

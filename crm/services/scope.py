@@ -54,7 +54,8 @@ def _account_column(unit_column):
 
 def require_staff(actor: Actor, action: str) -> None:
     if actor.role not in ("rep", "manager", "admin"):
-        raise AccessDenied(f"a {actor.role} may not {action}; this needs a sales rep or a manager")
+        raise AccessDenied(f"a {actor.role} may not {action}; this needs a sales rep or a manager", kind="staff_only",
+                           role=actor.role)
 
 
 def customer_account_id(session: Session, actor: Actor) -> int | None:
@@ -71,4 +72,5 @@ def ensure_visible(actor: Actor, account: Account) -> None:
     if units and session is not None and session.scalar(
             shared_account_ids(units).where(SharedAccount.account_id == account.id)) is not None:
         return
-    raise AccessDenied(f"account '{account.name}' belongs to another sales unit; you can only see your unit's accounts")
+    raise AccessDenied(f"account '{account.name}' belongs to another sales unit; you can only see your unit's accounts",
+                       kind="other_unit", name=account.name)

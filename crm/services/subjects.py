@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.actor import AccessDenied, Actor
+from crm.actor import AccessDenied, Actor, Invalid
 from crm.models import Activity, Case, utcnow
 from crm.privacy import consents, erasure, requests, rights
 from crm.privacy.taxonomy import covers, default_taxonomy
@@ -88,8 +88,8 @@ def _consent_words(tax, *, granted: bool, category: str | None, purpose: str | N
     """The use and the category a consent change names; asks (ValueError) when the use is not said."""
     purpose = purpose or tax.purpose_from_text(text)
     if purpose is None:
-        raise ValueError("for which use? e.g. sales follow-up, marketing emails, analytics, AI training "
-                         "(销售跟进、营销信息、统计分析、模型训练)")
+        raise Invalid("for which use? e.g. sales follow-up, marketing emails, analytics, AI training "
+                      "(销售跟进、营销信息、统计分析、模型训练)", kind="needs_purpose")
     tax.require_purpose(purpose)
     if category is not None:
         tax.require_category(category)
@@ -158,7 +158,7 @@ def correct_my_data(session: Session, actor: Actor, *, correction: str, field: s
     if value is None:
         found = next((m for p in _MARKERS if (m := p.search(correction or "")) and correction[m.end():].strip()), None)
         if found is None:
-            raise ValueError("what is the right value? e.g. 'my phone number is +86 139 0000 0000'")
+            raise Invalid("what is the right value? e.g. 'my phone number is +86 139 0000 0000'", kind="needs_value")
         value = _QUESTION_TAIL.sub("", correction[found.end():]).strip().rstrip("。.")
         field = field or correction[:found.start()]
     return rights.rectify(session, subject_of(actor), field or correction, value, now or utcnow(), actor=who(actor),

@@ -160,9 +160,10 @@ def undo_entry(session: Session, actor: Actor, entry_id: int, *, now: dt.datetim
     """Undoes one entry of the actor's own log; another user's entry is refused."""
     entry = session.get(UndoEntry, entry_id)
     if entry is None:
-        raise NotFound(f"no write with undo id {entry_id}")
+        raise NotFound(f"no write with undo id {entry_id}", kind="no_undo", id=entry_id)
     if entry.user_id != actor.user_id:
-        raise AccessDenied(f"undo {entry_id} is another user's write; only they may undo it")
+        raise AccessDenied(f"undo {entry_id} is another user's write; only they may undo it", kind="undo_not_yours",
+                           id=entry_id)
     if entry.undone_at is not None:
         raise CannotUndo(f"undo {entry_id} was already undone at {entry.undone_at:%Y-%m-%d %H:%M}")
     return _undo(session, actor, [entry], now)

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.actor import AccessDenied, Actor, Ambiguous, NotFound
+from crm.actor import AccessDenied, Actor, Ambiguous, Invalid, NotFound
 from crm.language import language_of
 from crm.models import Account, Contact, User
 from crm.privacy.guard import person_name
@@ -27,12 +27,12 @@ def due_time(day: dt.date | None, at: str | None, now: dt.datetime) -> dt.dateti
     (tomorrow when it has passed). A task due in the past is refused."""
     clock = parse_clock(at) if at else None
     if day is None and clock is None:
-        raise ValueError("when is it due? say a day and, if you like, a time: 'next Tuesday', '12月3日 15:00'")
+        raise Invalid("when is it due? say a day and, if you like, a time: 'next Tuesday', '12月3日 15:00'", kind="needs_due")
     if day is None:
         day = now.date() if dt.datetime.combine(now.date(), clock) > now else now.date() + dt.timedelta(days=1)
     due = dt.datetime.combine(day, clock or DEFAULT_HOUR)
     if due < now - dt.timedelta(minutes=1):
-        raise ValueError(f"{due:%Y-%m-%d %H:%M} is in the past; give a day from today on")
+        raise Invalid(f"{due:%Y-%m-%d %H:%M} is in the past; give a day from today on", kind="due_in_past", due=f"{due:%Y-%m-%d %H:%M}")
     return due
 
 
@@ -98,7 +98,8 @@ def resolve_contact(session: Session, actor: Actor, name: str, account: Account 
         return found[0]
     if found:
         raise Ambiguous("contacts", text, [f"{c.full_name} ({c.account.name})" for c in found])
-    raise NotFound(f"no contact named '{text}' among the accounts you can see")
+    raise NotFound(f"no contact named '{text}' among the accounts you can see", kind="not_among_yours",
+                   what="contact", name=text)
 
 
 def create_task(session: Session, actor: Actor, *, title: str | None, now: dt.datetime, day: dt.date | None = None,
@@ -122,7 +123,7 @@ def create_task(session: Session, actor: Actor, *, title: str | None, now: dt.da
     who = person.full_name if person else (f"D-{target.id} {target.title}" if target else acc.name if acc else None)
     title = task_title(title or "", kind, who)
     if not title:
-        raise ValueError("what is the task? e.g. 'call Mark Taylor about the proposal'")
+        raise Invalid("what is the task? e.g. 'call Mark Taylor about the proposal'", kind="needs_task_text")
     task = Task(owner_id=actor.user_id, created_by=actor.user_id, unit_id=acc.unit_id if acc else actor.unit_id,
                 account_id=acc.id if acc else None, deal_id=target.id if target else None,
                 contact_id=person.id if person else None, kind=kind, title=title[:300], due_at=due,
@@ -143,7 +144,7 @@ def my_tasks(session: Session, actor: Actor, *, now: dt.datetime, overdue_only: 
     if owner:
         user = resolve_user(session, owner)
         if user.id != actor.user_id and actor.role != "manager" and actor.role != "admin":
-            raise AccessDenied("you can read your own tasks only; a manager may read a rep's")
+            raise AccessDenied("you can read your own tasks only; a manager may read a rep's", kind="own_tasks_only")
         owner_id, about = user.id, [f"open tasks of {user.display_name}"]
     q = select(Task).where(Task.owner_id == owner_id, Task.status == "open")
     if overdue_only:
@@ -166,7 +167,7 @@ def close_task(session: Session, actor: Actor, *, task: str, now: dt.datetime, s
         raise ValueError("a task is closed as 'done' or 'cancelled'")
     found = _own_task(session, actor, task)
     if found.status != "open":
-        raise ValueError(f"T-{found.id} is already {found.status}")
+        raise Invalid(f"T-{found.id} is already {found.status}", kind="task_closed", task=f"T-{found.id}", status=found.status)
     found.status, found.closed_at = status, now
     if found.reminder_state == "pending":
         found.reminder_state = "none"
@@ -182,7 +183,8 @@ def _own_task(session: Session, actor: Actor, ref: str) -> Task:
     if digits.isdigit():
         found = session.scalar(mine.where(Task.id == int(digits)))
         if found is None:
-            raise NotFound(f"no task T-{digits} among your tasks")
+            raise NotFound(f"no task T-{digits} among your tasks", kind="not_among_yours", what="task",
+                           name=f"T-{digits}")
         return found
     matches = session.scalars(mine.where(Task.status == "open",
                                          Task.title.ilike(f"%{_escape(text)}%", escape="\\")).limit(8)).all()
@@ -190,7 +192,7 @@ def _own_task(session: Session, actor: Actor, ref: str) -> Task:
         return matches[0]
     if matches:
         raise Ambiguous("tasks", text, [f"T-{t.id} {t.title}" for t in matches])
-    raise NotFound(f"no open task of yours matching '{text}'")
+    raise NotFound(f"no open task of yours matching '{text}'", kind="not_among_yours", what="task", name=text)
 
 
 def task_row(session: Session, t: Task, now: dt.datetime, reader: str = "system") -> dict:

@@ -32,6 +32,8 @@ _LATIN_CONNECTORS = {"a", "an", "the", "with", "to", "for", "about", "that", "sa
 _DEAL_ID = re.compile(r"(?<![A-Za-z0-9-])(?:D-?|#)(\d{1,7})(?![0-9A-Za-z])", re.I)
 # Words after which a capitalised name is the record asked about: "deals of X", "contacts at X", "overview for X".
 _NAME_CUE = re.compile(r"\b(?:of|for|at|with)\s+", re.I)
+# Kinds an introduced name may fill: an account or a person there, never a colleague or a product.
+_INTRODUCED_KINDS = ("account", "contact")
 _TARGET_CUE = re.compile(r"(?:\b(?:to|into|as)\s+(?:the\s+)?|->\s*|→\s*|到|成|为|进入|改成|改为|标成|标为|变成|转为)\s*$",
                         re.I)
 _FILLER = re.compile(r"^(?:it'?s|it is|for|the|account|customer|客户是|客户|是|就是|the one called)\s+|[。.!！?？,，\s]+$",
@@ -132,6 +134,8 @@ def fill(tool: ToolView, reading: Reading, answering: tuple[str, ...] = ()) -> F
             continue
         sure = p.required or not reading.lexicon.entries.get(p.entity or "") or p.name in answering
         cued = {m.end() for m in _NAME_CUE.finditer(reading.text)} if not sure else set()
+        if p.entity in _INTRODUCED_KINDS:  # "中科化工的商机", "Contoso Pharma's deals": introduced as a name
+            cued |= {f.start for f in reading.introduced_names}
         if not (sure or cued):
             continue
         guess = _first_free(reading.name_guesses(), out.used)

@@ -6,11 +6,11 @@ import re
 import unicodedata
 from typing import Any
 
-from llm.offline.replies import has_template, label, template
+from llm.offline.replies import error_text, has_template, label, template
 
 MAX_ROWS, MAX_CELL = 10, 40
 # how/chart: for channels; "written" and "undo" are shown by the runtime under every reply (agents/written.py).
-_STANDARD = {"ok", "error", "candidates", "items", "total", "about", "record", "done", "how", "chart", "written",
+_STANDARD = {"ok", "error", "error_kind", "error_details", "candidates", "items", "total", "about", "record", "done", "how", "chart", "written",
              "undo", "unchanged", "already"}
 
 
@@ -53,7 +53,9 @@ def _load(content: Any) -> Any:
 
 
 def _error(tool: str | None, data: dict, lang: str) -> str:
-    text = _fill(template("results", "error", lang, tool), error=data.get("error") or "unknown error")
+    """The failure in the user's language: by its kind where replies.yaml words it, else the tool's message."""
+    said = None if lang == "en" else error_text(data.get("error_kind"), data.get("error_details") or {}, lang)
+    text = _fill(template("results", "error", lang, tool), error=said or data.get("error") or "unknown error")
     candidates = data.get("candidates") or []
     if candidates:
         listed = "\n".join(f"{i}. {_compact(c)}" for i, c in enumerate(candidates[:MAX_ROWS], 1))

@@ -10,6 +10,7 @@ from llm.offline.lexicon import Lexicon, Match
 from llm.offline.numbers import find_amounts, find_integers, find_percents
 from llm.offline.synonyms import words_for_enum_value
 from llm.offline.text import STOPWORDS, Found, Span, at_word_edges, before_colon, has_cjk
+from llm.offline.unknown_names import introduced_names
 
 _QUOTED = re.compile(r"[\"“「『]([^\"“”「」『』]{2,80})[\"”」』]")
 _CAPITALISED = re.compile(r"\b[A-Z][\w&.'-]*(?:\s+(?:&\s+)?[A-Z][\w&.'-]*)*")
@@ -106,11 +107,19 @@ class Reading:
         rest = "".join(ch for i, ch in enumerate(self.text) if not any(s.start <= i < s.end for s in spans))
         return bool(spans) and not re.search(r"\w", rest)
 
+    @cached_property
+    def introduced_names(self) -> list[Found]:
+        """Names not in the lexicon that the message introduces as names ("中科化工的商机", "Contoso Pharma's deals")."""
+        taken = [Span(m.start, m.end) for m in self.all_entities()] + self.calendar_and_percent_spans
+        return introduced_names(self.text, taken + [f.span for f in self.amounts])
+
     def name_guesses(self) -> list[Found]:
-        """Names not in the lexicon: quoted text, or runs of Capitalised words that are not common words."""
+        """Names not in the lexicon: quoted text, names introduced as such, or runs of Capitalised words that are not
+        common words."""
         known = [Span(m.start, m.end) for m in self.all_entities()]
         out = [Found(m.group(1).strip(), m.start(1), m.end(1), m.group(1), 1) for m in _QUOTED.finditer(self.text)
                if not _hits(Span(m.start(1), m.end(1)), known)]
+        out += [f for f in self.introduced_names if not _hits(f.span, [g.span for g in out])]
         for m in _CAPITALISED.finditer(self.text):
             # Split the run around names the lexicon knows ("Sent Peter Gibbons" → "Sent").
             words = [w for w in re.finditer(r"\S+", m.group(0))

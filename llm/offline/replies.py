@@ -45,3 +45,17 @@ def small_talk_examples() -> dict[str, list[str]]:
 def label_of_tool(name: str, lang: str = "zh") -> str | None:
     """A tool's name in `lang` from `tool_names:`, or None."""
     return (_data().get("tool_names", {}).get(lang) or {}).get(name)
+
+
+def error_text(kind: str | None, details: dict, lang: str) -> str | None:
+    """A tool error of this kind in `lang`, its details filled in (a kind of record by its label), or None."""
+    entry = (_data().get("errors") or {}).get(kind or "")
+    pattern = entry.get(lang) if isinstance(entry, dict) else None
+    if not pattern:
+        return None
+    values = {k: (label(str(v), lang) if k == "what" else "、".join(map(str, v)) if isinstance(v, list) else v)
+              for k, v in (details or {}).items()}
+    try:
+        return pattern.format(**values)
+    except (KeyError, IndexError):  # a detail the template needs is missing: better the tool's own words
+        return None

@@ -91,3 +91,9 @@ def competitor_cues() -> dict[str, list[str]]:
 def contrast_words() -> dict[str, tuple[str, ...]]:
     """Contrast `joins` ("but", "但是"), and the `stop` and `keep` words that give a clause its direction."""
     return {k: tuple(str(w).lower() for w in v) for k, v in (_data().get("contrast") or {}).items()}
+
+
+@cache
+def name_cues() -> dict[str, tuple[str, ...]]:
+    """The words around a name the lexicon does not know (`name_cues:`), each list longest first."""
+    return {k: tuple(sorted((str(w) for w in v), key=len, reverse=True)) for k, v in _data()["name_cues"].items()}

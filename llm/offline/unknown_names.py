@@ -1,0 +1,64 @@
+"""Names the lexicon does not know, read from where the message introduces them: "中科化工的商机", "和吴刚的会议",
+"Contoso Pharma's deals". Such a name reaches the tool, which says it is not among the user's records (another
+unit's account stays as unknown as one that does not exist), instead of the model answering about something else.
+
+Precision over recall: a span is a name only in one of these places, and only if it holds no ordinary word
+(`name_cues.zh_not_name`) and no value read otherwise (a period, a date, an amount)."""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from llm.offline.synonyms import name_cues
+from llm.offline.text import CJK_CHAR, Found, Span
+
+_MIN_CJK, _MAX_CJK = 2, 12
+_CAPITALISED_RUN = r"[A-Z][\w&.-]*(?:\s+(?:&\s+)?[A-Z][\w&.-]*)*"
+
+
+@cache
+def _patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    cues = name_cues()
+    alt = lambda words: "|".join(re.escape(w) for w in words)  # noqa: E731
+    cjk = r"[\u3400-\u9fff]"
+    owned = re.compile(rf"({cjk}{{2,40}}?)的(?:{alt(cues['zh_objects'])})")
+    met = re.compile(rf"(?:{alt(cues['zh_with'])})({cjk}{{2,{_MAX_CJK}}}?)(?:{alt(cues['zh_meetings'])})")
+    possessive = re.compile(rf"\b({_CAPITALISED_RUN})['’]s\s+(?:\w+\s+)?(?:{alt(cues['en_objects'])})\b")
+    return owned, met, possessive
+
+
+def introduced_names(text: str, taken: list[Span]) -> list[Found]:
+    """Spans the message introduces as names, outside `taken` (names the lexicon found, values read otherwise)."""
+    owned, met, possessive = _patterns()
+    out: list[Found] = []
+    for m in owned.finditer(text):
+        start, end = _without_leads(text, m.start(1), m.end(1))
+        _add(out, text, start, end, taken)
+    for m in met.finditer(text):
+        _add(out, text, m.start(1), m.end(1), taken)
+    for m in possessive.finditer(text):
+        _add(out, text, m.start(1), m.end(1), taken)
+    return sorted(out, key=lambda f: f.start)
+
+
+def _without_leads(text: str, start: int, end: int) -> tuple[int, int]:
+    """The run before "的" minus the request around it: "看一下中科化工" → "中科化工", "和吴刚" → "吴刚"."""
+    cues = name_cues()
+    changed = True
+    while changed:
+        changed = False
+        for lead in (*cues["zh_leads"], *cues["zh_with"]):
+            if text.startswith(lead, start) and end - start - len(lead) >= _MIN_CJK:
+                start, changed = start + len(lead), True
+                break
+    return start, end
+
+
+def _add(out: list[Found], text: str, start: int, end: int, taken: list[Span]) -> None:
+    name = text[start:end].strip()
+    if not name or any(Span(start, end).overlaps(s) for s in taken) or any(f.start == start for f in out):
+        return
+    if CJK_CHAR.match(name[0]):
+        if not (_MIN_CJK <= len(name) <= _MAX_CJK) or any(w in name for w in name_cues()["zh_not_name"]):
+            return
+    out.append(Found(name, start, end, name, 2))
