@@ -152,6 +152,6 @@ def test_a_rep_typing_another_units_deal_id_is_told_it_is_not_among_theirs_and_n
     before = business_fingerprint(tessera.store)
     turn = tessera.chat(REP_EAST, "move", f"把D-{deal_id}改成赢单")
     assert [c["args"]["deal"] for c in turn.tool_calls] == [f"D-{deal_id}"]  # the id as typed, not a question
-    assert f"no deal D-{deal_id} among the deals you can see" in turn.reply
+    assert f"在您能查看的商机中没有找到“D-{deal_id}”" in turn.reply  # a Chinese request is refused in Chinese
     assert account not in everything_shown(tessera, turn)
     assert business_fingerprint(tessera.store) == before

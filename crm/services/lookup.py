@@ -70,7 +70,7 @@ def close_account_names(session: Session, actor: Actor, text: str, most: int = 3
     scope, so a close match never names another unit's account."""
     names = session.scalars(scoped(select(Account.name), actor, Account.unit_id)).all()
     by_lower = {n.lower(): n for n in names}
-    return [by_lower[n] for n in difflib.get_close_matches(text.lower(), list(by_lower), n=most, cutoff=0.75)]
+    return [by_lower[n] for n in difflib.get_close_matches(text.lower(), list(by_lower), n=most, cutoff=0.8)]
 
 
 def resolve_deal(session: Session, actor: Actor, ref: str, account: Account | None = None) -> Deal:
