@@ -1,7 +1,11 @@
 """Load test: real servers (`tessera serve`) under concurrent chat turns from several reps, each turn on its own
 thread, with messages never seen before from a generated pool; a third of them log a call (they write). Prints
 turns/s, p50/p95/p99 and the count of 5xx answers at each concurrency, on SQLite with one worker and on PostgreSQL
-with one and two workers. Usage: python -m bench.bench_load [--turns N] [--levels 1,4,16] [--no-postgres]."""
+with one and two workers, beside the floor: the same LangGraph graph in-process with a fake model replaying the offline
+model's replies, one turn at a time. CPU per turn is counted for the server's processes, for PostgreSQL's (every
+`postgres` process on the machine) and for this load generator, which shares the cores with them: throughput on N
+cores is at most N seconds of CPU a second divided by the CPU a turn takes in all three.
+Usage: python -m bench.bench_load [--turns N] [--levels 1,4,16] [--no-postgres]."""
 from __future__ import annotations
 
 import argparse
@@ -21,9 +25,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from tests.postgres_support import scratch_database
 from tests.server_support import free_port, wait_until_healthy
 
-POSTGRES = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TICK = os.sysconf("SC_CLK_TCK")
 ASK = ["show me the deals of {a} {w}", "give me an overview of {a} {w}", "who are the contacts at {a} {w}",
        "看一下{a}的商机 {w}", "{a}的联系人有哪些 {w}"]
 WRITE = ["log a call with {a} about {w}", "记录一次和{a}的电话，{w}"]
@@ -49,6 +54,63 @@ def pool(store, size: int, seed: int = 14) -> list[tuple[str, str]]:
     return out
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes have used so far (those that have ended count no more)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / TICK
+
+
+def processes() -> dict[int, tuple[int, str]]:
+    """Every process: pid → (parent pid, command name)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name = text[text.index("(") + 1:text.rindex(")")]
+            found[int(entry.name)] = (int(text.rsplit(")", 1)[1].split()[1]), name)
+    return found
+
+
+def tree(root: int) -> list[int]:
+    """`root` and all its descendants (a server's workers)."""
+    table, out, frontier = processes(), [root], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, (ppid, _) in table.items() if ppid == parent]
+        out += children
+        frontier += children
+    return out
+
+
+def postgres_pids() -> list[int]:
+    return [pid for pid, (_, name) in processes().items() if name == "postgres"]
+
+
+class CpuMeter:
+    """CPU seconds spent by the server's processes, PostgreSQL's and this process between `start` and `stop`."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+
+    def start(self) -> None:
+        self.server, self.pg = tree(self.server_pid), postgres_pids()
+        self.before = (cpu_seconds(self.server), cpu_seconds(self.pg), time.process_time())
+
+    def stop(self, turns: int) -> dict:
+        after = (cpu_seconds(self.server), cpu_seconds(self.pg), time.process_time())
+        server, pg, client = ((a - b) * 1000 / turns for a, b in zip(after, self.before))
+        return {"cpu_server": server, "cpu_pg": pg, "cpu_client": client}
+
+
 @contextmanager
 def server(env: dict, workers: int):
     import subprocess
@@ -59,7 +121,7 @@ def server(env: dict, workers: int):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(proc, base, 300, poll=0.2)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -79,13 +141,49 @@ async def load(base: str, tokens: dict, jobs: list[tuple[str, str]], concurrency
         started = time.perf_counter()
         await asyncio.gather(*(turn(login, message) for login, message in jobs))
         elapsed = time.perf_counter() - started
+    return {**spread(latencies, elapsed), "5xx": sum(s >= 500 for s in statuses),
+            "other": sum(400 <= s < 500 for s in statuses)}
+
+
+def spread(latencies: list[float], elapsed: float) -> dict:
     ordered = sorted(latencies)
 
     def pct(q: float) -> float:
         return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
-    return {"rate": len(jobs) / elapsed, "p50": statistics.median(ordered), "p95": pct(0.95), "p99": pct(0.99),
-            "5xx": sum(s >= 500 for s in statuses), "other": sum(400 <= s < 500 for s in statuses)}
+    return {"rate": len(ordered) / elapsed, "p50": statistics.median(ordered), "p95": pct(0.95), "p99": pct(0.99)}
+
+
+def floor(data_dir: Path, jobs: list[tuple[str, str]]) -> dict:
+    """The same graph with a fake model replaying the offline model's replies to these messages, the same tools and
+    a SQLite checkpointer, invoked bare in this process one turn at a time (bench/bench_turn.py's floor)."""
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    from agents.graph import build_graph
+    from bench.bench_turn import Replay
+    from memory.checkpoints import open_checkpointer
+    from tessera.runtime import Tessera
+    from tessera.settings import Settings
+
+    tessera = Tessera(Settings(data_dir=data_dir), seed=False)
+    book = {}
+    for i, (login, message) in enumerate(jobs):  # the offline model's replies, recorded through Tessera
+        result = tessera.chat(login, f"floor-record-{i}", message)
+        values = tessera.graph.get_state(tessera.config(tessera.actor(login), f"floor-record-{i}")).values
+        start = max(i for i, m in enumerate(values["messages"]) if isinstance(m, HumanMessage))
+        book[message] = (result.agent, [m for m in values["messages"][start:] if isinstance(m, AIMessage)])
+    saver, close = open_checkpointer(str(data_dir / "floor.db"))
+    graph = build_graph(lambda agent: Replay(agent=agent, book=book), tessera._tool_context, saver)
+    configs = [tessera.config(tessera.actor(login), f"floor-{i}") for i, (login, _) in enumerate(jobs)]
+    latencies, cpu, started = [], time.process_time(), time.perf_counter()
+    for (login, message), config in zip(jobs, configs):
+        t0 = time.perf_counter()
+        graph.invoke({"messages": [HumanMessage(message)]}, config)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    elapsed, cpu = time.perf_counter() - started, (time.process_time() - cpu) * 1000 / len(jobs)
+    close()
+    tessera.close()
+    return {**spread(latencies, elapsed), "5xx": 0, "other": 0, "cpu_server": cpu, "cpu_pg": 0.0, "cpu_client": 0.0}
 
 
 def prepare(settings) -> tuple[dict, list]:
@@ -93,6 +191,7 @@ def prepare(settings) -> tuple[dict, list]:
     from tessera.runtime import Tessera
 
     tessera = Tessera(settings)
+    tessera.notes.catch_up()  # the seeded notes into vector memory now, not by a server while it is measured
     with tessera.store.session() as s:
         tokens = {login: issue_token(s, login) for login in REPS}
     jobs = pool(tessera.store, 4000)
@@ -101,54 +200,55 @@ def prepare(settings) -> tuple[dict, list]:
 
 
 def main(turns: int = 48, levels: tuple[int, ...] = (1, 4, 16), postgres: bool = True) -> None:
+    from contextlib import ExitStack
+
     from tessera.settings import Settings
 
-    rows, admin, made = [], None, None
-    with tempfile.TemporaryDirectory(prefix="tessera-bench-load-") as tmp:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="tessera-bench-load-") as tmp, ExitStack() as scratch:
         setups = [("SQLite", 1, {"TESSERA_DATA_DIR": str(Path(tmp) / "sqlite")})]
         if postgres:
             try:
-                import psycopg
-
-                admin = psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3)
-                made = f"tessera_bench_{uuid.uuid4().hex[:8]}"
-                admin.execute(f'CREATE DATABASE "{made}"')
-                url = f"{POSTGRES.rsplit('/', 1)[0]}/{made}"
+                url = scratch.enter_context(scratch_database("tessera_bench"))
                 pg = {"TESSERA_DATA_DIR": str(Path(tmp) / "pg"), "TESSERA_DATABASE_URL": url}
                 setups += [("PostgreSQL", 1, pg), ("PostgreSQL", 2, pg)]
             except Exception as exc:  # noqa: BLE001 - the table says why PostgreSQL is missing
                 print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
-        try:
-            offset = 0
-            prepared = {}
-            for engine, workers, extra in setups:
-                env = {**os.environ, "OMP_NUM_THREADS": "1", "LITELLM_LOCAL_MODEL_COST_MAP": "True", **extra}
-                key = extra["TESSERA_DATA_DIR"]
-                if key not in prepared:
-                    prepared[key] = prepare(Settings(data_dir=Path(key),
-                                                     database_url=extra.get("TESSERA_DATABASE_URL", "")))
-                tokens, jobs = prepared[key]
-                with server(env, workers) as base:
-                    asyncio.run(load(base, tokens, jobs[offset:offset + 8], 4))  # warm-up: each worker's first turns
-                    offset += 8
-                    for c in levels:
-                        n = max(turns, c * 3)
-                        r = asyncio.run(load(base, tokens, jobs[offset:offset + n], c))
-                        offset += n
-                        rows.append((engine, workers, c, n, r))
-        finally:
-            if made:
-                admin.execute(f'DROP DATABASE "{made}" WITH (FORCE)')
-                admin.close()
+        offset = 0
+        prepared = {}
+        for engine, workers, extra in setups:
+            env = {**os.environ, "OMP_NUM_THREADS": "1", "LITELLM_LOCAL_MODEL_COST_MAP": "True", **extra}
+            key = extra["TESSERA_DATA_DIR"]
+            if key not in prepared:
+                prepared[key] = prepare(Settings(data_dir=Path(key),
+                                                 database_url=extra.get("TESSERA_DATABASE_URL", "")))
+            tokens, jobs = prepared[key]
+            with server(env, workers) as (base, pid):
+                asyncio.run(load(base, tokens, jobs[offset:offset + 8 * workers], 4))  # warm-up: each worker's first turns
+                offset += 8 * workers
+                meter = CpuMeter(pid)
+                for c in levels:
+                    n = max(turns, c * 3)
+                    meter.start()
+                    r = asyncio.run(load(base, tokens, jobs[offset:offset + n], c))
+                    rows.append((engine, str(workers), c, n, {**r, **meter.stop(n)}))
+                    offset += n
+        sqlite_dir = Path(setups[0][2]["TESSERA_DATA_DIR"])
+        rows.append(("LangGraph floor", "in-process", 1, turns,
+                     floor(sqlite_dir, prepared[str(sqlite_dir)][1][offset:offset + turns])))
     load_avg = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     table = Table(title=f"Chat turns over HTTP, never-seen messages, 1 in 3 writes ({os.cpu_count()} cores, "
-                        f"load {load_avg})")
-    for col in ("store", "workers", "concurrency", "turns", "turns/s", "p50", "p95", "p99", "5xx", "4xx"):
+                        f"load {load_avg}); CPU ms per turn: server, PostgreSQL (all its processes), load generator")
+    for col in ("store", "workers", "concurrency", "turns", "turns/s", "p50", "p95", "p99", "5xx", "4xx",
+                "CPU server", "CPU pg", "CPU client", "turns/s the cores allow"):
         table.add_column(col)
     for engine, workers, c, n, r in rows:
-        table.add_row(engine, str(workers), str(c), str(n), f"{r['rate']:.1f}", f"{r['p50']:.0f} ms",
-                      f"{r['p95']:.0f} ms", f"{r['p99']:.0f} ms", str(r["5xx"]), str(r["other"]))
-    Console(width=150).print(table)
+        spent = r["cpu_server"] + r["cpu_pg"] + r["cpu_client"]
+        table.add_row(engine, workers, str(c), str(n), f"{r['rate']:.1f}", f"{r['p50']:.0f} ms",
+                      f"{r['p95']:.0f} ms", f"{r['p99']:.0f} ms", str(r["5xx"]), str(r["other"]),
+                      f"{r['cpu_server']:.0f}", f"{r['cpu_pg']:.0f}", f"{r['cpu_client']:.0f}",
+                      f"{os.cpu_count() * 1000 / spent:.1f}" if spent else "")
+    Console(width=200).print(table)
 
 
 if __name__ == "__main__":
