@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
 STRIPES = 4096  # lock files on SQLite: two threads share one only by a 1-in-4096 chance (and then merely queue)
 
 
@@ -124,20 +125,26 @@ class AdvisoryThreadLocks(ThreadLocks):
     def _across_processes(self, thread_id: str, deadline: float) -> Iterator[None]:
         key = lock_key(thread_id)
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            wait_ms = max(1, int((deadline - time.monotonic()) * 1000))
-            conn.execute(text(f"SET lock_timeout = {wait_ms}"))
-            try:
-                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
-            except Exception as exc:  # psycopg's LockNotAvailable, wrapped by SQLAlchemy
-                if "lock timeout" in str(exc).lower() or "LockNotAvailable" in type(getattr(exc, "orig", exc)).__name__:
-                    raise ThreadBusy(thread_id, 0) from exc
-                raise
-            finally:
-                conn.execute(text("SET lock_timeout = 0"))
+            # Most turns find their thread free: one round trip. Only a busy thread waits, with a timeout.
+            if not conn.execute(TRY_LOCK, {"key": key}).scalar_one():
+                self._wait_for(conn, key, thread_id, deadline)
             try:
                 yield
             finally:
                 conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+
+    @staticmethod
+    def _wait_for(conn, key: int, thread_id: str, deadline: float) -> None:
+        wait_ms = max(1, int((deadline - time.monotonic()) * 1000))
+        conn.execute(text(f"SET lock_timeout = {wait_ms}"))
+        try:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        except Exception as exc:  # psycopg's LockNotAvailable, wrapped by SQLAlchemy
+            if "lock timeout" in str(exc).lower() or "LockNotAvailable" in type(getattr(exc, "orig", exc)).__name__:
+                raise ThreadBusy(thread_id, 0) from exc
+            raise
+        finally:
+            conn.execute(text("SET lock_timeout = 0"))
 
     def close(self) -> None:
         self.engine.dispose()
