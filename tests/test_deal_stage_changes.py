@@ -171,3 +171,17 @@ def test_the_migration_carries_over_the_stage_moves_the_undo_log_knew(tmp_path, 
     migrate(store)
     assert history(store, deal_id) == [("qualified", "proposal", FIXED_NOW.replace(hour=9), 7)]
     store.dispose()
+
+
+def test_a_deals_stage_is_set_in_one_place_so_no_change_escapes_the_history():
+    """Every module that may write the store: only crm/services/deal_stages.py assigns a deal's stage (undo restores
+    old values through its generic machinery, and takes the history row out with them)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    assigning = re.compile(r"\.stage\s*=(?!=)|values\([^)]*\bstage\s*=|\"stage\"\s*:\s*.+update\(")
+    found = [str(path.relative_to(root)) for folder in ("crm", "tools", "agents", "channels", "edge_agent", "tessera",
+                                                          "evals", "memory")
+             for path in (root / folder).rglob("*.py") if assigning.search(path.read_text(encoding="utf-8"))]
+    assert found == ["crm/services/deal_stages.py"]
