@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from crm.models import Contact, Deal, User
@@ -61,6 +62,20 @@ def test_a_reminder_is_titled_by_what_to_do_not_by_the_asking_or_the_day(tessera
         made = {t.title: t.due_at for t in s.scalars(select(Task).where(Task.source == "chat"))}
     assert made == {"Call Mark Taylor about the renewal": dt.datetime(2026, 12, 1, 9, 0),
                     "给陈静打电话谈续约": dt.datetime(2026, 12, 1, 9, 0)}
+
+
+@pytest.mark.parametrize("asked, title", [
+    ("I need a task to send Mark Taylor the pricing sheet", "Send Mark Taylor the pricing sheet"),
+    ("could you set a reminder to email Mark Taylor the contract", "Email Mark Taylor the contract"),
+    ("make me a follow-up task: call Mark Taylor about the renewal", "Call Mark Taylor about the renewal"),
+    ("帮我建个任务：给陈静发修订报价", "给陈静发修订报价"),
+    ("我需要一个提醒，给陈静打电话谈续约", "给陈静打电话谈续约"),
+])
+def test_a_task_is_titled_without_the_words_that_asked_for_it(tessera, asked, title):
+    made = call(tessera, "li.wei", "create_task", what=asked, day="2026-12-03")
+    assert made["ok"] and made["record"]["title"] == title
+    kept = call(tessera, "li.wei", "create_task", what="task list review with Acme Robotics", day="2026-12-03")
+    assert kept["record"]["title"] == "Task list review with Acme Robotics"  # a title that merely starts so
 
 
 def test_a_request_outside_the_crm_is_declined_and_creates_no_task(tessera):

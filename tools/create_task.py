@@ -9,10 +9,22 @@ from pydantic import BaseModel, Field
 from crm.tasks.service import create_task
 from tools.base import ToolContext, ToolSpec, entity, slot
 
-# Words that ask for the reminder rather than say what to do: left out of the task's title.
-ASKING = re.compile(r"^\s*(please\s+)?(remind me (to|about)|set a reminder to|add a task to|create a task to|"
-                    r"add a (task|to-?do)\s*:?|remind me|提醒我|帮我?记一下|记得提醒我|添加任务[:：]?|新建任务[:：]?|to(?=\s))\s*",
-                    re.IGNORECASE)
+# Words that ask for the reminder rather than say what to do: left out of the task's title ("I need a task to send
+# Mark Taylor the pricing sheet" is titled "send Mark Taylor the pricing sheet", "帮我建个任务：给王芳打电话" 给王芳打电话).
+_POLITE = r"(?:(?:please|pls|kindly)\s+|(?:can|could|would|will)\s+you\s+(?:please\s+)?)?"
+_A_TASK = r"(?:a|an|one)?\s*(?:new\s+)?(?:follow-?up\s+)?(?:task|reminder|to-?do|todo)(?![\w-])"
+_THAT = r"(?:to|about|for|that\s+says|saying|[:：-])"
+ASKING = re.compile(
+    rf"^\s*{_POLITE}(?:(?:i|we)\s+(?:need|want|would\s+like|'d\s+like)|need|make|set(?:\s+up)?|add|create|put\s+in|"
+    rf"give|get|open|schedule)\s+(?:me\s+|us\s+)?{_A_TASK}\s*{_THAT}?\s*"
+    rf"|^\s*{_A_TASK}\s*{_THAT}\s*"
+    rf"|^\s*{_POLITE}(?:remind\s+(?:me|us)\s+(?:to|about)|set\s+a\s+reminder\s+to|remind\s+(?:me|us)"
+    r"|don'?t\s+let\s+me\s+forget\s+to|make\s+sure\s+i|remember\s+to|to(?=\s))\s*"
+    r"|^\s*(?:提醒我|记得提醒我|帮我?记一下|别忘了(?:提醒我)?|我(?:需要|要|想要)(?:一)?(?:个|条)?(?:任务|提醒|待办)\s*[:：，,]?)\s*"
+    r"|^\s*(?:请|麻烦)?(?:你)?(?:帮我|给我|替我)?(?:建|新建|创建|加|添加|设|设置|定|记|开|弄)(?:一)?(?:个|条)?"
+    r"(?:任务|提醒|待办)\s*[:：，,]?\s*"
+    r"|^\s*(?:添加任务|新建任务|任务|提醒|待办)\s*[:：]\s*",
+    re.IGNORECASE)
 CLOCK_EN = re.compile(r"(?:\bat\s+)?\b(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|(?:\bat\s+)?\b(\d{1,2}):(\d{2})\b", re.IGNORECASE)
 CLOCK_ZH = re.compile(r"(上午|早上|中午|下午|午|晚上)?\s*(\d{1,2})\s*(?:[点时]|[:：])(半|\d{1,2}分?)?")
 

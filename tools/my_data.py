@@ -35,5 +35,7 @@ TOOL = ToolSpec(
         "which personal details do you store",
         "is my address in your records",
         "我在你们系统里留了哪些信息",
+        "what details of mine do you have on file",
+        "你们档案里登记了我哪些资料",
     ],
 )

@@ -112,7 +112,8 @@ def export_summary(session: Session, actor: Actor, now: dt.datetime | None = Non
     counts = {"personal fields": sum(len(e["values"]) for e in data["personal_data"].values()),
               "interactions": len(data["interactions"]), "cases": len(data["cases"]),
               "vault items": len(data["vault"]), "consent records": len(data["consents"])}
-    return {"done": "your data export is ready", "record": counts,
+    done = "您的数据副本已准备好" if actor.language == "zh" else "your data export is ready"
+    return {"done": done, "record": counts,
             "download": {"json": "GET /v1/me/export", "zip of CSVs": "GET /v1/me/export.zip"}}
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm.mood import Mood, mood_of
-from llm.offline import metric_query, outlook_query, plans, questions, scope
+from llm.offline import cues, metric_query, outlook_query, plans, questions, scope
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, slot_fit
@@ -176,6 +176,8 @@ class TurnPolicy:
                 fit[view.name] += metric_query.handoff_bonus(metric_query.fill(None, reading, history), text)
         for name in set(outlook_query.TOOLS) & fit.keys():  # forecast, risk, anomalies: only on their own cue
             fit[name] += outlook_query.fit_bonus(name, text)
+        for name in cues.cued_tools() & fit.keys():  # overdue, export, where-from: only on their own words too
+            fit[name] += cues.fit_bonus(name, text)
         if reading.all_entities() or reading.name_guesses():  # "how is Acme doing" is not a greeting
             fit.update({name: -SMALL_TALK_WITH_NAME for name in SMALL_TALK if name != UNSUPPORTED})
         ranking = rank(index, reading.intent_text, fit)
@@ -203,6 +205,9 @@ class TurnPolicy:
         top = ranking[0]
         margin = top.score - ranking[1].score if len(ranking) > 1 else 1.0
         mood = mood_of(text)
+        figure = fills.get(metric_query.TOOL) or metric_query.fill(None, reading, history)
+        if mood is Mood.REQUEST and metric_query.asks_for_a_figure(figure, text):
+            mood = Mood.QUESTION  # "late payments by unit this year": a figure is asked for, however it is phrased
         best = tools_only[0]
         if (top.name == UNSUPPORTED and not mood.may_write and top.score - best.score <= QUESTION_READ_MARGIN
                 and (mood is Mood.HYPOTHETICAL or by_name[best.name].writes)):

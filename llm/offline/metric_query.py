@@ -287,6 +287,25 @@ def handoff_bonus(filling: Filling, text: str) -> float:
     return bonus
 
 
+# A count asked for in Chinese without 多少: "投诉数量", "工单数", "各…的…笔数".
+_COUNT_ZH = re.compile(r"数量|[件笔单次个]数|统计|分布|排名|排行")
+# A sentence opening with a verb of writing is a request, whatever figure it mentions ("log a meeting with Acme about
+# the number of orders they plan").
+_WRITING_VERB_FIRST = re.compile(r"^\s*(?:please\s+|pls\s+)?(?:log|record|note|add|open|create|file|raise|remind|set up|"
+                                 r"schedule|move|mark|update|change|correct|revoke|withdraw|grant|erase|delete)\b|"
+                                 r"^\s*(?:请|麻烦|帮我)?(?:记录|记一下|记下|记个|添加|新建|创建|提醒|开个|开一个|建个|更新|修改|删除|撤回)")
+
+
+def asks_for_a_figure(filling: Filling, text: str) -> bool:
+    """Whether the sentence asks for a figure: it names a catalogue metric and a measure, a ranking or a breakdown
+    ("late payments by unit this year", "今年各客户的投诉数量"). Such a sentence is a question whatever its form, so it
+    never writes ("Acme complains their delivery is late" names no measure and stays a complaint)."""
+    named = any(f.name == "metrics" and f.how == "enum" for f in filling.filled)
+    asked = {f.name for f in filling.filled}
+    return named and not _WRITING_VERB_FIRST.search(text) and bool(asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text)
+                          or _COUNT_ZH.search(text))
+
+
 def _is_group(text: str, span: tuple[int, int], phrase: str) -> bool:
     before = text[max(0, span[0] - 24):span[0]]
     if re.search(_GROUP_CUE_EN + r"$", before) or re.search(r"(?:各|按|每|哪个|哪些|哪家|分|不同)\s*$", before):

@@ -1,0 +1,39 @@
+"""Tools chosen only on their own words (`cues.yaml`): without its cue a tool leaves the running, as the outlook
+tools do, so a question is not answered by the nearest tool that does something else."""
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from crm.data_files import read_yaml
+
+_FILE = Path(__file__).with_name("cues.yaml")
+NO_CUE = -0.2  # on the similarity score: without its cue a tool is out of the running
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    out = {}
+    for tool, words in (read_yaml(_FILE).get("tools") or {}).items():
+        latin = "|".join(sorted(words.get("en") or [], key=len, reverse=True))
+        chinese = "|".join(sorted(words.get("zh") or [], key=len, reverse=True))
+        parts = ([rf"(?<![\w-])(?:{latin})(?![\w-])"] if latin else []) + ([f"(?:{chinese})"] if chinese else [])
+        out[tool] = re.compile("|".join(parts), re.I)
+    return out
+
+
+def cued_tools() -> frozenset[str]:
+    """The tools that need their own words."""
+    return frozenset(_patterns())
+
+
+def cue(tool: str, text: str) -> str | None:
+    """The words of `text` that ask for `tool` ("overdue", "导出"), or None; None too for a tool needing no cue."""
+    found = _patterns()[tool].search(text) if tool in _patterns() else None
+    return found.group(0) if found else None
+
+
+def fit_bonus(tool: str, text: str) -> float:
+    """0 for a tool whose cue is in `text` (or that needs none), else NO_CUE."""
+    return 0.0 if tool not in _patterns() or cue(tool, text) else NO_CUE
