@@ -54,16 +54,22 @@ def pool(store, size: int, seed: int = 14) -> list[tuple[str, str]]:
     return out
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU the processes have used so far (those that have ended count no more)."""
-    total = 0
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU each living process has used so far."""
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / TICK
+        found[pid] = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14 and 15 of stat)
+    return found
+
+
+def spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two readings by the processes living at the second (a new one counts whole; one that
+    ended meanwhile, such as a closed PostgreSQL backend, loses its last part)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def processes() -> dict[int, tuple[int, str]]:
@@ -102,13 +108,14 @@ class CpuMeter:
         self.server_pid = server_pid
 
     def start(self) -> None:
-        self.server, self.pg = tree(self.server_pid), postgres_pids()
-        self.before = (cpu_seconds(self.server), cpu_seconds(self.pg), time.process_time())
+        self.before = (cpu_seconds(tree(self.server_pid)), cpu_seconds(postgres_pids()), time.process_time())
 
     def stop(self, turns: int) -> dict:
-        after = (cpu_seconds(self.server), cpu_seconds(self.pg), time.process_time())
-        server, pg, client = ((a - b) * 1000 / turns for a, b in zip(after, self.before))
-        return {"cpu_server": server, "cpu_pg": pg, "cpu_client": client}
+        server, pg, client = self.before
+        server = spent(server, cpu_seconds(tree(self.server_pid)))
+        pg = spent(pg, cpu_seconds(postgres_pids()))
+        client = time.process_time() - client
+        return {"cpu_server": server * 1000 / turns, "cpu_pg": pg * 1000 / turns, "cpu_client": client * 1000 / turns}
 
 
 @contextmanager
