@@ -15,6 +15,7 @@ from langgraph.types import interrupt
 from crm.autonomy.escalation import NeedsApproval
 
 from agents import confirmation, spans
+from agents.capabilities import capability_message
 from agents.state import TurnState
 from prompts import load_prompt
 from tools.base import ToolContext, dumps
@@ -35,7 +36,9 @@ def make_model_node(agent: str, model: BaseChatModel) -> Callable:
     bound = model.bind_tools([openai_tool(t) for t in toolset(agent)])
 
     def call_model(state: TurnState, config: RunnableConfig) -> dict:
-        reply = bound.invoke([SystemMessage(prompt.text), *state["messages"]], config)
+        actor = (config.get("configurable") or {}).get("actor")
+        role = [capability_message(actor.role)] if actor is not None else []  # the user's own list, not this agent's
+        reply = bound.invoke([SystemMessage(prompt.text), *role, *state["messages"]], config)
         return {"messages": [reply]}
 
     call_model.__name__ = f"{agent}_model"

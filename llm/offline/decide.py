@@ -21,6 +21,7 @@ from llm.offline.intents import SMALL_TALK, UNSUPPORTED, W_LEXICAL, IntentScore,
 from llm.offline.lexicon import Lexicon
 from llm.offline.links import link
 from llm.offline.messages import Turn, last_index, read_messages
+from llm.offline.offer import role_offer
 from llm.offline.phrasing import phrase_result
 from llm.offline.reading import Reading
 from llm.offline.schema import ToolView, coerce, parse_tools
@@ -192,7 +193,7 @@ class TurnPolicy:
         unnamed = reading.without_names  # "the AI Sales Assistant deal" names a product, not an agent
         outside = scope.outside_crm(unnamed) or scope.about_the_assistant(unnamed)
         if outside:
-            return Reply("answer", questions.capabilities(views, lang, "cant_yet"),
+            return Reply("answer", questions.capabilities(views, lang, "cant_yet", offer=role_offer(history)),
                          trace={**_scores("unsupported", ranking), "outside": outside})
         if reading.names_only:  # "Acme": ask what to do, among the tools that take such a name
             kinds = {m.kind for m in reading.all_entities()}
@@ -215,16 +216,16 @@ class TurnPolicy:
             trace = {**_scores("explain", ranking, chosen=best.name), "mood": mood.value}
             return Reply("answer", questions.explain(by_name[best.name], mood.value, lang), trace=trace)
         if top.name == UNSUPPORTED and top.semantic >= SEMANTIC_FLOOR and margin >= MARGIN:
-            return Reply("answer", questions.capabilities(views, lang, "cant_yet"),
+            return Reply("answer", questions.capabilities(views, lang, "cant_yet", offer=role_offer(history)),
                          trace=_scores("unsupported", ranking))
         if top.is_small_talk and top.semantic >= SEMANTIC_FLOOR and margin >= MARGIN:
             lead = "thanks" if top.name == "__thanks__" else "greeting"
-            return Reply("small_talk", questions.capabilities(views, lang, lead), trace=_scores("small_talk", ranking))
+            return Reply("small_talk", questions.capabilities(views, lang, lead, offer=role_offer(history)), trace=_scores("small_talk", ranking))
         if mood is Mood.RULE:  # "当…时…", "whenever …": a rule in words is not a request to act now
-            return Reply("answer", questions.capabilities(views, lang, "rule"), trace=_scores("rule", ranking))
+            return Reply("answer", questions.capabilities(views, lang, "rule", offer=role_offer(history)), trace=_scores("rule", ranking))
         best = tools_only[0]
         if best.semantic + W_LEXICAL * best.lexical + max(best.slots, 0.0) < UNDERSTOOD_FLOOR:
-            return Reply("answer", questions.capabilities(views, lang), trace=_scores("not_understood", ranking))
+            return Reply("answer", questions.capabilities(views, lang, offer=role_offer(history)), trace=_scores("not_understood", ranking))
         if not mood.may_write and (by_name[best.name].writes or mood is Mood.HYPOTHETICAL):
             readers = [s for s in tools_only if not by_name[s.name].writes]
             if (mood is Mood.QUESTION and readers and best.score - readers[0].score <= QUESTION_READ_MARGIN
@@ -241,7 +242,7 @@ class TurnPolicy:
         torn = best.score - runner_up < MARGIN
         if torn and ((unsupported and best.score - unsupported.score < MARGIN) or best.score < WEAK_TIE):
             # torn between tools and close to what Tessera cannot do: say so rather than offer the nearest tools
-            return Reply("answer", questions.capabilities(views, lang, "cant_yet"),
+            return Reply("answer", questions.capabilities(views, lang, "cant_yet", offer=role_offer(history)),
                          trace=_scores("unsupported", ranking))
         if best.score - runner_up < MARGIN or (top.is_small_talk and top.name != UNSUPPORTED):
             options = [best.name] + [s.name for s in rivals[:2] if best.score - s.score < 2 * MARGIN]
@@ -251,7 +252,7 @@ class TurnPolicy:
             return Reply("clarify", questions.ask_intent([by_name[o] for o in options], lang), trace=trace)
         if best.name in scope.task_tools() and not _for_a_customer(fills[best.name], text):
             # "remind me to pick up my dry cleaning": a task in the CRM is a follow-up with a customer
-            return Reply("answer", questions.capabilities(views, lang, "cant_yet"),
+            return Reply("answer", questions.capabilities(views, lang, "cant_yet", offer=role_offer(history)),
                          trace={**_scores("unsupported", ranking, chosen=best.name), "not_a_follow_up": True})
         planned = plans.find_first(by_name[best.name], fills[best.name], reading, views)
         if planned:  # "Acme's biggest open deal": find the account's deals first, then act on the one picked

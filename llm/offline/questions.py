@@ -4,16 +4,22 @@ from __future__ import annotations
 import re
 
 from llm.offline.lexicon import Match
+from llm.offline.offer import Offer
 from llm.offline.replies import label, label_of_tool, template
 from llm.offline.schema import Param, ToolView
 from llm.offline.text import language_of
 
 
-def capabilities(views: list[ToolView], lang: str, lead: str = "not_understood") -> str:
-    """A lead line, then one line per tool: its summary and an example in the user's language."""
-    if not views:
+def capabilities(views: list[ToolView], lang: str, lead: str = "not_understood", offer: Offer | None = None) -> str:
+    """A lead line, then one line per tool: its summary and an example in the user's language. With the user's own
+    `offer` (their role's tools and what they do outside the chat), that list rather than this agent's tools."""
+    if offer is not None and (offer.tools or offer.notes):
+        views = list(offer.tools)
+    if not views and not (offer and offer.notes):
         return template("questions", "no_tools", lang)
     lines = [template("questions", lead, lang)]
+    for note in (offer.notes if offer else ()):
+        lines.append(f"- {note.get(lang) or note.get('en', '')}")
     for v in views:
         example = next((e for e in v.examples if language_of(e) == lang), v.examples[0] if v.examples else "")
         tail = " — " + template("questions", "example", lang).format(example=example) if example else ""

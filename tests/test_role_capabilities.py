@@ -1,0 +1,40 @@
+"""A request Tessera cannot serve is answered with the user's own role's list (agents/capabilities.py)."""
+from __future__ import annotations
+
+from agents.capabilities import HEADER, capability_message, role_tools
+from llm.offline.offer import LEAD
+
+
+def test_the_offline_model_finds_the_list_by_the_header_the_agents_write():
+    assert HEADER.startswith(LEAD)
+
+
+def test_each_role_has_its_own_list():
+    pe = {t.name for t in role_tools("prompt_engineer")}
+    manager = [t.name for t in role_tools("manager")]
+    customer = {t.name for t in role_tools("customer")}
+    assert not any(t.writes for t in role_tools("prompt_engineer")) and "log_activity" not in pe
+    assert manager[0] == "query_metrics" and "unit_status" in manager and "log_activity" in manager
+    assert "my_data" in customer and "find_deals" not in customer
+    assert "tessera eval" in capability_message("prompt_engineer").content
+    assert "tessera eval" not in capability_message("rep").content
+
+
+def test_a_prompt_engineer_asking_about_prompt_versions_gets_a_prompt_engineers_list(tessera):
+    turn = tessera.chat("pe.morgan", "caps", "which prompt version is the sales agent running right now?")
+    assert turn.tool_calls == []
+    assert "tessera eval" in turn.reply and "prompts/" in turn.reply
+    assert "Record a call" not in turn.reply and "Move a deal" not in turn.reply  # the rep's list is not theirs
+
+
+def test_a_chinese_prompt_engineer_gets_the_list_in_chinese(tessera):
+    turn = tessera.chat("pe.sun", "caps", "把销售提示词回滚到上一个版本")
+    assert turn.tool_calls == [] and "prompts/" in turn.reply
+    assert "修改商机阶段" not in turn.reply and "Here is what I can do" not in turn.reply
+
+
+def test_a_manager_and_a_customer_each_get_their_own_list(tessera):
+    manager = tessera.chat("olivia.wang", "caps", "book me a flight to Shenzhen for Monday")
+    assert "boundary dashboard" in manager.reply and "tessera eval" not in manager.reply
+    customer = tessera.chat("cust.mark.taylor", "caps", "what's the weather in Shanghai tomorrow?")
+    assert "personal data" in customer.reply and "Move a deal" not in customer.reply
