@@ -59,10 +59,10 @@ def test_every_user_type_has_must_not_write_turns_in_both_splits(scenarios):
     for split in ("dev", "test"):
         for user in USER_TYPES:
             assert guarded[(split, user)] >= 2, f"{split}/{user}: only {guarded[(split, user)]} must-not-write turns"
-    for s in scenarios:  # a must-not-write turn expects no writing tool
-        for t in s.turns:
-            if t.must_not_write:
-                assert not any(ALL[c.name].writes for c in t.expect_tools), f"{s.id}: a guarded turn expects a write"
+    for s in scenarios:  # a must-not-write turn expects no writing tool, unless the tool must find nothing to
+        for t in s.turns:  # change and the reply must say so (a move to the stage the deal is already at)
+            if t.must_not_write and any(ALL[c.name].writes for c in t.expect_tools):
+                assert t.reply_contains, f"{s.id}: a guarded turn expects a write and no reply saying why not"
 
 
 def test_the_split_is_frozen_and_holds_every_user_type(scenarios):

@@ -4,6 +4,7 @@ node's work orders land on its enrolled account only, attributed to the node, wh
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import pytest
@@ -235,9 +236,14 @@ def test_the_worker_factory_mounts_the_hub_with_the_servers_admins(data_dir, mon
     monkeypatch.setenv("TESSERA_DATA_DIR", str(data_dir))
     monkeypatch.setenv("TESSERA_DATABASE_URL", f"sqlite:///{data_dir / 'tessera.db'}")
     monkeypatch.setenv("TESSERA_CHECKPOINT_URL", str(data_dir / "checkpoints.db"))
-    app = create_server()
-    with TestClient(app) as client:
-        with app.state.tessera.store.session() as s:
+    server = create_server()
+    with TestClient(server) as client:
+        for _ in range(600):  # the worker answers at once and builds its assistant in a thread: wait for /ready
+            if client.get("/ready").status_code == 200:
+                break
+            time.sleep(0.1)
+        assert server.app is not None, "the worker never became ready"
+        with server.app.state.tessera.store.session() as s:
             admin = issue_token(s, "admin", scopes=["admin"])
         assert client.get("/v1/edge/nodes").status_code == 401
         assert client.get("/v1/edge/nodes", headers=bearer(admin)).status_code == 200
