@@ -20,13 +20,16 @@ class FindDealsArgs(BaseModel):
                                            "won or lost, the deals closed in it", None)
     owner: str | None = entity("user", "the rep who owns the deals; 'me' for the caller's own deals", None)
     min_amount: float | None = slot("amount", "smallest deal amount", None)
+    idle_days: int | None = slot("idle_days", "only open deals with no activity for at least this many days "
+                                              "('no activity in the last three weeks': 21)", None, ge=1, le=3650)
 
 
 def run(ctx: ToolContext, args: FindDealsArgs) -> dict:
     period = args.period or Period()
     with ctx.store.session() as s:
         items, total, about = find(s, ctx.actor, account=args.account, stage=args.stage, start=period.start,
-                                   end=period.end, owner=args.owner, min_amount=args.min_amount)
+                                   end=period.end, owner=args.owner, min_amount=args.min_amount,
+                                   idle_days=args.idle_days, today=ctx.today)
         if ctx.scores is not None:  # open deals carry their win probability
             scores = ctx.scores.scores(s, [int(i["deal"][2:]) for i in items], ctx.today, explain=False)
             items = [{**i, "win": shown_score(scores.get(int(i["deal"][2:])))} if i["closed_on"] is None else i
@@ -36,7 +39,8 @@ def run(ctx: ToolContext, args: FindDealsArgs) -> dict:
 
 TOOL = ToolSpec(
     name="find_deals",
-    summary="List deals (opportunities) filtered by account, stage, owner, expected-close period or amount.",
+    summary="List deals (opportunities) filtered by account, stage, owner, expected-close period, amount or how long "
+            "they have gone without activity.",
     args=FindDealsArgs,
     run=run,
     examples=[
@@ -50,5 +54,7 @@ TOOL = ToolSpec(
         "上季度赢单的项目",
         "金额超过10万的商机",
         "王芳负责的商机",
+        "which deals have had no activity for 30 days",
+        "两周没有跟进的商机",
     ],
 )

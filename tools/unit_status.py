@@ -52,5 +52,7 @@ TOOL = ToolSpec(
         "看一下华北工业部的边界状态",
         "哪个团队的获客成本最接近上限",
         "自治单元的升级审批有多少在等",
+        "which unit is about to run out of discount budget",
+        "哪个团队的折扣额度快用完了",
     ],
 )

@@ -4,11 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.actor import AccessDenied, Actor
-from crm.models import DEAL_STAGES, OPEN_STAGES, Deal, User
+from crm.models import DEAL_STAGES, OPEN_STAGES, Activity, Deal, User
 from crm.services.deal_stages import change_stage
 from crm.services.lookup import resolve_account, resolve_deal, resolve_user
 from crm.services.rows import deal_row
@@ -20,13 +20,18 @@ OWN = frozenset({"me", "mine", "myself", "我", "我自己"})
 
 def find_deals(session: Session, actor: Actor, *, account: str | None = None, stage: str | None = None,
                start: dt.date | None = None, end: dt.date | None = None, owner: str | None = None,
-               min_amount: float | None = None, limit: int = 50) -> tuple[list[dict], int, str]:
+               min_amount: float | None = None, idle_days: int | None = None, today: dt.date | None = None,
+               limit: int = 50) -> tuple[list[dict], int, str]:
     """Deals matching the filters, newest expected close first. A period says when deals close: for a won or lost
     stage, the deals closed in it; otherwise the open deals expected to close in it ("deals closing this month" are
-    the ones still to win, not those already won or lost whose expected date fell in the month)."""
+    the ones still to win, not those already won or lost whose expected date fell in the month). `idle_days`: only
+    open deals with no activity in the `idle_days` days up to `today` (none since created, for a deal never
+    touched), longest idle first, each with its last activity."""
     require_staff(actor, "search deals")
     q = scoped(select(Deal), actor, Deal.unit_id)
     about = []
+    last = (select(Activity.deal_id, func.max(Activity.occurred_at).label("at")).where(Activity.deal_id.is_not(None))
+            .group_by(Activity.deal_id).subquery())
     if account:
         acc = resolve_account(session, actor, account)
         q = q.where(Deal.account_id == acc.id)
@@ -53,10 +58,27 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
     if min_amount is not None:
         q = q.where(Deal.amount >= Decimal(str(min_amount)))
         about.append(f">= {min_amount:,.0f}")
+    if idle_days is not None:
+        if idle_days < 1:
+            raise ValueError(f"idle_days must be at least 1, not {idle_days}")
+        since = dt.datetime.combine((today or dt.date.today()) - dt.timedelta(days=idle_days), dt.time())
+        q = q.outerjoin(last, last.c.deal_id == Deal.id).where(
+            Deal.stage.in_(OPEN_STAGES),
+            or_(last.c.at < since, and_(last.c.at.is_(None), Deal.created_on <= since.date())))
+        about.append(f"{idle_days}天以上无跟进" if actor.language == "zh" else f"no activity for {idle_days}+ days")
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    if idle_days is not None:  # longest idle first, with when each was last touched
+        rows = q.add_columns(last.c.at).options(joinedload(Deal.account), joinedload(Deal.owner)) \
+            .order_by(func.coalesce(last.c.at, Deal.created_on), Deal.id)
+        found = session.execute(rows.limit(limit)).all()
+        return [{**deal_row(d), "last_activity": _day(at)} for d, at in found], total, ", ".join(about)
     rows = q.options(joinedload(Deal.account), joinedload(Deal.owner)).order_by(Deal.expected_close.desc(), Deal.id)
     deals = session.scalars(rows.limit(limit)).all()
     return [deal_row(d) for d in deals], total, ", ".join(about)
+
+
+def _day(at: dt.datetime | dt.date | str | None) -> str | None:
+    return None if at is None else str(at)[:10]
 
 
 def move_deal_stage(session: Session, actor: Actor, *, deal: str, stage: str, account: str | None = None,

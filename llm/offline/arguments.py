@@ -13,12 +13,13 @@ from llm.offline.lexicon import Match
 from llm.offline.reading import Reading
 from llm.offline.rivals import find_competitors
 from llm.offline.schema import Param, ToolView, coerce
+from llm.offline.staleness import find_idle_days
 from llm.offline.synonyms import command_words as generic_command_words
 from llm.offline.synonyms import prospective, stand_ins
 from llm.offline.text import CJK_CHAR, LEAD_INS, Found, Span, before_colon, overlap_tokens
 
 # Slots filled before others: specific readings first, free text (what is left over) last.
-_ORDER = {"entity": 0, "enum": 1, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
+_ORDER = {"entity": 0, "enum": 1, "idle_days": 1.5, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
           "free_text": 9}
 _CONNECTORS = set("给和跟与同的了说把对在向为从就")
 _LEADING_CJK = set("给和跟与同对向把")
@@ -208,6 +209,11 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         named = find_competitors(reading.text, taken, products)
         if named:
             _put(out, p, named[0].value, named[0], "competitor")
+        return
+    if kind == "idle_days":  # "no activity in the last three weeks": how long idle, so no period reads those words
+        idle = [f for f in find_idle_days(reading.text) if _free(f.span, out.used)]
+        if idle:
+            _put(out, p, idle[0].value, idle[0], kind)
         return
     pools = {"period": reading.periods, "date": reading.dates, "percent": reading.percents,
              "amount": reading.amounts, "integer": reading.integers}

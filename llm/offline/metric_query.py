@@ -255,8 +255,17 @@ def fit_bonus(filling: Filling, text: str) -> float:
     question about "gross profit on deals won" wants a number, "list the deals won" wants the deals."""
     named = [f for f in filling.filled if f.name == "metrics" and f.how == "enum"]
     budgets = named and all(default_catalog().metrics[m].source == "budgets" for m in named[0].value)
-    # budget headroom is the unit's autonomy status (unit_status); the metric layer only breaks budgets down
-    return FIT_NAMED_METRIC if named and not budgets and not _LISTING.search(text) else 0.0
+    # budget headroom ("anyone close to their discount budget?") is the unit's autonomy status (unit_status); the
+    # metric layer only breaks budgets down (by unit, over a period, against another period)
+    if budgets:
+        asked = {f.name for f in filling.filled}
+        return 0.0 if asked & {"group_by", "period", "compare_to", "order"} else -2 * FIT_NAMED_METRIC
+    return FIT_NAMED_METRIC if named and not _LISTING.search(text) else 0.0
+
+
+def _names_budget(filling: Filling) -> bool:
+    named = [f for f in filling.filled if f.name == "metrics" and f.how == "enum"]
+    return bool(named) and all(default_catalog().metrics[m].source == "budgets" for m in named[0].value)
 
 
 # A tool most of whose examples name a catalogue metric answers metric questions: query_metrics, or the handover to
@@ -279,8 +288,9 @@ def _metric_share(examples: tuple[str, ...]) -> float:
 
 def handoff_bonus(filling: Filling, text: str) -> float:
     """How much likelier a question naming a metric makes the handover to the agent with `query_metrics`: more when
-    it also asks for a number, a ranking or a breakdown ("how many", "which … most", "by unit", "各部门")."""
-    bonus = fit_bonus(filling, text)
+    it also asks for a number, a ranking or a breakdown ("how many", "by unit", "各部门"). A budget ("close to their
+    discount budget?") goes there too: that agent also carries the units' budgets and limits (unit_status)."""
+    bonus = FIT_NAMED_METRIC if _names_budget(filling) else max(fit_bonus(filling, text), 0.0)
     asked = {f.name for f in filling.filled}
     if bonus and (asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text)):
         bonus *= HANDOFF_WITH_MEASURE

@@ -97,3 +97,8 @@ def contrast_words() -> dict[str, tuple[str, ...]]:
 def name_cues() -> dict[str, tuple[str, ...]]:
     """The words around a name the lexicon does not know (`name_cues:`), each list longest first."""
     return {k: tuple(sorted((str(w) for w in v), key=len, reverse=True)) for k, v in _data()["name_cues"].items()}
+
+
+def staleness_words() -> dict[str, tuple[str, ...]]:
+    """Cues that records went without activity, in English (`en`) and Chinese (`zh`)."""
+    return {k: tuple(str(w).lower() for w in v) for k, v in (_data().get("staleness") or {}).items()}

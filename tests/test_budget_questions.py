@@ -1,0 +1,32 @@
+"""Questions about budgets and limits ("is anyone close to their discount budget?", "折扣额度快用完了吗") go to the
+units' boundary status (unit_status, ranked by budget), not to the discount depth of won deals."""
+from __future__ import annotations
+
+import pytest
+
+from tests.security.erasure_support import changed_rows, snapshot
+
+
+@pytest.mark.parametrize(("login", "text"), [
+    ("zhao.lei", "Is anyone on my team close to their discount budget?"),
+    ("olivia.wang", "are we running out of discount budget?"),
+    ("zhao.lei", "我们团队的折扣额度快用完了吗？"),
+    ("liang.yu", "各单元的折扣预算还剩多少"),
+])
+def test_a_budget_question_gets_the_units_budget_status(tessera, login, text):
+    before = snapshot(tessera.store)
+    turn = tessera.chat(login, "budget", text)
+    assert [c["name"] for c in turn.tool_calls] == ["unit_status"], turn.reply
+    assert turn.tool_calls[0]["args"].get("closest_by") == "budget"
+    assert set(changed_rows(before, snapshot(tessera.store))) <= {"turn_traces", "privacy_audit_log"}
+
+
+def test_the_average_discount_is_still_a_metric(tessera):
+    turn = tessera.chat("zhao.lei", "discount", "what's our average discount this quarter?")
+    assert [c["name"] for c in turn.tool_calls] == ["query_metrics"]
+    assert turn.tool_calls[0]["args"]["metrics"] == ["discount_depth"]
+
+
+def test_a_budget_broken_down_over_a_period_stays_a_metric(tessera):
+    turn = tessera.chat("zhao.lei", "budget-metric", "what is our budget utilisation this quarter")
+    assert [c["name"] for c in turn.tool_calls] == ["query_metrics"]
