@@ -306,13 +306,18 @@ _WRITING_VERB_FIRST = re.compile(r"^\s*(?:please\s+|pls\s+)?(?:log|record|note|a
                                  r"^\s*(?:请|麻烦|帮我)?(?:记录|记一下|记下|记个|添加|新建|创建|提醒|开个|开一个|建个|更新|修改|删除|撤回)")
 
 
+# "把海天电子最大的商机推进到谈判阶段": the 把 construction with a verb of moving or setting asks for an action, even
+# with a ranking word ("最大") in it.
+_BA_ACTION = re.compile(r"把.{1,30}?(?:推进|推|改|移|调|挪|标|设|转|放)(?:到|为|成)")
+
+
 def asks_for_a_figure(filling: Filling, text: str) -> bool:
     """Whether the sentence asks for a figure: it names a catalogue metric and a measure, a ranking or a breakdown
     ("late payments by unit this year", "今年各客户的投诉数量"). Such a sentence is a question whatever its form, so it
     never writes ("Acme complains their delivery is late" names no measure and stays a complaint)."""
     named = any(f.name == "metrics" and f.how == "enum" for f in filling.filled)
     asked = {f.name for f in filling.filled}
-    return named and not _WRITING_VERB_FIRST.search(text) and bool(asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text)
+    return named and not _WRITING_VERB_FIRST.search(text) and not _BA_ACTION.search(text) and bool(asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text)
                           or _COUNT_ZH.search(text))
 
 
