@@ -8,9 +8,7 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from collections import Counter
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from crm.seed import seed_demo
 from crm.store import Store
 from tessera.cli_kit import track
 from tessera.migrate import migrate
+from tests.postgres_support import scratch_database
 
 NOW = dt.datetime(2026, 11, 26, 10)
 PERCENTS = (2, 3, 4, 5, 6, 8, 12, 18)
@@ -68,21 +67,8 @@ def main(rounds: int = 2) -> None:
     run("SQLite", lambda tmp: f"sqlite:///{Path(tmp) / 'tessera.db'}", rounds)
     admin_url = os.environ.get("TESSERA_BENCH_POSTGRES_URL")  # e.g. postgresql://postgres@127.0.0.1:5432/test
     if admin_url:
-        with scratch_database(admin_url) as url:
+        with scratch_database("tessera_bench", admin_url) as url:
             run("PostgreSQL", lambda tmp: url, rounds)
-
-
-@contextmanager
-def scratch_database(admin_url: str):
-    import psycopg
-
-    name = f"tessera_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def run(engine: str, url_for, rounds: int) -> None:

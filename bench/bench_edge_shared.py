@@ -8,7 +8,6 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from rich.console import Console
@@ -19,6 +18,7 @@ from edge_agent.hub import EdgeHub
 from edge_agent.persistence import DocSet, UpdateLog
 from edge_agent.pg_log import PgUpdateLog
 from edge_agent.records import RecordStore
+from tests.postgres_support import scratch_database
 
 ADMIN_URL = os.environ.get("TESSERA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SINGLES, BURST = 200, 2_000
@@ -69,17 +69,9 @@ async def measure(url: str, tmp: Path) -> dict:
 
 
 def main() -> None:
-    import psycopg
-
     load = os.getloadavg()[0]
-    admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    name = f"bench_edge_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        result = asyncio.run(measure(f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}", Path(tempfile.mkdtemp(prefix="bench-edge-shared-"))))
-    finally:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_database("bench_edge", ADMIN_URL) as url:
+        result = asyncio.run(measure(url, Path(tempfile.mkdtemp(prefix="bench-edge-shared-"))))
     singles = result["singles"]
     table = Table(title=f"Edge hub shared by two workers on PostgreSQL; 2 CPUs, load average {load:.1f} before the run")
     for column in ("measure", "result"):
