@@ -143,3 +143,13 @@ def test_the_offline_model_knows_which_of_tessera_tools_write():
 
     views = parse_tools([openai_tool(t) for t in ALL.values()])
     assert {v.name for v in views if v.writes} == {name for name, t in ALL.items() if t.writes}
+
+
+@pytest.mark.parametrize("figure", ["late payments by unit this year", "今年各事业部的投诉数量"])
+def test_a_figure_asked_for_is_no_answer_to_a_pending_question_and_opens_no_case(figure):
+    chat = Chat()
+    asked = chat.say("open a case")
+    assert not asked.choices[0].message.tool_calls  # "what should the text say?"
+    reply = chat.say(figure)
+    assert not reply.choices[0].message.tool_calls, reply.choices[0].message.tool_calls
+    assert not Chat().say(figure).choices[0].message.tool_calls  # nor when asked first

@@ -136,7 +136,8 @@ class TurnPolicy:
         pending = self._pending(turns, user, views, depth)
         if pending and not NEW_REQUEST.search(text):
             continued = self._continue(pending, text, views, index, lang, history)
-            if continued and not self._starts_over(continued, text, views, index, lang, history):
+            if (continued and not self._starts_over(continued, text, views, index, lang, history)
+                    and not self._asks_instead(continued, text, views, history)):
                 return continued
         return self._fresh(text, views, index, lang, forced, history)
 
@@ -151,6 +152,22 @@ class TurnPolicy:
         fresh = self._fresh(text, views, index, lang, None, history)
         chosen = continued.tool_calls[0].name if continued.tool_calls else continued.trace.get("intent")
         return fresh.kind == "tool_call" and bool(fresh.tool_calls) and fresh.tool_calls[0].name != chosen
+
+    def _asks_instead(self, continued: Reply, text: str, views: list[ToolView], history: list[Turn]) -> bool:
+        """Whether a message taken as the answer to our question would write although it asks something itself
+        ("late payments by unit this year?" after "which account is the case for?"): then it is read afresh."""
+        writes = {v.name for v in views if v.writes}
+        if not any(c.name in writes for c in continued.tool_calls):
+            return False
+        return not self._mood(text, Reading(text, self.lexicon, self.clock()), None, history).may_write
+
+    def _mood(self, text: str, reading: Reading, figure: Filling | None, history: list[Turn]) -> Mood:
+        """How the message is meant; a sentence asking for a figure is a question however it is phrased."""
+        mood = mood_of(text)
+        figure = figure or metric_query.fill(None, reading, history)
+        if mood is Mood.REQUEST and metric_query.asks_for_a_figure(figure, text):
+            return Mood.QUESTION  # "late payments by unit this year": a figure is asked for
+        return mood
 
     def _pending(self, turns: list[Turn], user: int, views: list[ToolView], depth: int) -> dict | None:
         """The trace of our own clarifying question just before this user message, if there was one.
@@ -205,10 +222,7 @@ class TurnPolicy:
                 return Reply("clarify", questions.ask_intent([by_name[o] for o in options], lang), trace=trace)
         top = ranking[0]
         margin = top.score - ranking[1].score if len(ranking) > 1 else 1.0
-        mood = mood_of(text)
-        figure = fills.get(metric_query.TOOL) or metric_query.fill(None, reading, history)
-        if mood is Mood.REQUEST and metric_query.asks_for_a_figure(figure, text):
-            mood = Mood.QUESTION  # "late payments by unit this year": a figure is asked for, however it is phrased
+        mood = self._mood(text, reading, fills.get(metric_query.TOOL), history)
         best = tools_only[0]
         if (top.name == UNSUPPORTED and not mood.may_write and top.score - best.score <= QUESTION_READ_MARGIN
                 and (mood is Mood.HYPOTHETICAL or by_name[best.name].writes)):
