@@ -14,6 +14,7 @@ from llm.offline.unknown_names import introduced_names
     ("帮我查一下康泰制药的联系人", "康泰制药"),
     ("看一下和吴刚的会议", "吴刚"),
     ("show me Contoso Pharma's deals", "Contoso Pharma"),
+    ("看一下Contoso Pharma的商机", "Contoso Pharma"),
 ])
 def test_a_span_in_a_names_place_is_read_as_a_name(text, name):
     assert [f.value for f in introduced_names(text, [])] == [name]

@@ -23,7 +23,8 @@ def _patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     cjk = r"[\u3400-\u9fff]"
     owned = re.compile(rf"({cjk}{{2,40}}?)的(?:{alt(cues['zh_objects'])})")
     met = re.compile(rf"(?:{alt(cues['zh_with'])})({cjk}{{2,{_MAX_CJK}}}?)(?:{alt(cues['zh_meetings'])})")
-    possessive = re.compile(rf"\b({_CAPITALISED_RUN})['’]s\s+(?:\w+\s+)?(?:{alt(cues['en_objects'])})\b")
+    possessive = re.compile(rf"(?<![A-Za-z0-9])({_CAPITALISED_RUN})(?:['’]s\s+(?:\w+\s+)?(?:{alt(cues['en_objects'])})\b"
+                            rf"|\s*的(?:{alt(cues['zh_objects'])}))")  # "Contoso Pharma's deals", "Contoso Pharma的商机"
     return owned, met, possessive
 
 
