@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tools import (account_summary, approve_quote, clone_contract_template, correct_my_data, erase_my_data,
                    export_my_data, find_accounts, find_contacts, find_deals, grant_consent, log_activity,
-                   move_deal_stage, my_consents, my_data, open_case, query_metrics,
+                   move_deal_stage, my_consents, my_data, my_data_access, open_case, query_metrics,
                    record_competitor_price, request_discount, revoke_consent, search_notes, undo_last, unit_status,
                    where_did_you_get)
 from tools import (complete_task, create_task, daily_brief, draft_followup, last_discussed,  # the rep's day
@@ -15,7 +15,7 @@ ALL: dict[str, ToolSpec] = {m.TOOL.name: m.TOOL for m in (
     find_accounts, find_contacts, find_deals, account_summary, log_activity, move_deal_stage, open_case,
     request_discount, approve_quote, record_competitor_price, search_notes,
     query_metrics, unit_status, clone_contract_template,
-    my_data, where_did_you_get, my_consents, revoke_consent, grant_consent, export_my_data, erase_my_data,
+    my_data, where_did_you_get, my_data_access, my_consents, revoke_consent, grant_consent, export_my_data, erase_my_data,
     correct_my_data, create_task, my_tasks, overdue_followups, complete_task, prep_meeting,
     daily_brief, undo_last, draft_followup, last_discussed, forecast_revenue, deals_at_risk, metric_anomalies)}
 
@@ -28,7 +28,7 @@ TOOLSETS: dict[str, list[str]] = {
     "analyst": ["query_metrics", "unit_status", "clone_contract_template", "find_deals",
                 "account_summary", "find_accounts", "prep_meeting", "forecast_revenue", "deals_at_risk",
                 "metric_anomalies"],
-    "privacy": ["my_data", "where_did_you_get", "my_consents", "revoke_consent", "grant_consent", "export_my_data",
+    "privacy": ["my_data", "where_did_you_get", "my_data_access", "my_consents", "revoke_consent", "grant_consent", "export_my_data",
                 "erase_my_data", "correct_my_data", "open_case", "undo_last"],
 }
 

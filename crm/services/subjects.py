@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor, Invalid
 from crm.models import Activity, Case, utcnow
-from crm.privacy import consents, erasure, requests, rights
+from crm.privacy import access_log, consents, erasure, requests, rights
 from crm.privacy.taxonomy import covers, default_taxonomy
 
 REVOKE_DEFAULT_CATEGORY = "user"  # a refusal without a named category covers all personal data (opt-out wins)
@@ -100,6 +100,17 @@ def _consent_words(tax, *, granted: bool, category: str | None, purpose: str | N
     if not tax.is_personal(category):
         raise ValueError(f"'{category}' is not personal data")
     return purpose, category
+
+
+def data_access(session: Session, actor: Actor, *, what: str | None = None) -> dict:
+    """Who has read the customer's own data (one category, when `what` names one), from the privacy audit log."""
+    contact_id, tax = subject_of(actor), default_taxonomy()
+    lang = actor.language if actor.language in ("en", "zh") else "en"
+    category = tax.category_from_text(what) if what else None
+    rows, total = access_log.reads_of(session, contact_id, category=category, lang=lang, tax=tax)
+    named = tax.label(category, lang) if category else ("个人数据" if lang == "zh" else "personal data")
+    said = f"您的{named}" if lang == "zh" else f"your {named}"
+    return {"about": access_log.summary(rows, total, said, lang), "items": rows, "total": total}
 
 
 def where_from(session: Session, actor: Actor, *, what: str, now: dt.datetime | None = None) -> dict:
