@@ -99,7 +99,7 @@ def test_split():
 
 
 # Writes on must-not-write turns of the test split, measured; empty when there are none.
-UNWANTED_WRITES = "3 of 106 must-not-write turns wrote (questions, hypotheticals, unsupported requests)"
+UNWANTED_WRITES = "1 of 120 must-not-write turns wrote (a manager's turn; questions, hypotheticals, unsupported requests)"
 
 
 @pytest.mark.xfail(bool(UNWANTED_WRITES), strict=True, reason=UNWANTED_WRITES)
