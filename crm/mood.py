@@ -42,6 +42,13 @@ _RULE_EN = re.compile(r"\b(?:whenever|every time|each time)\b|\bif\b.+\bthen\b|\
                       re.I)
 _RULE_ZH = re.compile(r"当.{1,40}(?:时|的时候)|每当|只要.{1,30}就|一旦.{1,30}就"
                       r"|(?:超过|大于|小于|低于|高于).{0,20}(?:且|并且|而且).{0,30}(?:时|就|则)")
+# Asking to see something ("show me…", "看一下…"): answered by reading, like a question. A sentence that goes on to
+# ask for an action ("…, then move it to won", "…然后推进到谈判") is left to the other rules.
+_LOOK_EN = re.compile(r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:show(?:\s+me)?|list|look\s+(?:at|up)|"
+                      r"pull\s+up|let\s+me\s+see|display)\b", re.I)
+_LOOK_ZH = re.compile(r"^\s*(?:请|帮我|麻烦)?(?:看一下|看一看|看看|查一下|查查|查看|列出|列一下|显示|调出|给我看)")
+_THEN_ACT = re.compile(r"\bthen\b|\band\s+(?:then\s+)?(?:log|move|mark|set|update|change|create|add|close|open)\b"
+                       r"|然后|再(?:把|帮|给|记|改|推)|并且?(?:把|记|改|推)", re.I)
 # Interrogative form.
 _WH_EN = re.compile(r"^\s*(?:(?:hey|hi|ok|okay|so|and|also|oh|well|um|quick one|quick question)[,!:-]?\s+)*"
                     r"(?:what|what's|whats|how|how's|why|when|where|who|who's|whom|whose|which|is|are|am|was|were|"
@@ -59,6 +66,8 @@ def mood_of(text: str) -> Mood:
         return Mood.RULE
     if _HYPOTHETICAL_ZH.search(body) or _HYPOTHETICAL_EN.search(body):
         return Mood.HYPOTHETICAL
+    if (_LOOK_ZH.search(body) or _LOOK_EN.search(body)) and not _THEN_ACT.search(body):
+        return Mood.QUESTION  # "看一下和吴刚的会议": to see, not to log
     if _POLITE_ZH.search(body) or _POLITE_EN.search(body):
         return Mood.REQUEST
     if body.rstrip().endswith(("?", "？")) or _WH_EN.search(body) or _QUESTION_ZH.search(body):

@@ -67,6 +67,10 @@ def offline_model():
     ("能把我的邮箱改成 a@b.cn 吗？", Mood.REQUEST),  # asks Tessera to act on something (把)
     ("我能删除别人记的备注吗？", Mood.QUESTION),  # asks whether the speaker may
     ("mark D-11 as won", Mood.REQUEST),
+    ("看一下和吴刚的会议", Mood.QUESTION),  # asking to see the meetings, not to log one
+    ("show me the meetings with Nora Quist", Mood.QUESTION),
+    ("look at Acme's biggest open deal and move it to negotiation", Mood.REQUEST),  # sees, then acts
+    ("查一下北辰的商机，然后把最大的推进到谈判", Mood.REQUEST),
 ])
 def test_the_mood_of_a_message(text, mood):
     assert mood_of(text) is mood
@@ -81,6 +85,12 @@ def test_a_question_about_erasure_never_erases_and_a_data_question_reads():
     chat = Chat([ERASE, MY_DATA])
     assert "没有做任何改动" in text_of(chat.say("删掉我的数据以后还能恢复吗？"))
     assert only_call(Chat([ERASE, MY_DATA]).say("do you keep any personal data about me?"))[0] == "my_data"
+
+
+def test_asking_to_see_a_meeting_never_logs_one():
+    response = Chat(TOOLS).say("看一下和周婷的会议")
+    called = [c.function.name for c in (response.choices[0].message.tool_calls or [])]
+    assert "log_activity" not in called and "open_case" not in called
 
 
 def test_a_rule_in_words_is_not_carried_out():
