@@ -99,7 +99,7 @@ def test_split():
 
 
 # Writes on must-not-write turns of the test split, measured; empty when there are none.
-UNWANTED_WRITES = "1 of 120 must-not-write turns wrote (a manager's turn; questions, hypotheticals, unsupported requests)"
+UNWANTED_WRITES = "1 of 124 must-not-write turns wrote (a manager's turn; questions, hypotheticals, unsupported requests)"
 
 
 @pytest.mark.xfail(bool(UNWANTED_WRITES), strict=True, reason=UNWANTED_WRITES)
@@ -110,7 +110,8 @@ def test_no_turn_that_must_not_write_writes_on_the_test_split(test_split):
 
 
 # Figures of tessera/offline on the test split where a user type is still below the bar (measured, not tuned on).
-BELOW_BAR: dict[tuple[str, str], str] = {}
+BELOW_BAR: dict[tuple[str, str], str] = {
+    ("customer", "tool_choice"): "85.3% on 29 scenarios (2026-11-30): who may see or has seen one's data, and a copy, read differently since my_data_access landed"}
 
 
 @pytest.mark.parametrize("user", USER_TYPES)

@@ -303,7 +303,7 @@ _COUNT_ZH = re.compile(r"数量|[件笔单次个]数|统计|分布|排名|排行
 # the number of orders they plan").
 _WRITING_VERB_FIRST = re.compile(r"^\s*(?:please\s+|pls\s+)?(?:log|record|note|add|open|create|file|raise|remind|set up|"
                                  r"schedule|move|mark|update|change|correct|revoke|withdraw|grant|erase|delete)\b|"
-                                 r"^\s*(?:请|麻烦|帮我)?(?:记录|记一下|记下|记个|添加|新建|创建|提醒|开个|开一个|建个|更新|修改|删除|撤回)")
+                                 r"^\s*(?:请|麻烦|帮我)?(?:记录|记一下|记下|记个|添加|新建|创建|提醒|开个|开一个|建个|更新|修改|删除|撤回)", re.I)
 
 
 # "把海天电子最大的商机推进到谈判阶段": the 把 construction with a verb of moving or setting asks for an action, even
