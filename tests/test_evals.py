@@ -111,7 +111,7 @@ def test_no_turn_that_must_not_write_writes_on_the_test_split(test_split):
 
 # Figures of tessera/offline on the test split where a user type is still below the bar (measured, not tuned on).
 BELOW_BAR: dict[tuple[str, str], str] = {
-    ("customer", "tool_choice"): "85.3% on 29 scenarios (2026-11-30): who may see or has seen one's data, and a copy, read differently since my_data_access landed"}
+    ("customer", "tool_choice"): "85.3% on 29 scenarios (measured 2026-11-30, not tuned on); on dev, 'who can see my data' is now answered by my_data_access where scenarios expect 'can't do that yet'"}
 
 
 @pytest.mark.parametrize("user", USER_TYPES)
