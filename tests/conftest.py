@@ -15,6 +15,7 @@ from crm.store import Store
 from tessera.migrate import migrate
 from tessera.runtime import Tessera
 from tessera.settings import Settings
+from tests.scripted_model import ScriptedModel, install
 
 FIXED_NOW = dt.datetime(2026, 11, 26, 10, 0)
 
@@ -53,3 +54,11 @@ def store(data_dir) -> Store:
     s = Store(f"sqlite:///{data_dir / 'tessera.db'}")
     yield s
     s.dispose()
+
+
+@pytest.fixture
+def scripted() -> ScriptedModel:
+    """A scripted LLM installed in LiteLLM as "scripted/llm": each test queues the replies it needs."""
+    model = ScriptedModel()
+    install(model)
+    return model

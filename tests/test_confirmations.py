@@ -14,19 +14,12 @@ from crm.models import OPEN_STAGES, Deal, User
 from tessera.runtime import Tessera
 from tessera.settings import AgentModels
 from tests.conftest import FIXED_NOW, settings_for
-from tests.scripted_model import ScriptedModel, install
+from tests.scripted_model import ScriptedModel
 from tests.security.erasure_support import changed_rows, snapshot
 
 # Written by any turn: its trace, the paused request and its answer, the audit chain, the turn journal.
 BOOKKEEPING = {"undo_log", "turn_traces", "pending_approvals", "privacy_audit_log", "turns_in_flight", "idempotent_turns",
                "data_versions"}
-
-
-@pytest.fixture
-def scripted() -> ScriptedModel:
-    model = ScriptedModel()
-    install(model)
-    return model
 
 
 @pytest.fixture

@@ -13,19 +13,11 @@ from crm.privacy.models import ConsentRecord
 from tessera.runtime import Tessera
 from tessera.settings import AgentModels
 from tests.conftest import FIXED_NOW, settings_for
-from tests.scripted_model import ScriptedModel, install
 from tests.security.erasure_support import changed_rows, snapshot
 
 # Written by any turn: its trace, the paused request and its answer, the audit chain, the turn journal.
 BOOKKEEPING = {"undo_log", "turn_traces", "pending_approvals", "privacy_audit_log", "turns_in_flight", "idempotent_turns"}
 LOG_A_CALL = {"name": "log_activity", "args": {"account": "Acme Robotics", "kind": "call", "subject": "renewal"}}
-
-
-@pytest.fixture
-def scripted() -> ScriptedModel:
-    model = ScriptedModel()
-    install(model)
-    return model
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from crm.models import OPEN_STAGES, Deal, User
 from tessera.runtime import Tessera
 from tessera.settings import AgentModels
 from tests.conftest import FIXED_NOW, settings_for
-from tests.scripted_model import ScriptedModel, install
 from tests.security.erasure_support import changed_rows, snapshot
 from tools.base import ToolContext
 from tools.registry import ALL
@@ -20,13 +19,6 @@ from tools.registry import ALL
 # Rows every write adds beside its change: the undo log itself, turn bookkeeping and the append-only audit trails.
 BOOKKEEPING = {"api_tokens", "undo_log", "turn_traces", "pending_approvals", "privacy_audit_log", "turns_in_flight",
                "idempotent_turns", "autonomy_audit", "data_versions"}
-
-
-@pytest.fixture
-def scripted() -> ScriptedModel:
-    model = ScriptedModel()
-    install(model)
-    return model
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from channels.auth import issue_token
 from channels.http_api import create_app
 from tests.conftest import FIXED_NOW
 from tests.postgres_support import scratch_or_skip
-from tests.scripted_model import ScriptedModel, install
 from tessera.runtime import Tessera
 from tessera.settings import Settings
 
@@ -45,13 +44,6 @@ class Api:
 @pytest.fixture
 def api(tessera) -> Api:
     return Api(tessera)
-
-
-@pytest.fixture
-def scripted() -> ScriptedModel:
-    model = ScriptedModel()
-    install(model)
-    return model
 
 
 @pytest.fixture(scope="session")
