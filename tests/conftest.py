@@ -14,7 +14,7 @@ from tessera.seeding import seed_everything
 from crm.store import Store
 from tessera.migrate import migrate
 from tessera.runtime import Tessera
-from tessera.settings import Settings
+from tessera.settings import AgentModels, Settings
 from tests.scripted_model import ScriptedModel, install
 
 FIXED_NOW = dt.datetime(2026, 11, 26, 10, 0)
@@ -62,3 +62,12 @@ def scripted() -> ScriptedModel:
     model = ScriptedModel()
     install(model)
     return model
+
+
+@pytest.fixture
+def scripted_app(data_dir, scripted) -> Tessera:
+    """A seeded Tessera whose sales and privacy agents answer with the scripted LLM, with no fallback model."""
+    app = Tessera(settings_for(data_dir, models=AgentModels(sales="scripted/llm", privacy="scripted/llm", fallbacks=[])),
+                  clock=lambda: FIXED_NOW, seed=False)
+    yield app
+    app.close()

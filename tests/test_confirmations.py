@@ -12,8 +12,6 @@ from channels.auth import issue_token
 from channels.http_api import create_app
 from crm.models import OPEN_STAGES, Deal, User
 from tessera.runtime import Tessera
-from tessera.settings import AgentModels
-from tests.conftest import FIXED_NOW, settings_for
 from tests.scripted_model import ScriptedModel
 from tests.security.erasure_support import changed_rows, snapshot
 
@@ -23,12 +21,8 @@ BOOKKEEPING = {"undo_log", "turn_traces", "pending_approvals", "privacy_audit_lo
 
 
 @pytest.fixture
-def app(data_dir, scripted) -> Tessera:
-    tessera = Tessera(settings_for(data_dir, models=AgentModels(sales="scripted/llm", privacy="scripted/llm",
-                                                                fallbacks=[])),
-                      clock=lambda: FIXED_NOW, seed=False)
-    yield tessera
-    tessera.close()
+def app(scripted_app) -> Tessera:
+    return scripted_app
 
 
 def open_deal_of(tessera: Tessera, login: str) -> Deal:

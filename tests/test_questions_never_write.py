@@ -11,8 +11,6 @@ from sqlalchemy import func, select
 from crm.models import Activity
 from crm.privacy.models import ConsentRecord
 from tessera.runtime import Tessera
-from tessera.settings import AgentModels
-from tests.conftest import FIXED_NOW, settings_for
 from tests.security.erasure_support import changed_rows, snapshot
 
 # Written by any turn: its trace, the paused request and its answer, the audit chain, the turn journal.
@@ -21,12 +19,8 @@ LOG_A_CALL = {"name": "log_activity", "args": {"account": "Acme Robotics", "kind
 
 
 @pytest.fixture
-def app(data_dir, scripted) -> Tessera:
-    tessera = Tessera(settings_for(data_dir, models=AgentModels(sales="scripted/llm", privacy="scripted/llm",
-                                                                fallbacks=[])),
-                      clock=lambda: FIXED_NOW, seed=False)
-    yield tessera
-    tessera.close()
+def app(scripted_app) -> Tessera:
+    return scripted_app
 
 
 def activities(app: Tessera) -> int:
