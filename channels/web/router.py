@@ -4,15 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from channels.auth import CurrentActor
 from channels.http_errors import AUTH_ERRORS
 from channels.http_input import refuse_unknown_query
+from channels.web.pages import PAGES, render
 
 STATIC = Path(__file__).resolve().parent / "static"
-PAGES = {"chat": "chat.html", "privacy": "privacy.html", "prep": "prep.html"}
 ASSETS = {p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css", ".svg")}
 VEGA = "vega.js"  # Vega, Vega-Lite and vega-embed from vl-convert's bundle: charts draw offline
 # The pages load only their own scripts and styles and talk only to this origin.
@@ -35,10 +35,10 @@ def home() -> RedirectResponse:
 
 
 @router.get("/web/{page}", include_in_schema=False)
-def page(page: str) -> FileResponse:
+def page(page: str) -> HTMLResponse:
     if page not in PAGES:
         raise HTTPException(404, f"no page '{page}'; try /web/chat or /web/privacy")
-    return FileResponse(STATIC / PAGES[page], media_type="text/html", headers=SECURITY_HEADERS)
+    return HTMLResponse(render(page), headers=SECURITY_HEADERS)
 
 
 @router.get("/web/static/{name}", include_in_schema=False)
