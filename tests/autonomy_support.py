@@ -15,11 +15,12 @@ from crm.autonomy.facts import RequestFacts, gather_facts
 from crm.models import OPEN_STAGES, Deal, SalesUnit, User
 from crm.store import Store
 from tests.conftest import FIXED_NOW
-from tools import approve_quote, clone_contract_template, record_competitor_price, request_discount, unit_status
+from tools import (approve_quote, check_discount, clone_contract_template, record_competitor_price, request_discount,
+                   unit_status)
 from tools.base import ToolContext
 
-TOOLS = {m.TOOL.name: m.TOOL for m in (request_discount, approve_quote, unit_status, clone_contract_template,
-                                       record_competitor_price)}
+TOOLS = {m.TOOL.name: m.TOOL for m in (request_discount, check_discount, approve_quote, unit_status,
+                                       clone_contract_template, record_competitor_price)}
 TODAY = FIXED_NOW.date()
 LATER = TODAY + dt.timedelta(days=120)  # a delivery promise every product can keep
 

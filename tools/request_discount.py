@@ -42,14 +42,14 @@ TOOL = ToolSpec(
     confirm=plan,
     examples=[
         "request an 8% discount on D-1042",
-        "can I give Acme Robotics 5 percent off, their competitor quoted lower",
+        "give Acme Robotics 5 percent off, their competitor quoted lower",
         "apply a 10% price cut to the Globex deal, delivery promised by 2026-12-20",
         "the customer wants 6% off the edge gateway deal to match a rival offer",
         "I need approval for 12% off D-2017",
         "给D-1042申请8%的折扣",
         "北辰医疗器械的项目想打九五折，竞争对手报价更低",
         "申请给Acme降价百分之六，交期承诺12月20日",
-        "客户要求再让5个点，能批吗",
-        "这个商机能不能给10%的优惠",
+        "客户要求再让5个点，帮我申请",
+        "这个商机给10%的优惠，申请一下",
     ],
 )

@@ -20,7 +20,7 @@ from crm.autonomy.engine import Decision, decide
 from crm.autonomy.facts import RequestFacts, gather_facts
 from crm.autonomy import trail
 from crm.autonomy.models import BudgetPool, ContractDecision
-from crm.models import OPEN_STAGES, SalesUnit, User
+from crm.models import OPEN_STAGES, Deal, SalesUnit, User
 from crm.services.lookup import resolve_deal
 from crm.services.scope import require_staff
 from crm.store import Store
@@ -52,17 +52,12 @@ def request_decision(store: Store, actor: Actor, *, kind: str, deal: str, percen
 
 def _attempt(store, actor, kind, deal, percent, reason, promised_on, now, key) -> dict:
     with store.session() as s:
-        target = resolve_deal(s, actor, deal)
-        if actor.role == "rep" and target.unit_id != actor.unit_id:
-            raise AccessDenied(f"D-{target.id} belongs to another unit's shared account: you may read it, but its "
-                               "discounts and quotes are that unit's decision")
-        if target.stage not in OPEN_STAGES:
-            raise Invalid(f"D-{target.id} is already {target.stage}; discounts and quotes are for open deals", kind="deal_closed", deal=f"D-{target.id}", stage=target.stage)
+        target = open_deal_to_decide(s, actor, deal)
         key = key or request_key(kind, target.id, percent, promised_on, actor.login)
         existing = s.scalar(select(ContractDecision).where(ContractDecision.key == key))
         if existing is not None and (existing.outcome in FINAL or existing.approver):
             return decision_view(existing, repeated=True)
-        version, contract = _contract_of(s, target.unit_id)
+        version, contract = contract_of(s, target.unit_id)
         facts = gather_facts(s, contract, target, kind=kind, percent=percent, reason=reason,
                              promised_on=promised_on, today=now.date())
         unit_id, deal_id = target.unit_id, target.id
@@ -87,7 +82,20 @@ def _attempt(store, actor, kind, deal, percent, reason, promised_on, now, key) -
         return decision_view(row)
 
 
-def _contract_of(session: Session, unit_id: int) -> tuple[int, AutonomyContract]:
+def open_deal_to_decide(session: Session, actor: Actor, deal: str) -> Deal:
+    """The open deal a discount or quote is asked for: one the actor's unit decides (a shared account's deal is
+    read-only to another unit's rep)."""
+    target = resolve_deal(session, actor, deal)
+    if actor.role == "rep" and target.unit_id != actor.unit_id:
+        raise AccessDenied(f"D-{target.id} belongs to another unit's shared account: you may read it, but its "
+                           "discounts and quotes are that unit's decision")
+    if target.stage not in OPEN_STAGES:
+        raise Invalid(f"D-{target.id} is already {target.stage}; discounts and quotes are for open deals",
+                      kind="deal_closed", deal=f"D-{target.id}", stage=target.stage)
+    return target
+
+
+def contract_of(session: Session, unit_id: int) -> tuple[int, AutonomyContract]:
     loaded = active_contract(session, unit_id)
     if loaded is None:
         code = session.scalar(select(SalesUnit.code).where(SalesUnit.id == unit_id))

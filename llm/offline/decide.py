@@ -224,6 +224,9 @@ class TurnPolicy:
         margin = top.score - ranking[1].score if len(ranking) > 1 else 1.0
         mood = self._mood(text, reading, fills.get(metric_query.TOOL), history)
         best = tools_only[0]
+        first_reader = next((s for s in tools_only if not by_name[s.name].writes), None)
+        if mood is Mood.HYPOTHETICAL and first_reader and by_name[first_reader.name].answers_what_if:
+            mood = Mood.QUESTION  # "what happens if I ask for 25% off?": a tool that tries it out answers, writing nothing
         if (top.name == UNSUPPORTED and not mood.may_write and top.score - best.score <= QUESTION_READ_MARGIN
                 and (mood is Mood.HYPOTHETICAL or by_name[best.name].writes)):
             # "what happens if I delete my account?": about something Tessera does, so explain that

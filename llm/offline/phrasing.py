@@ -10,8 +10,9 @@ from llm.offline.replies import error_text, has_template, label, template
 
 MAX_ROWS, MAX_CELL = 10, 40
 # how/chart: for channels; "written" and "undo" are shown by the runtime under every reply (agents/written.py).
+# verdict/values: a tool's answer worded by its own template for that verdict (replies.yaml, tools:).
 _STANDARD = {"ok", "error", "error_kind", "error_details", "candidates", "items", "total", "about", "record", "done", "how", "chart", "written",
-             "undo", "unchanged", "already"}
+             "undo", "unchanged", "already", "verdict", "values"}
 
 
 def phrase_result(tool: str | None, content: Any, lang: str) -> str:
@@ -23,6 +24,9 @@ def phrase_result(tool: str | None, content: Any, lang: str) -> str:
     if data.get("ok") is False or ("error" in data and "ok" not in data):
         return _error(tool, data, lang)
     parts: list[str] = []
+    verdict = data.get("verdict")
+    if isinstance(verdict, str) and has_template("results", verdict, tool):
+        parts.append(_fill(template("results", verdict, lang, tool), **(data.get("values") or {})))
     if data.get("unchanged"):  # asked for what already holds ("move it to negotiation" when it is there)
         parts.append(_fill(template("results", "unchanged", lang, tool), about=about,
                            value=label(str(data.get("already") or ""), lang)))

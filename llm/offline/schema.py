@@ -26,6 +26,7 @@ _WRITE_VERBS = {"move", "record", "log", "open", "create", "add", "set", "update
                 "erase", "remove", "grant", "revoke", "correct", "approve", "reject", "request", "send", "book",
                 "schedule", "assign", "close", "clone", "register", "submit", "cancel", "withdraw", "ask", "undo",
                 "erase"}
+_WHAT_IF_VERBS = {"check", "simulate", "try"}  # tools that work out what an action would do, without doing it
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,12 @@ class ToolView:
         """Whether the tool records something that already happened (a call, a meeting)."""
         first = re.match(r"\s*([A-Za-z]+)", self.summary)
         return bool(first) and first.group(1).lower() in ("record", "log")
+
+    @property
+    def answers_what_if(self) -> bool:
+        """Whether the tool tries an action out without doing it ("Check a discount against the contract…")."""
+        first = re.match(r"\s*([A-Za-z]+)", self.summary)
+        return bool(first) and first.group(1).lower() in _WHAT_IF_VERBS and not self.writes
 
     @property
     def writes(self) -> bool:
