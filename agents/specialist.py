@@ -31,14 +31,19 @@ STOPPED = {"en": f"I stopped after {MAX_TOOL_STEPS} steps without finishing this
            "zh": f"已执行 {MAX_TOOL_STEPS} 步仍未完成这个请求，已停止，没有再做任何操作。请分步再说一次。"}
 
 
-def make_model_node(agent: str, model: BaseChatModel) -> Callable:
-    prompt = load_prompt(agent)
+def file_prompt(name: str) -> str:
+    """A prompt's text from its file (prompts/): where no registry says which version runs."""
+    return load_prompt(name).text
+
+
+def make_model_node(agent: str, model: BaseChatModel, prompt_text: Callable[[str], str] = file_prompt) -> Callable:
+    """`prompt_text(name)` gives the prompt's text at each call: the production version, so a rollback applies."""
     bound = model.bind_tools([openai_tool(t) for t in toolset(agent)])
 
     def call_model(state: TurnState, config: RunnableConfig) -> dict:
         actor = (config.get("configurable") or {}).get("actor")
         role = [capability_message(actor.role)] if actor is not None else []  # the user's own list, not this agent's
-        reply = bound.invoke([SystemMessage(prompt.text), *role, *state["messages"]], config)
+        reply = bound.invoke([SystemMessage(prompt_text(agent)), *role, *state["messages"]], config)
         return {"messages": [reply]}
 
     call_model.__name__ = f"{agent}_model"

@@ -1,6 +1,8 @@
 """The supervisor node: picks the specialist for this turn by role, and by intent where a role has several."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
@@ -34,8 +36,7 @@ def asked_a_question(messages: list) -> bool:
     return bool(text) and not previous.tool_calls and text.rstrip().endswith(("?", "？"))
 
 
-def make_supervisor(model: BaseChatModel):
-    prompt = load_prompt("supervisor")
+def make_supervisor(model: BaseChatModel, prompt_text: Callable[[str], str] = lambda name: load_prompt(name).text):
 
     def supervisor(state: TurnState, config: RunnableConfig) -> dict:
         actor = config["configurable"]["actor"]
@@ -46,7 +47,7 @@ def make_supervisor(model: BaseChatModel):
             return {"agent": state["agent"], "route_reason": f"answer to {state['agent']}'s question stays with it"}
         last = next(m for m in reversed(state["messages"]) if isinstance(m, HumanMessage))
         bound = model.bind_tools([transfer_tool(a, allowed) for a in allowed])
-        decision = bound.invoke([SystemMessage(prompt.text), last], config)
+        decision = bound.invoke([SystemMessage(prompt_text("supervisor")), last], config)
         for call in decision.tool_calls:
             agent = call["name"].removeprefix(TRANSFER_PREFIX)
             if agent in allowed:

@@ -19,6 +19,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(tokens, name="tokens", rich_help_panel="Who may call")
     app.add_typer(identities, name="identities", rich_help_panel="Who may call")
     app.add_typer(slack, name="slack", rich_help_panel="Who may call")
+    from channels import cli_prompts  # the prompt registry's commands, registered through this channel's hook
+
+    cli_prompts.register(app)
 
 
 def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] = "",

@@ -34,3 +34,13 @@ def load_prompt(name: str) -> Prompt:
     if missing:
         raise ValueError(f"prompt {path.name} header lacks {', '.join(sorted(missing))}")
     return Prompt(text=text.strip(), **{k: str(meta[k]) for k in ("name", "version", "owner", "agent", "evaluated_with")})
+
+
+def prompt_names() -> list[str]:
+    """Every prompt's name: one Markdown file each in this folder."""
+    return sorted(p.stem for p in PROMPT_DIR.glob("*.md"))
+
+
+def prompt_files() -> dict[str, Prompt]:
+    """Every prompt's file by name: each prompt's first version in the registry (crm/prompt_registry/)."""
+    return {name: load_prompt(name) for name in prompt_names()}

@@ -34,6 +34,7 @@ from tessera.erasure_jobs import ErasureJobs, build_eraser
 from tessera import observability
 from crm.privacy import audit
 from tessera.anchoring import anchor_store
+from tessera.live_prompts import LivePrompts
 from tessera.lexicon import ScopedLexicons, load_lexicon, shared_lexicon
 from tessera.migrate import migrate
 from tessera.deal_scores import DealScores
@@ -94,7 +95,8 @@ class Tessera:
         self.deal_scores = DealScores(self.store, settings.scores_folder, self.clock)  # trained on first use
         writer_model = settings.models.writer
         self.writer = DraftWriter(writer_model) if writer_model != OFFLINE_MODEL else None
-        self.graph = build_graph(self._model_for, self._tool_context, self.checkpointer)
+        self.prompts = LivePrompts(self.store)  # each agent runs its prompt's production version
+        self.graph = build_graph(self._model_for, self._tool_context, self.checkpointer, prompt_text=self.prompts.text)
         self.turns = Turns(self)  # one turn at a time per thread; whole, traced, idempotent turns
 
     def refresh_lexicon(self) -> None:

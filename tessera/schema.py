@@ -6,6 +6,7 @@ import crm.data_versions  # noqa: F401
 import crm.edge_nodes  # noqa: F401
 import crm.identities  # noqa: F401
 import crm.privacy.models  # noqa: F401
+import crm.prompt_registry.models  # noqa: F401
 import crm.tasks.models  # noqa: F401
 import crm.services.undo  # noqa: F401
 import memory.approvals  # noqa: F401

@@ -15,7 +15,8 @@ from tests.conftest import settings_for
 GROUPS = {"units": {"status", "templates", "clone", "replay"}, "privacy": {"audit", "export", "erase"},
           "audit": {"verify", "key"}, "tokens": {"issue", "revoke"}, "identities": {"link", "seed", "list", "disable"},
           "slack": {"socket"}, "edge": {"enroll", "revoke", "nodes", "run", "hub", "chat"},
-          "models": {"train", "report"}, "threads": {"prune"}}
+          "models": {"train", "report"}, "threads": {"prune"},
+          "prompts": {"list", "show", "diff", "add", "promote", "rollback", "history"}}
 COMMANDS = {"serve", "chat", "trace", "seed", "migrate", "index", "eval"}
 
 
