@@ -36,7 +36,11 @@ def run_eval(model: Annotated[str, typer.Option(help="any LiteLLM model string")
              floor: Annotated[float | None, typer.Option(
                  min=0.0, max=1.0, help="exit 1 when tool-choice accuracy is below this, e.g. 0.9")] = None,
              answers: Annotated[bool, typer.Option(
-                 help="also ask the manager questions graded on the answer against SQL (evals/answers/)")] = True) -> int:
+                 help="also ask the manager questions graded on the answer against SQL (evals/answers/)")] = True,
+             trials: Annotated[int, typer.Option(
+                 min=1, max=20, help="run each scenario this many times and report pass^k as tau-bench does: the "
+                                     "share of scenarios whose every run passed (for models that are not "
+                                     "deterministic)")] = 1) -> int:
     """Run the eval scenarios against a model: tool choice, arguments and final store state; and the manager
     questions graded on the answer against SQL (evals/answers/, same split)."""
     from evals.answers import load_questions, print_answers, run_answer_eval
@@ -48,8 +52,9 @@ def run_eval(model: Annotated[str, typer.Option(help="any LiteLLM model string")
     if not scenarios:
         wanted = f"no scenario id contains '{only}'" if only else "no scenario"
         raise LookupError(f"{wanted} in split {split.value}" + (f" for user type {who}" if who else ""))
-    with progress(f"evaluating {model}", total=len(scenarios)) as advance:
-        results = run_all(model, only, on_scenario=lambda r: advance(r.id), split=split.value, user_type=who)
+    with progress(f"evaluating {model}", total=len(scenarios) * trials) as advance:
+        results = run_all(model, only, on_scenario=lambda r: advance(r.id), split=split.value, user_type=who,
+                          trials=trials)
     graded = []
     if answers and only is None and who in (None, "manager"):
         chosen_split = None if split.value == "all" else split.value

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -29,6 +30,7 @@ class ScenarioResult:
     id: str
     user_type: str = "rep"
     split: str = "dev"
+    trial: int = 1  # which of the repeated runs of this scenario (`--trials`)
     turns: int = 0
     guarded_turns: int = 0  # turns that must not write
     unwanted_writes: int = 0  # of those, the turns that wrote anyway
@@ -55,10 +57,12 @@ def build_template(directory: Path) -> Path:
     return path
 
 
-def run_scenario(scenario: Scenario, model: str, template: Path, work: Path) -> ScenarioResult:
+def run_scenario(scenario: Scenario, model: str, template: Path, work: Path, trial: int = 1) -> ScenarioResult:
     result = ScenarioResult(id=scenario.id, user_type=scenario.user_type or "rep", split=scenario.split,
-                            turns=len(scenario.turns))
+                            trial=trial, turns=len(scenario.turns))
     writing = {name for name, tool in ALL.items() if tool.writes}
+    work = work / f"trial-{trial}"
+    work.mkdir(exist_ok=True)
     model_db, gold_db = work / f"{scenario.id}.db", work / f"{scenario.id}.gold.db"
     shutil.copy(template, model_db)
     shutil.copy(template, gold_db)
@@ -141,7 +145,7 @@ def same_value(want, got) -> bool:
 @dataclass
 class Totals:
     scenarios: int
-    passed: int
+    passed: int  # runs that passed (with one trial, scenarios)
     tool_choice: float
     arguments: float
     state: float
@@ -149,12 +153,17 @@ class Totals:
     guarded_turns: int = 0
     unwanted_writes: int = 0
     args_checked: int = 0
+    runs: int = 0  # scenarios × trials
+    trials: int = 1
+    pass_k: float = 0.0  # pass^trials: every one of a scenario's runs passed (tau-bench), averaged over scenarios
 
 
 def totals(results: list[ScenarioResult]) -> Totals:
     turns = sum(r.turns for r in results) or 1
     checked = sum(r.args_checked for r in results)
-    return Totals(scenarios=len(results), passed=sum(r.passed for r in results),
+    k = trials_of(results)
+    return Totals(scenarios=len({r.id for r in results}), passed=sum(r.passed for r in results),
+                  runs=len(results), trials=k, pass_k=pass_hat_k(results, k),
                   tool_choice=sum(r.tools_right for r in results) / turns,
                   arguments=sum(r.args_right for r in results) / checked if checked else 1.0,  # none to get wrong
                   args_checked=checked,
@@ -183,16 +192,42 @@ def chosen(only: str | None = None, split: str = "all", user_type: str | None = 
 
 def run_all(model: str, only: str | None = None,
             on_scenario: Callable[[ScenarioResult], None] = lambda result: None, split: str = "all",
-            user_type: str | None = None) -> list[ScenarioResult]:
-    """Every chosen scenario on a fresh copy of the seeded store; `on_scenario` hears each result (progress)."""
+            user_type: str | None = None, trials: int = 1) -> list[ScenarioResult]:
+    """Every chosen scenario, `trials` times, each on a fresh copy of the seeded store; `on_scenario` hears each
+    result (progress)."""
+    return run_scenarios(chosen(only, split, user_type), model, trials=trials, on_scenario=on_scenario)
+
+
+def run_scenarios(scenarios: list[Scenario], model: str, *, trials: int = 1,
+                  on_scenario: Callable[[ScenarioResult], None] = lambda result: None) -> list[ScenarioResult]:
+    if trials < 1:
+        raise ValueError(f"trials must be at least 1, not {trials}")
     results = []
     with tempfile.TemporaryDirectory(prefix="tessera-eval-") as tmp:
         work = Path(tmp)
         template = build_template(work)
-        for scenario in chosen(only, split, user_type):
-            results.append(run_scenario(scenario, model, template, work))
-            on_scenario(results[-1])
+        for scenario in scenarios:
+            for trial in range(1, trials + 1):
+                results.append(run_scenario(scenario, model, template, work, trial))
+                on_scenario(results[-1])
     return results
+
+
+def pass_hat_k(results: list[ScenarioResult], k: int) -> float:
+    """tau-bench's pass^k: the chance that k runs of a scenario, drawn from its n runs, all pass; averaged over the
+    scenarios (an unbiased estimate from n >= k runs: C(passes, k) / C(n, k)). pass^1 is the plain pass rate."""
+    runs: dict[str, list[bool]] = {}
+    for r in results:
+        runs.setdefault(r.id, []).append(r.passed)
+    if not runs:
+        return 0.0
+    if k > min(len(v) for v in runs.values()):
+        raise ValueError(f"pass^{k} needs at least {k} runs of every scenario")
+    return sum(math.comb(sum(v), k) / math.comb(len(v), k) for v in runs.values()) / len(runs)
+
+
+def trials_of(results: list[ScenarioResult]) -> int:
+    return max((r.trial for r in results), default=1)
 
 
 def run_cli(model: str, only: str | None = None, floor: float | None = None,
@@ -203,18 +238,23 @@ def run_cli(model: str, only: str | None = None, floor: float | None = None,
     results = run_all(model, only) if results is None else results
     if not quiet:
         table = Table(title=f"Tessera evals · {model}")
-        for col in ("scenario", "user", "split", "tools", "args", "state", "result"):
+        several = trials_of(results) > 1
+        for col in ("scenario", "user", "split", "tools", "args", "state", "result") + (("trial",) if several else ()):
             table.add_column(col)
         for r in results:
             table.add_row(r.id, r.user_type, r.split, f"{r.tools_right}/{r.turns}", f"{r.args_right}/{r.args_checked}",
-                          "match" if r.state_match else "DIFF", "pass" if r.passed else "FAIL")
+                          "match" if r.state_match else "DIFF", "pass" if r.passed else "FAIL",
+                          *((str(r.trial),) if several else ()))
         console.print(table)
         for r in results:
             for p in r.problems:
-                console.print(f"[yellow]{r.id}[/]: {p}")
+                console.print(f"[yellow]{r.id}[/]" + (f" (trial {r.trial})" if several else "") + f": {p}")
     console.print(breakdown_table(results, model))
     t = totals(results)
-    console.print(f"scenarios {t.passed}/{t.scenarios} passed · tool-choice accuracy {t.tool_choice:.1%} · "
+    passed = (f"scenarios {t.passed}/{t.scenarios} passed" if t.trials == 1 else
+              f"runs {t.passed}/{t.runs} passed ({t.trials} trials of {t.scenarios} scenarios) · "
+              f"pass^1 {pass_hat_k(results, 1):.1%} · pass^{t.trials} {t.pass_k:.1%}")
+    console.print(f"{passed} · tool-choice accuracy {t.tool_choice:.1%} · "
                   f"argument accuracy {t.arguments:.1%} · final-state match {t.state:.1%} · "
                   f"writes on must-not-write turns {t.unwanted_writes}/{t.guarded_turns}")
     if floor is not None and t.tool_choice < floor:
@@ -224,12 +264,17 @@ def run_cli(model: str, only: str | None = None, floor: float | None = None,
 
 
 def breakdown_table(results: list[ScenarioResult], model: str) -> Table:
-    table = Table(title=f"per split and user type · {model}")
-    for col in ("split", "user type", "scenarios", "turns", "tool", "args", "state", "must-not-write writes"):
+    k = trials_of(results)
+    table = Table(title=f"per split and user type · {model}" + (f" · {k} trials each" if k > 1 else ""))
+    columns = ["split", "user type", "scenarios", "turns", "tool", "args", "state", "must-not-write writes"]
+    for col in columns + (["pass^1", f"pass^{k}"] if k > 1 else []):
         table.add_column(col)
     for split, groups in breakdown(results).items():
         for user, t in groups.items():
             args = f"{t.arguments:.1%}" if t.args_checked else "n/a"
-            table.add_row(split, user, str(t.scenarios), str(t.turns), f"{t.tool_choice:.1%}", args,
-                          f"{t.state:.1%}", f"{t.unwanted_writes}/{t.guarded_turns}")
+            row = [split, user, str(t.scenarios), str(t.turns), f"{t.tool_choice:.1%}", args, f"{t.state:.1%}",
+                   f"{t.unwanted_writes}/{t.guarded_turns}"]
+            if k > 1:
+                row += [f"{t.passed / t.runs:.1%}", f"{t.pass_k:.1%}"]
+            table.add_row(*row)
     return table
