@@ -13,6 +13,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
 from agents import confirmation
+from agents.approval_reply import approval_reply
 from agents.graph import build_graph
 from agents.written import written_in, written_note
 from agents.routing import allowed_specialists
@@ -308,16 +309,15 @@ class Tessera:
         reply = final.content if final is not None and isinstance(final.content, str) else ""
         paused = self._paused_for(actor, config, interrupts)
         approval = confirm = None
+        lang = confirmation.language_of(state["messages"], actor.language)
         if paused is not None and paused["payload"].get("kind") == confirmation.KIND:
             confirm = confirmation.confirmation_view(paused["payload"], paused["id"])
             reply = confirmation.prompt_text(paused["payload"])
         elif paused is not None:
             approval = paused
-            reasons = "; ".join(approval["payload"].get("reasons") or [])
-            reply = (f"This needs a decision from {approval['payload'].get('approver') or 'a manager'} "
-                     f"(approval {approval['id']}). {reasons}").strip()
+            reply = approval_reply(approval, lang)
         written, undo_ids = written_in(new_messages)
-        note = written_note(written, undo_ids, confirmation.language_of(state["messages"], actor.language))
+        note = written_note(written, undo_ids, lang)
         reply = f"{reply}\n\n{note}".strip() if note else reply
         with self.store.session() as s:  # a reply quoting an earlier result passes today's consents too
             reply, _ = shown_to(s, reply, role=actor.role, reader_contact=actor.contact_id, now=self.clock(),

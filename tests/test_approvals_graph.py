@@ -88,3 +88,18 @@ def test_the_approver_decides_over_http_and_the_requester_gets_the_resumed_reply
     with app.store.session() as s:
         assert not s.scalar(select(func.sum(ContractDecision.booked)).where(ContractDecision.requested_by == "li.wei"))
     app.close()
+
+
+def test_a_chinese_request_that_escalates_is_told_so_in_chinese(data_dir, scripted):
+    app = Tessera(settings_for(data_dir, models=AgentModels(sales="scripted/llm", fallbacks=[])),
+                  clock=lambda: FIXED_NOW, seed=False)
+    deal = escalating_deal(app.store)
+    scripted.enqueue({"tool_calls": [{"name": "request_discount",
+                                      "args": {"deal": deal, "percent": 8, "reason": "竞品报价更低",
+                                               "promised_on": LATER.isoformat()}}]})
+    app.chat("li.wei", "zh", f"给{deal}申请8%的折扣，竞品报价更低")
+    paused = app.chat("li.wei", "zh", "确认")
+    assert paused.approval is not None
+    assert paused.reply.startswith(f"这项折扣申请（{deal}）超出了事业部合同可自行决定的范围，已提交给 zhao.lei 审批")
+    assert paused.approval["id"] in paused.reply and "This needs" not in paused.reply
+    app.close()
