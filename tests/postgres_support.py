@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from crm.store import Store
 
 ADMIN_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -53,3 +59,21 @@ def scratch_or_skip(prefix: str = "tessera_test") -> Iterator[str]:
         pytest.skip(str(exc))
     with scratch_database(prefix) as url:
         yield url
+
+
+@contextmanager
+def migrated_store(url: str, *seeders: Callable[[Session], None]) -> Iterator[Store]:
+    """A Store on `url` with the schema migrated and, in one session, each seeder run; disposed after."""
+    from crm.store import Store
+    from tessera.migrate import migrate
+
+    store = Store(url)
+    try:
+        migrate(store)
+        if seeders:
+            with store.session() as s:
+                for seed in seeders:
+                    seed(s)
+        yield store
+    finally:
+        store.dispose()

@@ -7,9 +7,7 @@ from sqlalchemy import func, select
 from crm.autonomy.models import ContractDecision
 from crm.autonomy.seed import seed_autonomy
 from crm.seed import seed_demo
-from crm.store import Store
-from tessera.migrate import migrate
-from tests.postgres_support import scratch_or_skip
+from tests.postgres_support import migrated_store, scratch_or_skip
 from tests.autonomy_support import LATER, call, clean, find_deal
 from tests.test_autonomy_race import THREADS, UNIT, all_at_once, clean_open_deals, discount_pool, same_price
 
@@ -19,14 +17,8 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def pg_store():
-    with scratch_or_skip("tessera_units") as url:
-        store = Store(url)
-        migrate(store)
-        with store.session() as s:
-            seed_demo(s)
-            seed_autonomy(s)
+    with scratch_or_skip("tessera_units") as url, migrated_store(url, seed_demo, seed_autonomy) as store:
         yield store
-        store.dispose()
 
 
 def test_forty_concurrent_discounts_on_postgres_book_exactly_what_fits(pg_store):

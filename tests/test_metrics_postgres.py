@@ -7,24 +7,18 @@ import pytest
 
 from crm.metrics import MetricQuery, default_catalog, run_query
 from crm.store import Store
-from tessera.migrate import migrate
 from tessera.seeding import seed_everything
 from tests.metrics_support import AS_OF, NOW, caller
 from tests.test_metrics_values import check_metric_by_region
-from tests.postgres_support import scratch_or_skip
+from tests.postgres_support import migrated_store, scratch_or_skip
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
 def pg_store():
-    with scratch_or_skip("tessera_metrics") as url:
-        store = Store(url)
-        migrate(store)
-        with store.session() as s:
-            seed_everything(s)
+    with scratch_or_skip("tessera_metrics") as url, migrated_store(url, seed_everything) as store:
         yield store
-        store.dispose()
 
 
 def test_every_metric_by_region_matches_hand_written_sql_on_postgres(pg_store):

@@ -9,9 +9,8 @@ from sqlalchemy import insert, select
 from crm.models import Activity
 from crm.store import Store
 from memory.note_changes import NoteChange
-from tessera.migrate import migrate
 from tests.note_index_support import catch_up_together, WHEN, found_ids, note_index, small_company
-from tests.postgres_support import scratch_or_skip
+from tests.postgres_support import migrated_store, scratch_or_skip
 
 pytestmark = pytest.mark.postgres
 
@@ -24,10 +23,8 @@ def pg_url():
 
 @pytest.fixture
 def store(pg_url):
-    store = Store(pg_url)
-    migrate(store)
-    yield store
-    store.dispose()
+    with migrated_store(pg_url) as store:
+        yield store
 
 
 def note(ids: dict, subject: str, body: str) -> dict:

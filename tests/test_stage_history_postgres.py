@@ -8,11 +8,11 @@ from sqlalchemy import select
 from crm.models import Deal, DealStageChange, User
 from crm.outlook import calibrate_stages
 from crm.store import Store
-from tessera.migrate import migrate
 from tessera.seeding import seed_everything
 from tests.conftest import FIXED_NOW
 from tests.metrics_support import AS_OF, actor, caller
 from tests.test_outlook_forecast import weights_by_sql
+from tests.postgres_support import migrated_store
 from tests.test_postgres import pg_url  # noqa: F401  (creates and drops a database of its own)
 from tools.base import ToolContext
 from tools.registry import ALL
@@ -22,12 +22,8 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(scope="module")
 def pg_store(pg_url):  # noqa: F811
-    store = Store(pg_url)
-    migrate(store)
-    with store.session() as s:
-        seed_everything(s)
-    yield store
-    store.dispose()
+    with migrated_store(pg_url, seed_everything) as store:
+        yield store
 
 
 def history(store: Store) -> list[tuple]:
