@@ -25,14 +25,18 @@ def _roles() -> dict:
 
 
 def role_tools(role: str) -> list[ToolSpec]:
-    """The tools of every specialist `role` may reach, once each, in routing order ("reads": those that write nothing)."""
+    """The tools of every specialist `role` may reach, once each, in routing order ("reads": those that write
+    nothing, and the writes the role lists under `writes`)."""
     entry = _roles().get(role) or {}
     seen: dict[str, ToolSpec] = {}
     for agent in allowed_specialists(role):
         for tool in toolset(agent):
             seen.setdefault(tool.name, tool)
     tools = list(seen.values())
-    return [t for t in tools if not t.writes] if entry.get("tools") == "reads" else tools
+    if entry.get("tools") != "reads":
+        return tools
+    allowed = set(entry.get("writes") or ())
+    return [t for t in tools if not t.writes or t.name in allowed]
 
 
 def role_notes(role: str) -> list[dict[str, str]]:

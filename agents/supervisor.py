@@ -16,6 +16,7 @@ SPECIALIST_SUMMARIES = {
     "sales": "Hand over to the sales specialist: look up or update accounts, contacts and deals, log activities, open cases.",
     "analyst": "Hand over to the analyst: pipeline, win rates, margins and questions across many deals.",
     "privacy": "Hand over to the privacy specialist: the customer's own personal data and requests about it.",
+    "prompt_ops": "Hand over to the prompt specialist: prompt versions, labels, diffs, rollbacks and eval results.",
 }
 
 

@@ -68,7 +68,8 @@ def run_scenario(scenario: Scenario, model: str, template: Path, work: Path, tri
     shutil.copy(template, gold_db)
     settings = Settings(database_url=f"sqlite:///{model_db}", checkpoint_url=str(work / f"{scenario.id}.ckpt.db"),
                         chroma_path=str(work / f"{scenario.id}.chroma"),  # its own vector memory, as its own store
-                        models=AgentModels(supervisor=model, sales=model, privacy=model, analyst=model, fallbacks=[]))
+                        models=AgentModels(supervisor=model, sales=model, privacy=model, analyst=model,
+                                           prompt_ops=model, fallbacks=[]))
     tessera = Tessera(settings, clock=lambda: EVAL_CLOCK, seed=False)
     gold = Store(f"sqlite:///{gold_db}")
     actor = tessera.actor(scenario.login)

@@ -43,6 +43,7 @@ WRITE_TOOL_COLUMNS = {
     "budget_pools": ("unit_id", "pool", "used_amount"),
     "privacy_requests": ("contact_id", "kind", "status"),
     "tasks": ("owner_id", "account_id", "contact_id", "deal_id", "due_at", "status"),
+    "prompt_labels": ("prompt", "label", "version"),  # which prompt version production and staging run
 }
 
 

@@ -10,8 +10,11 @@ from crm.privacy.seed import seed_privacy
 from crm.seed import DEMO_STEPS, SeedReport, seed_demo, seed_identities
 from crm.seed.stage_history import seed_stage_history
 from crm.tasks.seed import seed_tasks
+from crm.prompt_registry.seed import seed_prompt_history
+from prompts import prompt_files
 
-CAPABILITY_STEPS = ("stage history", "autonomy contracts", "privacy consents", "channel identities", "follow-up tasks")
+CAPABILITY_STEPS = ("stage history", "autonomy contracts", "privacy consents", "channel identities", "follow-up tasks",
+                    "prompt history")
 STEPS = (*DEMO_STEPS, *CAPABILITY_STEPS)  # what `on_step` hears, in order, when the store is seeded for the first time
 
 
@@ -27,4 +30,6 @@ def seed_everything(session: Session, on_step: Callable[[str], None] = lambda st
     on_step(CAPABILITY_STEPS[3])
     seed_tasks(session)  # follow-ups promised on open deals, some overdue
     on_step(CAPABILITY_STEPS[4])
+    seed_prompt_history(session, prompt_files())  # later versions of a few prompts, a staging candidate, a promotion
+    on_step(CAPABILITY_STEPS[5])
     return report

@@ -30,10 +30,11 @@ class AgentModels(BaseModel):
     sales: str = OFFLINE_MODEL
     privacy: str = OFFLINE_MODEL
     analyst: str = OFFLINE_MODEL
+    prompt_ops: str = OFFLINE_MODEL  # the prompt engineers' specialist (prompt versions, labels, eval results)
     writer: str = OFFLINE_MODEL  # follow-up drafts: the offline model composes from templates; an LLM writes them
     fallbacks: list[str] = Field(default_factory=lambda: [OFFLINE_MODEL])
 
-    @field_validator("supervisor", "sales", "privacy", "analyst", "writer")
+    @field_validator("supervisor", "sales", "privacy", "analyst", "prompt_ops", "writer")
     @classmethod
     def _a_model_string(cls, value: str) -> str:
         if not value.strip():

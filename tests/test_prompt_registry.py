@@ -26,51 +26,54 @@ def add(store, name: str, text: str, note: str = "", by: str = "pe.sun") -> int:
 def test_the_files_are_each_prompts_first_version_and_production_until_moved(store):
     with store.session() as s:
         rows = service.overview(s, prompt_files())
+        first = {r["prompt"]: service.versions(s, prompt_files(), r["prompt"])[0] for r in rows}
         sales = service.show(s, prompt_files(), "sales")
-    assert {r["prompt"] for r in rows} >= {"sales", "analyst", "privacy", "supervisor"}
-    assert all(r["production"] == r["versions"] == int(load_prompt(r["prompt"]).version) for r in rows)
+    assert {r["prompt"] for r in rows} >= {"sales", "analyst", "privacy", "supervisor", "prompt_ops"}
+    assert all(v["source"] == "file" and v["version"] == int(load_prompt(n).version) for n, v in first.items())
+    # the demo's history: sales has later versions (v3 on staging), but production was never moved off the file
     assert sales["version"] == 1 and sales["source"] == "file" and sales["text"] == load_prompt("sales").text
-    assert sales["labels"] == ["latest", "production"]
+    assert sales["labels"] == ["production"]
+    assert next(r for r in rows if r["prompt"] == "privacy")["production"] == 2  # promoted in the demo
 
 
 def test_a_new_version_keeps_author_and_note_and_production_stays_where_it_was(store):
-    assert add(store, "sales", "You are Tessera. Be brief.", note="shorter") == 2
+    assert add(store, "draft_writer", "You are Tessera. Be brief.", note="shorter") == 2
     with store.session() as s:
-        listed = service.versions(s, prompt_files(), "sales prompt")
-        live = service.live(s, prompt_files(), "sales")[0]
+        listed = service.versions(s, prompt_files(), "draft writer prompt")
+        live = service.live(s, prompt_files(), "draft_writer")[0]
     assert [v["version"] for v in listed] == [1, 2]
     assert listed[1]["author"] == "pe.sun" and listed[1]["note"] == "shorter" and listed[1]["labels"] == ["latest"]
     assert live["production"] == 1 and live["latest"] == 2
 
 
 def test_the_diff_of_the_last_two_versions_is_a_unified_diff(store):
-    add(store, "privacy", load_prompt("privacy").text + "\n- Always show the query behind a number.")
+    add(store, "draft_writer", load_prompt("draft_writer").text + "\n- Always show the query behind a number.")
     with store.session() as s:
-        found = service.diff(s, prompt_files(), "privacy")
-        same_by_number = service.diff(s, prompt_files(), "privacy", old=2, new=1)
+        found = service.diff(s, prompt_files(), "draft_writer")
+        same_by_number = service.diff(s, prompt_files(), "draft_writer", old=2, new=1)
     assert (found["old"], found["new"], found["added"], found["removed"]) == (1, 2, 1, 0)
-    assert found["diff"].startswith("--- privacy v1\n+++ privacy v2")
+    assert found["diff"].startswith("--- draft_writer v1\n+++ draft_writer v2")
     assert "+- Always show the query behind a number." in found["diff"]
     assert same_by_number["diff"] == found["diff"]  # "v2 vs v1" is the same comparison
 
 
 def test_a_diff_needs_two_versions_and_unknown_versions_and_prompts_say_what_exists(store):
     with store.session() as s, pytest.raises(Invalid, match="one version only"):
-        service.diff(s, prompt_files(), "supervisor")
-    with store.session() as s, pytest.raises(NotFound, match="its versions are v1"):
+        service.diff(s, prompt_files(), "analyst")
+    with store.session() as s, pytest.raises(NotFound, match="its versions are v1, v2"):
         service.show(s, prompt_files(), "privacy", version=4)
     with store.session() as s, pytest.raises(NotFound, match="the prompts are .*sales"):
         service.show(s, prompt_files(), "billing")
 
 
 def test_rollback_goes_back_to_where_production_was_before_its_last_move(store):
-    add(store, "sales", "v2 text")
-    add(store, "sales", "v3 text")
+    add(store, "draft_writer", "v2 text")
+    add(store, "draft_writer", "v3 text")
     with store.session() as s:
-        service.move_label(s, prompt_files(), "sales", "production", 3, by="pe.sun", now=NOW)
-        assert service.rollback_target(s, prompt_files(), "sales") == 1  # promoted 1 → 3: back to 1, not 2
+        service.move_label(s, prompt_files(), "draft_writer", "production", 3, by="pe.sun", now=NOW)
+        assert service.rollback_target(s, prompt_files(), "draft_writer") == 1  # promoted 1 → 3: back to 1, not 2
     with store.session() as s, pytest.raises(Invalid, match="nothing earlier to roll back to"):
-        service.rollback_target(s, prompt_files(), "privacy")
+        service.rollback_target(s, prompt_files(), "analyst")
 
 
 def test_latest_cannot_be_moved_and_a_move_to_where_it_is_changes_nothing(store):
@@ -79,7 +82,7 @@ def test_latest_cannot_be_moved_and_a_move_to_where_it_is_changes_nothing(store)
     with store.session() as s, pytest.raises(Invalid, match="already points at v1"):
         service.move_label(s, prompt_files(), "sales", "production", 1, by="pe.sun", now=NOW)
     with store.session() as s:
-        assert s.scalars(select(PromptLabelMove)).all() == []
+        assert len(s.scalars(select(PromptLabelMove)).all()) == 3  # the demo's own moves only
 
 
 def test_eval_runs_are_recorded_per_version_and_the_last_one_is_found(store):
@@ -107,9 +110,11 @@ def test_the_agents_run_the_production_version_and_a_rollback_brings_the_old_one
     app = Tessera(settings_for(data_dir, models=AgentModels(sales="scripted/llm", fallbacks=[])),
                   clock=lambda: FIXED_NOW, seed=False)
     try:
-        add(app.store, "sales", "You are Tessera v2: answer in one line.")
         with app.store.session() as s:
-            service.move_label(s, prompt_files(), "sales", "production", 2, by="pe.sun", now=NOW)
+            before = {(r.prompt, r.label): r.version for r in s.scalars(select(PromptLabel))}
+        version = add(app.store, "sales", "You are Tessera v2: answer in one line.")
+        with app.store.session() as s:
+            service.move_label(s, prompt_files(), "sales", "production", version, by="pe.sun", now=NOW)
         others = {n: app.prompts.text(n) for n in ("analyst", "privacy", "supervisor")}
         scripted.enqueue({"content": "ok"}, {"content": "ok"})
         app.chat("li.wei", "p1", "hello")
@@ -121,7 +126,7 @@ def test_the_agents_run_the_production_version_and_a_rollback_brings_the_old_one
         assert {n: app.prompts.text(n) for n in others} == others  # the other prompts are as they were
         with app.store.session() as s:
             labels = {(r.prompt, r.label): r.version for r in s.scalars(select(PromptLabel))}
-        assert labels == {("sales", "production"): 1}
+        assert labels == {**before, ("sales", "production"): 1}  # every other label where it was
     finally:
         app.close()
 
@@ -131,29 +136,30 @@ def test_the_agents_run_the_production_version_and_a_rollback_brings_the_old_one
 
 def test_cli_list_show_diff_promote_rollback_and_history(data_dir, tmp_path):
     settings = settings_for(data_dir)
-    new = tmp_path / "sales-v2.md"
-    new.write_text("---\nname: sales\nversion: 2\n---\nYou are Tessera. Be brief.\n", encoding="utf-8")
+    new = tmp_path / "draft-v2.md"
+    new.write_text("---\nname: draft_writer\nversion: 2\n---\nYou are Tessera. Be brief.\n", encoding="utf-8")
 
-    added = run_cli("prompts", "add", "sales", str(new), "--note", "shorter", "--by", "pe.morgan", settings=settings)
-    assert added.exit_code == 0 and "stored sales v2" in added.stdout
+    added = run_cli("prompts", "add", "draft_writer", str(new), "--note", "shorter", "--by", "pe.morgan",
+                    settings=settings)
+    assert added.exit_code == 0 and "stored draft_writer v2" in added.stdout
 
     listed = json.loads(run_cli("--json", "prompts", "list", settings=settings).stdout)
-    assert next(r for r in listed if r["prompt"] == "sales")["versions"] == 2
-    versions = json.loads(run_cli("--json", "prompts", "list", "sales", settings=settings).stdout)
+    assert next(r for r in listed if r["prompt"] == "draft_writer")["versions"] == 2
+    versions = json.loads(run_cli("--json", "prompts", "list", "draft_writer", settings=settings).stdout)
     assert [(v["version"], v["author"], v["note"]) for v in versions][1] == (2, "pe.morgan", "shorter")
 
-    shown = run_cli("prompts", "show", "sales", "--version", "2", settings=settings)
-    assert "You are Tessera. Be brief." in shown.stdout and "name: sales" not in shown.stdout  # header stripped
-    diffed = run_cli("prompts", "diff", "sales", settings=settings)
-    assert "--- sales v1" in diffed.stdout and "+You are Tessera. Be brief." in diffed.stdout
+    shown = run_cli("prompts", "show", "draft_writer", "--version", "2", settings=settings)
+    assert "You are Tessera. Be brief." in shown.stdout and "name: draft_writer" not in shown.stdout  # header stripped
+    diffed = run_cli("prompts", "diff", "draft_writer", settings=settings)
+    assert "--- draft_writer v1" in diffed.stdout and "+You are Tessera. Be brief." in diffed.stdout
 
-    promoted = run_cli("prompts", "promote", "sales", "2", settings=settings)
+    promoted = run_cli("prompts", "promote", "draft_writer", "2", settings=settings)
     assert promoted.exit_code == 0 and "v1 → v2" in promoted.stdout
-    assert "Be brief." in run_cli("prompts", "show", "sales", settings=settings).stdout  # production is v2 now
+    assert "Be brief." in run_cli("prompts", "show", "draft_writer", settings=settings).stdout  # production is v2 now
 
-    rolled = run_cli("prompts", "rollback", "sales", settings=settings)
+    rolled = run_cli("prompts", "rollback", "draft_writer", settings=settings)
     assert rolled.exit_code == 0 and "v2 → v1" in rolled.stdout
-    moves = json.loads(run_cli("--json", "prompts", "history", "sales", settings=settings).stdout)
+    moves = json.loads(run_cli("--json", "prompts", "history", "draft_writer", settings=settings).stdout)
     assert [(m["from_version"], m["to_version"]) for m in moves] == [(2, 1), (1, 2)]
 
 
@@ -161,7 +167,7 @@ def test_cli_failures_say_what_exists_and_exit_1(data_dir):
     settings = settings_for(data_dir)
     unknown = run_cli("prompts", "show", "billing", settings=settings)
     assert unknown.exit_code == 1 and "the prompts are" in unknown.stderr
-    nothing = run_cli("prompts", "rollback", "privacy", settings=settings)
+    nothing = run_cli("prompts", "rollback", "analyst", settings=settings)
     assert nothing.exit_code == 1 and "nothing earlier to roll back to" in nothing.stderr
-    one = run_cli("prompts", "diff", "supervisor", settings=settings)
+    one = run_cli("prompts", "diff", "analyst", settings=settings)
     assert one.exit_code == 1 and "one version only" in one.stderr

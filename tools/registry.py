@@ -9,6 +9,8 @@ from tools import (account_summary, approve_quote, check_discount, clone_contrac
 from tools import (complete_task, create_task, daily_brief, draft_followup, last_discussed,  # the rep's day
                    my_tasks, overdue_followups, prep_meeting)
 from tools import deals_at_risk, forecast_revenue, metric_anomalies  # beyond the past
+from tools import (diff_prompt_versions, list_prompts, live_prompt_version, prompt_eval_result,  # prompt engineers
+                   promote_prompt_version, rollback_prompt, show_prompt)
 from tools.base import ToolSpec
 
 ALL: dict[str, ToolSpec] = {m.TOOL.name: m.TOOL for m in (
@@ -17,7 +19,9 @@ ALL: dict[str, ToolSpec] = {m.TOOL.name: m.TOOL for m in (
     query_metrics, unit_status, clone_contract_template,
     my_data, where_did_you_get, my_data_access, my_consents, revoke_consent, grant_consent, export_my_data, erase_my_data,
     correct_my_data, create_task, my_tasks, overdue_followups, complete_task, prep_meeting,
-    daily_brief, undo_last, draft_followup, last_discussed, forecast_revenue, deals_at_risk, metric_anomalies)}
+    daily_brief, undo_last, draft_followup, last_discussed, forecast_revenue, deals_at_risk, metric_anomalies,
+    list_prompts, show_prompt, diff_prompt_versions, live_prompt_version, prompt_eval_result, promote_prompt_version,
+    rollback_prompt)}
 
 TOOLSETS: dict[str, list[str]] = {
     "sales": ["find_accounts", "find_contacts", "find_deals", "account_summary", "log_activity", "move_deal_stage",
@@ -30,6 +34,8 @@ TOOLSETS: dict[str, list[str]] = {
                 "metric_anomalies"],
     "privacy": ["my_data", "where_did_you_get", "my_data_access", "my_consents", "revoke_consent", "grant_consent", "export_my_data",
                 "erase_my_data", "correct_my_data", "open_case", "undo_last"],
+    "prompt_ops": ["list_prompts", "show_prompt", "diff_prompt_versions", "live_prompt_version", "prompt_eval_result",
+                   "promote_prompt_version", "rollback_prompt"],
 }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm.mood import Mood, mood_of
-from llm.offline import cues, metric_query, outlook_query, plans, questions, scope
+from llm.offline import cues, metric_query, outlook_query, plans, prompt_request, questions, scope
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, slot_fit
@@ -206,7 +206,11 @@ class TurnPolicy:
         if forced == ANY_TOOL:  # tool_choice "required": the best tool, with what could be filled
             best = tools_only[0].name
             return self._call(by_name[best], fills[best], ranking, text, lang, via="tool_choice", insist=True)
-        # "book a flight", "帮我订机票", "roll back the sales prompt": no CRM tool does that, however near its examples
+        # a prompt engineer's request about prompts, where the prompt tools (or the handoff to them) are offered
+        asked = prompt_request.choose(text, set(by_name))
+        if asked:
+            return self._call(by_name[asked], fills[asked], ranking, text, lang, via="message")
+        # "book a flight", "帮我订机票", "change the temperature": no CRM tool does that, however near its examples
         unnamed = reading.without_names  # "the AI Sales Assistant deal" names a product, not an agent
         outside = scope.outside_crm(unnamed) or scope.about_the_assistant(unnamed)
         if outside:
@@ -340,6 +344,8 @@ class TurnPolicy:
             return metric_query.fill(view, reading, history)
         if view.name in outlook_query.TOOLS:
             return outlook_query.fill(view, reading)
+        if view.name in prompt_request.TOOLS:
+            return prompt_request.fill(view, reading)
         filling = fill(view, reading, answering)
         link(view, filling, reading, self.lexicon)
         if not answering:

@@ -1,0 +1,133 @@
+"""Reading a prompt engineer's request about prompts: which tool (list, show, diff, live version, eval result,
+promote, roll back), which prompt, which versions and labels. The words live in `prompt_requests.yaml`; a request
+the prompt tools do not serve (run evals, edit a prompt, model settings) is left alone, so it gets "I can't"."""
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from crm.data_files import read_yaml
+from llm.offline.arguments import Filled, Filling
+from llm.offline.schema import ToolView
+
+_FILE = Path(__file__).with_name("prompt_requests.yaml")
+TOOLS = ("list_prompts", "show_prompt", "diff_prompt_versions", "live_prompt_version", "prompt_eval_result",
+         "promote_prompt_version", "rollback_prompt")
+_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+_VERSIONS = re.compile(r"(?<![\w-])v\s?(\d+)(?![\w-])|\bversions?\s*(?:no\.?\s*)?(\d+)\b|"
+                       r"\b(first|second|third|fourth|fifth)\s+version\b|第\s*([0-9一二两三四五六七八九十]+)\s*(?:个)?版|"
+                       r"版本\s*(\d+)|(\d+)\s*版", re.I)
+
+
+def _either(words: dict) -> re.Pattern[str]:
+    latin = "|".join(sorted(words.get("en") or [], key=len, reverse=True))
+    chinese = "|".join(sorted(words.get("zh") or [], key=len, reverse=True))
+    parts = ([rf"(?<![\w-])(?:{latin})(?![\w-])"] if latin else []) + ([f"(?:{chinese})"] if chinese else [])
+    return re.compile("|".join(parts), re.I)
+
+
+@cache
+def _data() -> dict:
+    data = read_yaml(_FILE)
+    return {
+        "prompt_words": _either(data["prompt_words"]),
+        "version_words": _either(data["version_words"]),
+        "prompts": {name: _either(words) for name, words in data["prompts"].items()},
+        "labels": {name: _either(words) for name, words in data["labels"].items()},
+        "not_served": _either(data["not_served"]),
+        "intents": [(entry["tool"], _either(entry)) for entry in data["intents"]],
+        "handoff": data["handoff"],
+    }
+
+
+def named_prompt(text: str) -> str | None:
+    """The prompt `text` names first ("the sales prompt", "隐私提示词"), or None."""
+    found = [(m.start(), name) for name, pattern in _data()["prompts"].items() if (m := pattern.search(text))]
+    return min(found)[1] if found else None
+
+
+def about_prompts(text: str) -> bool:
+    """Whether `text` is about prompts: it says "prompt", or names one with a version or a label."""
+    return bool(_data()["prompt_words"].search(text)
+                or (named_prompt(text) and _data()["version_words"].search(text)))
+
+
+def not_served(text: str) -> str | None:
+    found = _data()["not_served"].search(text)
+    return found.group(0) if found else None
+
+
+def choose(text: str, offered: set[str]) -> str | None:
+    """The prompt tool (or the handoff to the prompt specialist) `text` asks for among `offered`, or None."""
+    handoff = _data()["handoff"]
+    if not (offered & set(TOOLS) or handoff in offered) or not about_prompts(text):
+        return None
+    if handoff in offered and not offered & set(TOOLS):
+        return handoff  # the specialist says what it can and cannot do about prompts
+    if not_served(text):
+        return None
+    tool = next((tool for tool, pattern in _data()["intents"] if pattern.search(text)), None)
+    return tool if tool in offered else None
+
+
+def versions(text: str) -> list[int]:
+    """The version numbers `text` names, in order ("v2 vs v1" → [2, 1], "第二版和第三版" → [2, 3])."""
+    out = []
+    for m in _VERSIONS.finditer(text):
+        said = next(g for g in m.groups() if g)
+        number = (int(said) if said.isdigit() else _ORDINALS.get(said.lower()) or _zh_number(said))
+        if number and number not in out:
+            out.append(number)
+    return out
+
+
+def labels(text: str) -> list[str]:
+    """The labels `text` names, in the order said."""
+    found = [(m.start(), name) for name, pattern in _data()["labels"].items() if (m := pattern.search(text))]
+    return [name for _, name in sorted(found)]
+
+
+def fill(view: ToolView, reading) -> Filling:
+    out = Filling()
+    text = reading.text
+    params = {p.name for p in view.params}
+
+    def put(name: str, value, surface: str, how: str) -> None:
+        if name in params:
+            out.args[name] = value
+            out.filled.append(Filled(name, value, surface, how))
+
+    prompt = named_prompt(text)
+    if prompt:
+        put("prompt", prompt, prompt, "enum")
+    numbers, said = versions(text), labels(text)
+    if view.name == "diff_prompt_versions" and numbers:
+        if len(numbers) >= 2:
+            put("old", numbers[0], f"v{numbers[0]}", "integer")
+            put("new", numbers[1], f"v{numbers[1]}", "integer")
+        else:
+            put("new", numbers[0], f"v{numbers[0]}", "integer")
+    elif numbers:
+        put("version", numbers[0], f"v{numbers[0]}", "integer")
+    if view.name == "promote_prompt_version":
+        if numbers:
+            if "staging" in said and "production" not in said:
+                put("label", "staging", "staging", "enum")
+        elif "staging" in said:
+            put("from_label", "staging", "staging", "enum")
+    elif view.name == "rollback_prompt" and "staging" in said and "production" not in said:
+        put("label", "staging", "staging", "enum")
+    elif view.name == "show_prompt" and not numbers and "staging" in said:
+        put("label", "staging", "staging", "enum")
+    out.missing = [p for p in view.required if p.name not in out.args]
+    return out
+
+
+def _zh_number(said: str) -> int | None:
+    if said in _ZH_DIGITS:
+        return _ZH_DIGITS[said]
+    if len(said) == 2 and said[0] == "十" and said[1] in _ZH_DIGITS:
+        return 10 + _ZH_DIGITS[said[1]]
+    return None
