@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from crm.actor import Actor
 from crm.data_versions import versions
 from crm.autonomy.models import SharedAccount
-from crm.models import Account, Contact, Deal, Product, User
+from crm.models import Account, Contact, Deal, Product, SalesUnit, User
 from crm.services.lookup import visible_names
 from crm.services.scope import scope_key
 from crm.store import Store
@@ -37,6 +37,14 @@ def shared_lexicon(store: Store) -> Lexicon:
     """Only the names no scope hides (products, colleagues): what the model knows when a turn brings no user's names."""
     with store.session() as s:
         return Lexicon(_everyones(s))
+
+
+def unit_aliases(code: str, name: str) -> tuple[str, ...]:
+    """How people name a sales unit: its code with spaces ("east enterprise"), each side of "East Enterprise / 华东大客户部",
+    and the Chinese name without its 部 ("华东大客户")."""
+    sides = [s.strip() for s in name.split(" / ")]
+    short = [s[:-1] for s in sides if s.endswith("部") and len(s) > 3]
+    return tuple(dict.fromkeys([code.replace("-", " "), *sides, *short]))
 
 
 class ScopedLexicons:
@@ -75,5 +83,6 @@ class ScopedLexicons:
 
 def _everyones(session) -> dict[str, list[EntityName]]:
     return {"product": [EntityName(p.name, (p.name_zh, p.sku)) for p in session.scalars(select(Product))],
+            "unit": [EntityName(u.code, unit_aliases(u.code, u.name)) for u in session.scalars(select(SalesUnit))],
             "user": [EntityName(u.display_name, (u.login,))
                      for u in session.scalars(select(User).where(User.role != "customer"))]}

@@ -180,3 +180,21 @@ def test_the_result_explains_itself_and_compiles_for_postgres(mstore):
     assert how["scope"] == "units east-enterprise, east-smb"
     pg = compile_sql(MetricQuery(("won_deals",), ("quarter",)), "postgresql", as_of=AS_OF)
     assert "to_char(deals.closed_on, 'YYYY-\"Q\"Q')" in pg[0]
+
+
+def test_my_figures_are_a_reps_own_deals_and_a_managers_whole_scope(mstore):
+    own = ask(mstore, "li.wei", metrics=["won_deals"], filters={"rep": [MINE]})
+    assert own.totals["won_deals"] == scalar(mstore, """SELECT COUNT(*) FROM deals d JOIN users u ON u.id = d.owner_id
+        WHERE d.stage = 'won' AND u.login = 'li.wei'""")
+    team = ask(mstore, "zhao.lei", metrics=["won_deals"], filters={"rep": [MINE]})
+    assert team.totals == ask(mstore, "zhao.lei", metrics=["won_deals"]).totals and team.totals["won_deals"] > 0
+
+
+def test_the_answer_says_which_rows_the_filters_named(mstore):
+    from crm.metrics.answer import sentence
+
+    unit = ask(mstore, "zhao.lei", metrics=["won_deals"], filters={"unit": ["east-enterprise"]})
+    assert sentence(unit, "en").startswith("Won deals for East Enterprise") and "华东大客户部" in sentence(unit, "zh")
+    region = ask(mstore, "liang.yu", metrics=["discount_depth"], filters={"region": ["南区"]})
+    assert sentence(region, "zh").startswith("华南，")
+    assert "华东" not in sentence(ask(mstore, "zhao.lei", metrics=["won_deals"], filters={"region": [MINE]}), "zh")

@@ -54,3 +54,11 @@ def test_names_of_each_kind_are_matched_separately():
 def test_an_empty_lexicon_or_an_unknown_kind_matches_nothing():
     assert Lexicon().match("account", "Acme Robotics") == []
     assert LEXICON.match("product", "Acme Robotics") == []
+
+
+def test_a_sales_unit_is_named_only_by_its_whole_name_or_an_alias():
+    units = Lexicon({"unit": [EntityName("north-industry", ("north industry", "North Industry", "华北工业部", "华北工业"))]})
+    assert [m.candidates for m in units.match("unit", "North Industry's win rate")] == [("north-industry",)]
+    assert [m.candidates for m in units.match("unit", "华北工业部今年的赢单率")] == [("north-industry",)]
+    assert units.match("unit", "Which industry brought the most revenue?") == []  # a word of the name is no mention
+    assert units.match("unit", "华北的赢单率") == []

@@ -60,15 +60,20 @@ def sentence(result: MetricResult, lang: str = "en") -> str:
     counted = m.measure is not None and m.measure["agg"].startswith("count")
     if not result.rows or all(r.get(m.name) in (None, 0) for r in result.rows) and (result.group_by or not counted):
         return w["none"].format(metric=name, period=period)  # a count of nothing is the answer 0 (below)
+    named = ", ".join(result.named_in(lang)) if lang == "en" else "、".join(result.named_in(lang))
     if not result.group_by:
         row = result.rows[0]
-        text = w["total"].format(metric=_cap(name, lang), period=period, value=fmt(row.get(m.name), m.unit, lang))
+        said = f"{name} for {named}" if named and lang == "en" else name  # "Win rate for East Enterprise in 2026"
+        text = w["total"].format(metric=_cap(said, lang), period=period, value=fmt(row.get(m.name), m.unit, lang))
+        text = f"{named}，{text}" if named and lang == "zh" else text  # "华南，2026-10折扣深度：12.2%"
         text += _change(row, m, result, lang)
         for other in result.metrics[1:]:  # several metrics asked together: each one in the sentence
             text += w["also"].format(metric=other.name_in(lang), value=fmt(row.get(other.name), other.unit, lang))
             text += _change(row, other, result, lang)
         return text + _end(lang)
     dims = [d.name for d in result.group_by]
+    if named:  # "South Retail's complaints by month": which rows, beside when
+        period = f"{period}, {named}" if lang == "en" else f"{named}，{period}"
     if result.group_by[0].time and len(dims) == 1:
         rows = [r for r in result.rows if r.get(m.name) is not None]
         top = max(rows, key=lambda r: r[m.name]) if m.better != "lower" else max(rows, key=lambda r: r[m.name])

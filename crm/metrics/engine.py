@@ -33,6 +33,18 @@ class MetricResult:
     sql: list[str] = field(default_factory=list)
     dialect: str = ""
     left_out: int = 0  # people whose rows analytics may not use
+    named: dict[str, list[str]] = field(default_factory=dict)  # dimension -> what the filters name, as stored
+
+    def named_in(self, language: str) -> list[str]:
+        """What the filters name, in the asker's language ("South China", "华南大客户部"), for the answer's sentence:
+        a figure for South Retail says so. The asker's own ("mine") is their scope, said under every answer."""
+        out = []
+        for dim in self.query.filters:
+            d = default_catalog().dimensions.get(dim)
+            for value in self.named.get(dim, []):
+                label = d.value_label(value, language) if d is not None and value in d.values else str(value)
+                out.append(label.split(" / ", 1)[language == "zh"] if " / " in label else label)
+        return out
 
     def explain(self, language: str = "en") -> dict:
         """How the numbers were computed: definitions, filters, period, scope and the SQL."""
@@ -60,8 +72,11 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
         if d.time:
             raise ValueError(f"filter by {d.name} with a period instead")
     period = resolve(query.period, as_of)
-    filters = {filter_dims[name].key: _resolve_values(session, filter_dims[name], values, caller)
-               for name, values in query.filters.items()}
+    resolved = {name: _resolve_values(session, filter_dims[name], values, caller)
+                for name, values in query.filters.items() if not _whole_scope(filter_dims[name], values, caller)}
+    filters = {filter_dims[name].key: keys for name, keys in resolved.items()}
+    named = {name: _labels(session, filter_dims[name], keys) for name, keys in resolved.items()
+             if MINE not in query.filters[name]}
     needs_people = any(catalog.sources[m.source].person for m in metrics)
     refused = refused_analytics(session, now or dt.datetime.combine(as_of, dt.time(12)), caller.login) \
         if needs_people else frozenset()
@@ -91,7 +106,7 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
         rows = rows[:query.limit]
     return MetricResult(query, metrics, group_by, rows, {k: totals.get(k) for k in totals}, period, compared,
                         {d: list(v) for d, v in filters.items()}, _scope_words(session, caller),
-                        sql, session.get_bind().dialect.name, len(refused))
+                        sql, session.get_bind().dialect.name, len(refused), named)
 
 
 def _totals(session: Session, catalog: Catalog, metrics: list[Metric], rows: list[dict], group_by: list[Dimension],
@@ -219,6 +234,20 @@ def _resolve_values(session: Session, d: Dimension, values: tuple[str, ...], cal
             raise ValueError(f"no {d.label['en']} matches '{v}'")
         keys += exact or found
     return tuple(dict.fromkeys(keys))
+
+
+def _labels(session: Session, d: Dimension, keys: tuple[str, ...]) -> list[str]:
+    """How the filtered values are named: a unit's or a rep's name rather than its code or login."""
+    if not d.label_column or not keys:
+        return list(keys)
+    names = dict(session.execute(select(column(d.key), column(d.label_column)).where(column(d.key).in_(keys))).all())
+    return [str(names.get(k, k)) for k in keys]
+
+
+def _whole_scope(d: Dimension, values: tuple[str, ...], caller: Caller) -> bool:
+    """ "My win rate" asked by a manager or an admin: their own figures are those of everyone they see (they own no
+    deals), so "mine" of a rep filter is their whole scope, not an empty one."""
+    return d.name == "rep" and tuple(values) == (MINE,) and caller.role != "rep"
 
 
 def _mine(session: Session, d: Dimension, caller: Caller) -> list[str]:

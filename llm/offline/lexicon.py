@@ -81,17 +81,19 @@ class Lexicon:
 
     Whole names and aliases match anywhere (Latin ones on word edges). Partial mentions match when they
     point at one name only: a Latin word of the name (>= 4 letters, not a generic word such as "group")
-    or a leading part of a Chinese name (>= 2 characters, after dropping a city prefix such as 上海).
+    or a leading part of a Chinese name (>= 2 characters, after dropping a city prefix such as 上海). Kinds in
+    `whole_only` match by whole names and aliases only: a sales unit's words ("industry", "retail") are common words.
     """
 
     def __init__(self, entries: Mapping[str, Iterable[EntityName | str]] | None = None,
-                 relations: Relations | None = None):
+                 relations: Relations | None = None, whole_only: Iterable[str] = ("unit",)):
         self.relations = relations or Relations()
         self.entries: dict[str, list[EntityName]] = {
             kind: [n if isinstance(n, EntityName) else EntityName(str(n)) for n in names]
             for kind, names in (entries or {}).items()
         }
-        self._indexes = {kind: _build_index(names) for kind, names in self.entries.items()}
+        whole = set(whole_only)
+        self._indexes = {kind: _build_index(names, partial=kind not in whole) for kind, names in self.entries.items()}
         self._matches: OrderedDict[tuple[str, str], tuple[Match, ...]] = OrderedDict()  # the names never change
         self._matches_lock = threading.Lock()
 
@@ -151,14 +153,14 @@ def _spans(text: str, longest: int):
                 yield s, e
 
 
-def _build_index(names: list[EntityName]) -> _Index:
+def _build_index(names: list[EntityName], partial: bool = True) -> _Index:
     index = _Index()
     affixes = name_affixes()
     for name in names:
         surfaces = {_norm(s) for s in (name.canonical, *name.aliases) if s and s.strip()}
         for surface in surfaces:
             index.add(index.exact, surface, name.canonical)
-        for surface in surfaces:
+        for surface in surfaces if partial else ():
             for key in _partial_keys(surface, affixes):
                 if key not in surfaces:
                     index.add(index.partial, key, name.canonical)

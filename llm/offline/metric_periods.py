@@ -63,6 +63,34 @@ def find_half(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
     return None
 
 
+_HALF_YEAR = re.compile(r"(?:近|过去|最近)\s*的?\s*半\s*年|\b(?:the\s+)?(?:past|last|previous)\s+half[- ]year\b|"
+                        r"\b(?:the\s+)?(?:past|last)\s+half\s+(?:a\s+)?year\b", re.I)
+# the same period a year back, said as the period itself: "the same quarter last year", "this month last year",
+# "去年同一季度", "去年的这个月", "去年同期" (what this quarter, month or week was a year ago)
+_SAME_LAST_YEAR = re.compile(r"\b(?:the\s+)?same\s+(week|month|quarter)\s+(?:of\s+)?(?:last year|a year (?:ago|earlier|before))\b|"
+                             r"\bthis\s+(week|month|quarter)\s+last year\b|"
+                             r"去年\s*的?\s*(?:同一|同一个|同个|同|这个|这一|本)\s*(周|星期|个?月|季度|季)", re.I)
+
+
+def find_half_year(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "过去半年", "近半年", "the past half year": the six whole months before this one."""
+    m = _HALF_YEAR.search(text)
+    if not m:
+        return None
+    return {"relative": "past", "grain": "month", "n": 6, "label": m.group(0)}, m.span()
+
+
+def find_same_last_year(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "the same quarter last year", "去年同一季度": this quarter (month, week) one year earlier."""
+    m = _SAME_LAST_YEAR.search(text)
+    if not m:
+        return None
+    word = next(g for g in m.groups() if g).lower().lstrip("个")
+    grain = _GRAIN.get(word, word)
+    shifted = resolve({"relative": "this", "grain": grain}, today).shifted("same_period_last_year")
+    return {"start": shifted.start.isoformat(), "end": shifted.end.isoformat(), "label": m.group(0)}, m.span()
+
+
 def find_before_last(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
     """ "the month before last", "上上个月", "上上周", "前年": one grain further back than last."""
     m = _BEFORE_LAST.search(text)

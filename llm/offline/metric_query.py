@@ -12,8 +12,9 @@ from crm.data_files import read_yaml
 from crm.metrics import default_catalog, resolve
 from llm.offline.arguments import Filled, Filling
 from llm.offline.messages import Turn
-from llm.offline.metric_periods import (COMPARE_CUE, comparison_with, default_for_comparison, find_bare_quarter, find_before_last,
-                                        find_half, run_on_to_today, to_date_grain)
+from llm.offline.metric_periods import (COMPARE_CUE, comparison_with, default_for_comparison, find_bare_quarter,
+                                        find_before_last, find_half, find_half_year, find_same_last_year,
+                                        run_on_to_today, to_date_grain)
 from llm.offline.metric_terms import Mention, find_mentions
 from llm.offline.numbers import parse_number
 from llm.offline.reading import Reading
@@ -76,9 +77,20 @@ _EXPLAIN = re.compile(r"how (?:was|is|were|are|did you|do you) (?:this|that|it|t
                       r"show (?:me )?the sql|what(?:'s| is) the definition|怎么算|如何计算|怎么计算|计算方法|计算口径|口径|怎么得出", re.I)
 _TREND = re.compile(r"\btrend|over time|evolution|走势|趋势|变化情况", re.I)
 _GROUP_CUE_EN = r"(?:by|per|each|every|across|which|what|for each|among|of all|top\s*\d*|bottom\s*\d*|compare)\s+(?:the\s+)?(?:sales\s+)?"
-_MINE = {"region": re.compile(r"\bmy region\b|\bour region\b|我的区域|我们区域|我们大区|我的大区|本区域|我区"),
-         "unit": re.compile(r"\bmy (?:team|unit|units|teams)\b|\bour (?:team|unit)\b|我的团队|我们团队|我的部门|我们部门|本部门|我的单元")}
-_ME = re.compile(r"\bmy (?:own )?(?:deals|numbers|figures|pipeline)\b|\bI (?:won|closed)\b|我自己|我的业绩|我个人")
+
+
+@lru_cache(maxsize=1)
+def _mine_patterns() -> dict[str, re.Pattern]:
+    """Whose figures ("my region", "我的团队", "my top 3 reps", "my win rate"), in the order they are read
+    (words in metric_terms.yaml)."""
+    words = read_yaml(Path(__file__).with_name("metric_terms.yaml"))["mine"]
+
+    def either(ws: list[str]) -> str:
+        return "|".join(rf"(?<![a-z]){w}(?![a-z])" if w.isascii() else w for w in sorted(ws, key=len, reverse=True))
+
+    return {"region": re.compile(either(words["region"]), re.I), "unit": re.compile(either(words["unit"]), re.I),
+            "team": re.compile(rf"({either(words['team_possessive'])})\s*(?:{either(words['team_people'])})", re.I),
+            "me": re.compile(either(words["me"]), re.I)}
 
 
 @lru_cache(maxsize=1)
@@ -129,31 +141,36 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
 
     having = _threshold(text, taken)
     having_spans = list(taken)
-    compare = _comparison(_blank(text, taken), taken)
+    same = None if COMPARE_CUE.search(text) else find_same_last_year(_blank(text, taken), reading.today)
+    if same:  # "win rate in the same quarter last year", "去年同一季度": a period, not a comparison
+        taken.append(same[1])
+    compare = None if same else _comparison(_blank(text, taken), taken)
     at = len(taken)
-    period = _period(_blank(text, taken), reading, taken)
-    if period and (compare or COMPARE_CUE.search(text)):  # "Q2 versus Q1", "和去年上半年比": what to compare with
+    period = same[0] if same else _period(_blank(text, taken), reading, taken)
+    if period and not same and (compare or COMPARE_CUE.search(text)):  # "Q2 versus Q1", "和去年上半年比": what to compare with
         second_at = len(taken)
         second = _period(_blank(text, taken), reading, taken)
         if second and taken[second_at][0] < taken[at][0]:  # "去年的成交额和前年比": the one said first is asked for
             period, second = second, period
         compare = compare or comparison_with(text, period, second, reading.today)
+    when_spans = list(taken)  # thresholds, comparisons, periods: no ranking is read inside them ("前三个月")
     metric_phrases, dim_vocab, value_vocab = _vocab()
     filters: dict[str, list[str]] = {}
     mine_grouped = []
-    for name, pattern in _MINE.items():
-        m = pattern.search(_blank(reading.text, taken))
-        if m:
-            filters[name] = ["mine"]
-            taken.append(m.span())
+    for name, pattern in _mine_patterns().items():
+        m = pattern.search(_blank(text, taken))
+        if m and name in ("region", "unit", "team"):
+            filters["unit" if name == "team" else name] = ["mine"]
+            taken.append(m.span(1) if name == "team" else m.span())  # "my top 3 reps": the reps still group
             if re.search(r"\b(?:which|each|all|any|every|one) of\s*$|(?:各|每个)\s*$", text[:m.start()]):
                 mine_grouped.append("unit")  # "which of my units": the units are compared, within mine
-    if _ME.search(reading.text):
-        filters["rep"] = ["mine"]
+        elif m and name == "me" and not filters:  # "what's my win rate", "我这个季度赢了多少": the asker's own
+            filters["rep"] = ["mine"]
+            taken.append(m.span())
     _names(reading, (("unit", "unit"),), filters, taken)  # "华东大客户部" names a unit before 客户 is a dimension
     named = list(taken)
     spotted: list[Mention] = []
-    found_dims = []
+    found_dims, how_many = [], None
     names = [(p, ("metric", n)) for p, n in metric_phrases] + [(p, ("dim", n)) for p, n in dim_vocab]
     for mention in find_mentions(text, names, taken):  # key terms in order, fillers between ("新建了多少商机")
         taken.append((mention.start, mention.end))
@@ -162,6 +179,9 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             spotted.append(mention)
         else:
             found_dims.append((mention.start, name, _is_group(text, (mention.start, mention.end), mention.phrase)))
+            counted = _count_before(text, mention.start) if name not in _TIME_DIMS else None
+            if counted:  # "which three accounts", "哪三个客户", "最高的两个销售": how many groups
+                how_many = how_many or counted
     metrics = _asked_metrics(text, spotted)
     named += _names(reading, (("user", "rep"), ("account", "account"), ("product", "product")), filters, taken)
     for phrase, dim, key in value_vocab:
@@ -227,7 +247,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         if not period:  # "month over month": this month; else this year so far
             default = default_for_comparison(text) or {"relative": "to_date", "grain": "year", "label": "this year so far"}
             put("period", _with_days(default, reading.today), default["label"], "period")
-    order, limit = _ranking(_blank(text, having_spans), taken)
+    order, limit = _ranking(_blank(text, when_spans), taken)
+    limit = limit or (how_many if group_by and not any(d in _TIME_DIMS for d in group_by) else None)
     if order:
         put("order", order, order, "enum")
     if limit:
@@ -242,11 +263,30 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     return out
 
 
+_TIME_DIMS = ("week", "month", "quarter", "year")
+# A number said just before the dimension compared: "which three accounts", "the 5 reps", "哪三个客户", "最低的两个部门".
+_COUNT_BEFORE = re.compile(rf"(?:(?<![a-z])(?:which|the|my|our|top|bottom|best|worst)\s+{_NUM}\s+(?:\w+\s+)?|"
+                           rf"(?:哪|前|后|最\w{{1,3}}的|的)\s*{_NUM}\s*(?:个|位|家|名|款|种|类)\s*)$", re.I)
+
+
+def _count_before(text: str, start: int) -> int | None:
+    m = _COUNT_BEFORE.search(text[max(0, start - 24):start])
+    if not m:
+        return None
+    number = _n(next(g for g in m.groups() if g), 0)
+    return number if 1 <= number <= 50 else None
+
+
 _MEASURE_CUE = re.compile(r"\b(?:index|score|rate|ratio|average|mean|median|total|how many|how much|number of|"
                           r"count|trend|kpi|metric|percentage|share)\b|指数|得分|评分|比率|比例|平均|总额|总数|多少|"
                           r"几个|趋势|指标|占比", re.I)
-_LISTING = re.compile(r"^\s*(?:list|show me (?:the|all|every)(?!\s+(?:number|count|total|sum|average|share|percentage|"
-                      r"value|amount)\b)|find|which deals|what deals)\b|列出|查找|有哪些商机|哪些商机", re.I)
+_LISTING = re.compile(r"^\s*(?:list|show me (?:the|all|every)(?!\s+(?:number|count|total|sum|average|median|mean|share|"
+                      r"percentage|rate|ratio|value|amount|trend)\b)|find|which deals|what deals)\b|列出|查找|有哪些商机|哪些商机",
+                      re.I)
+# Budget headroom ("how much discount budget is left", "how is my team doing against its budget", "离预算上限还有多远")
+# is the unit's autonomy status (unit_status); the budget's total or use by unit or over a period is a metric.
+_HEADROOM = re.compile(r"\b(?:left|remaining|remain|headroom|room|close to|near|run(?:ning)? out|against|limits?|doing)\b|"
+                       r"剩|还有多少|快用完|用完|接近|离|上限|红线", re.I)
 FIT_NAMED_METRIC = 0.03
 
 
@@ -259,7 +299,10 @@ def fit_bonus(filling: Filling, text: str) -> float:
     # metric layer only breaks budgets down (by unit, over a period, against another period)
     if budgets:
         asked = {f.name for f in filling.filled}
-        return 0.0 if asked & {"group_by", "period", "compare_to", "order"} else -2 * FIT_NAMED_METRIC
+        if _HEADROOM.search(text):
+            return -2 * FIT_NAMED_METRIC
+        return FIT_NAMED_METRIC if asked & {"group_by", "period", "compare_to", "order"} or _MEASURE_CUE.search(text) \
+            else -2 * FIT_NAMED_METRIC
     return FIT_NAMED_METRIC if named and not _LISTING.search(text) else 0.0
 
 
@@ -271,7 +314,7 @@ def _names_budget(filling: Filling) -> bool:
 # A tool most of whose examples name a catalogue metric answers metric questions: query_metrics, or the handover to
 # the agent that carries it (the supervisor's transfer tools list the examples of the tools behind them).
 METRIC_EXAMPLES_SHARE = 0.5
-HANDOFF_WITH_MEASURE = 3  # a measure asked for besides the metric: a number is wanted, not records
+HANDOFF_WITH_MEASURE = 5  # a measure asked for besides the metric: a number is wanted, not records
 
 
 def answers_metrics(view: ToolView) -> bool:
@@ -328,6 +371,10 @@ def _is_group(text: str, span: tuple[int, int], phrase: str) -> bool:
     if re.match(r"(?:by|per|each|every|who|whose)\b", phrase) or phrase.startswith(("各", "按", "每", "谁", "哪")):
         return True
     after = text[span[1]:span[1] + 12]
+    if re.match(r"\s*(?:里|中|当中|之中|里面)\s*[,，]?\s*(?:哪|谁)", after):  # "…的行业里，哪个平均客单价最高"
+        return True
+    if re.search(rf"(?:哪|which\s+|the\s+|top\s+|bottom\s+){_NUM}\s*(?:个|位|家|名|款|种)?\s*$", before):
+        return True  # "哪三个客户", "which two units"
     return bool(re.match(r"\s*(?:by \w+|breakdown|排名|排行|分布|对比|之间)", after)) or \
         bool(re.match(r"s?\s+(?:with|who|that|whose|ranked|by)\b", after))
 
@@ -442,7 +489,7 @@ def _named_period(text: str, reading: Reading, taken: list) -> dict | None:
     if m:
         taken.append(m.span())
         return {"relative": "to_date", "grain": "year", "label": m.group(0)}
-    for finder in (find_half, find_before_last):  # before "this year" / "上个月" read a part of them
+    for finder in (find_half_year, find_half, find_before_last):  # before "this year" / "上个月" read a part of them
         found = finder(text, reading.today)
         if found:
             taken.append(found[1])
