@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 from typing import Annotated
 
@@ -40,7 +41,9 @@ def run_eval(model: Annotated[str, typer.Option(help="any LiteLLM model string")
              trials: Annotated[int, typer.Option(
                  min=1, max=20, help="run each scenario this many times and report pass^k as tau-bench does: the "
                                      "share of scenarios whose every run passed (for models that are not "
-                                     "deterministic)")] = 1) -> int:
+                                     "deterministic)")] = 1,
+             record: Annotated[bool, typer.Option(
+                 help="record the run against the prompt versions it used (`tessera prompts`, chat)")] = True) -> int:
     """Run the eval scenarios against a model: tool choice, arguments and final store state; and the manager
     questions graded on the answer against SQL (evals/answers/, same split)."""
     from evals.answers import load_questions, print_answers, run_answer_eval
@@ -52,9 +55,20 @@ def run_eval(model: Annotated[str, typer.Option(help="any LiteLLM model string")
     if not scenarios:
         wanted = f"no scenario id contains '{only}'" if only else "no scenario"
         raise LookupError(f"{wanted} in split {split.value}" + (f" for user type {who}" if who else ""))
+    prompts = None
+    if record:  # the agents run the operator's production prompts, on copies of the demo store
+        from tessera.live_prompts import LivePrompts
+
+        prompts = LivePrompts(current().store())
     with progress(f"evaluating {model}", total=len(scenarios) * trials) as advance:
         results = run_all(model, only, on_scenario=lambda r: advance(r.id), split=split.value, user_type=who,
-                          trials=trials)
+                          trials=trials, prompts=prompts)
+    recorded = {}
+    if prompts is not None:
+        from evals.prompt_runs import record_run
+
+        recorded = record_run(prompts, results, model=model, split=split.value,
+                              now=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     graded = []
     if answers and only is None and who in (None, "manager"):
         chosen_split = None if split.value == "all" else split.value
@@ -62,6 +76,8 @@ def run_eval(model: Annotated[str, typer.Option(help="any LiteLLM model string")
             graded = run_answer_eval(model, EVAL_CLOCK, chosen_split, on_question=lambda r: advance(str(r.id)))
     if not current().json:
         code = run_cli(model, only, floor, results=results, quiet=quiet)
+        if recorded:
+            print("recorded for " + ", ".join(f"{name} v{version}" for name, version in recorded.items()))
         if graded:
             from rich.console import Console
 
@@ -75,5 +91,7 @@ def run_eval(model: Annotated[str, typer.Option(help="any LiteLLM model string")
         out["results"] = [{**dataclasses.asdict(r), "passed": r.passed} for r in results]
     if graded:
         out["answers"] = answer_summary(graded)
+    if recorded:
+        out["recorded_for"] = recorded  # {prompt: version}: `tessera prompts`, and "how did the last eval score?"
     emit(out)
     return 1 if floor is not None and summary.tool_choice < floor else 0

@@ -17,6 +17,7 @@ from crm.store import Store
 from evals.scenarios import ExpectedCall, Scenario, load_scenarios
 from evals.state import business_fingerprint, store_snapshot, written_tables
 from tessera.migrate import migrate
+from tessera.live_prompts import LivePrompts
 from tessera.runtime import Tessera
 from tessera.settings import AgentModels, Settings
 from tools.base import ToolContext
@@ -57,7 +58,8 @@ def build_template(directory: Path) -> Path:
     return path
 
 
-def run_scenario(scenario: Scenario, model: str, template: Path, work: Path, trial: int = 1) -> ScenarioResult:
+def run_scenario(scenario: Scenario, model: str, template: Path, work: Path, trial: int = 1,
+                 prompts: LivePrompts | None = None) -> ScenarioResult:
     result = ScenarioResult(id=scenario.id, user_type=scenario.user_type or "rep", split=scenario.split,
                             trial=trial, turns=len(scenario.turns))
     writing = {name for name, tool in ALL.items() if tool.writes}
@@ -70,7 +72,7 @@ def run_scenario(scenario: Scenario, model: str, template: Path, work: Path, tri
                         chroma_path=str(work / f"{scenario.id}.chroma"),  # its own vector memory, as its own store
                         models=AgentModels(supervisor=model, sales=model, privacy=model, analyst=model,
                                            prompt_ops=model, fallbacks=[]))
-    tessera = Tessera(settings, clock=lambda: EVAL_CLOCK, seed=False)
+    tessera = Tessera(settings, clock=lambda: EVAL_CLOCK, seed=False, prompts=prompts)
     gold = Store(f"sqlite:///{gold_db}")
     actor = tessera.actor(scenario.login)
     try:
@@ -193,14 +195,16 @@ def chosen(only: str | None = None, split: str = "all", user_type: str | None = 
 
 def run_all(model: str, only: str | None = None,
             on_scenario: Callable[[ScenarioResult], None] = lambda result: None, split: str = "all",
-            user_type: str | None = None, trials: int = 1) -> list[ScenarioResult]:
+            user_type: str | None = None, trials: int = 1, prompts: LivePrompts | None = None) -> list[ScenarioResult]:
     """Every chosen scenario, `trials` times, each on a fresh copy of the seeded store; `on_scenario` hears each
-    result (progress)."""
-    return run_scenarios(chosen(only, split, user_type), model, trials=trials, on_scenario=on_scenario)
+    result (progress). `prompts`: the agents' prompt texts (default: each copy's own production versions)."""
+    return run_scenarios(chosen(only, split, user_type), model, trials=trials, on_scenario=on_scenario,
+                         prompts=prompts)
 
 
 def run_scenarios(scenarios: list[Scenario], model: str, *, trials: int = 1,
-                  on_scenario: Callable[[ScenarioResult], None] = lambda result: None) -> list[ScenarioResult]:
+                  on_scenario: Callable[[ScenarioResult], None] = lambda result: None,
+                  prompts: LivePrompts | None = None) -> list[ScenarioResult]:
     if trials < 1:
         raise ValueError(f"trials must be at least 1, not {trials}")
     results = []
@@ -209,7 +213,7 @@ def run_scenarios(scenarios: list[Scenario], model: str, *, trials: int = 1,
         template = build_template(work)
         for scenario in scenarios:
             for trial in range(1, trials + 1):
-                results.append(run_scenario(scenario, model, template, work, trial))
+                results.append(run_scenario(scenario, model, template, work, trial, prompts))
                 on_scenario(results[-1])
     return results
 

@@ -53,7 +53,9 @@ class Tessera:
     """One running assistant: store, models, checkpointed graph and trace log."""
 
     def __init__(self, settings: Settings, *, clock: Callable[[], dt.datetime] | None = None,
-                 seed: bool | None = None):
+                 seed: bool | None = None, prompts: LivePrompts | None = None):
+        """`prompts`: where the agents' prompt texts come from (default: this store's production versions; an eval
+        runs the operator's production prompts on its copies of the demo store)."""
         self.settings = settings
         self.clock = clock or dt.datetime.now
         observability.configure_tracing(settings.observability.otel_endpoint, settings.observability.service_name)
@@ -96,7 +98,7 @@ class Tessera:
         self.deal_scores = DealScores(self.store, settings.scores_folder, self.clock)  # trained on first use
         writer_model = settings.models.writer
         self.writer = DraftWriter(writer_model) if writer_model != OFFLINE_MODEL else None
-        self.prompts = LivePrompts(self.store)  # each agent runs its prompt's production version
+        self.prompts = prompts or LivePrompts(self.store)  # each agent runs its prompt's production version
         self.graph = build_graph(self._model_for, self._tool_context, self.checkpointer, prompt_text=self.prompts.text)
         self.turns = Turns(self)  # one turn at a time per thread; whole, traced, idempotent turns
 

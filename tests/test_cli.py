@@ -182,9 +182,10 @@ def test_eval_refuses_an_empty_selection_and_an_impossible_floor():
     assert run_cli("eval", "--user-type", "intern").exit_code == 2
 
 
-def test_eval_prints_figures_per_split_and_user_type_as_json():
+def test_eval_prints_figures_per_split_and_user_type_as_json_and_records_the_run_per_prompt_version(tmp_path):
+    settings = settings_for(tmp_path)
     shown = run_cli("eval", "--split", "test", "--user-type", "prompt_engineer", "--only", "pe-en", "--json",
-                    "--quiet")
+                    "--quiet", settings=settings)
     assert shown.exit_code == 0, shown.stderr
     out = json.loads(shown.stdout)
     assert out["split"] == "test" and "results" not in out  # --quiet: the figures only
@@ -192,3 +193,17 @@ def test_eval_prints_figures_per_split_and_user_type_as_json():
     figures = out["by_split"]["test"]["prompt_engineer"]
     assert figures["scenarios"] >= 1 and figures["guarded_turns"] >= 1
     assert {"tool_choice", "arguments", "state", "unwanted_writes"} <= set(figures)
+    # recorded against the prompts a prompt engineer's turns run: the supervisor's and their specialists'
+    assert out["recorded_for"] == {"supervisor": 1, "prompt_ops": 1, "sales": 1, "analyst": 2}
+    last = json.loads(run_cli("--json", "prompts", "list", settings=settings).stdout)
+    assert {r["prompt"] for r in last} >= set(out["recorded_for"])
+    from crm.prompt_registry.service import last_eval
+    from crm.store import Store
+    from prompts import prompt_files
+
+    store = Store(settings.store_url)
+    with store.session() as s:
+        run = last_eval(s, prompt_files(), "prompt_ops")
+    store.dispose()
+    assert (run["split"], run["model"], run["version"]) == ("test", "tessera/offline", 1)
+    assert run["figures"]["prompt_engineer"]["tool_choice"] == figures["tool_choice"]
