@@ -45,7 +45,9 @@ def test_without_a_percentage_the_answer_is_the_most_the_contract_and_the_margin
 def test_a_defaulter_gets_no_discount_at_any_percentage(ustore):
     facts = find_deal(ustore, UNIT, 3, lambda f: f.defaulted_payments > 0)
     checked = call(ustore, "li.wei", "check_discount", deal=facts.deal, percent=3, promised_on=LATER.isoformat())
-    assert checked["verdict"] == "reject_none" and "written-off" in checked["values"]["why"]
+    assert checked["verdict"] == "reject_none"
+    assert checked["values"]["why"]["verdict"] == "why_payment.allow_defaulted"
+    assert "written-off" in checked["values"]["why"]["text"]
     most = call(ustore, "li.wei", "check_discount", deal=facts.deal, promised_on=LATER.isoformat())
     assert most["verdict"] == "most_reject" and most["values"]["most"] == "0%"
 
@@ -69,3 +71,12 @@ def test_a_discount_question_in_chat_is_checked_against_the_contract_and_writes_
     assert [c["name"] for c in turn.tool_calls] == ["check_discount"], turn.reply
     assert "Nothing was requested" in turn.reply and "D-1867" in turn.reply
     assert set(changed_rows(before, snapshot(tessera.store))) <= {"turn_traces", "privacy_audit_log"}
+
+
+def test_a_chinese_question_gets_the_limit_and_its_reason_in_chinese(tessera, ustore):
+    facts = find_deal(ustore, UNIT, 10, lambda f: clean(f) and f.new_margin < 0.22 and f.amount > f.cost / 0.78)
+    turn = tessera.chat("li.wei", "zh", f"{facts.deal}打九折可以吗？")
+    assert [c["name"] for c in turn.tool_calls] == ["check_discount"], turn.reply
+    lead = turn.reply.splitlines()[0]
+    assert "会被 east-enterprise 的合同拒绝" in lead and "毛利率就会低于22%的底线" in lead, lead
+    assert "beyond" not in lead and "falls below" not in lead  # the rule keeps its code, the reason is worded

@@ -27,7 +27,8 @@ def run(ctx: ToolContext, args: CheckDiscountArgs) -> dict:
     values = {"percent": f"{view['percent']:g}%", "deal": view["deal"], "account": n["account"],
               "unit": view["unit"], "rule": view["rule"] or "", "approver": view["escalate_to"] or "",
               "missing": "; ".join(view["missing_evidence"]), "most": f"{limits['most_percent']:g}%",
-              "why": limits["why"], "alone": f"{limits['unit_decides_up_to']:g}%",
+              "why": {"verdict": f"why_{limits['binding']}", "values": limits["bound_values"], "text": limits["why"]},
+              "alone": f"{limits['unit_decides_up_to']:g}%",
               "evidence": f"{limits['evidence_above']:g}%"}
     result = {"verdict": verdict, "values": values, "reasons": view["reasons"]}
     if "new_amount" in n:

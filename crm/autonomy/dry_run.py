@@ -40,6 +40,7 @@ def check_discount(store: Store, actor: Actor, *, deal: str, percent: float | No
             if at_most.outcome == "reject":  # a red line no percentage passes: a defaulter, a delivery date
                 limits.update(most_percent=0.0, binding=at_most.rule,
                               why=next(r for r in at_most.reasons if r.startswith("REJECT")).split(": ", 1)[-1])
+                limits["bound_values"]["most"] = "0%"
         tried = percent if percent is not None else limits["most_percent"]
         facts = facts_at(tried) if tried > 0 else None
     view = {"deal": f"D-{target.id}", "unit": contract.unit, "contract_version": version, "asked": percent,
@@ -76,7 +77,12 @@ def discount_limits(contract: AutonomyContract, facts: RequestFacts) -> dict:
            "outcome_limits.acquisition_cost_ceiling": f"winning this new customer may cost at most {ceiling}",
            "discount.competitor_undercut": f"beyond {most:g}% the price falls too far below the competitor's "
                                            f"{facts.competitor_price}"}
-    return {"most_percent": most, "binding": binding, "why": why[binding],
+    # what a sentence about any binding needs, formatted once, so a reply can word it in the user's language
+    bound_values = {"most": f"{most:g}%", "max": f"{contract.discount.max_percent:g}%", "floor": f"{floor:.0%}",
+                    "left": f"{facts.budget_left:,.2f}", "period": facts.budget_period, "ceiling": str(ceiling),
+                    "price": str(facts.competitor_price), "account": facts.account, "product": facts.product,
+                    "days": str(facts.lead_time_days)}
+    return {"most_percent": most, "binding": binding, "why": why[binding], "bound_values": bound_values,
             "unit_decides_up_to": contract.discount.auto_approve_max_percent,
             "evidence_above": contract.discount.evidence_above_percent,
             "margin_floor": floor, "budget_left": facts.budget_left, "amount": facts.amount,

@@ -24,9 +24,8 @@ def phrase_result(tool: str | None, content: Any, lang: str) -> str:
     if data.get("ok") is False or ("error" in data and "ok" not in data):
         return _error(tool, data, lang)
     parts: list[str] = []
-    verdict = data.get("verdict")
-    if isinstance(verdict, str) and has_template("results", verdict, tool):
-        parts.append(_fill(template("results", verdict, lang, tool), **(data.get("values") or {})))
+    if isinstance(data.get("verdict"), str) and has_template("results", data["verdict"], tool):
+        parts.append(_worded(tool, data, lang))
     if data.get("unchanged"):  # asked for what already holds ("move it to negotiation" when it is there)
         parts.append(_fill(template("results", "unchanged", lang, tool), about=about,
                            value=label(str(data.get("already") or ""), lang)))
@@ -45,6 +44,17 @@ def phrase_result(tool: str | None, content: Any, lang: str) -> str:
     if not parts:
         parts.append(_fill(template("results", "done", lang, tool), done=about or "ok"))
     return "\n".join(parts)
+
+
+def _worded(tool: str | None, value: Any, lang: str) -> Any:
+    """A {"verdict", "values"} answer in the tool's own template for that verdict; a value that is itself such an
+    answer (a reason inside a verdict) is worded the same way first. Anything else is returned as it is."""
+    if not (isinstance(value, dict) and isinstance(value.get("verdict"), str)):
+        return value
+    if not has_template("results", value["verdict"], tool):
+        return str(value.get("text") or "")  # no words of its own: the tool's plain text
+    values = {k: _worded(tool, v, lang) for k, v in (value.get("values") or {}).items()}
+    return _fill(template("results", value["verdict"], lang, tool), **values)
 
 
 def _load(content: Any) -> Any:
