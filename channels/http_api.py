@@ -195,6 +195,7 @@ def decide(approval_id: ApprovalId, body: ApprovalDecision, tessera: TesseraDep,
 def create_app(tessera: Tessera) -> FastAPI:
     from channels.http_privacy import router as privacy_router
     from channels.http_undo import router as undo_router
+    from channels.http_prompts import router as prompts_router
     from channels.http_repday import router as repday_router
     from channels.http_units import router as units_router
     from channels.http_metrics import router as metrics_router
@@ -211,6 +212,7 @@ def create_app(tessera: Tessera) -> FastAPI:
     app.include_router(repday_router)
     app.include_router(approvals)
     app.include_router(undo_router)
+    app.include_router(prompts_router)  # prompt engineers only (crm/prompt_registry/)
     app.include_router(metrics_router)  # /metrics, for the operator's Prometheus only
     mount_channels(app, tessera)  # the web pages always; Slack and WeCom when configured
 

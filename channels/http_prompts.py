@@ -1,0 +1,81 @@
+"""The prompt registry over HTTP, for prompt engineers (any other caller gets 403): prompts, versions, a version's
+text, diffs, and moving a label (promote, rollback). A POST is the caller's explicit action; nothing is planned."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from channels.auth import ChatActor
+from channels.http_api import GUARDS
+from channels.http_errors import ERROR_RESPONSES, TesseraDep, as_http_errors
+from crm.actor import Actor
+from crm.prompt_registry import service
+from prompts import prompt_files
+
+router = APIRouter(prefix="/v1/prompts", tags=["prompts"], dependencies=GUARDS, responses=ERROR_RESPONSES)
+Name = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[a-z][a-z0-9_]*$", description="a prompt's name")]
+LabelName = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_-]*$",
+                                description="a label, e.g. production or staging")]
+Version = Annotated[int, Path(ge=1, le=100_000)]
+
+
+class MoveLabel(BaseModel):
+    version: int = Field(ge=1, le=100_000, description="the version the label is to point at")
+    note: str = Field("", max_length=500, description="why")
+
+
+class Rollback(BaseModel):
+    label: str = Field("production", max_length=40, pattern=r"^[a-z][a-z0-9_-]*$")
+
+
+def _read(tessera, actor: Actor, body):
+    with as_http_errors(conflict=409):
+        service.require_prompt_engineer(actor)
+        with tessera.store.session() as s:
+            return body(s, prompt_files())
+
+
+@router.get("")
+def list_prompts(tessera: TesseraDep, actor: ChatActor) -> list[dict]:
+    """Every prompt: its agent, how many versions, where production and the other labels point."""
+    return _read(tessera, actor, service.overview)
+
+
+@router.get("/{name}")
+def prompt_versions(name: Name, tessera: TesseraDep, actor: ChatActor) -> dict:
+    """One prompt's versions (author, time, note, labels) and its label moves, newest first."""
+    return _read(tessera, actor, lambda s, files: {"prompt": name, "versions": service.versions(s, files, name),
+                                                   "moves": service.moves(s, files, name)})
+
+
+@router.get("/{name}/versions/{version}")
+def prompt_version(name: Name, version: Version, tessera: TesseraDep, actor: ChatActor) -> dict:
+    """The text of one version, with its details."""
+    return _read(tessera, actor, lambda s, files: service.show(s, files, name, version=version))
+
+
+@router.get("/{name}/diff")
+def prompt_diff(name: Name, tessera: TesseraDep, actor: ChatActor,
+                old: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+                new: Annotated[int | None, Query(ge=1, le=100_000)] = None) -> dict:
+    """A unified diff between two versions (without them: the last two)."""
+    return _read(tessera, actor, lambda s, files: service.diff(s, files, name, old=old, new=new))
+
+
+@router.post("/{name}/labels/{label}")
+def move_label(name: Name, label: LabelName, body: MoveLabel, tessera: TesseraDep, actor: ChatActor) -> dict:
+    """Points the label at a version (production: what the agents run from their next call)."""
+    return _read(tessera, actor, lambda s, files: service.move_label(
+        s, files, name, label, body.version, by=actor.login, now=tessera.clock(), note=body.note))
+
+
+@router.post("/{name}/rollback")
+def rollback(name: Name, body: Rollback, tessera: TesseraDep, actor: ChatActor) -> dict:
+    """Points the label back at the version it had before its last move."""
+    def run(s, files):
+        target = service.rollback_target(s, files, name, body.label)
+        return service.move_label(s, files, name, body.label, target, by=actor.login, now=tessera.clock(),
+                                  note="rollback")
+    return _read(tessera, actor, run)

@@ -1,0 +1,81 @@
+"""The prompt registry over HTTP: a prompt engineer reads versions and diffs and moves a label; every other caller
+(rep, manager, customer, admin, no token, a revoked token) is refused and moves nothing."""
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from channels.auth import issue_token, revoke_tokens
+from channels.http_api import create_app
+from crm.prompt_registry.models import PromptLabel
+from prompts import load_prompt
+
+
+def token_of(tessera, login: str) -> str:
+    with tessera.store.session() as s:
+        return issue_token(s, login)
+
+
+def labels_of(store) -> dict:
+    with store.session() as s:
+        return {(r.prompt, r.label): r.version for r in s.scalars(select(PromptLabel))}
+
+
+@pytest.fixture
+def api(tessera):
+    with TestClient(create_app(tessera)) as client:
+        yield client
+
+
+def as_(tessera, login: str) -> dict:
+    return {"Authorization": f"Bearer {token_of(tessera, login)}"}
+
+
+def test_a_prompt_engineer_reads_prompts_versions_text_and_a_diff(api, tessera):
+    pe = as_(tessera, "pe.sun")
+    listed = api.get("/v1/prompts", headers=pe)
+    assert listed.status_code == 200 and {p["prompt"] for p in listed.json()} >= {"sales", "privacy"}
+    sales = api.get("/v1/prompts/sales", headers=pe).json()
+    assert [v["version"] for v in sales["versions"]] == [1, 2, 3]
+    text = api.get("/v1/prompts/sales/versions/1", headers=pe).json()
+    assert text["text"] == load_prompt("sales").text
+    diff = api.get("/v1/prompts/sales/diff", params={"old": 1, "new": 3}, headers=pe).json()
+    assert diff["added"] == 2 and diff["diff"].startswith("--- sales v1")
+    assert api.get("/v1/prompts/sales/versions/9", headers=pe).status_code == 404
+
+
+def test_a_prompt_engineer_promotes_and_rolls_back_and_only_that_label_moves(api, tessera):
+    pe, before = as_(tessera, "pe.morgan"), labels_of(tessera.store)
+    moved = api.post("/v1/prompts/sales/labels/production", json={"version": 3, "note": "try v3"}, headers=pe)
+    assert moved.status_code == 200 and (moved.json()["from_version"], moved.json()["to_version"]) == (1, 3)
+    assert labels_of(tessera.store) == {**before, ("sales", "production"): 3}
+    assert "Show three or more records as a table" in tessera.prompts.text("sales")
+    back = api.post("/v1/prompts/sales/rollback", json={}, headers=pe)
+    assert back.status_code == 200 and back.json()["to_version"] == 1
+    assert labels_of(tessera.store) == {**before, ("sales", "production"): 1}
+    nothing = api.post("/v1/prompts/analyst/rollback", json={}, headers=pe)
+    assert nothing.status_code == 409 and "nothing earlier" in nothing.json()["detail"]
+
+
+@pytest.mark.parametrize("login", ["li.wei", "olivia.wang", "zhao.lei", "admin", "cust.chen.jing"])
+def test_every_other_role_is_refused_reads_and_writes(api, tessera, login):
+    other, before = as_(tessera, login), labels_of(tessera.store)
+    assert api.get("/v1/prompts", headers=other).status_code == 403
+    assert api.get("/v1/prompts/sales/versions/1", headers=other).status_code == 403
+    assert api.post("/v1/prompts/sales/labels/production", json={"version": 3}, headers=other).status_code == 403
+    assert api.post("/v1/prompts/privacy/rollback", json={}, headers=other).status_code == 403
+    assert labels_of(tessera.store) == before
+
+
+def test_no_token_a_revoked_token_and_unknown_parameters_are_refused(api, tessera):
+    before = labels_of(tessera.store)
+    assert api.get("/v1/prompts").status_code == 401
+    pe = as_(tessera, "pe.sun")
+    with tessera.store.session() as s:
+        revoke_tokens(s, "pe.sun")
+    assert api.post("/v1/prompts/privacy/rollback", json={}, headers=pe).status_code == 401
+    fresh = as_(tessera, "pe.sun")
+    assert api.get("/v1/prompts", params={"as": "admin"}, headers=fresh).status_code in (400, 422)
+    assert api.post("/v1/prompts/sales/labels/latest", json={"version": 1}, headers=fresh).status_code == 409
+    assert labels_of(tessera.store) == before
