@@ -46,7 +46,8 @@ _RULE_ZH = re.compile(r"当.{1,40}(?:时|的时候)|每当|只要.{1,30}就|一�
 # ask for an action ("…, then move it to won", "…然后推进到谈判") is left to the other rules.
 _LOOK_EN = re.compile(r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:show(?:\s+me)?|list|look\s+(?:at|up)|"
                       r"pull\s+up|let\s+me\s+see|display)\b", re.I)
-_LOOK_ZH = re.compile(r"^\s*(?:请|帮我|麻烦)?(?:看一下|看一看|看看|查一下|查查|查看|列出|列一下|显示|调出|给我看)")
+_LOOK_ZH = re.compile(r"^\s*(?:请|帮我|麻烦)?(?:看一下|看一看|看看|查一下|查查|查看|列出|列一下|显示|调出|给我看)"
+                      r"|给我(?:看|瞧|列)|让我看")  # "…没关的工单给我看下": to see, wherever it is said
 _THEN_ACT = re.compile(r"\bthen\b|\band\s+(?:then\s+)?(?:log|move|mark|set|update|change|create|add|close|open)\b"
                        r"|然后|再(?:把|帮|给|记|改|推)|并且?(?:把|记|改|推)", re.I)
 # Interrogative form.

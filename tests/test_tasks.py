@@ -171,3 +171,20 @@ def test_erasing_a_person_reaches_the_tasks_about_them_and_leaves_every_other_ta
     assert not any("陈静" in t for t in titles)
     assert any(t.startswith("Ask 刘强 whether [erased] approved the quote") for t in titles)  # an English title
     assert [r for r in rows(ptessera, Task) if r[0] not in ids | about_her] == untouched
+
+
+def test_a_bare_weekday_that_is_today_means_next_week_and_today_without_a_time_means_later_today(tessera):
+    # FIXED_NOW is Thursday 2026-11-26 10:00: "on Thursday" is next week's, not a day refused as past
+    assert FIXED_NOW.weekday() == 3
+    before = rows(tessera, Task)
+    en = tessera.chat("li.wei", "thu-en", "remind me to call Mark Taylor on Thursday")
+    zh = tessera.chat("li.wei", "thu-zh", "周四提醒我给Mark Taylor发报价")
+    assert [(c["name"], c["args"].get("day")) for c in en.tool_calls + zh.tool_calls] == \
+        [("create_task", "2026-12-03"), ("create_task", "2026-12-03")]
+    this_week = tessera.chat("li.wei", "thu-this", "remind me this Thursday to email Mark Taylor")
+    assert this_week.tool_calls[0]["args"]["day"] == "2026-11-26"  # "this Thursday" is today, said so
+    today = call(tessera, "li.wei", "create_task", what="call Acme", day="2026-11-26")
+    assert today["ok"] and today["record"]["due"] == "2026-11-26 11:00"
+    after = rows(tessera, Task)
+    assert [r for r in after if r in before] == before  # every earlier task is as it was
+    assert len(after) == len(before) + 4

@@ -18,7 +18,8 @@ def run(ctx: ToolContext, args: AccountSummaryArgs) -> dict:
 
 TOOL = ToolSpec(
     name="account_summary",
-    summary="Give a 360-degree summary of one account: owner, open pipeline, revenue, contacts, recent activities and open cases.",
+    summary="Give a 360-degree summary of one account: owner, open pipeline, revenue, contacts, recent activities, "
+            "and what is still open there: open deals, open cases and your open tasks.",
     args=AccountSummaryArgs,
     run=run,
     examples=[
@@ -30,5 +31,8 @@ TOOL = ToolSpec(
         "北辰医疗器械的情况怎么样",
         "给我一个华润新材料的客户概况",
         "这个客户最近怎么样",
+        "what's still open with Globex Logistics",
+        "anything outstanding with this account",
+        "北辰医疗器械还有什么事没结",
     ],
 )

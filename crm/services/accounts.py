@@ -14,6 +14,8 @@ from crm.privacy.text_guard import guard_text
 from crm.services.lookup import resolve_account, _escape
 from crm.services.rows import account_row, activity_row, case_row, deal_row, money
 from crm.services.scope import require_staff, scoped
+from crm.tasks.models import Task
+from crm.tasks.service import task_row
 
 
 def find_accounts(session: Session, actor: Actor, *, query: str | None = None, region: str | None = None,
@@ -46,6 +48,9 @@ def account_summary(session: Session, actor: Actor, *, account: str, today: dt.d
     cases = session.scalars(
         select(Case).where(Case.account_id == acc.id, Case.status.in_(("open", "in_progress")))
     ).all()
+    # the reader's own open tasks about the account: with deals and cases, what is still open there
+    tasks = session.scalars(select(Task).where(Task.account_id == acc.id, Task.owner_id == actor.user_id,
+                                               Task.status == "open").order_by(Task.due_at)).all()
     contacts = session.scalars(select(Contact).where(Contact.account_id == acc.id)).all()
     pdp.prefetch(session, [c.id for c in contacts])
     now = now or dt.datetime.combine(today, dt.time.max)  # a consent changed at any time today applies
@@ -68,6 +73,7 @@ def account_summary(session: Session, actor: Actor, *, account: str, today: dt.d
         "open_deals": [deal_row(d) for d in open_deals],
         "recent_activities": recent,
         "open_cases": [case_row(c) for c in cases],
+        "open_tasks": [task_row(session, t, now, actor.login) for t in tasks],
         "about": acc.name,
     }
     if withheld:

@@ -24,13 +24,16 @@ KIND_WORDS = {"call": ("call", "phone", "ring", "打电话", "电话", "致电")
 
 def due_time(day: dt.date | None, at: str | None, now: dt.datetime) -> dt.datetime:
     """The moment a task falls due: the day at `at` ("15:00", "3pm"), by default 09:00; a time alone means today
-    (tomorrow when it has passed). A task due in the past is refused."""
+    (tomorrow when it has passed); today without a time, once 09:00 has passed, the next full hour. A task due in the
+    past is refused."""
     clock = parse_clock(at) if at else None
     if day is None and clock is None:
         raise Invalid("when is it due? say a day and, if you like, a time: 'next Tuesday', '12月3日 15:00'", kind="needs_due")
     if day is None:
         day = now.date() if dt.datetime.combine(now.date(), clock) > now else now.date() + dt.timedelta(days=1)
     due = dt.datetime.combine(day, clock or DEFAULT_HOUR)
+    if clock is None and day == now.date() and due < now:  # "today", said after 09:00: later today, not refused
+        due = (now + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     if due < now - dt.timedelta(minutes=1):
         raise Invalid(f"{due:%Y-%m-%d %H:%M} is in the past; give a day from today on", kind="due_in_past", due=f"{due:%Y-%m-%d %H:%M}")
     return due

@@ -55,6 +55,19 @@ def _ahead(iso: str, today: dt.date) -> str:
     return iso
 
 
+# A weekday said alone ("on Thursday", "周四"), not "this Thursday" / "这周四" / "today"
+_BARE_WEEKDAY = re.compile(r"^\s*(?:on\s+)?(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\s*$"
+                           r"|^\s*(?:周|星期|礼拜)[一二三四五六日天1-7]\s*$", re.I)
+
+
+def _next_week_if_today(iso: str, surface: str, today: dt.date) -> str:
+    """A day a task falls due that is said as a bare weekday which is today ("on Thursday", said on a Thursday)
+    means the next one: who means today says "today"."""
+    if iso == today.isoformat() and _BARE_WEEKDAY.search(surface):
+        return (today + dt.timedelta(days=7)).isoformat()
+    return iso
+
+
 @dataclass(frozen=True)
 class Filled:
     name: str
@@ -72,6 +85,8 @@ class Filling:
     used: list[Span] = field(default_factory=list)
     # clauses that go against what the tool does ("…, but keep the service updates"): read for no argument
     against: list[Span] = field(default_factory=list)
+    # how a reader came to some values, when that matters later ("bare_group": a dimension named without "by"/"各")
+    hints: set[str] = field(default_factory=set)
 
     def has(self, name: str) -> bool:
         return name in self.args
@@ -224,6 +239,7 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
             value = candidates[0].value
             if kind == "date" and _AHEAD.search(p.description or "") and not re.search(r"\d{4}", candidates[0].surface):
                 value = _ahead(value, reading.today)  # "delivery promised for 15 January": the next 15 January
+                value = _next_week_if_today(value, candidates[0].surface, reading.today)
             _put(out, p, value, candidates[0], kind)
         return
     if kind == "free_text" or (p.type == "string" and p.required and not p.enum):

@@ -205,8 +205,11 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     # "East vs South", "华南零售部和华南科技部的成交额分别是多少": several named values of one dimension, side by side
     group_by = [d for d, keys in filters.items() if len(keys) > 1 and "mine" not in keys][:1] + \
         [d for d in group_by if not (d in filters and len(filters[d]) > 1)]
+    if group_by and not any(g for _s, _d, g in found_dims):
+        out.hints.add("bare_group")  # values side by side ("note it down… meeting"): no "by"/"各"/"vs" cue of its own
     if not group_by and found_dims:  # "pipeline stage by stage", "各区域" already cue; a bare dimension still groups
         group_by = [d for _s, d, _g in sorted(found_dims) if d not in filters][:1]
+        out.hints.add("bare_group")  # but does not by itself make a sentence a question for a figure
     group_by += [d for d in mine_grouped if d not in group_by]
     if _TREND.search(reading.text) and not any(d in ("week", "month", "quarter", "year") for d in group_by):
         grain = (period or {}).get("grain") or "month"
@@ -345,12 +348,14 @@ _COUNT_ZH = re.compile(r"数量|[件笔单次个]数|统计|分布|排名|排行
 # A sentence opening with a verb of writing is a request, whatever figure it mentions ("log a meeting with Acme about
 # the number of orders they plan").
 _WRITING_VERB_FIRST = re.compile(r"^\s*(?:please\s+|pls\s+)?(?:log|record|note|add|open|create|file|raise|remind|set up|"
-                                 r"schedule|move|mark|update|change|correct|revoke|withdraw|grant|erase|delete)\b|"
+                                 r"schedule|move|mark|update|change|correct|revoke|withdraw|grant|erase|delete|push|bump|advance|progress|"
+                                 r"promote|close|set|put|assign|approve|request|apply)\b|"
                                  r"^\s*(?:请|麻烦|帮我)?(?:记录|记一下|记下|记个|添加|新建|创建|提醒|开个|开一个|建个|更新|修改|删除|撤回)", re.I)
 
 
 # "把海天电子最大的商机推进到谈判阶段": the 把 construction with a verb of moving or setting asks for an action, even
 # with a ranking word ("最大") in it.
+_ONE_DEAL = re.compile(r"\bD-\d{3,}\b", re.I)
 _BA_ACTION = re.compile(r"把.{1,30}?(?:推进|推|改|移|调|挪|标|设|转|放)(?:到|为|成)")
 
 
@@ -359,7 +364,9 @@ def asks_for_a_figure(filling: Filling, text: str) -> bool:
     ("late payments by unit this year", "今年各客户的投诉数量"). Such a sentence is a question whatever its form, so it
     never writes ("Acme complains their delivery is late" names no measure and stays a complaint)."""
     named = any(f.name == "metrics" and f.how == "enum" for f in filling.filled)
-    asked = {f.name for f in filling.filled}
+    asked = {f.name for f in filling.filled} - ({"group_by"} if "bare_group" in filling.hints else set())
+    if _ONE_DEAL.search(text):  # "D-1993申请8%的折扣": about one deal named by its id, not a figure over many
+        return False
     return named and not _WRITING_VERB_FIRST.search(text) and not _BA_ACTION.search(text) and bool(asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text)
                           or _COUNT_ZH.search(text))
 
@@ -376,7 +383,7 @@ def _is_group(text: str, span: tuple[int, int], phrase: str) -> bool:
     if re.search(rf"(?:哪|which\s+|the\s+|top\s+|bottom\s+){_NUM}\s*(?:个|位|家|名|款|种)?\s*$", before):
         return True  # "哪三个客户", "which two units"
     return bool(re.match(r"\s*(?:by \w+|breakdown|排名|排行|分布|对比|之间)", after)) or \
-        bool(re.match(r"s?\s+(?:with|who|that|whose|ranked|by)\b", after))
+        bool(re.match(r"s?\s+(?:with(?!\s+(?:[A-Z]|[\u4e00-\u9fff]))|who|that|whose|ranked|by)\b", after))
 
 
 def _names(reading: Reading, kinds: tuple, filters: dict, taken: list) -> list[tuple[int, int]]:
