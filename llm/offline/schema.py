@@ -25,7 +25,7 @@ _SLOT_BY_NAME = [  # when a schema carries no x-slot hint, the argument's name i
 _WRITE_VERBS = {"move", "record", "log", "open", "create", "add", "set", "update", "change", "mark", "delete",
                 "erase", "remove", "grant", "revoke", "correct", "approve", "reject", "request", "send", "book",
                 "schedule", "assign", "close", "clone", "register", "submit", "cancel", "withdraw", "ask", "undo",
-                "erase"}
+                "erase", "point", "roll", "promote"}  # "Point a prompt's label at…", "Roll a prompt back…"
 _WHAT_IF_VERBS = {"check", "simulate", "try"}  # tools that work out what an action would do, without doing it
 
 
