@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor, Invalid, NotFound
@@ -136,8 +136,9 @@ def live(session: Session, files: Files, name: str | None = None) -> list[dict]:
              "labels": {k: v for k, v in sorted(on.items()) if k != LATEST}} for n in names]
 
 
-def production_version(session: Session, files: Files, name: str) -> int:
-    """The version the agents run: where `production` points, else the file's (one small query)."""
+def production_version(session: Session | Connection, files: Files, name: str) -> int:
+    """The version the agents run: where `production` points, else the file's (one small query; a bare
+    connection will do)."""
     moved = session.scalar(select(PromptLabel.version).where(PromptLabel.prompt == name,
                                                              PromptLabel.label == PRODUCTION))
     return moved if moved is not None else _file_version(files, name)
