@@ -131,6 +131,9 @@ def test_a_prompt_engineer_who_does_not_say_yes_changes_nothing(tessera):
     ("对比一下销售提示词第二版和第三版", "diff_prompt_versions", {"prompt": "sales", "old": 2, "new": 3}),
     ("隐私提示词线上是哪个版本？", "live_prompt_version", {"prompt": "privacy"}),
     ("列出所有提示词", "list_prompts", {}),
+    ("隐私提示词v1和v2差在哪", "diff_prompt_versions", {"prompt": "privacy", "old": 1, "new": 2}),
+    ("who promoted the privacy prompt?", "list_prompts", {"prompt": "privacy"}),  # a question about the history
+    ("路由提示词的预发布版本内容是什么", "show_prompt", {"prompt": "supervisor", "label": "staging"}),  # 预发布: a label
 ])
 def test_the_offline_model_reads_prompt_requests_in_english_and_chinese(tessera, message, tool, args):
     turn = tessera.chat("pe.sun", "read", message)

@@ -16,7 +16,8 @@ TOOLS = ("list_prompts", "show_prompt", "diff_prompt_versions", "live_prompt_ver
          "promote_prompt_version", "rollback_prompt")
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
-_VERSIONS = re.compile(r"(?<![\w-])v\s?(\d+)(?![\w-])|\bversions?\s*(?:no\.?\s*)?(\d+)\b|"
+# ASCII edges: "隐私提示词v1和v2" names v1 and v2 (a Chinese character is a word character to `\w`)
+_VERSIONS = re.compile(r"(?<![A-Za-z0-9_-])v\s?(\d+)(?![A-Za-z0-9_-])|\bversions?\s*(?:no\.?\s*)?(\d+)\b|"
                        r"\b(first|second|third|fourth|fifth)\s+version\b|第\s*([0-9一二两三四五六七八九十]+)\s*(?:个)?版|"
                        r"版本\s*(\d+)|(\d+)\s*版", re.I)
 
