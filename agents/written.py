@@ -29,7 +29,9 @@ def written_note(lines: list[dict], undo_ids: list[int], language: str) -> str:
     """"Written: D-12 stage: proposal → negotiation. Say 'undo' to take it back." (or in Chinese)."""
     if not lines:
         return ""
-    shown = [f"{w.get('record')} {w.get('field')}: {_v(w.get('old'))} → {_v(w.get('new'))}" for w in lines[:MAX_LINES]]
+    words = _ZH if language == "zh" else {}
+    shown = [f"{w.get('record')} {_w(w.get('field'), words)}: {_w(_v(w.get('old')), words)} → {_w(_v(w.get('new')), words)}"
+             for w in lines[:MAX_LINES]]
     if len(lines) > MAX_LINES:
         shown.append(f"… +{len(lines) - MAX_LINES}")
     if language == "zh":
@@ -37,6 +39,16 @@ def written_note(lines: list[dict], undo_ids: list[int], language: str) -> str:
         return "已写入：" + "；".join(shown) + "。" + tail
     tail = "Say 'undo' to take it back." if undo_ids else "This cannot be undone."
     return "Written: " + "; ".join(shown) + ". " + tail
+
+
+# The markers and stage names the written line shows, in Chinese: one language per reply
+_ZH = {"(created)": "（新建）", "(removed)": "（已删除）", "stage": "阶段", "status": "状态", "lead": "线索",
+       "qualified": "已确认", "proposal": "方案", "negotiation": "谈判", "won": "赢单", "lost": "输单",
+       "open": "未结", "done": "已完成", "cancelled": "已取消"}
+
+
+def _w(value, words: dict) -> str:
+    return words.get(str(value), str(value))
 
 
 def _v(value) -> str:

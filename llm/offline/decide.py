@@ -22,7 +22,7 @@ from llm.offline.lexicon import Lexicon
 from llm.offline.links import link
 from llm.offline.messages import Turn, last_index, read_messages
 from llm.offline.offer import role_offer
-from llm.offline.phrasing import phrase_result
+from llm.offline.phrasing import ASKS_TOTAL, phrase_result, total_lead
 from llm.offline.reading import Reading
 from llm.offline.schema import ToolView, coerce, parse_tools
 from llm.offline.synonyms import ordinals
@@ -121,6 +121,10 @@ class TurnPolicy:
         asked = turns[start - 1] if start > 0 and turns[start - 1].role == "assistant" else None
         names = {c["id"]: c["name"] for c in (asked.tool_calls if asked else ())}
         parts = [phrase_result(names.get(t.tool_call_id) or t.name, t.text, lang) for t in turns[start:]]
+        user = last_index(turns, "user")
+        if user is not None and ASKS_TOTAL.search(turns[user].text) and len(parts) == 1:
+            lead = total_lead(turns[start].text, lang)  # "what's the total value…": the sum first, then the list
+            parts = [f"{lead}\n{parts[0]}" if lead else parts[0]]
         return Reply("answer", "\n\n".join(p for p in parts if p), trace={"decision": "phrase", "results": len(parts)})
 
     # -- requests -------------------------------------------------------------------------------------

@@ -36,7 +36,8 @@ def phrase_result(tool: str | None, content: Any, lang: str) -> str:
         lead = _fill(template("results", "record", lang, tool),
                      about=about or template("results", "record_about", lang))
         parts.append(lead + "\n" + _lines(data["record"], lang=lang))
-    if data.get("done"):
+    if data.get("done") and not (lang != "en" and isinstance(data.get("record"), dict)):
+        # the tool's sentence is English: in another language the record shown above says what was done
         parts.append(_fill(template("results", "done", lang, tool), done=data["done"], about=about))
     extra = {k: v for k, v in data.items() if k not in _STANDARD}
     if extra:
@@ -55,6 +56,25 @@ def _worded(tool: str | None, value: Any, lang: str) -> Any:
         return str(value.get("text") or "")  # no words of its own: the tool's plain text
     values = {k: _worded(tool, v, lang) for k, v in (value.get("values") or {}).items()}
     return _fill(template("results", value["verdict"], lang, tool), **values)
+
+
+# "what's the total value of…", "一共多少钱": a list answering such a question leads with its sum and count
+ASKS_TOTAL = re.compile(r"\b(?:total|sum|how much|combined|altogether|add(?:s|ed)? up|in all)\b|总额|总金额|合计|总共|一共|加起来|多少钱|总值",
+                        re.I)
+
+
+def total_lead(content: Any, lang: str) -> str:
+    """"Total: 1,234,000 over 3 deals." for a list of records with amounts, else "". Over the rows returned: a list
+    cut short says so ("of the first 50")."""
+    data = _load(content)
+    items = data.get("items") if isinstance(data, dict) and data.get("ok", True) else None
+    amounts = [i.get("amount") for i in items or [] if isinstance(i, dict)]
+    if not items or not all(isinstance(a, (int, float)) for a in amounts):
+        return ""
+    total = data.get("total") if isinstance(data.get("total"), int) else len(items)
+    values = {"sum": _compact(float(sum(amounts))), "count": len(items), "total": total}
+    key = "sum_partial" if total > len(items) else "sum"
+    return _fill(template("results", key, lang, None), **values)
 
 
 def _load(content: Any) -> Any:
