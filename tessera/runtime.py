@@ -96,9 +96,9 @@ class Tessera:
                                    retention_days=settings.threads.retention_days,
                                    every_hours=settings.threads.prune_every_hours)
         self.deal_scores = DealScores(self.store, settings.scores_folder, self.clock)  # trained on first use
-        writer_model = settings.models.writer
-        self.writer = DraftWriter(writer_model) if writer_model != OFFLINE_MODEL else None
         self.prompts = prompts or LivePrompts(self.store)  # each agent runs its prompt's production version
+        writer_model = settings.models.writer
+        self.writer = DraftWriter(writer_model, self.prompts.text) if writer_model != OFFLINE_MODEL else None
         self.graph = build_graph(self._model_for, self._tool_context, self.checkpointer, prompt_text=self.prompts.text)
         self.turns = Turns(self)  # one turn at a time per thread; whole, traced, idempotent turns
 

@@ -171,3 +171,20 @@ def test_cli_failures_say_what_exists_and_exit_1(data_dir):
     assert nothing.exit_code == 1 and "nothing earlier to roll back to" in nothing.stderr
     one = run_cli("prompts", "diff", "analyst", settings=settings)
     assert one.exit_code == 1 and "one version only" in one.stderr
+
+
+def test_the_draft_writer_runs_its_production_version_too(data_dir, scripted):
+    from tessera.runtime import Tessera
+    from tessera.settings import AgentModels
+
+    app = Tessera(settings_for(data_dir, models=AgentModels(writer="scripted/writer", fallbacks=[])),
+                  clock=lambda: FIXED_NOW, seed=False)
+    try:
+        version = add(app.store, "draft_writer", "Write the follow-up in three sentences.")
+        with app.store.session() as s:
+            service.move_label(s, prompt_files(), "draft_writer", "production", version, by="pe.sun", now=NOW)
+        scripted.enqueue({"content": "Dear Mark, thanks for the call."})
+        app.writer({"account": "Acme Robotics"})
+        assert scripted.history[-1]["messages"][0]["content"] == "Write the follow-up in three sentences."
+    finally:
+        app.close()
