@@ -190,3 +190,48 @@ def test_a_rep_sees_only_their_units_deals_and_a_customer_none(tessera):
         owners = {s.get(Deal, int(row["deal"][2:])).owner_id for row in mine["items"]}
         me = s.scalar(select(User.id).where(User.login == "li.wei"))
     assert owners == {me}
+
+
+def _discount_signals(store: Store, login: str) -> dict[int, str]:
+    with store.session() as s:
+        report = deals_at_risk(s, caller(s, login), AS_OF, limit=EVERY)
+    return {d.deal_id: sig.en for d in report.deals for sig in d.signals if sig.kind == "discount"}
+
+
+def test_the_units_discount_norms_follow_a_write_by_another_worker(risk_store, tmp_path):
+    """The norms are kept while the deals and products tables stand still: a price change committed through another
+    engine on the same database (another worker) moves the counter, and the next report reads the new norms."""
+    before = _discount_signals(risk_store, "li.wei")
+    assert before, "the seed has no deal above its unit's discount norm: the test proves nothing"
+    deal_id, words = next(iter(before.items()))
+    other = Store(risk_store.url)  # another worker's engine
+    try:
+        with other.session() as s:
+            product_id = s.get(Deal, deal_id).product_id
+            s.get(Product, product_id).price *= 2  # every deal of the product now sells at a deeper discount
+    finally:
+        other.dispose()
+    after = _discount_signals(risk_store, "li.wei")
+    assert after != before
+    with risk_store.session() as s:  # what the rows say now, read without the kept norms
+        from crm.outlook.deal_risk import _norms_of
+
+        unit = s.get(Deal, deal_id).unit_id
+        median, upper, n = _norms_of(s, {unit})[unit]
+    shown = [w for w in after.values() if f"median {median:.0%}, 3 in 4 of its {n} deals at most {upper:.0%}" in w]
+    assert shown and words not in after.values()
+
+
+def test_a_session_that_changed_deals_reads_its_own_norms_before_it_commits(risk_store):
+    assert _discount_signals(risk_store, "li.wei"), "no discount signal on the seed: the test proves nothing"
+    with risk_store.session() as s:  # every deal of li.wei's unit sold for almost nothing, not committed
+        unit = s.scalar(select(User.unit_id).where(User.login == "li.wei"))
+        for deal in s.scalars(select(Deal).where(Deal.unit_id == unit)):
+            deal.amount = Decimal("1")
+        s.flush()
+        report = deals_at_risk(s, caller(s, "li.wei"), AS_OF, limit=EVERY)
+        s.rollback()
+    # the unit's norm is now that near-total discount (the kept norms would say the seed's median)
+    said = [sig.en for d in report.deals for sig in d.signals if sig.kind == "discount"]
+    assert said and all("(median 100%," in words for words in said)
+    assert _discount_signals(risk_store, "li.wei")  # rolled back: the committed rows' norms again

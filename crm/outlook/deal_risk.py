@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import threading
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crm import data_versions
 from crm.metrics.answer import fmt
 from crm.metrics.scope import Caller, scope_words
 from crm.models import OPEN_STAGES, Account, Activity, Deal, DealStageChange, Order, Payment, Product, SalesUnit, User
@@ -22,6 +25,9 @@ NORM_QUANTILE = 0.75  # a discount above this quantile of the unit's deals is ab
 LATE_LOOKBACK_DAYS = 365
 LATE_PAYMENTS = 2  # late instalments of the account in the past year that make a signal (one overdue now does too)
 LOW_SCORE = 0.30  # a win probability below this is a signal
+DEAL_COLUMNS = (Deal.id, Deal.title, Deal.stage, Deal.amount, Deal.quantity, Deal.expected_close, Deal.created_on,
+                Deal.unit_id, Deal.account_id)  # what the signals read of a deal
+OpenDeal = namedtuple("OpenDeal", [c.key for c in DEAL_COLUMNS])
 
 
 @dataclass
@@ -101,20 +107,24 @@ def deals_at_risk(session: Session, caller: Caller, today: dt.date, *, limit: in
                   scope: str = "") -> RiskReport:
     """The `limit` riskiest open deals in the caller's units (of one owner when `owner_id` is given); `scores` gives
     the win probability of deals by id (the deal-score model), or is None when there is no model."""
-    q = (select(Deal, Account.name, User.display_name, Product.price, SalesUnit.name)
+    in_scope = [Deal.stage.in_(OPEN_STAGES)]
+    if caller.units is not None:
+        in_scope.append(Deal.unit_id.in_(caller.units))
+    if owner_id is not None:
+        in_scope.append(Deal.owner_id == owner_id)
+    # the deals' columns, not Deal entities: thousands of open deals at scale, read once and never changed here
+    q = (select(*DEAL_COLUMNS, Account.name, User.display_name, Product.price, SalesUnit.name)
          .join(Account, Account.id == Deal.account_id).join(User, User.id == Deal.owner_id)
          .join(Product, Product.id == Deal.product_id).join(SalesUnit, SalesUnit.id == Deal.unit_id)
-         .where(Deal.stage.in_(OPEN_STAGES)))
-    if caller.units is not None:
-        q = q.where(Deal.unit_id.in_(caller.units))
-    if owner_id is not None:
-        q = q.where(Deal.owner_id == owner_id)
-    rows = session.execute(q).all()
+         .where(*in_scope))
+    n = len(DEAL_COLUMNS)
+    rows = [(OpenDeal._make(row[:n]), *row[n:]) for row in session.execute(q)]
     scope = scope or scope_words(session, caller)
     ids = [d.id for d, *_ in rows]
     chances = scores(ids) if scores and ids else {}
-    last_touch = _last_touches(session, ids)
-    at_stage_since = _stage_entered(session, ids)
+    open_ids = select(Deal.id).where(*in_scope)  # the same deals, as a subquery: no list of thousands of ids to bind
+    last_touch = _last_touches(session, open_ids) if ids else {}
+    at_stage_since = _stage_entered(session, open_ids) if ids else {}
     norms = _discount_norms(session, {d.unit_id for d, *_ in rows})
     late = _late_payments(session, {d.account_id for d, *_ in rows}, today)
     found = []
@@ -136,18 +146,16 @@ def discount_of(amount, price, quantity: int) -> float:
     return max(0.0, 1 - float(amount) / list_value) if list_value else 0.0
 
 
-def _last_touches(session: Session, deal_ids: list[int]) -> dict[int, dt.date]:
-    if not deal_ids:
-        return {}
+def _last_touches(session: Session, deal_ids) -> dict[int, dt.date]:
+    """Deal -> the day of its latest activity, for `deal_ids` (ids, or a select of them)."""
     q = select(Activity.deal_id, func.max(Activity.occurred_at)).where(Activity.deal_id.in_(deal_ids)) \
         .group_by(Activity.deal_id)
     return {deal_id: (at.date() if isinstance(at, dt.datetime) else at) for deal_id, at in session.execute(q)}
 
 
-def _stage_entered(session: Session, deal_ids: list[int]) -> dict[int, dt.date]:
-    """Deal -> the day it last entered the stage it is at, from its stage history (deals without one: absent)."""
-    if not deal_ids:
-        return {}
+def _stage_entered(session: Session, deal_ids) -> dict[int, dt.date]:
+    """Deal -> the day it last entered the stage it is at, from its stage history (deals without one: absent);
+    `deal_ids`: ids, or a select of them."""
     q = (select(DealStageChange.deal_id, func.max(DealStageChange.at))
          .join(Deal, (Deal.id == DealStageChange.deal_id) & (Deal.stage == DealStageChange.to_stage))
          .where(DealStageChange.deal_id.in_(deal_ids)).group_by(DealStageChange.deal_id))
@@ -156,11 +164,34 @@ def _stage_entered(session: Session, deal_ids: list[int]) -> dict[int, dt.date]:
 
 
 def _discount_norms(session: Session, unit_ids: set[int]) -> dict[int, tuple[float, float, int]]:
-    """Unit -> (median discount, NORM_QUANTILE discount, deals) over all the unit's deals."""
+    """Unit -> (median discount, NORM_QUANTILE discount, deals) over all the unit's deals. Every unit's norms are
+    kept per database while the deals and products tables stand still (crm/data_versions.py: any write, by any
+    process, moves their counters); a session that wrote either itself reads its own rows."""
     if not unit_ids:
         return {}
-    q = (select(Deal.unit_id, Deal.amount, Product.price, Deal.quantity).join(Product, Product.id == Deal.product_id)
-         .where(Deal.unit_id.in_(unit_ids)))
+    stamp = data_versions.versions(session, NORM_TABLES)  # before the rows: a write in between reloads once more
+    if any(data_versions.wrote_in(session, t) for t in NORM_TABLES):
+        return _norms_of(session, unit_ids)
+    where = str(session.get_bind().url)
+    with _norms_lock:
+        kept = _norms_kept.get(where)
+    if kept is None or kept[0] != stamp:
+        kept = (stamp, _norms_of(session, None))
+        with _norms_lock:
+            _norms_kept[where] = kept
+    return {u: norm for u, norm in kept[1].items() if u in unit_ids}
+
+
+NORM_TABLES = ("deals", "products")
+_norms_kept: dict[str, tuple[tuple[int, ...], dict[int, tuple[float, float, int]]]] = {}
+_norms_lock = threading.Lock()
+
+
+def _norms_of(session: Session, unit_ids: set[int] | None) -> dict[int, tuple[float, float, int]]:
+    """The norms read from the rows, of these units (None: of every unit)."""
+    q = select(Deal.unit_id, Deal.amount, Product.price, Deal.quantity).join(Product, Product.id == Deal.product_id)
+    if unit_ids is not None:
+        q = q.where(Deal.unit_id.in_(unit_ids))
     by_unit: dict[int, list[float]] = {}
     for unit_id, amount, price, quantity in session.execute(q):
         by_unit.setdefault(unit_id, []).append(discount_of(amount, price, quantity))
@@ -196,7 +227,7 @@ def _late_payments(session: Session, account_ids: set[int], today: dt.date) -> d
     return out
 
 
-def _slipped(deal: Deal, today: dt.date, at_stage_since: dt.date | None) -> Signal | None:
+def _slipped(deal: OpenDeal, today: dt.date, at_stage_since: dt.date | None) -> Signal | None:
     """The expected close has passed; with the stage history, also how long the deal has been stuck at its stage."""
     days = (today - deal.expected_close).days
     if days <= 0:
@@ -209,7 +240,7 @@ def _slipped(deal: Deal, today: dt.date, at_stage_since: dt.date | None) -> Sign
     return Signal("slipped", min(days / 90, 1.0), en, zh)
 
 
-def _quiet(deal: Deal, last: dt.date | None, today: dt.date, quiet_days: int) -> Signal | None:
+def _quiet(deal: OpenDeal, last: dt.date | None, today: dt.date, quiet_days: int) -> Signal | None:
     since = last or deal.created_on
     days = (today - since).days
     if days < quiet_days:
