@@ -191,11 +191,13 @@ class TurnPolicy:
         reading = Reading(text, self.lexicon, self.clock())
         fills = {v.name: self._fill(v, reading, index, views, history) for v in views}
         fit = {v.name: slot_fit(v, fills[v.name], reading) for v in views}
+        figure = fills.get(metric_query.TOOL)  # the metric query the sentence reads as (the mood asks it too)
         if metric_query.TOOL in fit:  # a named metric asks for a number, not a list of records
             fit[metric_query.TOOL] += metric_query.fit_bonus(fills[metric_query.TOOL], text)
         elif all(not v.params for v in views):  # choosing whom to hand over to: the agent that answers metrics
             for view in (v for v in views if metric_query.answers_metrics(v)):
-                fit[view.name] += metric_query.handoff_bonus(metric_query.fill(None, reading, history), text)
+                figure = figure or metric_query.fill(None, reading, history)  # read once, not per handover
+                fit[view.name] += metric_query.handoff_bonus(figure, text)
         for name in set(outlook_query.TOOLS) & fit.keys():  # forecast, risk, anomalies: only on their own cue
             fit[name] += outlook_query.fit_bonus(name, text)
         for name in cues.cued_tools() & fit.keys():  # overdue, export, where-from: only on their own words too
@@ -230,7 +232,7 @@ class TurnPolicy:
                 return Reply("clarify", questions.ask_intent([by_name[o] for o in options], lang), trace=trace)
         top = ranking[0]
         margin = top.score - ranking[1].score if len(ranking) > 1 else 1.0
-        mood = self._mood(text, reading, fills.get(metric_query.TOOL), history)
+        mood = self._mood(text, reading, figure, history)
         best = tools_only[0]
         first_reader = next((s for s in tools_only if not by_name[s.name].writes), None)
         if mood is Mood.HYPOTHETICAL and first_reader and by_name[first_reader.name].answers_what_if:

@@ -107,6 +107,13 @@ def _vocab() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[s
     return by_length(metrics), by_length(dims), by_length(values)
 
 
+@lru_cache(maxsize=1)
+def _catalog_names() -> tuple[tuple[str, tuple[str, str]], ...]:
+    """The metric and dimension phrases as find_mentions takes them, keyed ("metric" | "dim", name)."""
+    metric_phrases, dim_vocab, _ = _vocab()
+    return tuple([(p, ("metric", n)) for p, n in metric_phrases] + [(p, ("dim", n)) for p, n in dim_vocab])
+
+
 def _n(word: str | None, default: int = 1) -> int:
     if not word:
         return default
@@ -154,7 +161,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             period, second = second, period
         compare = compare or comparison_with(text, period, second, reading.today)
     when_spans = list(taken)  # thresholds, comparisons, periods: no ranking is read inside them ("前三个月")
-    metric_phrases, dim_vocab, value_vocab = _vocab()
+    value_vocab = _vocab()[2]
     filters: dict[str, list[str]] = {}
     mine_grouped = []
     for name, pattern in _mine_patterns().items():
@@ -171,8 +178,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     named = list(taken)
     spotted: list[Mention] = []
     found_dims, how_many = [], None
-    names = [(p, ("metric", n)) for p, n in metric_phrases] + [(p, ("dim", n)) for p, n in dim_vocab]
-    for mention in find_mentions(text, names, taken):  # key terms in order, fillers between ("新建了多少商机")
+    for mention in find_mentions(text, _catalog_names(), taken):  # key terms in order, fillers between ("新建了多少商机")
         taken.append((mention.start, mention.end))
         kind, name = mention.key
         if kind == "metric":
@@ -328,7 +334,7 @@ def answers_metrics(view: ToolView) -> bool:
 
 @lru_cache(maxsize=64)
 def _metric_share(examples: tuple[str, ...]) -> float:
-    names = [(p, n) for p, n in _vocab()[0]]
+    names = tuple(_vocab()[0])
     return sum(bool(find_mentions(e.lower(), names)) for e in examples) / len(examples) if examples else 0.0
 
 
@@ -601,7 +607,7 @@ def _threshold(text: str, taken: list) -> list[dict]:
     m = _THRESHOLD.search(text)
     before = _THRESHOLD_BEFORE.search(text)
     if before and (not m or not m.group(4) or not any(p in m.group(4) for p, _n in _vocab()[0])):
-        said = find_mentions(before.group(1), [(p, n) for p, n in _vocab()[0]])
+        said = find_mentions(before.group(1), tuple(_vocab()[0]))
         if said:
             last = max(said, key=lambda x: x.start)
             taken.append((before.start(1) + last.start, before.end()))

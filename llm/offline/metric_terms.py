@@ -142,23 +142,42 @@ def find_mentions(text: str, names: list[tuple[str, object]], taken: list[tuple[
     def predicative(token: Token, gap: int) -> bool:
         return not token.cjk and token.text in d["en_predicative"] and gap < 3
 
+    entries, starting = _ways(tuple(names))
+    # only the names one of whose ways starts with a token of the sentence can match; in their given order
+    candidates = sorted({n for tok in at for n in starting.get(tok, ())})
     found: list[Mention] = []
-    for phrase, key in names:
-        for terms in _forms(phrase):
-            ways = [(terms, gap_ok)]
-            if len(terms) == 2 and not re.match(rf"[{_CJK}]", terms[0]):  # "open cases": "cases are still open"
-                ways.append(((terms[1], terms[0]), predicative))
-            for seq, ok in ways:
-                for i in at.get(seq[0], ()):
-                    hit = _match_at(toks, i, seq, ok)
-                    if hit is None:
-                        continue
-                    last, skipped = hit
-                    covered = sum(len(t) for t in seq)
-                    found.append(Mention(toks[i].start, toks[last].end, covered, skipped, key, phrase))
+    for n in candidates:
+        phrase, key, ways = entries[n]
+        for seq, swapped in ways:
+            ok = predicative if swapped else gap_ok
+            for i in at.get(seq[0], ()):
+                hit = _match_at(toks, i, seq, ok)
+                if hit is None:
+                    continue
+                last, skipped = hit
+                covered = sum(len(t) for t in seq)
+                found.append(Mention(toks[i].start, toks[last].end, covered, skipped, key, phrase))
     found.sort(key=lambda m: (-m.covered, m.fillers, m.start, m.end))
     chosen: list[Mention] = []
     for m in found:
         if not any(m.start < c.end and c.start < m.end for c in chosen):
             chosen.append(m)
     return chosen
+
+
+@lru_cache(maxsize=32)
+def _ways(names: tuple[tuple[str, object], ...]) -> tuple[list, dict[str, list[int]]]:
+    """Per name, in order, (phrase, key, the token sequences it may be said as, each marked when it is the
+    predicative order), and per token the names with a sequence starting with it: a sentence then tries only the
+    names that can start at one of its tokens (the catalogue has hundreds), not every name."""
+    entries, starting = [], {}
+    for n, (phrase, key) in enumerate(names):
+        ways = []
+        for terms in _forms(phrase):
+            ways.append((terms, False))
+            if len(terms) == 2 and not re.match(rf"[{_CJK}]", terms[0]):  # "open cases": "cases are still open"
+                ways.append(((terms[1], terms[0]), True))
+        entries.append((phrase, key, ways))
+        for seq, _ in ways:
+            starting.setdefault(seq[0], set()).add(n)
+    return entries, {tok: sorted(ns) for tok, ns in starting.items()}
