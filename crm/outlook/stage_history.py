@@ -82,15 +82,22 @@ def calibrate_stages(session: Session, units: tuple[int, ...] | None, today: dt.
     since = today - dt.timedelta(days=lookback_days)
 
     def closed_deals(scope) -> list[tuple[bool, int]]:
-        """(won?, the furthest open stage recorded in the deal's history, -1 for none) per closed deal."""
-        q = (select(Deal.stage, func.max(_rank(DealStageChange.from_stage)), func.max(_rank(DealStageChange.to_stage)))
-             .select_from(Deal).outerjoin(DealStageChange, DealStageChange.deal_id == Deal.id)
-             .where(Deal.stage.in_(("won", "lost")), Deal.closed_on >= since, Deal.closed_on <= today)
-             .group_by(Deal.id, Deal.stage))
+        """(won?, the furthest open stage recorded in the deal's history, -1 for none) per closed deal, counted in
+        the database: a few (won?, stage) pairs come back, not a row per deal (thousands at scale). Only how many
+        deals share each pair matters to the weights and the bootstrap, so the list is in pair order."""
+        per_deal = (select(Deal.stage.label("stage"),
+                           func.coalesce(func.max(_rank(DealStageChange.from_stage)), -1).label("came_from"),
+                           func.coalesce(func.max(_rank(DealStageChange.to_stage)), -1).label("went_to"))
+                    .select_from(Deal).outerjoin(DealStageChange, DealStageChange.deal_id == Deal.id)
+                    .where(Deal.stage.in_(("won", "lost")), Deal.closed_on >= since, Deal.closed_on <= today)
+                    .group_by(Deal.id, Deal.stage))
         if scope is not None:
-            q = q.where(Deal.unit_id.in_(scope))
-        return [(stage == "won", max(-1 if f is None else f, -1 if t is None else t))
-                for stage, f, t in session.execute(q)]
+            per_deal = per_deal.where(Deal.unit_id.in_(scope))
+        d = per_deal.subquery()
+        reached = case((d.c.came_from >= d.c.went_to, d.c.came_from), else_=d.c.went_to)
+        q = select(d.c.stage, reached, func.count()).group_by(d.c.stage, reached)
+        return sorted((stage == "won", int(furthest)) for stage, furthest, n in session.execute(q)
+                      for _ in range(n))
 
     outcomes = closed_deals(units)
     wide = units is not None and len(outcomes) < MIN_CLOSED
