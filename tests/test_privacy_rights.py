@@ -78,6 +78,39 @@ def test_a_value_that_is_not_a_phone_number_is_refused_and_nothing_changes(ptess
     with ptessera.store.session() as s:
         assert s.scalars(select(FieldHistory)).all() == []
 
+def _contacts(ptessera) -> dict:
+    with ptessera.store.session() as s:
+        return {c.id: (c.full_name, c.email, c.phone, c.city, c.title) for c in s.scalars(select(Contact))}
+
+
+@pytest.mark.parametrize("correction, column, value", [
+    ("my phone number changed, it's +86 138 1234 5678 now", 2, "+86 138 1234 5678"),
+    ("我的邮箱换了，新的是 chenjing@newmail.cn，帮我改一下", 1, "chenjing@newmail.cn"),
+    ("换了，新的是 chenjing@newmail.cn，帮我改一下", 1, "chenjing@newmail.cn"),
+])
+def test_a_correction_without_a_marker_takes_the_field_from_the_value_and_changes_nothing_else(
+        ptessera, correction, column, value):
+    before = _contacts(ptessera)
+    result = call(ptessera, "cust.chen.jing", "correct_my_data", correction=correction)
+    assert result["ok"] and result["new"] == value, result
+    after = _contacts(ptessera)
+    with ptessera.store.session() as s:
+        me = s.scalar(select(Contact.id).where(Contact.full_name == "陈静"))
+    assert {k: v for k, v in after.items() if k != me} == {k: v for k, v in before.items() if k != me}
+    assert after[me][column] == value
+    assert [a for i, (a, b) in enumerate(zip(after[me], before[me])) if a != b] == [value]
+
+
+def test_a_correction_holding_both_an_email_and_a_phone_number_changes_nothing(ptessera):
+    before = _contacts(ptessera)
+    result = call(ptessera, "cust.chen.jing", "correct_my_data",
+                  correction="new details, chen@newmail.cn and +86 138 1234 5678 now")
+    assert not result["ok"]
+    assert _contacts(ptessera) == before
+    with ptessera.store.session() as s:
+        assert s.scalars(select(FieldHistory)).all() == []
+
+
 def test_every_request_walks_its_lifecycle_with_a_deadline(ptessera):
     call(ptessera, "cust.chen.jing", "correct_my_data", correction="my city is Hangzhou")
     with ptessera.store.session() as s:

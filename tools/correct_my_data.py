@@ -8,7 +8,8 @@ from tools.base import ToolContext, ToolSpec, slot
 
 
 class CorrectMyDataArgs(BaseModel):
-    correction: str = slot("free_text", "the field and its right value, e.g. 'my phone number is +86 139 0000 0000'")
+    correction: str = slot("free_text", "the field and its right value, e.g. 'my phone number is +86 139 0000 0000', "
+                                       "'我的邮箱是 new@example.cn'")
 
 
 def run(ctx: ToolContext, args: CorrectMyDataArgs) -> dict:

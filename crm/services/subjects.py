@@ -167,6 +167,9 @@ def correct_my_data(session: Session, actor: Actor, *, correction: str, field: s
     shape = _shape_of(correction or "")
     if value is None and field is None and shape:  # only a value was given: "+86 139 0000 0000"
         field, value = shape, correction.strip()
+    embedded = _embedded_value(correction or "") if value is None else None
+    if embedded:  # "my phone number changed, it's +86 138 …", "邮箱换了，新的是 a@b.cn，帮我改一下": the value says the field
+        field, value = field or embedded[0], embedded[1]
     if value is None:
         found = next((m for p in _MARKERS if (m := p.search(correction or "")) and correction[m.end():].strip()), None)
         if found is None:
@@ -179,6 +182,20 @@ def correct_my_data(session: Session, actor: Actor, *, correction: str, field: s
 
 _PHONE = re.compile(r"^\+?[\d\s()-]{7,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# An email address or phone number inside a sentence; only one of the two may be in it for the value to be clear.
+_EMAIL_IN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_PHONE_IN = re.compile(r"(?<![\w.])\+?\d[\d\s()-]{5,22}\d(?![\w.@])")
+
+
+def _embedded_value(text: str) -> tuple[str, str] | None:
+    """("email" or "phone", the value) when the sentence holds exactly one value of such a shape, else None."""
+    emails = _EMAIL_IN.findall(text)
+    phones = [p.strip() for p in _PHONE_IN.findall(_EMAIL_IN.sub(" ", text)) if sum(c.isdigit() for c in p) >= 7]
+    if len(emails) + len(phones) != 1:
+        return None
+    return ("email", emails[0]) if emails else ("phone", phones[0])
 
 
 def _shape_of(text: str) -> str | None:
