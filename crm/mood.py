@@ -56,6 +56,17 @@ _WH_EN = re.compile(r"^\s*(?:(?:hey|hi|ok|okay|so|and|also|oh|well|um|quick one|
                     r"do|does|did|can|could|should|may|might|would|isn't|aren't|doesn't|wouldn't)\b(?!\s+not\b)",
                     re.I)
 _QUESTION_ZH = re.compile(r"[吗呢][\s？?。!！]*$|什么|会不会|是不是|能不能|可不可以|有没有|怎么|怎样|如何|为什么|为啥|哪|谁|多少|几[个次家天]|是否|能否|可否")
+# Asking whether something can be done ("am I able to get my data deleted?", "我能不能申请删除…"): a question about
+# that action, answered by explaining it, not by the nearest tool that reads.
+_WHETHER_POSSIBLE = re.compile(
+    r"^\s*(?:am\s+i|are\s+we|would\s+(?:i|we)\s+be)\s+(?:able|allowed)\s+to\b|^\s*is\s+it\s+possible\b"
+    r"|^\s*(?:can|could|may)\s+(?:i|we)\s+(?:get|have|ask|request|make)\b"
+    r"|^\s*我(?:们)?(?:能|可以|能不能|可不可以|能否|是否可以|有没有办法)(?:要求|申请|让你们|请你们)", re.I)
+
+
+def asks_whether_possible(text: str) -> bool:
+    """Whether `text` asks if an action can be done (a question about doing it, never an order to)."""
+    return bool(_WHETHER_POSSIBLE.search(text)) and mood_of(text) is Mood.QUESTION
 
 
 def mood_of(text: str) -> Mood:

@@ -10,7 +10,7 @@ import pytest
 
 from llm import EntityName, Lexicon, register_offline_model
 from llm.offline.lexicon import Relations
-from crm.mood import Mood, mood_of
+from crm.mood import Mood, asks_whether_possible, mood_of
 from tests.test_offline_model import ACCOUNT, TOOLS, TODAY, Chat, text_of, tool
 
 DEAL = {"type": "string", "x-entity": "deal", "description": "the deal: its id or words of its title"}
@@ -85,6 +85,30 @@ def test_a_question_about_erasure_never_erases_and_a_data_question_reads():
     chat = Chat([ERASE, MY_DATA])
     assert "没有做任何改动" in text_of(chat.say("删掉我的数据以后还能恢复吗？"))
     assert only_call(Chat([ERASE, MY_DATA]).say("do you keep any personal data about me?"))[0] == "my_data"
+
+
+@pytest.mark.parametrize("text, whether", [
+    ("Am I able to get my personal data deleted at some point?", True),
+    ("can I have everything you hold about me erased?", True),
+    ("我能不能申请把我的资料全部删除？", True),
+    ("delete my data", False),  # an order
+    ("can you delete my data", False),  # a polite order
+    ("is my phone number in your system?", False),  # a question answered by reading
+])
+def test_whether_a_message_asks_if_an_action_is_possible(text, whether):
+    assert asks_whether_possible(text) is whether
+
+
+def test_asking_whether_deletion_is_possible_explains_it_and_erases_nothing():
+    from tools.registry import ALL
+    from tools.schema import openai_tool
+
+    customer_tools = [openai_tool(ALL[n]) for n in ("my_data", "my_consents", "my_data_access", "where_did_you_get",
+                                                    "export_my_data", "erase_my_data", "correct_my_data")]
+    for text in ("Am I able to get my personal data deleted at some point?", "我能不能申请把我的个人数据删除？"):
+        response = Chat(customer_tools).say(text)
+        assert not response.choices[0].message.tool_calls, text
+        assert "erase" in text_of(response).lower() or "删除" in text_of(response)
 
 
 def test_asking_to_see_a_meeting_never_logs_one():

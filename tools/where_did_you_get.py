@@ -31,5 +31,9 @@ TOOL = ToolSpec(
         "我的邮箱是怎么来的",
         "你们是通过什么渠道拿到我的资料的",
         "我的信息来源是什么",
+        "how do you know my home address",
+        "你们怎么会知道我的手机号",
+        "have you shared my email with any other company",
+        "我的电话有没有共享给别的公司",
     ],
 )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm.mood import Mood, mood_of
+from crm.mood import Mood, asks_whether_possible, mood_of
 from llm.offline import cues, metric_query, outlook_query, plans, prompt_request, questions, scope
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
@@ -255,7 +255,10 @@ class TurnPolicy:
             return Reply("answer", questions.capabilities(views, lang, offer=role_offer(history)), trace=_scores("not_understood", ranking))
         if not mood.may_write and (by_name[best.name].writes or mood is Mood.HYPOTHETICAL):
             readers = [s for s in tools_only if not by_name[s.name].writes]
-            if (mood is Mood.QUESTION and readers and best.score - readers[0].score <= QUESTION_READ_MARGIN
+            # "is my phone number in your system?" is read; "am I able to get my data deleted?" asks about the
+            # deletion itself, so it is explained
+            if (mood is Mood.QUESTION and readers and not asks_whether_possible(text)
+                    and best.score - readers[0].score <= QUESTION_READ_MARGIN
                     and readers[0].semantic + W_LEXICAL * readers[0].lexical >= UNDERSTOOD_FLOOR):
                 best = readers[0]  # "is my phone number in your system?": read, never write
             else:
