@@ -83,7 +83,7 @@ def test_promote_and_rollback_plan_first_then_move_one_label(tessera):
     promoted = call(tessera, "pe.sun", "promote_prompt_version", {"prompt": "sales", "from_label": "staging"})
     assert promoted["values"]["new"] == "v3" and labels_of(tessera.store) == {**before, ("sales", "production"): 3}
     rolled = call(tessera, "pe.sun", "rollback_prompt", {"prompt": "sales"})
-    assert (rolled["values"]["old"], rolled["values"]["new"]) == ("v3", "v1") and "prompts rollback sales" in rolled["how_to_undo"]
+    assert (rolled["values"]["old"], rolled["values"]["new"]) == ("v3", "v1") and "prompts rollback sales" in rolled["values"]["undo"]
     assert labels_of(tessera.store) == {**before, ("sales", "production"): 1}
     crm_only = lambda tables: {k: v for k, v in tables.items() if not k.startswith("prompt_")}  # noqa: E731
     assert crm_only(business_fingerprint(tessera.store)) == crm_only(rows)  # no CRM table moved

@@ -27,5 +27,5 @@ def result(ctx: ToolContext, moved: dict) -> dict:
     lang = "zh" if ctx.actor.language == "zh" else "en"
     old = f"v{moved['from_version']}" if moved["from_version"] is not None else "unset"
     return {"verdict": "moved", "values": {"prompt": moved["prompt"], "label": moved["label"], "old": old,
-                                           "new": f"v{moved['to_version']}"},
-            "how_to_undo": UNDO[lang].format(prompt=moved["prompt"])}
+                                           "new": f"v{moved['to_version']}",
+                                           "undo": UNDO[lang].format(prompt=moved["prompt"])}}
