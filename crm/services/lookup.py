@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crm.account_weight import BIGGEST_CUSTOMER
 from crm.actor import Actor, Ambiguous, NotFound
 from crm.models import OPEN_STAGES, Account, Contact, Deal, Product, User
 from crm.services.scope import scoped
@@ -44,10 +45,22 @@ def visible_names(session: Session, actor: Actor) -> VisibleNames:
                         {a: tuple(d) for a, d in open_deals.items()}, tuple(deal_ids))
 
 
+def biggest_account(session: Session, actor: Actor) -> Account | None:
+    """The account with the most won deal value among those the actor may see (the lower id on a tie)."""
+    won = func.sum(Deal.amount)
+    row = session.execute(scoped(select(Deal.account_id, won), actor, Deal.unit_id).where(Deal.stage == "won")
+                          .group_by(Deal.account_id).order_by(won.desc(), Deal.account_id).limit(1)).first()
+    return session.get(Account, row[0]) if row else None
+
+
 def resolve_account(session: Session, actor: Actor, name: str) -> Account:
     text = name.strip()
     if not text:
         raise NotFound("no account name was given", kind="no_name_given", what="account")
+    if BIGGEST_CUSTOMER.fullmatch(text):
+        biggest = biggest_account(session, actor)
+        if biggest is not None:
+            return biggest
     base = scoped(select(Account), actor, Account.unit_id)
     exact = session.scalars(base.where(func.lower(Account.name) == text.lower())).all()
     if len(exact) == 1:

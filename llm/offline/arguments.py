@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from crm.account_weight import BIGGEST_CUSTOMER
 from llm.offline.contrast import against, without_join
 from llm.offline.lexicon import Match
 from llm.offline.reading import Reading
@@ -139,6 +140,11 @@ def fill(tool: ToolView, reading: Reading, answering: tuple[str, ...] = ()) -> F
                 if match:
                     _put(out, p, match.canonical, Found(match.canonical, match.start, match.end, match.text), "entity")
                     break
+    for p in params:  # "our biggest customer": an account by its weight; the store resolves it (crm/services/lookup.py)
+        if p.entity == "account" and not out.has(p.name):
+            weight = BIGGEST_CUSTOMER.search(reading.text)
+            if weight and _free(Span(weight.start(), weight.end()), out.used):
+                _put(out, p, weight.group(0), Found(weight.group(0), weight.start(), weight.end(), weight.group(0)), "entity")
     for p in params:  # second chance for names the lexicon does not know (for an optional one it knows, only
         # a name introduced as one: "the deals of Globex Logistics" asks about Globex, which this user cannot see)
         if not p.entity or out.has(p.name) or any(a[0] is p for a in out.ambiguous):

@@ -264,9 +264,13 @@ class TurnPolicy:
             else:
                 trace = {**_scores("explain", ranking, chosen=best.name), "mood": mood.value}
                 return Reply("answer", questions.explain(by_name[best.name], mood.value, lang), trace=trace)
+        planned_act = None  # "把海天电子金额最大的商机推到谈判阶段": the deal search is the plan's first step, not a rival
+        if mood.may_write and plans.FINDER in {s.name for s in tools_only[:2]}:
+            planned_act = self._plan_instead(tools_only[0], tools_only, by_name, fills, reading, views)
+            best = planned_act or best
         # Only tools this mood allows compete: a question chooses among the tools that read.
         allowed = [s for s in tools_only if mood.may_write or not by_name[s.name].writes]
-        rivals = [s for s in allowed if s.name != best.name]
+        rivals = [s for s in allowed if s.name != best.name and not (planned_act and s.name == plans.FINDER)]
         runner_up = rivals[0].score if rivals else 0.0
         unsupported = next((x for x in ranking if x.name == UNSUPPORTED), None)
         torn = best.score - runner_up < MARGIN
@@ -290,6 +294,19 @@ class TurnPolicy:
             trace = {**_scores("tool_call", ranking, chosen=best.name), "via": "message", "plan": plan}
             return Reply("tool_call", f"{tool} first, then {best.name}", [ToolCall(tool, args)], trace)
         return self._call(by_name[best.name], fills[best.name], ranking, text, lang, via="message")
+
+    @staticmethod
+    def _plan_instead(finder: IntentScore, tools_only: list[IntentScore], by_name: dict[str, ToolView],
+                      fills: dict[str, Filling], reading: Reading, views: list[ToolView]) -> IntentScore | None:
+        """A request read as a deal search that names a deal by a property and close behind it a tool acting on one
+        deal: the search is the plan's first step, not the answer (a stage there is where the deal goes)."""
+        for score in tools_only:
+            if finder.score - score.score > QUESTION_READ_MARGIN:
+                return None
+            view = by_name[score.name]
+            if view.writes and plans.find_first(view, fills[score.name], reading, views):
+                return score
+        return None
 
     def _call(self, view: ToolView, filling: Filling, ranking: list[IntentScore], text: str, lang: str,
               via: str, insist: bool = False) -> Reply:
