@@ -134,6 +134,10 @@ def test_a_prompt_engineer_who_does_not_say_yes_changes_nothing(tessera):
     ("隐私提示词v1和v2差在哪", "diff_prompt_versions", {"prompt": "privacy", "old": 1, "new": 2}),
     ("who promoted the privacy prompt?", "list_prompts", {"prompt": "privacy"}),  # a question about the history
     ("路由提示词的预发布版本内容是什么", "show_prompt", {"prompt": "supervisor", "label": "staging"}),  # 预发布: a label
+    ("put the privacy prompt back the way it was", "rollback_prompt", {"prompt": "privacy"}),
+    ("pull up the analyst agent's instructions", "show_prompt", {"prompt": "analyst"}),
+    ("is the sales assistant still on its original prompt?", "live_prompt_version", {"prompt": "sales"}),
+    ("分析助手的提示词写的是什么", "show_prompt", {"prompt": "analyst"}),
 ])
 def test_the_offline_model_reads_prompt_requests_in_english_and_chinese(tessera, message, tool, args):
     turn = tessera.chat("pe.sun", "read", message)
