@@ -164,8 +164,8 @@ def _stage_entered(session: Session, deal_ids) -> dict[int, dt.date]:
 
 
 def _discount_norms(session: Session, unit_ids: set[int]) -> dict[int, tuple[float, float, int]]:
-    """Unit -> (median discount, NORM_QUANTILE discount, deals) over all the unit's deals. Every unit's norms are
-    kept per database while the deals and products tables stand still (crm/data_versions.py: any write, by any
+    """Unit -> (median discount, NORM_QUANTILE discount, deals) over all the unit's deals. A unit's norms are kept
+    per database, once read, while the deals and products tables stand still (crm/data_versions.py: any write, by any
     process, moves their counters); a session that wrote either itself reads its own rows."""
     if not unit_ids:
         return {}
@@ -175,23 +175,28 @@ def _discount_norms(session: Session, unit_ids: set[int]) -> dict[int, tuple[flo
     where = str(session.get_bind().url)
     with _norms_lock:
         kept = _norms_kept.get(where)
-    if kept is None or kept[0] != stamp:
-        kept = (stamp, _norms_of(session, None))
+        if kept is None or kept[0] != stamp:
+            kept = _norms_kept[where] = (stamp, {})
+        known = dict(kept[1])
+    missing = set(unit_ids) - known.keys()
+    if missing:  # read only the units not kept yet (a unit with too few deals is kept as None)
+        read = _norms_of(session, missing)
+        read = {u: read.get(u) for u in missing}
         with _norms_lock:
-            _norms_kept[where] = kept
-    return {u: norm for u, norm in kept[1].items() if u in unit_ids}
+            kept[1].update(read)
+        known.update(read)
+    return {u: known[u] for u in unit_ids if known[u] is not None}
 
 
 NORM_TABLES = ("deals", "products")
-_norms_kept: dict[str, tuple[tuple[int, ...], dict[int, tuple[float, float, int]]]] = {}
+_norms_kept: dict[str, tuple[tuple[int, ...], dict[int, tuple[float, float, int] | None]]] = {}
 _norms_lock = threading.Lock()
 
 
-def _norms_of(session: Session, unit_ids: set[int] | None) -> dict[int, tuple[float, float, int]]:
-    """The norms read from the rows, of these units (None: of every unit)."""
-    q = select(Deal.unit_id, Deal.amount, Product.price, Deal.quantity).join(Product, Product.id == Deal.product_id)
-    if unit_ids is not None:
-        q = q.where(Deal.unit_id.in_(unit_ids))
+def _norms_of(session: Session, unit_ids: set[int]) -> dict[int, tuple[float, float, int]]:
+    """The norms of these units read from the rows."""
+    q = (select(Deal.unit_id, Deal.amount, Product.price, Deal.quantity).join(Product, Product.id == Deal.product_id)
+         .where(Deal.unit_id.in_(unit_ids)))
     by_unit: dict[int, list[float]] = {}
     for unit_id, amount, price, quantity in session.execute(q):
         by_unit.setdefault(unit_id, []).append(discount_of(amount, price, quantity))
