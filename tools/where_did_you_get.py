@@ -19,7 +19,8 @@ def run(ctx: ToolContext, args: WhereDidYouGetArgs) -> dict:
 TOOL = ToolSpec(
     name="where_did_you_get",
     summary="Tell the customer where a piece of their personal data came from: channel, system, date, the purpose "
-            "it was collected for and whom it was shared with.",
+            "it was collected for and whom it was shared with; asked of no one field, the same for each, led by "
+            "every party their data was shared with.",
     args=WhereDidYouGetArgs,
     run=run,
     examples=[
@@ -35,5 +36,7 @@ TOOL = ToolSpec(
         "你们怎么会知道我的手机号",
         "have you shared my email with any other company",
         "我的电话有没有共享给别的公司",
+        "which third parties received my information",
+        "你们把我的资料共享给了谁",
     ],
 )

@@ -58,6 +58,34 @@ def source_text(p: Provenance | None) -> dict:
             "collected_at": p.collected_at.isoformat(), "collected_for": p.collected_for, "shared_with": p.shared_with}
 
 
+def every_source(session: Session, contact_id: int, now: dt.datetime, lang: str = "en", *, actor: str = "system",
+                 tax: Taxonomy | None = None) -> dict:
+    """Where each personal field came from and whom it was shared with, led by one sentence naming every
+    recipient (or none)."""
+    tax = tax or default_taxonomy()
+    who = person(session, contact_id)
+    items, recipients = [], {}
+    for column, label in personal_columns(Contact.__table__).items():
+        if getattr(who, column) in (None, ""):
+            continue
+        pdp.decide(session, contact_id, label.category, PURPOSE, now, actor=actor, taxonomy=tax)
+        src = source_text(provenance_of(session, contact_id, f"contacts.{column}"))
+        shown = tax.label(label.category, lang)
+        for recipient in src.get("shared_with") or []:
+            recipients.setdefault(recipient, []).append(shown)
+        items.append({"field": shown, "source": f"{src['channel']} ({src['system']})",
+                      "collected": (src["collected_at"] or "")[:10],
+                      "purpose": tax.label(src.get("collected_for") or "", lang),
+                      "shared_with": ", ".join(src.get("shared_with") or []) or ("无" if lang == "zh" else "nobody")})
+    if lang == "zh":
+        shared = "；".join(f"{r}（{'、'.join(fields)}）" for r, fields in recipients.items())
+        answer = f"我们与以下对象共享过您的数据：{shared}。" if shared else "我们没有与任何外部对象共享您的数据。"
+    else:
+        shared = "; ".join(f"{r} ({', '.join(fields)})" for r, fields in recipients.items())
+        answer = f"We have shared your data with: {shared}." if shared else "We have shared your data with no one."
+    return {"answer": answer, "items": items, "total": len(items)}
+
+
 def data_by_category(session: Session, contact_id: int, now: dt.datetime, lang: str = "en", *,
                      actor: str = "system", tax: Taxonomy | None = None) -> dict:
     """Per category: the values held, where each came from, the purposes it may be used for, sharing, expiry."""
@@ -193,8 +221,12 @@ def _check_shape(column: str, value: str) -> None:
 
 def where_from(session: Session, contact_id: int, field: str, now: dt.datetime, lang: str = "en", *,
                actor: str = "system", tax: Taxonomy | None = None) -> dict:
-    """The true answer to "where did you get my phone number?": source, time, purpose, sharing."""
-    column = column_for(field, tax)
+    """The true answer to "where did you get my phone number?": source, time, purpose, sharing. Asked of no one
+    field ("who have you shared my details with?", "where did my data come from?"), the answer covers each."""
+    try:
+        column = column_for(field, tax)
+    except Invalid:
+        return every_source(session, contact_id, now, lang, actor=actor, tax=tax)
     who = person(session, contact_id)
     label = personal_columns(Contact.__table__)[column]
     pdp.decide(session, contact_id, label.category, PURPOSE, now, actor=actor, taxonomy=tax)

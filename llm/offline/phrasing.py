@@ -12,7 +12,7 @@ MAX_ROWS, MAX_CELL = 10, 40
 # how/chart: for channels; "written" and "undo" are shown by the runtime under every reply (agents/written.py).
 # verdict/values: a tool's answer worded by its own template for that verdict (replies.yaml, tools:).
 _STANDARD = {"ok", "error", "error_kind", "error_details", "candidates", "items", "total", "about", "record", "done", "how", "chart", "written",
-             "undo", "unchanged", "already", "verdict", "values"}
+             "undo", "unchanged", "already", "verdict", "values", "answer"}
 
 
 def phrase_result(tool: str | None, content: Any, lang: str) -> str:
@@ -24,6 +24,8 @@ def phrase_result(tool: str | None, content: Any, lang: str) -> str:
     if data.get("ok") is False or ("error" in data and "ok" not in data):
         return _error(tool, data, lang)
     parts: list[str] = []
+    if isinstance(data.get("answer"), str) and data["answer"].strip():  # the sentence that answers the question leads
+        parts.append(data["answer"].strip())
     if isinstance(data.get("verdict"), str) and has_template("results", data["verdict"], tool):
         parts.append(_worded(tool, data, lang))
     if data.get("unchanged"):  # asked for what already holds ("move it to negotiation" when it is there)
