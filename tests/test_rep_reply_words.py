@@ -28,5 +28,6 @@ def test_a_chinese_log_reply_has_no_english_sentence_or_marker_and_writes_one_ac
     turn = tessera.chat("li.wei", "zh-log", "记录一下今天给北辰医疗器械打了电话，讨论续约")
     assert [c["name"] for c in turn.tool_calls] == ["log_activity"]
     assert "logged" not in turn.reply and "(created)" not in turn.reply and "（新建）" in turn.reply
+    assert "类型: 电话" in turn.reply and "kind: call" not in turn.reply
     after = _rows(tessera, Activity)
     assert after[:len(before)] == before and len(after) == len(before) + 1

@@ -143,9 +143,20 @@ def _lines(record: dict, indent: str = "", lang: str = "en") -> str:
             out.extend(f"{indent}  - {_compact(v)}" for v in value[:MAX_ROWS])
             if len(value) > MAX_ROWS:
                 out.append(f"{indent}  … +{len(value) - MAX_ROWS}")
+        elif lang != "en" and name in _WORDED_VALUES and isinstance(value, str):
+            out.append(f"{indent}{key}: {label(_WORDED_VALUES[name] + value, lang) if _known(_WORDED_VALUES[name] + value, lang) else value}")
         else:
             out.append(f"{indent}{key}: {_compact(value)}")
     return "\n".join(out)
+
+
+# Fields whose values are words of the CRM (a stage, a kind of activity, a status): shown in the reply's language,
+# looked up in replies.yaml labels under these prefixes ("stage.negotiation" → 谈判)
+_WORDED_VALUES = {"stage": "stage.", "previous_stage": "stage.", "kind": "kind.", "status": "status."}
+
+
+def _known(name: str, lang: str) -> bool:
+    return label(name, lang) != name.replace("_", " ")
 
 
 def _compact(value: Any) -> str:
