@@ -26,6 +26,8 @@ _POLITE_EN = re.compile(
     r"\b(?:can|could)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+)?(?!tell\b|explain\b|say\b|confirm\b|let\s+me\s+know\b)"
     r"|\bwould\s+you\s+(?:mind|please)\b|^\s*(?:please|pls|kindly)\b|\bplease\s*[?!.]*\s*$", re.I)
 _POLITE_ZH = re.compile(r"帮我|帮忙|麻烦|请你|请帮|给我(?:看|查|列|找|出|导|发|记|开|改)|能不能帮|可以帮|可不可以帮|能否帮|替我"
+                        # "能派人来修吗", "可以安排工程师上门吗": asking for someone to be sent, not whether one may
+                        r"|(?:能|可以|能不能|可不可以|能否)(?:尽快)?(?:派|安排)(?:人|个人|工程师|技术|师傅)"
                         # "能把我的手机号改成…吗": asking Tessera to act on something (a 把/将 object), not asking
                         # whether the speaker may ("我能删除别人的备注吗？" stays a question)
                         r"|^\s*(?:你)?(?:能|可以|能不能|可不可以|能否|可否)(?:把|将)")

@@ -66,6 +66,7 @@ def offline_model():
     ("麻烦帮我把这单改成赢单好吗？", Mood.REQUEST),
     ("能把我的邮箱改成 a@b.cn 吗？", Mood.REQUEST),  # asks Tessera to act on something (把)
     ("我能删除别人记的备注吗？", Mood.QUESTION),  # asks whether the speaker may
+    ("扫码枪坏了，能派人来修吗？", Mood.REQUEST),  # asks for someone to be sent
     ("mark D-11 as won", Mood.REQUEST),
     ("看一下和吴刚的会议", Mood.QUESTION),  # asking to see the meetings, not to log one
     ("show me the meetings with Nora Quist", Mood.QUESTION),
@@ -187,3 +188,16 @@ def test_a_figure_asked_for_is_no_answer_to_a_pending_question_and_opens_no_case
     reply = chat.say(figure)
     assert not reply.choices[0].message.tool_calls, reply.choices[0].message.tool_calls
     assert not Chat().say(figure).choices[0].message.tool_calls  # nor when asked first
+
+
+@pytest.mark.parametrize("text, access", [
+    ("Has anybody on your side looked at my email address?", True),
+    ("上个月有人看过我的资料吗", True),
+    ("Has anybody looked into the complaint I raised?", False),  # who looked, but at a case, not at the data
+    ("is my phone number in your system?", False),  # the data, but nobody looking
+    ("你们有我的电话吗？", False),
+])
+def test_who_read_my_data_needs_both_someone_looking_and_a_piece_of_the_data(text, access):
+    from llm.offline import cues
+
+    assert bool(cues.cue("my_data_access", text)) is access

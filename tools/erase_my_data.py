@@ -54,5 +54,6 @@ TOOL = ToolSpec(
         "把我的个人信息删掉",
         "wipe my personal information from your systems",
         "清除我留在你们这里的所有资料",
+        "take my home address off your records",
     ],
 )

@@ -39,5 +39,7 @@ TOOL = ToolSpec(
         "可以联系我做销售跟进",
         "订阅你们的推广邮件",
         "允许你们用我的数据做统计分析",
+        "you can phone me about new products again",
+        "以后有优惠活动可以打电话告诉我",
     ],
 )

@@ -37,5 +37,6 @@ TOOL = ToolSpec(
         "我在你们系统里留了哪些信息",
         "what details of mine do you have on file",
         "你们档案里登记了我哪些资料",
+        "do you have my mobile number on record",
     ],
 )

@@ -12,15 +12,23 @@ _FILE = Path(__file__).with_name("cues.yaml")
 NO_CUE = -0.2  # on the similarity score: without its cue a tool is out of the running
 
 
+def _compiled(words: dict) -> re.Pattern[str]:
+    latin = "|".join(sorted(words.get("en") or [], key=len, reverse=True))
+    chinese = "|".join(sorted(words.get("zh") or [], key=len, reverse=True))
+    parts = ([rf"(?<![\w-])(?:{latin})(?![\w-])"] if latin else []) + ([f"(?:{chinese})"] if chinese else [])
+    return re.compile("|".join(parts), re.I)
+
+
 @cache
 def _patterns() -> dict[str, re.Pattern[str]]:
-    out = {}
-    for tool, words in (read_yaml(_FILE).get("tools") or {}).items():
-        latin = "|".join(sorted(words.get("en") or [], key=len, reverse=True))
-        chinese = "|".join(sorted(words.get("zh") or [], key=len, reverse=True))
-        parts = ([rf"(?<![\w-])(?:{latin})(?![\w-])"] if latin else []) + ([f"(?:{chinese})"] if chinese else [])
-        out[tool] = re.compile("|".join(parts), re.I)
-    return out
+    return {tool: _compiled(words) for tool, words in (read_yaml(_FILE).get("tools") or {}).items()}
+
+
+@cache
+def _also() -> dict[str, re.Pattern[str]]:
+    """Tools whose cue needs a second kind of word too (`and:`): who looked, and at which data."""
+    return {tool: _compiled(words["and"]) for tool, words in (read_yaml(_FILE).get("tools") or {}).items()
+            if words.get("and")}
 
 
 def cued_tools() -> frozenset[str]:
@@ -31,6 +39,8 @@ def cued_tools() -> frozenset[str]:
 def cue(tool: str, text: str) -> str | None:
     """The words of `text` that ask for `tool` ("overdue", "导出"), or None; None too for a tool needing no cue."""
     found = _patterns()[tool].search(text) if tool in _patterns() else None
+    if found and tool in _also() and not _also()[tool].search(text):
+        return None
     return found.group(0) if found else None
 
 
