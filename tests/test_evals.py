@@ -99,7 +99,8 @@ def test_split():
 
 
 # Writes on must-not-write turns of the test split, measured; empty when there are none.
-UNWANTED_WRITES = "1 of 124 must-not-write turns wrote (a manager's turn; questions, hypotheticals, unsupported requests)"
+UNWANTED_WRITES = ("1 must-not-write turn of the test split wrote (a manager's turn; measured 2026-11-30 19:03 with "
+                   "35 customer and 35 manager guarded turns, the customers' none)")
 
 
 @pytest.mark.xfail(bool(UNWANTED_WRITES), strict=True, reason=UNWANTED_WRITES)
@@ -111,7 +112,9 @@ def test_no_turn_that_must_not_write_writes_on_the_test_split(test_split):
 
 # Figures of tessera/offline on the test split where a user type is still below the bar (measured, not tuned on).
 BELOW_BAR: dict[tuple[str, str], str] = {
-    ("customer", "tool_choice"): "85.3% on 29 scenarios (measured 2026-11-30, not tuned on); on dev, 'who can see my data' is now answered by my_data_access where scenarios expect 'can't do that yet'"}
+    ("customer", "arguments"): "88.9% (measured 2026-11-30 19:03, not tuned on): the test split grew by held-out "
+                               "customer scenarios written this session (customer_third_round.yaml); tool choice is "
+                               "90.7%, arguments were 100% on the 29 scenarios before"}
 
 
 @pytest.mark.parametrize("user", USER_TYPES)
