@@ -21,9 +21,12 @@ SPECIALIST_SUMMARIES = {
 
 
 def transfer_tool(agent: str, allowed: tuple[str, ...]) -> dict:
-    """A handoff tool whose examples are those of the tools only this specialist has among the allowed ones."""
+    """A handoff tool whose examples are those of the tools this specialist carries that the others allowed do not,
+    and of the tools it shares with them (query_metrics, carried by the sales and analyst agents): a shared tool's
+    requests may go to either, never to neither."""
     others = {t.name for other in allowed if other != agent for t in toolset(other)}
-    own = [t for t in toolset(agent) if t.name not in others] or toolset(agent)
+    alone = [t for t in toolset(agent) if t.name not in others]
+    own = alone + [t for t in toolset(agent) if t.name in others]
     examples = [e for t in own for e in t.examples]
     description = "\n".join([SPECIALIST_SUMMARIES[agent], "", "Examples:", *[f"- {e}" for e in examples]])
     return {"type": "function", "function": {"name": f"{TRANSFER_PREFIX}{agent}", "description": description,

@@ -47,6 +47,15 @@ def test_a_manager_sees_which_unit_is_closest_to_its_margin_floor(ustore):
     assert all(r["margin"] - r["margin_floor"] == pytest.approx(r["margin_room_pp"], abs=0.02) for r in result["items"])
 
 
+def test_my_team_is_a_managers_region_and_a_reps_own_unit(ustore):
+    manager = call(ustore, "zhao.lei", "unit_status", unit="mine", closest_by="budget")
+    assert sorted(r["unit"] for r in manager["items"]) == ["east-enterprise", "east-smb"]
+    assert [r["unit"] for r in call(ustore, "olivia.wang", "unit_status", unit="mine")["items"]] == \
+        ["north-industry", "north-public"]
+    assert [r["unit"] for r in call(ustore, "li.wei", "unit_status", unit="mine")["items"]] == [UNIT]
+    assert call(ustore, "admin", "unit_status", unit="mine")["total"] == 6
+
+
 def test_the_dashboard_counts_budget_decisions_and_escalations(ustore):
     made = _some_decisions(ustore)
     [status] = call(ustore, "li.wei", "unit_status")["items"]

@@ -6,12 +6,12 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from crm.autonomy.dashboard import boundary_status
-from tools.base import ToolContext, ToolSpec
+from tools.base import ToolContext, ToolSpec, entity
 
 
 class UnitStatusArgs(BaseModel):
-    unit: str | None = Field(None, description="one sales unit's code, e.g. east-enterprise; default: every unit "
-                                               "you can see")
+    unit: str | None = entity("unit", "one sales unit's code, e.g. east-enterprise, or 'mine' for your own units "
+                                      "(a manager's region, a rep's unit); default: every unit you can see", None)
     closest_by: Literal["margin", "acquisition_cost", "cycle_time", "budget"] = Field(
         "margin", description="which limit to rank units by, nearest first")
 
@@ -54,5 +54,7 @@ TOOL = ToolSpec(
         "自治单元的升级审批有多少在等",
         "which unit is about to run out of discount budget",
         "哪个团队的折扣额度快用完了",
+        "how is my team doing against its budget",
+        "我们区的预算还剩多少",
     ],
 )

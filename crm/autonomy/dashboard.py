@@ -17,6 +17,7 @@ from crm.services.scope import require_staff, visible_unit_ids
 
 WINDOW_DAYS = 90
 METRICS = ("margin", "acquisition_cost", "cycle_time", "budget")
+MINE = "mine"  # the asker's own units: a rep's unit, a manager's region ("my team", "我们区")
 
 
 def boundary_status(session: Session, actor: Actor, *, today: dt.date, unit: str | None = None,
@@ -26,7 +27,10 @@ def boundary_status(session: Session, actor: Actor, *, today: dt.date, unit: str
     if closest_by not in METRICS:
         raise ValueError(f"unknown metric '{closest_by}'; metrics are {', '.join(METRICS)}")
     visible = visible_unit_ids(actor)
-    units = [unit_by_code(session, unit)] if unit else session.scalars(select(SalesUnit).order_by(SalesUnit.code)).all()
+    if unit == MINE:
+        units = own_units(session, actor)
+    else:
+        units = [unit_by_code(session, unit)] if unit else session.scalars(select(SalesUnit).order_by(SalesUnit.code)).all()
     if visible is not None:
         if unit and units[0].id not in visible:
             raise AccessDenied(f"unit {units[0].code} is not yours; you can see the status of your own unit only")
@@ -37,6 +41,16 @@ def boundary_status(session: Session, actor: Actor, *, today: dt.date, unit: str
     closest = next((r["unit"] for r in rows if _distance(r, closest_by) != float("inf")), None)
     return {"units": rows, "closest": closest, "closest_by": closest_by, "window": f"{since}..{today}",
             "about": f"{len(rows)} unit(s), nearest to the {closest_by} limit first"}
+
+
+def own_units(session: Session, actor: Actor) -> list[SalesUnit]:
+    """The units that are the asker's own: a rep's unit; a manager's, those of their unit's region; every unit for
+    someone without a unit (an admin)."""
+    every = session.scalars(select(SalesUnit).order_by(SalesUnit.code)).all()
+    home = next((u for u in every if u.id == actor.unit_id), None)
+    if home is None:
+        return list(every)
+    return [home] if actor.role == "rep" else [u for u in every if u.region == home.region]
 
 
 def _distance(row: dict, metric: str) -> float:

@@ -18,6 +18,7 @@ from llm.offline.staleness import find_idle_days
 from llm.offline.synonyms import command_words as generic_command_words
 from llm.offline.synonyms import prospective, stand_ins
 from llm.offline.text import CJK_CHAR, LEAD_INS, Found, Span, before_colon, overlap_tokens
+from llm.offline.whose import own_units
 
 # Slots filled before others: specific readings first, free text (what is left over) last.
 _ORDER = {"entity": 0, "enum": 1, "idle_days": 1.5, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
@@ -204,6 +205,10 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         if not picked and p.name == "owner" and _OWN.search(reading.text):
             out.args[p.name] = "me"  # "my deals", "deals of mine", "我的商机": the caller's own
             out.filled.append(Filled(p.name, "me", _OWN.search(reading.text).group(0), "entity"))
+            return
+        if not picked and p.entity == "unit" and own_units(reading.text):
+            out.args[p.name] = "mine"  # "my team", "我们区": the asker's own units, resolved from who asks
+            out.filled.append(Filled(p.name, "mine", own_units(reading.text), "entity"))
             return
         if picked:
             value = [m.canonical for m in picked] if many else picked[0].canonical

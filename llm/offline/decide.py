@@ -193,7 +193,10 @@ class TurnPolicy:
         fit = {v.name: slot_fit(v, fills[v.name], reading) for v in views}
         figure = fills.get(metric_query.TOOL)  # the metric query the sentence reads as (the mood asks it too)
         if metric_query.TOOL in fit:  # a named metric asks for a number, not a list of records
-            fit[metric_query.TOOL] += metric_query.fit_bonus(fills[metric_query.TOOL], text)
+            bonus = metric_query.fit_bonus(fills[metric_query.TOOL], text, _names_a_record(reading))
+            if outlook_query.cued(text) or _WHAT_IF.search(text):  # a forecast, an anomaly, a what-if: the
+                bonus = min(bonus, metric_query.FIT_NAMED_METRIC)  # metric named is what it looks at, not the question
+            fit[metric_query.TOOL] += bonus
         elif all(not v.params for v in views):  # choosing whom to hand over to: the agent that answers metrics
             for view in (v for v in views if metric_query.answers_metrics(v)):
                 figure = figure or metric_query.fill(None, reading, history)  # read once, not per handover
@@ -454,3 +457,15 @@ def _scores(decision: str, ranking: list[IntentScore], chosen: str | None = None
 
 def _turn_key(turn: Turn) -> tuple:
     return turn.role, turn.text, json.dumps(turn.tool_calls, sort_keys=True, default=str), turn.tool_call_id, turn.name
+
+
+_WHAT_IF = re.compile(r"\b(?:if I|if we|what if|suppose|would)\b|如果|假如|要是|假设", re.I)
+
+
+def _names_a_record(reading: Reading) -> bool:
+    """Whether the message names a customer record (an account, a contact, a deal): a colleague, a product or a
+    unit named is who or what a figure is about."""
+    found = reading.all_entities()
+    others = [m for m in found if m.kind not in ("account", "contact", "deal")]
+    return any(m.kind in ("account", "contact", "deal") and not any(o.start <= m.start and m.end <= o.end for o in others)
+               for m in found) or bool(reading.name_guesses())  # "Grace" of the colleague Grace Han is no contact

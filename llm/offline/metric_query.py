@@ -20,6 +20,7 @@ from llm.offline.numbers import parse_number
 from llm.offline.reading import Reading
 from llm.offline.schema import ToolView
 from llm.offline.text import language_of
+from llm.offline.whose import mine_patterns
 
 TOOL = "query_metrics"
 _NUM = r"(\d+|[一二两三四五六七八九十]+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
@@ -77,20 +78,6 @@ _EXPLAIN = re.compile(r"how (?:was|is|were|are|did you|do you) (?:this|that|it|t
                       r"show (?:me )?the sql|what(?:'s| is) the definition|怎么算|如何计算|怎么计算|计算方法|计算口径|口径|怎么得出", re.I)
 _TREND = re.compile(r"\btrend|over time|evolution|走势|趋势|变化情况", re.I)
 _GROUP_CUE_EN = r"(?:by|per|each|every|across|which|what|for each|among|of all|top\s*\d*|bottom\s*\d*|compare)\s+(?:the\s+)?(?:sales\s+)?"
-
-
-@lru_cache(maxsize=1)
-def _mine_patterns() -> dict[str, re.Pattern]:
-    """Whose figures ("my region", "我的团队", "my top 3 reps", "my win rate"), in the order they are read
-    (words in metric_terms.yaml)."""
-    words = read_yaml(Path(__file__).with_name("metric_terms.yaml"))["mine"]
-
-    def either(ws: list[str]) -> str:
-        return "|".join(rf"(?<![a-z]){w}(?![a-z])" if w.isascii() else w for w in sorted(ws, key=len, reverse=True))
-
-    return {"region": re.compile(either(words["region"]), re.I), "unit": re.compile(either(words["unit"]), re.I),
-            "team": re.compile(rf"({either(words['team_possessive'])})\s*(?:{either(words['team_people'])})", re.I),
-            "me": re.compile(either(words["me"]), re.I)}
 
 
 @lru_cache(maxsize=1)
@@ -164,7 +151,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     value_vocab = _vocab()[2]
     filters: dict[str, list[str]] = {}
     mine_grouped = []
-    for name, pattern in _mine_patterns().items():
+    for name, pattern in mine_patterns().items():
         m = pattern.search(_blank(text, taken))
         if m and name in ("region", "unit", "team"):
             filters["unit" if name == "team" else name] = ["mine"]
@@ -183,7 +170,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         kind, name = mention.key
         if kind == "metric":
             spotted.append(mention)
-        else:
+        elif not _done_by(text, mention.start, mention.end):
             found_dims.append((mention.start, name, _is_group(text, (mention.start, mention.end), mention.phrase)))
             counted = _count_before(text, mention.start) if name not in _TIME_DIMS else None
             if counted:  # "which three accounts", "哪三个客户", "最高的两个销售": how many groups
@@ -203,7 +190,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
                   if g or not any(0 <= s - e <= 1 for _s, e in named)]
     if not metrics:
         metrics = _from_stage(text, filters.get("stage", []))
-    metrics = _with_channels(text, metrics, filters)
+    metrics = _with_channels(text, metrics, filters, bool(period or compare))
     group_by = []
     for _start, dim, grouped in sorted(found_dims):
         if dim not in group_by and dim not in filters and (grouped or dim in ("week", "month", "quarter", "year")):
@@ -230,7 +217,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             out.args["language"] = language_of(reading.text)
             return out
     earlier = _earlier_query(history) if not metrics else None
-    if not metrics and "stage" in group_by:  # "按阶段汇总一下": the pipeline is what has stages
+    implied = not metrics and "stage" in group_by
+    if implied:  # "按阶段汇总一下": the pipeline is what has stages (implied, not named: "到哪个阶段了" asks of one deal)
         metrics = ["pipeline_value"]
     if not metrics and earlier and (group_by or period or filters):  # "and broken down by rep for last quarter?"
         put("metrics", earlier["metrics"], "the earlier question", "context")
@@ -244,7 +232,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     elif not metrics and view is not None:  # no measure asked for ("把李伟的客户都转给张敏"): not a metric question
         out.missing.extend(p for p in view.params if p.name == "metrics")
     elif metrics:
-        put("metrics", metrics[:4], ", ".join(metrics[:4]), "enum")
+        put("metrics", metrics[:4], ", ".join(metrics[:4]), "implied" if implied else "enum")
     if group_by:
         put("group_by", group_by[:2], ", ".join(group_by[:2]), "enum")
     if filters:
@@ -290,8 +278,19 @@ _MEASURE_CUE = re.compile(r"\b(?:index|score|rate|ratio|average|mean|median|tota
                           r"count|trend|kpi|metric|percentage|share)\b|指数|得分|评分|比率|比例|平均|总额|总数|多少|"
                           r"几个|趋势|指标|占比", re.I)
 _LISTING = re.compile(r"^\s*(?:list|show me (?:the|all|every)(?!\s+(?:number|count|total|sum|average|median|mean|share|"
-                      r"percentage|rate|ratio|value|amount|trend)\b)|find|which deals|what deals)\b|列出|查找|有哪些商机|哪些商机",
-                      re.I)
+                      r"percentage|rate|ratio|value|amount|trend)\b)|find|which deals|what deals|"
+                      r"which of (?:my|our|the) (?:\w+ )?(?:deals|opportunities))\b|"
+                      r"列出|列一下|列个|查找|有哪些|哪些商机|清单|明细|给我看下|给我看看", re.I)
+_COUNTED = re.compile(r"\b(?:how many|number of|count|total)\b|多少|几个|几单|几笔|几次|数量|总数|一共|总共", re.I)
+NOT_A_FIGURE = 0.1
+_THE_DEAL = re.compile(r"\bthe\s+(?:[\w-]+\s+){1,5}deal\b|那个.{1,12}(?:单子|商机)", re.I)
+FIGURE_ASKED = 3  # a named metric and a measure, a count or a breakdown: a figure is wanted, not a record's summary
+# Records above or below an amount ("deals over 100000", "金额在20万以上的商机"): a list filtered by amount; the metric
+# layer bounds figures by counts of other metrics, never by a deal's amount.
+_AMOUNT_BOUND = re.compile(r"\b(?:over|above|more than|greater than|bigger than|larger than|under|below|less than)\s*[¥$]?\s*"
+                           r"\d[\d,]{3,}(?:\.\d+)?\b|\b(?:over|above|more than|under|below)\s*[¥$]?\s*\d+(?:\.\d+)?\s*[km]\b|"
+                           r"\d+(?:\.\d+)?\s*万\s*元?\s*(?:以上|以下)|(?:超过|大于|高于|不低于|低于|小于)\s*\d+(?:\.\d+)?\s*万",
+                           re.I)
 # Budget headroom ("how much discount budget is left", "how is my team doing against its budget", "离预算上限还有多远")
 # is the unit's autonomy status (unit_status); the budget's total or use by unit or over a period is a metric.
 _HEADROOM = re.compile(r"\b(?:left|remaining|remain|headroom|room|close to|near|run(?:ning)? out|against|limits?|doing)\b|"
@@ -299,9 +298,10 @@ _HEADROOM = re.compile(r"\b(?:left|remaining|remain|headroom|room|close to|near|
 FIT_NAMED_METRIC = 0.03
 
 
-def fit_bonus(filling: Filling, text: str) -> float:
+def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> float:
     """How much a named catalogue metric makes `query_metrics` likelier than a tool that lists records: a
-    question about "gross profit on deals won" wants a number, "list the deals won" wants the deals."""
+    question about "gross profit on deals won" wants a number, "list the deals won" wants the deals, and a metric
+    said only by a record's noun ("本月的商机") is the records unless a count of them is asked, of no named record."""
     named = [f for f in filling.filled if f.name == "metrics" and f.how == "enum"]
     budgets = named and all(default_catalog().metrics[m].source == "budgets" for m in named[0].value)
     # budget headroom ("anyone close to their discount budget?") is the unit's autonomy status (unit_status); the
@@ -312,7 +312,37 @@ def fit_bonus(filling: Filling, text: str) -> float:
             return -2 * FIT_NAMED_METRIC
         return FIT_NAMED_METRIC if asked & {"group_by", "period", "compare_to", "order"} or _MEASURE_CUE.search(text) \
             else -2 * FIT_NAMED_METRIC
-    return FIT_NAMED_METRIC if named and not _LISTING.search(text) else 0.0
+    asked = {f.name for f in filling.filled}
+    grouped = asked & {"group_by", "order", "compare_to", "having"}
+    if not named:  # no catalogue metric: a guess (for "I can't do that") or one implied by a breakdown
+        implied = any(f.name == "metrics" and f.how in ("implied", "guess") for f in filling.filled)
+        # "宏达机械那个…的单子到哪个阶段了", "海天电子有几个单子在跟": about a named record, not a figure
+        return -NOT_A_FIGURE if implied and names_a_record and not (grouped - {"group_by"}) else 0.0
+    if _LISTING.search(text) or _AMOUNT_BOUND.search(text) or _acts(text) or (names_a_record and _THE_DEAL.search(text)):
+        return -NOT_A_FIGURE  # "列一下…的商机", "deals over 100000", "Initech signed!! please close D-1867 as won",
+        # "we lost the Summit Logistics parcel locker deal": one named deal is a record, not a figure
+    if _records_only(text) and not grouped and \
+            (not _COUNTED.search(text) or names_a_record):  # "看一下本月的商机", "海天电子有几个单子在跟"
+        return -NOT_A_FIGURE
+    measured = grouped or _MEASURE_CUE.search(text) or _COUNTED.search(text)  # "how many cases are still open"
+    return FIT_NAMED_METRIC * (FIGURE_ASKED if measured else 1)
+
+
+@lru_cache(maxsize=1)
+def _record_nouns() -> frozenset[str]:
+    return frozenset(read_yaml(Path(__file__).with_name("metric_terms.yaml"))["record_nouns"])
+
+
+def _records_only(text: str) -> bool:
+    """Whether every metric the text names is named only by a record's noun ("商机" of 商机数量, "orders")."""
+    lowered = text.lower()
+    found = find_mentions(lowered, list(_vocab()[0]))
+    return bool(found) and all(lowered[m.start:m.end].strip() in _record_nouns() for m in found)
+
+
+def _acts(text: str) -> bool:
+    """Whether a clause of the message opens with a verb of writing ("…!! please close D-1867 as won")."""
+    return any(_WRITING_VERB_FIRST.search(clause) for clause in re.split(r"[!！?？.。;；]+", text)[1:])
 
 
 def _names_budget(filling: Filling) -> bool:
@@ -342,6 +372,8 @@ def handoff_bonus(filling: Filling, text: str) -> float:
     """How much likelier a question naming a metric makes the handover to the agent with `query_metrics`: more when
     it also asks for a number, a ranking or a breakdown ("how many", "by unit", "各部门"). A budget ("close to their
     discount budget?") goes there too: that agent also carries the units' budgets and limits (unit_status)."""
+    if _WRITING_VERB_FIRST.search(text) or _BA_ACTION.search(text):  # "把这个单子标成输单": an action, not a figure
+        return 0.0
     bonus = FIT_NAMED_METRIC if _names_budget(filling) else max(fit_bonus(filling, text), 0.0)
     asked = {f.name for f in filling.filled}
     if bonus and (asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text)):
@@ -375,6 +407,12 @@ def asks_for_a_figure(filling: Filling, text: str) -> bool:
         return False
     return named and not _WRITING_VERB_FIRST.search(text) and not _BA_ACTION.search(text) and bool(asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text)
                           or _COUNT_ZH.search(text))
+
+
+def _done_by(text: str, start: int, end: int) -> bool:
+    """ "emails sent by the team", "deals closed by the unit": who did it (the asker's scope), not a breakdown."""
+    return bool(re.search(r"\b\w+(?:ed|ent|one|de|ld|ght)\s+by the\s*$", text[max(0, start - 24):start])) and \
+        not text[start:end].endswith("s")
 
 
 def _is_group(text: str, span: tuple[int, int], phrase: str) -> bool:
@@ -424,9 +462,10 @@ def _from_stage(text: str, stages: list[str]) -> list[str]:
     return ["lost_deals"] if stages == ["lost"] and not money else []
 
 
-def _with_channels(text: str, metrics: list[str], filters: dict) -> list[str]:
-    """ "打了多少个电话", "calls made by my team": the activities of the channels named. A metric that is one channel's
-    count (meetings) said beside other channels ("电话、邮件和拜访各有多少次") counts them all."""
+def _with_channels(text: str, metrics: list[str], filters: dict, when: bool = False) -> list[str]:
+    """ "打了多少个电话", "calls made by my team", "emails sent by the team last month": the activities of the
+    channels named (asked as a count or over a period). A metric that is one channel's count (meetings) said beside
+    other channels ("电话、邮件和拜访各有多少次") counts them all."""
     channels = filters.get("channel")
     if not channels:
         return metrics
@@ -435,7 +474,7 @@ def _with_channels(text: str, metrics: list[str], filters: dict) -> list[str]:
     every = next((m.name for m in catalog.metrics.values() if m.source == column.split(".")[0] and not m.where
                   and m.measure and m.measure["agg"] == "count"), None)
     if not metrics:
-        return [every] if every and _MEASURE_CUE.search(text) else metrics
+        return [every] if every and (_MEASURE_CUE.search(text) or when) else metrics
     out = []
     for name in metrics:
         pinned = next((w["in"] for w in catalog.metrics[name].where if w.get("column") == column and "in" in w), None)
