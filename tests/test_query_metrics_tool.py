@@ -124,4 +124,4 @@ def test_show_me_the_number_of_asks_for_a_number_not_a_list():
     filling = fill_query(None, Reading(text, Lexicon(), TODAY))
     assert filling.args["metrics"] == ["won_deals", "lost_deals"] and fit_bonus(filling, text) > 0
     listing = "show me the deals won last quarter"
-    assert fit_bonus(fill_query(None, Reading(listing, Lexicon(), TODAY)), listing) == 0
+    assert fit_bonus(fill_query(None, Reading(listing, Lexicon(), TODAY)), listing) < 0  # the records, not a figure
