@@ -41,3 +41,14 @@ def test_an_accounts_smallest_open_deal_is_found_then_moved_and_no_other_deal_ch
     assert {k for k in after if after[k] != before.get(k)} == {smallest.id}
     with tessera.store.session() as s:
         assert s.get(Deal, smallest.id).stage == "negotiation"
+
+
+def test_a_deal_id_answering_which_deal_is_taken_even_when_not_listed_and_nothing_moves_before_yes(tessera):
+    before = rows(tessera, Deal)
+    asked = tessera.chat("james.liu", "which", "mark the deal as won")
+    assert asked.tool_calls == [] and "?" in asked.reply
+    answered = tessera.chat("james.liu", "which", "D-1867")
+    assert [(c["name"], c["args"].get("deal"), c["args"].get("stage")) for c in answered.tool_calls] == \
+        [("move_deal_stage", "D-1867", "won")]
+    assert answered.confirmation is not None  # closing a deal won waits for the user's own yes
+    assert rows(tessera, Deal) == before

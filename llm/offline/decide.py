@@ -350,7 +350,8 @@ class TurnPolicy:
         first = self._fill(view, Reading(original, self.lexicon, today), index, views, earlier)
         if ask == "entity":
             param = next(p for p in view.params if p.name == pending["param"])
-            choice = _ordinal(reply, pending["candidates"]) or _named(reply, pending["candidates"])
+            choice = (_ordinal(reply, pending["candidates"]) or _named(reply, pending["candidates"])
+                       or (_bare_deal_id(reply) if param.entity == "deal" else None))  # the tool checks its scope
             if not choice:
                 return None
             first.args[param.name] = coerce(param, choice)
@@ -422,6 +423,12 @@ def _ordinal(reply: str, options: list[str]) -> str | None:
         if n <= len(options) and (said in words or any(said.startswith(w + " ") for w in words if len(w) > 2)):
             return options[n - 1]
     return None
+
+
+def _bare_deal_id(reply: str) -> str | None:
+    """"D-1867" (or "1867") said alone in answer to "which deal?": that deal, listed or not."""
+    found = re.fullmatch(r"\s*(?:D-?|#)?(\d{3,})\s*[.。!！]?\s*", reply, re.I)
+    return f"D-{found.group(1)}" if found else None
 
 
 def _named(reply: str, candidates: list[str]) -> str | None:
