@@ -99,8 +99,8 @@ def test_split():
 
 
 # Writes on must-not-write turns of the test split, measured; empty when there are none.
-UNWANTED_WRITES = ("1 must-not-write turn of the test split wrote (a manager's turn; measured 2026-11-30 19:03 with "
-                   "35 customer and 35 manager guarded turns, the customers' none)")
+UNWANTED_WRITES = ""  # none: 0/35 manager and 0/35 customer guarded turns (measured 2026-11-30 19:11; the one manager
+# turn that wrote at 19:03 no longer does since a clause opening with a verb of writing is read as an action)
 
 
 @pytest.mark.xfail(bool(UNWANTED_WRITES), strict=True, reason=UNWANTED_WRITES)

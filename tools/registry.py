@@ -28,7 +28,7 @@ TOOLSETS: dict[str, list[str]] = {
               "open_case", "request_discount", "check_discount", "approve_quote", "record_competitor_price", "search_notes",
               "create_task", "my_tasks", "overdue_followups", "complete_task", "prep_meeting",
               "daily_brief", "undo_last", "draft_followup", "last_discussed", "deals_at_risk", "forecast_revenue",
-              "metric_anomalies", "query_metrics"],  # a rep's own figures, scoped to their unit (crm/metrics/scope.py)
+              "metric_anomalies"],
     "analyst": ["query_metrics", "unit_status", "clone_contract_template", "check_discount", "find_deals",
                 "account_summary", "find_accounts", "prep_meeting", "forecast_revenue", "deals_at_risk",
                 "metric_anomalies"],
