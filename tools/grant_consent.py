@@ -41,5 +41,6 @@ TOOL = ToolSpec(
         "允许你们用我的数据做统计分析",
         "you can phone me about new products again",
         "以后有优惠活动可以打电话告诉我",
+        "我同意你们用我的数据训练模型",
     ],
 )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm.mood import Mood, asks_whether_possible, mood_of
-from llm.offline import cues, metric_query, outlook_query, plans, prompt_request, questions, scope
+from llm.offline import contrast, cues, metric_query, outlook_query, plans, prompt_request, questions, scope
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, slot_fit
@@ -38,6 +38,7 @@ MARGIN = 0.01
 MAX_CLARIFY_DEPTH = 3
 # A question may be answered by a tool that reads when that tool scores this close to the best (writing) tool.
 QUESTION_READ_MARGIN = 0.03
+OPPOSITE_DIRECTION = 0.05  # a consent change against the way the message asks: stop vs allow
 # Torn between tools that all fit this weakly: no tool was meant ("book me a train ticket").
 WEAK_TIE = 0.89
 DECISIONS_KEPT = 64  # requests decided lately: a plan's next step re-decides the request its first step answered
@@ -205,6 +206,11 @@ class TurnPolicy:
             fit[name] += outlook_query.fit_bonus(name, text)
         for name in cues.cued_tools() & fit.keys():  # overdue, export, where-from: only on their own words too
             fit[name] += cues.fit_bonus(name, text)
+        way = contrast.direction(text)
+        if way:  # "你们可以用我的信息训练AI" allows: a tool whose examples stop something does not answer it
+            for v in views:
+                if contrast.tool_direction(v) == -way:
+                    fit[v.name] -= OPPOSITE_DIRECTION
         if reading.all_entities() or reading.name_guesses():  # "how is Acme doing" is not a greeting
             fit.update({name: -SMALL_TALK_WITH_NAME for name in SMALL_TALK if name != UNSUPPORTED})
         ranking = rank(index, reading.intent_text, fit)
