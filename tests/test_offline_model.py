@@ -191,7 +191,7 @@ def test_a_record_result_in_a_chinese_conversation_is_shown_as_key_value_lines_w
         "owner": "王芳", "open_deals": 3, "address": {"city": "北京", "district": "海淀"}}}))
 
     # a field with a Chinese label (replies.yaml) is shown by it; a field without one by its own words
-    assert reply.splitlines() == ["北辰医疗器械概况：", "负责人: 王芳", "open deals: 3", "address: city=北京, district=海淀"]
+    assert reply.splitlines() == ["北辰医疗器械概况：", "负责人: 王芳", "进行中的商机: 3", "address: city=北京, district=海淀"]
 
 
 def test_a_name_shared_by_two_accounts_is_asked_about_and_an_ordinal_answer_settles_it():
