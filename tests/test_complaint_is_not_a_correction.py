@@ -10,8 +10,9 @@ from tests.security.erasure_support import changed_rows, snapshot
 @pytest.mark.parametrize("login, complaint", [
     ("cust.li.na", "我想投诉，你们的客服一直不回我邮件"),
     ("cust.sarah.miller", "I want to complain: nobody ever answers my emails"),
+    ("cust.mark.taylor", "Hi, the barcode printers you sent us keep jamming"),
 ])
-def test_a_complaint_mentioning_email_opens_a_case_and_changes_no_personal_data(tessera, login, complaint):
+def test_a_complaint_opens_a_case_and_changes_no_personal_data(tessera, login, complaint):
     before = snapshot(tessera.store)
     turn = tessera.chat(login, "c", complaint)
     assert [c["name"] for c in turn.tool_calls] == ["open_case"], turn.reply

@@ -36,5 +36,8 @@ TOOL = ToolSpec(
         "the shipment still hasn't arrived and it's holding up production",
         "需要派人上门安装调试",
         "货到现在还没到，耽误生产了",
+        "the devices you delivered won't power on",
+        "our label printer overheats and shuts down every hour",
+        "你们送来的机器老是卡住，用不了",
     ],
 )
