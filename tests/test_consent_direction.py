@@ -20,3 +20,17 @@ def test_the_consent_tool_follows_the_direction_of_the_message(tessera, login, m
     assert turn.confirmation is not None  # a consent change waits for the customer's yes
     assert set(changed_rows(before, snapshot(tessera.store))) <= {"turn_traces", "pending_approvals",
                                                                    "privacy_audit_log"}
+
+
+@pytest.mark.parametrize("message, purpose", [
+    ("I no longer want you to phone me about offers", "marketing.communications"),
+    ("以后别再发优惠活动了", "marketing.communications"),
+    ("please don't use my data to train your AI", "train_ai_system"),
+])
+def test_a_withdrawal_in_everyday_words_names_its_purpose(tessera, message, purpose):
+    from crm.privacy.taxonomy import default_taxonomy
+
+    assert default_taxonomy().purpose_from_text(message) == purpose
+    turn = tessera.chat("cust.mark.taylor", "p", message)
+    assert [c["name"] for c in turn.tool_calls] == ["revoke_consent"], turn.reply
+    assert turn.confirmation is not None, turn.reply  # the plan names the use and waits for the yes

@@ -38,7 +38,7 @@ MARGIN = 0.01
 MAX_CLARIFY_DEPTH = 3
 # A question may be answered by a tool that reads when that tool scores this close to the best (writing) tool.
 QUESTION_READ_MARGIN = 0.03
-OPPOSITE_DIRECTION = 0.05  # a consent change against the way the message asks: stop vs allow
+OPPOSITE_DIRECTION = 0.1  # a consent change against the way the message asks: stop vs allow
 # Torn between tools that all fit this weakly: no tool was meant ("book me a train ticket").
 WEAK_TIE = 0.89
 DECISIONS_KEPT = 64  # requests decided lately: a plan's next step re-decides the request its first step answered
