@@ -35,14 +35,16 @@ def check_discount(store: Store, actor: Actor, *, deal: str, percent: float | No
                                 promised_on=promised_on, today=now.date())
 
         limits = discount_limits(contract, facts_at(0.0))
-        if limits["most_percent"] > 0:
-            at_most = decide(contract, facts_at(limits["most_percent"]))
-            if at_most.outcome == "reject":  # a red line no percentage passes: a defaulter, a delivery date
-                limits.update(most_percent=0.0, binding=at_most.rule,
-                              why=next(r for r in at_most.reasons if r.startswith("REJECT")).split(": ", 1)[-1])
-                limits["bound_values"]["most"] = "0%"
+        at_most = facts_at(limits["most_percent"]) if limits["most_percent"] > 0 else None
+        at_most_decided = decide(contract, at_most) if at_most is not None else None
+        if at_most_decided is not None and at_most_decided.outcome == "reject":
+            # a red line no percentage passes: a defaulter, a delivery date
+            limits.update(most_percent=0.0, binding=at_most_decided.rule,
+                          why=next(r for r in at_most_decided.reasons if r.startswith("REJECT")).split(": ", 1)[-1])
+            limits["bound_values"]["most"] = "0%"
+            at_most = None
         tried = percent if percent is not None else limits["most_percent"]
-        facts = facts_at(tried) if tried > 0 else None
+        facts = at_most if percent is None else facts_at(tried)  # the facts at the most are read once
     view = {"deal": f"D-{target.id}", "unit": contract.unit, "contract_version": version, "asked": percent,
             "percent": tried, "limits": limits}
     if facts is None:  # not even the smallest discount fits: the limits say which bound is at zero
