@@ -58,7 +58,8 @@ def view_of(tessera: Tessera, login: str, thread: str, result: TurnResult) -> Tu
     for name, data in results:
         if data.get("items"):
             items = data["items"]
-            tables.append(Table(title=_title(name, data), columns=list(items[0]), rows=items[:MAX_ROWS],
+            shown = items if data.get("series") else items[:MAX_ROWS]  # a trend shows all its periods
+            tables.append(Table(title=_title(name, data), columns=list(items[0]), rows=shown,
                                 total=int(data.get("total") or len(items))))
         elif isinstance(data.get("record"), dict):
             lists = {k: v for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)}

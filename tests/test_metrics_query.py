@@ -198,3 +198,31 @@ def test_the_answer_says_which_rows_the_filters_named(mstore):
     region = ask(mstore, "liang.yu", metrics=["discount_depth"], filters={"region": ["南区"]})
     assert sentence(region, "zh").startswith("华南，")
     assert "华东" not in sentence(ask(mstore, "zhao.lei", metrics=["won_deals"], filters={"region": [MINE]}), "zh")
+
+
+def test_a_trend_over_this_year_shows_the_months_that_have_happened_and_none_ahead(mstore):
+    """Asked on 26 Nov: January to November, each as the SQL counts it; December has not happened, so it is not a 0."""
+    result = ask(mstore, "liang.yu", metrics=["new_deals"], group_by=["month"], period={"relative": "this", "grain": "year"})
+    counted = dict(mstore_rows(mstore, """
+        SELECT strftime('%Y-%m', d.created_on), COUNT(*) FROM deals d JOIN sales_units u ON u.id = d.unit_id
+        WHERE u.region = 'south' AND d.created_on BETWEEN '2026-01-01' AND '2026-11-26' GROUP BY 1"""))
+    months = [f"2026-{m:02d}" for m in range(1, 12)]
+    assert [(r["month"], r["new_deals"]) for r in result.rows] == [(m, counted.get(m, 0)) for m in months]
+    # pipeline is dated by the expected close: the months ahead hold real figures, an empty one is a true 0
+    ahead = ask(mstore, "liang.yu", metrics=["pipeline_value"], group_by=["month"],
+                period={"relative": "next", "grain": "quarter"})
+    assert [r["month"] for r in ahead.rows] == ["2027-01", "2027-02", "2027-03"]
+
+
+def test_this_year_so_far_against_the_same_days_last_year(mstore):
+    """DSO this year to date vs the same period last year, asked on 26 Nov: Jan 1-Nov 26 of each year, as an
+    independent SQL averages them."""
+    result = ask(mstore, "liang.yu", metrics=["days_sales_outstanding"], period={"relative": "to_date", "grain": "year"},
+                 compare_to="same_period_last_year")
+    sql = ("SELECT AVG(julianday(p.paid_on) - julianday(o.ordered_on)) FROM payments p JOIN orders o ON o.id = p.order_id "
+           "JOIN deals d ON d.id = o.deal_id JOIN sales_units u ON u.id = d.unit_id "
+           "WHERE u.region = 'south' AND p.paid_on BETWEEN :a AND :b")
+    row = result.rows[0]
+    assert row["days_sales_outstanding"] == pytest.approx(scalar(mstore, sql, a="2026-01-01", b="2026-11-26"), abs=1e-3)
+    assert row["days_sales_outstanding_previous"] == pytest.approx(scalar(mstore, sql, a="2025-01-01", b="2025-11-26"), abs=1e-3)
+    assert (result.compared.start, result.compared.end) == (dt.date(2025, 1, 1), dt.date(2025, 11, 26))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import text
 
 from llm.offline.lexicon import Lexicon
 from llm.offline.messages import Turn
@@ -125,3 +126,22 @@ def test_show_me_the_number_of_asks_for_a_number_not_a_list():
     assert filling.args["metrics"] == ["won_deals", "lost_deals"] and fit_bonus(filling, text) > 0
     listing = "show me the deals won last quarter"
     assert fit_bonus(fill_query(None, Reading(listing, Lexicon(), TODAY)), listing) < 0  # the records, not a figure
+
+
+def test_a_twelve_month_trend_shows_every_month_in_the_reply(tessera):
+    """A time series is shown whole (a ranking keeps its ten rows); the count for each month is the store's."""
+    from llm.offline.phrasing import phrase_result
+
+    result = call(tessera, "liang.yu", "query_metrics", metrics=["new_deals"], group_by=["month"],
+                  period={"relative": "past", "grain": "month", "n": 12}, language="en")
+    reply = phrase_result("query_metrics", result, "en")
+    with tessera.store.session() as s:
+        counted = dict(s.execute(text(
+            "SELECT strftime('%Y-%m', d.created_on), COUNT(*) FROM deals d JOIN sales_units u ON u.id = d.unit_id "
+            "WHERE u.region = 'south' AND d.created_on BETWEEN '2025-11-01' AND '2026-10-31' GROUP BY 1")).all())
+    months = [f"2025-{m}" for m in ("11", "12")] + [f"2026-{m:02d}" for m in range(1, 11)]
+    lines = reply.split("\n")
+    assert all(any(line.startswith(f"{m} | {counted.get(m, 0)} ") for line in lines) for m in months), reply
+    assert "more" not in reply
+    ranking = call(tessera, "admin", "query_metrics", metrics=["won_value"], group_by=["account"], language="en")
+    assert "more." in phrase_result("query_metrics", ranking, "en")  # a long ranking is still cut at ten

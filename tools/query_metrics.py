@@ -69,6 +69,8 @@ def run(ctx: ToolContext, args: QueryMetricsArgs) -> dict:
     how = result.explain(lang)
     out = {"about": sentence(result, lang), "items": table(result, lang), "total": len(result.rows),
            "how": how}
+    if result.group_by and result.group_by[0].time:
+        out["series"] = True  # a trend: every period is shown, not the first ten
     chart = chart_spec(result, lang, wanted=args.chart)
     if chart:
         out["chart"] = chart

@@ -5,16 +5,20 @@ from crm.metrics.catalog import Dimension, Metric
 from crm.metrics.engine import MetricResult
 
 WORDS = {
-    "en": {"most": "had the highest {metric}", "least": "had the lowest {metric}", "share": ", {share} of the total",
+    "en": {"most": "had the highest {metric}", "least": "had the lowest {metric}", "share": ", {share} of the total", "share_count": ", {share} of all {metric}",
            "none": "No {metric} {period}.", "total": "{metric} {period}: {value}", "all_time": "to date",
            "up": "up {pct} on {than}", "down": "down {pct} on {than}", "flat": "unchanged on {than}",
            "previous_period": "the period before", "same_period_last_year": "the same period last year",
+           "was_previous_period": "previous {metric}", "was_same_period_last_year": "{metric} a year earlier",
+           "change": "change", "change_of": "{metric} change", "share_column": "share",
            "trend": "{metric} {period}: {first} in {first_at}, {last} in {last_at}; highest {top} in {top_at}",
            "in": "in {label}", "days": " days", "overall": "; {value} overall", "also": "; {metric}: {value}"},
-    "zh": {"most": "的{metric}最高", "least": "的{metric}最低", "share": "，占总额的{share}",
+    "zh": {"most": "的{metric}最高", "least": "的{metric}最低", "share": "，占总额的{share}", "share_count": "，占总数的{share}",
            "none": "{period}没有{metric}数据。", "total": "{period}{metric}：{value}", "all_time": "至今",
            "up": "较{than}增长{pct}", "down": "较{than}下降{pct}", "flat": "与{than}持平",
            "previous_period": "上一期", "same_period_last_year": "去年同期",
+           "was_previous_period": "上期{metric}", "was_same_period_last_year": "去年同期{metric}",
+           "change": "变化", "change_of": "{metric}变化", "share_column": "占比",
            "trend": "{period}{metric}：{first_at}为{first}，{last_at}为{last}；最高为{top_at}的{top}",
            "in": "{label}", "days": "天", "overall": "；整体为{value}", "also": "；{metric}：{value}"},
 }
@@ -87,8 +91,9 @@ def sentence(result: MetricResult, lang: str = "en") -> str:
     who = " · ".join(group_label(top, d, lang) for d in result.group_by)
     lead = w["least" if lowest else "most"].format(metric=name)
     text = f"{who} {lead}: {fmt(top[m.name], m.unit, lang)}" if lang == "en" else f"{who}{lead}：{fmt(top[m.name], m.unit, lang)}"
-    if "share" in top:
-        text += w["share"].format(share=fmt(top["share"], "ratio", lang))
+    if "share" in top:  # of the total amount, or of the total number when the metric counts
+        text += w["share" if m.unit == "money" else "share_count"].format(share=fmt(top["share"], "ratio", lang),
+                                                                          metric=name)
     elif result.totals.get(m.name) is not None:
         text += w["overall"].format(value=fmt(result.totals[m.name], m.unit, lang))
     text += _change(top, m, result, lang)
@@ -97,6 +102,7 @@ def sentence(result: MetricResult, lang: str = "en") -> str:
 
 def table(result: MetricResult, lang: str = "en") -> list[dict]:
     """Rows for a table: group names in the asker's language, numbers formatted, comparisons beside them."""
+    w = WORDS.get(lang, WORDS["en"])
     out = []
     for r in result.rows:
         row = {}
@@ -104,12 +110,14 @@ def table(result: MetricResult, lang: str = "en") -> list[dict]:
             row[d.label.get(lang, d.name)] = group_label(r, d, lang)
         for m in result.metrics:
             row[m.name_in(lang)] = fmt(r.get(m.name), m.unit, lang)
-            if result.compared is not None:
-                row[("previous " if lang == "en" else "上期") + m.name_in(lang)] = fmt(r.get(f"{m.name}_previous"), m.unit, lang)
+            if result.compared is not None and result.query.compare_to:
+                was = w["was_" + result.query.compare_to].format(metric=m.name_in(lang))
+                row[was] = fmt(r.get(f"{m.name}_previous"), m.unit, lang)
                 change = r.get(f"{m.name}_change")
-                row["change" if lang == "en" else "变化"] = "—" if change is None else f"{change * 100:+.1f}%"
+                said = w["change"] if len(result.metrics) == 1 else w["change_of"].format(metric=m.name_in(lang))
+                row[said] = "—" if change is None else f"{change * 100:+.1f}%"
         if "share" in r:
-            row["share" if lang == "en" else "占比"] = fmt(r["share"], "ratio", lang)
+            row[w["share_column"]] = fmt(r["share"], "ratio", lang)
         out.append(row)
     return out
 

@@ -67,6 +67,7 @@ class Source:
     unit: str
     joins: dict[str, dict]
     person: str | None = None
+    ahead: tuple[str, ...] = ()  # time fields holding dates still to come (an expected close, a due date)
 
     @property
     def tables(self) -> set[str]:
@@ -101,6 +102,11 @@ class Catalog:
             return metric.time is not None
         return dimension.tables <= source.tables
 
+    def dated_ahead(self, metric: Metric) -> bool:
+        """Whether the metric is dated by a day still to come (pipeline by expected close): its periods ahead of
+        today hold real figures, where a metric dated by what happened has nothing there yet."""
+        return metric.time is not None and metric.time in self.sources[metric.source].ahead
+
 
 def _load_yaml(path: Path) -> dict:
     return read_yaml(path) or {}
@@ -114,7 +120,7 @@ def default_catalog() -> Catalog:
 def load_catalog(folder: Path) -> Catalog:
     """Read sources.yaml, dimensions.yaml and definitions/*.yaml; check every metric is well formed."""
     sources = {name: Source(name=name, table=s["table"], unit=s["unit"], joins=s.get("joins", {}),
-                            person=s.get("person")) for name, s in _load_yaml(folder / "sources.yaml").items()}
+                            person=s.get("person"), ahead=tuple(s.get("ahead", ()))) for name, s in _load_yaml(folder / "sources.yaml").items()}
     dimensions = {name: Dimension(name=name, label=d["label"], synonyms=d.get("synonyms", {}), key=d.get("key"),
                                   label_column=d.get("label_column"), time=d.get("time"), values=d.get("values", {}))
                   for name, d in _load_yaml(folder / "dimensions.yaml").items()}

@@ -83,8 +83,9 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
     slice_ = Slice(caller.units, filters, period, as_of, refused)
     wanted = list(dict.fromkeys(metrics + [catalog.metric(t.metric) for t in query.having]))
     rows, sql = _measure(session, catalog, wanted, group_by, slice_)
+    ahead = all(catalog.dated_ahead(m) for m in metrics)
     if period is not None and len(group_by) == 1 and group_by[0].time:
-        rows = _fill_buckets(rows, group_by[0], period, wanted)
+        rows = _fill_buckets(rows, group_by[0], period, wanted, as_of if not ahead else None)
     totals = _totals(session, catalog, wanted, rows, group_by, slice_)  # over every group, thresholds or not
     rows = [r for r in rows if all(t.holds(r.get(t.metric)) for t in query.having)]
     compared = None
@@ -147,12 +148,18 @@ def _measure(session: Session, catalog: Catalog, metrics: list[Metric], group_by
     return list(merged.values()), sql
 
 
-def _fill_buckets(rows: list[dict], d: Dimension, period: Period, metrics: list[Metric]) -> list[dict]:
-    """A trend shows every week/month/quarter/year of the period, zero where nothing happened."""
+def _fill_buckets(rows: list[dict], d: Dimension, period: Period, metrics: list[Metric],
+                  until: dt.date | None) -> list[dict]:
+    """A trend shows every week/month/quarter/year of the period, zero where nothing happened; a week or month that
+    has not begun by `until` (today) has not happened yet: it is left out, not shown as nothing (None: every one,
+    for a metric dated by days still to come, such as pipeline by expected close)."""
     held = {r[d.name]: r for r in rows}
     out, day = [], period.start
     while day <= period.end:
         key = bucket_of(day, d.time)
+        if key not in held and until is not None and day > until:
+            day += dt.timedelta(days=1)
+            continue
         if key not in held:
             held[key] = {d.name: key, **{m.name: 0 if m.measure and m.measure["agg"].startswith("count") else None
                                          for m in metrics}}

@@ -12,7 +12,7 @@ MAX_ROWS, MAX_CELL = 10, 40
 # how/chart: for channels; "written" and "undo" are shown by the runtime under every reply (agents/written.py).
 # verdict/values: a tool's answer worded by its own template for that verdict (replies.yaml, tools:).
 _STANDARD = {"ok", "error", "error_kind", "error_details", "candidates", "items", "total", "about", "record", "done", "how", "chart", "written",
-             "undo", "unchanged", "already", "verdict", "values", "answer"}
+             "undo", "unchanged", "already", "verdict", "values", "answer", "series"}
 
 
 def phrase_result(tool: str | None, content: Any, lang: str) -> str:
@@ -33,7 +33,9 @@ def phrase_result(tool: str | None, content: Any, lang: str) -> str:
                            value=label(str(data.get("already") or ""), lang)))
         about = ""
     if isinstance(data.get("items"), list):
-        parts.append(_items(tool, data["items"], data.get("total"), about, lang))
+        # a time series ("series": true) shows every period it covers; the cap is for lists and rankings
+        parts.append(_items(tool, data["items"], data.get("total"), about, lang,
+                            len(data["items"]) if data.get("series") else MAX_ROWS))
     if isinstance(data.get("record"), dict):
         lead = _fill(template("results", "record", lang, tool),
                      about=about or template("results", "record_about", lang))
@@ -101,13 +103,13 @@ def _error(tool: str | None, data: dict, lang: str) -> str:
     return text
 
 
-def _items(tool: str | None, items: list, total: Any, about: str, lang: str) -> str:
+def _items(tool: str | None, items: list, total: Any, about: str, lang: str, cap: int = MAX_ROWS) -> str:
     total = total if isinstance(total, int) else len(items)
     if not items:
         return _fill(template("results", "no_items", lang, tool), about=about, total=0)
     key = _items_key(total, tool)
-    lead = _fill(template("results", key, lang, tool), total=total, shown=min(len(items), MAX_ROWS), about=about)
-    shown = items[:MAX_ROWS]
+    lead = _fill(template("results", key, lang, tool), total=total, shown=min(len(items), cap), about=about)
+    shown = items[:cap]
     body = _table(shown) if all(isinstance(i, dict) for i in shown) else "\n".join(f"- {_compact(i)}" for i in shown)
     more = total - len(shown)
     tail = "\n" + _fill(template("results", "more", lang, tool), more=more) if more > 0 else ""
