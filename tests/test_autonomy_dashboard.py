@@ -6,7 +6,7 @@ import json
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from channels.auth import issue_token
 from channels.http_units import router
@@ -143,3 +143,36 @@ def test_the_cli_prints_the_status_and_a_replay(ustore, units_dir, tmp_path):
                        settings=settings)
     assert replayed.exit_code == 0
     assert "accept -> escalated" in replayed.stdout
+
+
+def test_asked_how_close_a_unit_is_to_its_budget_the_reply_leads_with_the_answer(ustore):
+    """"How close is north-industry to its budget limit?": what it has used of its discount budget this month and
+    its margin's room above the floor lead, in the asker's language, as the store holds them; the table follows."""
+    from llm.offline.phrasing import phrase_result
+
+    result = call(ustore, "olivia.wang", "unit_status", unit="north-industry", closest_by="budget")
+    with ustore.session() as s:
+        used = s.execute(text(
+            "SELECT COALESCE(SUM(b.used_amount), 0) FROM budget_pools b JOIN sales_units u ON u.id = b.unit_id "
+            "WHERE u.code = 'north-industry' AND b.pool = 'discount' AND b.period = '2026-11'")).scalar()
+        revenue, cost = s.execute(text(
+            "SELECT SUM(d.amount), SUM(d.cost) FROM deals d JOIN sales_units u ON u.id = d.unit_id WHERE "
+            "u.code = 'north-industry' AND d.stage = 'won' AND d.closed_on >= '2026-08-28'")).one()
+    _version, contract = active_contract_of(ustore, "north-industry")
+    limit, floor = float(contract.budgets["discount"].limit), contract.outcome_limits.margin_floor
+    room = round((float(revenue - cost) / float(revenue) - floor) * 100, 1)
+    en = phrase_result("unit_status", result, "en").split("\n")
+    assert en[0] == (f"north-industry has used ¥{float(used):,.0f} of its ¥{limit:,.0f} discount budget for 2026-11 "
+                     f"(¥{limit - float(used):,.0f} left); {room:g} points of margin above its {floor * 100:g}% floor.")
+    assert en[1].startswith("unit ") and "closest" not in "\n".join(en)
+    zh = phrase_result("unit_status", result, "zh").split("\n")
+    assert zh[0].startswith(f"north-industry本期（2026-11）折扣预算已用¥{float(used):,.0f}，额度¥{limit:,.0f}")
+    assert zh[1].startswith("事业部") and "剩余折扣预算" in zh[1]
+    many = call(ustore, "zhao.lei", "unit_status", unit="mine")
+    assert phrase_result("unit_status", many, "en").startswith(f"Of 2 units, {many['closest']} is closest to its margin floor")
+
+
+def active_contract_of(store, code: str):
+    with store.session() as s:
+        unit = s.scalar(select(SalesUnit).where(SalesUnit.code == code))
+        return active_contract(s, unit.id)

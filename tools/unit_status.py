@@ -20,7 +20,39 @@ def run(ctx: ToolContext, args: UnitStatusArgs) -> dict:
     with ctx.store.session() as s:
         status = boundary_status(s, ctx.actor, today=ctx.today, unit=args.unit, closest_by=args.closest_by)
     items = [_row(u) for u in status["units"]]
-    return {"items": items, "total": len(items), "closest": status["closest"], "about": status["about"]}
+    out = {"items": items, "total": len(items), "closest": status["closest"], "about": status["about"]}
+    lead = _answer(status)
+    return {**lead, **out} if lead else out
+
+
+def _answer(status: dict) -> dict:
+    """The answer first, as a verdict worded in the asker's language (replies.yaml, tools: unit_status): the unit
+    nearest the limit asked about (the only one, when one was asked for), how far it is from it, and its discount
+    budget and margin room beside."""
+    units = status["units"]
+    top = next((u for u in units if u["unit"] == status["closest"]), units[0] if units else None)
+    if top is None or not top["contract"]:
+        return {}
+    metric = {m["metric"]: m for m in top["metrics"]}
+    budget = next((b for b in top["budgets"] if b["pool"] == "discount"), None)
+    margin = metric.get("margin", {})
+    values = {"unit": top["unit"], "units": len(units), "margin": _points(margin.get("value")),
+              "floor": _points(margin.get("limit")), "room": _points(margin.get("distance"))}
+    values.update(used=_money(budget["used"]) if budget else None, limit=_money(budget["limit"]) if budget else None,
+                  left=_money(budget["left"]) if budget else None, period=budget["period"] if budget else None)
+    closest_by = status["closest_by"]
+    if closest_by in ("acquisition_cost", "cycle_time"):
+        m = metric.get(closest_by, {})
+        values.update(value=m.get("value"), ceiling=m.get("limit"), distance=m.get("distance"))
+    return {"verdict": closest_by + ("" if len(units) == 1 else "_of_many"), "values": values}
+
+
+def _points(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _money(value: float) -> str:
+    return f"¥{value:,.0f}"
 
 
 def _row(u: dict) -> dict:

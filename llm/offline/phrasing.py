@@ -12,7 +12,7 @@ MAX_ROWS, MAX_CELL = 10, 40
 # how/chart: for channels; "written" and "undo" are shown by the runtime under every reply (agents/written.py).
 # verdict/values: a tool's answer worded by its own template for that verdict (replies.yaml, tools:).
 _STANDARD = {"ok", "error", "error_kind", "error_details", "candidates", "items", "total", "about", "record", "done", "how", "chart", "written",
-             "undo", "unchanged", "already", "verdict", "values", "answer", "series"}
+             "undo", "unchanged", "already", "verdict", "values", "answer", "series", "closest"}
 
 
 def phrase_result(tool: str | None, content: Any, lang: str) -> str:
@@ -110,10 +110,11 @@ def _items(tool: str | None, items: list, total: Any, about: str, lang: str, cap
     key = _items_key(total, tool)
     lead = _fill(template("results", key, lang, tool), total=total, shown=min(len(items), cap), about=about)
     shown = items[:cap]
-    body = _table(shown) if all(isinstance(i, dict) for i in shown) else "\n".join(f"- {_compact(i)}" for i in shown)
+    body = _table(shown, lang) if all(isinstance(i, dict) for i in shown) else \
+        "\n".join(f"- {_compact(i)}" for i in shown)
     more = total - len(shown)
     tail = "\n" + _fill(template("results", "more", lang, tool), more=more) if more > 0 else ""
-    return f"{lead}\n{body}{tail}"
+    return f"{lead}\n{body}{tail}" if lead else f"{body}{tail}"  # a tool whose verdict leads has no list lead
 
 
 def _items_key(total: int, tool: str | None) -> str:
@@ -124,13 +125,23 @@ def _items_key(total: int, tool: str | None) -> str:
     return "items_one" if not own_plural or has_template("results", "items_one", tool) else "items"
 
 
-def _table(rows: list[dict]) -> str:
+def _table(rows: list[dict], lang: str = "en") -> str:
+    """Rows as an aligned table; in another language than English, the columns and the CRM's words in them (a
+    stage, a status) are named as replies.yaml's labels name them, where it does."""
     columns = list(dict.fromkeys(k for row in rows for k in row))
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max(_width(x) for x in [str(c), *(r[i] for r in cells)]) for i, c in enumerate(columns)]
+    cells = [[_cell(_worded_value(c, row.get(c), lang)) for c in columns] for row in rows]
+    heads = [label(str(c), lang) if lang != "en" and _known(str(c), lang) else str(c) for c in columns]
+    widths = [max(_width(x) for x in [h, *(r[i] for r in cells)]) for i, h in enumerate(heads)]
     line = lambda values: " | ".join(_pad(v, w) for v, w in zip(values, widths)).rstrip()  # noqa: E731
-    return "\n".join([line([str(c) for c in columns]), "-+-".join("-" * w for w in widths),
-                      *(line(r) for r in cells)])
+    return "\n".join([line(heads), "-+-".join("-" * w for w in widths), *(line(r) for r in cells)])
+
+
+def _worded_value(name: Any, value: Any, lang: str) -> Any:
+    """A stage, kind or status in the reply's language ("negotiation" → 谈判); anything else as it is."""
+    prefix = _WORDED_VALUES.get(str(name))
+    if lang == "en" or not prefix or not isinstance(value, str) or not _known(prefix + value, lang):
+        return value
+    return label(prefix + value, lang)
 
 
 def _lines(record: dict, indent: str = "", lang: str = "en") -> str:
@@ -146,7 +157,7 @@ def _lines(record: dict, indent: str = "", lang: str = "en") -> str:
             if len(value) > MAX_ROWS:
                 out.append(f"{indent}  … +{len(value) - MAX_ROWS}")
         elif lang != "en" and name in _WORDED_VALUES and isinstance(value, str):
-            out.append(f"{indent}{key}: {label(_WORDED_VALUES[name] + value, lang) if _known(_WORDED_VALUES[name] + value, lang) else value}")
+            out.append(f"{indent}{key}: {_worded_value(name, value, lang)}")
         else:
             out.append(f"{indent}{key}: {_compact(value)}")
     return "\n".join(out)
