@@ -84,5 +84,14 @@ class ScopedLexicons:
 def _everyones(session) -> dict[str, list[EntityName]]:
     return {"product": [EntityName(p.name, (p.name_zh, p.sku)) for p in session.scalars(select(Product))],
             "unit": [EntityName(u.code, unit_aliases(u.code, u.name)) for u in session.scalars(select(SalesUnit))],
-            "user": [EntityName(u.display_name, (u.login,))
+            "user": [EntityName(u.display_name, (u.login,), spoken_names(u.login, u.display_name))
                      for u in session.scalars(select(User).where(User.role != "customer"))]}
+
+
+def spoken_names(login: str, display_name: str) -> tuple[str, ...]:
+    """How a colleague with a Chinese name is written in English, from the login's pinyin: "Wang Fang" and "Fang
+    Wang" for wang.fang (王芳); matched whole only."""
+    parts = login.split(".")
+    if display_name.isascii() or len(parts) != 2 or not all(p.isalpha() for p in parts):
+        return ()
+    return (" ".join(parts), " ".join(reversed(parts)))

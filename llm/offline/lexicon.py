@@ -21,6 +21,7 @@ class EntityName:
 
     canonical: str
     aliases: tuple[str, ...] = ()
+    whole: tuple[str, ...] = ()  # ways matched only whole, never by a part ("wang fang" for 王芳: "wang" is not her)
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,8 @@ def _build_index(names: list[EntityName], partial: bool = True) -> _Index:
     for name in names:
         surfaces = {_norm(s) for s in (name.canonical, *name.aliases) if s and s.strip()}
         for surface in surfaces:
+            index.add(index.exact, surface, name.canonical)
+        for surface in {_norm(s) for s in name.whole if s and s.strip()} - surfaces:
             index.add(index.exact, surface, name.canonical)
         for surface in surfaces if partial else ():
             for key in _partial_keys(surface, affixes):

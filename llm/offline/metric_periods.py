@@ -1,7 +1,7 @@
 """Periods a manager names beyond the plain ones, for `query_metrics`: halves of a year ("H1", "the second half of last
 year", "去年下半年"), the one before last ("the month before last", "上上个月", "前年"), a bare quarter ("in Q3": this
-year's), a period running on to today ("since March", "3月以来", "so far this quarter", "本季度截至目前"), and a
-second period said as what to compare with ("Q2 versus Q1", "和去年上半年比")."""
+year's), a quarter by its ordinal ("the third quarter of 2025"), a season ("over the summer", "去年夏天"), a
+period running on to today ("since March", "3月以来", "so far this quarter", "本季度截至目前"), and a second period said as what to compare with ("Q2 versus Q1", "和去年上半年比")."""
 from __future__ import annotations
 
 import datetime as dt
@@ -89,6 +89,54 @@ def find_same_last_year(text: str, today: dt.date) -> tuple[dict, tuple[int, int
     grain = _GRAIN.get(word, word)
     shifted = resolve({"relative": "this", "grain": grain}, today).shifted("same_period_last_year")
     return {"start": shifted.start.isoformat(), "end": shifted.end.isoformat(), "label": m.group(0)}, m.span()
+
+
+_ORDINAL_QUARTER = re.compile(rf"\b(?:the\s+)?(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter\b(?:\s+{_YEAR_EN})?",
+                              re.I)
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+
+
+def find_ordinal_quarter(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "the third quarter of 2025", "the second quarter of last year", "the first quarter" (this year's)."""
+    m = _ORDINAL_QUARTER.search(text)
+    if not m:
+        return None
+    year = _year(m.group(2), m.group(3), today)
+    return {"fiscal_year": year, "quarter": _ORDINAL[m.group(1).lower()], "label": m.group(0)}, m.span()
+
+
+# Seasons as months of the year (winter runs from December into the next year's February)
+_SEASON_MONTHS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12, "春": 3, "夏": 6, "秋": 9, "冬": 12}
+_SEASON = re.compile(r"\b(?:(this|last)\s+|(?:the|over the|during the)\s+)?(spring|summer|autumn|fall|winter)\b"
+                     r"(?:\s+(?:of\s+)?(20\d{2}|this year|last year))?(?:\s+months)?|"
+                     r"(今年|去年|(20\d{2})\s*年)?\s*的?\s*(春|夏|秋|冬)(?:天|季)(?:\s*(?:那|的|这)?\s*(?:[三3]|几)个月)?", re.I)
+
+
+def find_season(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "over the summer", "last winter", "summer 2025", "去年夏天", "夏天那三个月": the three months of the season, the
+    latest one begun when no year is said ("last" is the latest one over)."""
+    m = _SEASON.search(text)
+    if not m:
+        return None
+    which, word = (m.group(1) or "").lower(), m.group(2) or m.group(6)
+    year_word = (m.group(3) or m.group(4) or "").lower()
+    if word.lower() == "fall" and not (which or year_word or m.group(0).lower().startswith(("the", "over", "during"))):
+        return None  # "did revenue fall last quarter?": a verb
+    first = _SEASON_MONTHS[word.lower()]
+    if year_word and year_word not in ("this year", "今年"):  # a year said: that year's season
+        digits = m.group(5) or (year_word if year_word.isdigit() else None)
+        year = int(digits) if digits else today.year - 1
+        start = dt.date(year - 1 if first == 12 else year, first, 1)
+    else:
+        start = dt.date(today.year, first, 1)
+        while start > today or (which == "last" and _season_end(start) >= today):
+            start = dt.date(start.year - 1, first, 1)
+    return {"start": start.isoformat(), "end": _season_end(start).isoformat(), "label": m.group(0).strip()}, m.span()
+
+
+def _season_end(start: dt.date) -> dt.date:
+    after = dt.date(start.year + (start.month + 3 - 1) // 12, (start.month + 3 - 1) % 12 + 1, 1)
+    return after - dt.timedelta(days=1)
 
 
 def find_before_last(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:

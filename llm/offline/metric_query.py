@@ -13,8 +13,8 @@ from crm.metrics import default_catalog, resolve
 from llm.offline.arguments import Filled, Filling
 from llm.offline.messages import Turn
 from llm.offline.metric_periods import (COMPARE_CUE, comparison_with, default_for_comparison, find_bare_quarter,
-                                        find_before_last, find_half, find_half_year, find_same_last_year,
-                                        run_on_to_today, to_date_grain)
+                                        find_before_last, find_half, find_half_year, find_ordinal_quarter,
+                                        find_same_last_year, find_season, run_on_to_today, to_date_grain)
 from llm.offline.metric_terms import Mention, find_mentions
 from llm.offline.numbers import parse_number
 from llm.offline.reading import Reading
@@ -157,12 +157,14 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             filters["unit" if name == "team" else name] = ["mine"]
             taken.append(m.span(1) if name == "team" else m.span())  # "my top 3 reps": the reps still group
             if re.search(r"\b(?:which|each|all|any|every|one) of\s*$|(?:各|每个)\s*$", text[:m.start()]):
-                mine_grouped.append("unit")  # "which of my units": the units are compared, within mine
+                # "which of my units": the units are compared, within mine; "each of my reps": the people
+                mine_grouped.append("rep" if name == "team" else "unit")
         elif m and name == "me" and not filters:  # "what's my win rate", "我这个季度赢了多少": the asker's own
             filters["rep"] = ["mine"]
             taken.append(m.span())
+    whose = list(taken[len(when_spans):])  # "my" of "each of my reps" names no rows: the reps still group
     _names(reading, (("unit", "unit"),), filters, taken)  # "华东大客户部" names a unit before 客户 is a dimension
-    named = list(taken)
+    named = [span for span in taken if span not in whose]
     spotted: list[Mention] = []
     found_dims, how_many = [], None
     for mention in find_mentions(text, _catalog_names(), taken):  # key terms in order, fillers between ("新建了多少商机")
@@ -176,6 +178,9 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             if counted:  # "which three accounts", "哪三个客户", "最高的两个销售": how many groups
                 how_many = how_many or counted
     metrics = _asked_metrics(text, spotted)
+    unmeasured = _unmeasured(text)
+    if unmeasured:  # "NPS", "customer acquisition cost", "客户满意度": nothing measures it, and the tool will say so
+        metrics = [unmeasured]
     named += _names(reading, (("user", "rep"), ("account", "account"), ("product", "product")), filters, taken)
     for phrase, dim, key in value_vocab:
         span = _find(text, phrase, taken)
@@ -190,7 +195,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
                   if g or not any(0 <= s - e <= 1 for _s, e in named)]
     if not metrics:
         metrics = _from_stage(text, filters.get("stage", []))
-    metrics = _with_channels(text, metrics, filters, bool(period or compare))
+    metrics = metrics if unmeasured else _with_channels(text, metrics, filters, bool(period or compare))
+    metrics = _as_money(_blank(text, taken), metrics)
     group_by = []
     for _start, dim, grouped in sorted(found_dims):
         if dim not in group_by and dim not in filters and (grouped or dim in ("week", "month", "quarter", "year")):
@@ -200,8 +206,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         [d for d in group_by if not (d in filters and len(filters[d]) > 1)]
     if group_by and not any(g for _s, _d, g in found_dims):
         out.hints.add("bare_group")  # values side by side ("note it down… meeting"): no "by"/"各"/"vs" cue of its own
-    if not group_by and found_dims:  # "pipeline stage by stage", "各区域" already cue; a bare dimension still groups
-        group_by = [d for _s, d, _g in sorted(found_dims) if d not in filters][:1]
+    if not group_by and found_dims and not mine_grouped:  # "pipeline stage by stage", "各区域" already cue; a bare
+        group_by = [d for _s, d, _g in sorted(found_dims) if d not in filters][:1]  # dimension still groups,
         out.hints.add("bare_group")  # but does not by itself make a sentence a question for a figure
     group_by += [d for d in mine_grouped if d not in group_by]
     if _TREND.search(reading.text) and not any(d in ("week", "month", "quarter", "year") for d in group_by):
@@ -232,7 +238,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     elif not metrics and view is not None:  # no measure asked for ("把李伟的客户都转给张敏"): not a metric question
         out.missing.extend(p for p in view.params if p.name == "metrics")
     elif metrics:
-        put("metrics", metrics[:4], ", ".join(metrics[:4]), "implied" if implied else "enum")
+        put("metrics", metrics[:4], ", ".join(metrics[:4]), "unmeasured" if unmeasured else "implied" if implied else "enum")
     if group_by:
         put("group_by", group_by[:2], ", ".join(group_by[:2]), "enum")
     if filters:
@@ -245,6 +251,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             default = default_for_comparison(text) or {"relative": "to_date", "grain": "year", "label": "this year so far"}
             put("period", _with_days(default, reading.today), default["label"], "period")
     order, limit = _ranking(_blank(text, when_spans), taken)
+    order = order or _by_speed(text, metrics)
     limit = limit or (how_many if group_by and not any(d in _TIME_DIMS for d in group_by) else None)
     if order:
         put("order", order, order, "enum")
@@ -283,7 +290,9 @@ _LISTING = re.compile(r"^\s*(?:list|show me (?:the|all|every)(?!\s+(?:number|cou
                       r"列出|列一下|列个|查找|有哪些|哪些商机|清单|明细|给我看下|给我看看", re.I)
 _COUNTED = re.compile(r"\b(?:how many|number of|count|total)\b|多少|几个|几单|几笔|几次|数量|总数|一共|总共", re.I)
 NOT_A_FIGURE = 0.1
-_THE_DEAL = re.compile(r"\bthe\s+(?:[\w-]+\s+){1,5}deal\b|那个.{1,12}(?:单子|商机)", re.I)
+# "the Summit Logistics parcel locker deal" is one deal; "the average deal size" is a figure
+_THE_DEAL = re.compile(r"\bthe\s+(?!(?:average|median|mean|typical|biggest|largest|total)\b)(?:[\w-]+\s+){1,5}deal\b"
+                       r"(?!\s+(?:size|value|amount|count|cycle))|那个.{1,12}(?:单子|商机)", re.I)
 FIGURE_ASKED = 3  # a named metric and a measure, a count or a breakdown: a figure is wanted, not a record's summary
 # Records above or below an amount ("deals over 100000", "金额在20万以上的商机"): a list filtered by amount; the metric
 # layer bounds figures by counts of other metrics, never by a deal's amount.
@@ -314,6 +323,8 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
             else -2 * FIT_NAMED_METRIC
     asked = {f.name for f in filling.filled}
     grouped = asked & {"group_by", "order", "compare_to", "having"}
+    if any(f.name == "metrics" and f.how == "unmeasured" for f in filling.filled):
+        return FIT_NAMED_METRIC * FIGURE_ASKED  # "what's our NPS?": asked of the metrics, which say they cannot
     if not named:  # no catalogue metric: a guess (for "I can't do that") or one implied by a breakdown
         implied = any(f.name == "metrics" and f.how in ("implied", "guess") for f in filling.filled)
         # "宏达机械那个…的单子到哪个阶段了", "海天电子有几个单子在跟": about a named record, not a figure
@@ -485,6 +496,37 @@ def _with_channels(text: str, metrics: list[str], filters: dict, when: bool = Fa
     return list(dict.fromkeys(out))
 
 
+_MONEY_WORD = re.compile(r"\b(?:value|worth|money|amount|how much|dollars|revenue)\b|[¥$]|多少钱|金额|值多少|总额|总值|价值|"
+                         r"多少万", re.I)
+
+
+def _as_money(text: str, metrics: list[str]) -> list[str]:
+    """ "the total value of open deals", "成交了多少钱": a count said with a word of money (in `text`, the words not
+    read yet) asks for the money metric of the same records (metric_terms.yaml `money_of`)."""
+    if not metrics or not _MONEY_WORD.search(text):
+        return metrics
+    return list(dict.fromkeys(_money_of().get(m, m) for m in metrics))
+
+
+@lru_cache(maxsize=1)
+def _money_of() -> dict[str, str]:
+    return read_yaml(Path(__file__).with_name("metric_terms.yaml"))["money_of"]
+
+
+@lru_cache(maxsize=1)
+def _unmeasured_pattern() -> re.Pattern:
+    words = read_yaml(Path(__file__).with_name("metric_terms.yaml"))["unmeasured"]
+    en = "|".join(sorted((re.escape(w).replace(r"\ ", r"[\s-]+") for w in words["en"]), key=len, reverse=True))
+    zh = "|".join(sorted(map(re.escape, words["zh"]), key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{en})(?![a-z0-9])|{zh}", re.I)
+
+
+def _unmeasured(text: str) -> str | None:
+    """What the sentence asks for that no data measures ("our NPS", "获客成本"), in its own words, or None."""
+    m = _unmeasured_pattern().search(text)
+    return m.group(0) if m else None
+
+
 def _asked_metrics(text: str, spotted: list[Mention]) -> list[str]:
     """The metrics a sentence asks for, in the order said. Of several, the best-named one is asked for, and others
     only when joined to it ("win rate and pipeline"): "which unit closed the biggest won value" asks for won value
@@ -541,7 +583,8 @@ def _named_period(text: str, reading: Reading, taken: list) -> dict | None:
     if m:
         taken.append(m.span())
         return {"relative": "to_date", "grain": "year", "label": m.group(0)}
-    for finder in (find_half_year, find_half, find_before_last):  # before "this year" / "上个月" read a part of them
+    # before "this year" / "上个月" read a part of them
+    for finder in (find_half_year, find_half, find_before_last, find_ordinal_quarter, find_season):
         found = finder(text, reading.today)
         if found:
             taken.append(found[1])
@@ -620,6 +663,18 @@ def _ranking(text: str, taken: list) -> tuple[str | None, int | None]:
     if _MOST.search(text):
         return "desc", None
     return None, None
+
+
+_SLOW = re.compile(r"\b(?:slowest|slower|longest|longer)\b|最慢|最长|更慢|更长", re.I)
+_FAST = re.compile(r"\b(?:fastest|faster|quickest|quicker|shortest|shorter)\b|最快|最短|更快|更短", re.I)
+
+
+def _by_speed(text: str, metrics: list[str]) -> str | None:
+    """ "who's slowest to close", "谁的成交周期最长": for a metric in days, slow is many days, fast few."""
+    catalog = default_catalog().metrics
+    if not metrics or not all(m in catalog and catalog[m].unit == "days" for m in metrics):
+        return None
+    return "desc" if _SLOW.search(text) else "asc" if _FAST.search(text) else None
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,7 @@
 """Finding catalogue names in a manager's sentence as key terms in order, with filler words allowed between them.
 
-A sentence and every name are cut into tokens the same way: Latin words (plural folded), and Chinese by forward
+A sentence and every name are cut into tokens the same way: Latin words (plural folded, a word and its equal
+said alike: "tickets" are cases, "contracts" deals), and Chinese by forward
 maximum matching over a small dictionary (metric_terms.yaml), so 毛利率 stays one word and never answers to 毛利.
 A name matches where its tokens occur in order with at most a few filler tokens between them ("新建了多少商机" for
 新建商机, "deals were created" for "deals created"); a two-word English name may also be said predicatively ("cases
@@ -47,7 +48,8 @@ def _data() -> dict:
             "zh_fillers": frozenset(data["zh_fillers"]), "zh_gap": int(data["zh_gap"]),
             "en_fillers": frozenset(map(_fold, data["en_fillers"])), "en_gap": int(data["en_gap"]),
             "en_predicative": frozenset(map(_fold, data["en_predicative"])),
-            "count_suffixes": tuple(sorted(data["count_suffixes"], key=len, reverse=True))}
+            "count_suffixes": tuple(sorted(data["count_suffixes"], key=len, reverse=True)),
+            "en_same": {_fold(k): _fold(v) if v else "" for k, v in data["en_same"].items()}}
 
 
 def _fold(word: str) -> str:
@@ -80,7 +82,10 @@ def tokens(text: str) -> list[Token]:
         if re.match(rf"[{_CJK}]", m.group()):
             out.extend(_segment(m.group(), m.start()))
         else:
-            out.append(Token(_fold(m.group()), m.start(), m.end(), False))
+            word = _fold(m.group())
+            word = _data()["en_same"].get(word, word)
+            if word:  # "support" of "open support cases" is dropped: the name is "open cases"
+                out.append(Token(word, m.start(), m.end(), False))
     return out
 
 
@@ -156,7 +161,8 @@ def find_mentions(text: str, names: list[tuple[str, object]], taken: list[tuple[
                     continue
                 last, skipped = hit
                 covered = sum(len(t) for t in seq)
-                found.append(Mention(toks[i].start, toks[last].end, covered, skipped, key, phrase))
+                # said the other way round counts as one filler more: "open tickets" is open cases, not cases opened
+                found.append(Mention(toks[i].start, toks[last].end, covered, skipped + swapped, key, phrase))
     found.sort(key=lambda m: (-m.covered, m.fillers, m.start, m.end))
     chosen: list[Mention] = []
     for m in found:
