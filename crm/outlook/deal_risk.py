@@ -11,34 +11,43 @@ from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
 from crm import data_versions
 from crm.metrics.answer import fmt
 from crm.metrics.scope import Caller, scope_words
 from crm.models import OPEN_STAGES, Account, Activity, Deal, DealStageChange, Order, Payment, Product, SalesUnit, User
-from crm.outlook.stage_history import STAGE_ZH
+from crm.outlook.words import columns, reason, separator, stage_name
 
 QUIET_DAYS = 30  # no activity on the deal for this many days is a signal
 NORM_QUANTILE = 0.75  # a discount above this quantile of the unit's deals is above its norm
 LATE_LOOKBACK_DAYS = 365
 LATE_PAYMENTS = 2  # late instalments of the account in the past year that make a signal (one overdue now does too)
 LOW_SCORE = 0.30  # a win probability below this is a signal
-DEAL_COLUMNS = (Deal.id, Deal.title, Deal.stage, Deal.amount, Deal.quantity, Deal.expected_close, Deal.created_on,
-                Deal.unit_id, Deal.account_id)  # what the signals read of a deal
-OpenDeal = namedtuple("OpenDeal", [c.key for c in DEAL_COLUMNS])
+DEAL_COLUMNS = (Deal.id, Deal.title, Deal.stage, cast(Deal.amount, Float).label("amount"), Deal.quantity,
+                Deal.expected_close, Deal.created_on, Deal.unit_id, Deal.account_id)  # what the signals read of a deal
+OpenDeal = namedtuple("OpenDeal", [c.key for c in DEAL_COLUMNS] + ["price"])
 
 
 @dataclass
 class Signal:
     kind: str  # slipped | quiet | discount | late_payments | low_score
     strength: float  # 0..1, how far past the line
-    en: str
-    zh: str
+    words_of: str  # which reason in words.yaml says it (slipped_at_stage, quiet_since_created, ...)
+    values: dict  # the numbers the reason is filled with
 
     def words(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        """The reason in `lang` (crm/outlook/words.yaml): said only for the deals shown, not every deal checked."""
+        return reason(self.words_of, lang, **self.values)
+
+    @property
+    def en(self) -> str:
+        return self.words("en")
+
+    @property
+    def zh(self) -> str:
+        return self.words("zh")
 
 
 @dataclass
@@ -71,7 +80,7 @@ class RiskReport:
             return (f"{self.open_deals} 个未关闭商机中没有发现风险信号。" if lang == "zh" else
                     f"None of the {self.open_deals} open deals shows a risk signal.")
         top = self.deals[0]
-        reasons = "；".join(s.zh for s in top.signals) if lang == "zh" else "; ".join(s.en for s in top.signals)
+        reasons = separator(lang).join(s.words(lang) for s in top.signals)
         if lang == "zh":
             return (f"{self.open_deals} 个未关闭商机中有 {self.flagged} 个有风险信号；风险最高的是 D-{top.deal_id} "
                     f"{top.title}（{fmt(top.amount, 'money', 'zh')}）：{reasons}。")
@@ -79,12 +88,10 @@ class RiskReport:
                 f"{top.title} ({fmt(top.amount, 'money')}): {reasons}.")
 
     def table(self, lang: str = "en") -> list[dict]:
-        zh = lang == "zh"
-        cols = (("商机", "名称", "负责人", "阶段", "金额", "预计成交", "信号数", "原因") if zh else
-                ("deal", "title", "owner", "stage", "amount", "expected close", "signals", "reasons"))
-        return [dict(zip(cols, (f"D-{d.deal_id}", d.title, d.owner, d.stage, fmt(d.amount, "money", lang),
-                                d.expected_close.isoformat(), len(d.signals),
-                                ("；" if zh else "; ").join(s.words(lang) for s in d.signals))))
+        cols = columns("deals_at_risk", lang)
+        return [dict(zip(cols, (f"D-{d.deal_id}", d.title, d.owner, stage_name(d.stage, lang),
+                                fmt(d.amount, "money", lang), d.expected_close.isoformat(), len(d.signals),
+                                separator(lang).join(s.words(lang) for s in d.signals))))
                 for d in self.deals]
 
     def method(self, lang: str = "en") -> str:
@@ -112,33 +119,45 @@ def deals_at_risk(session: Session, caller: Caller, today: dt.date, *, limit: in
         in_scope.append(Deal.unit_id.in_(caller.units))
     if owner_id is not None:
         in_scope.append(Deal.owner_id == owner_id)
-    # the deals' columns, not Deal entities: thousands of open deals at scale, read once and never changed here
-    q = (select(*DEAL_COLUMNS, Account.name, User.display_name, Product.price, SalesUnit.name)
-         .join(Account, Account.id == Deal.account_id).join(User, User.id == Deal.owner_id)
-         .join(Product, Product.id == Deal.product_id).join(SalesUnit, SalesUnit.id == Deal.unit_id)
+    # the deals' numbers, not Deal entities: thousands of open deals at scale, read once and never changed here;
+    # amounts as floats (no Decimal per row), and the names only for the deals shown
+    q = (select(*DEAL_COLUMNS, cast(Product.price, Float)).join(Product, Product.id == Deal.product_id)
          .where(*in_scope))
-    n = len(DEAL_COLUMNS)
-    rows = [(OpenDeal._make(row[:n]), *row[n:]) for row in session.execute(q)]
+    rows = [OpenDeal._make(row) for row in session.execute(q)]
     scope = scope or scope_words(session, caller)
-    ids = [d.id for d, *_ in rows]
+    ids = [d.id for d in rows]
     chances = scores(ids) if scores and ids else {}
     open_ids = select(Deal.id).where(*in_scope)  # the same deals, as a subquery: no list of thousands of ids to bind
     last_touch = _last_touches(session, open_ids) if ids else {}
     at_stage_since = _stage_entered(session, open_ids) if ids else {}
-    norms = _discount_norms(session, {d.unit_id for d, *_ in rows})
-    late = _late_payments(session, {d.account_id for d, *_ in rows}, today)
+    norms = _discount_norms(session, {d.unit_id for d in rows})
+    late = _late_payments(session, {d.account_id for d in rows}, today)
+    units = dict(session.execute(select(SalesUnit.id, SalesUnit.name)).all()) if norms else {}
     found = []
-    for deal, account, owner, price, unit_name in rows:
-        risk = DealRisk(deal.id, deal.title, account, owner, deal.stage, float(deal.amount), deal.expected_close)
-        risk.signals = [s for s in (
+    for deal in rows:
+        signals = [s for s in (
             _slipped(deal, today, at_stage_since.get(deal.id)),
             _quiet(deal, last_touch.get(deal.id), today, quiet_days),
-            _discount(discount_of(deal.amount, price, deal.quantity), norms.get(deal.unit_id), unit_name),
+            _discount(discount_of(deal.amount, deal.price, deal.quantity), norms.get(deal.unit_id),
+                      units.get(deal.unit_id, "")),
             _late(late.get(deal.account_id)), _low_score(chances.get(deal.id))) if s]
-        if risk.signals:
-            found.append(risk)
-    found.sort(key=lambda r: (-r.risk, -r.amount, r.deal_id))
-    return RiskReport(found[:limit], len(rows), len(found), quiet_days, bool(chances), scope)
+        if signals:
+            found.append((round(sum(1 + s.strength for s in signals), 2), deal, signals))
+    found.sort(key=lambda r: (-r[0], -r[1].amount, r[1].id))
+    shown = found[:limit]
+    names = _names(session, [deal.id for _, deal, _ in shown])
+    deals = [DealRisk(deal.id, deal.title, *names[deal.id], deal.stage, deal.amount, deal.expected_close, signals)
+             for _, deal, signals in shown]
+    return RiskReport(deals, len(rows), len(found), quiet_days, bool(chances), scope)
+
+
+def _names(session: Session, deal_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Deal -> (account, owner) for the few deals shown."""
+    if not deal_ids:
+        return {}
+    q = (select(Deal.id, Account.name, User.display_name).join(Account, Account.id == Deal.account_id)
+         .join(User, User.id == Deal.owner_id).where(Deal.id.in_(deal_ids)))
+    return {deal_id: (account, owner) for deal_id, account, owner in session.execute(q)}
 
 
 def discount_of(amount, price, quantity: int) -> float:
@@ -237,12 +256,11 @@ def _slipped(deal: OpenDeal, today: dt.date, at_stage_since: dt.date | None) -> 
     days = (today - deal.expected_close).days
     if days <= 0:
         return None
-    en, zh = f"expected close {deal.expected_close} passed {days} days ago", f"预计成交日期 {deal.expected_close} 已过 {days} 天"
-    if at_stage_since is not None:
-        stuck = (today - at_stage_since).days
-        en += f", in {deal.stage} since {at_stage_since} ({stuck} days)"
-        zh += f"，自 {at_stage_since} 起处于{STAGE_ZH.get(deal.stage, deal.stage)}阶段（{stuck} 天）"
-    return Signal("slipped", min(days / 90, 1.0), en, zh)
+    values = {"expected_close": deal.expected_close, "days": days}
+    if at_stage_since is None:
+        return Signal("slipped", min(days / 90, 1.0), "slipped", values)
+    values.update(stage=deal.stage, since=at_stage_since, stuck=(today - at_stage_since).days)
+    return Signal("slipped", min(days / 90, 1.0), "slipped_at_stage", values)
 
 
 def _quiet(deal: OpenDeal, last: dt.date | None, today: dt.date, quiet_days: int) -> Signal | None:
@@ -252,36 +270,27 @@ def _quiet(deal: OpenDeal, last: dt.date | None, today: dt.date, quiet_days: int
         return None
     strength = min((days - quiet_days) / max(quiet_days, 1) / 2, 1.0)
     if last is None:
-        return Signal("quiet", strength, f"no activity since it was created {days} days ago",
-                      f"创建 {days} 天以来没有任何跟进")
-    return Signal("quiet", strength, f"no activity for {days} days (last {last})", f"{days} 天没有跟进（最后一次 {last}）")
+        return Signal("quiet", strength, "quiet_since_created", {"days": days})
+    return Signal("quiet", strength, "quiet", {"days": days, "last": last})
 
 
 def _discount(discount: float, norm: tuple[float, float, int] | None, unit: str) -> Signal | None:
     if norm is None or discount <= norm[1]:
         return None
     median, upper, n = norm
-    en_unit, zh_unit = unit.split(" / ", 1) if " / " in unit else (unit, unit)
-    return Signal("discount", min((discount - upper) / 0.10, 1.0),
-                  f"discount {discount:.0%} above {en_unit}'s norm (median {median:.0%}, 3 in 4 of its {n} deals at "
-                  f"most {upper:.0%})",
-                  f"折扣 {discount:.0%} 高于{zh_unit}的常规水平（中位数 {median:.0%}，{n} 个商机中四分之三不超过 {upper:.0%}）")
+    return Signal("discount", min((discount - upper) / 0.10, 1.0), "discount",
+                  {"discount": discount, "unit": unit, "median": median, "n": n, "upper": upper})
 
 
 def _late(payments: dict | None) -> Signal | None:
     if not payments or (payments["late"] < LATE_PAYMENTS and not payments["overdue"]):
         return None
-    en = [f"the account paid {payments['late']} of {payments['due']} instalments late in the past year"]
-    zh = [f"客户过去一年 {payments['due']} 笔应付款中 {payments['late']} 笔逾期支付"]
-    if payments["overdue"]:
-        en.append(f"{payments['overdue']} still unpaid, the oldest {payments['oldest']} days past due")
-        zh.append(f"{payments['overdue']} 笔仍未支付，最久已逾期 {payments['oldest']} 天")
     strength = min((payments["late"] + 2 * payments["overdue"]) / max(payments["due"], 1), 1.0)
-    return Signal("late_payments", strength, ", ".join(en), "，".join(zh))
+    return Signal("late_payments", strength, "late_payments_overdue" if payments["overdue"] else "late_payments",
+                  dict(payments))
 
 
 def _low_score(p: float | None) -> Signal | None:
     if p is None or p >= LOW_SCORE:
         return None
-    return Signal("low_score", (LOW_SCORE - p) / LOW_SCORE, f"win chance {p:.0%} (deal-score model)",
-                  f"赢单概率 {p:.0%}（评分模型）")
+    return Signal("low_score", (LOW_SCORE - p) / LOW_SCORE, "low_score", {"chance": p})

@@ -6,20 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
 from crm.metrics.answer import fmt
 from crm.metrics.periods import Period, resolve
 from crm.metrics.scope import Caller, scope_words
 from crm.models import OPEN_STAGES, Deal
-from crm.outlook.stage_history import PRIOR_DEALS, STAGE_ZH, StageCalibration, calibrate_stages
+from crm.outlook.stage_history import PRIOR_DEALS, StageCalibration, calibrate_stages
+from crm.outlook.words import columns, stage_name
 
 SIMULATIONS = 4000
 RANGE = (0.10, 0.90)  # the range shown: 10th to 90th percentile of the simulated quarter totals
 SEED = 20261126  # a fixed seed: the same store gives the same range every time it is asked
-NORMAL_FROM = 400  # a stage with this many open deals or more adds their normal sum (simulated_totals)
-NORMAL_SHARE = 0.01  # ... provided no deal holds more than this share of the stage's squared amounts
+NORMAL_FROM = 100  # a stage with this many open deals or more adds their normal sum (simulated_totals)
+NORMAL_LYAPUNOV = 0.2  # ... provided their Lyapunov ratio is at most this (0.1: as when no deal holds 1% of Σa²)
 
 
 @dataclass
@@ -61,10 +62,7 @@ class Forecast:
         return text + "."
 
     def table(self, lang: str = "en") -> list[dict]:
-        zh = lang == "zh"
-        cols = (("季度", "已赢单", "加权未关闭商机", "预测", "区间下限", "区间上限", "未关闭商机数") if zh else
-                ("quarter", "won so far", "weighted open pipeline", "forecast", "low (P10)", "high (P90)",
-                 "open deals"))
+        cols = columns("forecast", lang)
         return [dict(zip(cols, (_q_label(q.period, lang), fmt(q.won, "money", lang),
                                 fmt(q.expected - q.won, "money", lang), fmt(q.expected, "money", lang),
                                 fmt(q.low, "money", lang), fmt(q.high, "money", lang), q.open_deals)))
@@ -73,10 +71,10 @@ class Forecast:
     def method(self, lang: str = "en") -> str:
         """How it was computed, in words and numbers."""
         c = self.calibration
-        weights = ", ".join(f"{s} {c.weights[s]:.0%}" for s in OPEN_STAGES)
+        weights = ("，" if lang == "zh" else ", ").join(f"{stage_name(s, lang)} {c.weights[s]:.0%}" for s in OPEN_STAGES)
         slipped = self.quarters[0]
         if lang == "zh":
-            reached = "，".join(f"{c.path_closed[s]} 个到达{STAGE_ZH[s]}、{c.path_won[s]} 个赢单" for s in OPEN_STAGES)
+            reached = "，".join(f"{c.path_closed[s]} 个到达{stage_name(s, 'zh')}、{c.path_won[s]} 个赢单" for s in OPEN_STAGES)
             source = (f"按商机阶段历史，取到达各阶段的已关闭商机中赢单的比例（{reached}），"
                       f"并以整体赢单率作为 {PRIOR_DEALS:.0f} 个虚拟商机的先验" if c.has_paths else
                       "数据库没有商机阶段历史，各阶段权重采用整体赢单率（每个阶段的下限：赢单商机经过了所有阶段）")
@@ -113,7 +111,7 @@ def forecast_revenue(session: Session, caller: Caller, today: dt.date, *, quarte
     for i, period in enumerate(periods):
         won_q = select(func.coalesce(func.sum(Deal.amount), 0), func.count(Deal.id)).where(
             Deal.stage == "won", Deal.closed_on >= period.start, Deal.closed_on <= min(period.end, today))
-        open_q = select(Deal.stage, Deal.amount, Deal.expected_close).where(
+        open_q = select(Deal.stage, cast(Deal.amount, Float), Deal.expected_close).where(  # floats: no Decimal a row
             Deal.stage.in_(OPEN_STAGES), Deal.expected_close <= period.end)
         open_q = open_q.where(Deal.expected_close >= period.start) if i else open_q  # the slipped count now
         if caller.units is not None:
@@ -149,9 +147,10 @@ def _quarter(period, won, won_deals, deals, calibration, resampled, rng, today) 
 
 def simulated_totals(won: float, amounts, stage_index, resampled, rng, *, normal_from: int = NORMAL_FROM):
     """Each simulation's quarter total: `won` plus, stage by stage, the open deals won at that simulation's weight
-    for the stage. A stage with `normal_from` deals or more, none of which carries more than NORMAL_SHARE of the
-    stage's squared amounts, adds the normal sum of its deals instead of drawing each (the central limit theorem:
-    mean p·Σa, variance p(1-p)·Σa²), which keeps a large pipeline from costing simulations × deals draws."""
+    for the stage. A stage with `normal_from` deals or more adds the normal sum of its deals instead of drawing each
+    (the central limit theorem: mean p·Σa, variance p(1-p)·Σa²), but for its few largest deals when they would
+    spoil the approximation (`_split_for_normal`), which keeps a large pipeline from costing simulations × deals
+    draws."""
     import numpy as np
 
     totals = np.full(resampled.shape[0], won)
@@ -159,12 +158,33 @@ def simulated_totals(won: float, amounts, stage_index, resampled, rng, *, normal
         a = amounts[stage_index == i]
         if not len(a):
             continue
-        p, squares = resampled[:, i], a * a
-        if len(a) >= normal_from and squares.max() <= NORMAL_SHARE * squares.sum():
-            totals += p * a.sum() + np.sqrt(p * (1 - p) * squares.sum()) * rng.standard_normal(len(p))
-        else:
-            totals += (rng.random((len(p), len(a))) < p[:, None]) @ a
+        p = resampled[:, i]
+        drawn, summed = _split_for_normal(a, normal_from)
+        if len(summed):
+            squares = summed * summed
+            totals += p * summed.sum() + np.sqrt(p * (1 - p) * squares.sum()) * rng.standard_normal(len(p))
+        if len(drawn):
+            totals += (rng.random((len(p), len(drawn))) < p[:, None]) @ drawn
     return totals
+
+
+def _split_for_normal(amounts, normal_from: int):
+    """(deals drawn one by one, deals added as a normal sum). A stage of `normal_from` deals or more sums them when
+    their Lyapunov ratio Σa³ / (Σa²)^1.5 is at most NORMAL_LYAPUNOV (the Berry-Esseen bound on the normal sum's error
+    is proportional to it; no deal holding more than 1% of the squared amounts guarantees 0.1); otherwise its
+    largest deals are drawn one by one, the fewest that bring the rest within the bound (the rest's sum is normal
+    whatever the few do, and the two parts are independent). A smaller stage is drawn whole."""
+    import numpy as np
+
+    if len(amounts) < normal_from:
+        return amounts, amounts[:0]
+    ordered = np.sort(amounts)[::-1]
+    squares, cubes = (np.cumsum((ordered ** k)[::-1])[::-1] for k in (2, 3))  # over the k-th largest and smaller
+    fits = (cubes <= NORMAL_LYAPUNOV * squares ** 1.5) & (np.arange(len(ordered)) <= len(ordered) - normal_from)
+    if not fits.any():
+        return amounts, amounts[:0]
+    k = int(np.argmax(fits))  # the fewest large deals to draw
+    return ordered[:k], ordered[k:]
 
 
 def _rng():

@@ -9,17 +9,19 @@ stage; some lost ones never got that far)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from crm import data_versions
 from crm.models import OPEN_STAGES, Deal, DealStageChange
+from crm.outlook.words import stage_name
 
 LOOKBACK_DAYS = 730  # closed deals of the past two years calibrate the weights
 MIN_CLOSED = 30  # fewer closed deals in the caller's units: calibrate on every unit's history (and say so)
 PRIOR_DEALS = 10.0  # how many closed deals the overall win rate counts for in each stage's weight
-STAGE_ZH = {"lead": "线索", "qualified": "已确认", "proposal": "方案", "negotiation": "谈判"}
 
 
 @dataclass
@@ -49,7 +51,7 @@ class StageCalibration:
         for stage in OPEN_STAGES:
             n, w = self.path_closed.get(stage, 0), self.path_won.get(stage, 0)
             if lang == "zh":
-                out[stage] = (f"{n} 个已关闭商机到达过{STAGE_ZH[stage]}阶段，其中 {w} 个赢单；"
+                out[stage] = (f"{n} 个已关闭商机到达过{stage_name(stage, 'zh')}阶段，其中 {w} 个赢单；"
                               f"并以整体赢单率作为 {PRIOR_DEALS:.0f} 个虚拟商机的先验"
                               if n else "没有阶段记录：按整体赢单率（下限）")
             else:
@@ -78,7 +80,34 @@ def _rank(column):
 
 def calibrate_stages(session: Session, units: tuple[int, ...] | None, today: dt.date,
                      lookback_days: int = LOOKBACK_DAYS) -> StageCalibration:
-    """Stage weights from closed deals of the caller's units (every unit when those have fewer than MIN_CLOSED)."""
+    """Stage weights from closed deals of the caller's units (every unit when those have fewer than MIN_CLOSED).
+    Kept per database, units and day while the deals table stands still (crm/data_versions.py) and the stage history
+    holds the same rows (its count and highest id: a row added or taken out moves them); a session that wrote deals
+    reads its own rows."""
+    if data_versions.wrote_in(session, "deals"):
+        return _calibrate(session, units, today, lookback_days)
+    # before the rows: a write in between reloads once more
+    stamp = (*data_versions.versions(session, ("deals",)),
+             *session.execute(select(func.count(DealStageChange.id), func.max(DealStageChange.id))).one())
+    key = (str(session.get_bind().url), tuple(sorted(units)) if units is not None else None, today, lookback_days)
+    with _kept_lock:
+        kept = _kept.get(key)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    found = _calibrate(session, units, today, lookback_days)
+    with _kept_lock:
+        if len(_kept) > 256:  # many days or scopes: start again rather than grow
+            _kept.clear()
+        _kept[key] = (stamp, found)
+    return found
+
+
+_kept: dict[tuple, tuple[tuple[int, ...], StageCalibration]] = {}
+_kept_lock = threading.Lock()
+
+
+def _calibrate(session: Session, units: tuple[int, ...] | None, today: dt.date,
+               lookback_days: int) -> StageCalibration:
     since = today - dt.timedelta(days=lookback_days)
 
     def closed_deals(scope) -> list[tuple[bool, int]]:

@@ -1,0 +1,38 @@
+"""The outlook's words in each language, read once from words.yaml beside this file: reasons, stages, columns."""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from crm.data_files import read_yaml
+
+
+@cache
+def _words() -> dict:
+    return read_yaml(Path(__file__).with_name("words.yaml"))
+
+
+def _pick(entry: dict, lang: str):
+    return entry.get(lang) or entry["en"]
+
+
+def stage_name(stage: str, lang: str) -> str:
+    return _pick(_words()["stages"], lang).get(stage, stage)
+
+
+def reason(kind: str, lang: str, **values) -> str:
+    """A signal's reason in `lang`, its numbers filled in; a stage and a bilingual name ("East / 华东") in `lang`."""
+    if "stage" in values:
+        values["stage"] = stage_name(values["stage"], lang)
+    if isinstance(values.get("unit"), str) and " / " in values["unit"]:
+        en, zh = values["unit"].split(" / ", 1)
+        values["unit"] = zh if lang == "zh" else en
+    return _pick(_words()["signals"][kind], lang).format(**values)
+
+
+def separator(lang: str) -> str:
+    return _pick(_words()["separator"], lang)
+
+
+def columns(table: str, lang: str) -> list[str]:
+    return list(_pick(_words()["columns"][table], lang))
