@@ -130,6 +130,8 @@ def _last_turn_results(tessera: Tessera, login: str, thread: str) -> list[tuple[
 
 def _title(name: str, data: dict) -> str:
     about = data.get("about") or ""
+    if isinstance(about, dict):  # a list's filters ({"account": "Acme Robotics", "stage": "negotiation"}): their values
+        about = ", ".join(str(v) for v in about.values() if isinstance(v, (str, int, float)) and v is not True and v)
     return f"{name.replace('_', ' ')} · {about}" if about else name.replace("_", " ")
 
 

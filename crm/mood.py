@@ -66,6 +66,11 @@ _WHETHER_POSSIBLE = re.compile(
     r"|^\s*我(?:们)?(?:能|可以|能不能|可不可以|能否|是否可以|有没有办法)(?:要求|申请|让你们|请你们)", re.I)
 
 
+def goes_on_to_act(text: str) -> bool:
+    """Whether `text` asks for an action after what it names ("find Acme's largest deal and move it to won")."""
+    return bool(_THEN_ACT.search(text))
+
+
 def asks_whether_possible(text: str) -> bool:
     """Whether `text` asks if an action can be done (a question about doing it, never an order to)."""
     return bool(_WHETHER_POSSIBLE.search(text)) and mood_of(text) is Mood.QUESTION

@@ -11,6 +11,7 @@ from crm.actor import Actor
 from crm.data_versions import versions
 from crm.autonomy.models import SharedAccount
 from crm.models import Account, Contact, Deal, Product, SalesUnit, User
+from crm.pinyin_names import latin_forms
 from crm.services.lookup import visible_names
 from crm.services.scope import scope_key
 from crm.store import Store
@@ -28,7 +29,7 @@ def load_lexicon(store: Store, actor: Actor = EVERY_UNIT) -> Lexicon:
     with store.session() as s:
         names, everyones = visible_names(s, actor), _everyones(s)
     deals = [EntityName(f"D-{i}", (f"D{i}", f"#{i}")) for i in names.deal_ids]
-    return Lexicon({"account": [EntityName(n) for n in names.accounts],
+    return Lexicon({"account": [EntityName(n, latin_forms(n)) for n in names.accounts],  # "Hongda" for 宏达机械
                     "contact": [EntityName(n) for n in names.contact_accounts], **everyones, "deal": deals},
                    Relations(contact_accounts=names.contact_accounts, open_deals=names.open_deals))
 

@@ -23,6 +23,21 @@ def test_a_list_gets_a_lead_with_count_and_topic_and_an_aligned_table():
     ]
 
 
+def test_a_lists_lead_sentence_words_its_filters_in_the_readers_language():
+    result = {"ok": True, "total": 8, "items": [{"deal": f"D-{i}"} for i in range(8)],
+              "about": {"owner": "王芳", "idle_days": 14}}
+    assert phrase(result, "find_deals").splitlines()[0] == "Found 8 deals owned by 王芳 with no activity for 14+ days."
+    assert phrase(result, "find_deals", "zh").splitlines()[0] == "共找到 8 个商机（王芳负责，14 天以上无跟进）。"
+    won = {**result, "about": {"account": "Acme Robotics", "stage": "won", "min_amount": 120000,
+                               "closed": {"start": "2026-07-01", "end": "2026-09-30"}}}
+    assert phrase(won, "find_deals").splitlines()[0] == ("Found 8 deals at Acme Robotics that were won of 120,000 or "
+                                                         "more between 2026-07-01 and 2026-09-30.")
+    assert phrase({**result, "about": {"account": "Acme Robotics", "stage": "negotiation"}}, "find_deals",
+                  "zh").splitlines()[0] == "共找到 8 个商机（Acme Robotics，谈判阶段）。"
+    none = phrase({"ok": True, "total": 0, "items": [], "about": {"deal": "D-301"}}, "discount_decisions")
+    assert none.startswith("No discount decision is on record on D-301")
+
+
 def test_a_long_list_shows_ten_rows_and_says_how_many_more():
     items = [{"deal": f"D-{i}"} for i in range(25)]
     text = phrase({"ok": True, "items": items, "total": 40, "about": "open"}, tool="find_deals")

@@ -16,7 +16,7 @@ class FindAccountsArgs(BaseModel):
 def run(ctx: ToolContext, args: FindAccountsArgs) -> dict:
     with ctx.store.session() as s:
         items, total = find(s, ctx.actor, query=args.query, region=args.region, industry=args.industry)
-    return {"items": items, "total": total, "about": ", ".join(filter(None, [args.query, args.region, args.industry]))}
+    return {"items": items, "total": total, "about": {"name": args.query, "region": args.region, "industry": args.industry}}
 
 
 TOOL = ToolSpec(

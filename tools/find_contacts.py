@@ -14,7 +14,7 @@ class FindContactsArgs(BaseModel):
 def run(ctx: ToolContext, args: FindContactsArgs) -> dict:
     with ctx.store.session() as s:
         items, about = find(s, ctx.actor, account=args.account, now=ctx.clock())
-    result = {"items": items, "total": len(items), "about": about}
+    result = {"items": items, "total": len(items), "about": {"account": about}}
     withheld = [reason for item in items for reason in item.get("withheld", [])]
     if withheld:  # said at the top so no model can miss it
         result["withheld"] = withheld

@@ -56,5 +56,7 @@ TOOL = ToolSpec(
         "王芳负责的商机",
         "which deals have had no activity for 30 days",
         "两周没有跟进的商机",
+        "anything in my pipeline over 300k?",
+        "我手上有哪些在跟的单子",
     ],
 )

@@ -1,8 +1,9 @@
 """Which tools exist, and which specialist agent carries each."""
 from __future__ import annotations
 
-from tools import (account_summary, approve_quote, check_discount, clone_contract_template, correct_my_data,
-                   erase_my_data, export_my_data, find_accounts, find_contacts, find_deals, grant_consent, log_activity,
+from tools import (account_summary, approve_quote, check_discount, clone_contract_template, competitor_prices,
+                   correct_my_data, discount_decisions, erase_my_data, export_my_data, find_accounts, find_contacts,
+                   find_deals, grant_consent, log_activity,
                    move_deal_stage, my_consents, my_data, my_data_access, open_case, query_metrics,
                    record_competitor_price, request_discount, revoke_consent, search_notes, undo_last, unit_status,
                    where_did_you_get)
@@ -15,8 +16,8 @@ from tools.base import ToolSpec
 
 ALL: dict[str, ToolSpec] = {m.TOOL.name: m.TOOL for m in (
     find_accounts, find_contacts, find_deals, account_summary, log_activity, move_deal_stage, open_case,
-    request_discount, check_discount, approve_quote, record_competitor_price, search_notes,
-    query_metrics, unit_status, clone_contract_template,
+    request_discount, check_discount, discount_decisions, approve_quote, record_competitor_price, competitor_prices,
+    search_notes, query_metrics, unit_status, clone_contract_template,
     my_data, where_did_you_get, my_data_access, my_consents, revoke_consent, grant_consent, export_my_data, erase_my_data,
     correct_my_data, create_task, my_tasks, overdue_followups, complete_task, prep_meeting,
     daily_brief, undo_last, draft_followup, last_discussed, forecast_revenue, deals_at_risk, metric_anomalies,
@@ -25,9 +26,9 @@ ALL: dict[str, ToolSpec] = {m.TOOL.name: m.TOOL for m in (
 
 TOOLSETS: dict[str, list[str]] = {
     "sales": ["find_accounts", "find_contacts", "find_deals", "account_summary", "log_activity", "move_deal_stage",
-              "open_case", "request_discount", "check_discount", "approve_quote", "record_competitor_price", "search_notes",
-              "create_task", "my_tasks", "overdue_followups", "complete_task", "prep_meeting",
-              "daily_brief", "undo_last", "draft_followup", "last_discussed", "deals_at_risk", "forecast_revenue",
+              "open_case", "request_discount", "check_discount", "discount_decisions", "approve_quote",
+              "record_competitor_price", "competitor_prices", "search_notes", "create_task", "my_tasks",
+              "overdue_followups", "complete_task", "prep_meeting", "daily_brief", "undo_last", "draft_followup", "last_discussed", "deals_at_risk", "forecast_revenue",
               "metric_anomalies"],
     "analyst": ["query_metrics", "unit_status", "clone_contract_template", "check_discount", "find_deals",
                 "account_summary", "find_accounts", "prep_meeting", "forecast_revenue", "deals_at_risk",

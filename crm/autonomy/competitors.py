@@ -13,7 +13,7 @@ from crm.autonomy import trail
 from crm.autonomy.models import CompetitorPrice
 from crm.models import Product, SalesUnit
 from crm.services.lookup import resolve_product
-from crm.services.scope import require_staff
+from crm.services.scope import require_staff, scoped
 
 
 def record_competitor_price(session: Session, actor: Actor, *, product: str, price: float, competitor: str = "",
@@ -44,6 +44,28 @@ def record_competitor_price(session: Session, actor: Actor, *, product: str, pri
     return {"done": f"{competitor or 'competitor'} price for {item.name} in {where}: {price:,.2f} per unit",
             "record": {"unit": target.code, "product": item.sku, "region": where, "price": price,
                        "competitor": competitor, "previous": previous, "our_list_price": float(item.price)}}
+
+
+def competitor_prices(session: Session, actor: Actor, *, product: str | None = None,
+                      competitor: str | None = None) -> tuple[list[dict], dict]:
+    """The competitor prices recorded by the units the actor sees (a rep: their own unit's table), by product and
+    region: (rows, what was asked about). Reads only."""
+    require_staff(actor, "read competitor prices")
+    q = (scoped(select(CompetitorPrice, Product, SalesUnit.code), actor, CompetitorPrice.unit_id)
+         .join(Product, Product.id == CompetitorPrice.product_id).join(SalesUnit, SalesUnit.id == CompetitorPrice.unit_id))
+    about: dict = {}
+    if product:
+        item = _product(session, product)
+        q = q.where(CompetitorPrice.product_id == item.id)
+        about["product"] = item.name
+    if competitor and competitor.strip():
+        q = q.where(CompetitorPrice.competitor.ilike(f"%{competitor.strip()}%"))
+        about["competitor"] = competitor.strip()
+    rows = session.execute(q.order_by(SalesUnit.code, Product.name, CompetitorPrice.region)).all()
+    return [{"product": p.name, "region": c.region, "competitor": c.competitor or None, "price": float(c.price),
+             "our_list_price": float(p.price), "below_ours": f"{1 - float(c.price) / float(p.price):.1%}" if p.price else None,
+             "unit": code, "recorded_by": c.recorded_by, "recorded_on": c.recorded_at.date().isoformat()}
+            for c, p, code in rows], about
 
 
 def _product(session: Session, name: str) -> Product:

@@ -95,4 +95,4 @@ def daily_brief(session: Session, actor: Actor, *, now: dt.datetime, scorer: Sco
 
     ranked = [item for _, item in sorted(found, key=lambda f: -f[0])]
     items = [{"rank": i, **item} for i, item in enumerate(ranked[:limit], 1)]
-    return {"items": items, "total": len(ranked), "about": ("今天的工作重点" if zh else "your day") + f" · {today}"}
+    return {"items": items, "total": len(ranked), "about": {"day": today.isoformat()}}

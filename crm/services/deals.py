@@ -21,30 +21,31 @@ OWN = frozenset({"me", "mine", "myself", "我", "我自己"})
 def find_deals(session: Session, actor: Actor, *, account: str | None = None, stage: str | None = None,
                start: dt.date | None = None, end: dt.date | None = None, owner: str | None = None,
                min_amount: float | None = None, idle_days: int | None = None, today: dt.date | None = None,
-               limit: int = 50) -> tuple[list[dict], int, str]:
+               limit: int = 50) -> tuple[list[dict], int, dict]:
     """Deals matching the filters, newest expected close first. A period says when deals close: for a won or lost
     stage, the deals closed in it; otherwise the open deals expected to close in it ("deals closing this month" are
     the ones still to win, not those already won or lost whose expected date fell in the month). `idle_days`: only
     open deals with no activity in the `idle_days` days up to `today` (none since created, for a deal never
-    touched), longest idle first, each with its last activity."""
+    touched), longest idle first, each with its last activity. The third value says what was asked for, filter by
+    filter ({"account": "Acme Robotics", "idle_days": 14}): the reply words it in the reader's language."""
     require_staff(actor, "search deals")
     q = scoped(select(Deal), actor, Deal.unit_id)
-    about = []
+    about: dict = {}
     last = (select(Activity.deal_id, func.max(Activity.occurred_at).label("at")).where(Activity.deal_id.is_not(None))
             .group_by(Activity.deal_id).subquery())
     if account:
         acc = resolve_account(session, actor, account)
         q = q.where(Deal.account_id == acc.id)
-        about.append(acc.name)
+        about["account"] = acc.name
     if stage:
         if stage not in DEAL_STAGES:
             raise ValueError(f"unknown stage '{stage}'; stages are {', '.join(DEAL_STAGES)}")
         q = q.where(Deal.stage == stage)
-        about.append(stage)
+        about["stage"] = stage
     if owner:
         user = session.get(User, actor.user_id) if owner.strip().lower() in OWN else resolve_user(session, owner)
         q = q.where(Deal.owner_id == user.id)
-        about.append(user.display_name)
+        about["owner"] = user.display_name
     if start or end:
         closed = stage is not None and stage not in OPEN_STAGES
         when = Deal.closed_on if closed else Deal.expected_close
@@ -54,10 +55,11 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
             q = q.where(when >= start)
         if end:
             q = q.where(when <= end)
-        about.append(f"{start or '…'}..{end or '…'}")
+        about["closed" if closed else "closing"] = {"start": start and start.isoformat(),
+                                                    "end": end and end.isoformat()}
     if min_amount is not None:
         q = q.where(Deal.amount >= Decimal(str(min_amount)))
-        about.append(f">= {min_amount:,.0f}")
+        about["min_amount"] = min_amount
     if idle_days is not None:
         if idle_days < 1:
             raise ValueError(f"idle_days must be at least 1, not {idle_days}")
@@ -65,16 +67,16 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
         q = q.outerjoin(last, last.c.deal_id == Deal.id).where(
             Deal.stage.in_(OPEN_STAGES),
             or_(last.c.at < since, and_(last.c.at.is_(None), Deal.created_on <= since.date())))
-        about.append(f"{idle_days}天以上无跟进" if actor.language == "zh" else f"no activity for {idle_days}+ days")
+        about["idle_days"] = idle_days
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     if idle_days is not None:  # longest idle first, with when each was last touched
         rows = q.add_columns(last.c.at).options(joinedload(Deal.account), joinedload(Deal.owner)) \
             .order_by(func.coalesce(last.c.at, Deal.created_on), Deal.id)
         found = session.execute(rows.limit(limit)).all()
-        return [{**deal_row(d), "last_activity": _day(at)} for d, at in found], total, ", ".join(about)
+        return [{**deal_row(d), "last_activity": _day(at)} for d, at in found], total, about
     rows = q.options(joinedload(Deal.account), joinedload(Deal.owner)).order_by(Deal.expected_close.desc(), Deal.id)
     deals = session.scalars(rows.limit(limit)).all()
-    return [deal_row(d) for d in deals], total, ", ".join(about)
+    return [deal_row(d) for d in deals], total, about
 
 
 def _day(at: dt.datetime | dt.date | str | None) -> str | None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from crm.account_weight import BIGGEST_CUSTOMER
 from crm.actor import Actor, Ambiguous, NotFound
 from crm.models import OPEN_STAGES, Account, Contact, Deal, Product, User
+from crm.pinyin_names import typed_as
 from crm.services.scope import scoped
 
 
@@ -70,12 +71,25 @@ def resolve_account(session: Session, actor: Actor, name: str) -> Account:
         return partial[0]
     if partial:
         raise Ambiguous("accounts", text, [a.name for a in partial])
+    latin = latin_named(session, actor, text)  # "Hongda" for 宏达机械
+    if len(latin) == 1:
+        return latin[0]
+    if latin:
+        raise Ambiguous("accounts", text, [a.name for a in latin])
     close = close_account_names(session, actor, text)
     if close:
         raise NotFound(f"no account matching '{text}' among the accounts you can see; close ones: {', '.join(close)}",
                        kind="not_among_yours_close", what="account", name=text, close=close)
     raise NotFound(f"no account matching '{text}' among the accounts you can see", kind="not_among_yours", what="account",
                    name=text)
+
+
+def latin_named(session: Session, actor: Actor, text: str) -> list[Account]:
+    """The actor's accounts with a Chinese name that `text` writes in pinyin ("Hongda", "zhenghe nengyuan")."""
+    if not text.isascii() or not any(ch.isalpha() for ch in text):
+        return []
+    accounts = session.scalars(scoped(select(Account), actor, Account.unit_id)).all()
+    return [a for a in accounts if typed_as(text, a.name)][:8]
 
 
 def close_account_names(session: Session, actor: Actor, text: str, most: int = 3) -> list[str]:

@@ -140,28 +140,28 @@ def create_task(session: Session, actor: Actor, *, title: str | None, now: dt.da
 
 def my_tasks(session: Session, actor: Actor, *, now: dt.datetime, overdue_only: bool = False,
              account: str | None = None, owner: str | None = None, within_days: int | None = None,
-             limit: int = 30) -> tuple[list[dict], int, str]:
-    """Open tasks of the actor (a manager may name another owner), the most overdue first."""
+             limit: int = 30) -> tuple[list[dict], int, dict]:
+    """Open tasks of the actor (a manager may name another owner), the most overdue first, and what was asked for
+    ({"owner": "王芳"} for another's, {"account": …}): the reply words it in the reader's language."""
     require_staff(actor, "read tasks")
-    owner_id, about = actor.user_id, ["your open tasks"]
+    owner_id, about = actor.user_id, {}
     if owner:
         user = resolve_user(session, owner)
         if user.id != actor.user_id and actor.role != "manager" and actor.role != "admin":
             raise AccessDenied("you can read your own tasks only; a manager may read a rep's", kind="own_tasks_only")
-        owner_id, about = user.id, [f"open tasks of {user.display_name}"]
+        owner_id, about = user.id, ({"owner": user.display_name} if user.id != actor.user_id else {})
     q = select(Task).where(Task.owner_id == owner_id, Task.status == "open")
     if overdue_only:
         q = q.where(Task.due_at < now)
-        about = [about[0].replace("open tasks", "overdue tasks")]
     if within_days is not None:
         q = q.where(Task.due_at < dt.datetime.combine(now.date() + dt.timedelta(days=within_days + 1), dt.time()))
     if account:
         acc = resolve_account(session, actor, account)
         q = q.where(Task.account_id == acc.id)
-        about.append(acc.name)
+        about["account"] = acc.name
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = session.scalars(q.order_by(Task.due_at, Task.id).limit(limit)).all()
-    return [task_row(session, t, now, actor.login) for t in rows], total, ", ".join(about)
+    return [task_row(session, t, now, actor.login) for t in rows], total, about
 
 
 def close_task(session: Session, actor: Actor, *, task: str, now: dt.datetime, status: str = "done") -> dict:

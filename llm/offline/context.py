@@ -14,7 +14,9 @@ from llm.offline.schema import ToolView, coerce
 POINTING_BACK = re.compile(
     r"\b(?:them|their|they|it|its|there|that (?:account|customer|company|deal|one)|this (?:account|customer|"
     r"company|deal|one)|the same (?:account|customer|deal))\b|他们|她们|它们|这家|那家|该客户|这个客户|那个客户|"
-    r"那边|这边|他家|对方|这个单子|那个单子|这单|该商机|这个商机|那个商机|他们家", re.I)
+    r"那边|这边|他家|对方|这个单子|那个单子|这单|该商机|这个商机|那个商机|他们家"
+    # the request just made ("was that discount approved?", "那个折扣批了吗"): the deal it was for
+    r"|\b(?:that|this|the same|my last) (?:discount|request|quote)\b|(?:那个|这个|刚才的|刚才那个|刚申请的)(?:折扣|申请|报价)", re.I)
 
 
 def carry_over(view: ToolView, filling: Filling, text: str, history: list[Turn], views: list[ToolView],

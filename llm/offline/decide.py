@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm.mood import Mood, asks_whether_possible, mood_of
+from crm.mood import Mood, asks_whether_possible, goes_on_to_act, mood_of
 from llm.offline import contrast, cues, metric_query, outlook_query, plans, prompt_request, questions, scope
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
@@ -170,7 +170,7 @@ class TurnPolicy:
         """How the message is meant; a sentence asking for a figure is a question however it is phrased."""
         mood = mood_of(text)
         figure = figure or metric_query.fill(None, reading, history)
-        if mood is Mood.REQUEST and metric_query.asks_for_a_figure(figure, text):
+        if mood is Mood.REQUEST and metric_query.asks_for_a_figure(figure, text) and not goes_on_to_act(text):
             return Mood.QUESTION  # "late payments by unit this year": a figure is asked for
         return mood
 

@@ -13,7 +13,15 @@ from llm.offline.text import before_colon
 
 # Bonuses and penalties on the similarity score, tuned with the thresholds in decide.py.
 FIT_SPECIFIC, FIT_NAMED, FIT_MISSING, FIT_FOREIGN_NAME, SMALL_TALK_WITH_NAME = 0.02, 0.02, 0.015, 0.02, 0.03
-FIT_WRITE_ON_QUESTION, FIT_RECORD_AHEAD = 0.02, 0.04
+FIT_WRITE_ON_QUESTION, FIT_RECORD_AHEAD, FIT_REPORTED = 0.02, 0.04, 0.03
+# A call, meeting, visit or e-mail told as done ("had a call with Changfeng today", "去同舟教育科技见了赵军"): a report
+# for the tools that record what happened, not a request for the day's plan or a reminder.
+_REPORTED = re.compile(
+    r"\b(?:just\s+)?had\s+(?:a|an|our|the|my)\s+(?:\w+\s+)?(?:call|meeting|chat|catch-?up|visit|demo|conversation)\b"
+    r"|\b(?:called|rang|phoned|met|emailed|e-mailed|visited|spoke|talked|caught\s+up)\s+(?:with\s+)?\w"
+    r"|\bgot\s+off\s+(?:the\s+)?(?:phone|call)\b"
+    r"|(?:打了|打过|通了|通过|接了|接到)(?:个|一个|一通)?电话|(?:见了|见过|拜访了|拜访过|去了趟|去了一趟|见到了|约见了|开了会|开完会)"
+    r"|(?:发了|发过|回了)(?:封|一封)?邮件|(?:聊了|谈了|沟通了|交流了)", re.I)
 _QUESTION = re.compile(r"^\s*(?:which|what|who|whom|how|where|when|show|list|find|any|are|is|do|does|did)\b|"
                        r"哪些|哪个|哪几|什么|多少|几个|怎么|吗|呢|列出|看一下|看看|查一下|给我看", re.I)
 _REQUEST = re.compile(r"\b(?:can|could|would|will) you\b|\bplease\b|能不能|可以|帮我|麻烦", re.I)
@@ -23,6 +31,11 @@ def _mentions_future(reading: Reading) -> bool:
     head = Reading(before_colon(reading.text), reading.lexicon, reading.today)
     today = reading.today.isoformat()
     return any(d.value > today for d in head.dates) or any(p.value["start"] > today for p in head.periods)
+
+
+def reported(text: str) -> bool:
+    """Whether a message tells of a call, meeting, visit or e-mail as done (and asks nothing)."""
+    return bool(_REPORTED.search(text)) and not asks(text)
 
 
 def asks(text: str) -> bool:
@@ -62,7 +75,9 @@ def slot_fit(view: ToolView, filling: Filling, reading: Reading) -> float:
     fit = FIT_SPECIFIC * min(specific, 2) + (FIT_NAMED if named else 0.0) - FIT_MISSING * min(len(filling.missing), 2)
     if view.writes and asks(reading.text):  # a question reads; changing records needs a statement
         fit -= FIT_WRITE_ON_QUESTION
-    if view.records and _mentions_future(reading):  # "I'm meeting them tomorrow" is nothing to log yet
+    if view.records and reported(reading.text):  # told as done: a date ahead is what was talked about
+        fit += FIT_REPORTED
+    elif view.records and _mentions_future(reading):  # "I'm meeting them tomorrow" is nothing to log yet
         fit -= FIT_RECORD_AHEAD
     if mentioned and not accepted & mentioned:
         fit -= FIT_FOREIGN_NAME

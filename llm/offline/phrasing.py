@@ -20,7 +20,7 @@ def phrase_result(tool: str | None, content: Any, lang: str) -> str:
     data = _load(content)
     if not isinstance(data, dict):
         return _compact(data) if data is not None else str(content or "").strip()
-    about = str(data.get("about") or "").strip()
+    about = about_words(data.get("about"), lang)
     if data.get("ok") is False or ("error" in data and "ok" not in data):
         return _error(tool, data, lang)
     parts: list[str] = []
@@ -49,6 +49,30 @@ def phrase_result(tool: str | None, content: Any, lang: str) -> str:
     if not parts:
         parts.append(_fill(template("results", "done", lang, tool), done=about or "ok"))
     return "\n".join(parts)
+
+
+def about_words(about: Any, lang: str) -> str:
+    """What a list was asked for, as words that continue its lead sentence ("Found 8 deals owned by 王芳 with no
+    activity for 14+ days."). A tool gives its filters as a mapping ({"owner": "王芳", "idle_days": 14}), each
+    worded by its entry under `filters:` in replies.yaml; a plain string is already words."""
+    if not isinstance(about, dict):
+        return str(about or "").strip()
+    parts = []
+    for key, value in about.items():
+        if isinstance(value, dict):  # a period: from, to or both
+            ends = {k: v for k, v in value.items() if k in ("start", "end") and v}
+            shape = "both" if len(ends) == 2 else "from" if "start" in ends else "to"
+            if ends and has_template("filters", f"{key}_{shape}"):
+                parts.append(_fill(template("filters", f"{key}_{shape}", lang), **ends))
+            continue
+        if value in (None, "", False) or not has_template("filters", key):
+            continue
+        shown = label(f"{key}.{value}", lang) if isinstance(value, str) and _known(f"{key}.{value}", lang) else value
+        if isinstance(shown, (int, float)) and not isinstance(shown, bool) and abs(shown) >= 1000:
+            shown = _compact(float(shown))  # an amount: 120,000
+        entry = f"{key}_{value}" if isinstance(value, str) and has_template("filters", f"{key}_{value}") else key
+        parts.append(_fill(template("filters", entry, lang), value=shown))
+    return (" " if lang == "en" else "，").join(p for p in parts if p)
 
 
 def _worded(tool: str | None, value: Any, lang: str) -> Any:
