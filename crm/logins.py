@@ -1,6 +1,8 @@
 """Whether a login may still act: disabled and erased users are refused everywhere, whatever credential they hold."""
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,3 +36,23 @@ def active_actor(session: Session, login: str) -> Actor:
     if user is None:
         raise NotFound(f"no Tessera user with login '{login}'")
     return actor_of(user)
+
+
+class ActiveActors:
+    """The Actor of each login, kept while the users table's counter (crm/data_versions.py) stands still: any write
+    to any user row (disabled, erased, renamed, moved to another unit), by any process, moves it, and the next turn
+    reads its user again. Only active users are kept; a refusal is read afresh every time."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[int, Actor]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, login: str, users_version: int) -> Actor:
+        """`users_version`: the users counter, read in `session` before this call."""
+        known = self._known.get(login)
+        if known is not None and known[0] == users_version:
+            return known[1]
+        actor = active_actor(session, login)
+        with self._lock:
+            self._known[login] = (users_version, actor)
+        return actor

@@ -24,6 +24,11 @@ EVERY_UNIT = Actor(user_id=0, login="tessera", role="admin")
 NAMED = tuple(t.__tablename__ for t in (Account, Contact, Deal, SharedAccount, Product, User))
 
 
+def stamp_of(session: Session) -> tuple[int, ...]:
+    """The counters of the tables names come from (NAMED, in that order)."""
+    return versions(session, NAMED)
+
+
 def load_lexicon(store: Store, actor: Actor = EVERY_UNIT) -> Lexicon:
     """The names `actor` may see (every name by default)."""
     with store.session() as s:
@@ -59,14 +64,16 @@ class ScopedLexicons:
         self._generation = 0
         self._lock = threading.Lock()
 
-    def for_actor(self, actor: Actor, session: Session | None = None) -> Lexicon:
-        """`session`: one the caller has open (the turn's look-up of its user), to read the counters in."""
+    def for_actor(self, actor: Actor, session: Session | None = None, stamp: tuple[int, ...] | None = None) -> Lexicon:
+        """`session`: one the caller has open (the turn's look-up of its user), to read the counters in; `stamp`: the
+        counters of NAMED (`stamp_of`) when the caller has read them in that session already."""
         key = scope_key(actor)
         generation = self._generation
         if session is None:
             with self.store.session() as s:
                 return self.for_actor(actor, s)
-        stamp = versions(session, NAMED)  # before the names: a write in between makes one reload too many, no more
+        if stamp is None:  # before the names: a write in between makes one reload too many, no more
+            stamp = stamp_of(session)
         found = self._cache.get(key)
         if found is not None and found[0] == stamp:
             return found[1]

@@ -18,7 +18,7 @@ from agents.graph import build_graph
 from agents.written import written_in, written_note
 from agents.routing import allowed_specialists
 from crm.actor import Actor, NotFound
-from crm.logins import active_actor
+from crm.logins import ActiveActors, active_actor
 from crm.privacy.guard import shown_to
 from tessera.seeding import seed_everything
 from crm.store import Store
@@ -36,7 +36,7 @@ from tessera import observability
 from crm.privacy import audit
 from tessera.anchoring import anchor_store
 from tessera.live_prompts import LivePrompts
-from tessera.lexicon import ScopedLexicons, load_lexicon, shared_lexicon
+from tessera.lexicon import NAMED, ScopedLexicons, load_lexicon, shared_lexicon, stamp_of
 from tessera.migrate import migrate
 from tessera.deal_scores import DealScores
 from tessera.reminders import ReminderScheduler
@@ -69,6 +69,7 @@ class Tessera:
         with self.store.session() as s:
             audit.seal(s)  # lines written while no key signed (a seed run, an older version) are covered from now
         self.lexicons = ScopedLexicons(self.store)  # per-scope names, dropped when the store's names change
+        self.active = ActiveActors()  # each turn's user, read again when any user row has changed
         self.refresh_lexicon()
         self.checkpointer, self._close_checkpointer = open_checkpointer(self.settings.checkpoints_url)
         self.traces = TraceLog(self.store)
@@ -297,9 +298,10 @@ class Tessera:
         """Checks the input and the user before anything runs."""
         text = validate_message(message)
         with self.store.session() as s:  # the user and the names their scope shows, in one session
-            actor = active_actor(s, login)
+            stamp = stamp_of(s)  # the counters first: the user and their names are read again when they moved
+            actor = self.active.get(s, login, users_version=stamp[NAMED.index("users")])
             allowed_specialists(actor.role)
-            names = self.lexicons.for_actor(actor, s)
+            names = self.lexicons.for_actor(actor, s, stamp)
         return actor, self.config(actor, thread, names), text
 
     def _finish(self, ticket: TurnTicket, state: dict, span=None, interrupts=None) -> TurnResult:
@@ -321,14 +323,16 @@ class Tessera:
         written, undo_ids = written_in(new_messages)
         note = written_note(written, undo_ids, lang)
         reply = f"{reply}\n\n{note}".strip() if note else reply
-        with self.store.session() as s:  # a reply quoting an earlier result passes today's consents too
+        steps = steps_from(new_messages)
+        # one commit: the reply passed through today's consents (a reply quoting an earlier result passes them
+        # too) and the decisions' audit lines, the trace, the journal closed, the key answered
+        with self.turns.completing(ticket, paused) as s:
             reply, _ = shown_to(s, reply, role=actor.role, reader_contact=actor.contact_id, now=self.clock(),
                                 actor=audit_name(actor))
-        steps = steps_from(new_messages)
-        trace = TurnTrace(id=ticket.turn_id, thread_id=config["configurable"]["thread_id"], user_login=actor.login,
-                          agent=state["agent"], route_reason=state.get("route_reason", ""), message=text,
-                          reply=reply, steps=steps, duration_ms=round(elapsed, 2))
-        self.turns.complete(ticket, trace, paused)  # the trace, the journal closed, the key answered: one commit
+            trace = TurnTrace(id=ticket.turn_id, thread_id=config["configurable"]["thread_id"],
+                              user_login=actor.login, agent=state["agent"], route_reason=state.get("route_reason", ""),
+                              message=text, reply=reply, steps=steps, duration_ms=round(elapsed, 2))
+            s.add(trace)
         observability.turn_finished(span, agent=trace.agent, started=ticket.started, steps=steps, turn_id=trace.id,
                                     outcome="escalated" if approval else "confirming" if confirm else "answered")
         calls = [c for s in steps if s["type"] == "model" for c in s["tool_calls"]]

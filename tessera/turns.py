@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, NoReturn
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from agents.confirmation import confirmation_view
 from crm.actor import Actor
@@ -163,14 +164,21 @@ class Turns:
 
     def complete(self, ticket: TurnTicket, trace: TurnTrace, approval: dict | None, outcome: str = "answered") -> None:
         """One transaction: the trace, the journal row gone, the key's answer (the turn's checkpoint first)."""
+        with self.completing(ticket, approval, outcome) as s:
+            s.add(trace)
+
+    @contextmanager
+    def completing(self, ticket: TurnTicket, approval: dict | None, outcome: str = "answered") -> Iterator[Session]:
+        """The turn's checkpoint written, then one transaction: what the caller adds in the block (the turn's trace,
+        whose id is the ticket's), the journal row gone, the key's answer."""
         self.tessera.checkpointer.flush(ticket.thread_id)
         with self.tessera.store.session() as s:
-            s.add(trace)
+            yield s
             s.execute(delete(TurnInFlight).where(TurnInFlight.thread_id == ticket.thread_id))
             if ticket.key_id is not None:
                 row = s.get(IdempotentTurn, ticket.key_id)
                 if row is not None:
-                    row.outcome, row.turn_id = outcome, trace.id
+                    row.outcome, row.turn_id = outcome, ticket.turn_id
                     row.approval_id = approval["id"] if approval else None
 
     def fail(self, ticket: TurnTicket, exc: BaseException) -> NoReturn:

@@ -11,17 +11,20 @@ checked on a copy of the seed whose outcomes are redrawn from a known logistic m
 the AUC must come within 0.05 of the AUC of the true probabilities themselves (the best any model can do)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import random
+
+import numpy as np
 
 import pytest
 from sklearn.metrics import roc_auc_score
 from sqlalchemy import select, update
 
 from crm.models import Deal
-from crm.scoring.features import deal_rows, load_history
-from crm.scoring.model import HOLDOUT_SHARE, chance_auc_sd, train
+from crm.scoring.features import LABELS, deal_rows, load_history
+from crm.scoring.model import HOLDOUT_SHARE, _frame, chance_auc_sd, feature_names, train
 from crm.seed.sales import WIN_RATE
 from tests.cli_support import run_cli
 from tests.conftest import FIXED_NOW, settings_for
@@ -51,6 +54,42 @@ def test_on_the_signal_free_seed_the_model_is_no_worse_than_chance_and_leaks_not
     assert r.brier <= r.brier_base_rate + 0.005
     assert r.tested_on == pytest.approx((r.trained_on + r.tested_on) * HOLDOUT_SHARE, abs=1)
     assert sum(row["deals"] for row in r.calibration) == r.tested_on
+
+
+def pipeline_factors(model, row, lang="en", top=3) -> list[dict]:
+    """The factors as scikit-learn's pipeline gives them: the row through the column transformer, then each
+    column's coefficient times its distance from the training mean."""
+    prep, logit = model.pipeline.named_steps["prep"], model.pipeline.named_steps["logit"]
+    z = np.asarray(prep.transform(_frame([row])))[0]
+    parts: dict[str, float] = {}
+    for name, coef, value, centre in zip(feature_names(prep), logit.coef_[0], z, prep.training_mean_):
+        feature = "product" if name.startswith("product_") else name
+        parts[feature] = parts.get(feature, 0.0) + float(coef * (value - centre))
+    ranked = sorted(parts.items(), key=lambda kv: -abs(kv[1]))[:top]
+    return [{"factor": f, "effect": c} for f, c in ranked]
+
+
+def test_every_seeded_deal_scores_and_is_explained_exactly_as_the_scikit_learn_pipeline_would(seed_model,
+                                                                                             seeded_template):
+    from crm.store import Store
+
+    store = Store(f"sqlite:///{seeded_template}")
+    with store.session() as s:
+        history = load_history(s)
+    store.dispose()
+    rows = deal_rows(history, TODAY, closed=False) + deal_rows(history, TODAY, closed=True)
+    unknown = dataclasses.replace(rows[0], features={**rows[0].features, "product": "no-such-product"})
+    rows.append(unknown)  # a product the training never saw counts as none
+    assert len(rows) > 1000
+    assert np.array_equal(seed_model.probabilities(rows), seed_model.pipeline.predict_proba(_frame(rows))[:, 1])
+    scored = seed_model.scored(rows, "zh")
+    assert [p for p, _ in scored] == [float(p) for p in seed_model.pipeline.predict_proba(_frame(rows))[:, 1]]
+    for row, (_, factors) in zip(rows[::25] + [unknown], scored[::25] + scored[-1:]):
+        expected = pipeline_factors(seed_model, row)
+        assert factors == seed_model.explain(row, "zh")
+        assert [f["factor"] for f in seed_model.explain(row)] == [LABELS[f["factor"]][0] for f in expected]
+        assert [f["effect"] for f in seed_model.explain(row)] == [
+            ("+" if f["effect"] > 0 else "−") + f"{abs(f['effect']):.2f}" for f in expected]
 
 
 def planted_logit(f: dict) -> float:

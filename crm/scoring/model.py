@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
@@ -54,16 +55,24 @@ class DealScoreModel:
     product_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # product id -> (name, 中文名)
 
     def probabilities(self, rows: list[DealRow]) -> np.ndarray:
-        return self.pipeline.predict_proba(_frame(rows))[:, 1] if rows else np.zeros(0)
+        return self._linear.probabilities(self._linear.matrix(rows)) if rows else np.zeros(0)
+
+    def scored(self, rows: list[DealRow], lang: str = "en", explain: bool = True) -> list[tuple[float, list | None]]:
+        """Each row's win probability and (with `explain`) its factors, the rows transformed once for both."""
+        if not rows:
+            return []
+        z = self._linear.matrix(rows)
+        return [(float(p), self._factors(row, zrow, lang) if explain else None)
+                for row, zrow, p in zip(rows, z, self._linear.probabilities(z))]
 
     def explain(self, row: DealRow, lang: str = "en", top: int = 3) -> list[dict]:
         """The factors that moved this deal's log-odds most, each with its direction and value."""
-        prep, logit = self.pipeline.named_steps["prep"], self.pipeline.named_steps["logit"]
-        z = np.asarray(prep.transform(_frame([row])))[0]
-        mean = self._training_mean
+        return self._factors(row, self._linear.matrix([row])[0], lang, top)
+
+    def _factors(self, row: DealRow, z: np.ndarray, lang: str = "en", top: int = 3) -> list[dict]:
+        linear = self._linear
         parts: dict[str, float] = {}
-        for name, coef, value, centre in zip(feature_names(prep), logit.coef_[0], z, mean):
-            feature = "product" if name.startswith("product_") else name
+        for feature, coef, value, centre in zip(linear.features, linear.coef[0], z, self._training_mean):
             parts[feature] = parts.get(feature, 0.0) + float(coef * (value - centre))
         ranked = sorted(parts.items(), key=lambda kv: -abs(kv[1]))[:top]
         i = 1 if lang == "zh" else 0
@@ -78,6 +87,17 @@ class DealScoreModel:
     @property
     def _training_mean(self) -> np.ndarray:
         return self.pipeline.named_steps["prep"].training_mean_
+
+    @property
+    def _linear(self) -> _LinearForm:
+        """The fitted pipeline as arrays, read from it at the first score (not saved with the model)."""
+        linear = self.__dict__.get("_linear_form")
+        if linear is None:
+            linear = self.__dict__["_linear_form"] = _LinearForm.of(self.pipeline)
+        return linear
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_linear_form"}
 
     def save(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -149,6 +169,45 @@ def _fit(rows: list[DealRow]) -> Pipeline:
     pipeline = Pipeline([("prep", prep), ("logit", LogisticRegression(C=C, solver="liblinear", max_iter=500))])
     pipeline.fit(_frame(rows), np.array([r.won for r in rows], dtype=int))
     return pipeline
+
+
+@dataclass
+class _LinearForm:
+    """The pipeline's arithmetic without scikit-learn's per-call checks (a few hundred microseconds each): the
+    scaler's centre and scale, the encoder's products, the regression's weights. The same operations in the same
+    order as the pipeline, so the same numbers (tests/test_deal_scores.py compares them on every seeded deal)."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    products: dict[str, int]
+    coef: np.ndarray
+    intercept: np.ndarray
+    features: list[str]  # per column of the matrix: its feature ("product" for each product's column)
+
+    @classmethod
+    def of(cls, pipeline: Pipeline) -> _LinearForm:
+        prep, logit = pipeline.named_steps["prep"], pipeline.named_steps["logit"]
+        scaler, encoder = prep.named_transformers_["num"], prep.named_transformers_["cat"]
+        features = ["product" if n.startswith("product_") else n for n in feature_names(prep)]
+        return cls(mean=scaler.mean_, scale=scaler.scale_,
+                   products={str(p): i for i, p in enumerate(encoder.categories_[0])},
+                   coef=logit.coef_, intercept=logit.intercept_, features=features)
+
+    def matrix(self, rows: list[DealRow]) -> np.ndarray:
+        """What the column transformer gives: scaled numeric columns, then one column per known product."""
+        numeric = np.array([[r.features[c] for c in NUMERIC] for r in rows], dtype=np.float64)
+        numeric -= self.mean
+        numeric /= self.scale
+        products = np.zeros((len(rows), len(self.products)), dtype=np.float64)
+        for i, row in enumerate(rows):
+            column = self.products.get(str(row.features["product"]))
+            if column is not None:  # a product the training never saw counts as none (handle_unknown="ignore")
+                products[i, column] = 1.0
+        return np.hstack([numeric, products])
+
+    def probabilities(self, z: np.ndarray) -> np.ndarray:
+        """LogisticRegression.predict_proba's positive column: the logistic of z·w + b."""
+        return expit((z @ self.coef.T + self.intercept).reshape(-1))
 
 
 def _frame(rows: list[DealRow]) -> np.ndarray:

@@ -25,10 +25,10 @@ def score_deals(session: Session, model: DealScoreModel, deal_ids: list[int], to
     if not rows:
         return {}
     out = {}
-    for row, p in zip(rows, model.probabilities(rows)):
-        out[row.deal_id] = {"win_probability": round(float(p), 3)}
+    for row, (p, factors) in zip(rows, model.scored(rows, lang, explain)):
+        out[row.deal_id] = {"win_probability": round(p, 3)}
         if explain:
-            out[row.deal_id]["factors"] = model.explain(row, lang)
+            out[row.deal_id]["factors"] = factors
     return out
 
 

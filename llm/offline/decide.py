@@ -98,7 +98,7 @@ class TurnPolicy:
         conversation, tools, names and day give the same reply), so a decision made lately is reused, as a copy."""
         # the names by weak reference: a remembered decision must not keep a dropped lexicon alive
         names = (weakref.ref(self.lexicon), weakref.ref(self.examples) if self.examples is not None else None)
-        key = (names, self.clock(), tuple(views), tuple(_turn_key(t) for t in turns))
+        key = (names, self.clock(), tuple(views), _conversation_key(turns))
         try:
             hash(key)
         except TypeError:  # a tool schema with unhashable enum values: decide afresh
@@ -468,8 +468,13 @@ def _scores(decision: str, ranking: list[IntentScore], chosen: str | None = None
     }
 
 
-def _turn_key(turn: Turn) -> tuple:
-    return turn.role, turn.text, json.dumps(turn.tool_calls, sort_keys=True, default=str), turn.tool_call_id, turn.name
+def _conversation_key(turns: list[Turn]) -> tuple:
+    """The conversation as a decision reads it. Tool-call ids only pair a result with its call, so they are renamed
+    in order of appearance: a conversation repeated with fresh ids is the same conversation."""
+    ids: dict[str, int] = {}
+    alias = lambda i: None if i is None else ids.setdefault(i, len(ids))  # noqa: E731
+    return tuple((t.role, t.text, tuple((alias(c.get("id")), json.dumps({**c, "id": None}, sort_keys=True, default=str))
+                                        for c in t.tool_calls), alias(t.tool_call_id), t.name) for t in turns)
 
 
 _WHAT_IF = re.compile(r"\b(?:if I|if we|what if|suppose|would)\b|如果|假如|要是|假设", re.I)

@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from llm.offline.replies import error_text, has_template, label, template
 
 MAX_ROWS, MAX_CELL = 10, 40
+PHRASED_KEPT = 128  # results phrased lately: the same result (a repeated question) is phrased once
 # how/chart: for channels; "written" and "undo" are shown by the runtime under every reply (agents/written.py).
 # verdict/values: a tool's answer worded by its own template for that verdict (replies.yaml, tools:).
 _STANDARD = {"ok", "error", "error_kind", "error_details", "candidates", "items", "total", "about", "record", "done", "how", "chart", "written",
@@ -17,6 +19,17 @@ _STANDARD = {"ok", "error", "error_kind", "error_details", "candidates", "items"
 
 def phrase_result(tool: str | None, content: Any, lang: str) -> str:
     """One tool result in words. Unknown shapes are shown as key: value lines, non-JSON text as it is."""
+    if isinstance(content, str):  # the words depend on the text alone (the templates are read once)
+        return _phrased(tool, content, lang)
+    return _phrase(tool, content, lang)
+
+
+@lru_cache(maxsize=PHRASED_KEPT)
+def _phrased(tool: str | None, content: str, lang: str) -> str:
+    return _phrase(tool, content, lang)
+
+
+def _phrase(tool: str | None, content: Any, lang: str) -> str:
     data = _load(content)
     if not isinstance(data, dict):
         return _compact(data) if data is not None else str(content or "").strip()

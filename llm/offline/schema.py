@@ -1,8 +1,11 @@
 """The offered tools as the offline model reads them: summary, example utterances, typed parameters."""
 from __future__ import annotations
 
+import copy
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -21,6 +24,10 @@ _SLOT_BY_NAME = [  # when a schema carries no x-slot hint, the argument's name i
     (re.compile(r"(^|_)(competitor|rival)$"), "competitor"),
 ]
 
+
+PARSED_KEPT = 32  # tool lists parsed lately, by identity (each model node binds one)
+_parsed: OrderedDict[int, tuple[list, list]] = OrderedDict()
+_parsed_lock = threading.Lock()
 
 _WRITE_VERBS = {"move", "record", "log", "open", "create", "add", "set", "update", "change", "mark", "delete",
                 "erase", "remove", "grant", "revoke", "correct", "approve", "reject", "request", "send", "book",
@@ -53,6 +60,13 @@ class ToolView:
     examples: tuple[str, ...]
     params: tuple[Param, ...]
 
+    def __hash__(self) -> int:  # every decision's key hashes the offered views: each view's hash is worked out once
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.name, self.summary, self.examples, self.params))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
     @property
     def required(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.required)
@@ -78,6 +92,21 @@ class ToolView:
 
 def parse_tools(tools: list[dict] | None) -> list[ToolView]:
     """OpenAI function tools (or bare function dicts) to `ToolView`s, in the order offered."""
+    if not tools:
+        return []
+    with _parsed_lock:  # a model node offers the same list every turn: compared, it need not be parsed again
+        known = _parsed.get(id(tools))
+    if known is not None and known[0] == tools:  # equal to a copy taken then: the same tools, even if edited since
+        return list(known[1])
+    views = _parse(tools)
+    with _parsed_lock:
+        _parsed[id(tools)] = (copy.deepcopy(tools), views)
+        if len(_parsed) > PARSED_KEPT:
+            _parsed.popitem(last=False)
+    return list(views)
+
+
+def _parse(tools: list[dict]) -> list[ToolView]:
     views = []
     for tool in tools or []:
         fn = tool.get("function", tool) if isinstance(tool, dict) else {}
