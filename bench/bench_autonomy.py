@@ -25,7 +25,7 @@ from crm.seed import seed_demo
 from crm.store import Store
 from tessera.cli_kit import track
 from tessera.migrate import migrate
-from tests.postgres_support import scratch_database
+from tessera.scratch_databases import scratch_database
 
 NOW = dt.datetime(2026, 11, 26, 10)
 PERCENTS = (2, 3, 4, 5, 6, 8, 12, 18)

@@ -18,7 +18,7 @@ from edge_agent.hub import EdgeHub
 from edge_agent.persistence import DocSet, UpdateLog
 from edge_agent.pg_log import PgUpdateLog
 from edge_agent.records import RecordStore
-from tests.postgres_support import scratch_database
+from tessera.scratch_databases import scratch_database
 
 ADMIN_URL = os.environ.get("TESSERA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SINGLES, BURST = 200, 2_000

@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from tests.postgres_support import scratch_database
+from tessera.scratch_databases import scratch_database
 from tests.server_support import free_port, wait_until_healthy
 
 TICK = os.sysconf("SC_CLK_TCK")

@@ -12,7 +12,6 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from rich.console import Console
@@ -25,6 +24,7 @@ from crm.models import User
 from crm.seed.scale import scale_up
 from crm.store import Store
 from tessera.migrate import migrate
+from tessera.scratch_databases import ADMIN_URL as PG_ADMIN, create_database, drop_database
 from tessera.seeding import seed_everything
 
 AS_OF, NOW = dt.date(2026, 11, 26), dt.datetime(2026, 11, 26, 10)
@@ -42,7 +42,6 @@ QUERIES = {
     "DSO and late payments by industry": {"metrics": ["days_sales_outstanding", "late_payments"],
                                           "group_by": ["industry"]},
 }
-PG_ADMIN = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def seeded(url: str, factor: int) -> Store:
@@ -72,23 +71,16 @@ def time_queries(store: Store, login: str) -> dict[str, list[float]]:
 
 
 def pg_database() -> tuple[str | None, str]:
+    """A scratch database on the server at PG_ADMIN and its name, or None and why there is none."""
     try:
-        import psycopg
-
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+        url = create_database("tessera_bench", PG_ADMIN)
     except Exception as exc:  # noqa: BLE001 - any failure means: no server to measure
         return None, f"no PostgreSQL at {PG_ADMIN}: {exc}"
-    name = f"tessera_bench_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}", name
+    return url, url.rsplit("/", 1)[1]
 
 
 def drop_pg(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}", PG_ADMIN)
 
 
 def main() -> None:
