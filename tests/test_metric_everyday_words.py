@@ -87,3 +87,59 @@ def test_a_colleague_with_a_chinese_name_is_named_in_pinyin_whole_only():
     assert by_pinyin["filters"] == {"rep": ["王芳"]}
     by_surname = fill(None, Reading("Wang's win rate this year", users, TODAY)).args
     assert by_surname["filters"] == {"rep": ["Olivia Wang"]}  # "wang" alone is still Olivia Wang's, as before
+
+
+@pytest.mark.parametrize(("text", "bound"), [
+    ("units with a win rate under 40%", {"metric": "win_rate", "op": "<", "value": 0.4}),
+    ("reps whose margin is above 30 percent this year", {"metric": "avg_margin", "op": ">", "value": 0.3}),
+    ("赢单率在50%以上的部门", {"metric": "win_rate", "op": ">=", "value": 0.5}),
+    ("which accounts ordered more than 3 times this year", {"metric": "orders", "op": ">", "value": 3.0}),
+])
+def test_a_bound_on_a_rate_in_percent_or_said_with_a_verb_keeps_the_groups_meeting_it(text, bound):
+    got = read(text)
+    assert got["having"] == [bound] and got["group_by"]
+
+
+def test_a_bound_alone_shows_its_own_metric():
+    got = read("reps who closed more than 10 deals this year")
+    assert got["metrics"] == ["closed_deals"] and got["group_by"] == ["rep"]
+
+
+@pytest.mark.parametrize("text", ["bookings 2025 vs 2024", "FY2025 vs FY2024 order revenue"])
+def test_two_years_said_alone_compare_the_first_with_the_one_before(text):
+    got = read(text)
+    assert got["period"]["start"] == "2025-01-01" and got["compare_to"] == "same_period_last_year"
+
+
+def test_a_year_inside_a_date_or_an_amount_is_not_a_year_alone():
+    assert read("new customers since June 2024")["period"]["start"] == "2024-06-01"
+    assert "period" not in read("how many deals over 2500 did we win")
+
+
+@pytest.mark.parametrize(("text", "order"), [
+    ("lost deals per rep, worst first", "desc"),  # more losses is worse
+    ("which unit has the best DSO this year", "asc"),  # fewer days is better
+    ("which rep has the best win rate", "desc"),
+    ("bottom 3 reps by late payments", "asc"),  # said literally
+])
+def test_best_and_worst_follow_which_way_a_metric_is_better(text, order):
+    assert read(text)["order"] == order
+
+
+@pytest.mark.parametrize(("text", "metric"), [
+    ("how much did we sell last quarter", "won_value"),
+    ("who closed the most business in October", "won_value"),
+    ("what's our win percentage YTD", "win_rate"),
+    ("which accounts haven't paid on time", "late_payments"),
+    ("how long do customers take to pay us this year", "days_sales_outstanding"),
+    ("上个季度卖了多少", "won_value"),
+    ("哪个行业的客户回款最慢", "days_sales_outstanding"),
+    ("今年成交的单子平均打几折", "discount_depth"),
+])
+def test_a_metric_said_the_way_managers_talk(text, metric):
+    assert read(text)["metrics"] == [metric]
+
+
+def test_a_quarter_written_against_chinese_and_the_year_said_for_the_year():
+    assert read("Q3各部门的平均成交周期")["period"]["start"] == "2026-07-01"
+    assert read("what's our close rate for the year")["period"]["start"] == "2026-01-01"

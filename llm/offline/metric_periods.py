@@ -20,7 +20,7 @@ _BEFORE_LAST = re.compile(r"\b(?:the\s+)?(week|month|quarter|year) before last\b
                           r"上上(?:个)?(周|星期|月|季度|季)|前年(?!同期)", re.I)
 _GRAIN = {"week": "week", "month": "month", "quarter": "quarter", "year": "year", "周": "week", "星期": "week",
           "月": "month", "季度": "quarter", "季": "quarter"}
-_BARE_QUARTER = re.compile(r"(?<![\w-])q([1-4])(?![\w-])|(?<![年度今去明])第([一二三四1-4])季度", re.I)
+_BARE_QUARTER = re.compile(r"(?<![\w-])q([1-4])(?![\w-])|(?<![年度今去明])第([一二三四1-4])季度", re.I | re.ASCII)
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
 # on to today: said before the period ("since March", "so far this quarter", "截至目前本季度") or after it ("3月以来",
 # "下半年到现在", "this quarter so far", "quarter to date")

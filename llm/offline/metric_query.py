@@ -33,6 +33,7 @@ _PAST = [
     re.compile(rf"(?:近|过去|最近|前)\s*{_NUM}\s*(个星期|星期|周|个月|月|个季度|季度|季|年|天|日)"),
 ]
 _THIS = {"this week": "week", "this month": "month", "this quarter": "quarter", "this year": "year",
+         "for the year": "year", "for the quarter": "quarter", "for the month": "month", "for the week": "week",
          "current quarter": "quarter", "current month": "month", "本周": "week", "这周": "week", "本月": "month",
          "这个月": "month", "本季度": "quarter", "这个季度": "quarter", "本季": "quarter", "今年": "year", "本年": "year"}
 _LAST = {"last week": "week", "last month": "month", "last quarter": "quarter", "last year": "year",
@@ -43,15 +44,18 @@ _NEXT = {"next month": "month", "next quarter": "quarter", "next year": "year", 
 _TO_DATE = re.compile(r"\b(?:year to date|ytd|so far this year|this year so far|\d{4} so far|since the (?:start|beginning) "
                       r"of (?:the|this) year)\b|今年以来|今年至今|年初至今|年初到现在|年初以来|今年到现在|今年到目前为止", re.I)
 _RELATIVE_QUARTER = re.compile(r"(今年|去年|明年|this year'?s?|last year'?s?|next year'?s?)\s*(?:第)?\s*([一二三四1-4])\s*(?:季度|季)|"
-                               r"\bQ([1-4])\s+(this|last|next) year\b", re.I)
+                               r"\bQ([1-4])\s+(this|last|next) year\b", re.I | re.ASCII)
 _FISCAL = [
-    re.compile(r"\bFY\s*'?(\d{2,4})\s*[- ]?\s*Q([1-4])\b", re.I),
-    re.compile(r"\bQ([1-4])\s*(?:of\s*)?(?:FY\s*)?(\d{4})\b", re.I),
-    re.compile(r"\b(\d{4})\s*[- ]?\s*Q([1-4])\b", re.I),
+    re.compile(r"\bFY\s*'?(\d{2,4})\s*[- ]?\s*Q([1-4])\b", re.I | re.ASCII),
+    re.compile(r"\bQ([1-4])\s*(?:of\s*)?(?:FY\s*)?(\d{4})\b", re.I | re.ASCII),
+    re.compile(r"\b(\d{4})\s*[- ]?\s*Q([1-4])\b", re.I | re.ASCII),
     re.compile(r"(\d{4})\s*(?:财年|年度?)\s*(?:第)?\s*([一二三四1-4])\s*季度"),
-    re.compile(r"\bFY\s*'?(\d{2,4})\b|(\d{4})\s*财年", re.I),
+    re.compile(r"\bFY\s*'?(\d{2,4})\b|(\d{4})\s*财年", re.I | re.ASCII),
 ]
 _YEAR = re.compile(r"\b(?:in|for|during)\s+(20\d{2})\b|(20\d{2})\s*年(?!\s*(?:第|[一二三四1-4]\s*季))")
+# a year said alone ("bookings 2025 vs 2024"), not an amount ("deals over 2500"); read after dates ("June 2024")
+_BARE_YEAR = re.compile(r"(?<!over )(?<!above )(?<!under )(?<!below )(?<!than )(?<![\d.,$¥])\b(20[0-4]\d)\b"
+                        r"(?![.,/-]?\d|\s*(?:k\b|万|元|%|块))", re.I | re.ASCII)
 _SAME_LAST_YEAR = re.compile(r"same (?:period|time|\w+) (?:last year|a year (?:ago|earlier|before))|year[- ]over[- ]year|"
                              r"\byoy\b|(?:compared? (?:to|with)|vs\.?|versus|than|against) (?:the same \w+ )?last year|"
                              r"(?:跟|和|与|比|较|对比)?\s*去年同期(?:相比|比较|对比|比)?|同比|"
@@ -59,7 +63,8 @@ _SAME_LAST_YEAR = re.compile(r"same (?:period|time|\w+) (?:last year|a year (?:a
 _CN_GRAIN = r"(?:个?季度|季|个?月|周|个?星期|年|期)"
 _PREVIOUS = re.compile(r"previous period|period before|(?:compared? (?:to|with)|vs\.?|versus|than|against) (?:the )?"
                        r"(?:(?:previous|prior|last|preceding) (?:period|quarter|month|week|year)|"
-                       r"(?:period|quarter|month|week|year) before)|quarter[- ]over[- ]quarter|"
+                       rf"(?:period|quarter|month|week|year) before|(?:{_NUM}\s+)?(?:days|weeks|months|quarters|years) "
+                       r"(?:before|prior))|quarter[- ]over[- ]quarter|"
                        r"month[- ]over[- ]month|week[- ]over[- ]week|\bqoq\b|\bmom\b|"
                        rf"(?:环比|跟|和|与|比|较|对比)\s*(?:上一?{_CN_GRAIN}|前一{_CN_GRAIN}|上期)(?:相比|比较|对比|比)?|"
                        r"环比|上一期|比上期|与上期|和上期", re.I)
@@ -164,15 +169,17 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             taken.append(m.span())
     whose = list(taken[len(when_spans):])  # "my" of "each of my reps" names no rows: the reps still group
     _names(reading, (("unit", "unit"),), filters, taken)  # "华东大客户部" names a unit before 客户 is a dimension
-    named = [span for span in taken if span not in whose]
+    named = [span for span in taken if span not in whose and span not in having_spans]  # "赢单率在50%以上的部门"
     spotted: list[Mention] = []
-    found_dims, how_many = [], None
+    found_dims, how_many, by_who = [], None, set()
     for mention in find_mentions(text, _catalog_names(), taken):  # key terms in order, fillers between ("新建了多少商机")
         taken.append((mention.start, mention.end))
         kind, name = mention.key
         if kind == "metric":
             spotted.append(mention)
         elif not _done_by(text, mention.start, mention.end):
+            if mention.phrase in ("who", "whose", "谁"):
+                by_who.add(mention.start)
             found_dims.append((mention.start, name, _is_group(text, (mention.start, mention.end), mention.phrase)))
             counted = _count_before(text, mention.start) if name not in _TIME_DIMS else None
             if counted:  # "which three accounts", "哪三个客户", "最高的两个销售": how many groups
@@ -195,6 +202,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
                   if g or not any(0 <= s - e <= 1 for _s, e in named)]
     if not metrics:
         metrics = _from_stage(text, filters.get("stage", []))
+    if not metrics and having:  # "reps who closed more than 10 deals this year": the bound's own metric is shown
+        metrics = [having[0]["metric"]]
     metrics = metrics if unmeasured else _with_channels(text, metrics, filters, bool(period or compare))
     metrics = _as_money(_blank(text, taken), metrics)
     group_by = []
@@ -210,6 +219,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         group_by = [d for _s, d, _g in sorted(found_dims) if d not in filters][:1]  # dimension still groups,
         out.hints.add("bare_group")  # but does not by itself make a sentence a question for a figure
     group_by += [d for d in mine_grouped if d not in group_by]
+    if "rep" in group_by and len(group_by) > 1 and all(s in by_who for s, d, _g in found_dims if d == "rep"):
+        group_by.remove("rep")  # "who are our top 10 accounts": "who" asks which of the accounts
     if _TREND.search(reading.text) and not any(d in ("week", "month", "quarter", "year") for d in group_by):
         grain = (period or {}).get("grain") or "month"
         group_by.append(grain if grain in ("week", "month", "quarter", "year") else "month")
@@ -251,7 +262,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             default = default_for_comparison(text) or {"relative": "to_date", "grain": "year", "label": "this year so far"}
             put("period", _with_days(default, reading.today), default["label"], "period")
     order, limit = _ranking(_blank(text, when_spans), taken)
-    order = order or _by_speed(text, metrics)
+    order = _judged(_blank(text, when_spans), order, metrics) or _by_speed(text, metrics)
     limit = limit or (how_many if group_by and not any(d in _TIME_DIMS for d in group_by) else None)
     if order:
         put("order", order, order, "enum")
@@ -595,16 +606,17 @@ def _named_period(text: str, reading: Reading, taken: list) -> dict | None:
         offset = -1 if which.startswith(("去", "last")) else 1 if which.startswith(("明", "next")) else 0
         taken.append(m.span())
         return {"fiscal_year": reading.today.year + offset, "quarter": _n(quarter), "label": m.group(0)}
-    for i, pattern in enumerate(_FISCAL):
-        m = pattern.search(reading.text)
+    for i, pattern in enumerate(_FISCAL):  # in the text not read yet: "FY2025 vs FY2024" names two
+        m = pattern.search(text)
         if not m:
             continue
         taken.append(m.span())
+        label = reading.text[m.start():m.end()]
         if i == 4:
             year = _year(m.group(1) or m.group(2))
-            return {"fiscal_year": year, "label": m.group(0)}
+            return {"fiscal_year": year, "label": label}
         year, quarter = (m.group(2), m.group(1)) if i == 1 else (m.group(1), m.group(2))
-        return {"fiscal_year": _year(year), "quarter": _n(quarter), "label": m.group(0)}
+        return {"fiscal_year": _year(year), "quarter": _n(quarter), "label": label}
     found = find_bare_quarter(text, reading.today)
     if found:
         taken.append(found[1])
@@ -615,14 +627,18 @@ def _named_period(text: str, reading: Reading, taken: list) -> dict | None:
             if span and not (phrase == "去年" and "去年同期" in text):
                 taken.append(span)
                 return {"relative": relative, "grain": grain, "label": phrase}
-    m = _YEAR.search(reading.text)
+    m = _YEAR.search(text)
     if m:
         taken.append(m.span())
-        return {"fiscal_year": int(m.group(1) or m.group(2)), "label": m.group(0)}
+        return {"fiscal_year": int(m.group(1) or m.group(2)), "label": reading.text[m.start():m.end()]}
     for found in reading.periods:
         if not any(found.start < e and s < found.end for s, e in taken):
             taken.append((found.start, found.end))
             return {k: v for k, v in found.value.items() if k in ("start", "end", "label")}
+    m = _BARE_YEAR.search(text)
+    if m:
+        taken.append(m.span())
+        return {"fiscal_year": int(m.group(1)), "label": m.group(0)}
     return None
 
 
@@ -665,6 +681,21 @@ def _ranking(text: str, taken: list) -> tuple[str | None, int | None]:
     return None, None
 
 
+_JUDGEMENT = re.compile(r"\b(?:best|worst|strongest|weakest|poorest|healthiest)\b|最好|最差|最强|最弱|最糟", re.I)
+
+
+def _judged(text: str, order: str | None, metrics: list[str]) -> str | None:
+    """ "worst first" of late payments is the most of them: best and worst follow which way a metric is better (its
+    `better` in the catalogue); "highest", "fewest", "top" and "bottom" are said literally."""
+    catalog = default_catalog().metrics
+    m = _JUDGEMENT.search(text)
+    if not order or not m or not metrics or not all(n in catalog and catalog[n].better == "lower" for n in metrics):
+        return order
+    if _TOP.search(text) or re.search(r"\bbottom\b|倒数", text, re.I):
+        return order
+    return "asc" if order == "desc" else "desc"
+
+
 _SLOW = re.compile(r"\b(?:slowest|slower|longest|longer)\b|最慢|最长|更慢|更长", re.I)
 _FAST = re.compile(r"\b(?:fastest|faster|quickest|quicker|shortest|shorter)\b|最快|最短|更快|更短", re.I)
 
@@ -690,7 +721,38 @@ def _threshold_verbs() -> tuple[re.Pattern, dict[str, str]]:
     return pattern, verbs
 
 
+_PERCENT_BOUND = re.compile(r"(?:\b(under|below|less than|lower than|above|over|more than|higher than|greater than|"
+                            r"at least|at most)\s+|(低于|高于|超过|不低于|不高于|不到|大于|小于|至少|达到|在))\s*"
+                            r"(\d+(?:\.\d+)?)\s*(?:%|％|percent\b|个百分点)(?:\s*(?:以上|以下))?", re.I)
+_BOUND_OP = {"under": "<", "below": "<", "less than": "<", "lower than": "<", "above": ">", "over": ">",
+             "more than": ">", "higher than": ">", "greater than": ">", "at least": ">=", "at most": "<=", "低于": "<",
+             "不到": "<", "小于": "<", "高于": ">", "超过": ">", "大于": ">", "不低于": ">=", "至少": ">=", "达到": ">=",
+             "不高于": "<="}
+
+
+def _percent_bound(text: str, taken: list) -> list[dict]:
+    """ "units with a win rate under 40%", "毛利率低于25%的销售": a bound on a rate, said after it."""
+    m = _PERCENT_BOUND.search(text)
+    if not m:
+        return []
+    said = [x for x in find_mentions(text[:m.start()], tuple(_vocab()[0]))
+            if default_catalog().metrics[x.key].unit == "ratio"]
+    if not said:
+        return []
+    word = (m.group(1) or m.group(2)).lower()
+    op = _BOUND_OP.get(word) or (">=" if m.group(0).rstrip().endswith("以上") else "<=" if m.group(0).rstrip().endswith(
+        "以下") else None)
+    if op is None:
+        return []
+    last = max(said, key=lambda x: x.start)
+    taken.append((m.start(), m.end()))  # the rate's own words stay: it is also what is shown
+    return [{"metric": last.key, "op": op, "value": float(m.group(3)) / 100}]
+
+
 def _threshold(text: str, taken: list) -> list[dict]:
+    percent = _percent_bound(text, taken)
+    if percent:
+        return percent
     pattern, verbs = _threshold_verbs()
     said = pattern.search(text)
     if said:
