@@ -30,3 +30,18 @@ def test_the_average_discount_is_still_a_metric(tessera):
 def test_a_budget_broken_down_over_a_period_stays_a_metric(tessera):
     turn = tessera.chat("zhao.lei", "budget-metric", "what is our budget utilisation this quarter")
     assert [c["name"] for c in turn.tool_calls] == ["query_metrics"]
+
+
+def test_a_managers_total_budget_is_the_sum_of_the_pools_of_their_units(tessera):
+    """"What's my team's total budget?": a figure, the budget pools of the manager's region summed, not one unit's
+    status."""
+    from sqlalchemy import text
+
+    from crm.metrics.answer import fmt
+
+    turn = tessera.chat("zhao.lei", "total-budget", "What's my team's total budget?")
+    assert [c["name"] for c in turn.tool_calls] == ["query_metrics"]
+    with tessera.store.session() as s:
+        total = s.execute(text("SELECT SUM(b.limit_amount) FROM budget_pools b JOIN sales_units u ON u.id = b.unit_id "
+                               "WHERE u.region = 'east'")).scalar()
+    assert fmt(float(total), "money", "en") in turn.reply.split("\n")[0]

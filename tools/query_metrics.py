@@ -145,5 +145,7 @@ TOOL = ToolSpec(
         "average discount on the deals won this quarter",
         "customer satisfaction score by region",
         "各单元的客户满意度指数",
+        "the total budget of my units",
+        "预算总额是多少",
     ],
 )
