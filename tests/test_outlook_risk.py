@@ -235,3 +235,25 @@ def test_a_session_that_changed_deals_reads_its_own_norms_before_it_commits(risk
     said = [sig.en for d in report.deals for sig in d.signals if sig.kind == "discount"]
     assert said and all("(median 100%," in words for words in said)
     assert _discount_signals(risk_store, "li.wei")  # rolled back: the committed rows' norms again
+
+
+def test_asked_in_chinese_the_outlook_speaks_chinese_in_its_tables_and_reasons(tessera):
+    """哪些商机有风险 / 本季度收入预测 / 哪个月投诉异常多: columns, stages, reasons, weights and scope in Chinese (from
+    crm/outlook/words.yaml), the deals and numbers the same as in English."""
+    from llm.offline.phrasing import phrase_result
+
+    stages_zh, stages_en = {"线索", "已确认", "方案", "谈判"}, {"lead", "qualified", "proposal", "negotiation"}
+    zh = call(tessera, "zhao.lei", "deals_at_risk", limit=5, language="zh")
+    en = call(tessera, "zhao.lei", "deals_at_risk", limit=5, language="en")
+    assert [r["商机"] for r in zh["items"]] == [r["deal"] for r in en["items"]]
+    assert {r["阶段"] for r in zh["items"]} <= stages_zh and {r["stage"] for r in en["items"]} <= stages_en
+    assert all(r["原因"] and not any(w in r["原因"] for w in ("expected close", "no activity", "discount"))
+               for r in zh["items"])
+    assert "事业部 east-enterprise、east-smb" in zh["计算方法"]
+    forecast = call(tessera, "zhao.lei", "forecast_revenue", quarters="this", language="zh")
+    method = forecast["计算方法"]
+    assert "权重：线索" in method and not any(f"{s} " in method.split("权重：", 1)[1] for s in stages_en)
+    reply = phrase_result("forecast_revenue", forecast, "zh").split("\n")
+    assert reply[1].startswith("季度") and "预测" in reply[1]
+    unusual = call(tessera, "zhao.lei", "metric_anomalies", metric="complaints", language="zh")
+    assert list(unusual["items"][0]) == ["时段", "数值", "稳健z值", "异常", "说明"]

@@ -15,6 +15,7 @@ from crm.metrics.catalog import Catalog, default_catalog
 from crm.metrics.engine import MetricResult, run_query
 from crm.metrics.query import MetricQuery
 from crm.metrics.scope import Caller
+from crm.outlook.words import columns, yes_no
 
 THRESHOLD = 3.5  # |modified z| beyond this is unusual
 MAD_SCALE = 0.6745  # makes the MAD comparable to a standard deviation for normal data
@@ -71,12 +72,10 @@ class AnomalyReport:
         return text + (f". Also unusual: {', '.join(others)}." if others else ".")
 
     def table(self, lang: str = "en") -> list[dict]:
-        zh = lang == "zh"
-        cols = ("时段", "数值", "稳健z值", "异常", "说明") if zh else (self.grain, "value", "robust z", "unusual", "why")
+        cols = columns("metric_anomalies", lang, grain=self.grain)
         rows = self.unusual if self.unusual else self.series
-        return [dict(zip(cols, (p.bucket, fmt(p.value, self.unit, lang), round(p.z, 2),
-                                ("是" if zh else "yes") if p in self.unusual else ("否" if zh else "no"),
-                                (p.part_zh if zh else p.part) or "")))
+        return [dict(zip(cols, (p.bucket, fmt(p.value, self.unit, lang), round(p.z, 2), yes_no(p in self.unusual, lang),
+                                (p.part_zh if lang == "zh" else p.part) or "")))
                 for p in rows]
 
     def method(self, lang: str = "en") -> str:

@@ -18,7 +18,7 @@ from crm import data_versions
 from crm.metrics.answer import fmt
 from crm.metrics.scope import Caller, scope_words
 from crm.models import OPEN_STAGES, Account, Activity, Deal, DealStageChange, Order, Payment, Product, SalesUnit, User
-from crm.outlook.words import columns, reason, separator, stage_name
+from crm.outlook.words import columns, reason, scope_in, separator, stage_name
 
 QUIET_DAYS = 30  # no activity on the deal for this many days is a signal
 NORM_QUANTILE = 0.75  # a discount above this quantile of the unit's deals is above its norm
@@ -96,7 +96,7 @@ class RiskReport:
 
     def method(self, lang: str = "en") -> str:
         if lang == "zh":
-            return (f"查看范围内全部 {self.open_deals} 个未关闭商机（{self.scope}）。信号：预计成交日期已过；"
+            return (f"查看范围内全部 {self.open_deals} 个未关闭商机（{scope_in(self.scope, 'zh')}）。信号：预计成交日期已过；"
                     f"超过 {self.quiet_days} 天没有跟进；折扣高于所在单元商机折扣的第75百分位；客户过去一年有 "
                     f"{LATE_PAYMENTS} 笔以上逾期付款或当前有逾期未付；" +
                     (f"赢单概率模型给出的概率低于 {LOW_SCORE:.0%}。" if self.scored else "（赢单概率模型未启用）。") +

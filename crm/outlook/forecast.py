@@ -14,7 +14,7 @@ from crm.metrics.periods import Period, resolve
 from crm.metrics.scope import Caller, scope_words
 from crm.models import OPEN_STAGES, Deal
 from crm.outlook.stage_history import PRIOR_DEALS, StageCalibration, calibrate_stages
-from crm.outlook.words import columns, stage_name
+from crm.outlook.words import columns, scope_in, stage_name
 
 SIMULATIONS = 4000
 RANGE = (0.10, 0.90)  # the range shown: 10th to 90th percentile of the simulated quarter totals
@@ -83,7 +83,7 @@ class Forecast:
                     f"{c.closed} 个已关闭商机（{c.won} 个赢单，{c.base_rate:.1%}）{wide}；{source}。权重：{weights}。"
                     f"本季度包括已过预计成交日期仍未关闭的 {slipped.slipped_deals} 个商机"
                     f"（{fmt(slipped.slipped_value, 'money', 'zh')}）。区间为 {SIMULATIONS} 次模拟的第10与第90百分位："
-                    "对历史商机自助抽样重估权重，再逐个模拟未关闭商机的输赢。范围：" + self.scope)
+                    f"对历史商机自助抽样重估权重，再逐个模拟未关闭商机的输赢（{NORMAL_FROM} 个以上商机的阶段，除最大的几个外按正态和计）。范围：" + scope_in(self.scope, "zh"))
         reached = "; ".join(f"{c.path_closed[s]} deals reached {s}, {c.path_won[s]} won" for s in OPEN_STAGES)
         source = ("the deals' stage history: the share won among closed deals that reached each stage "
                   f"({reached}), with the overall win rate counting as {PRIOR_DEALS:.0f} deals" if c.has_paths else
@@ -95,7 +95,8 @@ class Forecast:
                 f"{source}. Weights: {weights}. This quarter includes {slipped.slipped_deals} open deals already past "
                 f"their expected close ({fmt(slipped.slipped_value, 'money')}). Range: 10th-90th percentile of "
                 f"{SIMULATIONS} simulations, each re-estimating the weights from a bootstrap sample of the closed deals "
-                f"and drawing every open deal's outcome. Scope: {self.scope}.")
+                f"and drawing every open deal's outcome (a stage of {NORMAL_FROM}+ deals adds the normal sum of all but its "
+                f"largest few). Scope: {self.scope}.")
 
 
 def forecast_revenue(session: Session, caller: Caller, today: dt.date, *, quarters: int = 2,

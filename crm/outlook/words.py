@@ -34,5 +34,19 @@ def separator(lang: str) -> str:
     return _pick(_words()["separator"], lang)
 
 
-def columns(table: str, lang: str) -> list[str]:
-    return list(_pick(_words()["columns"][table], lang))
+def columns(table: str, lang: str, **values) -> list[str]:
+    return [c.format(**values) for c in _pick(_words()["columns"][table], lang)]
+
+
+def yes_no(flag: bool, lang: str) -> str:
+    return _pick(_words()["yes_no"], lang)[0 if flag else 1]
+
+
+def scope_in(scope: str, lang: str) -> str:
+    """The scope as crm/metrics/scope.py says it ("every unit", "units a, b") in `lang`."""
+    said = _pick(_words()["scope"], lang)
+    if scope == "every unit":
+        return said["all"]
+    if scope.startswith("units "):
+        return said["some"].format(units=("、" if lang == "zh" else ", ").join(scope[6:].split(", ")))
+    return scope
