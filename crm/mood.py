@@ -57,13 +57,27 @@ _WH_EN = re.compile(r"^\s*(?:(?:hey|hi|ok|okay|so|and|also|oh|well|um|quick one|
                     r"(?:what|what's|whats|how|how's|why|when|where|who|who's|whom|whose|which|is|are|am|was|were|"
                     r"do|does|did|can|could|should|may|might|would|isn't|aren't|doesn't|wouldn't)\b(?!\s+not\b)",
                     re.I)
-_QUESTION_ZH = re.compile(r"[吗呢][\s？?。!！]*$|什么|会不会|是不是|能不能|可不可以|有没有|怎么|怎样|如何|为什么|为啥|哪|谁|多少|几[个次家天]|是否|能否|可否")
+_QUESTION_ZH = re.compile(r"[吗呢][\s？?。!！]*$|什么|会不会|是不是|能不能|可不可以|有没有|要不要|用不用|该不该|需不需要|怎么|怎样|如何|为什么|为啥|哪|谁|多少|几[个次家天]|是否|能否|可否")
 # Asking whether something can be done ("am I able to get my data deleted?", "我能不能申请删除…"): a question about
 # that action, answered by explaining it, not by the nearest tool that reads.
 _WHETHER_POSSIBLE = re.compile(
     r"^\s*(?:am\s+i|are\s+we|would\s+(?:i|we)\s+be)\s+(?:able|allowed)\s+to\b|^\s*is\s+it\s+possible\b"
     r"|^\s*(?:can|could|may)\s+(?:i|we)\s+(?:get|have|ask|request|make)\b"
     r"|^\s*我(?:们)?(?:能|可以|能不能|可不可以|能否|是否可以|有没有办法)(?:要求|申请|让你们|请你们)", re.I)
+
+
+# Asking whether to do something oneself ("should I log the call myself?", "需要我自己记录吗？"): a question about
+# that action, answered by explaining it, not by the nearest tool that reads.
+_WHETHER_TO = re.compile(
+    r"^\s*(?:should|shall|must|do|would)\s+(?:i|we)\s+(?:(?:need|have|want)\s+to\s+|still\s+|also\s+)?"
+    r"(?:log|record|note|write|enter|file|report|request|submit|move|mark|close|update|add)\b"
+    r"|(?:需要|要不要|用不用|该不该|是否需要|是不是要|还要|必须)(?:我)?(?:们)?(?:自己|手动|再|单独|另外)?(?:把.{1,12}?)?"
+    r"(?:记录|记一下|记下|记|登记|录入|填写|填|申请|提交|上报|更新|修改|改|标|推)", re.I)
+
+
+def asks_whether_to(text: str) -> bool:
+    """Whether `text` asks if the speaker should do an action themselves (a question about it, never an order)."""
+    return bool(_WHETHER_TO.search(text)) and mood_of(text) is Mood.QUESTION
 
 
 def goes_on_to_act(text: str) -> bool:

@@ -10,7 +10,7 @@ import pytest
 
 from llm import EntityName, Lexicon, register_offline_model
 from llm.offline.lexicon import Relations
-from crm.mood import Mood, asks_whether_possible, mood_of
+from crm.mood import Mood, asks_whether_possible, asks_whether_to, mood_of
 from tests.test_offline_model import ACCOUNT, TOOLS, TODAY, Chat, text_of, tool
 
 DEAL = {"type": "string", "x-entity": "deal", "description": "the deal: its id or words of its title"}
@@ -98,6 +98,26 @@ def test_a_question_about_erasure_never_erases_and_a_data_question_reads():
 ])
 def test_whether_a_message_asks_if_an_action_is_possible(text, whether):
     assert asks_whether_possible(text) is whether
+
+
+@pytest.mark.parametrize("text, whether", [
+    ("should I log the visit myself?", True),
+    ("昨天的拜访需要我自己记录吗？", True),
+    ("需要我把这个单子改成赢单吗", True),
+    ("我要不要申请个折扣", True),
+    ("log the visit to Acme", False),  # an order
+    ("帮我记录一下今天的拜访", False),  # a polite order
+    ("what did we log for Acme last week?", False),  # a question answered by reading
+])
+def test_whether_a_message_asks_if_the_speaker_should_act(text, whether):
+    assert asks_whether_to(text) is whether
+
+
+def test_asking_whether_to_log_or_move_explains_the_action_and_does_nothing():
+    for text in ("昨天去博远电商拜访的事需要我自己记录吗？", "需要我把这个单子改成赢单吗"):
+        response = Chat(WRITES_AND_READS).say(text)
+        assert not response.choices[0].message.tool_calls, text
+        assert "没有做任何改动" in text_of(response)
 
 
 def test_asking_whether_deletion_is_possible_explains_it_and_erases_nothing():

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm.mood import Mood, asks_whether_possible, goes_on_to_act, mood_of
+from crm.mood import Mood, asks_whether_possible, asks_whether_to, goes_on_to_act, mood_of
 from llm.offline import contrast, cues, metric_query, outlook_query, plans, prompt_request, questions, scope
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
@@ -38,6 +38,8 @@ MARGIN = 0.01
 MAX_CLARIFY_DEPTH = 3
 # A question may be answered by a tool that reads when that tool scores this close to the best (writing) tool.
 QUESTION_READ_MARGIN = 0.03
+# Asked whether to do something oneself: the action asked about may score this far below the best tool.
+WHETHER_TO_MARGIN = 0.08
 OPPOSITE_DIRECTION = 0.1  # a consent change against the way the message asks: stop vs allow
 # Torn between tools that all fit this weakly: no tool was meant ("book me a train ticket").
 WEAK_TIE = 0.89
@@ -262,6 +264,11 @@ class TurnPolicy:
         best = tools_only[0]
         if best.semantic + W_LEXICAL * best.lexical + max(best.slots, 0.0) < UNDERSTOOD_FLOOR:
             return Reply("answer", questions.capabilities(views, lang, offer=role_offer(history)), trace=_scores("not_understood", ranking))
+        writer = next((s for s in tools_only if by_name[s.name].writes), None)
+        if writer and asks_whether_to(text) and best.score - writer.score <= WHETHER_TO_MARGIN:
+            # "需要我自己记录吗？", "should I log it myself?": about the action itself, explained, nothing read or done
+            trace = {**_scores("explain", ranking, chosen=writer.name), "mood": mood.value}
+            return Reply("answer", questions.explain(by_name[writer.name], mood.value, lang), trace=trace)
         if not mood.may_write and (by_name[best.name].writes or mood is Mood.HYPOTHETICAL):
             readers = [s for s in tools_only if not by_name[s.name].writes]
             # "is my phone number in your system?" is read; "am I able to get my data deleted?" asks about the
