@@ -93,6 +93,24 @@ def test_dates_relative_to_today(text, day):
     assert first(find_dates(text, TODAY)) == day
 
 
+@pytest.mark.parametrize(("text", "day", "period"), [
+    ("remind me end of next week", "2026-12-04", ("2026-11-30", "2026-12-06")),  # the working week's Friday
+    ("by the end of this month", "2026-11-30", ("2026-11-01", "2026-11-30")),
+    ("下个月底之前", "2026-12-31", ("2026-12-01", "2026-12-31")),
+    ("月底前给我", "2026-11-30", None),
+])
+def test_the_end_of_a_week_or_month_is_a_due_day_and_leaves_the_period_whole(text, day, period):
+    assert first(find_dates(text, TODAY)) == day
+    found = find_periods(text, TODAY)
+    assert (found[0].value["start"], found[0].value["end"]) == period if period else not found
+
+
+def test_a_capitalised_word_of_a_product_is_no_unknown_account():
+    lexicon = Lexicon({"product": ["Smart POS Terminal"]})
+    assert [g.value for g in Reading("they need the POS quote by fri", lexicon, TODAY).name_guesses()] == []
+    assert [g.value for g in Reading("they need the Contoso quote", lexicon, TODAY).name_guesses()] == ["Contoso"]
+
+
 def _tool(properties: dict, required: tuple = (), examples: tuple = ("log a call", "log a meeting")) -> list:
     description = "Log something.\n\nExamples:\n" + "\n".join(f"- {e}" for e in examples)
     return parse_tools([{"type": "function", "function": {"name": "t", "description": description, "parameters": {

@@ -119,9 +119,25 @@ def _date_rules(today: dt.date) -> list[tuple[re.Pattern, Callable[[re.Match], d
         (re.compile(rf"(下|上|本|这个|这)?(?:个)?{_WEEK_ZH}([一二三四五六日天1-7])"),
          lambda m: weekday(m.group(1) or "", WEEKDAYS_ZH[m.group(2)])),
     ]
+    def end_of(which: str, unit: str) -> dt.date:
+        ahead = which in ("next", "下", "下个")
+        if unit in ("week", "周"):  # the working week ends on Friday
+            return _monday(today) + dt.timedelta(days=4 + (7 if ahead else 0))
+        first = add_months(today.replace(day=1), 1 if ahead else 0)
+        return _month_end(first.year, first.month)
+
+    rules += [  # "end of next week", "EOM", "月底": a due day (a period of that week or month stays one: find_periods)
+        (re.compile(r"\b(?:the\s+)?end\s+of\s+(?:the\s+)?(this|next)?\s*(week|month)\b", re.I),
+         lambda m: end_of((m.group(1) or "").lower(), m.group(2).lower())),
+        (re.compile(r"\bEO(W|M)\b"), lambda m: end_of("", "week" if m.group(1) == "W" else "month")),
+        (re.compile(r"(下个|下|本|这个|这)?月(?:底|末)"), lambda m: end_of(m.group(1) or "", "month")),
+    ]
     for pattern, delta in _REL_DAYS:
         rules.append((re.compile(pattern, re.I), lambda m, d=delta: today + dt.timedelta(days=d)))
     return rules
+
+
+_END_OF = re.compile(r"(?:the\s+)?end\s+of\b|EO[WM]\b|.{0,2}月[底末]", re.I)
 
 
 def find_dates(text: str, today: dt.date) -> list[Found]:
@@ -235,7 +251,7 @@ def _unit_en(unit: str) -> str:
 def find_periods(text: str, today: dt.date) -> list[Found]:
     """Periods as {"start", "end", "label"} (ISO dates, end inclusive); a named day counts as a 1-day period."""
     periods = _scan(text, _period_rules(today))
-    days = [_day_or_since(text, d, today) for d in find_dates(text, today)]
+    days = [_day_or_since(text, d, today) for d in find_dates(text, today) if not _END_OF.match(d.surface)]
     chosen: list[Found] = []
     for f in sorted(periods + days, key=lambda f: (f.start - f.end, f.strength == 1)):  # longer first
         if not any(f.span.overlaps(c.span) for c in chosen):

@@ -97,6 +97,7 @@ class Lexicon:
         self._indexes = {kind: _build_index(names, partial=kind not in whole) for kind, names in self.entries.items()}
         self._matches: OrderedDict[tuple[str, str], tuple[Match, ...]] = OrderedDict()  # the names never change
         self._matches_lock = threading.Lock()
+        self._words: dict[str, frozenset[str]] = {}
 
     @classmethod
     def from_names(cls, **names: Iterable[EntityName | str]) -> "Lexicon":
@@ -105,6 +106,15 @@ class Lexicon:
 
     def kinds(self) -> list[str]:
         return list(self.entries)
+
+    def words_of(self, kind: str) -> frozenset[str]:
+        """The lower-case Latin words of `kind` names and aliases ("pos" of "Smart POS Terminal")."""
+        cached = self._words.get(kind)
+        if cached is None:
+            cached = frozenset(w for n in self.entries.get(kind, ()) for s in (n.canonical, *n.aliases) if s
+                               for w in _LATIN_WORD.findall(s.lower()))
+            self._words[kind] = cached
+        return cached
 
     def match(self, kind: str, text: str) -> list[Match]:
         """Non-overlapping mentions of `kind` names in `text`, in reading order (longest mention wins)."""

@@ -141,6 +141,8 @@ class Reading:
                 sentence_start = not self.text[:start].strip() or self.text[:start].rstrip()[-1] in ".!?。！？"
                 if (len(run) == 1 and sentence_start) or end - start < 2 or _hits(Span(start, end), [f.span for f in out]):
                     continue  # a lone capitalised first word is usually a verb ("Sent", "Pull")
+                if len(run) == 1 and run[0].group(0).lower().strip(".',") in self.lexicon.words_of("product"):
+                    continue  # "the POS quote": a word of a product ("Smart POS Terminal"), no unknown account
                 out.append(Found(self.text[start:end], start, end, self.text[start:end], 1))
         return sorted(out, key=lambda f: f.start)
 
