@@ -105,6 +105,12 @@ def test_the_end_of_a_week_or_month_is_a_due_day_and_leaves_the_period_whole(tex
     assert (found[0].value["start"], found[0].value["end"]) == period if period else not found
 
 
+def test_a_word_ending_in_a_prepositions_character_keeps_it():
+    [view] = _tool({"what": {"type": "string", "x-slot": "free_text"}})
+    assert fill(view, Reading("下周三跟进联创的合同", Lexicon(), TODAY)).args["what"].endswith("合同")
+    assert fill(view, Reading("记一下刚才给王总打电话跟", Lexicon(), TODAY)).args["what"].endswith("电话")
+
+
 def test_a_capitalised_word_of_a_product_is_no_unknown_account():
     lexicon = Lexicon({"product": ["Smart POS Terminal"]})
     assert [g.value for g in Reading("they need the POS quote by fri", lexicon, TODAY).name_guesses()] == []

@@ -25,7 +25,11 @@ _ORDER = {"entity": 0, "enum": 1, "idle_days": 1.5, "period": 2, "date": 3, "per
           "free_text": 9}
 _CONNECTORS = set("给和跟与同的了说把对在向为从就")
 _LEADING_CJK = set("给和跟与同对向把")
-_DANGLING_CJK = set("给和跟与同对向把在为从")  # a sentence may end in 了 or 的; never in a preposition  # "给北辰打了电话": function words even at the very start
+_DANGLING_CJK = set("给和跟与同对向把在为从")  # a sentence may end in 了 or 的; never in a preposition
+# …unless the character ends a word of its own: "合同" (a contract), "现在", "因为", "针对"
+_WORDS_ENDING_LIKE_A_PREPOSITION = frozenset(
+    "合同 共同 相同 不同 协同 陪同 连同 如同 核对 相对 绝对 面对 针对 反对 应对 存在 现在 正在 所在 实在 因为 作为 认为 "
+    "行为 成为 方向 意向 倾向 导向 参与 总和 温和 供给 自从 服从".split())  # "给北辰打了电话": function words even at the very start
 # Words that turn what follows around: dropping one as a command word would say the opposite ("想再收到…" for
 # "我不想再收到…").
 _NEGATIONS = frozenset({"不", "别", "没", "未", "勿", "not", "no", "never", "don't", "dont", "doesn't", "won't"})
@@ -416,7 +420,9 @@ def _trim(text: str, command_words: frozenset[str], after_value: bool) -> str:
         if not n:
             break
         start, dropped = start + n, True
-    while end > start and (lowered[end - 1] in _DANGLING_CJK or lowered[end - 1] in _LATIN_CONNECTORS
+    while end > start and ((lowered[end - 1] in _DANGLING_CJK
+                            and "".join(lowered[max(start, end - 2):end]) not in _WORDS_ENDING_LIKE_A_PREPOSITION)
+                           or lowered[end - 1] in _LATIN_CONNECTORS
                            or lowered[end - 1] in (",", "，", ";", "；", ":", "：", "、", "-")):
         end -= 1
     return text[tokens[start].start():tokens[end - 1].end()].strip() if start < end else ""
