@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from tessera.erasure_jobs import ErasureJobs, build_eraser
 from tessera.seeding import seed_everything
 from crm.store import Store
 from evals.scenarios import ExpectedCall, Scenario, load_scenarios
@@ -74,6 +75,7 @@ def run_scenario(scenario: Scenario, model: str, template: Path, work: Path, tri
                                            prompt_ops=model, fallbacks=[]))
     tessera = Tessera(settings, clock=lambda: EVAL_CLOCK, seed=False, prompts=prompts)
     gold = Store(f"sqlite:///{gold_db}")
+    gold_erasures = ErasureJobs(build_eraser(gold), lambda: EVAL_CLOCK)  # a queued erasure runs, as in the runtime
     actor = tessera.actor(scenario.login)
     try:
         for n, turn in enumerate(scenario.turns, 1):
@@ -103,11 +105,14 @@ def run_scenario(scenario: Scenario, model: str, template: Path, work: Path, tri
                 result.replies_right += 1
             for call in turn.expect_tools:  # the gold path: the expected calls on a fresh copy of the store
                 ALL[call.name].invoke(ToolContext(store=gold, actor=actor, clock=lambda: EVAL_CLOCK), call.replay_args)
+        tessera.erasures.drain()  # both stores as they are once the queued erasures have run
+        gold_erasures.drain()
         result.state_match = store_snapshot(tessera.store) == store_snapshot(gold)
         if not result.state_match:
             result.problems.append("final store differs from the gold replay")
     finally:
         tessera.close()
+        gold_erasures.close()
         gold.dispose()
     return result
 

@@ -4,22 +4,24 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from crm.services.subjects import my_consents
-from tools.base import ToolContext, ToolSpec
+from tools.base import ToolContext, ToolSpec, slot
 
 
 class MyConsentsArgs(BaseModel):
-    pass
+    what: str | None = slot("free_text", "one piece of their data asked about, e.g. 'my phone number', '我的邮箱'; "
+                                         "none: every consent", None)
 
 
 def run(ctx: ToolContext, args: MyConsentsArgs) -> dict:
     with ctx.store.session() as s:
-        return my_consents(s, ctx.actor, ctx.clock())
+        return my_consents(s, ctx.actor, ctx.clock(), what=args.what)
 
 
 TOOL = ToolSpec(
     name="my_consents",
     summary="List the customer's consents: for each data category and use, granted or refused, since when, "
-            "via which channel, until when, and the receipt id.",
+            "via which channel, until when, and the receipt id; asked about one piece of their data (what is my phone "
+            "number used for), what that piece is used for and on which ground leads.",
     args=MyConsentsArgs,
     run=run,
     examples=[
@@ -40,5 +42,7 @@ TOOL = ToolSpec(
         "have I signed up for your newsletter",
         "我有没有同意过你们联系我",
         "你们拿我的信息做什么用",
+        "what is my email address used for",
+        "我的手机号被用来干什么",
     ],
 )

@@ -66,6 +66,14 @@ def decide(session: Session, subject_contact_id: int, category: str, purpose: st
     return decision
 
 
+def would_allow(session: Session, subject_contact_id: int, category: str, purpose: str, now: dt.datetime, *,
+                taxonomy: Taxonomy | None = None) -> ConsentDecision:
+    """What `decide` would answer, by the same rules, without deciding: for telling the person what their data may
+    be used for ("what do you use my phone number for?"). Reads no personal value, so nothing is audited."""
+    return _decide(_consents(session, subject_contact_id), subject_contact_id, category, purpose, now,
+                   taxonomy or default_taxonomy())
+
+
 def prefetch(session: Session, contact_ids: Iterable[int]) -> None:
     """Load the consent histories of many people in one query (a list of contacts, a search result)."""
     held = session.info.setdefault(_CONSENTS, {})

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor, Invalid
 from crm.models import Activity, Case, utcnow
-from crm.privacy import access_log, consents, erasure, requests, rights
+from crm.privacy import access_log, consents, erasure, pdp, requests, rights
 from crm.privacy.taxonomy import covers, default_taxonomy
 
 REVOKE_DEFAULT_CATEGORY = "user"  # a refusal without a named category covers all personal data (opt-out wins)
@@ -42,10 +42,57 @@ def data_held_about(session: Session, actor: Actor, now: dt.datetime | None = No
     }
 
 
-def my_consents(session: Session, actor: Actor, now: dt.datetime | None = None) -> dict:
-    contact_id = subject_of(actor)
-    items = consents.current(session, contact_id, now or utcnow(), actor.language)
-    return {"items": items, "total": len(items), "about": rights.person(session, contact_id).full_name}
+# The uses a customer is told about when they ask what one piece of their data is used for, in this order.
+USES_ASKED_ABOUT = ("essential.service", "sales.follow_up", "marketing.communications", "analytics.reporting",
+                    "train_ai_system", "third_party_sharing")
+_BASIS_WORDS = {"en": {"consent": "with your consent", "contract": "under your company's contract",
+                       "legal_obligation": "required by law", "legitimate_interest": "legitimate interest; you may object"},
+                "zh": {"consent": "经您同意", "contract": "依据贵公司的合同", "legal_obligation": "法律要求",
+                       "legitimate_interest": "合法利益，您可以反对"}}
+
+
+def my_consents(session: Session, actor: Actor, now: dt.datetime | None = None, *, what: str | None = None) -> dict:
+    """The customer's consents; asked about one piece of their data ("what do you use my phone number for?"), the
+    answer for that piece leads (what it is used for and on which ground, what not) and only the consents covering
+    it follow."""
+    contact_id, now, tax = subject_of(actor), now or utcnow(), default_taxonomy()
+    lang = actor.language if actor.language in ("en", "zh") else "en"
+    items = consents.current(session, contact_id, now, actor.language)
+    about = rights.person(session, contact_id).full_name
+    category = _category_asked(tax, what)
+    if category is None:
+        return {"items": items, "total": len(items), "about": about}
+    items = [i for i in items if covers(i["category"], category) or covers(category, i["category"])]
+    return {"answer": _uses_of(session, contact_id, category, now, lang, tax), "items": items, "total": len(items),
+            "about": about}
+
+
+def _category_asked(tax, what: str | None) -> str | None:
+    """The one category a question names ("my phone number"), not counting the words of a use ("marketing emails"
+    names a use, not the email address); None for all of the person's data."""
+    rest = (what or "").lower()
+    for purpose in tax.purposes.values():
+        for word in sorted(purpose.get("words", []), key=len, reverse=True):
+            rest = rest.replace(word.lower(), " ")
+    category = tax.category_from_text(rest) if rest.strip() else None
+    return category if category and category != REVOKE_DEFAULT_CATEGORY else None
+
+
+def _uses_of(session: Session, contact_id: int, category: str, now: dt.datetime, lang: str, tax) -> str:
+    """One sentence: what `category` is used for (and why it may be), and what it is not used for."""
+    used, unused = [], []
+    for purpose in USES_ASKED_ABOUT:
+        decision = pdp.would_allow(session, contact_id, category, purpose, now, taxonomy=tax)
+        use = tax.label(purpose, lang)
+        if decision.allowed:
+            used.append(f"{use}（{_BASIS_WORDS[lang].get(decision.basis, '')}）" if lang == "zh" else
+                        f"{use} ({_BASIS_WORDS[lang].get(decision.basis, '')})")
+        else:
+            unused.append(use)
+    data = tax.label(category, lang)
+    if lang == "zh":
+        return (f"您的{data}用于：{'；'.join(used) or '无'}。" + (f"不用于：{'、'.join(unused)}。" if unused else ""))
+    return (f"Your {data} is used for: {'; '.join(used) or 'nothing'}." + (f" Not for: {', '.join(unused)}." if unused else ""))
 
 
 def change_consent(session: Session, actor: Actor, *, granted: bool, category: str | None = None,
@@ -154,11 +201,18 @@ def request_erasure(session: Session, actor: Actor, *, what: str | None = None, 
 
 
 # Markers before the corrected value, most specific first ("is wrong, it should be X" -> X).
-_MARKERS = [re.compile(p, re.IGNORECASE) for p in (r"\bshould be\b", r"改为|改成|应该是|应为", r"[:：]", r"\bto\b",
-                                                   r"\bis\b", r"是|为")]
+_MARKERS = [re.compile(p, re.IGNORECASE) for p in (
+    r"\b(?:should|must|needs? to) (?:be|read|say)\b|\b(?:is|reads?) now\b|\b(?:is|has been) (?:actually|really)\b|"
+    r"\bchanged to\b", r"改为|改成|更新为|更新成|换成|换为|变成|变为|应该是|应为|现在是|其实是|已经是", r"[:：]", r"\bto\b",
+    r"\bis\b", r"是|为")]
 
 # A polite ending after the value is not part of it: "改成13800001111吗？", "to a@b.cn please".
 _QUESTION_TAIL = re.compile(r"\s*(?:好吗|可以吗|行吗|吗|呢|吧|谢谢|please|thanks|thank you)?\s*[?？!！。.]*\s*$", re.IGNORECASE)
+# What follows the value in the same sentence is not part of it: "… Shenzhen now", "… on your records",
+# "采购总监了，帮忙改一下", "苏州，谢谢".
+_VALUE_TAIL = re.compile(r"(?:\s*[，；。！？]|\s*[,;]\s+(?=(?:please|pls|thanks|thank|can|could|would|and|but|so)\b)).*$"
+                         r"|\s+(?:now|please|thanks|thank you|from now on|(?:on|in) (?:your|the|my) (?:records?|files?|"
+                         r"system|database|profile|crm)(?: now)?)\s*[.!]*\s*$|(?<=[\u3400-\u9fff])了\s*$", re.IGNORECASE)
 
 
 def correct_my_data(session: Session, actor: Actor, *, correction: str, field: str | None = None,
@@ -174,10 +228,20 @@ def correct_my_data(session: Session, actor: Actor, *, correction: str, field: s
         found = next((m for p in _MARKERS if (m := p.search(correction or "")) and correction[m.end():].strip()), None)
         if found is None:
             raise Invalid("what is the right value? e.g. 'my phone number is +86 139 0000 0000'", kind="needs_value")
-        value = _QUESTION_TAIL.sub("", correction[found.end():]).strip().rstrip("。.")
+        value = _value_of(correction[found.end():])
         field = field or correction[:found.start()]
     return rights.rectify(session, subject_of(actor), field or correction, value, now or utcnow(), actor=who(actor),
                           channel=channel)
+
+
+def _value_of(said: str) -> str:
+    """The value as said after its marker, without the sentence around it."""
+    value = _QUESTION_TAIL.sub("", said).strip()
+    while True:
+        shorter = _QUESTION_TAIL.sub("", _VALUE_TAIL.sub("", value)).strip()
+        if shorter == value or not shorter:
+            return value.rstrip("。.")
+        value = shorter
 
 
 _PHONE = re.compile(r"^\+?[\d\s()-]{7,20}$")

@@ -14,6 +14,7 @@ from typing import Any
 
 from crm.mood import Mood, asks_whether_possible, asks_whether_to, goes_on_to_act, mood_of
 from llm.offline import contrast, cues, metric_query, outlook_query, plans, prompt_request, questions, scope
+from llm.offline import own_data  # a customer's words about their own data
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, slot_fit
@@ -208,6 +209,8 @@ class TurnPolicy:
             fit[name] += outlook_query.fit_bonus(name, text)
         for name in cues.cued_tools() & fit.keys():  # overdue, export, where-from: only on their own words too
             fit[name] += cues.fit_bonus(name, text)
+        for name in own_data.TOOLS & fit.keys():  # a new value given corrects; a where-from asks for the source
+            fit[name] += own_data.fit_bonus(name, text)
         way = contrast.direction(text)
         if way:  # "你们可以用我的信息训练AI" allows: a tool whose examples stop something does not answer it
             for v in views:
@@ -262,6 +265,9 @@ class TurnPolicy:
         if mood is Mood.RULE:  # "当…时…", "whenever …": a rule in words is not a request to act now
             return Reply("answer", questions.capabilities(views, lang, "rule", offer=role_offer(history)), trace=_scores("rule", ranking))
         best = tools_only[0]
+        if mood is Mood.QUESTION and asks_whether_possible(text) and not by_name[best.name].writes:
+            # "am I able to get my data deleted?": as near to deleting as to reading the data, it asks about the deletion
+            best = next((s for s in tools_only[1:3] if by_name[s.name].writes and best.score - s.score < MARGIN), best)
         if best.semantic + W_LEXICAL * best.lexical + max(best.slots, 0.0) < UNDERSTOOD_FLOOR:
             return Reply("answer", questions.capabilities(views, lang, offer=role_offer(history)), trace=_scores("not_understood", ranking))
         writer = next((s for s in tools_only if by_name[s.name].writes), None)

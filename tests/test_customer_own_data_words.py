@@ -1,0 +1,98 @@
+"""A customer's own words about their data: a new value given corrects that field and nothing else; a use stopped is
+no deletion; "what do you use my phone number for?" leads with that field's uses and writes nothing; "my data" is no
+product; a question whether something can be deleted explains and erases nothing."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from crm.models import Contact
+from evals.state import business_fingerprint, written_tables
+from tests.privacy_support import call, privacy_dir, ptessera  # noqa: F401
+from tests.security.erasure_support import changed_rows, snapshot
+
+COLUMNS = ("full_name", "email", "phone", "city", "title")
+
+
+def _people(app) -> dict:
+    with app.store.session() as s:
+        return {c.id: tuple(getattr(c, k) for k in COLUMNS) for c in s.scalars(select(Contact))}
+
+
+def _me(app, name: str) -> int:
+    with app.store.session() as s:
+        return s.scalar(select(Contact.id).where(Contact.full_name == name))
+
+
+@pytest.mark.parametrize("correction, column, value", [
+    ("I got promoted, my title is VP of Procurement now", "title", "VP of Procurement"),
+    ("my name should read 陈静怡 on your records", "full_name", "陈静怡"),
+    ("我搬到苏州了，麻烦把城市更新成苏州", "city", "苏州"),
+    ("我的职务现在是采购总监了，帮忙改一下", "title", "采购总监"),
+    ("We've moved offices, my city should be Shenzhen now", "city", "Shenzhen"),
+])
+def test_a_correction_said_in_a_sentence_stores_only_the_value_and_changes_nothing_else(ptessera, correction, column,
+                                                                                       value):
+    before, me = _people(ptessera), _me(ptessera, "陈静")
+    result = call(ptessera, "cust.chen.jing", "correct_my_data", correction=correction)
+    assert result["ok"] and result["new"] == value, result
+    after = _people(ptessera)
+    assert {k: v for k, v in after.items() if k != me} == {k: v for k, v in before.items() if k != me}
+    changed = [c for c, a, b in zip(COLUMNS, after[me], before[me]) if a != b]
+    assert changed == [column] and after[me][COLUMNS.index(column)] == value
+
+
+@pytest.mark.parametrize("login, message", [
+    ("cust.he.min", "new mobile: +86 186 2233 4455"),
+    ("cust.mark.taylor", "My number changed to 138 0013 8000"),
+])
+def test_a_new_phone_number_said_alone_is_a_correction_not_a_consent(ptessera, login, message):
+    before = snapshot(ptessera.store)
+    turn = ptessera.chat(login, "c", message)
+    assert [c["name"] for c in turn.tool_calls] == ["correct_my_data"], turn.reply
+    assert "privacy_consents" not in set(changed_rows(before, snapshot(ptessera.store)))
+
+
+def test_stopping_a_use_of_the_purchase_history_withdraws_that_use_and_erases_nothing(ptessera):
+    before = snapshot(ptessera.store)
+    turn = ptessera.chat("cust.li.na", "c", "不要再拿我的购买记录做统计分析了")
+    assert [c["name"] for c in turn.tool_calls] == ["revoke_consent"], turn.reply
+    ptessera.chat("cust.li.na", "c", "确认")
+    ptessera.erasures.drain()
+    changed = set(changed_rows(before, snapshot(ptessera.store)))
+    assert "privacy_consents" in changed and not changed & {"contacts", "privacy_field_history"}
+
+
+@pytest.mark.parametrize("login, message, field", [
+    ("cust.chen.jing", "what do you use my phone number for?", "Your phone number is used for"),
+    ("cust.he.min", "你们拿我的邮箱做什么用？", "您的邮箱用于"),
+])
+def test_what_one_field_is_used_for_leads_the_reply_and_writes_nothing(ptessera, login, message, field):
+    before = business_fingerprint(ptessera.store)
+    turn = ptessera.chat(login, "c", message)
+    assert [c["name"] for c in turn.tool_calls] == ["my_consents"]
+    assert turn.reply.startswith(field), turn.reply
+    assert not turn.reply.startswith(("Found", "共找到"))
+    assert written_tables(before, business_fingerprint(ptessera.store)) == []
+
+
+def test_the_uses_of_one_field_follow_the_consents_recorded(ptessera):
+    turn = ptessera.chat("cust.chen.jing", "c", "stop sending me marketing messages")
+    assert [c["name"] for c in turn.tool_calls] == ["revoke_consent"]
+    ptessera.chat("cust.chen.jing", "c", "yes")
+    answer = call(ptessera, "cust.chen.jing", "my_consents", what="my phone number")["answer"]  # 陈静 reads Chinese
+    used, _, unused = answer.partition("不用于")
+    assert answer.startswith("您的电话号码用于") and "营销信息" in unused and "营销信息" not in used
+
+
+def test_who_looked_at_my_data_is_about_the_customers_data_not_a_product(ptessera):
+    turn = ptessera.chat("cust.mark.taylor", "c", "who looked at my data last month?")
+    assert [c["name"] for c in turn.tool_calls] == ["my_data_access"], turn.reply
+
+
+def test_asking_whether_data_can_be_deleted_explains_and_erases_nothing(ptessera):
+    before = business_fingerprint(ptessera.store)
+    turn = ptessera.chat("cust.he.min", "c", "Am I able to get my personal data deleted at some point?")
+    assert turn.tool_calls == [] and turn.confirmation is None
+    ptessera.erasures.drain()
+    assert written_tables(before, business_fingerprint(ptessera.store)) == []
