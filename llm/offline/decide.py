@@ -230,6 +230,8 @@ class TurnPolicy:
         asked = prompt_request.choose(text, set(by_name))
         if asked:
             return self._call(by_name[asked], fills[asked], ranking, text, lang, via="message")
+        if own_data.OWN_DATA_TOOL in by_name and own_data.about_someone_else(text):  # "李娜的手机号": only one's own
+            return Reply("answer", questions.others_data(lang), trace={**_scores("others_data", ranking)})
         # "book a flight", "帮我订机票", "change the temperature": no CRM tool does that, however near its examples
         unnamed = reading.without_names  # "the AI Sales Assistant deal" names a product, not an agent
         outside = scope.outside_crm(unnamed) or scope.about_the_assistant(unnamed)

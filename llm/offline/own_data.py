@@ -38,6 +38,35 @@ def _other_act(text: str) -> bool:
     return bool(_SOLD.search(text))
 
 
+# Someone else's personal data asked for: "Sarah Miller's contact details", "my colleague's email", "李娜的手机号",
+# "他的电话" (never "my", "我的", "我们公司的", "自己的")
+_PERSONAL_EN = r"(?:data|details|info\w*|e-?mails?(?: address(?:es)?)?|phone(?: numbers?)?|mobile(?: numbers?)?|numbers?|" \
+               r"address(?:es)?|profiles?|records?|(?:job )?titles?|contact\w*|consents?)"
+_OTHERS_EN = re.compile(
+    rf"(?:\b(?!(?:I|What|Where|Who|How|Tessera|It|That|This|Your|My)\b)[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*['’]s"
+    rf"|\b(?:his|her|their|someone else['’]s|somebody else['’]s|other (?:people|customers|clients|users)['’]?s?|"
+    rf"another (?:person|customer|client|user)['’]s|my (?:colleague|coworker|co-worker|boss|manager|wife|husband|"
+    rf"friend|assistant)(?:\s+[A-Z][a-z]+)*['’]s))(?:\s+[\w-]+){{0,2}}?\s+{_PERSONAL_EN}\b")
+_OTHERS_ZH = re.compile(r"(?:他|她|他们|她们|别人|其他人|其他客户|别的客户|其他用户|同事|老板|领导|朋友|家人|"
+                        r"(?<![我您你])[\u4e00-\u9fff]{2})的(?:[\u4e00-\u9fff]{0,2}?)"
+                        r"(?:电话|手机|号码|邮箱|地址|联系方式|个人信息|个人资料|个人数据|资料|职位|职务)")
+_NOT_A_PERSON_ZH = re.compile(r"我|你|您|们|自己|本人|公司|系统|账号|账户|贵司|这|那|哪|什么|里|边|儿")
+
+
+_DONE_ZH = re.compile(r"[存留记集到过了有用做发给查看录填写报]")  # "你们保存的我的资料": a verb before 的, no person
+
+
+def about_someone_else(text: str) -> bool:
+    """Whether the message asks about another person's personal data (only the customer's own is ever shown)."""
+    if _OTHERS_EN.search(text):
+        return True
+    for m in _OTHERS_ZH.finditer(text):
+        who, _, between = m.group(0).partition("的")
+        if not (_NOT_A_PERSON_ZH.search(who) or _DONE_ZH.search(who[-1]) or "我" in between):
+            return True
+    return False
+
+
 def gives_value(text: str) -> bool:
     """Whether the message carries a new value for one of the customer's fields."""
     return any(f.kind in (EMAIL, PHONE) for f in find_values(text)) or bool(_NEW_VALUE.search(text))
@@ -53,6 +82,9 @@ def fit_bonus(tool: str, text: str) -> float:
     if tool == "my_consents":
         return -FIT_READ_ON_CHANGE if contrast.direction(text) and mood_of(text) is Mood.REQUEST else 0.0
     return 0.0
+
+
+OWN_DATA_TOOL = "my_data"  # offered: the tools act on the caller's own data only
 
 
 TOOLS = frozenset({"correct_my_data", "where_did_you_get", "my_data", "my_consents"})

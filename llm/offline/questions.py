@@ -58,6 +58,11 @@ def ask_missing(params: list[Param], lang: str) -> str:
     return template("questions", "missing_many", lang).format(items="；".join(items) if lang == "zh" else "; ".join(items))
 
 
+def others_data(lang: str) -> str:
+    """Another person's data asked for where the tools act on the caller's own only."""
+    return template("questions", "others_data", lang)
+
+
 def ask_intent(options: list[ToolView], lang: str) -> str:
     words = [f"({i}) {tool_name(v, lang)}" for i, v in enumerate(options, 1)]
     joined = template("questions", "or", lang).join(words)
