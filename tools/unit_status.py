@@ -62,7 +62,7 @@ def _row(u: dict) -> dict:
     return {"unit": u["unit"], "contract": u["contract"], "margin": margin.get("value"),
             "margin_floor": margin.get("limit"), "margin_room_pp": margin.get("distance"),
             "discount_used": budget.get("used"), "discount_left": budget.get("left"),
-            "decisions": ", ".join(f"{k} {v}" for k, v in sorted(u["decisions"].items())) or "none",
+            "decisions": ", ".join(f"{k} {v}" for k, v in sorted(u["decisions"].items())) or "—",
             "escalations": u["escalations"]["pending"], "breaches": u["red_line_breaches"]}
 
 
