@@ -62,3 +62,10 @@ def test_a_sales_unit_is_named_only_by_its_whole_name_or_an_alias():
     assert [m.candidates for m in units.match("unit", "华北工业部今年的赢单率")] == [("north-industry",)]
     assert units.match("unit", "Which industry brought the most revenue?") == []  # a word of the name is no mention
     assert units.match("unit", "华北的赢单率") == []
+
+
+def test_a_name_typed_with_other_white_space_between_its_words_is_the_same_name():
+    for typed in ("Acme  Robotics", "Acme\tRobotics", "Acme\nRobotics", "Acme\u3000Robotics", "Acme \u00a0Robotics"):
+        assert mentions(f"deals for {typed} please") == [(typed, ("Acme Robotics",), True)], repr(typed)
+    assert mentions("Peter  Gibbons called; so did 周婷", "contact") == [
+        ("Peter  Gibbons", ("Peter Gibbons",), True), ("周婷", ("周婷",), True)]

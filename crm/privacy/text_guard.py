@@ -43,8 +43,11 @@ def guard_text(session: Session, text: str, purpose: str, now: dt.datetime, *, a
         return GuardedText(text or "")
     book = directory(session)
     hidden, reasons = [], []
-    for found in find_values(text, book.names):
-        owners = book.owners(found) if found.kind != CN_ID else set()
+    values = [(found, book.owners(found) if found.kind != CN_ID else set()) for found in find_values(text, book.names)]
+    deciding = {o for _, owners in values for o in (owners or ({about} if about is not None else ()))} - {reader_contact}
+    if len(deciding) > 1:  # the consents of everyone the text names, in one query rather than one each
+        pdp.prefetch(session, deciding)
+    for found, owners in values:
         if not owners:
             if about is not None:
                 owners = {about}

@@ -1,6 +1,7 @@
 """Gazetteers of CRM names (accounts, contacts, ...) and finding their mentions in a user's message."""
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections import OrderedDict
@@ -8,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from llm.offline.synonyms import name_affixes
-from llm.offline.text import CJK_CHAR, is_word_char
+from llm.offline.text import CJK_CHAR, word_chars
 
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9&'.-]*[a-z0-9]|[a-z0-9]")
 _MIN_LATIN, _MIN_CJK, _MAX_SHARED = 4, 2, 3
@@ -60,6 +61,9 @@ class Match:
     @property
     def ambiguous(self) -> bool:
         return len(self.candidates) > 1
+
+
+_UNEVEN_SPACE = re.compile(r"\s\s|[^\S ]")  # two white-space characters in a row, or one that is not a space
 
 
 def _norm(text: str) -> str:
@@ -136,9 +140,12 @@ class Lexicon:
         if not index or not text:
             return []
         lowered = text.lower()
+        # a span starts and ends on a character that is not white space, so only a run of it inside, or white space
+        # other than a space, makes a span's normal form differ from the span itself
+        plain = lowered.lower() == lowered and not _UNEVEN_SPACE.search(lowered)
         found: list[Match] = []
         for start, end in _spans(lowered, index.longest):
-            key = _norm(lowered[start:end])
+            key = lowered[start:end] if plain else _norm(lowered[start:end])
             names, exact = index.exact.get(key), True
             if not names:
                 names, exact = index.partial.get(key), False
@@ -155,13 +162,12 @@ class Lexicon:
 def _spans(text: str, longest: int):
     """Candidate (start, end) pairs that start and end on word edges (CJK characters are edges everywhere)."""
     n = len(text)
-    starts = [i for i in range(n) if text[i].strip() and not (i and is_word_char(text[i - 1]) and is_word_char(text[i]))]
-    ends = {e for e in range(1, n + 1)
-            if text[e - 1].strip() and not (e < n and is_word_char(text[e]) and is_word_char(text[e - 1]))}
+    word = word_chars(text)
+    starts = [i for i in range(n) if text[i].strip() and not (i and word[i - 1] and word[i])]
+    ends = [e for e in range(1, n + 1) if text[e - 1].strip() and not (e < n and word[e] and word[e - 1])]
     for s in starts:
-        for e in range(s + 1, min(n, s + longest + 4) + 1):
-            if e in ends:
-                yield s, e
+        for e in ends[bisect.bisect_right(ends, s):bisect.bisect_right(ends, min(n, s + longest + 4))]:
+            yield s, e
 
 
 def _build_index(names: list[EntityName], partial: bool = True) -> _Index:

@@ -238,6 +238,8 @@ def _cell(value: Any) -> str:
 
 
 def _width(text: str) -> int:
+    if text.isascii():  # no ASCII character is wide
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

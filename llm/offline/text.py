@@ -72,6 +72,11 @@ def is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+def word_chars(text: str) -> list[bool]:
+    """`is_word_char` of each character of `text`."""
+    return [ch.isascii() and ch.isalnum() for ch in text]
+
+
 def at_word_edges(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] is not glued to Latin letters or digits on either side."""
     if start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
