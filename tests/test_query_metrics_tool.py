@@ -145,3 +145,16 @@ def test_a_twelve_month_trend_shows_every_month_in_the_reply(tessera):
     assert "more" not in reply
     ranking = call(tessera, "admin", "query_metrics", metrics=["won_value"], group_by=["account"], language="en")
     assert "more." in phrase_result("query_metrics", ranking, "en")  # a long ranking is still cut at ten
+
+
+def test_how_it_was_computed_is_said_in_the_askers_language(tessera):
+    """The explanation names the metric, period, scope and filters in Chinese for a Chinese question; the SQL as run."""
+    from llm.offline.phrasing import phrase_result
+
+    zh = call(tessera, "zhao.lei", "query_metrics", metrics=["win_rate"], explain=True, language="zh")
+    lines = zh["computed"].split("\n")
+    assert lines[0].startswith("赢单率: ") and lines[1] == "期间：全部时间；范围：事业部 east-enterprise、east-smb；筛选：无"
+    assert lines[2] == "SQL（sqlite）：" and lines[3].startswith("SELECT")
+    assert "计算方法:" in phrase_result("query_metrics", zh, "zh")
+    en = call(tessera, "zhao.lei", "query_metrics", metrics=["win_rate"], explain=True, language="en")
+    assert en["computed"].split("\n")[1] == "period: all time; scope: units east-enterprise, east-smb; filters: none"

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from crm.metrics import MetricQuery, UnknownMetric, caller_of, default_catalog, run_query
-from crm.metrics.answer import sentence, table
+from crm.metrics.answer import WORDS, scope_said, sentence, table
 from crm.metrics.chart import chart_spec
 from tools.base import ToolContext, ToolSpec
 
@@ -88,12 +88,16 @@ def _cannot(message: str, lang: str) -> str:
 
 
 def _how_lines(how: dict, lang: str) -> str:
-    period = how["period"] if isinstance(how["period"], str) else f"{how['period']['start']}..{how['period']['end']}"
-    lines = [f"{name}: {text}" for name, text in how["definitions"].items()]
-    lines.append(f"period: {period}; scope: {how['scope']}; filters: {how['filters'] or 'none'}")
+    """How the numbers were computed, in the asker's language (crm/metrics/answer.py WORDS): each metric's
+    definition under its name, the period, scope and filters, then the SQL as run."""
+    w = WORDS.get(lang, WORDS["en"])
+    period = w["how_all_time"] if isinstance(how["period"], str) else f"{how['period']['start']}..{how['period']['end']}"
+    lines = [f"{CATALOG.metrics[name].name_in(lang) if name in CATALOG.metrics else name}: {text}"
+             for name, text in how["definitions"].items()]
+    lines.append(w["how"].format(period=period, scope=scope_said(how["scope"], lang), filters=how["filters"] or w["how_no_filters"]))
     if how["left_out_for_consent"]:
-        lines.append(f"left out: rows about {how['left_out_for_consent']} people who refused analytics")
-    lines.append(f"SQL ({how['dialect']}):")
+        lines.append(w["how_left_out"].format(n=how["left_out_for_consent"]))
+    lines.append(w["how_sql"].format(dialect=how["dialect"]))
     lines.extend(how["sql"])
     return "\n".join(lines)
 

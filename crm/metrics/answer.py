@@ -12,7 +12,10 @@ WORDS = {
            "was_previous_period": "previous {metric}", "was_same_period_last_year": "{metric} a year earlier",
            "change": "change", "change_of": "{metric} change", "share_column": "share",
            "trend": "{metric} {period}: {first} in {first_at}, {last} in {last_at}; highest {top} in {top_at}",
-           "in": "in {label}", "days": " days", "overall": "; {value} overall", "also": "; {metric}: {value}"},
+           "in": "in {label}", "days": " days", "overall": "; {value} overall", "also": "; {metric}: {value}",
+           "how": "period: {period}; scope: {scope}; filters: {filters}", "how_all_time": "all time",
+           "how_no_filters": "none", "how_left_out": "left out: rows about {n} people who refused analytics",
+           "how_sql": "SQL ({dialect}):", "scope_all": "every unit", "scope_some": "units {units}", "list": ", "},
     "zh": {"most": "的{metric}最高", "least": "的{metric}最低", "share": "，占总额的{share}", "share_count": "，占总数的{share}",
            "none": "{period}没有{metric}数据。", "total": "{period}{metric}：{value}", "all_time": "至今",
            "up": "较{than}增长{pct}", "down": "较{than}下降{pct}", "flat": "与{than}持平",
@@ -20,8 +23,21 @@ WORDS = {
            "was_previous_period": "上期{metric}", "was_same_period_last_year": "去年同期{metric}",
            "change": "变化", "change_of": "{metric}变化", "share_column": "占比",
            "trend": "{period}{metric}：{first_at}为{first}，{last_at}为{last}；最高为{top_at}的{top}",
-           "in": "{label}", "days": "天", "overall": "；整体为{value}", "also": "；{metric}：{value}"},
+           "in": "{label}", "days": "天", "overall": "；整体为{value}", "also": "；{metric}：{value}",
+           "how": "期间：{period}；范围：{scope}；筛选：{filters}", "how_all_time": "全部时间",
+           "how_no_filters": "无", "how_left_out": "未计入：{n} 位拒绝分析用途的人的记录",
+           "how_sql": "SQL（{dialect}）：", "scope_all": "全部事业部", "scope_some": "事业部 {units}", "list": "、"},
 }
+
+
+def scope_said(scope: str, lang: str) -> str:
+    """The scope as crm/metrics/scope.py says it ("every unit", "units a, b") in the asker's language."""
+    w = WORDS.get(lang, WORDS["en"])
+    if scope == "every unit":
+        return w["scope_all"]
+    if scope.startswith("units "):
+        return w["scope_some"].format(units=w["list"].join(scope[len("units "):].split(", ")))
+    return scope
 
 
 def fmt(value: float | int | None, unit: str, lang: str = "en") -> str:
