@@ -105,6 +105,12 @@ def test_the_end_of_a_week_or_month_is_a_due_day_and_leaves_the_period_whole(tex
     assert (found[0].value["start"], found[0].value["end"]) == period if period else not found
 
 
+@pytest.mark.parametrize("text", ["我手上现在有多少单子", "我在跟的商机列一下", "show me my pipeline"])
+def test_deals_in_my_hands_are_the_callers_own(text):
+    [view] = _tool({"owner": {"type": "string", "x-entity": "user"}})
+    assert fill(view, Reading(text, Lexicon(), TODAY)).args.get("owner") == "me"
+
+
 def test_a_word_ending_in_a_prepositions_character_keeps_it():
     [view] = _tool({"what": {"type": "string", "x-slot": "free_text"}})
     assert fill(view, Reading("下周三跟进联创的合同", Lexicon(), TODAY)).args["what"].endswith("合同")

@@ -191,7 +191,9 @@ def _content_after_colon(text: str) -> Span | None:
 
 # The caller's own records, for an `owner` parameter.
 _OWN = re.compile(r"\b(?:my|mine)\s+(?:own\s+)?(?:open\s+)?(?:deals?|opportunit(?:y|ies)|pipeline)\b|\b(?:deals?|opportunities) of mine\b"
-                  r"|\bany of mine\b|我(?:自己)?的(?:在途|进行中的?)?(?:商机|单子|订单|交易)")
+                  r"|\bany of mine\b|我(?:自己)?的(?:在途|进行中的?)?(?:商机|单子|订单|交易)"
+                  # "我手上…的单子", "我在跟的商机": the deals in the caller's hands
+                  r"|我(?:自己)?(?:手上|手里|手头|负责的|在跟的)[^，,。？?]{0,16}?(?:商机|单子|订单|交易)")
 
 
 def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset[str], answering: bool,
