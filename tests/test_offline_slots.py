@@ -111,6 +111,17 @@ def test_deals_in_my_hands_are_the_callers_own(text):
     assert fill(view, Reading(text, Lexicon(), TODAY)).args.get("owner") == "me"
 
 
+def test_a_mixed_language_task_keeps_its_words():
+    [view] = _tool({"what": {"type": "string", "x-slot": "free_text"}, "day": {"type": "string", "x-slot": "date"},
+                    "contact": {"type": "string", "x-entity": "contact"}},
+                   examples=("remind me tomorrow to call Mark", "remind me to send the quote"))
+    lexicon = Lexicon({"contact": ["梁杰", "Mark Wong"]})
+    for text, what in [("remind me Monday to send 梁杰 the contract", "send 梁杰 the contract"),
+                       ("remind me Monday to send Mark Wong the contract", "send Mark Wong the contract")]:
+        args = fill(view, Reading(text, lexicon, TODAY)).args
+        assert (args.get("what"), args["day"]) == (what, "2026-11-30")
+
+
 def test_a_word_ending_in_a_prepositions_character_keeps_it():
     [view] = _tool({"what": {"type": "string", "x-slot": "free_text"}})
     assert fill(view, Reading("下周三跟进联创的合同", Lexicon(), TODAY)).args["what"].endswith("合同")

@@ -313,7 +313,8 @@ def _whole_answer(text: str) -> Found | None:
 def _enough(text: str, long: bool) -> bool:
     """Whether leftover text is content: an optional note needs more than a required case text does."""
     cjk, words = len(CJK_CHAR.findall(text)), len(re.findall(r"[A-Za-z0-9]+", text))
-    return cjk >= 6 or words >= 4 if long else cjk >= 3 or words >= 2
+    said = words + cjk / 1.5  # a mixed sentence counts both: "send 梁杰 the contract"
+    return said >= 4 if long else said >= 2
 
 
 def free_text(text: str, used: list[Span], command_words: frozenset[str],
