@@ -4,6 +4,7 @@ expected to close in it, each open deal weighted by its stage's calibrated win r
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import Float, cast, func, select
@@ -112,13 +113,14 @@ def forecast_revenue(session: Session, caller: Caller, today: dt.date, *, quarte
     for i, period in enumerate(periods):
         won_q = select(func.coalesce(func.sum(Deal.amount), 0), func.count(Deal.id)).where(
             Deal.stage == "won", Deal.closed_on >= period.start, Deal.closed_on <= min(period.end, today))
-        open_q = select(Deal.stage, cast(Deal.amount, Float), Deal.expected_close).where(  # floats: no Decimal a row
+        # floats and a flag, not Decimals and dates to convert a row at a time: whether the expected close has passed
+        open_q = select(Deal.stage, cast(Deal.amount, Float), Deal.expected_close < today).where(
             Deal.stage.in_(OPEN_STAGES), Deal.expected_close <= period.end)
         open_q = open_q.where(Deal.expected_close >= period.start) if i else open_q  # the slipped count now
         if caller.units is not None:
             won_q, open_q = won_q.where(Deal.unit_id.in_(caller.units)), open_q.where(Deal.unit_id.in_(caller.units))
         won_value, won_deals = session.execute(won_q).one()
-        deals = [(stage, float(amount), expected) for stage, amount, expected in session.execute(open_q)]
+        deals = [(stage, amount, bool(past)) for stage, amount, past in session.execute(open_q)]
         out.append(_quarter(period, float(won_value), won_deals, deals, calibration, resampled, rng, today))
     return Forecast(out, calibration, scope, today)
 
@@ -140,7 +142,7 @@ def _quarter(period, won, won_deals, deals, calibration, resampled, rng, today) 
         low, high = (float(x) for x in np.quantile(totals, RANGE))
     else:
         low = high = won
-    slipped = [a for _, a, e in deals if e < today]
+    slipped = [a for _, a, past in deals if past]
     return QuarterForecast(period, round(won, 2), won_deals, round(expected, 2), round(low, 2), round(high, 2),
                            len(deals), round(sum(a for _, a, _ in deals), 2), len(slipped), round(sum(slipped), 2),
                            by_stage)
@@ -203,7 +205,8 @@ def _bootstrap_weights(calibration: StageCalibration, rng):
     if not outcomes:
         return np.zeros((SIMULATIONS, len(OPEN_STAGES)))
     categories = sorted(set(outcomes))
-    counts = np.array([outcomes.count(c) for c in categories], dtype=float)
+    counted = Counter(outcomes)
+    counts = np.array([counted[c] for c in categories], dtype=float)
     draws = rng.multinomial(len(outcomes), counts / counts.sum(), size=SIMULATIONS)  # SIMULATIONS × categories
     won = np.array([w for w, _ in categories], dtype=float)
     reached = np.array([r for _, r in categories])
