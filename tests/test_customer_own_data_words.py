@@ -115,3 +115,47 @@ def test_a_customer_asking_about_another_person_is_told_only_their_own_data_is_s
 def test_a_customer_asking_about_their_own_data_still_gets_it(ptessera, message):
     turn = ptessera.chat("cust.chen.jing", "c", message)
     assert turn.tool_calls and "本人的数据" not in turn.reply and "your own data" not in turn.reply
+
+
+@pytest.mark.parametrize("login, first, pick, purpose", [
+    ("cust.li.na", "我想撤回一项授权", "第二个", "marketing.communications"),
+    ("cust.sarah.miller", "I'd like to withdraw one of my consents", "the second one", "marketing.communications"),
+])
+def test_a_withdrawal_naming_no_use_asks_which_and_the_second_one_picks_the_second_use_offered(ptessera, login, first,
+                                                                                               pick, purpose):
+    before = snapshot(ptessera.store)
+    asked = ptessera.chat(login, "c", first)
+    assert asked.tool_calls == [] and "(2)" in asked.reply
+    assert not set(changed_rows(before, snapshot(ptessera.store))) & {"privacy_consents", "contacts"}
+    planned = ptessera.chat(login, "c", pick)
+    assert [c["name"] for c in planned.tool_calls] == ["revoke_consent"] and planned.confirmation
+    done = ptessera.chat(login, "c", "yes")
+    assert "receipt" in done.reply
+    with ptessera.store.session() as s:
+        from crm.privacy.models import ConsentRecord
+        newest = s.scalars(select(ConsentRecord).order_by(ConsentRecord.id.desc())).first()
+        assert newest.contact_id == _me(ptessera, {"cust.li.na": "李娜", "cust.sarah.miller": "Sarah Miller"}[login])
+        assert (newest.purpose, newest.granted) == (purpose, False)
+    assert set(changed_rows(before, snapshot(ptessera.store))) & {"contacts", "privacy_field_history"} == set()
+
+
+def test_a_correction_without_its_value_is_asked_for_and_the_value_alone_then_corrects_that_field(ptessera):
+    before, me = _people(ptessera), _me(ptessera, "Mark Taylor")
+    asked = ptessera.chat("cust.mark.taylor", "c", "I'd like to change my email")
+    assert asked.tool_calls == [] and "right value" in asked.reply and _people(ptessera) == before
+    done = ptessera.chat("cust.mark.taylor", "c", "mark.t@acme-robotics.com")
+    assert [c["name"] for c in done.tool_calls] == ["correct_my_data"]
+    after = _people(ptessera)
+    assert {k: v for k, v in after.items() if k != me} == {k: v for k, v in before.items() if k != me}
+    assert [c for c, a, b in zip(COLUMNS, after[me], before[me]) if a != b] == ["email"]
+
+
+@pytest.mark.parametrize("answer", ["no, leave it as it is", "算了，先别删了"])
+def test_a_no_in_a_few_words_at_the_erasure_plan_cancels_it_and_nothing_is_erased(ptessera, answer):
+    before = snapshot(ptessera.store)
+    planned = ptessera.chat("cust.mark.taylor", "c", "Erase everything you have about me")
+    assert planned.confirmation and planned.confirmation["tool"] == "erase_my_data"
+    cancelled = ptessera.chat("cust.mark.taylor", "c", answer)
+    assert cancelled.reply in ("Cancelled: nothing was changed.", "已取消，没有做任何更改。")
+    ptessera.erasures.drain()
+    assert not set(changed_rows(before, snapshot(ptessera.store))) & {"contacts", "privacy_requests", "privacy_consents"}

@@ -112,11 +112,11 @@ def test_no_turn_that_must_not_write_writes_on_the_test_split(test_split):
 
 # Figures of tessera/offline on the test split where a user type is still below the bar (measured, not tuned on).
 BELOW_BAR: dict[tuple[str, str], str] = {
-    ("customer", "tool_choice"): "83.3% (measured 2026-11-30 23:05, not tuned on): the test split grew by 20 held-out "
+    ("customer", "tool_choice"): "89.4% (measured 2026-11-30 22:40, not tuned on): the test split grew by 20 held-out "
                                  "customer scenarios written this session before any fix (customer_fifth_round.yaml); "
                                  "80.3% with them before these changes, 90.7% on the 38 scenarios before",
-    ("customer", "arguments"): "85.0% (measured 2026-11-30 22:35, not tuned on): the test split grew by held-out "
-                               "customer scenarios (customer_fifth_round.yaml); 80.0% with them before this change"}
+    ("customer", "arguments"): "85.0% (measured 2026-11-30 22:40, not tuned on): the test split grew by held-out "
+                               "customer scenarios (customer_fifth_round.yaml); 80.0% with them before these changes"}
 
 
 @pytest.mark.parametrize("user", USER_TYPES)

@@ -218,20 +218,41 @@ _VALUE_TAIL = re.compile(r"(?:\s*[，；。！？]|\s*[,;]\s+(?=(?:please|pls|th
 def correct_my_data(session: Session, actor: Actor, *, correction: str, field: str | None = None,
                     value: str | None = None, now: dt.datetime | None = None, channel: str = "chat") -> dict:
     """"my phone number is +86 139 ..." -> rectify the phone; the old value stays in the history."""
-    shape = _shape_of(correction or "")
-    if value is None and field is None and shape:  # only a value was given: "+86 139 0000 0000"
-        field, value = shape, correction.strip()
-    embedded = _embedded_value(correction or "") if value is None else None
-    if embedded:  # "my phone number changed, it's +86 138 …", "邮箱换了，新的是 a@b.cn，帮我改一下": the value says the field
-        field, value = field or embedded[0], embedded[1]
     if value is None:
-        found = next((m for p in _MARKERS if (m := p.search(correction or "")) and correction[m.end():].strip()), None)
-        if found is None:
+        read = read_correction(correction or "")
+        if read is None:
             raise Invalid("what is the right value? e.g. 'my phone number is +86 139 0000 0000'", kind="needs_value")
-        value = _value_of(correction[found.end():])
-        field = field or correction[:found.start()]
+        field, value = field or read[0], read[1]
     return rights.rectify(session, subject_of(actor), field or correction, value, now or utcnow(), actor=who(actor),
                           channel=channel)
+
+
+# Words saying a value is wrong, not what it should be: "my name is misspelled", "邮箱是错的".
+_NOT_A_VALUE = re.compile(r"^(?:wrong|incorrect|misspel\w*|out of date|outdated|old|not right|错的?|不对|有误|过时了?)\W*$",
+                          re.IGNORECASE)
+
+
+# What follows "to" in "I'd like to change my email" is the asking, not a value.
+_ASKING = re.compile(r"(?:change|update|correct|fix|edit|amend|modify|rectify|have|get|make|let|see|know|ask|tell|say|"
+                     r"know|check|delete|remove|be\b)", re.IGNORECASE)
+
+
+def read_correction(correction: str) -> tuple[str, str] | None:
+    """(the words naming the field, the new value) of a correction as said, or None when it gives no value ("I need
+    to update my email"): a phone number or e-mail address alone, one inside the sentence, or the value after a
+    marker ("should be", "改成", ":", "is")."""
+    shape = _shape_of(correction)
+    if shape:  # only a value was given: "+86 139 0000 0000"
+        return shape, correction.strip()
+    embedded = _embedded_value(correction)
+    if embedded:  # "my phone number changed, it's +86 138 …", "邮箱换了，新的是 a@b.cn，帮我改一下": the value says the field
+        return embedded
+    for marker in _MARKERS:
+        found = marker.search(correction)
+        value = _value_of(correction[found.end():]) if found else ""
+        if value and not _NOT_A_VALUE.match(value) and not _ASKING.match(value):
+            return correction[:found.start()] or correction, value
+    return None
 
 
 def _value_of(said: str) -> str:

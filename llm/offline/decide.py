@@ -343,7 +343,8 @@ class TurnPolicy:
             return Reply("clarify", questions.ask_entity(param, match, lang), trace=trace)
         if filling.missing:
             trace = {**base, "ask": "missing", "missing": [p.name for p in filling.missing]}
-            return Reply("clarify", questions.ask_missing(filling.missing, lang), trace=trace)
+            asked = own_data.question(view, lang) or questions.ask_missing(filling.missing, lang)
+            return Reply("clarify", asked, trace=trace)
         trace = {**_scores("tool_call", ranking, chosen=view.name), "via": via,
                  "args": {f.name: {"value": f.value, "from": f.source, "how": f.how} for f in filling.filled}}
         return Reply("tool_call", format_trace(trace), [ToolCall(view.name, filling.args)], trace)
@@ -382,7 +383,9 @@ class TurnPolicy:
             return self._call(view, first, self._rank(index, original), original, lang, via="answer")
         if ask == "missing":
             wanted = tuple(pending.get("missing") or ())
-            answer = self._fill(view, Reading(reply, self.lexicon, today), index, views, earlier, answering=wanted)
+            picked = own_data.picked_use(view, reply, _ordinal)  # "the second one" of the uses we offered
+            answer = (Filling(args={wanted[0]: picked}, filled=[Filled(wanted[0], picked, reply, "answer")]) if picked
+                      else self._fill(view, Reading(reply, self.lexicon, today), index, views, earlier, answering=wanted))
             if not any(name in answer.args for name in wanted):
                 return None
             merged = _merge(first, answer, view)
@@ -401,6 +404,7 @@ class TurnPolicy:
         link(view, filling, reading, self.lexicon)
         if not answering:
             carry_over(view, filling, reading.text, history, views, self.lexicon)
+        own_data.settle(view, filling)  # a consent change naming no use, a correction giving no value: asked
         return filling
 
     def _rank(self, index: ToolIndex, text: str, only: set[str] | None = None) -> list[IntentScore]:
