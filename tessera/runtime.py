@@ -18,6 +18,7 @@ from agents.graph import build_graph
 from agents.written import written_in, written_note
 from agents.routing import allowed_specialists
 from crm.actor import Actor, NotFound
+from crm.assent import says_no, says_yes
 from crm.logins import ActiveActors, active_actor
 from crm.privacy.guard import shown_to
 from tessera.seeding import seed_everything
@@ -279,10 +280,10 @@ class Tessera:
         pending = self.pending_confirmation(actor, config)
         if pending is None:
             return None
-        if confirmation.says_yes(text):
+        if says_yes(text):
             return self.decide(pending, actor.login, True, "confirmed in chat")
         cancelled = self.decide(pending, actor.login, False, "not confirmed in chat")
-        return cancelled if confirmation.says_no(text) else None
+        return cancelled if says_no(text) else None
 
     def _logged_as(self, *logins: str | None) -> dict[str, str]:
         """How the audit log names these people: customers by contact id (the log outlives an erasure)."""

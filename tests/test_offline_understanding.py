@@ -176,6 +176,23 @@ def test_a_chinese_question_about_deals_is_wholly_chinese_and_takes_an_ordinal()
     assert only_call(chat.say("第二个"))[1]["deal"] == "D-12"
 
 
+@pytest.mark.parametrize("yes", ["yes", "ok", "好的"])
+def test_a_bare_yes_to_which_deal_names_no_deal_and_the_question_stands(yes):
+    chat = Chat(WRITES_AND_READS)
+    question = text_of(chat.say("push the Northwind Freight deal to negotiation"))
+    assert text_of(chat.say(yes)) == question  # never a deal called "yes"
+    name, args = only_call(chat.say("the second one"))  # the question still resolves
+    assert (name, args["deal"], args["stage"]) == ("move_deal_stage", "D-12", "negotiation")
+
+
+@pytest.mark.parametrize("no, said", [("no", "nothing was changed"), ("算了", "没有做任何改动")])
+def test_a_bare_no_to_a_clarifying_question_drops_the_request(no, said):
+    chat = Chat(WRITES_AND_READS)
+    text_of(chat.say("push the Northwind Freight deal to negotiation"))
+    dropped = text_of(chat.say(no))  # no tool call
+    assert said in dropped and "?" not in dropped and "？" not in dropped
+
+
 def test_that_deal_after_a_list_of_one_is_that_deal():
     chat = Chat(WRITES_AND_READS)
     only_call(chat.say("Acme Robotics deals in negotiation"))

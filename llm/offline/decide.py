@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crm.assent import says_no, says_yes
 from crm.mood import Mood, asks_whether_possible, asks_whether_to, goes_on_to_act, mood_of
 from llm.offline import contrast, cues, metric_query, outlook_query, plans, prompt_request, questions, scope
 from llm.offline import own_data  # a customer's words about their own data
@@ -25,6 +26,7 @@ from llm.offline.messages import Turn, last_index, read_messages
 from llm.offline.offer import role_offer
 from llm.offline.phrasing import ASKS_TOTAL, phrase_result, total_lead
 from llm.offline.reading import Reading
+from llm.offline.replies import template
 from llm.offline.schema import ToolView, coerce, parse_tools
 from llm.offline.synonyms import ordinals
 from llm.offline.text import language_of
@@ -142,12 +144,22 @@ class TurnPolicy:
         index = index_for(views, Unnamer(examples), NameKinds(examples))
         history = turns[:user]
         pending = self._pending(turns, user, views, depth)
+        if pending and (says_yes(text) or says_no(text)):  # "yes" to "which deal?" names no deal: ask again
+            return self._yes_or_no_to_a_question(turns, user, text, lang, pending)
         if pending and not NEW_REQUEST.search(text):
             continued = self._continue(pending, text, views, index, lang, history)
             if (continued and not self._starts_over(continued, text, views, index, lang, history)
                     and not self._asks_instead(continued, text, views, history)):
                 return continued
         return self._fresh(text, views, index, lang, forced, history)
+
+    @staticmethod
+    def _yes_or_no_to_a_question(turns: list[Turn], user: int, text: str, lang: str, pending: dict) -> Reply:
+        """A bare "yes" or "no" said to our clarifying question: "no" drops the request (nothing was done), "yes"
+        answers nothing, so the question stands, asked again in the same words (the next answer still resolves it)."""
+        if says_no(text):
+            return Reply("answer", template("questions", "dropped", lang), trace={"decision": "dropped"})
+        return Reply("clarify", turns[user - 1].text, trace={**pending, "asked_again": True})
 
     def _starts_over(self, continued: Reply, text: str, views: list[ToolView], index: ToolIndex, lang: str,
                      history: list[Turn]) -> bool:
