@@ -143,3 +143,20 @@ def test_a_metric_said_the_way_managers_talk(text, metric):
 def test_a_quarter_written_against_chinese_and_the_year_said_for_the_year():
     assert read("Q3各部门的平均成交周期")["period"]["start"] == "2026-07-01"
     assert read("what's our close rate for the year")["period"]["start"] == "2026-01-01"
+
+
+@pytest.mark.parametrize(("text", "metric"), [
+    ("how many deals did I win last month?", "won_deals"),
+    ("how much have I won this year", "won_value"),
+    ("我这个月签了多少", "won_value"),
+])
+def test_the_verb_after_i_still_names_the_metric(text, metric):
+    got = read(text)
+    assert got["metrics"] == [metric] and got["filters"] == {"rep": ["mine"]}
+
+
+@pytest.mark.parametrize(("text", "start"), [("what's my win rate vs last quarter", "2026-10-01"),
+                                             ("赢单金额和上个月比怎么样", "2026-11-01")])
+def test_against_the_last_one_without_a_period_compares_this_one(text, start):
+    got = read(text)
+    assert got["compare_to"] == "previous_period" and got["period"]["start"] == start

@@ -203,10 +203,20 @@ def comparison_with(text: str, period: dict, second: dict | None, today: dt.date
     return None
 
 
+_AGAINST_LAST = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|than|against)\s+(?:the\s+)?(?:last|previous|prior)\s+"
+                           r"(week|month|quarter)\b|(?:和|跟|与|比|较|对比)\s*上一?(个?月|周|星期|个?季度|季)", re.I)
+
+
 def default_for_comparison(text: str) -> dict | None:
-    """ "month over month", "QoQ", "环比" said without a period: this month (quarter, week) against the one before."""
+    """ "month over month", "QoQ", "vs last quarter", "和上个月比" said without a period: this month (quarter, week)
+    against the one before."""
     m = re.search(r"\b(week|month|quarter)[- ]over[- ](?:week|month|quarter)\b|\b(wow|mom|qoq)\b", text, re.I)
-    if not m:
+    said = _AGAINST_LAST.search(text)  # "my win rate vs last quarter", "和上个月比": this one against that one
+    if not m and not said:
         return None
+    if said:
+        word = next(g for g in said.groups() if g).lower()
+        grain = _GRAIN.get(word.lstrip("个"), word)
+        return {"relative": "this", "grain": grain, "label": f"this {grain}"}
     grain = (m.group(1) or {"wow": "week", "mom": "month", "qoq": "quarter"}[m.group(2).lower()]).lower()
     return {"relative": "this", "grain": grain, "label": f"this {grain}"}

@@ -166,7 +166,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
                 mine_grouped.append("rep" if name == "team" else "unit")
         elif m and name == "me" and not filters:  # "what's my win rate", "我这个季度赢了多少": the asker's own
             filters["rep"] = ["mine"]
-            taken.append(m.span())
+            pronoun = re.match(r"i\b|我", m.group(0))  # "I won", "我…签": the verb still names the metric
+            taken.append((m.start(), m.start() + pronoun.end()) if pronoun else m.span())
     whose = list(taken[len(when_spans):])  # "my" of "each of my reps" names no rows: the reps still group
     _names(reading, (("unit", "unit"),), filters, taken)  # "华东大客户部" names a unit before 客户 is a dimension
     named = [span for span in taken if span not in whose and span not in having_spans]  # "赢单率在50%以上的部门"
