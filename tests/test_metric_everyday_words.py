@@ -160,3 +160,8 @@ def test_the_verb_after_i_still_names_the_metric(text, metric):
 def test_against_the_last_one_without_a_period_compares_this_one(text, start):
     got = read(text)
     assert got["compare_to"] == "previous_period" and got["period"]["start"] == start
+
+
+def test_which_region_said_short_groups_the_regions():
+    got = read("哪个区的逾期应收最多")
+    assert got["metrics"] == ["overdue_receivables"] and got["group_by"] == ["region"] and got["order"] == "desc"
