@@ -30,6 +30,8 @@ def _me(app, name: str) -> int:
     ("我搬到苏州了，麻烦把城市更新成苏州", "city", "苏州"),
     ("我的职务现在是采购总监了，帮忙改一下", "title", "采购总监"),
     ("We've moved offices, my city should be Shenzhen now", "city", "Shenzhen"),
+    ("I moved to Chengdu last month", "city", "Chengdu"),
+    ("我上个月搬到成都了", "city", "成都"),
 ])
 def test_a_correction_said_in_a_sentence_stores_only_the_value_and_changes_nothing_else(ptessera, correction, column,
                                                                                        value):

@@ -211,6 +211,8 @@ _QUESTION_TAIL = re.compile(r"\s*(?:好吗|可以吗|行吗|吗|呢|吧|谢谢|p
 # What follows the value in the same sentence is not part of it: "… Shenzhen now", "… on your records",
 # "采购总监了，帮忙改一下", "苏州，谢谢".
 _VALUE_TAIL = re.compile(r"(?:\s*[，；。！？]|\s*[,;]\s+(?=(?:please|pls|thanks|thank|can|could|would|and|but|so)\b)).*$"
+                         r"|\s+(?:last (?:month|week|year)|recently|this (?:month|week|year)|lately)\s*[.!]*\s*$"
+                         r"|(?:上个?月|上周|最近|去年|今年)\s*$"
                          r"|\s+(?:now|please|thanks|thank you|from now on|(?:on|in) (?:your|the|my) (?:records?|files?|"
                          r"system|database|profile|crm)(?: now)?)\s*[.!]*\s*$|(?<=[\u3400-\u9fff])了\s*$", re.IGNORECASE)
 
@@ -237,6 +239,10 @@ _ASKING = re.compile(r"(?:change|update|correct|fix|edit|amend|modify|rectify|ha
                      r"know|check|delete|remove|be\b)", re.IGNORECASE)
 
 
+_MOVED = re.compile(r"\b(?:(?:have |'ve |just )?moved|relocated|moving) (?:house |offices? |over )?to\s+(?:the city of\s+)?(.+)"
+                    r"|(?:搬到|搬去|搬家到|迁到|调到)(.+)", re.IGNORECASE)
+
+
 def read_correction(correction: str) -> tuple[str, str] | None:
     """(the words naming the field, the new value) of a correction as said, or None when it gives no value ("I need
     to update my email"): a phone number or e-mail address alone, one inside the sentence, or the value after a
@@ -247,6 +253,11 @@ def read_correction(correction: str) -> tuple[str, str] | None:
     embedded = _embedded_value(correction)
     if embedded:  # "my phone number changed, it's +86 138 …", "邮箱换了，新的是 a@b.cn，帮我改一下": the value says the field
         return embedded
+    moved = _MOVED.search(correction)
+    if moved:  # "I moved to Chengdu last month", "我搬到苏州了": the city
+        value = _value_of(re.split(r"[,，;；。]", moved.group(1) or moved.group(2))[0])
+        if value and not _ASKING.match(value) and not re.match(r"(?:a|an|the|new|another|our|my|his|her)\b", value, re.I):
+            return "city", value
     for marker in _MARKERS:
         found = marker.search(correction)
         value = _value_of(correction[found.end():]) if found else ""

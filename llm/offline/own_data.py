@@ -36,6 +36,7 @@ _CHANGE_FIELD = re.compile(
     rf"|{_FIELD_ZH}.{{0,6}}?(?:改|更正|更新|修改|纠正)|(?:改|更正|更新|修改|纠正)(?:一下)?.{{0,6}}?(?:{_FIELD_ZH}|信息|资料)", re.I)
 FIT_FIELD_CHANGE = 0.04
 _TAKE_BACK = re.compile(r"\b(?:take|taking|took) (?:\w+ ){0,4}?back\b|\bwithdr[ae]w\w*|\brevok\w*|撤回|撤销|收回", re.I)
+_MOVED_TO = re.compile(r"\b(?:moved|relocated) (?:\w+ )?to\b|搬到|搬去|搬家到|迁到", re.I)  # "I moved to Chengdu": the city
 _SOURCE = re.compile(r"\b(?:where (?:did|do|does) (?:you|it|they) (?:get|find|obtain|collect)|(?:came|come|comes) from|"
                      r"who (?:told|gave)|source|obtain\w*|provenance)\b|从哪|哪来|哪儿来|来源|出处|谁告诉|谁提供|录入|录进|"
                      r"怎么(?:来|拿到|得到|获得|弄到|知道)", re.I)
@@ -80,7 +81,8 @@ def about_someone_else(text: str) -> bool:
 
 def gives_value(text: str) -> bool:
     """Whether the message carries a new value for one of the customer's fields."""
-    return any(f.kind in (EMAIL, PHONE) for f in find_values(text)) or bool(_NEW_VALUE.search(text))
+    return (any(f.kind in (EMAIL, PHONE) for f in find_values(text)) or bool(_NEW_VALUE.search(text))
+            or (bool(_MOVED_TO.search(text)) and read_correction(text) is not None))
 
 
 def fit_bonus(tool: str, text: str) -> float:
