@@ -122,6 +122,13 @@ def test_a_mixed_language_task_keeps_its_words():
         assert (args.get("what"), args["day"]) == (what, "2026-11-30")
 
 
+def test_a_reminders_own_words_go_and_a_verb_like_a_preposition_stays():
+    [view] = _tool({"what": {"type": "string", "x-slot": "free_text"}, "day": {"type": "string", "x-slot": "date"}})
+    said = {text: fill(view, Reading(text, Lexicon(), TODAY)).args.get("what") for text in [
+        "set a reminder for Dec 3rd to chase Contoso about the quote", "帮我建个提醒，下周三跟进联创新能源的合同"]}
+    assert list(said.values()) == ["chase Contoso about the quote", "跟进联创新能源的合同"]
+
+
 def test_a_word_ending_in_a_prepositions_character_keeps_it():
     [view] = _tool({"what": {"type": "string", "x-slot": "free_text"}})
     assert fill(view, Reading("下周三跟进联创的合同", Lexicon(), TODAY)).args["what"].endswith("合同")

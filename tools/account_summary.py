@@ -34,7 +34,6 @@ TOOL = ToolSpec(
         "what's still open with Globex Logistics",
         "anything outstanding with this account",
         "北辰医疗器械还有什么事没结",
-        "does Acme Robotics have any open cases?",
-        "海天电子还有哪些没处理完的工单",
+        "海天电子还有哪些问题没处理完",
     ],
 )

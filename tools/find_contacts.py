@@ -39,7 +39,5 @@ TOOL = ToolSpec(
         "海天电子的对接人电话",
         "我该联系华润新材料的哪位",
         "列出这个客户的联系人",
-        "who handles purchasing at Globex?",
-        "海天电子那边谁管采购？",
     ],
 )

@@ -26,6 +26,7 @@ _ORDER = {"entity": 0, "enum": 1, "idle_days": 1.5, "period": 2, "date": 3, "per
 _CONNECTORS = set("给和跟与同的了说把对在向为从就")
 _LEADING_CJK = set("给和跟与同对向把")
 _DANGLING_CJK = set("给和跟与同对向把在为从")  # a sentence may end in 了 or 的; never in a preposition
+_WORDS_STARTING_LIKE_A_PREPOSITION = frozenset("跟进 对接 对比 同步 同意 给予 把握 和解 向导".split())
 # …unless the character ends a word of its own: "合同" (a contract), "现在", "因为", "针对"
 _WORDS_ENDING_LIKE_A_PREPOSITION = frozenset(
     "合同 共同 相同 不同 协同 陪同 连同 如同 核对 相对 绝对 面对 针对 反对 应对 存在 现在 正在 所在 实在 因为 作为 认为 "
@@ -417,8 +418,13 @@ def _trim(text: str, command_words: frozenset[str], after_value: bool) -> str:
         tok = lowered[i]
         return tok in _CONNECTORS or tok in _LATIN_CONNECTORS or not (tok[0].isalnum() or CJK_CHAR.match(tok))
 
+    def word_ahead(i: int) -> bool:  # "跟进", "对接": a verb that starts like a preposition is no connector
+        return "".join(lowered[i:i + 2]) in _WORDS_STARTING_LIKE_A_PREPOSITION
+
     start, end, dropped = 0, len(tokens), after_value
     while start < end:
+        if word_ahead(start):
+            break
         n = command(start) or (1 if (dropped and connector(start)) or lowered[start] in _LEADING_CJK else 0)
         if not n:
             break
