@@ -34,6 +34,5 @@ TOOL = ToolSpec(
         "what's still open with Globex Logistics",
         "anything outstanding with this account",
         "北辰医疗器械还有什么事没结",
-        "海天电子还有哪些问题没处理完",
     ],
 )
