@@ -21,9 +21,20 @@ def test_what_do_you_know_about_me_lists_every_category_with_its_source(ptessera
     turn = ptessera.chat("cust.chen.jing", "me", "what do you know about me?")
     assert [c["name"] for c in turn.tool_calls] == ["my_data"]
     result = call(ptessera, "cust.chen.jing", "my_data")
-    phone = result["by_category"]["user.contact.phone_number"]
-    assert phone["values"][0]["source"]["channel"] and phone["shared_with"] == ["SF Express (顺丰速运)"]
+    phone = next(row for row in result["items"] if row["what"] == "电话号码")  # chen.jing reads Chinese
+    assert phone["source"] and phone["collected"] and phone["shared with"] == "SF Express (顺丰速运)"
     assert "陈静" in turn.reply
+
+
+def test_the_record_shown_in_chinese_has_no_english_labels(ptessera):
+    reply = ptessera.chat("cust.chen.jing", "zh-labels", "我想看看你们都记录了我哪些东西").reply
+    assert "姓名" in reply and "用途" in reply and "陈静" in reply
+    for english in ("name:", "company:", "by_category", "activities mentioning", "used for", "shared with"):
+        assert english not in reply, english
+
+
+def _phone(result: dict) -> str:
+    return next(row["value"] for row in result["items"] if row["what"] == "电话号码")
 
 
 def test_where_did_you_get_my_phone_number_gets_the_recorded_source(ptessera):
@@ -49,11 +60,11 @@ def test_the_export_holds_each_value_with_provenance_as_json_and_as_a_zip_of_csv
 
 
 def test_correcting_my_phone_keeps_the_old_value_in_the_history(ptessera):
-    before = call(ptessera, "cust.chen.jing", "my_data")["record"]["phone"]
+    before = _phone(call(ptessera, "cust.chen.jing", "my_data"))
     result = call(ptessera, "cust.chen.jing", "correct_my_data",
                   correction="my phone number is wrong, it should be +86 139 0000 1111")
     assert result["ok"] and result["old"] == before and result["new"] == "+86 139 0000 1111"
-    assert call(ptessera, "cust.chen.jing", "my_data")["record"]["phone"] == "+86 139 0000 1111"
+    assert _phone(call(ptessera, "cust.chen.jing", "my_data")) == "+86 139 0000 1111"
     with ptessera.store.session() as s:
         history = s.scalars(select(FieldHistory)).all()
         assert [(h.field, h.old_value, h.new_value) for h in history] == [("contacts.phone", before, "+86 139 0000 1111")]
@@ -65,7 +76,7 @@ def test_correcting_my_phone_keeps_the_old_value_in_the_history(ptessera):
 def test_a_polite_chinese_correction_stores_the_number_without_the_question_particle(ptessera):
     result = call(ptessera, "cust.chen.jing", "correct_my_data", correction="能把我的手机号改成13800001111吗？")
     assert result["ok"] and result["new"] == "13800001111"
-    assert call(ptessera, "cust.chen.jing", "my_data")["record"]["phone"] == "13800001111"
+    assert _phone(call(ptessera, "cust.chen.jing", "my_data")) == "13800001111"
 
 
 def test_a_value_that_is_not_a_phone_number_is_refused_and_nothing_changes(ptessera):

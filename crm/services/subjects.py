@@ -11,6 +11,7 @@ from crm.actor import AccessDenied, Actor, Invalid
 from crm.models import Activity, Case, utcnow
 from crm.privacy import access_log, consents, erasure, pdp, requests, rights
 from crm.privacy.taxonomy import covers, default_taxonomy
+from crm.services.moves import moved_to
 
 REVOKE_DEFAULT_CATEGORY = "user"  # a refusal without a named category covers all personal data (opt-out wins)
 GRANT_DEFAULT_CATEGORY = "user.contact"
@@ -28,16 +29,25 @@ def who(actor: Actor) -> str:
 
 
 def data_held_about(session: Session, actor: Actor, now: dt.datetime | None = None) -> dict:
+    """What is held about the customer: one row per value (which data, the value, where it came from and when, what
+    it may be used for, whom it was shared with), in the customer's language where words are ours; then what else
+    is linked to them (their company, activities naming them, cases they opened)."""
     contact_id, now = subject_of(actor), now or utcnow()
+    lang = "zh" if actor.language == "zh" else "en"
     by_category = rights.data_by_category(session, contact_id, now, actor.language, actor=who(actor))
     person = rights.person(session, contact_id)
-    values = {v["field"]: v["value"] for entry in by_category.values() for v in entry["values"]}
+    nobody, joined = ("无", "、") if lang == "zh" else ("nobody", ", ")
+    items = [{"what": entry["what"], "value": v["value"],
+              "source": f"{v['source']['channel']} ({v['source']['system']})",
+              "collected": (v["source"].get("collected_at") or "")[:10],
+              "used for": joined.join(entry["purposes"]) or "—",
+              "shared with": joined.join(entry["shared_with"]) or nobody}
+             for entry in by_category.values() for v in entry["values"]]
     activities = session.scalar(select(func.count()).where(Activity.contact_id == contact_id)) or 0
     cases = session.scalar(select(func.count()).where(Case.contact_id == contact_id)) or 0
     return {
-        "record": {**values, "company": person.account.name, "activities_mentioning_you": activities,
-                   "cases_you_opened": cases},
-        "by_category": by_category,
+        "items": items, "total": len(items),
+        "record": {"company": person.account.name, "activities mentioning you": activities, "cases you opened": cases},
         "about": person.full_name,
     }
 
@@ -239,10 +249,6 @@ _ASKING = re.compile(r"(?:change|update|correct|fix|edit|amend|modify|rectify|ha
                      r"know|check|delete|remove|be\b)", re.IGNORECASE)
 
 
-_MOVED = re.compile(r"\b(?:(?:have |'ve |just )?moved|relocated|moving) (?:house |offices? |over )?to\s+(?:the city of\s+)?(.+)"
-                    r"|(?:搬到|搬去|搬家到|迁到|调到)(.+)", re.IGNORECASE)
-
-
 def read_correction(correction: str) -> tuple[str, str] | None:
     """(the words naming the field, the new value) of a correction as said, or None when it gives no value ("I need
     to update my email"): a phone number or e-mail address alone, one inside the sentence, or the value after a
@@ -253,11 +259,9 @@ def read_correction(correction: str) -> tuple[str, str] | None:
     embedded = _embedded_value(correction)
     if embedded:  # "my phone number changed, it's +86 138 …", "邮箱换了，新的是 a@b.cn，帮我改一下": the value says the field
         return embedded
-    moved = _MOVED.search(correction)
-    if moved:  # "I moved to Chengdu last month", "我搬到苏州了": the city
-        value = _value_of(re.split(r"[,，;；。]", moved.group(1) or moved.group(2))[0])
-        if value and not _ASKING.match(value) and not re.match(r"(?:a|an|the|new|another|our|my|his|her)\b", value, re.I):
-            return "city", value
+    place = moved_to(correction)
+    if place:  # "I moved to Chengdu last month", "I'm based in Nanjing these days", "我调到深圳工作了": the city
+        return "city", place
     for marker in _MARKERS:
         found = marker.search(correction)
         value = _value_of(correction[found.end():]) if found else ""

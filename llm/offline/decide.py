@@ -221,7 +221,8 @@ class TurnPolicy:
             fit[name] += outlook_query.fit_bonus(name, text)
         for name in cues.cued_tools() & fit.keys():  # overdue, export, where-from: only on their own words too
             fit[name] += cues.fit_bonus(name, text)
-        for name in own_data.TOOLS & fit.keys():  # a new value given corrects; a where-from asks for the source
+        beside = own_data.BESIDE_OWN_DATA if own_data.OWN_DATA_TOOL in fit else frozenset()
+        for name in (own_data.TOOLS | beside) & fit.keys():  # a new value given corrects; a where-from asks the source
             fit[name] += own_data.fit_bonus(name, text)
         way = contrast.direction(text)
         if way:  # "你们可以用我的信息训练AI" allows: a tool whose examples stop something does not answer it
@@ -242,8 +243,14 @@ class TurnPolicy:
         asked = prompt_request.choose(text, set(by_name))
         if asked:
             return self._call(by_name[asked], fills[asked], ranking, text, lang, via="message")
-        if own_data.OWN_DATA_TOOL in by_name and own_data.about_someone_else(text):  # "李娜的手机号": only one's own
+        if own_data.OWN_DATA_TOOL in by_name and (own_data.about_someone_else(text)  # "李娜的手机号": only one's own
+                                                  or own_data.about_others_business(text, reading.name_guesses())):
             return Reply("answer", questions.others_data(lang), trace={**_scores("others_data", ranking)})
+        if own_data.CORRECTION_TOOL in by_name and own_data.asks_how_to_change(text):
+            # "can I change my email address?": yes, and which value; the next message may give it
+            trace = {**_scores("clarify", ranking, chosen=own_data.CORRECTION_TOOL), "ask": "missing",
+                     "missing": [p.name for p in by_name[own_data.CORRECTION_TOOL].required], "text": text}
+            return Reply("clarify", own_data.may_change_question(text, lang), trace=trace)
         # "book a flight", "帮我订机票", "change the temperature": no CRM tool does that, however near its examples
         unnamed = reading.without_names  # "the AI Sales Assistant deal" names a product, not an agent
         outside = scope.outside_crm(unnamed) or scope.about_the_assistant(unnamed)
@@ -416,7 +423,7 @@ class TurnPolicy:
         link(view, filling, reading, self.lexicon)
         if not answering:
             carry_over(view, filling, reading.text, history, views, self.lexicon)
-        own_data.settle(view, filling)  # a consent change naming no use, a correction giving no value: asked
+        own_data.settle(view, filling, reading.text)  # a consent change naming no use, a correction giving no value: asked
         return filling
 
     def _rank(self, index: ToolIndex, text: str, only: set[str] | None = None) -> list[IntentScore]:

@@ -5,16 +5,21 @@ asks for the source, not for the whole record."""
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
 
+from crm.data_files import read_yaml
 from crm.mood import Mood, mood_of
 from crm.privacy.identifiers import EMAIL, PHONE, find_values
 from crm.privacy.taxonomy import default_taxonomy
+from crm.services.moves import moved_to
 from crm.services.subjects import read_correction
 from llm.offline import contrast
 from llm.offline.arguments import Filling
 from llm.offline.schema import ToolView
 
 FIT_VALUE_GIVEN = 0.06  # on the similarity score: a correction carrying its new value
+FIT_MOVED = 0.1  # a move or a transfer naming the place: the city corrected
 FIT_SOURCE_ASKED = 0.04  # a where-from question about the customer's data: the source, not the whole record
 FIT_OTHER_ACT = 0.04  # "are you selling my data?": about an act, not the record
 FIT_READ_ON_CHANGE = 0.05  # "不要再拿我的购买记录做统计分析了" asks for a change: listing the consents does not do it
@@ -33,12 +38,77 @@ _NEW_VALUE = re.compile(
 _CHANGE_FIELD = re.compile(
     rf"\b(?:chang\w*|updat\w*|correct\w*|fix\w*|edit\w*|amend\w*|rectif\w*)\b(?:\s+[\w'-]+){{0,3}}?\s+"
     rf"(?:{_FIELD_EN}|details|info\w*|personal data)\b"
-    rf"|{_FIELD_ZH}.{{0,6}}?(?:改|更正|更新|修改|纠正)|(?:改|更正|更新|修改|纠正)(?:一下)?.{{0,6}}?(?:{_FIELD_ZH}|信息|资料)", re.I)
+    rf"|{_FIELD_ZH}.{{0,6}}?(?:改|更正|更新|修改|纠正|换|变更)|(?:改|更正|更新|修改|纠正|变更)(?:一下)?.{{0,6}}?(?:{_FIELD_ZH}|信息|资料)", re.I)
 FIT_FIELD_CHANGE = 0.04
-_TAKE_BACK = re.compile(r"\b(?:take|taking|took) (?:\w+ ){0,4}?back\b|\bwithdr[ae]w\w*|\brevok\w*|撤回|撤销|收回", re.I)
-_MOVED_TO = re.compile(r"\b(?:moved|relocated) (?:\w+ )?to\b|搬到|搬去|搬家到|迁到", re.I)  # "I moved to Chengdu": the city
-_SOURCE = re.compile(r"\b(?:where (?:did|do|does) (?:you|it|they) (?:get|find|obtain|collect)|(?:came|come|comes) from|"
-                     r"who (?:told|gave)|source|obtain\w*|provenance)\b|从哪|哪来|哪儿来|来源|出处|谁告诉|谁提供|录入|录进|"
+_FILE = Path(__file__).with_name("own_data.yaml")
+FIT_TAKE_BACK = 0.05  # "I want to take back a permission I gave you": a consent withdrawn, not the last change undone
+FIT_COPY = 0.1  # "could you email me a file with all my records": a copy to take away, not the record shown
+
+
+@cache
+def _words() -> dict[str, re.Pattern[str]]:
+    """Each word class of own_data.yaml as one pattern: English ones on word edges, Chinese ones anywhere."""
+    out = {}
+    for name, words in read_yaml(_FILE).items():
+        latin = "|".join(sorted(words.get("en") or [], key=len, reverse=True))
+        chinese = "|".join(sorted(words.get("zh") or [], key=len, reverse=True))  # patterns too: "可以.{0,4}吗"
+        parts = ([rf"(?<![\w-])(?:{latin})(?![\w-])"] if latin else []) + ([f"(?:{chinese})"] if chinese else [])
+        out[name] = re.compile("|".join(parts), re.I)
+    return out
+
+
+def _says(word_class: str, text: str) -> bool:
+    return bool(_words()[word_class].search(text))
+
+
+def takes_back_consent(text: str) -> bool:
+    """"I want to take back a permission I gave you", "之前同意的一项授权想收回": a consent withdrawn."""
+    return _says("take_back", text) and _says("consent_nouns", text)
+
+
+def asks_how_to_change(text: str) -> bool:
+    """"Can I change my email address?", "邮箱地址要怎么改？": asking whether or how a field can be corrected, the
+    new value not given. The answer asks for the value; nothing is written on the question itself."""
+    return (bool(_CHANGE_FIELD.search(text)) and not gives_value(text) and _says("may_i", text)
+            and mood_of(text) is not Mood.REQUEST)
+
+
+def asks_for_a_copy(text: str) -> bool:
+    """"could you email me a file with all my records", "整理成一个文件发到我邮箱": a copy to take away."""
+    return _says("copy_words", text) and _says("data_nouns", text)
+
+
+_NOT_A_COMPANY_ZH = re.compile(r".*[们和跟与给对的是在把向从你我您他她它这那哪贵本该买卖用些个]")
+
+
+def _company_named_zh(text: str) -> bool:
+    """A Chinese company name: two to four characters before a word companies end in ("海天电子", "华润新材料"), not
+    "我们公司" or "贵公司"."""
+    for m in _words()["company_ends"].finditer(text):
+        core = _NOT_A_COMPANY_ZH.sub("", text[max(0, m.start() - 4):m.start()])
+        if len(core) >= 2:
+            return True
+    return False
+
+
+def about_others_business(text: str, guessed_names: list) -> bool:
+    """Whether a customer asks about another party's business with us ("what discount did Acme Robotics get?",
+    "海天电子那边拿到的折扣是多少？", "which other companies buy the same robots, at what price?"): only their own data
+    is ever shown. `guessed_names`: names the message introduces that the customer's names do not hold."""
+    if not _says("business", text):
+        return False
+    return _says("others", text) or any(_a_party(text, g) for g in guessed_names) or _company_named_zh(text)
+
+
+# Before a capitalised name that is a place or one's own site, not another party: "to our Suzhou plant", "in Shanghai"
+_NOT_A_PARTY_BEFORE = re.compile(r"\b(?:my|our|your|the|in|at|to|from|near|into|for)\s+$", re.I)
+
+
+def _a_party(text: str, name) -> bool:
+    return not _NOT_A_PARTY_BEFORE.search(text[:name.start])
+_SOURCE = re.compile(r"\b(?:where (?:did|do|does) (?:you|it|they) (?:get|find|obtain|collect|pick)|(?:came|come|comes) from|"
+                     r"who (?:told|gave)|source|obtain\w*|provenance|end(?:ed|s)? up (?:in|on|with)|pick(?:ed)? up)\b|"
+                     r"从哪|哪来|哪儿来|来源|出处|谁告诉|谁提供|谁给|录入|录进|"
                      r"怎么(?:来|拿到|得到|获得|弄到|知道)", re.I)
 
 
@@ -79,31 +149,55 @@ def about_someone_else(text: str) -> bool:
     return False
 
 
+def _changes_a_use(text: str, way: int | None = None) -> bool:
+    """Whether a request stops or allows (`way`: only that) a use of the data it names ("别把我的信息共享给第三方",
+    "you can use my data to improve your AI"): a consent change, not a question about the data."""
+    if mood_of(text) is not Mood.REQUEST or default_taxonomy().purpose_from_text(text) is None:
+        return False
+    ways = {contrast.direction(text[c.start:c.end]) for c in contrast.clauses(text)} - {0}
+    return bool(ways) if way is None else ways == {way}
+
+
 def gives_value(text: str) -> bool:
     """Whether the message carries a new value for one of the customer's fields."""
     return (any(f.kind in (EMAIL, PHONE) for f in find_values(text)) or bool(_NEW_VALUE.search(text))
-            or (bool(_MOVED_TO.search(text)) and read_correction(text) is not None))
+            or moved_to(text) is not None  # "I'm based in Nanjing these days": the city
+            or (bool(_CHANGE_FIELD.search(text)) and read_correction(text) is not None))  # "职位改一下：运营副总裁"
 
 
 def fit_bonus(tool: str, text: str) -> float:
     if tool == "correct_my_data":
+        if moved_to(text):  # "我现在在苏州上班": as plain a new value as a phone number, in words no example has
+            return FIT_MOVED
         return FIT_VALUE_GIVEN if gives_value(text) else FIT_FIELD_CHANGE if _CHANGE_FIELD.search(text) else 0.0
-    if tool == "where_did_you_get":
-        return FIT_SOURCE_ASKED if _SOURCE.search(text) else 0.0
+    if tool == "where_did_you_get":  # "别把我的信息共享给第三方" asks for a change, not where the data went
+        return (FIT_SOURCE_ASKED if _SOURCE.search(text) else 0.0) - (2 * FIT_READ_ON_CHANGE if _changes_a_use(text) else 0.0)
     if tool == "my_data":
-        return -(FIT_SOURCE_ASKED if _SOURCE.search(text) else 0.0) - (FIT_OTHER_ACT if _other_act(text) else 0.0)
+        return (-(FIT_SOURCE_ASKED if _SOURCE.search(text) else 0.0) - (FIT_OTHER_ACT if _other_act(text) else 0.0)
+                - (FIT_COPY / 2 if asks_for_a_copy(text) else 0.0))
+    if tool == "export_my_data":
+        return FIT_COPY if asks_for_a_copy(text) else 0.0
     if tool == "my_consents":
         # a clause stopping or allowing a use ("stop feeding my data into your AI training, support can still reach
         # me") asks for a change, whatever the other clause keeps
-        changes = any(contrast.direction(text[c.start:c.end]) for c in contrast.clauses(text)) or _TAKE_BACK.search(text)
+        changes = any(contrast.direction(text[c.start:c.end]) for c in contrast.clauses(text)) or _says("take_back", text)
         return -FIT_READ_ON_CHANGE if changes and mood_of(text) is Mood.REQUEST else 0.0
+    if tool == "revoke_consent":
+        return FIT_TAKE_BACK if takes_back_consent(text) or _changes_a_use(text, contrast.STOP) else 0.0
+    if tool == "grant_consent":  # "you can use my data to improve your AI, I'm fine with that"
+        return FIT_TAKE_BACK if _changes_a_use(text, contrast.KEEP) else 0.0
+    if tool == "undo_last":  # offered beside the consent tools: a consent taken back is withdrawn, not undone
+        return -FIT_TAKE_BACK if _says("consent_nouns", text) else 0.0
     return 0.0
 
 
 OWN_DATA_TOOL = "my_data"  # offered: the tools act on the caller's own data only
 
 
-TOOLS = frozenset({"correct_my_data", "where_did_you_get", "my_data", "my_consents"})
+TOOLS = frozenset({"correct_my_data", "where_did_you_get", "my_data", "my_consents", "revoke_consent", "grant_consent",
+                   "export_my_data"})
+# offered beside the own-data tools only (the privacy agent): a rep's "take it back" stays an undo
+BESIDE_OWN_DATA = frozenset({"undo_last"})
 
 
 # -- a write whose one argument does not say enough: asked, not called ------------------------------------------
@@ -114,6 +208,9 @@ USES_OFFERED = ("sales.follow_up", "marketing.communications", "analytics.report
                 "third_party_sharing")
 _QUESTIONS = {
     "use": {"en": "Which use of your data? {options}", "zh": "请问是哪种用途？{options}"},
+    "may_change": {"en": "Yes, you can: tell me the right value and I will correct it, e.g. \"{example}\". Nothing has "
+                         "been changed yet.",
+                   "zh": "可以的：请告诉我正确的内容，我来为您更正，例如“{example}”。目前没有做任何改动。"},
     "value": {"en": "What is the right value? e.g. \"my phone number is +86 139 0000 0000\"",
               "zh": "请告诉我正确的内容，例如“我的手机号是 +86 139 0000 0000”。"},
 }
@@ -124,19 +221,37 @@ def use_choices(lang: str) -> list[str]:
     return [tax.label(p, "zh" if lang == "zh" else "en") for p in USES_OFFERED]
 
 
-def settle(view: ToolView, filling: Filling) -> None:
+def settle(view: ToolView, filling: Filling, text: str = "") -> None:
     """A consent change that names no use, or a correction that gives no value, is asked about, never called:
-    the argument read is dropped and the parameter counted missing."""
+    the argument read is dropped and the parameter counted missing. A correction whose value the words kept do not
+    say, but the whole message does ("职位改一下：运营副总裁" kept only the part after the colon), takes the message."""
     param = next((p for p in view.params if p.required), None)
     if param is None or param.name not in filling.args:
         return
     said = str(filling.args[param.name])
+    if view.name == CORRECTION_TOOL and read_correction(said) is None and text and read_correction(text) is not None:
+        filling.args[param.name] = said = text
     unsaid = ((view.name in CONSENT_TOOLS and default_taxonomy().purpose_from_text(said) is None)
               or (view.name == CORRECTION_TOOL and read_correction(said) is None))
     if unsaid:
         del filling.args[param.name]
         filling.filled = [f for f in filling.filled if f.name != param.name]
         filling.missing.append(param)
+
+
+# An example correction of the field a question names ("can I change my email?" → "my email is …")
+_EXAMPLES = (("e-?mail|邮箱|电子邮件", "my email is name@example.com", "我的邮箱是 name@example.cn"),
+             ("phone|mobile|cell|number|电话|手机|号码", "my phone number is +86 139 0000 0000", "我的手机号是 13900000000"),
+             ("title|position|role|职位|职务|头衔", "my title is Purchasing Director", "我的职位是采购总监"),
+             ("city|address|location|城市|地址|所在地", "my city is Hangzhou", "我的城市是杭州"),
+             ("name|surname|名字|姓名|姓", "my name should read Mark Taylor", "我的名字应该是李娜"))
+
+
+def may_change_question(text: str, lang: str) -> str:
+    """The answer to "can I change my email address?": yes, and the value asked for, with an example of that field."""
+    lang = "zh" if lang == "zh" else "en"
+    example = next((ex[1 if lang == "en" else 2] for ex in _EXAMPLES if re.search(ex[0], text, re.I)), None)
+    return _QUESTIONS["may_change"][lang].format(example=example or _EXAMPLES[1][1 if lang == "en" else 2])
 
 
 def question(view: ToolView, lang: str) -> str | None:
