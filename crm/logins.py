@@ -47,11 +47,16 @@ class ActiveActors:
         self._known: dict[str, tuple[int, Actor]] = {}
         self._lock = threading.Lock()
 
+    def known(self, login: str, users_version: int) -> Actor | None:
+        """The Actor kept for `login` if no user row has changed since (None: read it with `get`)."""
+        known = self._known.get(login)
+        return known[1] if known is not None and known[0] == users_version else None
+
     def get(self, session: Session, login: str, users_version: int) -> Actor:
         """`users_version`: the users counter, read in `session` before this call."""
-        known = self._known.get(login)
-        if known is not None and known[0] == users_version:
-            return known[1]
+        known = self.known(login, users_version)
+        if known is not None:
+            return known
         actor = active_actor(session, login)
         with self._lock:
             self._known[login] = (users_version, actor)

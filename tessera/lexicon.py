@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from crm.actor import Actor
@@ -24,7 +24,7 @@ EVERY_UNIT = Actor(user_id=0, login="tessera", role="admin")
 NAMED = tuple(t.__tablename__ for t in (Account, Contact, Deal, SharedAccount, Product, User))
 
 
-def stamp_of(session: Session) -> tuple[int, ...]:
+def stamp_of(session: Session | Connection) -> tuple[int, ...]:
     """The counters of the tables names come from (NAMED, in that order)."""
     return versions(session, NAMED)
 
@@ -77,14 +77,19 @@ class ScopedLexicons:
                 return self.for_actor(actor, s)
         if stamp is None:  # before the names: a write in between makes one reload too many, no more
             stamp = stamp_of(session)
-        found = self._cache.get(key)
-        if found is not None and found[0] == stamp:
-            return found[1]
+        found = self.known(actor, stamp)
+        if found is not None:
+            return found
         lexicon = load_lexicon(self.store, actor)
         with self._lock:
             if generation == self._generation:  # no clear() came in while it was read: keep it
                 self._cache[key] = (stamp, lexicon)
         return lexicon
+
+    def known(self, actor: Actor, stamp: tuple[int, ...]) -> Lexicon | None:
+        """The lexicon kept for `actor`'s scope if the counters still read `stamp` (None: read it with `for_actor`)."""
+        found = self._cache.get(scope_key(actor))
+        return found[1] if found is not None and found[0] == stamp else None
 
     def clear(self) -> None:
         with self._lock:

@@ -47,6 +47,7 @@ from tessera.turns import DURABILITY, TurnFailed, TurnResult, TurnTicket, Turns
 from tools.base import ToolContext
 
 MAX_MESSAGE_CHARS = 4000
+_USERS = NAMED.index("users")
 RECURSION_LIMIT = 16
 
 
@@ -298,11 +299,18 @@ class Tessera:
     def _begin(self, login: str, thread: str, message: str) -> tuple[Actor, RunnableConfig, str]:
         """Checks the input and the user before anything runs."""
         text = validate_message(message)
-        with self.store.session() as s:  # the user and the names their scope shows, in one session
-            stamp = stamp_of(s)  # the counters first: the user and their names are read again when they moved
-            actor = self.active.get(s, login, users_version=stamp[NAMED.index("users")])
+        with self.store.engine.connect() as conn:  # usually all a turn reads first: a bare connection will do
+            stamp = stamp_of(conn)
+        actor = self.active.known(login, stamp[_USERS])
+        names = self.lexicons.known(actor, stamp) if actor is not None else None
+        if names is None:  # a user row or a name has changed since: the user and the names their scope shows
+            with self.store.session() as s:
+                stamp = stamp_of(s)  # the counters first: the user and their names are read again when they moved
+                actor = self.active.get(s, login, users_version=stamp[_USERS])
+                allowed_specialists(actor.role)
+                names = self.lexicons.for_actor(actor, s, stamp)
+        else:
             allowed_specialists(actor.role)
-            names = self.lexicons.for_actor(actor, s, stamp)
         return actor, self.config(actor, thread, names), text
 
     def _finish(self, ticket: TurnTicket, state: dict, span=None, interrupts=None) -> TurnResult:

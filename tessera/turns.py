@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from agents.confirmation import confirmation_view
@@ -141,8 +141,8 @@ class Turns:
                 if row is None:  # claimed meanwhile by the same user on another thread
                     raise IdempotencyKeyReused(_reused(key))
                 ticket.key_id = row.id
-            s.add(TurnInFlight(thread_id=thread_id, turn_id=ticket.turn_id, user_id=actor.user_id,
-                               messages_before=ticket.before, idempotency_id=ticket.key_id))
+            s.execute(_JOURNAL, {"thread_id": thread_id, "turn_id": ticket.turn_id, "user_id": actor.user_id,
+                                 "messages_before": ticket.before, "idempotency_id": ticket.key_id})
         return ticket
 
     def start_resume(self, actor: Actor, config: RunnableConfig, text: str) -> TurnTicket:
@@ -174,7 +174,7 @@ class Turns:
         self.tessera.checkpointer.flush(ticket.thread_id)
         with self.tessera.store.session() as s:
             yield s
-            s.execute(delete(TurnInFlight).where(TurnInFlight.thread_id == ticket.thread_id))
+            s.execute(_UNJOURNAL, {"thread_id": ticket.thread_id})
             if ticket.key_id is not None:
                 row = s.get(IdempotentTurn, ticket.key_id)
                 if row is not None:
@@ -195,6 +195,9 @@ class Turns:
 
     def recover(self, thread_id: str) -> None:
         """Closes the turn of `thread_id` that a crash left journaled (call it holding the thread's lock)."""
+        with self.tessera.store.engine.connect() as conn:  # almost always none: looked for without an ORM session
+            if conn.execute(_JOURNALED, {"thread_id": thread_id}).first() is None:
+                return
         with self.tessera.store.session() as s:
             row = s.get(TurnInFlight, thread_id)
             if row is None:
@@ -296,6 +299,14 @@ class Turns:
                     row.status, row.decided_by, row.decided_at = "pending", None, None
                 else:
                     row.status = {"approving": "approved", "rejecting": "rejected"}[row.status]
+
+
+# The journal's statements, built once and on the table rather than the ORM entity: every turn runs them, and the
+# ORM would build each again and look for the row among the session's objects, which never hold it.
+_JOURNAL_ROWS = TurnInFlight.__table__
+_JOURNALED = select(_JOURNAL_ROWS.c.thread_id).where(_JOURNAL_ROWS.c.thread_id == bindparam("thread_id"))
+_JOURNAL = insert(_JOURNAL_ROWS)
+_UNJOURNAL = delete(_JOURNAL_ROWS).where(_JOURNAL_ROWS.c.thread_id == bindparam("thread_id"))
 
 
 def _reused(key: str) -> str:

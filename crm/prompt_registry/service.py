@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor, Invalid, NotFound
@@ -139,9 +139,13 @@ def live(session: Session, files: Files, name: str | None = None) -> list[dict]:
 def production_version(session: Session | Connection, files: Files, name: str) -> int:
     """The version the agents run: where `production` points, else the file's (one small query; a bare
     connection will do)."""
-    moved = session.scalar(select(PromptLabel.version).where(PromptLabel.prompt == name,
-                                                             PromptLabel.label == PRODUCTION))
+    moved = session.scalar(_PRODUCTION_VERSION, {"prompt": name})
     return moved if moved is not None else _file_version(files, name)
+
+
+# built once: every model call asks it, and building a statement costs more than running it
+_PRODUCTION_VERSION = select(PromptLabel.version).where(PromptLabel.prompt == bindparam("prompt"),
+                                                        PromptLabel.label == PRODUCTION)
 
 
 def diff(session: Session, files: Files, name: str, *, old: int | None = None, new: int | None = None) -> dict:
