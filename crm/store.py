@@ -65,3 +65,27 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL a commit survives a process crash; no fsync per commit
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    dbapi_connection.create_aggregate("median", 1, _Median)
+
+
+class _Median:
+    """SQL `median(x)` for SQLite (its percentile extension is not in the builds Python ships): the middle non-null
+    value of the group, or the mean of the two middle ones, as `avg()` of them would give it. The metrics compile
+    medians to it (crm/metrics/sqlfuncs.py); PostgreSQL has ordered-set aggregates instead."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: list = []
+
+    def step(self, value) -> None:
+        if value is not None:
+            self.values.append(value)
+
+    def finalize(self) -> float | None:
+        values = self.values
+        if not values:
+            return None
+        values.sort()
+        mid = len(values) // 2
+        return float(values[mid]) if len(values) % 2 else (values[mid - 1] + values[mid]) / 2

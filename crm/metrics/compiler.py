@@ -1,5 +1,5 @@
 """Compiles metrics of one source into SQLAlchemy Core statements: one SELECT per (source, time field), each metric a
-conditional aggregate, medians by window functions. The statement runs on any dialect SQLAlchemy speaks."""
+conditional aggregate (a median too: `sqlfuncs.median`). The statement runs on any dialect SQLAlchemy speaks."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +11,7 @@ from sqlalchemy import (Column, DateTime, Float, Select, and_, case, cast, disti
 import crm.autonomy.models  # noqa: F401  (budget pools and contract decisions join the metadata)
 from crm.metrics.catalog import Catalog, Dimension, Metric, Source
 from crm.metrics.periods import Period
-from crm.metrics.sqlfuncs import days_between, time_bucket
+from crm.metrics.sqlfuncs import days_between, median, time_bucket
 from crm.models import Base
 
 TABLES = Base.metadata.tables
@@ -38,14 +38,9 @@ def statements(catalog: Catalog, metrics: list[Metric], group_by: list[Dimension
     """The statements measuring `metrics` (measured ones only) grouped by `group_by`."""
     batches: dict[tuple, list[Metric]] = {}
     for m in metrics:
-        key = (m.source, m.time, m.name if m.measure["agg"] == "median" else "")
-        batches.setdefault(key, []).append(m)
-    out = []
-    for (source_name, _time, median), batch in batches.items():
-        source = catalog.sources[source_name]
-        build = _median if median else _aggregate
-        out.append((batch, build(catalog, source, batch, group_by, slice_)))
-    return out
+        batches.setdefault((m.source, m.time), []).append(m)
+    return [(batch, _aggregate(catalog, catalog.sources[source_name], batch, group_by, slice_))
+            for (source_name, _time), batch in batches.items()]
 
 
 def _aggregate(catalog: Catalog, source: Source, batch: list[Metric], group_by: list[Dimension], s: Slice) -> Select:
@@ -59,6 +54,8 @@ def _aggregate(catalog: Catalog, source: Source, batch: list[Metric], group_by: 
             measures.append(func.count(case((and_(*cond), 1)) if cond else literal(1)).label(m.name))
         elif agg == "count_distinct":
             measures.append(func.count(distinct(case((and_(*cond), value)) if cond else value)).label(m.name))
+        elif agg == "median":
+            measures.append(median(case((and_(*cond), value)) if cond else value).label(m.name))
         else:
             inner = case((and_(*cond), value)) if cond else value
             measures.append(getattr(func, agg)(inner).label(m.name))
@@ -68,22 +65,6 @@ def _aggregate(catalog: Catalog, source: Source, batch: list[Metric], group_by: 
         unique = {repr(m.where): and_(*_conditions(m, s.as_of)) for m in batch}
         q = q.where(or_(*unique.values()))
     return q.group_by(*groups) if groups else q
-
-
-def _median(catalog: Catalog, source: Source, batch: list[Metric], group_by: list[Dimension], s: Slice) -> Select:
-    (m,) = batch
-    groups = _group_columns(group_by, m)
-    value = _expr(m.measure["expr"])
-    partition = [g.element for g in groups] or None
-    inner = (select(*groups, value.label("v"),
-                    func.row_number().over(partition_by=partition, order_by=value).label("rn"),
-                    func.count().over(partition_by=partition).label("n"))
-             .select_from(_from(catalog, source, batch, group_by, s))
-             .where(*_slice_conditions(source, m, s), *_conditions(m, s.as_of), value.is_not(None))).subquery()
-    outer_groups = [inner.c[g.name] for g in groups]
-    q = select(*outer_groups, func.avg(inner.c.v).label(m.name)).where(
-        inner.c.rn.in_([(inner.c.n + 1) // 2, (inner.c.n + 2) // 2]))
-    return q.group_by(*outer_groups) if outer_groups else q
 
 
 def _group_columns(group_by: list[Dimension], metric: Metric) -> list:

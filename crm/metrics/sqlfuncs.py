@@ -1,5 +1,5 @@
-"""Date functions the metrics need, compiled for each SQL dialect (SQLite and PostgreSQL; others follow the same
-pattern): bucketing a date into its week, month, quarter or year, and the days between two dates."""
+"""Functions the metrics need, compiled for each SQL dialect (SQLite and PostgreSQL; others follow the same pattern):
+bucketing a date into its week, month, quarter or year, the days between two dates, and the median of a group."""
 from __future__ import annotations
 
 from sqlalchemy import Float, String
@@ -58,3 +58,26 @@ def _days_sqlite(element, compiler, **kw):
 def _days_default(element, compiler, **kw):
     start, end = _args(compiler, element, **kw)
     return f"(CAST({end} AS DATE) - CAST({start} AS DATE))"
+
+
+class median(FunctionElement):
+    """The median of a group's non-null values: the middle one, or the mean of the two middle ones. An aggregate: on
+    PostgreSQL (and the warehouses with SQL:2008's ordered-set aggregates) the lower and upper middle values, each a
+    `percentile_disc(0.5)`, averaged in the column's own type; SQLite has no such aggregate before its percentile
+    extension, so the store adds `median()` to each connection (crm/store.py)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(median, "sqlite")
+def _median_sqlite(element, compiler, **kw):
+    (value,) = _args(compiler, element, **kw)
+    return f"median({value})"
+
+
+@compiles(median)
+def _median_default(element, compiler, **kw):
+    (value,) = _args(compiler, element, **kw)
+    return (f"((percentile_disc(0.5) WITHIN GROUP (ORDER BY {value}) + "
+            f"percentile_disc(0.5) WITHIN GROUP (ORDER BY {value} DESC)) / 2)")
