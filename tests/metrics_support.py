@@ -39,6 +39,7 @@ def expected_sql(dialect: str) -> dict[str, str]:
         "won_value": f"SELECT u.region, SUM(d.amount) {d} WHERE d.stage = 'won' GROUP BY u.region",
         "won_deals": f"SELECT u.region, COUNT(*) {d} WHERE d.stage = 'won' GROUP BY u.region",
         "lost_deals": f"SELECT u.region, COUNT(*) {d} WHERE d.stage = 'lost' GROUP BY u.region",
+        "lost_value": f"SELECT u.region, SUM(d.amount) {d} WHERE d.stage = 'lost' GROUP BY u.region",
         "closed_deals": f"SELECT u.region, COUNT(*) {d} WHERE d.stage IN ('won', 'lost') GROUP BY u.region",
         "win_rate": f"SELECT u.region, SUM(CASE WHEN d.stage = 'won' THEN 1.0 ELSE 0 END) / COUNT(*) {d} "
                     "WHERE d.stage IN ('won', 'lost') GROUP BY u.region",

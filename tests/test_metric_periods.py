@@ -95,3 +95,66 @@ def test_a_metric_said_in_a_managers_words(text, metric):
 def test_forecast_is_not_a_name_of_the_weighted_pipeline():
     assert read("revenue forecast this quarter").get("metrics") != ["weighted_pipeline"]
     assert read("本季度的预测金额").get("metrics") != ["weighted_pipeline"]
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("How many deals had we won by this time last year?", "2025-01-01", "2025-11-26"),
+    ("截至去年这个时候，我们一共赢了多少钱", "2025-01-01", "2025-11-26"),
+    ("去年这个时候的订单收入有多少", "2025-01-01", "2025-11-26"),
+])
+def test_this_time_last_year_alone_is_last_year_up_to_the_same_day(text, start, end):
+    got = read(text)
+    assert (got["period"]["start"], got["period"]["end"]) == (start, end) and "compare_to" not in got, (text, got)
+
+
+@pytest.mark.parametrize(("text", "start"), [
+    ("How does our won value this year compare with this time last year?", "2026-01-01"),
+    ("Bookings this quarter versus this time last year", "2026-10-01"),
+    ("今年的订单收入跟去年这个时候比怎么样", "2026-01-01"),
+    ("本季度新增的商机数和去年同期到今天比", "2026-10-01"),
+])
+def test_this_time_last_year_beside_a_period_is_the_comparison(text, start):
+    got = read(text)
+    assert got.get("compare_to") == "same_period_last_year" and got["period"]["start"] == start, (text, got)
+
+
+@pytest.mark.parametrize(("text", "metric", "end"), [
+    ("How much pipeline is expected to close by year end?", "pipeline_value", "2026-12-31"),
+    ("What's the weighted pipeline closing before the end of the year?", "weighted_pipeline", "2026-12-31"),
+    ("到年底还有多少商机预计成交", "open_deals", "2026-12-31"),
+    ("到月底预计成交的商机有多少个", "open_deals", "2026-11-30"),
+    ("本季度末前预计签单的管道金额", "pipeline_value", "2026-12-31"),
+])
+def test_by_the_end_of_a_period_runs_from_today(text, metric, end):
+    got = read(text)
+    assert got["metrics"] == [metric] and (got["period"]["start"], got["period"]["end"]) == ("2026-11-26", end), \
+        (text, got)
+
+
+@pytest.mark.parametrize(("text", "start", "end", "quarters"), [
+    ("Won value in Q2 and Q3", "2026-04-01", "2026-09-30", None),
+    ("今年Q2和Q3的订单收入分别是多少", "2026-04-01", "2026-09-30", None),
+    ("去年Q3和Q4的赢单金额各是多少", "2025-07-01", "2025-12-31", None),
+    ("Win rate for Q1 and Q3 this year", "2026-01-01", "2026-09-30", ["2026-Q1", "2026-Q3"]),
+    ("the second and third quarters of 2025, new deals", "2025-04-01", "2025-09-30", None),
+])
+def test_two_named_quarters_are_shown_side_by_side(text, start, end, quarters):
+    got = read(text)
+    assert (got["period"]["start"], got["period"]["end"]) == (start, end), (text, got)
+    assert got["group_by"][0] == "quarter" and got.get("filters", {}).get("quarter") == quarters, (text, got)
+
+
+@pytest.mark.parametrize("text", ["第二季度和第三季度加起来赢了多少钱", "Total order revenue for Q2 and Q3 combined"])
+def test_two_quarters_said_combined_are_one_period(text):
+    got = read(text)
+    assert (got["period"]["start"], got["period"]["end"]) == ("2026-04-01", "2026-09-30") and "group_by" not in got
+
+
+@pytest.mark.parametrize(("text", "metric"), [
+    ("What was the value of the deals we lost this year?", "lost_value"),
+    ("上季度丢单的金额是多少", "lost_value"),
+    ("Lost value by unit last quarter", "lost_value"),
+    ("上季度丢了几单", "lost_deals"),
+])
+def test_lost_value_is_the_money_of_the_deals_lost(text, metric):
+    assert read(text)["metrics"] == [metric]

@@ -226,3 +226,40 @@ def test_this_year_so_far_against_the_same_days_last_year(mstore):
     assert row["days_sales_outstanding"] == pytest.approx(scalar(mstore, sql, a="2026-01-01", b="2026-11-26"), abs=1e-3)
     assert row["days_sales_outstanding_previous"] == pytest.approx(scalar(mstore, sql, a="2025-01-01", b="2025-11-26"), abs=1e-3)
     assert (result.compared.start, result.compared.end) == (dt.date(2025, 1, 1), dt.date(2025, 11, 26))
+
+
+def test_a_period_still_running_is_compared_with_the_same_days_last_year(mstore):
+    """Won value this quarter vs the same period last year, asked on 26 Nov: last year's 1 Oct-26 Nov, not its
+    whole Q4; DSO this (whole) year against last year up to the same day. A quarter already over keeps its whole
+    counterpart, and pipeline by expected close (days still to come) keeps last year's whole quarter."""
+    sql = ("SELECT SUM(d.amount) FROM deals d JOIN sales_units u ON u.id = d.unit_id WHERE d.stage = 'won' "
+           "AND u.region = 'east' AND d.closed_on BETWEEN :a AND :b")
+    running = ask(mstore, "zhao.lei", metrics=["won_value"], period={"relative": "this", "grain": "quarter"},
+                  compare_to="same_period_last_year")
+    assert (running.compared.start, running.compared.end) == (dt.date(2025, 10, 1), dt.date(2025, 11, 26))
+    assert running.rows[0]["won_value_previous"] == pytest.approx(float(scalar(mstore, sql, a="2025-10-01", b="2025-11-26")))
+    dso = ask(mstore, "liang.yu", metrics=["days_sales_outstanding"], period={"relative": "this", "grain": "year"},
+              compare_to="same_period_last_year")
+    assert (dso.compared.start, dso.compared.end) == (dt.date(2025, 1, 1), dt.date(2025, 11, 26))
+    over = ask(mstore, "zhao.lei", metrics=["won_value"], period={"relative": "last", "grain": "quarter"},
+               compare_to="same_period_last_year")
+    assert (over.compared.start, over.compared.end) == (dt.date(2025, 7, 1), dt.date(2025, 9, 30))
+    ahead = ask(mstore, "zhao.lei", metrics=["pipeline_value"], period={"relative": "this", "grain": "quarter"},
+                compare_to="same_period_last_year")
+    assert (ahead.compared.start, ahead.compared.end) == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    previous = ask(mstore, "zhao.lei", metrics=["won_value"], period={"relative": "this", "grain": "quarter"},
+                   compare_to="previous_period")
+    assert (previous.compared.start, previous.compared.end) == (dt.date(2026, 7, 1), dt.date(2026, 9, 30))
+
+
+def test_two_quarters_apart_show_only_those_two(mstore):
+    """Win rate for Q1 and Q3: grouped by quarter over January to September, Q2 left out; each checked by SQL."""
+    result = ask(mstore, "liang.yu", metrics=["win_rate"], group_by=["quarter"],
+                 filters={"quarter": ["2026-Q1", "2026-Q3"]}, period={"start": "2026-01-01", "end": "2026-09-30"})
+    assert [r["quarter"] for r in result.rows] == ["2026-Q1", "2026-Q3"]
+    sql = ("SELECT SUM(CASE WHEN d.stage = 'won' THEN 1.0 ELSE 0 END) / COUNT(*) FROM deals d JOIN sales_units u "
+           "ON u.id = d.unit_id WHERE d.stage IN ('won', 'lost') AND u.region = 'south' AND d.closed_on BETWEEN :a AND :b")
+    for row, (a, b) in zip(result.rows, [("2026-01-01", "2026-03-31"), ("2026-07-01", "2026-09-30")]):
+        assert row["win_rate"] == pytest.approx(float(scalar(mstore, sql, a=a, b=b)), abs=1e-4)
+    with pytest.raises(ValueError, match="with a period instead"):
+        ask(mstore, "liang.yu", metrics=["win_rate"], filters={"quarter": ["2026-Q1"]})

@@ -68,12 +68,15 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
         for d in group_by + list(filter_dims.values()):
             if not catalog.supports(m, d):
                 raise ValueError(f"'{m.label['en']}' cannot be broken down or filtered by {d.label['en']}")
-    for d in filter_dims.values():
-        if d.time:
-            raise ValueError(f"filter by {d.name} with a period instead")
+    # a time dimension filters only the periods it groups by ("Q1 and Q3": the quarters of the span asked for)
+    buckets = {name: set(values) for name, values in query.filters.items() if filter_dims[name].time}
+    for name in buckets:
+        if name not in query.group_by:
+            raise ValueError(f"filter by {name} with a period instead, or group by {name} too")
     period = resolve(query.period, as_of)
     resolved = {name: _resolve_values(session, filter_dims[name], values, caller)
-                for name, values in query.filters.items() if not _whole_scope(filter_dims[name], values, caller)}
+                for name, values in query.filters.items()
+                if name not in buckets and not _whole_scope(filter_dims[name], values, caller)}
     filters = {filter_dims[name].key: keys for name, keys in resolved.items()}
     named = {name: _labels(session, filter_dims[name], keys) for name, keys in resolved.items()
              if MINE not in query.filters[name]}
@@ -86,11 +89,12 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
     ahead = all(catalog.dated_ahead(m) for m in metrics)
     if period is not None and len(group_by) == 1 and group_by[0].time:
         rows = _fill_buckets(rows, group_by[0], period, wanted, as_of if not ahead else None)
+    rows = [r for r in rows if all(r.get(name) in keys for name, keys in buckets.items())]
     totals = _totals(session, catalog, wanted, rows, group_by, slice_)  # over every group, thresholds or not
     rows = [r for r in rows if all(t.holds(r.get(t.metric)) for t in query.having)]
     compared = None
     if query.compare_to and period is not None:
-        compared = period.shifted(query.compare_to)
+        compared = period.shifted(query.compare_to, None if ahead else as_of)  # days to come: the whole one
         before = _measure(session, catalog, wanted, group_by, Slice(caller.units, filters, compared, as_of, refused))[0]
         _attach_previous(rows, before, metrics, group_by)
         if group_by:

@@ -46,10 +46,15 @@ class Period:
     grain: str | None = None  # how to step back: by `count` grains, else by the length in days
     count: int = 1
 
-    def shifted(self, comparison: str) -> "Period":
+    def shifted(self, comparison: str, as_of: dt.date | None = None) -> "Period":
+        """The period compared with. The same period last year of a period still running on `as_of` ends a year
+        before `as_of` ("this quarter vs the same period last year", asked on 26 November: 1 October to 26 November
+        of last year), so that both sides cover the same days; without `as_of`, the whole period a year back."""
         if comparison == "same_period_last_year":
-            return Period(add_months(self.start, -12), _end_shift(self.end, -12), f"{self.label}, a year earlier",
-                          self.grain, self.count)
+            end = _end_shift(self.end, -12)
+            if as_of is not None and self.start <= as_of < self.end:
+                end = add_months(as_of, -12)
+            return Period(add_months(self.start, -12), end, f"{self.label}, a year earlier", self.grain, self.count)
         if comparison != "previous_period":
             raise ValueError(f"compare_to must be one of {COMPARISONS}")
         if self.grain in MONTHS_IN:

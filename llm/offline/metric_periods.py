@@ -220,3 +220,94 @@ def default_for_comparison(text: str) -> dict | None:
         return {"relative": "this", "grain": grain, "label": f"this {grain}"}
     grain = (m.group(1) or {"wow": "week", "mom": "month", "qoq": "quarter"}[m.group(2).lower()]).lower()
     return {"relative": "this", "grain": grain, "label": f"this {grain}"}
+
+
+# "this time last year" with no grain: last year up to the day a year before today ("How many deals had we won by this
+# time last year?", "截至去年这个时候", "去年同期到今天"); beside a period and a comparing word it is the comparison.
+_THIS_TIME_LAST_YEAR = re.compile(r"\b(?:this|the same)\s+(?:time|point|date|day)\s+(?:last year|a year (?:ago|earlier|before))\b|"
+                                  r"去年\s*的?\s*(?:这个时候|这时候|此时|同一时间|同一时候|今天|同一天)|"
+                                  r"去年同期\s*(?:到|至|截至|截止到?)\s*(?:今天|现在|目前|当天)", re.I)
+
+
+def find_this_time_last_year(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "by this time last year", "去年这个时候", "去年同期到今天": last year from its start to a year before today."""
+    m = _THIS_TIME_LAST_YEAR.search(text)
+    if not m:
+        return None
+    year_so_far = resolve({"relative": "to_date", "grain": "year"}, today).shifted("same_period_last_year", today)
+    return {"start": year_so_far.start.isoformat(), "end": year_so_far.end.isoformat(), "label": m.group(0)}, m.span()
+
+
+# "by year end", "before the end of the quarter", "到年底", "月底前": from today to the end of this year (quarter, month).
+# The days before today are not in it: "pipeline expected to close by year end" is what may still close, not what
+# slipped.
+_UNTIL_END = re.compile(r"\b(?:by|before|until|till|through|to|ahead of)\s+(?:the\s+)?(?:(year|quarter|month)[- ]end|"
+                        r"end of (?:the |this )?(?:fiscal |calendar )?(year|quarter|month))\b|"
+                        r"\b(?:for\s+)?the rest of (?:the |this )?(year|quarter|month)\b|"
+                        r"(?:到|至|截至|截止到?)\s*(?:今年|本|这个|这)?\s*(年底|年末|季度末|季度底|季末|月底|月末)(?:前|之前|为止)?|"
+                        r"(?:今年|本|这个|这)?\s*(年底|年末|季度末|季末|月底|月末)(?:前|之前|以前)|"
+                        r"(?:今年|本季度|这个季度|本月|这个月)?\s*剩下的?(?:时间|日子)?里?", re.I)
+_END_GRAIN = {"年底": "year", "年末": "year", "季度末": "quarter", "季度底": "quarter", "季末": "quarter", "月底": "month",
+              "月末": "month"}
+
+
+def find_until_end(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "by year end", "到年底", "本季度末前", "the rest of the quarter": today to the end of this year (quarter, month)."""
+    m = _UNTIL_END.search(text)
+    if not m:
+        return None
+    word = next((g for g in m.groups() if g), None)
+    if word is None:  # "今年剩下的时间里": the grain of the period said with it
+        said = re.search(r"今年|本季度|这个季度|本月|这个月", m.group(0))
+        if not said:
+            return None
+        word = {"今年": "year", "本季度": "quarter", "这个季度": "quarter"}.get(said.group(0), "month")
+    grain = _END_GRAIN.get(word, word.lower())
+    end = resolve({"relative": "this", "grain": grain}, today).end
+    return {"start": today.isoformat(), "end": end.isoformat(), "label": m.group(0).strip()}, m.span()
+
+
+# Two quarters named together ("Q2 and Q3", "第二季度和第三季度", "去年Q3和Q4", "the second and third quarters"): side by
+# side, grouped by quarter over the span from the first to the last (a quarter between them left out); said
+# "combined" / "加起来" they are one period.
+_Q = r"(?:q([1-4])|第?([一二三四1-4])季度)"
+_TWO_QUARTERS = re.compile(rf"(?<![\w-]){_Q}\s*(?:and|&|,|，|、|和|与|跟|及|以及|plus)\s*{_Q}(?![\w-])|"
+                           r"\b(?:the\s+)?(first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:and|&)\s+"
+                           r"(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarters?\b", re.I | re.ASCII)
+_COMBINED = re.compile(r"\b(?:combined|together|in total|altogether|total for|taken together|summed)\b|加起来|合计|加在一起|"
+                       r"一共|总共|合起来|累计|合并", re.I)
+_YEAR_NEAR = re.compile(r"(this|last|next)\s+year|(今年|去年|明年|前年)|(?:fy\s*)?(20\d{2})\s*年?", re.I)
+
+
+def _quarter_number(word: str) -> int:
+    return int(word) if word.isdigit() else _CN_DIGIT[word]
+
+
+def find_two_quarters(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "Q2 and Q3", "今年Q2和Q3", "Q1 and Q3 this year", "第二季度和第三季度加起来": the days from the first quarter's start
+    to the last one's end, with `quarters` (their labels) unless they are said combined."""
+    m = _TWO_QUARTERS.search(text)
+    if not m or COMPARE_CUE.search(text[m.end():m.end() + 8]):  # "Q2和Q3比": the second is what to compare with
+        return None
+    g = m.groups()
+    if g[4]:
+        first, second = _ORDINAL[g[4].lower()], _ORDINAL[g[5].lower()]
+    else:
+        first, second = (_quarter_number(a or b) for a, b in ((g[0], g[1]), (g[2], g[3])))
+    first, second = sorted((first, second))
+    if first == second:
+        return None
+    span = m.span()
+    before = re.search(rf"(?:{_YEAR_NEAR.pattern})\s*的?\s*$", text[max(0, m.start() - 12):m.start()], re.I)
+    after = re.match(rf"\s*(?:of\s+|in\s+)?(?:{_YEAR_NEAR.pattern})", text[m.end():], re.I)
+    near = before or after
+    if before:
+        span = (m.start() - len(before.group(0)), span[1])
+    elif after:
+        span = (span[0], m.end() + after.end())
+    year = _year(near.group(1) or near.group(2), near.group(3), today) if near else today.year
+    start, end = dt.date(year, 3 * first - 2, 1), resolve({"fiscal_year": year, "quarter": second}, today).end
+    period = {"start": start.isoformat(), "end": end.isoformat(), "label": text[span[0]:span[1]].strip()}
+    if not _COMBINED.search(text):
+        period["quarters"] = [f"{year}-Q{q}" for q in (first, second)]
+    return period, span

@@ -14,7 +14,8 @@ from llm.offline.arguments import Filled, Filling
 from llm.offline.messages import Turn
 from llm.offline.metric_periods import (COMPARE_CUE, comparison_with, default_for_comparison, find_bare_quarter,
                                         find_before_last, find_half, find_half_year, find_ordinal_quarter,
-                                        find_same_last_year, find_season, run_on_to_today, to_date_grain)
+                                        find_same_last_year, find_season, find_this_time_last_year, find_two_quarters,
+                                        find_until_end, run_on_to_today, to_date_grain)
 from llm.offline.metric_terms import Mention, find_mentions
 from llm.offline.numbers import parse_number
 from llm.offline.reading import Reading
@@ -58,7 +59,12 @@ _BARE_YEAR = re.compile(r"(?<!over )(?<!above )(?<!under )(?<!below )(?<!than )(
                         r"(?![.,/-]?\d|\s*(?:k\b|万|元|%|块))", re.I | re.ASCII)
 _SAME_LAST_YEAR = re.compile(r"same (?:period|time|\w+) (?:last year|a year (?:ago|earlier|before))|year[- ]over[- ]year|"
                              r"\byoy\b|(?:compared? (?:to|with)|vs\.?|versus|than|against) (?:the same \w+ )?last year|"
-                             r"(?:跟|和|与|比|较|对比)?\s*去年同期(?:相比|比较|对比|比)?|同比|"
+                             r"(?:compared? (?:to|with)|vs\.?|versus|than|against|from) (?:this|that) (?:time|point|date) "
+                             r"(?:last year|a year (?:ago|earlier|before))|"
+                             r"(?:跟|和|与|比|较|对比)?\s*去年同期\s*(?:(?:到|至|截至|截止到?)\s*(?:今天|现在|目前|当天))?"
+                             r"(?:相比|比较|对比|比)?|同比|"
+                             r"(?:跟|和|与|比|较|对比)\s*去年\s*的?\s*(?:这个时候|这时候|此时|同一时间|今天|同一天)"
+                             r"(?:相比|比较|对比|比)?|"
                              r"(?:跟|和|与|比|较|对比)\s*去年(?:相比|比较|对比|比)?", re.I)
 _CN_GRAIN = r"(?:个?季度|季|个?月|周|个?星期|年|期)"
 _PREVIOUS = re.compile(r"previous period|period before|(?:compared? (?:to|with)|vs\.?|versus|than|against) (?:the )?"
@@ -152,6 +158,10 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         if second and taken[second_at][0] < taken[at][0]:  # "去年的成交额和前年比": the one said first is asked for
             period, second = second, period
         compare = compare or comparison_with(text, period, second, reading.today)
+    quarters = period.pop("quarters", None) if period else None  # "Q2 and Q3": side by side by quarter
+    expected = _EXPECTED_CLOSE.search(_blank(text, taken))
+    if expected:  # "pipeline expected to close by year end", "预计成交的商机": dated by the expected close, no metric
+        taken.append(expected.span())
     when_spans = list(taken)  # thresholds, comparisons, periods: no ranking is read inside them ("前三个月")
     value_vocab = _vocab()[2]
     filters: dict[str, list[str]] = {}
@@ -222,6 +232,10 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     group_by += [d for d in mine_grouped if d not in group_by]
     if "rep" in group_by and len(group_by) > 1 and all(s in by_who for s, d, _g in found_dims if d == "rep"):
         group_by.remove("rep")  # "who are our top 10 accounts": "who" asks which of the accounts
+    if quarters and "quarter" not in group_by:  # two quarters named: each one's figure (only those two)
+        group_by.insert(0, "quarter")
+        if int(quarters[1][-1]) - int(quarters[0][-1]) > 1:
+            filters["quarter"] = quarters
     if _TREND.search(reading.text) and not any(d in ("week", "month", "quarter", "year") for d in group_by):
         grain = (period or {}).get("grain") or "month"
         group_by.append(grain if grain in ("week", "month", "quarter", "year") else "month")
@@ -280,6 +294,10 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
 
 
 _TIME_DIMS = ("week", "month", "quarter", "year")
+# "expected to close", "预计成交": open deals dated by their expected close, said with the period; the words name no
+# metric ("expected" is not the weighted pipeline, 成交 not the deals won). 预计成交日期 is a slipped deal's date.
+_EXPECTED_CLOSE = re.compile(r"\b(?:(?:is|are|was|were)\s+)?(?:expected|due|forecast|scheduled|slated) to (?:close|land|sign)\b|"
+                             r"预计(?:会|要)?(?:成交|签单|关单|签约|落单)(?!日)", re.I)
 # A number said just before the dimension compared: "which three accounts", "the 5 reps", "哪三个客户", "最低的两个部门".
 _COUNT_BEFORE = re.compile(rf"(?:(?<![a-z])(?:which|the|my|our|top|bottom|best|worst)\s+{_NUM}\s+(?:\w+\s+)?|"
                            rf"(?:哪|前|后|最\w{{1,3}}的|的)\s*{_NUM}\s*(?:个|位|家|名|款|种|类)\s*)$", re.I)
@@ -581,6 +599,12 @@ def _period(text: str, reading: Reading, taken: list) -> dict | None:
 
 
 def _named_period(text: str, reading: Reading, taken: list) -> dict | None:
+    # before "this year" / "Q3" read a part of them: "by the end of this year", "this time last year", "Q2 and Q3"
+    for finder in (find_until_end, find_this_time_last_year, find_two_quarters):
+        found = finder(text, reading.today)
+        if found:
+            taken.append(found[1])
+            return found[0]
     for pattern in _PAST:
         m = pattern.search(text)
         if m:
