@@ -1,7 +1,7 @@
 """Answers people read: one sentence that answers, then the table; numbers formatted as a manager says them."""
 from __future__ import annotations
 
-from crm.metrics.catalog import Dimension, Metric
+from crm.metrics.catalog import Dimension, Metric, default_catalog
 from crm.metrics.engine import MetricResult
 
 WORDS = {
@@ -78,6 +78,8 @@ def sentence(result: MetricResult, lang: str = "en") -> str:
     name = m.name_in(lang)
     period = _period_words(result, lang)
     counted = m.measure is not None and m.measure["agg"].startswith("count")
+    if result.group_by and (result.query.count_groups or any(t.holds(0) for t in result.query.having)):
+        return _counted(result, lang)  # "how many reps won at least 3 deals", "which reps logged nothing"
     if not result.rows or all(r.get(m.name) in (None, 0) for r in result.rows) and (result.group_by or not counted):
         return w["none"].format(metric=name, period=period)  # a count of nothing is the answer 0 (below)
     named = ", ".join(result.named_in(lang)) if lang == "en" else "、".join(result.named_in(lang))
@@ -114,6 +116,44 @@ def sentence(result: MetricResult, lang: str = "en") -> str:
         text += w["overall"].format(value=fmt(result.totals[m.name], m.unit, lang))
     text += _change(top, m, result, lang)
     return text + (f" ({period})" if lang == "en" else f"（{period}）") + _end(lang)
+
+
+_BOUND = {"en": {">=": "at least", ">": "over", "<=": "at most", "<": "under", "=": "of"},
+          "zh": {">=": "不少于", ">": "超过", "<=": "不超过", "<": "少于", "=": "为"}}
+SHOWN_NAMES = 8  # a count of groups names them when they are this few
+
+
+def _counted(result: MetricResult, lang: str) -> str:
+    """How many groups meet the bounds, and which: "12 reps with won deals at least 3 (in 2026): …", "2026-W48没有活动数的
+    销售有 4 个：…"."""
+    bounds = []
+    for t in result.query.having:
+        m = default_catalog().metric(t.metric)
+        name = m.name_in(lang)
+        if t.op == "=" and t.value == 0:  # "no activities", "没有活动" (a count's 数 dropped)
+            bounds.append(f"no {name}" if lang == "en" else f"没有{name.removesuffix('数')}")
+        elif lang == "zh":
+            bounds.append(f"{name}{_BOUND['zh'][t.op]}{fmt(t.value, m.unit, lang)}")
+        elif m.unit == "count":  # "at least 3 won deals"
+            bounds.append(f"{_BOUND['en'][t.op]} {fmt(t.value, m.unit, lang)} {name}")
+        else:  # "win rate over 40.0%"
+            bounds.append(f"{name} {_BOUND['en'][t.op]} {fmt(t.value, m.unit, lang)}")
+    if not bounds:  # "有几个销售在干活": the groups with any of it
+        name = result.metrics[0].name_in(lang)
+        bounds = [name if lang == "en" else f"有{name.removesuffix('数')}"]
+    names = [" · ".join(group_label(r, d, lang) for d in result.group_by) for r in result.rows]
+    listed = names if len(names) <= SHOWN_NAMES else []
+    d, n, period = result.group_by[0], len(result.rows), _period_words(result, lang)
+    if lang == "zh":
+        text = f"{period}{'、'.join(bounds)}的{d.label.get('zh', d.name)}有 {n} 个"
+        return text + ("：" + "、".join(listed) if listed else "") + "。"
+    noun = d.label["en"] if n == 1 else _plural(d.label["en"])
+    text = f"{n} {noun} with {' and '.join(bounds)} ({period})"
+    return text + (": " + ", ".join(listed) if listed else "") + "."
+
+
+def _plural(noun: str) -> str:
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
 def table(result: MetricResult, lang: str = "en") -> list[dict]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from crm.actor import AccessDenied
 from crm.metrics.catalog import Catalog, Dimension, Metric, default_catalog
 from crm.metrics.compiler import Slice, column, statements
+from crm.metrics.members import members, nothing_of
 from crm.metrics.periods import Period, resolve
 from crm.metrics.query import MINE, MetricQuery
 from crm.metrics.scope import Caller, refused_analytics, scope_words, unit_codes
@@ -90,6 +91,8 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
     if period is not None and len(group_by) == 1 and group_by[0].time:
         rows = _fill_buckets(rows, group_by[0], period, wanted, as_of if not ahead else None)
     rows = [r for r in rows if all(r.get(name) in keys for name, keys in buckets.items())]
+    if len(group_by) == 1 and not group_by[0].time and any(t.holds(0) for t in query.having):
+        rows = _with_empty_groups(session, rows, group_by[0], wanted, caller.units, filters)  # "no activity": 0 rows
     totals = _totals(session, catalog, wanted, rows, group_by, slice_)  # over every group, thresholds or not
     rows = [r for r in rows if all(t.holds(r.get(t.metric)) for t in query.having)]
     compared = None
@@ -171,6 +174,17 @@ def _fill_buckets(rows: list[dict], d: Dimension, period: Period, metrics: list[
             out.append(held[key])
         day += dt.timedelta(days=1)
     return out
+
+
+def _with_empty_groups(session: Session, rows: list[dict], d: Dimension, metrics: list[Metric],
+                       units: tuple[int, ...] | None, filters: dict) -> list[dict]:
+    """A bound that nothing meets ("no activities", "fewer than 5") asks of every rep or unit in scope, also those no
+    row names: they are added with 0 (a count or sum) so the bound can keep them."""
+    everyone = members(session, d, units, filters)
+    if everyone is None:
+        return rows
+    held = {r[d.name] for r in rows}
+    return rows + [{**g, **{m.name: nothing_of(m) for m in metrics}} for g in everyone if g[d.name] not in held]
 
 
 def bucket_of(day: dt.date, grain: str) -> str:

@@ -34,6 +34,7 @@ class MetricQuery:
     order: str | None = None  # "desc" / "asc" by the first metric; None: by the group
     limit: int | None = None
     having: tuple[Threshold, ...] = ()
+    count_groups: bool = False  # the answer is how many groups there are ("how many reps won at least 3 deals")
 
     def __post_init__(self):
         if not self.metrics:
@@ -44,6 +45,8 @@ class MetricQuery:
             raise ValueError("order is 'desc' or 'asc'")
         if self.limit is not None and self.limit < 1:
             raise ValueError("limit must be at least 1")
+        if self.count_groups and not self.group_by:
+            raise ValueError("count_groups counts the groups of a breakdown: name what to group by")
         for t in self.having:
             if t.op not in OPERATORS:
                 raise ValueError(f"a threshold's operator is one of {', '.join(OPERATORS)}")
@@ -56,4 +59,5 @@ class MetricQuery:
                        for t in data.get("having") or ())
         return cls(metrics=tuple(data["metrics"]), group_by=tuple(data.get("group_by") or ()), filters=filters,
                    period=PeriodSpec.of(data.get("period")), compare_to=data.get("compare_to"),
-                   order=data.get("order"), limit=data.get("limit"), having=having)
+                   order=data.get("order"), limit=data.get("limit"), having=having,
+                   count_groups=bool(data.get("count_groups")))

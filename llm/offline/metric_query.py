@@ -78,11 +78,29 @@ _TOP = re.compile(rf"\btop\s*{_NUM}?\b|前\s*{_NUM}\s*(?:名|个|位)?|排名前
 _BOTTOM = re.compile(rf"\bbottom\s*{_NUM}?\b|\b(?:lowest|least|worst|fewest|smallest|weakest)\b|最低|最少|最差|最小|倒数\s*{_NUM}?", re.I)
 _MOST = re.compile(r"\b(?:most|highest|best|biggest|largest|top|strongest|leads?|leading|rank(?:ed|ing)?)\b|最高|最多|最好|最大|最强|"
                    r"第一|领先|排名|排行|排个名|排一下")
-_THRESHOLD = re.compile(rf"(?:\bat least|\bminimum of|\bno fewer than|\bmore than|\bover|\bover\s+)\s*{_NUM}\s+([a-z -]+?)"
+_THRESHOLD = re.compile(rf"(?:\bat least|\bminimum of|\bno fewer than|\bmore than|\bover|\bfewer than|\bless than|\bunder|"
+                        rf"\b(?:hit|hits|hitting|reached|reach|reaching|made|make|got|get)(?:\s+at least)?)\s*{_NUM}"
+                        rf"(?:\s+or more)?\s+([a-z -]+?)"
                         rf"(?=$|[,.;?]| and | ranked| by | sorted| ordered)|"
-                        rf"(?:至少有?|不少于|超过|大于|多于)\s*{_NUM}\s*(?:个|单|笔|次|件)?\s*([\u4e00-\u9fff]{{0,6}})", re.I)
-# "关闭商机不少于10个的销售": the metric said before the bound
-_THRESHOLD_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{2,10}}?)\s*(?:不少于|至少|超过|大于|多于|达到)\s*{_NUM}\s*(?:个|单|笔|次|件)?")
+                        rf"(?:至少有?|不少于|超过|大于|多于|少于|不到|低于|小于)\s*{_NUM}\s*(?:个|单|笔|次|件|条)?\s*([\u4e00-\u9fff]{{0,6}})",
+                        re.I)
+# "关闭商机不少于10个的销售", "本月活动少于5条的销售": the metric said before the bound
+_THRESHOLD_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{2,10}}?)\s*(?:不少于|至少|超过|大于|多于|达到|少于|不到|低于|小于)\s*{_NUM}\s*"
+                               rf"(?:个|单|笔|次|件|条)?(?:以上|以下)?")
+
+
+def _bound_op(said: str) -> str:
+    """The operator a bound is said with: "no fewer than" / 不少于 / 以上 keep the number, "more than" / 超过 exceed it,
+    "fewer than" / 少于 / 不到 stay under it, 以下 at most."""
+    if re.search(r"no fewer than|不少于|以上", said, re.I):
+        return ">="
+    if re.search(r"fewer than|less than|\bunder\b|少于|不到|低于|小于", said, re.I):
+        return "<"
+    if re.search(r"以下", said):
+        return "<="
+    return ">" if re.search(r"more than|\bover\b|超过|大于|多于", said, re.I) else ">="
+
+
 _CHART = re.compile(r"\b(?:chart|plot|graph|draw|visuali[sz]e)\b|图表|画|图", re.I)
 _EXPLAIN = re.compile(r"how (?:was|is|were|are|did you|do you) (?:this|that|it|these|those|the \w+(?: \w+)?) "
                       r"(?:computed|calculated|worked out|defined|measured)|how (?:is|was) .* (?:computed|calculated|defined)|"
@@ -216,7 +234,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     if not metrics and having:  # "reps who closed more than 10 deals this year": the bound's own metric is shown
         metrics = [having[0]["metric"]]
     metrics = metrics if unmeasured else _with_channels(text, metrics, filters, bool(period or compare))
-    metrics = _as_money(_blank(text, taken), metrics)
+    metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics))
     group_by = []
     for _start, dim, grouped in sorted(found_dims):
         if dim not in group_by and dim not in filters and (grouped or dim in ("week", "month", "quarter", "year")):
@@ -283,8 +301,13 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         put("order", order, order, "enum")
     if limit:
         put("limit", limit, str(limit), "integer")
+    if having and not group_by and all(t["op"] == "=" and not t["value"] for t in having):
+        having = []  # "Acme hasn't placed any orders": nothing done by whom? no groups, no bound
     if having:
         put("having", having, json.dumps(having), "enum")
+    counted = _groups_counted(text, found_dims, group_by)
+    if counted and (having or counted == "rep"):  # "how many reps won at least 3 deals", "有几个销售在干活"
+        put("count_groups", True, counted, "enum")
     if _CHART.search(reading.text):
         put("chart", True, "chart", "enum")
     if explain:
@@ -294,6 +317,17 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
 
 
 _TIME_DIMS = ("week", "month", "quarter", "year")
+# "how many reps", "how many of my units", "几个销售", "多少个部门": the number of groups is the answer
+_HOW_MANY_GROUPS = re.compile(r"(?:\bhow many\s+(?:of\s+(?:my|our|the|your|their)\s+)?(?:sales\s+)?|"
+                              r"(?:几|多少)\s*(?:个|位|名|家)?\s*)$", re.I)
+
+
+def _groups_counted(text: str, found_dims: list, group_by: list[str]) -> str | None:
+    """The grouping dimension asked "how many" of, or None."""
+    for start, dim, _grouped in found_dims:
+        if dim in group_by and dim not in _TIME_DIMS and _HOW_MANY_GROUPS.search(text[max(0, start - 24):start]):
+            return dim
+    return None
 # "expected to close", "预计成交": open deals dated by their expected close, said with the period; the words name no
 # metric ("expected" is not the weighted pipeline, 成交 not the deals won). 预计成交日期 is a slipped deal's date.
 _EXPECTED_CLOSE = re.compile(r"\b(?:(?:is|are|was|were)\s+)?(?:expected|due|forecast|scheduled|slated) to (?:close|land|sign)\b|"
@@ -359,7 +393,9 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
         implied = any(f.name == "metrics" and f.how in ("implied", "guess") for f in filling.filled)
         # "宏达机械那个…的单子到哪个阶段了", "海天电子有几个单子在跟": about a named record, not a figure
         return -NOT_A_FIGURE if implied and names_a_record and not (grouped - {"group_by"}) else 0.0
-    if _LISTING.search(text) or _AMOUNT_BOUND.search(text) or _acts(text) or (names_a_record and _THE_DEAL.search(text)):
+    bound_on_groups = {"having", "group_by"} <= asked  # "本月活动少于5条的销售有哪些": groups kept by a bound, not records
+    if (_LISTING.search(text) and not bound_on_groups) or _AMOUNT_BOUND.search(text) or _acts(text) or \
+            (names_a_record and _THE_DEAL.search(text)):
         return -NOT_A_FIGURE  # "列一下…的商机", "deals over 100000", "Initech signed!! please close D-1867 as won",
         # "we lost the Summit Logistics parcel locker deal": one named deal is a record, not a figure
     if _records_only(text) and not grouped and \
@@ -536,6 +572,22 @@ def _as_money(text: str, metrics: list[str]) -> list[str]:
     if not metrics or not _MONEY_WORD.search(text):
         return metrics
     return list(dict.fromkeys(_money_of().get(m, m) for m in metrics))
+
+
+_TOTAL_WORD = re.compile(r"\b(?:total|sum|altogether)\b|总额|总共|一共|合计|加起来|总计", re.I)
+
+
+def _totalled(text: str, metrics: list[str]) -> list[str]:
+    """ "the total marketing and discount budget", "预算一共多少": a rate cannot be totalled; said with a total, a rate
+    of an amount (budget utilisation: used / the budget) asks for that amount, its denominator."""
+    if not metrics or not _TOTAL_WORD.search(text):
+        return metrics
+    catalog = default_catalog().metrics
+    out = []
+    for name in metrics:
+        base = (catalog[name].ratio or {}).get("denominator") if name in catalog else None
+        out.append(base if base and catalog[base].unit == "money" else name)
+    return list(dict.fromkeys(out))
 
 
 @lru_cache(maxsize=1)
@@ -774,7 +826,39 @@ def _percent_bound(text: str, taken: list) -> list[dict]:
     return [{"metric": last.key, "op": op, "value": float(m.group(3)) / 100}]
 
 
+# Nothing done: "hasn't logged anything", "logged no activities", "held no meetings", "一条活动都没记", "一单都没赢",
+# "没有任何跟进": the groups whose count of that is 0. What is counted: the records named in the words (活动, meetings),
+# else the verb's (metric_terms.yaml threshold_verbs; "logged", 记, 跟进: activities).
+_NOT_A_NOUN = r"(?!(?:this|last|next|in|on|for|since|during|so|yet|today|at|the|to|with)\b)"
+_ZERO = re.compile(r"\b(?:has\s*n[o']t|have\s*n[o']t|had\s*n[o']t|did\s*n[o']t|does\s*n[o']t|do\s*n[o']t|never)\s+"
+                   rf"(?:yet\s+)?([a-z]+)\s+(?:any(?:thing)?|a single|one)\b(?:\s+{_NOT_A_NOUN}([a-z]+))?|"
+                   rf"\b([a-z]+)\s+(?:no|zero)\s+{_NOT_A_NOUN}([a-z]+)|"
+                   r"(?:一|1)\s*(?:条|个|次|单|笔|件)\s*([\u4e00-\u9fff]{0,4}?)\s*(?:都|也)(?:没有?|未)\s*([\u4e00-\u9fff]{0,2})|"
+                   r"(?:没有?|未|零)\s*(?:任何|过)?\s*(?:记录?|录|写|做|登记)?过?\s*(?:任何)?\s*(活动|跟进|拜访|电话|会议|邮件)", re.I)
+_ZERO_DEFAULT = {"log": "activities", "logged": "activities", "记": "activities", "录": "activities", "写": "activities",
+                 "record": "activities", "recorded": "activities", "done": "activities", "do": "activities"}
+
+
+def _zero_bound(text: str, taken: list) -> list[dict]:
+    m = _ZERO.search(text)
+    if not m:
+        return []
+    words = " ".join(g for g in m.groups() if g)
+    named = [x for x in find_mentions(words, tuple(_vocab()[0]))]
+    _pattern, verbs = _threshold_verbs()
+    verb = next((g.strip().lower() for g in (m.group(1), m.group(3), m.group(6)) if g), "")
+    metric = named[0].key if named else verbs.get(verb) or _ZERO_DEFAULT.get(verb) or (
+        "activities" if re.search(r"activit|活动|跟进", words) else None)
+    if metric is None:
+        return []
+    taken.append(m.span())
+    return [{"metric": metric, "op": "=", "value": 0.0}]
+
+
 def _threshold(text: str, taken: list) -> list[dict]:
+    nothing = _zero_bound(text, taken)
+    if nothing:
+        return nothing
     percent = _percent_bound(text, taken)
     if percent:
         return percent
@@ -792,8 +876,7 @@ def _threshold(text: str, taken: list) -> list[dict]:
         if said:
             last = max(said, key=lambda x: x.start)
             taken.append((before.start(1) + last.start, before.end()))
-            strict = re.search(r"超过|大于|多于", before.group(0))
-            return [{"metric": last.key, "op": ">" if strict else ">=", "value": float(_n(before.group(2)))}]
+            return [{"metric": last.key, "op": _bound_op(before.group(0)), "value": float(_n(before.group(2)))}]
     if not m:
         return []
     number, words = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
@@ -807,8 +890,7 @@ def _threshold(text: str, taken: list) -> list[dict]:
     phrase, metric = hit
     end = words_at + words.find(phrase) + len(phrase) if phrase else m.end()
     taken.append((m.start(), end))  # only up to the metric's words: "... closed deals this year" keeps the year
-    strict = re.match(r"\s*(?:more than|over|超过|大于|多于)", m.group(0))
-    return [{"metric": metric, "op": ">" if strict else ">=", "value": float(_n(number))}]
+    return [{"metric": metric, "op": _bound_op(text[m.start():m.end()]), "value": float(_n(number))}]
 
 
 _STOP = re.compile(r"\b(?:what|what's|whats|is|are|was|were|the|our|my|show|me|give|tell|how|much|many|did|do|does|"
