@@ -86,3 +86,12 @@ def test_half_a_year_back_is_the_six_whole_months_before_this_one():
 def test_which_one_among_the_groups_meeting_a_bound_groups_them():
     got = read("今年赢单不少于5单的行业里，哪个平均客单价最高")
     assert got["group_by"] == ["industry"] and got["having"][0]["metric"] == "won_deals"
+
+
+@pytest.mark.parametrize(("text", "metric"), [
+    ("Of the deals created this year, how many have we already won?", "new_deals_won"),
+    ("今年新建的商机里已经赢了多少单", "new_deals_won"),
+    ("Of the opportunities opened last quarter, what percentage did we win?", "conversion_rate"),
+])
+def test_deals_created_in_a_period_and_then_won_are_a_cohort(text, metric):
+    assert read(text)["metrics"] == [metric]

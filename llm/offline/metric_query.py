@@ -235,6 +235,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         metrics = [having[0]["metric"]]
     metrics = metrics if unmeasured else _with_channels(text, metrics, filters, bool(period or compare))
     metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics))
+    metrics = _of_the_created(text, metrics)
     group_by = []
     for _start, dim, grouped in sorted(found_dims):
         if dim not in group_by and dim not in filters and (grouped or dim in ("week", "month", "quarter", "year")):
@@ -572,6 +573,22 @@ def _as_money(text: str, metrics: list[str]) -> list[str]:
     if not metrics or not _MONEY_WORD.search(text):
         return metrics
     return list(dict.fromkeys(_money_of().get(m, m) for m in metrics))
+
+
+# A cohort: "of the deals created this year, how many have we won", "今年新建的商机里赢了多少单": the deals dated by their
+# creation that were won (counted), or the share of them (a rate, a percentage, 比例).
+_CREATED_COHORT = re.compile(r"\bof (?:the|all|our|those) (?:new )?(?:deals|opportunities) (?:we )?(?:created|opened|added|"
+                             r"started|generated)\b|(?:新建|新增|新开|新创建)的?(?:商机|单子)(?:中|里|当中|里面|之中)", re.I)
+_WON_WORD = re.compile(r"\b(?:won|win|closed won|converted|convert)\b|赢|成交|签", re.I)
+_SHARE_WORD = re.compile(r"\b(?:percent(?:age)?|share|rate|proportion|ratio|fraction)\b|%|比例|占比|百分之|多少比|转化率", re.I)
+
+
+def _of_the_created(text: str, metrics: list[str]) -> list[str]:
+    """Deals created in a period and then won: new_deals_won, or conversion_rate when a share is asked."""
+    m = _CREATED_COHORT.search(text)
+    if not m or not _WON_WORD.search(text[m.end():]):
+        return metrics
+    return ["conversion_rate" if _SHARE_WORD.search(text) else "new_deals_won"]
 
 
 _TOTAL_WORD = re.compile(r"\b(?:total|sum|altogether)\b|总额|总共|一共|合计|加起来|总计", re.I)
