@@ -22,7 +22,7 @@ from sqlalchemy import select
 from crm.actor import Actor
 from crm.metrics import MetricQuery, caller_of, run_query
 from crm.models import User
-from crm.seed.scale import scale_up
+from crm.seed.scale import refresh_statistics, scale_up
 from crm.store import Store
 from tessera.migrate import migrate
 from tessera.scratch_databases import ADMIN_URL as PG_ADMIN, create_database, drop_database
@@ -52,6 +52,8 @@ def seeded(url: str, factor: int) -> Store:
         seed_everything(s)
     with store.session() as s:
         scale_up(s, factor)
+    with store.session() as s:
+        refresh_statistics(s)  # as `tessera seed` does
     return store
 
 

@@ -24,7 +24,7 @@ def seed(scale: int = typer.Option(1, min=1, max=100, help="copy the sales and s
 
     from crm.privacy import audit
     from crm.seed.demo import _report
-    from crm.seed.scale import scale_up
+    from crm.seed.scale import refresh_statistics, scale_up
 
     store = current().store()
     with store.session() as s, progress("seeding the demo company", total=len(STEPS)) as advance:
@@ -33,6 +33,8 @@ def seed(scale: int = typer.Option(1, min=1, max=100, help="copy the sales and s
         with store.session() as s:
             scale_up(s, scale)
             report = _report(s, created=report.created, seed=report.seed)
+    with store.session() as s:
+        refresh_statistics(s)  # PostgreSQL: the planner sees the rows just loaded
     with store.session() as s:
         audit.seal(s)  # where the audit chain ends, signed into the heads file
     data = dataclasses.asdict(report)

@@ -257,3 +257,21 @@ def test_asked_in_chinese_the_outlook_speaks_chinese_in_its_tables_and_reasons(t
     assert reply[1].startswith("季度") and "预测" in reply[1]
     unusual = call(tessera, "zhao.lei", "metric_anomalies", metric="complaints", language="zh")
     assert list(unusual["items"][0]) == ["时段", "数值", "稳健z值", "异常", "说明"]
+
+
+@pytest.mark.parametrize("login", ["admin", "zhao.lei", "li.wei"])
+def test_the_few_deals_the_database_hands_back_rank_as_the_whole_list_does(risk_store, login):
+    """The statement returns only the deals that can be among the riskiest (crm/outlook/risk_ranking.py): the top 1,
+    5 and 12 are the head of the ranking of every flagged deal, reasons and counts alike, with and without a model."""
+    def model(ids):
+        return {i: (i % 7) / 20 for i in ids}  # a seventh of the deals at 0%, others at 5-30%
+
+    with risk_store.session() as s:
+        for scores in (None, model):
+            every = deals_at_risk(s, caller(s, login), AS_OF, limit=EVERY, scores=scores)
+            assert every.flagged == len(every.deals) > 12
+            for limit in (1, 5, 12):
+                top = deals_at_risk(s, caller(s, login), AS_OF, limit=limit, scores=scores)
+                assert [(d.deal_id, d.risk, [sig.en for sig in d.signals]) for d in top.deals] == \
+                       [(d.deal_id, d.risk, [sig.en for sig in d.signals]) for d in every.deals[:limit]]
+                assert (top.open_deals, top.flagged) == (every.open_deals, every.flagged)

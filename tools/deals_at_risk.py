@@ -25,13 +25,12 @@ def run(ctx: ToolContext, args: DealsAtRiskArgs) -> dict:
         caller = caller_of(s, ctx.actor)
 
         def scores(ids: list[int]) -> dict[int, float]:
-            if ctx.scores is None:
-                return {}
             found = ctx.scores.scores(s, ids, ctx.today, lang=lang, explain=False)
             return {deal_id: v["win_probability"] for deal_id, v in found.items()}
 
         report = deals_at_risk(s, caller, ctx.today, limit=args.limit, quiet_days=args.quiet_days,
-                               owner_id=ctx.actor.user_id if args.mine else None, scores=scores)
+                               owner_id=ctx.actor.user_id if args.mine else None,
+                               scores=scores if ctx.scores is not None else None)  # no model: ranked in SQL alone
     method = report.method(lang)
     return {"about": report.sentence(lang), "items": report.table(lang), "total": len(report.deals),
             "how": {"method": method, "open_deals": report.open_deals, "flagged": report.flagged,

@@ -1,8 +1,9 @@
 """Functions the metrics need, compiled for each SQL dialect (SQLite and PostgreSQL; others follow the same pattern):
-bucketing a date into its week, month, quarter or year, the days between two dates, and the median of a group."""
+bucketing a date into its week, month, quarter or year, the day of a timestamp, the days between two dates, and the
+median of a group."""
 from __future__ import annotations
 
-from sqlalchemy import Float, String
+from sqlalchemy import Date, Float, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -17,6 +18,13 @@ class time_bucket(FunctionElement):
     def __init__(self, grain: str, column):
         self.grain = grain
         super().__init__(column)
+
+
+class day_of(FunctionElement):
+    """The day of a timestamp (a date as it is)."""
+
+    type = Date()
+    inherit_cache = True
 
 
 class days_between(FunctionElement):
@@ -46,6 +54,18 @@ def _bucket_default(element, compiler, **kw):  # PostgreSQL, and warehouses that
             "month": f"to_char({col}, 'YYYY-MM')",
             "quarter": f"to_char({col}, 'YYYY-\"Q\"Q')",
             "year": f"to_char({col}, 'YYYY')"}[element.grain]
+
+
+@compiles(day_of, "sqlite")
+def _day_sqlite(element, compiler, **kw):
+    (col,) = _args(compiler, element, **kw)
+    return f"date({col})"
+
+
+@compiles(day_of)
+def _day_default(element, compiler, **kw):
+    (col,) = _args(compiler, element, **kw)
+    return f"CAST({col} AS DATE)"
 
 
 @compiles(days_between, "sqlite")

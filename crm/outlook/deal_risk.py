@@ -11,13 +11,14 @@ from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm import data_versions
 from crm.metrics.answer import fmt
 from crm.metrics.scope import Caller, scope_words
-from crm.models import OPEN_STAGES, Account, Activity, Deal, DealStageChange, Order, Payment, Product, SalesUnit, User
+from crm.models import OPEN_STAGES, Account, Deal, DealStageChange, Product, SalesUnit, User
+from crm.outlook.risk_ranking import ranked_candidates
 from crm.outlook.words import columns, reason, scope_in, separator, stage_name
 
 QUIET_DAYS = 30  # no activity on the deal for this many days is a signal
@@ -25,9 +26,8 @@ NORM_QUANTILE = 0.75  # a discount above this quantile of the unit's deals is ab
 LATE_LOOKBACK_DAYS = 365
 LATE_PAYMENTS = 2  # late instalments of the account in the past year that make a signal (one overdue now does too)
 LOW_SCORE = 0.30  # a win probability below this is a signal
-DEAL_COLUMNS = (Deal.id, Deal.title, Deal.stage, cast(Deal.amount, Float).label("amount"), Deal.quantity,
-                Deal.expected_close, Deal.created_on, Deal.unit_id, Deal.account_id)  # what the signals read of a deal
-OpenDeal = namedtuple("OpenDeal", [c.key for c in DEAL_COLUMNS] + ["price"])
+# what the signals read of an open deal (amount and price as floats), as the ranking statement returns it
+OpenDeal = namedtuple("OpenDeal", "id title stage amount quantity expected_close created_on unit_id account_id price")
 
 
 @dataclass
@@ -113,42 +113,47 @@ def deals_at_risk(session: Session, caller: Caller, today: dt.date, *, limit: in
                   owner_id: int | None = None, scores: Callable[[list[int]], dict[int, float]] | None = None,
                   scope: str = "") -> RiskReport:
     """The `limit` riskiest open deals in the caller's units (of one owner when `owner_id` is given); `scores` gives
-    the win probability of deals by id (the deal-score model), or is None when there is no model."""
+    the win probability of deals by id (the deal-score model), or is None when there is no model. The database ranks
+    the deals by all signals but the model's (crm/outlook/risk_ranking.py) and returns the few that can be among the
+    riskiest; here they get their reasons and the exact order."""
     in_scope = [Deal.stage.in_(OPEN_STAGES)]
     if caller.units is not None:
         in_scope.append(Deal.unit_id.in_(caller.units))
     if owner_id is not None:
         in_scope.append(Deal.owner_id == owner_id)
-    # the deals' numbers, not Deal entities: thousands of open deals at scale, read once and never changed here;
-    # amounts as floats (no Decimal per row), and the names only for the deals shown
-    q = (select(*DEAL_COLUMNS, cast(Product.price, Float)).join(Product, Product.id == Deal.product_id)
-         .where(*in_scope))
-    rows = [OpenDeal._make(row) for row in session.execute(q)]
     scope = scope or scope_words(session, caller)
-    ids = [d.id for d in rows]
-    chances = scores(ids) if scores and ids else {}
-    open_ids = select(Deal.id).where(*in_scope)  # the same deals, as a subquery: no list of thousands of ids to bind
-    last_touch = _last_touches(session, open_ids) if ids else {}
-    at_stage_since = _stage_entered(session, open_ids) if ids else {}
-    norms = _discount_norms(session, {d.unit_id for d in rows})
-    late = _late_payments(session, {d.account_id for d in rows}, today)
+    chances = {}
+    if scores:  # the model scores every open deal in scope: those it rates low are flagged whatever else they show
+        ids = list(session.scalars(select(Deal.id).where(*in_scope)))
+        chances = scores(ids) if ids else {}
+    unit_ids = set(caller.units) if caller.units is not None else set(session.scalars(select(SalesUnit.id)))
+    norms = _discount_norms(session, unit_ids)
     units = dict(session.execute(select(SalesUnit.id, SalesUnit.name)).all()) if norms else {}
-    found = []
-    for deal in rows:
+    low = [deal_id for deal_id, p in chances.items() if p < LOW_SCORE]
+    ranked = ranked_candidates(session, in_scope, today, limit=limit, quiet_days=quiet_days,
+                               uppers={u: n[1] for u, n in norms.items()}, late_lookback_days=LATE_LOOKBACK_DAYS,
+                               late_payments=LATE_PAYMENTS, also=low)
+    found, flagged_by_model = [], 0
+    for row in ranked.rows:
+        deal = OpenDeal(*(row._mapping[k] for k in OpenDeal._fields))
+        late = None if row.due is None else {"due": row.due, "late": row.late, "overdue": row.overdue,
+                                             "oldest": int(row.oldest)}
         signals = [s for s in (
-            _slipped(deal, today, at_stage_since.get(deal.id)),
-            _quiet(deal, last_touch.get(deal.id), today, quiet_days),
-            _discount(discount_of(deal.amount, deal.price, deal.quantity), norms.get(deal.unit_id),
-                      units.get(deal.unit_id, "")),
-            _late(late.get(deal.account_id)), _low_score(chances.get(deal.id))) if s]
+            _slipped(deal, today, None), _quiet(deal, row.last, today, quiet_days),
+            _discount(row.discount, norms.get(deal.unit_id), units.get(deal.unit_id, "")),
+            _late(late), _low_score(chances.get(deal.id))) if s]
         if signals:
             found.append((round(sum(1 + s.strength for s in signals), 2), deal, signals))
+            flagged_by_model += not row.risk
     found.sort(key=lambda r: (-r[0], -r[1].amount, r[1].id))
     shown = found[:limit]
     names = _names(session, [deal.id for _, deal, _ in shown])
-    deals = [DealRisk(deal.id, deal.title, *names[deal.id], deal.stage, deal.amount, deal.expected_close, signals)
+    at_stage_since = _stage_entered(session, [deal.id for _, deal, signals in shown if signals[0].kind == "slipped"])
+    deals = [DealRisk(deal.id, deal.title, *names[deal.id], deal.stage, deal.amount, deal.expected_close,
+                      [_slipped(deal, today, at_stage_since.get(deal.id)) if s.kind == "slipped" else s
+                       for s in signals])
              for _, deal, signals in shown]
-    return RiskReport(deals, len(rows), len(found), quiet_days, bool(chances), scope)
+    return RiskReport(deals, ranked.open_deals, ranked.flagged + flagged_by_model, quiet_days, bool(chances), scope)
 
 
 def _names(session: Session, deal_ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -165,16 +170,10 @@ def discount_of(amount, price, quantity: int) -> float:
     return max(0.0, 1 - float(amount) / list_value) if list_value else 0.0
 
 
-def _last_touches(session: Session, deal_ids) -> dict[int, dt.date]:
-    """Deal -> the day of its latest activity, for `deal_ids` (ids, or a select of them)."""
-    q = select(Activity.deal_id, func.max(Activity.occurred_at)).where(Activity.deal_id.in_(deal_ids)) \
-        .group_by(Activity.deal_id)
-    return {deal_id: (at.date() if isinstance(at, dt.datetime) else at) for deal_id, at in session.execute(q)}
-
-
-def _stage_entered(session: Session, deal_ids) -> dict[int, dt.date]:
-    """Deal -> the day it last entered the stage it is at, from its stage history (deals without one: absent);
-    `deal_ids`: ids, or a select of them."""
+def _stage_entered(session: Session, deal_ids: list[int]) -> dict[int, dt.date]:
+    """Deal -> the day it last entered the stage it is at, from its stage history (deals without one: absent)."""
+    if not deal_ids:
+        return {}
     q = (select(DealStageChange.deal_id, func.max(DealStageChange.at))
          .join(Deal, (Deal.id == DealStageChange.deal_id) & (Deal.stage == DealStageChange.to_stage))
          .where(DealStageChange.deal_id.in_(deal_ids)).group_by(DealStageChange.deal_id))
@@ -229,26 +228,6 @@ def quantile(values: list[float], q: float) -> float:
     low = int(pos)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
-def _late_payments(session: Session, account_ids: set[int], today: dt.date) -> dict[int, dict]:
-    """Account -> instalments due in the past year: how many, paid late, owed past due now (and the oldest)."""
-    if not account_ids:
-        return {}
-    since = today - dt.timedelta(days=LATE_LOOKBACK_DAYS)
-    q = (select(Order.account_id, Payment.due_on, Payment.paid_on, Payment.days_late)
-         .join(Order, Order.id == Payment.order_id)
-         .where(Order.account_id.in_(account_ids), Payment.due_on >= since, Payment.due_on < today))
-    out: dict[int, dict] = {}
-    for account_id, due, paid, days_late in session.execute(q):
-        a = out.setdefault(account_id, {"due": 0, "late": 0, "overdue": 0, "oldest": 0})
-        a["due"] += 1
-        if paid is None:
-            a["overdue"] += 1
-            a["oldest"] = max(a["oldest"], (today - due).days)
-        elif days_late and days_late > 0:
-            a["late"] += 1
-    return out
 
 
 def _slipped(deal: OpenDeal, today: dt.date, at_stage_since: dt.date | None) -> Signal | None:
