@@ -36,6 +36,7 @@ from tessera.erasure_jobs import ErasureJobs, build_eraser
 from tessera import observability
 from crm.privacy import audit
 from tessera.anchoring import anchor_store
+from tessera.approval_desk import ApprovalDesk
 from tessera.live_prompts import LivePrompts
 from tessera.lexicon import NAMED, ScopedLexicons, load_lexicon, shared_lexicon, stamp_of
 from tessera.migrate import migrate
@@ -76,6 +77,7 @@ class Tessera:
         self.checkpointer, self._close_checkpointer = open_checkpointer(self.settings.checkpoints_url)
         self.traces = TraceLog(self.store)
         self.approvals = ApprovalBook(self.store)
+        self.desk = ApprovalDesk(self.approvals, logged_as=self._logged_as, clock=self.clock)
         self.vector_memory = VectorMemory(self.settings.chroma_dir, e5=shared_e5, host=self.settings.chroma_host)
         # kept in step with the store's change log: in the background by `tessera serve` (`notes.start`), on
         # demand by `tessera index`, and for the newest notes by each search
@@ -129,6 +131,7 @@ class Tessera:
     def _tool_context(self, config: RunnableConfig) -> ToolContext:
         return ToolContext(store=self.store, actor=config["configurable"]["actor"], clock=self.clock,
                            notes=self.notes, erasures=self.erasures, scores=self.deal_scores, writer=self.writer,
+                           approvals=self.desk,
                            turn_id=config["configurable"].get("turn_id", ""))
 
     def actor(self, login: str) -> Actor:
@@ -158,7 +161,16 @@ class Tessera:
                 return ticket
             with self.turns.failing(ticket):
                 state = self.graph.invoke({"messages": [HumanMessage(text)]}, config, durability=DURABILITY)
-            return self._finish(ticket, state, interrupts=state.get("__interrupt__", ()))
+            result = self._finish(ticket, state, interrupts=state.get("__interrupt__", ()))
+        return self.resume_claimed(result)
+
+    def resume_claimed(self, result: TurnResult) -> TurnResult:
+        """Approvals an approver decided in chat during `result`'s turn: each requester's paused conversation
+        resumes now, outside the approver's turn (the decision was claimed inside it)."""
+        for approval_id in self.desk.claimed_in(result.turn_id):
+            pending = self.approvals.get(approval_id)
+            self._resume(approval_id, pending, pending.decided_by, pending.status == "approving", pending.note or "")
+        return result
 
     def _held(self, config: RunnableConfig):
         """The turn's checkpoints are written twice at most: after tools run, and with the turn's trace
@@ -230,7 +242,7 @@ class Tessera:
                     pass  # closed and traced; no one is listening for the error
                 raise
             result = self._finish(ticket, self.graph.get_state(config).values, span)
-        yield {"event": "reply", "data": result.__dict__}
+        yield {"event": "reply", "data": self.resume_claimed(result).__dict__}
 
     def decide(self, approval_id: str, approver_login: str, approved: bool, note: str = "") -> TurnResult:
         """A person's decision on a paused request: resumes the requester's conversation where it stopped.
@@ -241,12 +253,19 @@ class Tessera:
         pending = self.approvals.get(approval_id)
         if pending is None:
             raise NotFound(f"no approval with id '{approval_id}'")
-        requester = self.actor(pending.requested_by)
+        return self.resume_claimed(self._resume(approval_id, pending, approver.login, approved, note, claim=True))
+
+    def _resume(self, approval_id: str, pending, approver_login: str, approved: bool, note: str, *,
+                claim: bool = False) -> TurnResult:
+        """Resumes the requester's paused turn with the decision; `claim`: take the decision here first (else it
+        was claimed already, in the approver's own turn)."""
+        approver, requester = self.actor(approver_login), self.actor(pending.requested_by)
         config = self.config(requester, pending.thread_id.split(":", 1)[1])
         with observability.turn_span("resume", pending.thread_id, requester.login), \
                 self.turns.exclusive(config), self._turn(requester), self._held(config):
-            self.approvals.claim(approval_id, approver.login, approved, note, self.clock(),
-                                 logged_as=self._logged_as(approver.login, pending.requested_by, pending.approver))
+            if claim:
+                self.approvals.claim(approval_id, approver.login, approved, note, self.clock(),
+                                     logged_as=self._logged_as(approver.login, pending.requested_by, pending.approver))
             verdict = "approved" if approved else "rejected"
             text = f"[{approver.login} {verdict} {approval_id}] {note}".strip()
             ticket = self.turns.start_resume(requester, config, text)

@@ -41,6 +41,7 @@ class ToolContext:
     notes: Any = None  # memory.note_index.NoteIndex: semantic search over activity notes and cases
     erasures: Any = None  # tessera.erasure_jobs.ErasureJobs: plans erasures and carries out those asked in chat
     scores: Any = None  # tessera.deal_scores.DealScores: win probabilities of open deals, each explained
+    approvals: Any = None  # tessera.approval_desk.ApprovalDesk: what waits for the actor's decision, decided in chat
     writer: Any = None  # llm.drafting.DraftWriter when an LLM writes drafts; None: the templates compose them
     turn_id: str = ""  # the turn a write belongs to: undo takes back a turn's writes together
 

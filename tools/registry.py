@@ -10,6 +10,7 @@ from tools import (account_summary, approve_quote, check_discount, clone_contrac
 from tools import (complete_task, create_task, daily_brief, draft_followup, last_discussed,  # the rep's day
                    my_tasks, overdue_followups, prep_meeting)
 from tools import deals_at_risk, forecast_revenue, metric_anomalies  # beyond the past
+from tools import approvals_waiting, decide_approval  # the approver's desk
 from tools import (diff_prompt_versions, list_prompts, live_prompt_version, prompt_eval_result,  # prompt engineers
                    promote_prompt_version, rollback_prompt, show_prompt)
 from tools.base import ToolSpec
@@ -22,7 +23,7 @@ ALL: dict[str, ToolSpec] = {m.TOOL.name: m.TOOL for m in (
     correct_my_data, create_task, my_tasks, overdue_followups, complete_task, prep_meeting,
     daily_brief, undo_last, draft_followup, last_discussed, forecast_revenue, deals_at_risk, metric_anomalies,
     list_prompts, show_prompt, diff_prompt_versions, live_prompt_version, prompt_eval_result, promote_prompt_version,
-    rollback_prompt)}
+    rollback_prompt, approvals_waiting, decide_approval)}
 
 TOOLSETS: dict[str, list[str]] = {
     "sales": ["find_accounts", "find_contacts", "find_deals", "account_summary", "log_activity", "move_deal_stage",
@@ -32,7 +33,7 @@ TOOLSETS: dict[str, list[str]] = {
               "metric_anomalies"],
     "analyst": ["query_metrics", "unit_status", "clone_contract_template", "check_discount", "find_deals",
                 "account_summary", "find_accounts", "prep_meeting", "forecast_revenue", "deals_at_risk",
-                "metric_anomalies"],
+                "metric_anomalies", "approvals_waiting", "decide_approval"],
     "privacy": ["my_data", "where_did_you_get", "my_data_access", "my_consents", "revoke_consent", "grant_consent", "export_my_data",
                 "erase_my_data", "correct_my_data", "open_case", "undo_last"],
     "prompt_ops": ["list_prompts", "show_prompt", "diff_prompt_versions", "live_prompt_version", "prompt_eval_result",
