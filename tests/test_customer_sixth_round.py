@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.models import Contact
+from crm.privacy.taxonomy import covers
 from crm.services.moves import moved_to
 from evals.state import business_fingerprint, written_tables
 from tests.privacy_support import call, privacy_dir, ptessera  # noqa: F401
@@ -120,3 +121,40 @@ def test_another_companys_prices_or_discounts_are_never_shown(ptessera, login, m
 def test_a_shipping_change_to_ones_own_site_is_not_taken_for_another_company(ptessera):
     turn = ptessera.chat("cust.mark.taylor", "c", "can you change the shipping address on my last order to our Suzhou plant?")
     assert turn.tool_calls == [] and "your own data" not in turn.reply
+
+
+@pytest.mark.parametrize("login, first, pick, purpose", [
+    ("cust.sarah.miller", "I'd like to cancel a consent", "number 3", "analytics.reporting"),
+    ("cust.he.min", "我想撤回一个授权", "选2", "marketing.communications"),
+    ("cust.he.min", "我想撤回一个授权", "第三项", "analytics.reporting"),
+])
+def test_an_ordinal_said_with_words_around_it_picks_that_use_and_only_that_one_is_withdrawn(ptessera, login, first,
+                                                                                         pick, purpose):
+    before = snapshot(ptessera.store)
+    assert ptessera.chat(login, "c", first).tool_calls == []
+    planned = ptessera.chat(login, "c", pick)
+    assert [c["name"] for c in planned.tool_calls] == ["revoke_consent"] and planned.confirmation
+    ptessera.chat(login, "c", "yes")
+    with ptessera.store.session() as s:
+        from crm.privacy.models import ConsentRecord
+        newest = s.scalars(select(ConsentRecord).order_by(ConsentRecord.id.desc())).first()
+        assert covers(newest.purpose, purpose) and not newest.granted  # that use (analytics covers its reporting)
+    assert set(changed_rows(before, snapshot(ptessera.store))) & {"contacts", "privacy_field_history", "cases"} == set()
+
+
+@pytest.mark.parametrize("login, name, said, value, column, words", [
+    ("cust.sarah.miller", "Sarah Miller", "my title changed", "Director of Operations", "title", "title corrected"),
+    ("cust.li.na", "李娜", "我的职位变了", "现在是采购经理", "title", "已更正您的职位"),
+    ("cust.chen.jing", "陈静", "我的手机号换了", "13698765432", "phone", "已更正您的电话"),
+])
+def test_a_field_said_changed_asks_the_value_and_the_value_alone_corrects_that_field(ptessera, login, name, said,
+                                                                                    value, column, words):
+    before, me = _people(ptessera), _me(ptessera, name)
+    asked = ptessera.chat(login, "c", said)
+    assert asked.tool_calls == [] and _people(ptessera) == before
+    done = ptessera.chat(login, "c", value)
+    assert [c["name"] for c in done.tool_calls] == ["correct_my_data"], done.reply
+    assert words in done.reply  # a bare number is answered in the language of the conversation
+    after = _people(ptessera)
+    assert {k: v for k, v in after.items() if k != me} == {k: v for k, v in before.items() if k != me}
+    assert [c for c, a, b in zip(COLUMNS, after[me], before[me]) if a != b] == [column]

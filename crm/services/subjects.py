@@ -116,8 +116,10 @@ def change_consent(session: Session, actor: Actor, *, granted: bool, category: s
     record = consents.record_consent(session, contact_id=contact_id, category=category, purpose=purpose,
                                      granted=granted, now=now, channel=channel, by=who(actor), lang=actor.language)
     requests.finish(session, req, now=now, by=who(actor), note=f"receipt {record.receipt_id}")
-    verb = "granted" if granted else "revoked"
-    return {"done": f"{verb} '{tax.label(purpose, actor.language)}' for your {tax.label(category, actor.language)}",
+    use, data = tax.label(purpose, actor.language), tax.label(category, actor.language)
+    done = (f"已{'同意' if granted else '撤回'}将您的{data}用于{use}" if actor.language == "zh" else
+            f"{'granted' if granted else 'revoked'} '{use}' for your {data}")
+    return {"done": done,
             "receipt": record.receipt_id, "category": category, "purpose": purpose, "granted": granted,
             "effective": now.isoformat(timespec="minutes")}
 
@@ -235,8 +237,15 @@ def correct_my_data(session: Session, actor: Actor, *, correction: str, field: s
         if read is None:
             raise Invalid("what is the right value? e.g. 'my phone number is +86 139 0000 0000'", kind="needs_value")
         field, value = field or read[0], read[1]
-    return rights.rectify(session, subject_of(actor), field or correction, value, now or utcnow(), actor=who(actor),
-                          channel=channel)
+    result = rights.rectify(session, subject_of(actor), field or correction, value, now or utcnow(), actor=who(actor),
+                            channel=channel)
+    if actor.language == "zh":  # the customer's own words: "已更正您的职位：采购主管 → 采购经理"
+        named = _FIELD_ZH.get(result["field"], result["field"])
+        result = {**result, "done": f"已更正您的{named}", "field": named}
+    return result
+
+
+_FIELD_ZH = {"name": "姓名", "title": "职位", "email": "邮箱", "phone": "电话", "city": "城市"}
 
 
 # Words saying a value is wrong, not what it should be: "my name is misspelled", "邮箱是错的".

@@ -28,7 +28,7 @@ from llm.offline.phrasing import ASKS_TOTAL, phrase_result, total_lead
 from llm.offline.reading import Reading
 from llm.offline.replies import template
 from llm.offline.schema import ToolView, coerce, parse_tools
-from llm.offline.synonyms import ordinals
+from llm.offline.synonyms import ordinal_wrapping, ordinals
 from llm.offline.text import language_of
 from llm.offline.trace import format_trace
 
@@ -90,7 +90,7 @@ class TurnPolicy:
             return self.reading_with(names).reply(messages, tools, tool_choice)
         turns, views = read_messages(messages), parse_tools(tools)
         user = last_index(turns, "user")
-        lang = language_of(turns[user].text if user is not None else "")
+        lang = _conversation_language(turns, user)
         if turns and turns[-1].role == "tool":
             return plans.next_step(self, turns, views) or self._phrase_results(turns, lang)
         if not views or tool_choice == "none":
@@ -139,7 +139,7 @@ class TurnPolicy:
         user = last_index(turns, "user")
         if user is None:
             return Reply("small_talk", questions.capabilities(views, "en", "greeting"), trace={"decision": "greeting"})
-        text, lang = turns[user].text, language_of(turns[user].text)
+        text, lang = turns[user].text, _conversation_language(turns, user)
         examples = self.examples or self.lexicon
         index = index_for(views, Unnamer(examples), NameKinds(examples))
         history = turns[:user]
@@ -362,7 +362,7 @@ class TurnPolicy:
             return Reply("clarify", questions.ask_entity(param, match, lang), trace=trace)
         if filling.missing:
             trace = {**base, "ask": "missing", "missing": [p.name for p in filling.missing]}
-            asked = own_data.question(view, lang) or questions.ask_missing(filling.missing, lang)
+            asked = own_data.question(view, lang, text) or questions.ask_missing(filling.missing, lang)
             return Reply("clarify", asked, trace=trace)
         trace = {**_scores("tool_call", ranking, chosen=view.name), "via": via,
                  "args": {f.name: {"value": f.value, "from": f.source, "how": f.how} for f in filling.filled}}
@@ -403,8 +403,9 @@ class TurnPolicy:
         if ask == "missing":
             wanted = tuple(pending.get("missing") or ())
             picked = own_data.picked_use(view, reply, _ordinal)  # "the second one" of the uses we offered
+            said = own_data.correction_answer(original, reply) if view.name == own_data.CORRECTION_TOOL else reply
             answer = (Filling(args={wanted[0]: picked}, filled=[Filled(wanted[0], picked, reply, "answer")]) if picked
-                      else self._fill(view, Reading(reply, self.lexicon, today), index, views, earlier, answering=wanted))
+                      else self._fill(view, Reading(said, self.lexicon, today), index, views, earlier, answering=wanted))
             if not any(name in answer.args for name in wanted):
                 return None
             merged = _merge(first, answer, view)
@@ -462,11 +463,43 @@ def _only_complete(options: list[str], fills: dict[str, Filling], reply: Reading
 
 
 def _ordinal(reply: str, options: list[str]) -> str | None:
-    said = reply.strip().strip("。.!！?？() （）").lower()
+    said = _unwrapped(reply.strip().strip("。.!！?？() （）").lower())
     for n, words in ordinals().items():
         if n <= len(options) and (said in words or any(said.startswith(w + " ") for w in words if len(w) > 2)):
             return options[n - 1]
     return None
+
+
+_NO_WORDS = re.compile(r"[^A-Za-z\u3400-\u9fff]*|\S+@\S+", re.S)  # "13698765432", "a@b.cn", "3." ("算了" has words)
+
+
+def _conversation_language(turns: list[Turn], user: int | None) -> str:
+    """The language of the user's message; one without words of either language (a phone number, an e-mail address,
+    "3.") is in the language of their message before."""
+    if user is None:
+        return language_of("")
+    for i in range(user, -1, -1):
+        said = turns[i].text.strip() if turns[i].role == "user" else ""
+        if turns[i].role == "user" and (i == 0 or not _NO_WORDS.fullmatch(said)):
+            return language_of(said)
+    return language_of(turns[user].text)
+
+
+def _unwrapped(said: str) -> str:
+    """An answer without the words around its ordinal ("number 3" → "3", "选2" → "2", "第三项" → "第三"), when what is
+    left is an ordinal; else the answer as said."""
+    before, after = ordinal_wrapping()
+    core = said
+    for word in before:
+        if core.startswith(word) and core != word:
+            core = core[len(word):].strip(" ,，:：")
+            break
+    for word in after:
+        if core.endswith(word) and core != word:
+            core = core[:-len(word)].strip(" ,，")
+            break
+    known = {w for words in ordinals().values() for w in words}
+    return core if core in known else said
 
 
 def _bare_deal_id(reply: str) -> str | None:

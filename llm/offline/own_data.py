@@ -158,6 +158,27 @@ def _changes_a_use(text: str, way: int | None = None) -> bool:
     return bool(ways) if way is None else ways == {way}
 
 
+def _says_field_changed(text: str) -> bool:
+    return bool(_CHANGE_FIELD.search(text)) and not gives_value(text) and mood_of(text) is Mood.REQUEST
+
+
+def correction_answer(original: str, reply: str) -> str:
+    """The words an answer to our value question is read with: the value alone ("Director of Operations", "现在是采购
+    经理") names no field, so the field comes from the request it answers ("my title changed")."""
+    if read_correction(reply) is not None and (_FIELD_WORDS.search(reply) or _shape(reply)):
+        return reply
+    if not _FIELD_WORDS.search(original):
+        return reply
+    return f"{original.strip().rstrip('?？。.!！')}：{reply.strip()}"
+
+
+_FIELD_WORDS = re.compile(rf"\b{_FIELD_EN}\b|{_FIELD_ZH}", re.I)
+
+
+def _shape(text: str) -> bool:
+    return any(f.kind in (EMAIL, PHONE) for f in find_values(text))
+
+
 def gives_value(text: str) -> bool:
     """Whether the message carries a new value for one of the customer's fields."""
     return (any(f.kind in (EMAIL, PHONE) for f in find_values(text)) or bool(_NEW_VALUE.search(text))
@@ -172,6 +193,8 @@ def fit_bonus(tool: str, text: str) -> float:
         return FIT_VALUE_GIVEN if gives_value(text) else FIT_FIELD_CHANGE if _CHANGE_FIELD.search(text) else 0.0
     if tool == "where_did_you_get":  # "别把我的信息共享给第三方" asks for a change, not where the data went
         return (FIT_SOURCE_ASKED if _SOURCE.search(text) else 0.0) - (2 * FIT_READ_ON_CHANGE if _changes_a_use(text) else 0.0)
+    if tool in ("my_data", "my_consents") and _says_field_changed(text):
+        return -2 * FIT_READ_ON_CHANGE  # "我的手机号换了": a correction whose value is still to come, not a look at the data
     if tool == "my_data":
         return (-(FIT_SOURCE_ASKED if _SOURCE.search(text) else 0.0) - (FIT_OTHER_ACT if _other_act(text) else 0.0)
                 - (FIT_COPY / 2 if asks_for_a_copy(text) else 0.0))
@@ -213,6 +236,7 @@ _QUESTIONS = {
                    "zh": "可以的：请告诉我正确的内容，我来为您更正，例如“{example}”。目前没有做任何改动。"},
     "value": {"en": "What is the right value? e.g. \"my phone number is +86 139 0000 0000\"",
               "zh": "请告诉我正确的内容，例如“我的手机号是 +86 139 0000 0000”。"},
+    "value_of": {"en": "What is the right value? e.g. \"{example}\"", "zh": "请告诉我正确的内容，例如“{example}”。"},
 }
 
 
@@ -254,7 +278,7 @@ def may_change_question(text: str, lang: str) -> str:
     return _QUESTIONS["may_change"][lang].format(example=example or _EXAMPLES[1][1 if lang == "en" else 2])
 
 
-def question(view: ToolView, lang: str) -> str | None:
+def question(view: ToolView, lang: str, text: str = "") -> str | None:
     """Our question for what `settle` found missing, with the uses numbered for a consent change."""
     lang = "zh" if lang == "zh" else "en"
     if view.name in CONSENT_TOOLS:
@@ -262,7 +286,8 @@ def question(view: ToolView, lang: str) -> str | None:
         options = sep.join(f"({i}) {c}" for i, c in enumerate(use_choices(lang), 1))
         return _QUESTIONS["use"][lang].format(options=options)
     if view.name == CORRECTION_TOOL:
-        return _QUESTIONS["value"][lang]
+        example = next((ex[1 if lang == "en" else 2] for ex in _EXAMPLES if re.search(ex[0], text, re.I)), None)
+        return _QUESTIONS["value"][lang] if example is None else _QUESTIONS["value_of"][lang].format(example=example)
     return None
 
 

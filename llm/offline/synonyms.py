@@ -43,6 +43,13 @@ def ordinals() -> dict[int, list[str]]:
     return {int(k): [str(x).lower() for x in v] for k, v in _data()["ordinals"].items()}
 
 
+def ordinal_wrapping() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Words said before and after an ordinal that do not change it ("number 3", "选2", "第三项")."""
+    words = _data().get("ordinal_wrapping") or {}
+    return (tuple(sorted((str(w).lower() for w in words.get("before", [])), key=len, reverse=True)),
+            tuple(sorted((str(w).lower() for w in words.get("after", [])), key=len, reverse=True)))
+
+
 def command_words() -> frozenset[str]:
     return frozenset(str(w).lower() for w in _data()["command_words"])
 
