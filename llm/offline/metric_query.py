@@ -655,7 +655,12 @@ def _qualifier(text: str, start: int, end: int) -> bool:
 
 def _blank(text: str, taken: list[tuple[int, int]]) -> str:
     """The text with the spans already read blanked out (same length, so positions still hold)."""
-    return "".join(" " if any(s <= i < e for s, e in taken) else ch for i, ch in enumerate(text))
+    chars = list(text)
+    for s, e in taken:
+        s, e = max(s, 0), min(e, len(chars))
+        if s < e:
+            chars[s:e] = " " * (e - s)
+    return "".join(chars)
 
 
 def _period(text: str, reading: Reading, taken: list) -> dict | None:

@@ -63,7 +63,11 @@ class Reading:
         return self._entities[kind]
 
     def all_entities(self) -> list[Match]:
-        return [m for kind in self.lexicon.kinds() for m in self.entities(kind)]
+        return list(self._all_entities)  # a list of its own: callers may change theirs
+
+    @cached_property
+    def _all_entities(self) -> tuple[Match, ...]:
+        return tuple(m for kind in self.lexicon.kinds() for m in self.entities(kind))
 
     def enum_words(self, values: tuple) -> list[Found]:
         """Mentions of enum values or their synonyms; the longest mention wins where two overlap."""
@@ -116,6 +120,10 @@ class Reading:
     def name_guesses(self) -> list[Found]:
         """Names not in the lexicon: quoted text, names introduced as such, or runs of Capitalised words that are not
         common words."""
+        return list(self._name_guesses)  # read once per message: every tool's argument filling asks
+
+    @cached_property
+    def _name_guesses(self) -> tuple[Found, ...]:
         known = [Span(m.start, m.end) for m in self.all_entities()]
         out = [Found(m.group(1).strip(), m.start(1), m.end(1), m.group(1), 1) for m in _QUOTED.finditer(self.text)
                if not _hits(Span(m.start(1), m.end(1)), known)]
@@ -144,7 +152,7 @@ class Reading:
                 if len(run) == 1 and run[0].group(0).lower().strip(".',") in self.lexicon.words_of("product"):
                     continue  # "the POS quote": a word of a product ("Smart POS Terminal"), no unknown account
                 out.append(Found(self.text[start:end], start, end, self.text[start:end], 1))
-        return sorted(out, key=lambda f: f.start)
+        return tuple(sorted(out, key=lambda f: f.start))
 
 
 @lru_cache(maxsize=256)
