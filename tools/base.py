@@ -2,7 +2,7 @@
 
 Slot hints for models live in each argument's JSON schema: `x-entity` names the store gazetteer a value is
 matched against (account, contact, product, user, deal) and `x-slot` names a value extractor (amount,
-percent, period, date, free_text, integer). Any LLM sees them as plain schema; the offline model uses them.
+percent, period, date, free_text, integer; reason: only what follows 'because', '因为'). Any LLM sees them as plain schema; the offline model uses them.
 """
 from __future__ import annotations
 

@@ -21,13 +21,16 @@ OWN = frozenset({"me", "mine", "myself", "我", "我自己"})
 def find_deals(session: Session, actor: Actor, *, account: str | None = None, stage: str | None = None,
                start: dt.date | None = None, end: dt.date | None = None, owner: str | None = None,
                min_amount: float | None = None, idle_days: int | None = None, today: dt.date | None = None,
+               open_only: bool = False, deal: str | None = None,
                limit: int = 50) -> tuple[list[dict], int, dict]:
     """Deals matching the filters, newest expected close first. A period says when deals close: for a won or lost
     stage, the deals closed in it; otherwise the open deals expected to close in it ("deals closing this month" are
     the ones still to win, not those already won or lost whose expected date fell in the month). `idle_days`: only
     open deals with no activity in the `idle_days` days up to `today` (none since created, for a deal never
     touched), longest idle first, each with its last activity. The third value says what was asked for, filter by
-    filter ({"account": "Acme Robotics", "idle_days": 14}): the reply words it in the reader's language."""
+    filter ({"account": "Acme Robotics", "idle_days": 14}): the reply words it in the reader's language, with
+    `amount_total`, the sum over every match (not only the rows returned). `open_only`: only deals not yet won or
+    lost; `deal`: that one deal ("what's the close date of D-2017?")."""
     require_staff(actor, "search deals")
     q = scoped(select(Deal), actor, Deal.unit_id)
     about: dict = {}
@@ -37,6 +40,13 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
         acc = resolve_account(session, actor, account)
         q = q.where(Deal.account_id == acc.id)
         about["account"] = acc.name
+    if deal:  # one deal asked about: "D-1925预计什么时候成交？" reads no stage or period into it
+        q = q.where(Deal.id == resolve_deal(session, actor, deal).id)
+        about["deal"] = deal
+        stage = start = end = None
+    if open_only and stage is None:
+        q = q.where(Deal.stage.in_(OPEN_STAGES))
+        about["open"] = True
     if stage:
         if stage not in DEAL_STAGES:
             raise ValueError(f"unknown stage '{stage}'; stages are {', '.join(DEAL_STAGES)}")
@@ -68,7 +78,9 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
             Deal.stage.in_(OPEN_STAGES),
             or_(last.c.at < since, and_(last.c.at.is_(None), Deal.created_on <= since.date())))
         about["idle_days"] = idle_days
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    matched = q.subquery()
+    total = session.scalar(select(func.count()).select_from(matched)) or 0
+    about["amount_total"] = float(session.scalar(select(func.coalesce(func.sum(matched.c.amount), 0))) or 0)
     if idle_days is not None:  # longest idle first, with when each was last touched
         rows = q.add_columns(last.c.at).options(joinedload(Deal.account), joinedload(Deal.owner)) \
             .order_by(func.coalesce(last.c.at, Deal.created_on), Deal.id)

@@ -22,7 +22,7 @@ from llm.offline.whose import own_units
 
 # Slots filled before others: specific readings first, free text (what is left over) last.
 _ORDER = {"entity": 0, "enum": 1, "idle_days": 1.5, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
-          "free_text": 9}
+          "open_deals": 1.6, "deal_id": 0.5, "reason": 8, "free_text": 9}
 _CONNECTORS = set("给和跟与同的了说把对在向为从就")
 _LEADING_CJK = set("给和跟与同对向把")
 _DANGLING_CJK = set("给和跟与同对向把在为从")  # a sentence may end in 了 or 的; never in a preposition
@@ -48,7 +48,7 @@ _FILLER = re.compile(r"^(?:it'?s|it is|for|the|account|customer|客户是|客户
                      re.I)
 
 
-_AHEAD = re.compile(r"promis|deliver|due|deadline|承诺|交付|交货|到期", re.I)
+_AHEAD = re.compile(r"promis|deliver|due|deadline|ahead of today|承诺|交付|交货|到期", re.I)
 
 
 def _ahead(iso: str, today: dt.date) -> str:
@@ -190,11 +190,26 @@ def _content_after_colon(text: str) -> Span | None:
     return Span(colon.start(), len(text)) if colon and before_colon(text) != text else None
 
 
+# Deals not yet won or lost, as users say it: "open deals", "still open", "没成交的", "进行中的", "在跟的".
+_OPEN_DEALS = re.compile(r"\b(?:still\s+open|open\s+(?:deals?|opportunit(?:y|ies)|pipeline)|not\s+(?:yet\s+)?(?:closed|won)|"
+                         r"(?:deals?|opportunit(?:y|ies))\s+(?:that\s+are\s+)?(?:still\s+)?open)\b|"
+                         r"未成交|没成交|没有成交|未关单|没关单|没有关单|未结|进行中|在跟|在途|跟进中")
+
+
+# A reason the user gives for a change: what follows "because", "since", "due to", "因为", "由于".
+_REASON = re.compile(r"(?:\bbecause(?:\s+of)?|\bsince\b|\bdue to|\bas\s+(?=they|the|their|we|our|it)|因为|由于|原因是)"
+                     r"[\s,，:：]*(.{3,}?)\s*$", re.I)
+
+
 # The caller's own records, for an `owner` parameter.
 _OWN = re.compile(r"\b(?:my|mine)\s+(?:own\s+)?(?:open\s+)?(?:deals?|opportunit(?:y|ies)|pipeline)\b|\b(?:deals?|opportunities) of mine\b"
                   r"|\bany of mine\b|我(?:自己)?的(?:在途|进行中的?)?(?:商机|单子|订单|交易)"
                   # "我手上…的单子", "我在跟的商机": the deals in the caller's hands
-                  r"|我(?:自己)?(?:手上|手里|手头|负责的|在跟的)[^，,。？?]{0,16}?(?:商机|单子|订单|交易)")
+                  r"|我(?:自己)?(?:手上|手里|手头|负责的|在跟的)[^，,。？?]{0,16}?(?:商机|单子|订单|交易)"
+                  # "how many open deals do I have", "deals still open in my name", "我名下…的商机", "我还有几个单子"
+                  r"|\b(?:deals?|opportunit(?:y|ies))\b[^.?!,]{0,30}?\b(?:(?:do|did|have|am)\s+I\b|in my name\b)"
+                  r"|我(?:现在|目前|还|一共|总共)?(?:有|名下)[^，,。？?]{0,12}?(?:商机|单子|订单)"
+                  r"|我(?:进行中|在途|未成交|没成交|还没成交)的?(?:商机|单子|订单)")
 
 
 def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset[str], answering: bool,
@@ -242,6 +257,22 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         named = find_competitors(reading.text, taken, products)
         if named:
             _put(out, p, named[0].value, named[0], "competitor")
+        return
+    if kind == "open_deals":  # "how many open deals do I have": only deals not won or lost
+        said = _OPEN_DEALS.search(reading.text)
+        if said:
+            _put(out, p, True, Found(True, said.start(), said.start(), said.group(0)), kind)  # its words stay free
+        return
+    if kind == "deal_id":  # "what's the close date of D-2017?": that deal (the tool says if it is out of scope)
+        typed = _DEAL_ID.search(reading.text)
+        if typed and _free(Span(typed.start(), typed.end()), out.used):
+            _put(out, p, f"D-{typed.group(1)}", Found(typed.group(0), typed.start(), typed.end(), typed.group(0)), kind)
+        return
+    if kind == "reason":  # only what the user gives as the reason: "… because they added a second site"
+        said = _REASON.search(reading.text)
+        if said and said.group(1).strip() and _free(Span(said.start(1), said.end(1)), out.used):
+            value = said.group(1).strip(" .。!！")
+            _put(out, p, value, Found(value, said.start(1), said.end(1), said.group(1)), kind)
         return
     if kind == "idle_days":  # "no activity in the last three weeks": how long idle, so no period reads those words
         idle = [f for f in find_idle_days(reading.text) if _free(f.span, out.used)]

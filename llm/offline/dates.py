@@ -126,6 +126,15 @@ def _date_rules(today: dt.date) -> list[tuple[re.Pattern, Callable[[re.Match], d
         first = add_months(today.replace(day=1), 1 if ahead else 0)
         return _month_end(first.year, first.month)
 
+    def end_of_month(year: str | None, month: int) -> dt.date | None:
+        return _month_end(int(year or today.year), month) if 1 <= month <= 12 else None
+
+    rules += [  # "end of January", "1月底", "2027年3月末": the last day of the month named
+        (re.compile(rf"\b(?:the\s+)?end\s+of\s+({_MONTH_RE})\b\.?(?:,?\s*(\d{{4}}))?", re.I),
+         lambda m: end_of_month(m.group(2), MONTHS[m.group(1).lower()])),
+        (re.compile(rf"(?:(\d{{4}})\s*年\s*)?({_CN_SMALL})\s*月(?:份)?(?:底|末)"),
+         lambda m: end_of_month(m.group(1), _n(m.group(2)))),
+    ]
     rules += [  # "end of next week", "EOM", "月底": a due day (a period of that week or month stays one: find_periods)
         (re.compile(r"\b(?:the\s+)?end\s+of\s+(?:the\s+)?(this|next)?\s*(week|month)\b", re.I),
          lambda m: end_of((m.group(1) or "").lower(), m.group(2).lower())),

@@ -358,7 +358,8 @@ class TurnPolicy:
             filling.ambiguous, filling.missing = [], []
         if filling.ambiguous:
             param, match = filling.ambiguous[0]
-            trace = {**base, "ask": "entity", "param": param.name, "candidates": list(match.candidates)}
+            trace = {**base, "ask": "entity", "param": param.name, "candidates": list(match.candidates),
+                     "labels": list(match.labels or match.candidates)}
             return Reply("clarify", questions.ask_entity(param, match, lang), trace=trace)
         if filling.missing:
             trace = {**base, "ask": "missing", "missing": [p.name for p in filling.missing]}
@@ -392,6 +393,7 @@ class TurnPolicy:
         if ask == "entity":
             param = next(p for p in view.params if p.name == pending["param"])
             choice = (_ordinal(reply, pending["candidates"]) or _named(reply, pending["candidates"])
+                      or _named_by_label(reply, pending["candidates"], pending.get("labels") or [])
                        or (_bare_deal_id(reply) if param.entity == "deal" else None))  # the tool checks its scope
             if not choice:
                 return None
@@ -511,7 +513,23 @@ def _bare_deal_id(reply: str) -> str | None:
 def _named(reply: str, candidates: list[str]) -> str | None:
     said = reply.strip().strip("。.!！?？").lower()
     hits = [c for c in candidates if said and (said in c.lower() or c.lower() in said)]
+    if not hits:  # "the AI Sales Assistant one", "培训那个": the words that name it, without the pointing words
+        bare = _POINTING.sub("", _POINTING.sub("", said)).strip()
+        hits = [c for c in candidates if len(bare) >= 3 and bare in c.lower()]
     return hits[0] if len(hits) == 1 else None
+
+
+def _named_by_label(reply: str, candidates: list[str], labels: list[str]) -> str | None:
+    """The candidate whose label as offered ("D-2045 Training Workshop (negotiation)") the reply names."""
+    if len(labels) != len(candidates):
+        return None
+    hit = _named(reply, labels)
+    return candidates[labels.index(hit)] if hit else None
+
+
+# Words around a name that point at one of the candidates offered: "the … one", "that … deal", "…那个单子".
+_POINTING = re.compile(r"^(?:(?:i mean|it'?s|the|that|this)\s+)+|\s+(?:one|deal|opportunity)$|^(?:就是|是)|"
+                       r"(?:的)?(?:那个|那一个|这个)?(?:单子|商机|项目)?$", re.I)
 
 
 ANY_TOOL = "*"

@@ -14,7 +14,8 @@ PHRASED_KEPT = 128  # results phrased lately: the same result (a repeated questi
 # how/chart: for channels; "written" and "undo" are shown by the runtime under every reply (agents/written.py).
 # verdict/values: a tool's answer worded by its own template for that verdict (replies.yaml, tools:).
 _STANDARD = {"ok", "error", "error_kind", "error_details", "candidates", "items", "total", "about", "record", "done", "how", "chart", "written",
-             "undo", "unchanged", "already", "verdict", "values", "answer", "series", "closest"}
+             "undo", "unchanged", "already", "verdict", "values", "answer", "series", "closest",
+             "amount_total"}
 
 
 def phrase_result(tool: str | None, content: Any, lang: str) -> str:
@@ -100,8 +101,8 @@ def _worded(tool: str | None, value: Any, lang: str) -> Any:
 
 
 # "what's the total value of…", "一共多少钱": a list answering such a question leads with its sum and count
-ASKS_TOTAL = re.compile(r"\b(?:total|sum|how much|combined|altogether|add(?:s|ed)? up|in all)\b|总额|总金额|合计|总共|一共|加起来|多少钱|总值",
-                        re.I)
+ASKS_TOTAL = re.compile(r"\b(?:total|sum|how much|how many|combined|altogether|add(?:s|ed)? up|in all|count|number of)\b|"
+                        r"总额|总金额|合计|总共|一共|加起来|多少钱|总值|几个|多少个|多少单", re.I)
 
 
 def total_lead(content: Any, lang: str) -> str:
@@ -113,6 +114,8 @@ def total_lead(content: Any, lang: str) -> str:
     if not items or not all(isinstance(a, (int, float)) for a in amounts):
         return ""
     total = data.get("total") if isinstance(data.get("total"), int) else len(items)
+    if isinstance(data.get("amount_total"), (int, float)):  # the tool summed every match, not only the rows shown
+        return _fill(template("results", "sum", lang, None), sum=_compact(float(data["amount_total"])), count=total)
     values = {"sum": _compact(float(sum(amounts))), "count": len(items), "total": total}
     key = "sum_partial" if total > len(items) else "sum"
     return _fill(template("results", key, lang, None), **values)
