@@ -68,7 +68,7 @@ def plans_for(specs: dict[str, ToolSpec], ctx: ToolContext, calls: list[dict],
             continue
         plan = planned["plan"]
         if plan is None and spec.writes and len(writes) > 1:
-            plan = {"summary": f"{spec.name} with {call['args']}", "changes": [], "affected": [],
+            plan = {"summary": _call_words(spec, call["args"], ctx.actor.language), "changes": [], "affected": [],
                     "undo": "possible" if spec.confirm is None else None}
         if spec.writes and not mood.may_write:
             plan = not_a_request(spec, call["args"], plan, mood, ctx.actor.language)

@@ -123,8 +123,9 @@ def grade_turn(result: ScenarioResult, n: int, expected: list[ExpectedCall], cal
         result.tools_right += 1
     else:
         result.problems.append(f"turn {n}: expected tools {[e.name for e in expected]}, got {names}")
-    for exp in expected:
-        actual = next((c["args"] for c in calls if c["name"] == exp.name), {})
+    for n_exp, exp in enumerate(expected):  # the k-th expected call of a tool is graded against its k-th call
+        k = sum(1 for e in expected[:n_exp] if e.name == exp.name)
+        actual = ([c["args"] for c in calls if c["name"] == exp.name][k:k + 1] or [{}])[0]
         defaults = ALL[exp.name].args.model_fields
         for key, want in exp.args.items():
             result.args_checked += 1

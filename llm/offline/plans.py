@@ -23,10 +23,18 @@ PLAN = "find_then_act"
 BIGGEST = re.compile(r"\b(biggest|largest|highest|most valuable|top)\b|最大|最高|金额最", re.I)
 SMALLEST = re.compile(r"\b(smallest|lowest|least valuable)\b|最小|最低|金额最少", re.I)
 CLOSED = ("won", "lost")
+# A change asked for every deal of an account ("mark every deal of Acme as lost", "所有的商机都推到谈判阶段"): found
+# first, then one call per open deal, confirmed together as one bulk change (agents/confirmation.py).
+EVERY = re.compile(r"\b(?:every|each)\s+(?:\w+\s+)?(?:deal|opportunity)\b|\ball\s+(?:of\s+)?[^.?!,;]{0,40}?\b(?:deals|opportunities)\b"
+                   r"|(?:所有|全部|每个|每一个)(?:的)?[^，,。？?]{0,4}?(?:商机|单子|项目)|(?:商机|单子|项目)(?:都|全部|全都)", re.I)
+MOST_AT_ONCE = 10  # more open deals than this are not changed in one request
 
 
 def superlative(text: str) -> str | None:
-    """"max" for the biggest deal, "min" for the smallest, None when the request names no such property."""
+    """"max" for the biggest deal, "min" for the smallest, "all" for every deal, None when the request names no such
+    property."""
+    if EVERY.search(text):
+        return "all"
     if BIGGEST.search(text):
         return "max"
     if SMALLEST.search(text):
@@ -63,12 +71,27 @@ def next_step(policy: TurnPolicy, turns: list[Turn], views: list[ToolView]) -> R
     if not plan or plan.get("name") != PLAN or plan.get("then") not in {v.name for v in views}:
         return None
     user = next((t.text for t in reversed(turns[: start - 1]) if t.role == "user"), "")
-    deal = pick(_items(turns[start].text), superlative(user) or "max")
+    which = superlative(user) or "max"
+    if which == "all":
+        deals = every_open(_items(turns[start].text), plan.get("args", {}))
+        if not deals or len(deals) > MOST_AT_ONCE:
+            return None  # nothing open, or too many to change at once: the list is the answer
+        calls = [ToolCall(plan["then"], {**plan.get("args", {}), "deal": d}) for d in deals]
+        trace = {"decision": "tool_call", "via": "plan", "plan": {**plan, "picked": deals}}
+        return Reply("tool_call", f"{plan['then']} on {', '.join(deals)}", calls, trace)
+    deal = pick(_items(turns[start].text), which)
     if deal is None:
         return None  # nothing open to act on: the find step's result is phrased as the answer
     args = {**plan.get("args", {}), "deal": deal}
     trace = {"decision": "tool_call", "via": "plan", "plan": {**plan, "picked": deal}}
     return Reply("tool_call", f"{plan['then']} on {deal}", [ToolCall(plan["then"], args)], trace)
+
+
+def every_open(items: list[dict], args: dict) -> list[str]:
+    """The open deals of a find step's result that the change would change (one already at the stage asked for is
+    left out), in id order."""
+    return sorted((i["deal"] for i in items if i.get("stage") not in CLOSED and i.get("deal")
+                   and not (args.get("stage") and i.get("stage") == args["stage"])), key=_id)
 
 
 def pick(items: list[dict], which: str) -> str | None:
