@@ -99,8 +99,11 @@ def test_split():
 
 
 # Writes on must-not-write turns of the test split, measured; empty when there are none.
-UNWANTED_WRITES = ""  # none: 0/35 manager and 0/35 customer guarded turns (measured 2026-11-30 19:11; the one manager
-# turn that wrote at 19:03 no longer does since a clause opening with a verb of writing is read as an action)
+# 1/86 rep guarded turns (measured 2026-12-01 02:18, not tuned on): one of the held-out rep scenarios added this session
+# before any fix (rep_deal_changes.yaml) writes on a turn that must not; 0/75 on the rep scenarios before, 0/35 manager,
+# 0/49 customer.
+UNWANTED_WRITES = ("1/86 rep guarded turns write: a held-out rep scenario of rep_deal_changes.yaml (added before any fix, "
+                   "not tuned on); 0 on the former scenarios and on every other user type")
 
 
 @pytest.mark.xfail(bool(UNWANTED_WRITES), strict=True, reason=UNWANTED_WRITES)
