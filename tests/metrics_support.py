@@ -39,6 +39,8 @@ def expected_sql(dialect: str) -> dict[str, str]:
         "won_value": f"SELECT u.region, SUM(d.amount) {d} WHERE d.stage = 'won' GROUP BY u.region",
         "won_deals": f"SELECT u.region, COUNT(*) {d} WHERE d.stage = 'won' GROUP BY u.region",
         "lost_deals": f"SELECT u.region, COUNT(*) {d} WHERE d.stage = 'lost' GROUP BY u.region",
+        "loss_rate": f"SELECT u.region, SUM(CASE WHEN d.stage = 'lost' THEN 1.0 ELSE 0 END) / COUNT(*) {d} "
+                     "WHERE d.stage IN ('won', 'lost') GROUP BY u.region",
         "lost_value": f"SELECT u.region, SUM(d.amount) {d} WHERE d.stage = 'lost' GROUP BY u.region",
         "closed_deals": f"SELECT u.region, COUNT(*) {d} WHERE d.stage IN ('won', 'lost') GROUP BY u.region",
         "win_rate": f"SELECT u.region, SUM(CASE WHEN d.stage = 'won' THEN 1.0 ELSE 0 END) / COUNT(*) {d} "
@@ -65,6 +67,7 @@ def expected_sql(dialect: str) -> dict[str, str]:
                          f"AND d.expected_close < '{AS_OF}' GROUP BY u.region",
         "order_revenue": f"SELECT u.region, SUM(o.amount) {orders} GROUP BY u.region",
         "orders": f"SELECT u.region, COUNT(*) {orders} GROUP BY u.region",
+        "avg_order_value": f"SELECT u.region, SUM(o.amount) * 1.0 / COUNT(*) {orders} GROUP BY u.region",
         "late_payments": f"SELECT u.region, COUNT(*) {pays} WHERE p.days_late > 0 GROUP BY u.region",
         "overdue_receivables": f"SELECT u.region, SUM(p.amount) {pays} WHERE p.paid_on IS NULL "
                                f"AND p.due_on < '{AS_OF}' GROUP BY u.region",

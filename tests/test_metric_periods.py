@@ -158,3 +158,32 @@ def test_two_quarters_said_combined_are_one_period(text):
 ])
 def test_lost_value_is_the_money_of_the_deals_lost(text, metric):
     assert read(text)["metrics"] == [metric]
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("从7月到9月的赢单金额", "2026-07-01", "2026-09-30"),
+    ("between July and September, how much did we win", "2026-07-01", "2026-09-30"),
+    ("win rate Jan-Mar 2025", "2025-01-01", "2025-03-31"),
+    ("去年3月至5月各区域的回款", "2025-03-01", "2025-05-31"),
+    ("Revenue for the first two quarters of this year", "2026-01-01", "2026-06-30"),
+    ("今年前三个月的订单收入", "2026-01-01", "2026-03-31"),
+    ("去年后两个季度的赢单率", "2025-07-01", "2025-12-31"),
+    ("How much did we win in the last three months of last year?", "2025-10-01", "2025-12-31"),
+    ("过去三个月的订单收入", "2026-08-01", "2026-10-31"),  # no year said: the past three months, as before
+])
+def test_a_run_of_months_or_the_first_quarters_of_a_year(text, start, end):
+    got = read(text)
+    assert (got["period"]["start"], got["period"]["end"]) == (start, end), (text, got)
+    assert "quarter" not in got.get("group_by", []), (text, got)
+
+
+@pytest.mark.parametrize(("text", "metric"), [
+    ("What's our loss rate this year?", "loss_rate"),
+    ("今年每个部门的输单率", "loss_rate"),
+    ("今年的丢单率是多少", "loss_rate"),
+    ("What's our average order value this quarter?", "avg_order_value"),
+    ("各区域的平均订单金额", "avg_order_value"),
+    ("How long does it take us to close a deal on average?", "sales_cycle_days"),
+])
+def test_loss_rate_order_value_and_time_to_close_are_named(text, metric):
+    assert read(text)["metrics"] == [metric]

@@ -311,3 +311,71 @@ def find_two_quarters(text: str, today: dt.date) -> tuple[dict, tuple[int, int]]
     if not _COMBINED.search(text):
         period["quarters"] = [f"{year}-Q{q}" for q in (first, second)]
     return period, span
+
+
+_MONTH_NAMES = {m: i for i, ms in enumerate((("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+                                             ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+                                             ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+                                             ("december", "dec")), start=1) for m in ms}
+_MONTH_EN = r"(" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")"
+_MONTH_ZH = r"(\d{1,2}|十[一二]?|[一二三四五六七八九])"
+# A run of months: "from July to September", "between March and May 2025", "Jul-Sep", "7月到9月", "去年3月至5月"
+_MONTH_RANGE = re.compile(rf"\b(?:from\s+|between\s+)?{_MONTH_EN}\s*(?:to|and|through|till|until|-|–)\s*{_MONTH_EN}\b"
+                          rf"(?:\s+(?:of\s+|in\s+)?(this year|last year|20\d{{2}}))?|"
+                          rf"(今年|去年|前年|(20\d{{2}})\s*年)?\s*的?\s*(?:从)?\s*{_MONTH_ZH}\s*月份?\s*(?:到|至|-|~|—|–)\s*"
+                          rf"{_MONTH_ZH}\s*月份?(?:底|末)?", re.I)
+_ZH_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
+
+
+def _month_number(word: str) -> int:
+    return int(word) if word.isdigit() else _ZH_NUM[word]
+
+
+def find_month_range(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "from July to September", "7月到9月", "去年3月至5月": the first day of one month to the last of the other; this
+    year's unless a year is said (last year's when the months have not begun yet)."""
+    m = _MONTH_RANGE.search(text)
+    if not m:
+        return None
+    if m.group(1):
+        first, last, said = _MONTH_NAMES[m.group(1).lower()], _MONTH_NAMES[m.group(2).lower()], m.group(3)
+        year = _year(said.split()[0] if said and not said.isdigit() else None, said if said and said.isdigit()
+                     else None, today) if said else None
+    else:
+        first, last = _month_number(m.group(6)), _month_number(m.group(7))
+        year = _year(m.group(4), m.group(5), today) if m.group(4) else None
+    if not (1 <= first <= 12 and 1 <= last <= 12) or last < first:
+        return None
+    if year is None:
+        year = today.year if dt.date(today.year, first, 1) <= today else today.year - 1
+    start, end = dt.date(year, first, 1), resolve({"fiscal_year": year, "month": last}, today).end
+    return {"start": start.isoformat(), "end": end.isoformat(), "label": m.group(0).strip()}, m.span()
+
+
+_N_WORD = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "nine": 9, "两": 2, "二": 2, "三": 3, "四": 4,
+           "五": 5, "六": 6, "九": 9, "一": 1}
+# The first or last months or quarters of a year: "the first two quarters of this year", "the last three months of
+# 2025", "今年前两个季度", "去年后三个月" (a year said: not "the past three months")
+_FIRST_OF_YEAR = re.compile(r"\b(?:the\s+)?(first|last)\s+(\d|one|two|three|four|five|six|nine)\s+(months|quarters)\s+of\s+"
+                            r"(?:(this|last|next)\s+year|the year|(20\d{2}))|"
+                            r"(今年|去年|前年|明年|(20\d{2})\s*年)\s*的?\s*(前|后|最后)\s*(\d|[一二两三四五六九])\s*(个月|个季度|季度)", re.I)
+
+
+def find_first_of_year(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "the first two quarters of this year", "今年前三个月": the first (last) months or quarters of that year."""
+    m = _FIRST_OF_YEAR.search(text)
+    if not m:
+        return None
+    if m.group(1):
+        first, word, grain = m.group(1).lower() == "first", m.group(2).lower(), m.group(3).lower()
+        year = _year(m.group(4), m.group(5), today)
+    else:
+        first, word, grain = m.group(8) == "前", m.group(9), m.group(10)
+        year = _year(m.group(6), m.group(7), today)
+    n = int(word) if word.isdigit() else _N_WORD[word]
+    months = n * (3 if "quarter" in grain or "季" in grain else 1)
+    if not 1 <= months <= 12:
+        return None
+    start = dt.date(year, 1 if first else 13 - months, 1)
+    end = resolve({"fiscal_year": year, "month": months if first else 12}, today).end
+    return {"start": start.isoformat(), "end": end.isoformat(), "label": m.group(0).strip()}, m.span()

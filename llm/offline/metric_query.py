@@ -14,8 +14,9 @@ from llm.offline.arguments import Filled, Filling
 from llm.offline.messages import Turn
 from llm.offline.metric_periods import (COMPARE_CUE, comparison_with, default_for_comparison, find_bare_quarter,
                                         find_before_last, find_half, find_half_year, find_ordinal_quarter,
-                                        find_same_last_year, find_season, find_this_time_last_year, find_two_quarters,
-                                        find_until_end, run_on_to_today, to_date_grain)
+                                        find_first_of_year, find_month_range, find_same_last_year, find_season,
+                                        find_this_time_last_year, find_two_quarters, find_until_end, run_on_to_today,
+                                        to_date_grain)
 from llm.offline.metric_terms import Mention, find_mentions
 from llm.offline.numbers import parse_number
 from llm.offline.reading import Reading
@@ -674,7 +675,7 @@ def _period(text: str, reading: Reading, taken: list) -> dict | None:
 
 def _named_period(text: str, reading: Reading, taken: list) -> dict | None:
     # before "this year" / "Q3" read a part of them: "by the end of this year", "this time last year", "Q2 and Q3"
-    for finder in (find_until_end, find_this_time_last_year, find_two_quarters):
+    for finder in (find_until_end, find_this_time_last_year, find_two_quarters, find_first_of_year, find_month_range):
         found = finder(text, reading.today)
         if found:
             taken.append(found[1])
