@@ -92,3 +92,37 @@ def test_how_many_reps_won_at_least_three_deals_is_counted(mstore):  # noqa: F81
 def test_count_groups_needs_a_breakdown():
     with pytest.raises(ValueError, match="name what to group by"):
         MetricQuery.of({"metrics": ["won_deals"], "count_groups": True})
+
+
+@pytest.mark.parametrize(("text", "group", "counted"), [
+    ("Which of our finance customers haven't placed an order this year?", "account", False),
+    ("今年还有几个客户一单都没下？", "account", True),
+])
+def test_accounts_that_ordered_nothing_are_read(text, group, counted):
+    got = read(text)
+    assert got["group_by"] == [group] and got["having"] == [{"metric": "orders", "op": "=", "value": 0.0}], (text, got)
+    assert bool(got.get("count_groups")) is counted
+
+
+def test_accounts_with_no_order_are_shown_within_the_askers_units(mstore):  # noqa: F811
+    result = ask(mstore, "zhao.lei", metrics=["orders"], group_by=["account"], filters={"industry": ["finance"]},
+                 having=[{"metric": "orders", "op": "=", "value": 0}], period={"relative": "this", "grain": "year"})
+    with mstore.session() as s:
+        expected = sorted(r[0] for r in s.execute(text(
+            "SELECT ac.name FROM accounts ac JOIN sales_units u ON u.id = ac.unit_id WHERE u.region = 'east' AND "
+            "ac.industry = 'finance' AND ac.id NOT IN (SELECT o.account_id FROM orders o WHERE o.ordered_on "
+            "BETWEEN '2026-01-01' AND '2026-12-31')")))
+    assert expected and sorted(r["account"] for r in result.rows) == expected
+    # a filter on the facts (calls only) narrows what is counted, not who is listed: reps with no call this week
+    calls = ask(mstore, "zhao.lei", metrics=["activities"], group_by=["rep"], filters={"channel": ["call"]},
+                having=[ZERO], period={"relative": "this", "grain": "week"})
+    with mstore.session() as s:
+        no_call = sorted(r[0] for r in s.execute(text(REPS_WITHOUT.replace("'north'", "'east'").replace(
+            "a.occurred_at >= '2026-11-23'", "a.kind = 'call' AND a.occurred_at >= '2026-11-23'"))))
+    assert no_call and sorted(r["rep"] for r in calls.rows) == no_call
+
+
+@pytest.mark.parametrize("text", ["Which reps made no calls this week?", "这周哪些销售一个电话都没打", "本周有哪些销售还没打过电话"])
+def test_no_calls_is_a_zero_bound_on_the_calls(text):
+    got = read(text)
+    assert got["filters"].get("channel") == ["call"] and got["having"] == [ZERO] and got["group_by"] == ["rep"], got

@@ -498,6 +498,8 @@ def _is_group(text: str, span: tuple[int, int], phrase: str) -> bool:
     before = text[max(0, span[0] - 24):span[0]]
     if re.search(_GROUP_CUE_EN + r"$", before) or re.search(r"(?:各|按|每|哪个|哪些|哪家|分|不同)\s*$", before):
         return True
+    if re.search(r"\b(?:which|what)\s+of\s+(?:my|our|the|your)\s+(?:[\w-]+\s+)?$", before):
+        return True  # "which of our finance customers": the customers are compared, the finance ones
     if re.match(r"(?:by|per|each|every|who|whose)\b", phrase) or phrase.startswith(("各", "按", "每", "谁", "哪")):
         return True
     after = text[span[1]:span[1] + 12]
@@ -854,10 +856,10 @@ def _percent_bound(text: str, taken: list) -> list[dict]:
 # else the verb's (metric_terms.yaml threshold_verbs; "logged", 记, 跟进: activities).
 _NOT_A_NOUN = r"(?!(?:this|last|next|in|on|for|since|during|so|yet|today|at|the|to|with)\b)"
 _ZERO = re.compile(r"\b(?:has\s*n[o']t|have\s*n[o']t|had\s*n[o']t|did\s*n[o']t|does\s*n[o']t|do\s*n[o']t|never)\s+"
-                   rf"(?:yet\s+)?([a-z]+)\s+(?:any(?:thing)?|a single|one)\b(?:\s+{_NOT_A_NOUN}([a-z]+))?|"
+                   rf"(?:yet\s+)?([a-z]+)\s+(?:any(?:thing)?|a single|one|an?)\b(?:\s+{_NOT_A_NOUN}([a-z]+))?|"
                    rf"\b([a-z]+)\s+(?:no|zero)\s+{_NOT_A_NOUN}([a-z]+)|"
                    r"(?:一|1)\s*(?:条|个|次|单|笔|件)\s*([\u4e00-\u9fff]{0,4}?)\s*(?:都|也)(?:没有?|未)\s*([\u4e00-\u9fff]{0,2})|"
-                   r"(?:没有?|未|零)\s*(?:任何|过)?\s*(?:记录?|录|写|做|登记)?过?\s*(?:任何)?\s*(活动|跟进|拜访|电话|会议|邮件)", re.I)
+                   r"(?:没有?|未|零)\s*(?:任何|过)?\s*(?:记录?|录|写|做|登记|打|开|发|约)?过?\s*(?:任何)?\s*(活动|跟进|拜访|电话|会议|邮件)", re.I)
 _ZERO_DEFAULT = {"log": "activities", "logged": "activities", "记": "activities", "录": "activities", "写": "activities",
                  "record": "activities", "recorded": "activities", "done": "activities", "do": "activities"}
 
@@ -870,11 +872,16 @@ def _zero_bound(text: str, taken: list) -> list[dict]:
     named = [x for x in find_mentions(words, tuple(_vocab()[0]))]
     _pattern, verbs = _threshold_verbs()
     verb = next((g.strip().lower() for g in (m.group(1), m.group(3), m.group(6)) if g), "")
+    channel = any(dim == "channel" and phrase in words for phrase, dim, _key in _vocab()[2])  # "no calls", "一个电话"
     metric = named[0].key if named else verbs.get(verb) or _ZERO_DEFAULT.get(verb) or (
-        "activities" if re.search(r"activit|活动|跟进", words) else None)
+        "activities" if channel or re.search(r"activit|活动|跟进", words) else None)
     if metric is None:
         return []
-    taken.append(m.span())
+    noun = next((i for i in (2, 4, 5, 7) if m.group(i)), None) if channel and not named else None
+    if noun is None:  # a channel named stays to be read as the filter ("no calls", "一个电话都没打")
+        taken.append(m.span())
+    else:
+        taken.extend(span for span in ((m.start(), m.start(noun)), (m.end(noun), m.end())) if span[0] < span[1])
     return [{"metric": metric, "op": "=", "value": 0.0}]
 
 
