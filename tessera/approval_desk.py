@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from crm.actor import AccessDenied, Actor, Ambiguous, NotFound
+from crm.actor import Actor, Ambiguous, NotFound
 from crm.models import Account, Deal, User
+from crm.services.scope import require_staff
 from memory.approvals import ApprovalBook, PendingApproval
 
 _DECISION_REF = re.compile(r"^\s*CD-?(\d+)\s*$", re.I)
@@ -31,13 +32,13 @@ class ApprovalDesk:
 
     def waiting(self, actor: Actor) -> list[dict]:
         """What waits for `actor`'s decision, oldest first, as the approver reads it."""
-        _require_staff(actor)
+        require_staff(actor, "have approvals to decide")
         rows = self.approvals.pending_for(actor.login)
         return self._shown(rows)
 
     def find(self, actor: Actor, ref: str | None) -> PendingApproval:
         """The one waiting approval `ref` names (its id, a decision id like CD-3, a deal id), or the only one."""
-        _require_staff(actor)
+        require_staff(actor, "have approvals to decide")
         rows = self.approvals.pending_for(actor.login)
         if not rows:
             raise NotFound("nothing is waiting for your decision", kind="no_approvals")
@@ -130,8 +131,3 @@ def _label(shown: dict) -> str:
     parts = [shown["decision"] or shown["approval"][:8], shown["percent"] and f"{shown['percent']} off",
              shown["deal"], shown["account"] and f"({shown['account']})"]
     return " ".join(p for p in parts if p)
-
-
-def _require_staff(actor: Actor) -> None:
-    if actor.role not in ("manager", "admin", "rep"):
-        raise AccessDenied(f"a {actor.role} has no approvals to decide", kind="not_staff")
