@@ -1,5 +1,6 @@
-"""`tessera units ...`: the boundary dashboard, the template library, cloning a template, replaying a contract, through
-the same domain services as the units API (`channels/http_units.py`)."""
+"""`tessera units ...`: the boundary dashboard, the template library, cloning a template, replaying a contract, and the
+discount reads (a check against the contract, past decisions, competitor prices), through the same domain services as
+the units API (`channels/http_units.py`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,9 +11,12 @@ from typing import Annotated
 import typer
 import yaml
 
+from rich.table import Table
+
 from tessera.cli_kit import CommandGroup, bad_usage, current, emit, make_table
 
-units = CommandGroup(help="Autonomous sales units and their contracts: `units status|templates|clone|replay`.")
+units = CommandGroup(help="Autonomous sales units and their contracts: "
+                          "`units status|templates|clone|replay|check-discount|decisions|competitor-prices`.")
 As = Annotated[str, typer.Option("--as", help="the login acting (default: admin)")]
 Today = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD (default: today)")]
 Unit = Annotated[str, typer.Option(help="the unit's code, e.g. east-smb")]
@@ -86,6 +90,67 @@ def replay(unit: Unit,
     emit(report, lambda r: _replay_view(r, days))
 
 
+class Outcome(str, Enum):
+    accept = "accept"
+    reject = "reject"
+    needs_evidence = "needs_evidence"
+    escalated = "escalated"
+
+
+class Kind(str, Enum):
+    discount = "discount"
+    quote = "quote"
+
+
+@units.command("check-discount")
+def check_discount_command(
+        deal: Annotated[str, typer.Option(help="the deal: its id like D-1042, or words of its title")],
+        percent: Annotated[float | None, typer.Option(help="the discount asked about, between 0 and 100 "
+                                                                   "(default: the most allowed)")]
+        = None,
+        promised_on: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"],
+                                                                help="the delivery date promised")] = None,
+        who: As = "admin", today: Today = None) -> None:
+    """What the unit's contract would answer to a discount on a deal, or the most it allows; writes nothing."""
+    from crm.autonomy.dry_run import check_discount
+
+    state = current()
+    with state.store().session() as s:
+        actor = _actor(s, who)
+    now = dt.datetime.combine(_day(today), dt.time(12)) if today else dt.datetime.now()
+    view = check_discount(state.store(), actor, deal=deal, percent=percent,
+                          promised_on=promised_on.date() if promised_on else None, now=now)
+    emit(view, _check_view)
+
+
+@units.command("decisions")
+def decisions(deal: Annotated[str | None, typer.Option(help="one deal: its id or words of its title")] = None,
+              account: Annotated[str | None, typer.Option(help="only this account's deals")] = None,
+              outcome: Annotated[Outcome | None, typer.Option(help="only decisions with this outcome")] = None,
+              mine: Annotated[bool, typer.Option(help="only the requests the --as user made")] = False,
+              kind: Annotated[Kind, typer.Option(help="discount requests or quote approvals")] = Kind.discount,
+              limit: Annotated[int, typer.Option(min=1, max=100)] = 20, who: As = "admin") -> None:
+    """Discount (or quote) decisions already taken on the deals of the --as user's units, newest first."""
+    from crm.autonomy.past_decisions import past_decisions
+
+    with current().store().session() as s:
+        items, total, about = past_decisions(s, _actor(s, who), deal=deal, account=account, kind=kind.value,
+                                             outcome=outcome.value if outcome else None, mine=mine, limit=limit)
+    emit({"items": items, "total": total, "about": about}, _decisions_view)
+
+
+@units.command("competitor-prices")
+def competitor_prices_command(product: Annotated[str | None, typer.Option(help="only this product of ours")] = None,
+                              competitor: Annotated[str | None, typer.Option(help="only this competitor")] = None,
+                              who: As = "admin") -> None:
+    """The competitor prices recorded by the units the --as user sees, by product and region."""
+    from crm.autonomy.competitors import competitor_prices
+
+    with current().store().session() as s:
+        items, about = competitor_prices(s, _actor(s, who), product=product, competitor=competitor)
+    emit({"items": items, "total": len(items), "about": about}, _prices_view)
+
+
 def _actor(session, login: str):
     from sqlalchemy import select
 
@@ -140,3 +205,36 @@ def _replay_view(report: dict, days: int) -> list:
                        ("", "outcomes", "booked", "average accepted margin"), rows)
     return [table, *(f"{c['decision']} {c['deal']} {c['percent']:g}%: {c['before']} -> {c['after']} "
                      f"({c['rule'] or 'ok'})" for c in report["changed"])]
+
+
+def _check_view(view: dict) -> list:
+    limits = view["limits"]
+    asked = "the most allowed" if view["asked"] is None else f"{view['asked']:g}%"
+    lines = [f"{view['deal']} ({view['unit']}, contract v{view['contract_version']}), {asked}: {view['outcome']} "
+             f"at {view['percent']:g}%" + (f" by rule {view['rule']}" if view["rule"] else ""),
+             f"the most the contract and the deal allow: {limits['most_percent']:g}% ({limits['why']})",
+             *(f"- {reason}" for reason in view["reasons"])]
+    if view["missing_evidence"]:
+        lines.append("evidence still missing: " + "; ".join(view["missing_evidence"]))
+    if view["escalate_to"]:
+        lines.append(f"would go to {view['escalate_to']} for approval")
+    return ["\n".join(lines), "nothing was requested or booked"]
+
+
+def _decisions_view(found: dict) -> Table | str:
+    if not found["items"]:
+        return "no decisions match"
+    columns = ("decision", "deal", "account", "percent", "outcome", "decided_by", "decided_at", "requested_by", "why")
+    return make_table(f"{len(found['items'])} of {found['total']} decision(s), newest first",
+                      [c.replace("_", " ") for c in columns],
+                      [[item[c] if item[c] is not None else "-" for c in columns] for item in found["items"]])
+
+
+def _prices_view(found: dict) -> Table | str:
+    if not found["items"]:
+        return "no competitor prices recorded"
+    return make_table(f"{found['total']} competitor price(s)",
+                      ("unit", "product", "region", "competitor", "price", "our list price", "below ours", "recorded"),
+                      [(p["unit"], p["product"], p["region"], p["competitor"] or "-", f"{p['price']:,.2f}",
+                        f"{p['our_list_price']:,.2f}", p["below_ours"] or "-",
+                        f"{p['recorded_on']} by {p['recorded_by']}") for p in found["items"]])
