@@ -12,7 +12,8 @@ from tessera.cli import app
 from tests.cli_support import run_cli
 from tests.conftest import settings_for
 
-GROUPS = {"units": {"status", "templates", "clone", "replay"}, "privacy": {"audit", "export", "erase"},
+GROUPS = {"units": {"status", "templates", "clone", "replay", "check-discount", "decisions",
+                    "competitor-prices"}, "privacy": {"audit", "export", "erase"},
           "audit": {"verify", "key"}, "tokens": {"issue", "revoke"}, "identities": {"link", "seed", "list", "disable"},
           "slack": {"socket"}, "edge": {"enroll", "revoke", "nodes", "run", "hub", "chat"},
           "models": {"train", "report"}, "threads": {"prune"},
