@@ -104,6 +104,12 @@ class Product(Base):
 
 class Deal(Base):
     __tablename__ = "deals"
+    # the closed-deal metrics (won value, win rate, median deal size by unit, rep or region, in a period) and the open
+    # pipeline by expected close (pipeline value, slipped deals, the forecast) read only these indexes, not the table
+    __table_args__ = (
+        Index("ix_deals_stage_closed_on", "stage", "closed_on", "unit_id", "owner_id", "amount"),
+        Index("ix_deals_stage_expected_close", "stage", "expected_close", "unit_id", "owner_id", "amount"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("sales_units.id"), index=True)

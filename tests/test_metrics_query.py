@@ -182,6 +182,19 @@ def test_the_result_explains_itself_and_compiles_for_postgres(mstore):
     assert "to_char(deals.closed_on, 'YYYY-\"Q\"Q')" in pg[0]
 
 
+def test_a_win_rate_reads_the_closed_deals_once_and_counts_the_same_as_an_or_of_its_parts(mstore):
+    """Won deals (stage in won) and closed deals (stage in won, lost) are read with one IN, not an OR of two."""
+    (sql,) = compile_sql(MetricQuery(("win_rate",), ("rep",)), "sqlite", as_of=AS_OF)
+    assert "WHERE deals.stage IN ('won', 'lost') GROUP BY" in sql and " OR " not in sql
+    by_rep = {r["rep"]: (r["won_deals"], r["closed_deals"]) for r in ask(mstore, "admin", metrics=["win_rate"],
+                                                                          group_by=["rep"]).rows}
+    with mstore.engine.connect() as conn:
+        expected = {login: (won, closed) for login, won, closed in conn.execute(text(
+            "SELECT u.login, sum(d.stage = 'won'), count(*) FROM deals d JOIN users u ON u.id = d.owner_id "
+            "WHERE d.stage = 'won' OR d.stage IN ('won', 'lost') GROUP BY u.login"))}
+    assert by_rep == expected and len(expected) > 3
+
+
 def test_my_figures_are_a_reps_own_deals_and_a_managers_whole_scope(mstore):
     own = ask(mstore, "li.wei", metrics=["won_deals"], filters={"rep": [MINE]})
     assert own.totals["won_deals"] == scalar(mstore, """SELECT COUNT(*) FROM deals d JOIN users u ON u.id = d.owner_id

@@ -59,3 +59,45 @@ def test_the_deal_touch_migration_adds_the_index_a_deals_last_touch_is_sought_by
     migrate(store)
     assert state() == (indexes, rows, plan)
     store.dispose()
+
+
+def test_the_deal_dates_migration_adds_the_covering_indexes_the_deal_metrics_read_and_takes_them_back(tmp_path,
+                                                                                                      seeded_template):
+    """Revision f7a3c1e9d5b4 (branch deal_dates): deals by (stage, closed_on, ...) and (stage, expected_close, ...),
+    which won value by unit in a period and the open pipeline by expected close read without touching the table;
+    downgraded, the indexes go and the deals stay as they were."""
+    import shutil
+
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tessera.migrate import alembic_config
+
+    shutil.copy(seeded_template, tmp_path / "dates.db")
+    store = Store(f"sqlite:///{tmp_path / 'dates.db'}")
+    won_by_unit = ("SELECT unit_id, sum(amount) FROM deals WHERE stage = 'won' AND closed_on >= '2026-01-01' "
+                   "AND closed_on < '2026-11-27' GROUP BY unit_id")
+    pipeline = "SELECT sum(amount) FROM deals WHERE stage = 'proposal' AND expected_close <= '2026-12-31'"
+
+    def state():
+        with store.engine.connect() as conn:
+            indexes = {ix["name"]: ix["column_names"] for ix in inspect(conn).get_indexes("deals")}
+            rows = conn.execute(text("SELECT * FROM deals ORDER BY id")).all()
+            plans = [" ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {q}"))
+                     for q in (won_by_unit, pipeline)]
+        return indexes, rows, plans
+
+    indexes, rows, plans = state()
+    assert indexes["ix_deals_stage_closed_on"] == ["stage", "closed_on", "unit_id", "owner_id", "amount"] and rows
+    assert indexes["ix_deals_stage_expected_close"][:2] == ["stage", "expected_close"]
+    assert "COVERING INDEX ix_deals_stage_closed_on" in plans[0]
+    assert "COVERING INDEX ix_deals_stage_expected_close" in plans[1]
+    config = alembic_config(store)
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "deal_dates@-1")
+    down_indexes, down_rows, _ = state()
+    assert not {"ix_deals_stage_closed_on", "ix_deals_stage_expected_close"} & down_indexes.keys()
+    assert down_rows == rows
+    migrate(store)
+    assert state() == (indexes, rows, plans)

@@ -47,7 +47,9 @@ def ranked_candidates(session: Session, in_scope: list, today: dt.date, *, limit
                    payments.c.due, payments.c.late, payments.c.overdue, payments.c.oldest)
             .join(Product, Product.id == Deal.product_id)
             .outerjoin(payments, payments.c.account_id == Deal.account_id)
-            .where(*in_scope)).subquery()
+            .where(*in_scope)).cte("base").prefix_with("MATERIALIZED")
+    # MATERIALIZED: each open deal's last touch is sought once; as a subquery SQLite folded `base` into `scored` and
+    # ran the correlated seek at every mention of it (four per deal: at ten times the seed 41 ms of CPU, now 31)
     slipped = days_between(base.c.expected_close, day)
     quiet = days_between(func.coalesce(base.c.last, base.c.created_on), day)
     risk = (case((slipped > 0, 1.0 + _capped(cast(slipped, Float) / 90.0)), else_=0.0)

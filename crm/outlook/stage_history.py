@@ -87,8 +87,7 @@ def calibrate_stages(session: Session, units: tuple[int, ...] | None, today: dt.
     if data_versions.wrote_in(session, "deals"):
         return _calibrate(session, units, today, lookback_days)
     # before the rows: a write in between reloads once more
-    stamp = (*data_versions.versions(session, ("deals",)),
-             *session.execute(select(func.count(DealStageChange.id), func.max(DealStageChange.id))).one())
+    stamp = (*data_versions.versions(session, ("deals",)), *session.execute(select(_HISTORY_COUNT, _HISTORY_TOP)).one())
     key = (str(session.get_bind().url), tuple(sorted(units)) if units is not None else None, today, lookback_days)
     with _kept_lock:
         kept = _kept.get(key)
@@ -102,6 +101,11 @@ def calibrate_stages(session: Session, units: tuple[int, ...] | None, today: dt.
     return found
 
 
+# two scalar subqueries, not count(id) and max(id) in one SELECT: SQLite counts a table from its b-tree pages and
+# takes max(id) from the last page only when each stands alone (at ten times the seed, 75,870 rows: 6 ms of CPU, now
+# a few microseconds)
+_HISTORY_COUNT = select(func.count()).select_from(DealStageChange).scalar_subquery()
+_HISTORY_TOP = select(func.max(DealStageChange.id)).scalar_subquery()
 _kept: dict[tuple, tuple[tuple[int, ...], StageCalibration]] = {}
 _kept_lock = threading.Lock()
 
