@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from channels.charts import chart_pngs
 from channels.guards import RecentKeys
-from channels.identities import UnknownCaller, actor_for
+from channels.identities import UnknownCaller, actor_for, external_id_of
 from channels.slack_blocks import APPROVE, REJECT, decided_blocks, refusal_blocks, turn_blocks
 from channels.turn_view import view_of
 from crm.actor import Actor
@@ -125,6 +125,24 @@ def create_slack_app(tessera: Tessera, *, signing_secret: str, token: str | None
 
     app.action(APPROVE)(decide(True))
     app.action(REJECT)(decide(False))
+
+    def tell_requester(resumed, requester: str) -> None:
+        """A request decided in someone else's conversation (an approver's chat): its outcome goes to the Slack
+        thread the requester asked in, or, asked by slash command, to the requester's direct messages."""
+        _login, _, thread = resumed.thread_id.partition(":")
+        kind, _, place = thread.partition(":")
+        if kind != "slack" or not resumed.reply:
+            return  # asked on another channel: that channel tells them
+        channel, _, thread_ts = place.partition(":")
+        if thread_ts == "command":  # an ephemeral slash-command answer has no thread to reply in
+            with tessera.store.session() as s:
+                channel, thread_ts = external_id_of(s, "slack", requester), None
+            if channel is None:
+                log.warning("%s has no Slack account linked; their request's outcome stays in their thread", requester)
+                return
+        app.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=resumed.reply[:3000])
+
+    tessera.resumed_elsewhere["slack"] = tell_requester
     return app
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections import Counter
@@ -50,6 +51,8 @@ from tools.base import ToolContext
 MAX_MESSAGE_CHARS = 4000
 _USERS = NAMED.index("users")
 RECURSION_LIMIT = 16
+
+log = logging.getLogger("tessera.runtime")
 
 
 class Tessera:
@@ -106,6 +109,9 @@ class Tessera:
         self.writer = DraftWriter(writer_model, self.prompts.text) if writer_model != OFFLINE_MODEL else None
         self.graph = build_graph(self._model_for, self._tool_context, self.checkpointer, prompt_text=self.prompts.text)
         self.turns = Turns(self)  # one turn at a time per thread; whole, traced, idempotent turns
+        # a channel's way to tell a requester how their paused request ended when it was decided in another
+        # conversation (an approver's chat): {channel name: deliver(resumed turn, requester's login)}
+        self.resumed_elsewhere: dict[str, Callable[[TurnResult, str], None]] = {}
 
     def refresh_lexicon(self) -> None:
         """The offline model reads each turn with the names its user may see (`config`); without them it knows only
@@ -169,8 +175,19 @@ class Tessera:
         resumes now, outside the approver's turn (the decision was claimed inside it)."""
         for approval_id in self.desk.claimed_in(result.turn_id):
             pending = self.approvals.get(approval_id)
-            self._resume(approval_id, pending, pending.decided_by, pending.status == "approving", pending.note or "")
+            resumed = self._resume(approval_id, pending, pending.decided_by, pending.status == "approving",
+                                   pending.note or "")
+            self._tell_requester(resumed, pending.requested_by)
         return result
+
+    def _tell_requester(self, resumed: TurnResult, requester: str) -> None:
+        """The requester was not in the approver's conversation: each channel that knows the requester's thread
+        delivers the resumed turn's reply there. A channel that fails is logged; the decision stands."""
+        for channel, deliver in self.resumed_elsewhere.items():
+            try:
+                deliver(resumed, requester)
+            except Exception:  # noqa: BLE001 - one channel's outage must not undo or hide a decision taken
+                log.exception("could not tell %s on %s how their request ended", requester, channel)
 
     def _held(self, config: RunnableConfig):
         """The turn's checkpoints are written twice at most: after tools run, and with the turn's trace

@@ -134,4 +134,18 @@ def wecom_router(tessera: Tessera, settings: WeComSettings, *, client: WeComClie
         label = f"已批准 Approved · {login}" if approved else f"已驳回 Rejected · {login}"
         return passive(button_reply(incoming.from_user, settings.corp_id, label), nonce)
 
+    def tell_requester(resumed, requester: str) -> None:
+        """A request decided in someone else's conversation (an approver's chat): a requester who asked on WeCom
+        hears the outcome there."""
+        _login, _, thread = resumed.thread_id.partition(":")
+        if not thread.startswith("wecom:") or not resumed.reply:
+            return
+        with tessera.store.session() as s:
+            to = external_id_of(s, "wecom", requester)
+        if to is None:
+            log.warning("%s has no WeCom account linked; their request's outcome stays in their thread", requester)
+            return
+        send(to, {"msgtype": "text", "text": {"content": resumed.reply}})
+
+    tessera.resumed_elsewhere["wecom"] = tell_requester
     return router
