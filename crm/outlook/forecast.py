@@ -4,7 +4,6 @@ expected to close in it, each open deal weighted by its stage's calibrated win r
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import Float, cast, func, select
@@ -204,9 +203,9 @@ def _bootstrap_weights(calibration: StageCalibration, rng):
     outcomes = calibration.outcomes
     if not outcomes:
         return np.zeros((SIMULATIONS, len(OPEN_STAGES)))
-    categories = sorted(set(outcomes))
-    counted = Counter(outcomes)
-    counts = np.array([counted[c] for c in categories], dtype=float)
+    counted = calibration.outcome_counts
+    categories = list(counted)
+    counts = np.array(list(counted.values()), dtype=float)
     draws = rng.multinomial(len(outcomes), counts / counts.sum(), size=SIMULATIONS)  # SIMULATIONS × categories
     won = np.array([w for w, _ in categories], dtype=float)
     reached = np.array([r for _, r in categories])
