@@ -195,6 +195,28 @@ def test_a_win_rate_reads_the_closed_deals_once_and_counts_the_same_as_an_or_of_
     assert by_rep == expected and len(expected) > 3
 
 
+def test_metrics_of_one_source_dated_by_different_days_are_one_read_unless_a_period_or_a_trend_needs_the_days(mstore):
+    """DSO (dated by payment) and late payments (by due date) by industry, all time: one statement over the payments,
+    with each metric's own rows counted in it; within a period each keeps its own day, so two."""
+    both = MetricQuery(("days_sales_outstanding", "late_payments"), ("industry",))
+    (one,) = compile_sql(both, "sqlite", as_of=AS_OF)
+    assert "payments.paid_on IS NOT NULL OR payments.days_late > 0" in one
+    this_year = MetricQuery.of({"metrics": ["days_sales_outstanding", "late_payments"], "group_by": ["industry"],
+                                "period": {"relative": "to_date", "grain": "year"}})
+    assert len(compile_sql(this_year, "sqlite", as_of=AS_OF)) == 2
+    got = {r["industry"]: (r["days_sales_outstanding"], r["late_payments"]) for r in ask(
+        mstore, "admin", metrics=["days_sales_outstanding", "late_payments"], group_by=["industry"]).rows}
+    with mstore.engine.connect() as conn:
+        dso = dict(conn.execute(text(
+            "SELECT a.industry, round(avg(julianday(p.paid_on) - julianday(o.ordered_on)), 3) FROM payments p "
+            "JOIN orders o ON o.id = p.order_id JOIN accounts a ON a.id = o.account_id WHERE p.paid_on IS NOT NULL "
+            "GROUP BY a.industry")).all())
+        late = dict(conn.execute(text(
+            "SELECT a.industry, count(*) FROM payments p JOIN orders o ON o.id = p.order_id "
+            "JOIN accounts a ON a.id = o.account_id WHERE p.days_late > 0 GROUP BY a.industry")).all())
+    assert got == {k: (dso.get(k), late.get(k, 0)) for k in dso.keys() | late.keys()} and len(got) > 2
+
+
 def test_my_figures_are_a_reps_own_deals_and_a_managers_whole_scope(mstore):
     own = ask(mstore, "li.wei", metrics=["won_deals"], filters={"rep": [MINE]})
     assert own.totals["won_deals"] == scalar(mstore, """SELECT COUNT(*) FROM deals d JOIN users u ON u.id = d.owner_id

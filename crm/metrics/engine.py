@@ -86,7 +86,7 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
         if needs_people else frozenset()
     slice_ = Slice(caller.units, filters, period, as_of, refused)
     wanted = list(dict.fromkeys(metrics + [catalog.metric(t.metric) for t in query.having]))
-    rows, sql = _measure(session, catalog, wanted, group_by, slice_)
+    rows, sql = _measure(session, catalog, wanted, group_by, slice_, show=True)
     ahead = all(catalog.dated_ahead(m) for m in metrics)
     if period is not None and len(group_by) == 1 and group_by[0].time:
         rows = _fill_buckets(rows, group_by[0], period, wanted, as_of if not ahead else None)
@@ -128,14 +128,17 @@ def _totals(session: Session, catalog: Catalog, metrics: list[Metric], rows: lis
 
 
 def _measure(session: Session, catalog: Catalog, metrics: list[Metric], group_by: list[Dimension],
-             slice_: Slice) -> tuple[list[dict], list[str]]:
-    """Rows keyed by group, every wanted metric a column; ratios divided here from their parts."""
+             slice_: Slice, *, show: bool = False) -> tuple[list[dict], list[str]]:
+    """Rows keyed by group, every wanted metric a column; ratios divided here from their parts. `show`: also the
+    statements as run, values inlined, for "how it was computed" (the answer's own statements only: rendering one
+    costs more CPU than a small query, and the totals' and the comparison's were thrown away)."""
     measured = list(dict.fromkeys(b for m in metrics for b in catalog.base_metrics(m)))
     merged: dict[tuple, dict] = {}
     sql = []
     dialect = session.get_bind().dialect
     for batch, stmt in statements(catalog, measured, group_by, slice_):
-        sql.append(_show(stmt, dialect, slice_))
+        if show:
+            sql.append(_show(stmt, dialect, slice_))
         for rec in session.execute(stmt).mappings():
             key = tuple(rec[d.name] for d in group_by)
             row = merged.setdefault(key, _group_values(rec, group_by))
