@@ -74,6 +74,46 @@ def shown(key, q: dict) -> str:
     return key
 
 
+_NUMBER = re.compile(r"^(?P<cur>¥?)(?P<num>-?[\d,]+(?:\.\d+)?)(?P<tail>.*)$")
+_SCALES = ("%", "M", "K", "B", "万", "亿")  # a number's scale changes it: it must follow as written
+_POINTS = r"\s*(?:percentage points?|points?|pts|pp\b|个百分点|百分点)"
+
+
+def _plain(text: str) -> str:
+    """Thousands separators dropped ("1,234" → "1234"), so either way of writing a number is the same."""
+    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+
+
+def said(want: str, text: str) -> bool:
+    """Whether `text` states `want` (a number as `fmt` writes it) as a whole number: "25" is not in "2025", "25.5",
+    "¥25K", "Q25" nor "2026-11-25"; a scale (%, K, M, 万, 亿) must follow as written; a currency sign, a space
+    before the scale and the word for days may differ; percentage points may be written "points", "pts", "个百分点"."""
+    m = _NUMBER.match(_plain(want))
+    if m is None:
+        return want in text
+    num, tail = m["num"].lstrip("-"), m["tail"].strip()
+    scale = tail if tail in _SCALES else None
+    points = "百分点" in tail or "point" in tail
+    for hit in re.finditer(rf"(?<![A-Za-z\d.])(?<!\d[-/]){re.escape(num)}(?!\d)(?!\.\d)(?![-/]\d)", _plain(text)):
+        after = _plain(text)[hit.end():]
+        if points:
+            if re.match(_POINTS, after):
+                return True
+        elif scale:
+            if re.match(rf"\s?{re.escape(scale)}(?![A-Za-z])", after):
+                return True
+        elif not re.match(r"\s?(?:[%万亿]|[KMB](?![A-Za-z]))", after):
+            return True
+    return False
+
+
+def want_of(value: float, unit: str, lang: str) -> str:
+    """The expected number as a reply writes it; a change of a rate in percentage points ("points"), unsigned."""
+    if unit == "points":
+        return f"{abs(value) * 100:.1f}" + ("个百分点" if lang == "zh" else " percentage points")
+    return fmt(value, unit, lang)
+
+
 def grade(q: dict, rows: list[tuple], reply: str) -> tuple[bool, str]:
     """Whether the reply states the expected answer, and the expected answer in words."""
     lang, unit, head = q["language"], q.get("unit", "count"), reply.strip().split("\n", 1)[0]
@@ -82,22 +122,22 @@ def grade(q: dict, rows: list[tuple], reply: str) -> tuple[bool, str]:
     if not rows or rows[0][-1] is None:
         return False, "the SQL found nothing: fix the question"
     if q["expect"] == "value":
-        want = fmt(float(rows[0][0]), unit, lang)
-        return want in head, want
+        want = want_of(float(rows[0][0]), unit, lang)
+        return said(want, head), want
     if q["expect"] == "values":  # several metrics asked together: each of the first row's numbers, in its own unit
         units = unit if isinstance(unit, list) else [unit] * len(rows[0])
-        wants = [fmt(float(v), u, lang) for v, u in zip(rows[0], units)]
-        return all(w in head for w in wants), " and ".join(wants)
+        wants = [want_of(float(v), u, lang) for v, u in zip(rows[0], units)]
+        return all(said(w, head) for w in wants), " and ".join(wants)
     if q["expect"] == "compare":
-        now, before = (fmt(float(v), unit, lang) for v in rows[0][:2])
-        return now in head and before in head, f"{now} vs {before}"
+        now, before = (want_of(float(v), unit, lang) for v in rows[0][:2])
+        return said(now, head) and said(before, head), f"{now} vs {before}"
     if q["expect"] == "top":  # any of the rows tied for first place
-        value = fmt(float(rows[0][1]), unit, lang)
-        names = [shown(r[0], q) for r in rows if r[1] is not None and fmt(float(r[1]), unit, lang) == value]
-        return value in head and any(n in head for n in names), f"{' or '.join(names)}: {value}"
+        value = want_of(float(rows[0][1]), unit, lang)
+        names = [shown(r[0], q) for r in rows if r[1] is not None and want_of(float(r[1]), unit, lang) == value]
+        return said(value, head) and any(n in head for n in names), f"{' or '.join(names)}: {value}"
     lines = reply.split("\n")  # rows: each expected row on one line of the table
-    wants = [(shown(k, q), fmt(float(v), unit, lang)) for k, v in rows]
-    ok = all(any(n in line and v in line for line in lines) for n, v in wants)
+    wants = [(shown(k, q), want_of(float(v), unit, lang)) for k, v in rows]
+    ok = all(any(n in line and said(v, line) for line in lines) for n, v in wants)
     return ok, "; ".join(f"{n}: {v}" for n, v in wants)
 
 

@@ -47,6 +47,8 @@ class QueryMetricsArgs(BaseModel):
     having: list[ThresholdArg] = Field(default_factory=list, description="keep groups meeting these thresholds")
     count_groups: bool = Field(False, description="answer how many groups there are (with `having`: how many meet "
                                                    "it, e.g. how many reps won at least 3 deals)")
+    share_of: Dimension | None = Field(None, description="a filtered dimension: answer the share of the whole that its "
+                                                         "filter keeps (what share of the pipeline is in negotiation)")
     chart: bool | None = Field(None, description="true: draw a chart; false: never; none: when it helps")
     explain: bool = Field(False, description="show how the numbers were computed (definition, filters, SQL)")
     language: Literal["en", "zh"] | None = Field(None, description="the language of the question; default the user's")

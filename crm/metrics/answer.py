@@ -15,7 +15,9 @@ WORDS = {
            "in": "in {label}", "days": " days", "overall": "; {value} overall", "also": "; {metric}: {value}",
            "how": "period: {period}; scope: {scope}; filters: {filters}", "how_all_time": "all time",
            "how_no_filters": "none", "how_left_out": "left out: rows about {n} people who refused analytics",
-           "how_sql": "SQL ({dialect}):", "scope_all": "every unit", "scope_some": "units {units}", "list": ", "},
+           "how_sql": "SQL ({dialect}):", "scope_all": "every unit", "scope_some": "units {units}", "list": ", ",
+           "points": "{n} percentage points", "to_day": "{than} to {day}", "whole": "; all of {label}: {value}", "whole_column": "all of {label}",
+           "so_far": "{label} so far", "share_of": "{part} made up {share} of {metric} {period} ({value} of {whole})"},
     "zh": {"most": "的{metric}最高", "least": "的{metric}最低", "share": "，占总额的{share}", "share_count": "，占总数的{share}",
            "none": "{period}没有{metric}数据。", "total": "{period}{metric}：{value}", "all_time": "至今",
            "up": "较{than}增长{pct}", "down": "较{than}下降{pct}", "flat": "与{than}持平",
@@ -26,7 +28,9 @@ WORDS = {
            "in": "{label}", "days": "天", "overall": "；整体为{value}", "also": "；{metric}：{value}",
            "how": "期间：{period}；范围：{scope}；筛选：{filters}", "how_all_time": "全部时间",
            "how_no_filters": "无", "how_left_out": "未计入：{n} 位拒绝分析用途的人的记录",
-           "how_sql": "SQL（{dialect}）：", "scope_all": "全部事业部", "scope_some": "事业部 {units}", "list": "、"},
+           "how_sql": "SQL（{dialect}）：", "scope_all": "全部事业部", "scope_some": "事业部 {units}", "list": "、",
+           "points": "{n}个百分点", "to_day": "{than}（截至{day}）", "whole": "；{label}全期为{value}", "whole_column": "{label}全期",
+           "so_far": "{label}至今", "share_of": "{period}{part}占{metric}的{share}（{value}，总计{whole}）"},
 }
 
 
@@ -83,6 +87,13 @@ def sentence(result: MetricResult, lang: str = "en") -> str:
     if not result.rows or all(r.get(m.name) in (None, 0) for r in result.rows) and (result.group_by or not counted):
         return w["none"].format(metric=name, period=period)  # a count of nothing is the answer 0 (below)
     named = ", ".join(result.named_in(lang)) if lang == "en" else "、".join(result.named_in(lang))
+    if not result.group_by and "share" in result.rows[0]:  # "what share of our pipeline is in negotiation"
+        row, whole = result.rows[0], result.whole.get(m.name)
+        part = "、".join(result.named_in(lang)) if lang == "zh" else " and ".join(result.named_in(lang))
+        text = w["share_of"].format(part=_cap(part, lang), share=fmt(row["share"], "ratio", lang), metric=name,
+                                    period=period, value=fmt(row.get(m.name), m.unit, lang),
+                                    whole=fmt(whole, m.unit, lang))
+        return text + _end(lang)
     if not result.group_by:
         row = result.rows[0]
         said = f"{name} for {named}" if named and lang == "en" else name  # "Win rate for East Enterprise in 2026"
@@ -171,16 +182,31 @@ def table(result: MetricResult, lang: str = "en") -> list[dict]:
                 row[was] = fmt(r.get(f"{m.name}_previous"), m.unit, lang)
                 change = r.get(f"{m.name}_change")
                 said = w["change"] if len(result.metrics) == 1 else w["change_of"].format(metric=m.name_in(lang))
-                row[said] = "—" if change is None else f"{change * 100:+.1f}%"
+                row[said] = "—" if change is None else f"{change * 100:+.1f}" + (" pts" if m.unit == "ratio" else "%")
+                if f"{m.name}_previous_whole" in r and result.compared_whole is not None:
+                    row[w["whole_column"].format(label=_span(result.compared_whole))] = \
+                        fmt(r.get(f"{m.name}_previous_whole"), m.unit, lang)
         if "share" in r:
             row[w["share_column"]] = fmt(r["share"], "ratio", lang)
         out.append(row)
     return out
 
 
+def _span(period) -> str:
+    """A period as a label: "2025-Q4", "2025", "2025-10", else its first and last day."""
+    from crm.metrics.periods import _label
+
+    if period.grain in ("month", "quarter", "year") and period.count == 1 and period.start.day == 1:
+        return _label(period.start, period.grain)
+    return f"{period.start.isoformat()}..{period.end.isoformat()}"
+
+
 def _period_words(result: MetricResult, lang: str) -> str:
     if result.period is None:
         return WORDS[lang]["all_time"]
+    if result.compared_whole is not None and ".." not in result.period.label:  # a period still running: "Q4 so far"
+        label = _span(result.period)
+        return WORDS[lang]["in"].format(label=WORDS[lang]["so_far"].format(label=label))
     p = result.period
     label = p.label if not p.label.startswith(("this ", "last ", "past ", "next ")) and ".." not in p.label \
         else f"{p.start.isoformat()}..{p.end.isoformat()}"
@@ -198,8 +224,16 @@ def _change(row: dict, m: Metric, result: MetricResult, lang: str) -> str:
     if change is None:
         return ""
     key = "flat" if abs(change) < 0.0005 else "up" if change > 0 else "down"
-    words = w[key].format(pct=f"{abs(change) * 100:.1f}%", than=than)
-    return f" ({words}, {fmt(was, m.unit, lang)})" if lang == "en" else f"（{words}，{than}为{fmt(was, m.unit, lang)}）"
+    by = w["points"].format(n=f"{abs(change) * 100:.1f}") if m.unit == "ratio" else f"{abs(change) * 100:.1f}%"
+    whole = result.compared_whole
+    if whole is not None and result.compared is not None:  # like for like, and the whole of last year's period
+        than = w["to_day"].format(than=than, day=result.compared.end.isoformat())
+    words = w[key].format(pct=by, than=than)
+    also = w["whole"].format(label=_span(whole), value=fmt(row.get(f"{m.name}_previous_whole"), m.unit, lang)) \
+        if whole is not None else ""
+    if lang == "en":
+        return f" ({words}, {fmt(was, m.unit, lang)}{also})"
+    return f"（{words}，{w[result.query.compare_to]}为{fmt(was, m.unit, lang)}{also}）"
 
 
 def _cap(text: str, lang: str) -> str:

@@ -35,6 +35,7 @@ class MetricQuery:
     limit: int | None = None
     having: tuple[Threshold, ...] = ()
     count_groups: bool = False  # the answer is how many groups there are ("how many reps won at least 3 deals")
+    share_of: str | None = None  # a filtered dimension: the answer is the filtered rows' share of the whole
 
     def __post_init__(self):
         if not self.metrics:
@@ -47,6 +48,8 @@ class MetricQuery:
             raise ValueError("limit must be at least 1")
         if self.count_groups and not self.group_by:
             raise ValueError("count_groups counts the groups of a breakdown: name what to group by")
+        if self.share_of is not None and self.share_of not in self.filters:
+            raise ValueError("share_of names a filtered dimension: the share of what the filter keeps")
         for t in self.having:
             if t.op not in OPERATORS:
                 raise ValueError(f"a threshold's operator is one of {', '.join(OPERATORS)}")
@@ -60,4 +63,4 @@ class MetricQuery:
         return cls(metrics=tuple(data["metrics"]), group_by=tuple(data.get("group_by") or ()), filters=filters,
                    period=PeriodSpec.of(data.get("period")), compare_to=data.get("compare_to"),
                    order=data.get("order"), limit=data.get("limit"), having=having,
-                   count_groups=bool(data.get("count_groups")))
+                   count_groups=bool(data.get("count_groups")), share_of=data.get("share_of"))

@@ -29,6 +29,10 @@ _TO_NOW_AFTER = re.compile(r"^\s*(?:的)?\s*(?:以来|至今|到现在|到目前
                            r"until now\b|till now\b)", re.I)
 _TO_DATE_GRAIN = re.compile(r"\b(quarter|month|week)[- ]to[- ]date\b|\b(qtd|mtd|wtd)\b", re.I)
 COMPARE_CUE = re.compile(r"\b(?:vs\.?|versus|compared?|than|against|relative to)\b|对比|相比|比较|比", re.I)
+# a change asked between two periods ("how did it move from Q2 to Q3", "从二季度到三季度变化了多少"): compared too
+CHANGE_CUE = re.compile(r"\b(?:change[sd]?|changing|move[sd]?|moving|shift(?:ed|s)?|swing|went|go(?:ne)?|improve[sd]?|"
+                        r"drop(?:ped|s)?|rise|rose|fell|fall(?:en)?|grow|grew|grown|decline[sd]?)\b|变化|变动|涨了|跌了|提升|"
+                        r"下降|上升|下滑|增长|减少", re.I)
 
 
 def _year(word: str | None, number: str | None, today: dt.date) -> int:
@@ -188,10 +192,11 @@ def run_on_to_today(text: str, span: tuple[int, int], period: dict, today: dt.da
             "label": f"{resolved.start.isoformat()}..{today.isoformat()}"}
 
 
-def comparison_with(text: str, period: dict, second: dict | None, today: dt.date) -> str | None:
+def comparison_with(text: str, period: dict, second: dict | None, today: dt.date, cue: bool = False) -> str | None:
     """The comparison a second period names: the one before ("Q2 versus Q1") or the same one a year earlier
-    ("上半年和去年上半年比"). None when no comparing word is said or the second period is neither."""
-    if second is None or not COMPARE_CUE.search(text):
+    ("上半年和去年上半年比"). None when no comparing word (nor, with `cue`, a word of change) is said or the second
+    period is neither."""
+    if second is None or not (cue or COMPARE_CUE.search(text)):
         return None
     first, other = resolve(period, today), resolve(second, today)
     if first is None or other is None:

@@ -12,7 +12,7 @@ from crm.data_files import read_yaml
 from crm.metrics import default_catalog, resolve
 from llm.offline.arguments import Filled, Filling
 from llm.offline.messages import Turn
-from llm.offline.metric_periods import (COMPARE_CUE, comparison_with, default_for_comparison, find_bare_quarter,
+from llm.offline.metric_periods import (CHANGE_CUE, COMPARE_CUE, comparison_with, default_for_comparison, find_bare_quarter,
                                         find_before_last, find_half, find_half_year, find_ordinal_quarter,
                                         find_first_of_year, find_month_range, find_same_last_year, find_season,
                                         find_this_time_last_year, find_two_quarters, find_until_end, run_on_to_today,
@@ -76,7 +76,8 @@ _PREVIOUS = re.compile(r"previous period|period before|(?:compared? (?:to|with)|
                        rf"(?:环比|跟|和|与|比|较|对比)\s*(?:上一?{_CN_GRAIN}|前一{_CN_GRAIN}|上期)(?:相比|比较|对比|比)?|"
                        r"环比|上一期|比上期|与上期|和上期", re.I)
 _TOP = re.compile(rf"\btop\s*{_NUM}?\b|前\s*{_NUM}\s*(?:名|个|位)?|排名前\s*{_NUM}", re.I)
-_BOTTOM = re.compile(rf"\bbottom\s*{_NUM}?\b|\b(?:lowest|least|worst|fewest|smallest|weakest)\b|最低|最少|最差|最小|倒数\s*{_NUM}?", re.I)
+_BOTTOM = re.compile(rf"\bbottom\s*{_NUM}?\b|\b(?:lowest|least|worst|fewest|smallest|weakest)\b|最低|最少|最差|最小|倒数\s*{_NUM}?|"
+                     rf"垫底|末位|排最后|排在最后|最后一名|后\s*{_NUM}\s*名", re.I)
 _MOST = re.compile(r"\b(?:most|highest|best|biggest|largest|top|strongest|leads?|leading|rank(?:ed|ing)?)\b|最高|最多|最好|最大|最强|"
                    r"第一|领先|排名|排行|排个名|排一下")
 _THRESHOLD = re.compile(rf"(?:\bat least|\bminimum of|\bno fewer than|\bmore than|\bover|\bfewer than|\bless than|\bunder|"
@@ -171,12 +172,18 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     compare = None if same else _comparison(_blank(text, taken), taken)
     at = len(taken)
     period = same[0] if same else _period(_blank(text, taken), reading, taken)
-    if period and not same and (compare or COMPARE_CUE.search(text)):  # "Q2 versus Q1", "和去年上半年比": what to compare with
+    changed = CHANGE_CUE.search(text)
+    if period and not same and (compare or COMPARE_CUE.search(text) or changed):  # "Q2 versus Q1", "和去年上半年比"
         second_at = len(taken)
         second = _period(_blank(text, taken), reading, taken)
         if second and taken[second_at][0] < taken[at][0]:  # "去年的成交额和前年比": the one said first is asked for
             period, second = second, period
-        compare = compare or comparison_with(text, period, second, reading.today)
+        if second and changed and not COMPARE_CUE.search(text):  # "move from Q2 to Q3", "从二季度到三季度变化了多少":
+            period, second = second, period  # a change runs from the one said first to the one said last
+        compare = compare or comparison_with(text, period, second, reading.today, cue=bool(changed))
+    if period and not compare and not second_said(taken, at) and changed and not _TREND.search(reading.text) and \
+            _rates(text):  # "how did our win rate change last quarter?": against the one before
+        compare = "previous_period"
     quarters = period.pop("quarters", None) if period else None  # "Q2 and Q3": side by side by quarter
     expected = _EXPECTED_CLOSE.search(_blank(text, taken))
     if expected:  # "pipeline expected to close by year end", "预计成交的商机": dated by the expected close, no metric
@@ -202,6 +209,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     named = [span for span in taken if span not in whose and span not in having_spans]  # "赢单率在50%以上的部门"
     spotted: list[Mention] = []
     found_dims, how_many, by_who = [], None, set()
+    dim_ends: dict[int, int] = {}  # where each dimension word ends: "客户投诉" is a kind of complaint, not accounts
     for mention in find_mentions(text, _catalog_names(), taken):  # key terms in order, fillers between ("新建了多少商机")
         taken.append((mention.start, mention.end))
         kind, name = mention.key
@@ -211,17 +219,24 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             if mention.phrase in ("who", "whose", "谁"):
                 by_who.add(mention.start)
             found_dims.append((mention.start, name, _is_group(text, (mention.start, mention.end), mention.phrase)))
+            dim_ends[mention.start] = mention.end
             counted = _count_before(text, mention.start) if name not in _TIME_DIMS else None
             if counted:  # "which three accounts", "哪三个客户", "最高的两个销售": how many groups
                 how_many = how_many or counted
     metrics = _asked_metrics(text, spotted)
+    metric_starts = {m.start for m in spotted}
     unmeasured = _unmeasured(text)
     if unmeasured:  # "NPS", "customer acquisition cost", "客户满意度": nothing measures it, and the tool will say so
         metrics = [unmeasured]
     named += _names(reading, (("user", "rep"), ("account", "account"), ("product", "product")), filters, taken)
     for phrase, dim, key in value_vocab:
         span = _find(text, phrase, taken)
-        if span and dim in ("region", "stage", "channel", "industry", "case_category"):
+        if span is None and dim == "priority":  # "普通优先级": the level, not a breakdown by the word 优先级 in it
+            own = [(st, en) for st, en in taken if any(st == f[0] and f[1] == dim for f in found_dims)]
+            span = _find(text, phrase, [t for t in taken if t not in own])
+            if span:
+                found_dims = [f for f in found_dims if not (f[1] == dim and span[0] <= f[0] < span[1])]
+        if span and dim in ("region", "stage", "channel", "industry", "case_category", "priority"):
             filters.setdefault(dim, [])
             if key not in filters[dim]:
                 filters[dim].append(key)
@@ -237,6 +252,10 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     metrics = metrics if unmeasured else _with_channels(text, metrics, filters, bool(period or compare))
     metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics))
     metrics = _of_the_created(text, metrics)
+    metrics = _as_count(_blank(text, taken), metrics)
+    money_bound = next((t["metric"] for t in having if t.get("money")), None)
+    if money_bound:  # "products that brought in more than ¥300K of orders": the amount bounded is what is shown
+        metrics = [money_bound if _money_of().get(m) == money_bound else m for m in metrics]
     group_by = []
     for _start, dim, grouped in sorted(found_dims):
         if dim not in group_by and dim not in filters and (grouped or dim in ("week", "month", "quarter", "year")):
@@ -247,8 +266,11 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     if group_by and not any(g for _s, _d, g in found_dims):
         out.hints.add("bare_group")  # values side by side ("note it down… meeting"): no "by"/"各"/"vs" cue of its own
     if not group_by and found_dims and not mine_grouped:  # "pipeline stage by stage", "各区域" already cue; a bare
-        group_by = [d for _s, d, _g in sorted(found_dims) if d not in filters][:1]  # dimension still groups,
-        out.hints.add("bare_group")  # but does not by itself make a sentence a question for a figure
+        group_by = [d for s, d, _g in sorted(found_dims) if d not in filters and not  # dimension still groups,
+                    (_ONE_TOTAL.search(text) and not _EACH.search(text) and
+                     (not _HOW_MANY_GROUPS.search(text[max(0, s - 24):s]) or dim_ends.get(s) in metric_starts))][:1]
+        out.hints.add("bare_group")  # but does not by itself make a sentence a question for a figure; "how many
+        # calls has the team made", "拜访了几次客户", "多少客户投诉" ask one total: the bare word says what, not by what
     group_by += [d for d in mine_grouped if d not in group_by]
     if "rep" in group_by and len(group_by) > 1 and all(s in by_who for s, d, _g in found_dims if d == "rep"):
         group_by.remove("rep")  # "who are our top 10 accounts": "who" asks which of the accounts
@@ -305,11 +327,17 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         put("limit", limit, str(limit), "integer")
     if having and not group_by and all(t["op"] == "=" and not t["value"] for t in having):
         having = []  # "Acme hasn't placed any orders": nothing done by whom? no groups, no bound
+    if having and not group_by and any(t.get("money") for t in having):
+        having = []  # "deals over ¥100K": a deal's amount bounds records, not a figure (find_deals lists them)
+    having = [{k: v for k, v in t.items() if k != "money"} for t in having]
     if having:
         put("having", having, json.dumps(having), "enum")
     counted = _groups_counted(text, found_dims, group_by)
     if counted and (having or counted == "rep"):  # "how many reps won at least 3 deals", "有几个销售在干活"
         put("count_groups", True, counted, "enum")
+    share_of = _share_of(text, metrics, filters, group_by)
+    if share_of:  # "what share of our pipeline is in negotiation", "零售行业的成交额占比": the filtered part of the whole
+        put("share_of", share_of, share_of, "enum")
     if _CHART.search(reading.text):
         put("chart", True, "chart", "enum")
     if explain:
@@ -319,6 +347,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
 
 
 _TIME_DIMS = ("week", "month", "quarter", "year")
+_EACH = re.compile(r"\b(?:each|every|per|by|respectively|apiece)\b|分别|每个|每一|每位|每家|各", re.I)
+_ONE_TOTAL = re.compile(r"\bhow (?:many|much)\b|多少|几次|几个|几单|几笔|几家", re.I)
 # "how many reps", "how many of my units", "几个销售", "多少个部门": the number of groups is the answer
 _HOW_MANY_GROUPS = re.compile(r"(?:\bhow many\s+(?:of\s+(?:my|our|the|your|their)\s+)?(?:sales\s+)?|"
                               r"(?:几|多少)\s*(?:个|位|名|家)?\s*)$", re.I)
@@ -396,7 +426,8 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
         # "宏达机械那个…的单子到哪个阶段了", "海天电子有几个单子在跟": about a named record, not a figure
         return -NOT_A_FIGURE if implied and names_a_record and not (grouped - {"group_by"}) else 0.0
     bound_on_groups = {"having", "group_by"} <= asked  # "本月活动少于5条的销售有哪些": groups kept by a bound, not records
-    if (_LISTING.search(text) and not bound_on_groups) or _AMOUNT_BOUND.search(text) or _acts(text) or \
+    if (_LISTING.search(text) and not bound_on_groups) or (_AMOUNT_BOUND.search(text) and not bound_on_groups) or \
+            _acts(text) or \
             (names_a_record and _THE_DEAL.search(text)):
         return -NOT_A_FIGURE  # "列一下…的商机", "deals over 100000", "Initech signed!! please close D-1867 as won",
         # "we lost the Summit Logistics parcel locker deal": one named deal is a record, not a figure
@@ -592,6 +623,19 @@ def _of_the_created(text: str, metrics: list[str]) -> list[str]:
     if not m or not _WON_WORD.search(text[m.end():]):
         return metrics
     return ["conversion_rate" if _SHARE_WORD.search(text) else "new_deals_won"]
+
+
+# A count asked of what a money metric names: "deal count won in FY2025", "签了多少单", "number of orders".
+_COUNT_ASK = re.compile(r"\b(?:count|number of|how many)\b|多少单|几单|单数|多少笔|几笔|笔数", re.I)
+
+
+def _as_count(text: str, metrics: list[str]) -> list[str]:
+    """ "deal count won", "number of bookings": a money metric said with a word of counting (and none of money) asks
+    for the count of the same records (metric_terms.yaml `money_of`, read backwards)."""
+    if not metrics or not _COUNT_ASK.search(text) or _MONEY_WORD.search(text):
+        return metrics
+    count_of = {money: count for count, money in _money_of().items()}
+    return list(dict.fromkeys(count_of.get(m, m) for m in metrics))
 
 
 _TOTAL_WORD = re.compile(r"\b(?:total|sum|altogether)\b|总额|总共|一共|合计|加起来|总计", re.I)
@@ -892,6 +936,9 @@ def _threshold(text: str, taken: list) -> list[dict]:
     percent = _percent_bound(text, taken)
     if percent:
         return percent
+    money = _money_bound(text, taken)
+    if money:
+        return money
     pattern, verbs = _threshold_verbs()
     said = pattern.search(text)
     if said:
@@ -921,6 +968,72 @@ def _threshold(text: str, taken: list) -> list[dict]:
     end = words_at + words.find(phrase) + len(phrase) if phrase else m.end()
     taken.append((m.start(), end))  # only up to the metric's words: "... closed deals this year" keeps the year
     return [{"metric": metric, "op": _bound_op(text[m.start():m.end()]), "value": float(_n(number))}]
+
+
+def second_said(taken: list, at: int) -> bool:
+    """Whether two periods were read (the second's span after the first's)."""
+    return len(taken) > at + 1
+
+
+def _rates(text: str) -> bool:
+    """Whether the sentence names a rate (a metric in percent: win rate, margin, conversion)."""
+    catalog = default_catalog().metrics
+    return any(catalog[m.key].unit == "ratio" for m in find_mentions(text, tuple(_vocab()[0])))
+
+
+# A bound said in money ("reps who sold more than ¥800K", "营业额超过30万的产品", "30万以上"): a group's sum kept or left
+# out; only with a currency sign, a scale (K, M, 万, 亿) or four digits or more, so "more than 5 deals" stays a count.
+_MONEY_BOUND = re.compile(r"\b(at least|no less than|more than|over|above|greater than|bigger than|higher than|under|"
+                          r"below|less than|lower than|at most)\s+([¥$￥]\s*)?(\d[\d,]*(?:\.\d+)?)\s*"
+                          r"(k|m|mn|million|thousand|b|bn|billion)?(?![\w.])|"
+                          r"(至少|不少于|不低于|超过|大于|高于|多于|达到|少于|低于|小于|不到|不超过)\s*([¥￥$]\s*)?(\d+(?:\.\d+)?)\s*"
+                          r"(千|万|亿|k|m)?\s*元?\s*(以上|以下)?|"
+                          r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万|亿)\s*元?\s*(以上|以下)", re.I)
+_SCALE = {"k": 1e3, "thousand": 1e3, "千": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
+          "billion": 1e9, "万": 1e4, "亿": 1e8}
+_SOLD = re.compile(r"\b(?:sold|sell|sells|selling|sales|booked|book|bookings|won|win|closed|signed)\b|卖|签|成交|赢", re.I)
+
+
+def _money_bound(text: str, taken: list) -> list[dict]:
+    """A bound on a group's money figure: the money metric named (a count of records said beside it asks for their
+    amount: "more than ¥300K of orders"), else the won value when the verb is one of selling ("sold", 卖, 签)."""
+    for m in _MONEY_BOUND.finditer(text):
+        g = m.groups()
+        word, sign, number, scale, tail = (g[0], g[1], g[2], g[3], None) if g[2] else \
+            (g[4], g[5], g[6], g[7], g[8]) if g[6] else (None, None, g[9], g[10], g[11])
+        amount = float(number.replace(",", "")) * _SCALE.get((scale or "").lower(), 1)
+        if not (sign or scale or amount >= 1000):
+            continue
+        catalog = default_catalog().metrics
+        said = sorted(find_mentions(text, tuple(_vocab()[0])), key=lambda x: abs(x.start - m.start()))
+        money = [catalog[x.key].name if catalog[x.key].unit == "money" else _money_of().get(x.key) for x in said]
+        metric = next((x for x in money if x), None) or ("won_value" if _SOLD.search(text) else None)
+        if metric is None:
+            continue
+        said_op = f"{word or ''}{tail or ''}".lower()
+        op = ">=" if re.search(r"at least|no less|不少于|不低于|至少|达到|以上", said_op) else \
+            "<=" if re.search(r"at most|不超过|以下", said_op) else \
+            "<" if re.search(r"under|below|less|lower|少于|低于|小于|不到", said_op) else ">"
+        taken.append(m.span())
+        return [{"metric": metric, "op": op, "value": amount, "money": True}]
+    return []
+
+
+# "what share of our pipeline is in negotiation", "制造业客户占成交额的比例", "零售行业的成交额占比": the part a filter keeps
+_SHARE_OF = re.compile(r"\b(?:share|percentage|proportion|fraction|percent|part)\s+of\b|\bhow much of\b|"
+                       r"占比|所占|占.{0,12}?(?:比例|比重|百分之|多少|几成)|百分之多少|比重|几成", re.I)
+_PART_ORDER = ("stage", "industry", "product", "channel", "case_category", "priority", "account", "city", "rep",
+               "unit", "region")
+
+
+def _share_of(text: str, metrics: list[str], filters: dict, group_by: list[str]) -> str | None:
+    """The filtered dimension whose share of the whole is asked, or None: a sum or count, not broken down."""
+    catalog = default_catalog().metrics
+    if group_by or not metrics or not _SHARE_OF.search(text) or metrics[0] not in catalog or \
+            not catalog[metrics[0]].additive:
+        return None
+    parts = [d for d in _PART_ORDER if filters.get(d) and "mine" not in filters[d]]
+    return parts[0] if parts else None
 
 
 _STOP = re.compile(r"\b(?:what|what's|whats|is|are|was|were|the|our|my|show|me|give|tell|how|much|many|did|do|does|"
