@@ -42,7 +42,8 @@ class Taxonomy:
         self.purposes: dict[str, dict] = dict(data["purposes"])
         for party_id, party in data.get("third_parties", {}).items():
             self.purposes[f"third_party_sharing.{party_id}"] = {
-                "label": {"en": f"sharing with {party['name']}", "zh": f"与{party['name']}共享"}}
+                "label": {"en": f"sharing with {party['name']}", "zh": f"与{party['name']}共享"},
+                "words": list(party.get("words", []))}
         self.bases: dict[str, dict] = data["legal_bases"]
         self.always_allowed: dict[str, str] = data.get("always_allowed", {})
         self.retention: dict[str, dict] = data.get("retention_rules", {})

@@ -214,15 +214,16 @@ def request_erasure(session: Session, actor: Actor, *, what: str | None = None, 
 
 # Markers before the corrected value, most specific first ("is wrong, it should be X" -> X).
 _MARKERS = [re.compile(p, re.IGNORECASE) for p in (
-    r"\b(?:should|must|needs? to) (?:be|read|say)\b|\b(?:is|reads?) now\b|\b(?:is|has been) (?:actually|really)\b|"
-    r"\bchanged to\b", r"改为|改成|更新为|更新成|换成|换为|变成|变为|应该是|应为|现在是|其实是|已经是", r"[:：]", r"\bto\b",
+    r"\b(?:should|must|needs? to) (?:be|read|say)(?: spel(?:led|t))?\b|\b(?:is|reads?) now\b|"
+    r"\b(?:is|has been) (?:actually|really)\b|\bchanged to\b|\b(?:is |are )?(?:spel(?:led|t)|written)(?: as)?\b", r"改为|改成|更新为|更新成|换成|换为|变成|变为|应该是|应为|现在是|其实是|已经是", r"[:：]", r"\bto\b",
     r"\bis\b", r"是|为")]
 
 # A polite ending after the value is not part of it: "改成13800001111吗？", "to a@b.cn please".
 _QUESTION_TAIL = re.compile(r"\s*(?:好吗|可以吗|行吗|吗|呢|吧|谢谢|please|thanks|thank you)?\s*[?？!！。.]*\s*$", re.IGNORECASE)
 # What follows the value in the same sentence is not part of it: "… Shenzhen now", "… on your records",
 # "采购总监了，帮忙改一下", "苏州，谢谢".
-_VALUE_TAIL = re.compile(r"(?:\s*[，；。！？]|\s*[,;]\s+(?=(?:please|pls|thanks|thank|can|could|would|and|but|so)\b)).*$"
+_VALUE_TAIL = re.compile(r"(?:\s*[，；。！？]|\s*[,;]\s+(?=(?:please|pls|thanks|thank|can|could|would|and|but|so|not)\b)).*$"
+                         r"|\s+(?:not|rather than|instead of)\s+\S.*$|\s*(?:而不是|不是)\S.*$"
                          r"|\s+(?:last (?:month|week|year)|recently|this (?:month|week|year)|lately)\s*[.!]*\s*$"
                          r"|(?:上个?月|上周|最近|去年|今年)\s*$"
                          r"|\s+(?:now|please|thanks|thank you|from now on|(?:on|in) (?:your|the|my) (?:records?|files?|"

@@ -19,7 +19,7 @@ from llm.offline import own_data  # a customer's words about their own data
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, slot_fit
-from llm.offline.intents import SMALL_TALK, UNSUPPORTED, W_LEXICAL, IntentScore, ToolIndex, index_for, rank
+from llm.offline.intents import LATER, SMALL_TALK, UNSUPPORTED, W_LEXICAL, IntentScore, ToolIndex, index_for, rank
 from llm.offline.lexicon import Lexicon
 from llm.offline.links import link
 from llm.offline.messages import Turn, last_index, read_messages
@@ -231,6 +231,9 @@ class TurnPolicy:
                     fit[v.name] -= OPPOSITE_DIRECTION
         if reading.all_entities() or reading.name_guesses():  # "how is Acme doing" is not a greeting
             fit.update({name: -SMALL_TALK_WITH_NAME for name in SMALL_TALK if name != UNSUPPORTED})
+        if own_data.OWN_DATA_TOOL in fit and own_data.acts_on_own_data(text):  # "I moved to Hangzhou last month", "wipe
+            for name in SMALL_TALK:  # my order history": a change to their own data, no errand elsewhere, no small talk
+                fit[name] = fit.get(name, 0.0) - own_data.FIT_MOVED
         ranking = rank(index, reading.intent_text, fit)
         tools_only = [s for s in ranking if not s.is_small_talk]
         by_name = {v.name: v for v in views}
@@ -243,6 +246,8 @@ class TurnPolicy:
         asked = prompt_request.choose(text, set(by_name))
         if asked:
             return self._call(by_name[asked], fills[asked], ranking, text, lang, via="message")
+        if own_data.OWN_DATA_TOOL in by_name and own_data.claims_staff(text):  # identity comes from the login
+            return Reply("answer", questions.claims_staff(lang), trace={**_scores("claims_staff", ranking)})
         if own_data.OWN_DATA_TOOL in by_name and (own_data.about_someone_else(text)  # "李娜的手机号": only one's own
                                                   or own_data.about_others_business(text, reading.name_guesses())):
             return Reply("answer", questions.others_data(lang), trace={**_scores("others_data", ranking)})
@@ -280,6 +285,8 @@ class TurnPolicy:
         if top.name == UNSUPPORTED and top.semantic >= SEMANTIC_FLOOR and margin >= MARGIN:
             return Reply("answer", questions.capabilities(views, lang, "cant_yet", offer=role_offer(history)),
                          trace=_scores("unsupported", ranking))
+        if top.name == LATER and top.semantic >= SEMANTIC_FLOOR and margin >= MARGIN:  # "我在开会，晚点说": no request
+            return Reply("small_talk", template("questions", "later", lang), trace=_scores("later", ranking))
         if top.is_small_talk and top.semantic >= SEMANTIC_FLOOR and margin >= MARGIN:
             lead = "thanks" if top.name == "__thanks__" else "greeting"
             return Reply("small_talk", questions.capabilities(views, lang, lead, offer=role_offer(history)), trace=_scores("small_talk", ranking))

@@ -14,7 +14,8 @@ from llm.offline.replies import small_talk_examples
 from llm.offline.schema import ToolView
 from llm.offline.text import overlap_tokens
 
-SMALL_TALK = ("__greeting__", "__thanks__", "__unsupported__")
+SMALL_TALK = ("__greeting__", "__thanks__", "__later__", "__unsupported__")
+LATER = "__later__"  # a deferral or an acknowledgement ("我在开会，晚点说", "ok got it"): nothing asked yet
 UNSUPPORTED = "__unsupported__"
 W_BEST, W_TOP2, W_LEXICAL = 0.5, 0.5, 0.16
 

@@ -63,6 +63,11 @@ def others_data(lang: str) -> str:
     return template("questions", "others_data", lang)
 
 
+def claims_staff(lang: str) -> str:
+    """A customer saying they are staff ("I'm actually the admin"): who they are comes from the login."""
+    return template("questions", "claims_staff", lang)
+
+
 def ask_intent(options: list[ToolView], lang: str) -> str:
     words = [f"({i}) {tool_name(v, lang)}" for i, v in enumerate(options, 1)]
     joined = template("questions", "or", lang).join(words)
