@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from crm import data_versions
 from crm.metrics.answer import fmt
 from crm.metrics.scope import Caller, scope_words
-from crm.models import OPEN_STAGES, Account, Deal, DealStageChange, Product, SalesUnit, User
-from crm.outlook.risk_ranking import ranked_candidates
+from crm.models import Account, Deal, DealStageChange, Product, SalesUnit, User
+from crm.outlook.risk_ranking import in_scope, ranked_candidates
 from crm.outlook.words import columns, reason, scope_in, separator, stage_name
 
 QUIET_DAYS = 30  # no activity on the deal for this many days is a signal
@@ -116,21 +116,17 @@ def deals_at_risk(session: Session, caller: Caller, today: dt.date, *, limit: in
     the win probability of deals by id (the deal-score model), or is None when there is no model. The database ranks
     the deals by all signals but the model's (crm/outlook/risk_ranking.py) and returns the few that can be among the
     riskiest; here they get their reasons and the exact order."""
-    in_scope = [Deal.stage.in_(OPEN_STAGES)]
-    if caller.units is not None:
-        in_scope.append(Deal.unit_id.in_(caller.units))
-    if owner_id is not None:
-        in_scope.append(Deal.owner_id == owner_id)
+    units_in = tuple(caller.units) if caller.units is not None else None
     scope = scope or scope_words(session, caller)
     chances = {}
     if scores:  # the model scores every open deal in scope: those it rates low are flagged whatever else they show
-        ids = list(session.scalars(select(Deal.id).where(*in_scope)))
+        ids = list(session.scalars(select(Deal.id).where(*in_scope(units_in, owner_id))))
         chances = scores(ids) if ids else {}
     unit_ids = set(caller.units) if caller.units is not None else set(session.scalars(select(SalesUnit.id)))
     norms = _discount_norms(session, unit_ids)
     units = dict(session.execute(select(SalesUnit.id, SalesUnit.name)).all()) if norms else {}
     low = [deal_id for deal_id, p in chances.items() if p < LOW_SCORE]
-    ranked = ranked_candidates(session, in_scope, today, limit=limit, quiet_days=quiet_days,
+    ranked = ranked_candidates(session, units_in, owner_id, today, limit=limit, quiet_days=quiet_days,
                                uppers={u: n[1] for u, n in norms.items()}, late_lookback_days=LATE_LOOKBACK_DAYS,
                                late_payments=LATE_PAYMENTS, also=low)
     found, flagged_by_model = [], 0
