@@ -74,6 +74,57 @@ def test_last_eval_result_per_prompt_and_version(tessera):
     assert call(tessera, "pe.sun", "prompt_eval_result", {"prompt": "sales", "version": 3})["ok"] is False
 
 
+def test_two_versions_eval_runs_side_by_side_with_the_change_in_points(tessera):
+    with tessera.store.session() as s:
+        for version, tool_choice, hour in ((2, 0.80, 9), (3, 0.86, 10)):
+            service.record_eval(s, {"sales": version}, model="tessera/offline", split="dev",
+                                now=FIXED_NOW.replace(hour=hour),
+                                figures={"rep": {"tool_choice": tool_choice, "arguments": 0.9, "state": 0.95}})
+    before = business_fingerprint(tessera.store)
+    named = call(tessera, "pe.sun", "prompt_eval_result", {"prompt": "sales", "version": 3, "compare_to": 2})
+    previous = call(tessera, "pe.sun", "prompt_eval_result", {"prompt": "sales", "compare_to": "previous"})
+    assert named["verdict"] == "compared" and named["values"]["new"] == "v3" and named["values"]["old"] == "v2"
+    [rep] = named["items"]
+    assert (rep["tool choice v3"], rep["tool choice v2"], rep["tool choice change"]) == ("86.0%", "80.0%", "+6.0 pp")
+    assert rep["arguments change"] == "+0.0 pp"
+    assert previous["items"] == named["items"]  # the newest (v3) against the one before it (v2)
+    assert business_fingerprint(tessera.store) == before  # reading eval runs writes nothing
+    with tessera.store.session() as s:  # another split: still shown, but flagged as no like-for-like comparison
+        service.record_eval(s, {"sales": 2}, model="tessera/offline", split="test", now=FIXED_NOW.replace(hour=11),
+                            figures={"rep": {"tool_choice": 0.7}})
+    unlike = call(tessera, "pe.sun", "prompt_eval_result", {"prompt": "sales", "version": 3, "compare_to": 2})
+    assert unlike["verdict"] == "compared_unlike"
+
+
+def test_a_comparison_names_the_version_without_a_run_and_a_one_version_prompt_has_nothing_to_compare(tessera):
+    with tessera.store.session() as s:
+        service.record_eval(s, {"sales": 3}, model="tessera/offline", split="dev", now=FIXED_NOW,
+                            figures={"rep": {"tool_choice": 0.9}})
+    missing = call(tessera, "pe.sun", "prompt_eval_result", {"prompt": "sales", "version": 3, "compare_to": 1})
+    assert missing["error_kind"] == "no_prompt_eval" and "sales v1" in missing["error"]
+    assert "v3" not in missing["error"].split("for ")[1].split(" yet")[0]  # v3 has its run: only v1 is named
+    alone = call(tessera, "pe.sun", "prompt_eval_result", {"prompt": "analyst", "compare_to": "previous"})
+    assert alone["error_kind"] == "one_prompt_version"
+    assert call(tessera, "li.wei", "prompt_eval_result", {"prompt": "sales", "compare_to": "previous"})["ok"] is False
+
+
+def test_undo_after_a_label_move_moves_nothing_and_says_how_to_roll_back(tessera):
+    tessera.chat("pe.sun", "undo", "promote sales prompt v2 to production")
+    tessera.chat("pe.sun", "undo", "yes")
+    moved = labels_of(tessera.store)
+    assert moved[("sales", "production")] == 2
+    refused = tessera.chat("pe.sun", "undo", "undo that")
+    assert "roll back" in refused.reply and labels_of(tessera.store) == moved
+    in_chinese = tessera.chat("pe.sun", "undo", "撤销")
+    assert "回滚" in in_chinese.reply and labels_of(tessera.store) == moved
+
+
+def test_every_tool_has_a_chinese_name_for_replies_in_chinese():
+    from llm.offline.replies import label_of_tool
+
+    assert [name for name in ALL if not label_of_tool(name)] == []
+
+
 def test_promote_and_rollback_plan_first_then_move_one_label(tessera):
     before, rows = labels_of(tessera.store), business_fingerprint(tessera.store)
     ctx = ToolContext(store=tessera.store, actor=tessera.actor("pe.sun"), clock=lambda: FIXED_NOW)
@@ -138,6 +189,11 @@ def test_a_prompt_engineer_who_does_not_say_yes_changes_nothing(tessera):
     ("pull up the analyst agent's instructions", "show_prompt", {"prompt": "analyst"}),
     ("is the sales assistant still on its original prompt?", "live_prompt_version", {"prompt": "sales"}),
     ("分析助手的提示词写的是什么", "show_prompt", {"prompt": "analyst"}),
+    ("how did v3 of the supervisor prompt score against v2?", "prompt_eval_result",
+     {"prompt": "supervisor", "version": 3, "compare_to": 2}),
+    ("销售提示词的评测成绩比上一版高吗", "prompt_eval_result", {"prompt": "sales", "compare_to": "previous"}),
+    ("把隐私提示词的staging标签指向最新版本", "promote_prompt_version", {"prompt": "privacy", "label": "staging"}),
+    ("把监督提示词的预发布版本发布到线上", "promote_prompt_version", {"prompt": "supervisor", "from_label": "staging"}),
 ])
 def test_the_offline_model_reads_prompt_requests_in_english_and_chinese(tessera, message, tool, args):
     turn = tessera.chat("pe.sun", "read", message)

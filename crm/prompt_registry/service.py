@@ -20,6 +20,7 @@ from crm.prompt_registry.models import PromptEvalRun, PromptLabel, PromptLabelMo
 
 PRODUCTION = "production"
 LATEST = "latest"  # always the newest version; never stored, never moved by hand
+PREVIOUS = "previous"  # in a comparison: the version before the one compared
 LABEL = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 # Who may read and move prompts through the chat and the API; the command line is the operator's own.
 PROMPT_ROLES = ("prompt_engineer",)
@@ -264,6 +265,48 @@ def last_eval(session: Session, files: Files, name: str, *, version: int | None 
                        kind="no_prompt_eval", name=which)
     return {"prompt": name, "version": run.version, "model": run.model, "split": run.split, "ran_at": run.ran_at,
             "figures": run.figures}
+
+
+FIGURES = ("tool_choice", "arguments", "state")
+
+
+def compare_evals(session: Session, files: Files, name: str, *, version: int | None = None,
+                  compare_to: int | str = PREVIOUS) -> dict:
+    """The newest eval run of `version` (default: the newest version) beside that of `compare_to` (a version, or
+    "previous": the version before it), per user type with the change in points; NotFound names the versions that
+    have no run yet. Runs on different splits or models are compared but flagged: their figures do not measure
+    the same thing."""
+    name = prompt_name(files, name)
+    known = [v["version"] for v in _versions(session, files, name)]
+    version = version_of(session, files, name, version=version) if version is not None else max(known)
+    if len(known) < 2:
+        raise Invalid(f"{name} has one version only (v{known[0]}); there is nothing to compare yet",
+                      kind="one_prompt_version", name=name, version=known[0])
+    if compare_to == PREVIOUS:
+        earlier = [v for v in known if v < version]
+        if not earlier:
+            raise Invalid(f"v{version} is the first version of {name}; name two versions to compare",
+                          kind="first_prompt_version", name=name, version=version)
+        compare_to = max(earlier)
+    other = version_of(session, files, name, version=int(compare_to))
+    runs, missing = {}, []
+    for v in (version, other):
+        try:
+            runs[v] = last_eval(session, files, name, version=v)
+        except NotFound:
+            missing.append(f"v{v}")
+    if missing:
+        which = f"{name} {' and '.join(missing)}"
+        raise NotFound(f"no eval run has been recorded for {which} yet; run `tessera eval --split dev` on each "
+                       "version to compare them", kind="no_prompt_eval", name=which)
+    new, old = runs[version], runs[other]
+    rows = []
+    for who in sorted(set(new["figures"]) | set(old["figures"])):
+        a, b = new["figures"].get(who, {}), old["figures"].get(who, {})
+        rows.append({"user_type": who, **{f: (a.get(f), b.get(f)) for f in FIGURES},
+                     "unwanted_writes": (a.get("unwanted_writes"), b.get("unwanted_writes"))})
+    return {"prompt": name, "version": version, "other": other, "runs": {version: new, other: old},
+            "comparable": new["split"] == old["split"] and new["model"] == old["model"], "rows": rows}
 
 
 def _label(label: str) -> str:

@@ -17,11 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from crm.actor import AccessDenied, Actor, NotFound
+from crm.actor import AccessDenied, Actor, Explained, NotFound
+from crm.data_files import read_yaml
 from crm.models import Base, utcnow
 from crm.privacy.erasure import StoreErasureTarget
 
@@ -45,8 +48,18 @@ class UndoEntry(Base):
     undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-class CannotUndo(ValueError):
+class CannotUndo(Explained, ValueError):
     """Nothing to undo, an irreversible write, or a record changed since; the message says which and what to do."""
+
+
+@cache
+def _instead() -> dict:
+    return read_yaml(Path(__file__).with_name("undo_instead.yaml"))
+
+
+def what_to_do_instead(tool: str) -> dict[str, str]:
+    """For a write undo may not take back, the request that changes it back, in English and Chinese."""
+    return _instead().get(tool) or _instead()["default"]
 
 
 @dataclass
@@ -172,8 +185,10 @@ def undo_entry(session: Session, actor: Actor, entry_id: int, *, now: dt.datetim
 def _undo(session: Session, actor: Actor, entries: list[UndoEntry], now: dt.datetime) -> dict:
     blocked = [e for e in entries if not e.reversible]
     if blocked:
+        instead = what_to_do_instead(blocked[0].tool)
         raise CannotUndo(f"the last write ({blocked[0].tool}) cannot be undone: it was confirmed as irreversible, "
-                         "or wrote nothing undo can restore; change it with a new request instead")
+                         f"or wrote nothing undo can restore; {instead['en']}", kind="irreversible_write",
+                         tool=blocked[0].tool, instead=instead["en"], instead_zh=instead["zh"])
     restored = []
     for entry in entries:
         for change in reversed(entry.changes):

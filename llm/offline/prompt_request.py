@@ -25,7 +25,9 @@ _VERSIONS = re.compile(r"(?<![A-Za-z0-9_-])v\s?(\d+)(?![A-Za-z0-9_-])|\bversions
 def _either(words: dict) -> re.Pattern[str]:
     latin = "|".join(sorted(words.get("en") or [], key=len, reverse=True))
     chinese = "|".join(sorted(words.get("zh") or [], key=len, reverse=True))
-    parts = ([rf"(?<![\w-])(?:{latin})(?![\w-])"] if latin else []) + ([f"(?:{chinese})"] if chinese else [])
+    # ASCII edges: in "销售提示词的staging标签" the Chinese characters around "staging" are no letters of its word
+    parts = ([rf"(?<![A-Za-z0-9_-])(?:{latin})(?![A-Za-z0-9_-])"] if latin else []) + \
+        ([f"(?:{chinese})"] if chinese else [])
     return re.compile("|".join(parts), re.I)
 
 
@@ -38,6 +40,9 @@ def _data() -> dict:
         "prompts": {name: _either(words) for name, words in data["prompts"].items()},
         "labels": {name: _either(words) for name, words in data["labels"].items()},
         "not_served": _either(data["not_served"]),
+        "newest": _either(data["newest"]),
+        "previous": _either(data["previous"]),
+        "comparing": _either(data["comparing"]),
         "intents": [(entry["tool"], _either(entry)) for entry in data["intents"]],
         "handoff": data["handoff"],
     }
@@ -110,10 +115,19 @@ def fill(view: ToolView, reading) -> Filling:
             put("new", numbers[1], f"v{numbers[1]}", "integer")
         else:
             put("new", numbers[0], f"v{numbers[0]}", "integer")
+    elif view.name == "prompt_eval_result" and (len(numbers) >= 2 or _data()["comparing"].search(text)):
+        # "v3 against v2": both named; "better than the previous version": the version before the one meant
+        if numbers:
+            put("version", numbers[0], f"v{numbers[0]}", "integer")
+        if len(numbers) >= 2:
+            put("compare_to", numbers[1], f"v{numbers[1]}", "integer")
+        elif _data()["previous"].search(text):
+            put("compare_to", "previous", _data()["previous"].search(text).group(0), "enum")
     elif numbers:
         put("version", numbers[0], f"v{numbers[0]}", "integer")
     if view.name == "promote_prompt_version":
-        if numbers:
+        if numbers or (_data()["newest"].search(text) and "production" not in said):
+            # "label v2 as staging", "point staging at the newest version": staging is the label that moves
             if "staging" in said and "production" not in said:
                 put("label", "staging", "staging", "enum")
         elif "staging" in said:
