@@ -53,34 +53,31 @@ class Tokenizer:
         self.max_bytes = int(lengths.max())
         starts = np.concatenate([[0], np.cumsum((np.frombuffer(blob, np.uint8) & 0xC0) != 0x80)])
         self.max_chars = int((starts[offs[1:]] - starts[offs[:-1]]).max())  # UTF-8 lead bytes: characters
-        size = 1 << max(2, int(len(lengths) * 2 - 1).bit_length())
-        self.mask = size - 1
-        table = [0] * size  # piece index + 1; 0 = empty
-        unk_piece = blob[offs[unk]:offs[unk + 1]]
-        for i, (a, b) in enumerate(zip(self.offs, self.offs[1:])):
-            piece = blob[a:b]
-            if not piece or piece == unk_piece:  # a match on <unk>'s own text is no match
-                continue
-            h = hash(piece) & self.mask
-            while table[h]:
-                if blob[self.offs[table[h] - 1]:self.offs[table[h]]] == piece:
-                    break  # the first of equal pieces wins, as in e5.c's hash table
-                h = (h + 1) & self.mask
-            else:
-                table[h] = i + 1
-        self.table = array("i", table)
+        self.table, self.mask = self._hash_table(blob, self.offs, unk)
 
-    def piece_id(self, piece: bytes) -> int:
-        """The id of a piece's bytes, or -1."""
-        table, offs, blob, mask = self.table, self.offs, self.blob, self.mask
-        h = hash(piece) & mask
-        while True:
-            v = table[h]
-            if not v:
-                return -1
-            if blob[offs[v - 1]:offs[v]] == piece:
-                return v - 1
-            h = (h + 1) & mask
+    @staticmethod
+    def _hash_table(blob: bytes, offs: array, unk: int) -> tuple[array, int]:
+        """Open addressing (linear probing) over Python's hash of each piece's bytes: slot -> piece index + 1.
+        Filled in rounds, vectorised: every piece still unplaced whose slot is free this round is placed, the lowest
+        index winning a contested slot; the rest step on one slot. A slot once filled stays filled, so each piece is
+        found along its probe chain; of equal pieces the first is met first, as in e5.c's hash table. An empty piece
+        or a match on <unk>'s own text is no match."""
+        pieces = [blob[a:b] for a, b in zip(offs, offs[1:])]
+        hashes = np.array([hash(p) for p in pieces], dtype=np.int64)
+        size = 1 << max(2, (len(pieces) * 2 - 1).bit_length())
+        mask = size - 1
+        index = np.array([i for i, p in enumerate(pieces) if p and p != pieces[unk]], dtype=np.int64)
+        slot = hashes[index] & mask
+        table = np.zeros(size, dtype=np.int32)
+        while index.size:
+            free = np.flatnonzero(table[slot] == 0)
+            _, first = np.unique(slot[free], return_index=True)  # first occurrence: the lowest index (ascending)
+            placed = free[first]
+            table[slot[placed]] = index[placed] + 1
+            rest = np.ones(index.size, dtype=bool)
+            rest[placed] = False
+            index, slot = index[rest], (slot[rest] + 1) & mask
+        return array("i", table.tobytes()), mask
 
     def content_ids(self, text: str) -> list[int]:
         """The token ids of `text`, without <s> and </s>."""
