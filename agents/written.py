@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import json
+from functools import cache
+from pathlib import Path
 
 from langchain_core.messages import ToolMessage
+
+from crm.data_files import read_yaml
+
+WORDS_FILE = Path(__file__).with_name("written.yaml")
 
 MAX_LINES = 8
 
@@ -29,22 +35,26 @@ def written_note(lines: list[dict], undo_ids: list[int], language: str) -> str:
     """"Written: D-12 stage: proposal → negotiation. Say 'undo' to take it back." (or in Chinese)."""
     if not lines:
         return ""
-    words = _ZH if language == "zh" else {}
-    shown = [f"{w.get('record')} {_w(w.get('field'), words)}: {_w(_v(w.get('old')), words)} → {_w(_v(w.get('new')), words)}"
+    words = (_data().get("words") or {}).get(language) or {}
+    said = (_data().get("sentences") or {})
+    said = said.get(language) or said["en"]
+    prefixes = (_data().get("record_prefixes") or {}).get(language) or {}
+    shown = [f"{_record(w.get('record'), prefixes)} {_w(w.get('field'), words)}: {_w(_v(w.get('old')), words)} → {_w(_v(w.get('new')), words)}"
              for w in lines[:MAX_LINES]]
     if len(lines) > MAX_LINES:
         shown.append(f"… +{len(lines) - MAX_LINES}")
-    if language == "zh":
-        tail = "回复“撤销”可以撤回。" if undo_ids else "此操作无法撤销。"
-        return "已写入：" + "；".join(shown) + "。" + tail
-    tail = "Say 'undo' to take it back." if undo_ids else "This cannot be undone."
-    return "Written: " + "; ".join(shown) + ". " + tail
+    return said["lead"] + said["sep"].join(shown) + said["end"] + (said["undo"] if undo_ids else said["no_undo"])
 
 
-# The markers and stage names the written line shows, in Chinese: one language per reply
-_ZH = {"(created)": "（新建）", "(removed)": "（已删除）", "stage": "阶段", "status": "状态", "lead": "线索",
-       "qualified": "已确认", "proposal": "方案", "negotiation": "谈判", "won": "赢单", "lost": "输单",
-       "open": "未结", "done": "已完成", "cancelled": "已取消"}
+@cache
+def _data() -> dict:
+    """The line's sentences and words by language (written.yaml): one language per reply."""
+    return read_yaml(WORDS_FILE) or {}
+
+
+def _record(record, prefixes: dict) -> str:
+    said = str(record)
+    return next((to + said[len(start):] for start, to in prefixes.items() if said.startswith(start)), said)
 
 
 def _w(value, words: dict) -> str:

@@ -69,7 +69,7 @@ def test_correcting_my_phone_keeps_the_old_value_in_the_history(ptessera):
         history = s.scalars(select(FieldHistory)).all()
         assert [(h.field, h.old_value, h.new_value) for h in history] == [("contacts.phone", before, "+86 139 0000 1111")]
     src = call(ptessera, "cust.chen.jing", "where_did_you_get", what="phone")["source"]
-    assert "corrected by the person" in src["detail"]
+    assert "本人更正" in src["detail"]  # 陈静 reads Chinese: the source in her words, not the stored English
 
 
 

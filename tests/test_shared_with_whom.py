@@ -14,9 +14,9 @@ def test_asked_of_no_one_field_the_answer_names_every_recipient_and_each_fields_
     answer = call(ptessera, "cust.chen.jing", "where_did_you_get", what="who have you shared my details with?")
     assert answer["ok"] and answer["total"] == len(answer["items"]) == 5
     phone = next(i for i in answer["items"] if i["field"] == "电话号码")  # 陈静 reads Tessera in Chinese
-    assert phone["shared_with"] == "SF Express (顺丰速运)"
-    assert answer["answer"] == "我们与以下对象共享过您的数据：SF Express (顺丰速运)（电话号码）。"
-    assert {i["shared_with"] for i in answer["items"] if i is not phone} == {"无"}
+    assert phone["shared with"] == "顺丰速运" and phone["source"] == "展会（展会胸牌扫描）"  # Chinese words, no English
+    assert answer["answer"] == "我们与以下对象共享过您的数据：顺丰速运（电话号码）。"
+    assert {i["shared with"] for i in answer["items"] if i is not phone} == {"无"}
     assert written_tables(before, business_fingerprint(ptessera.store)) == []
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from crm.actor import Invalid, NotFound
 from crm.models import Activity, Case, Contact
 from crm.privacy.name_parts import part_named, with_part
-from crm.privacy import audit, consents, pdp, requests
+from crm.privacy import audit, consents, pdp, requests, source_words
 from crm.privacy.labels import personal_columns
 from crm.privacy.models import FieldHistory, Provenance, VaultItem
 from crm.privacy.taxonomy import Taxonomy, covers, default_taxonomy
@@ -69,14 +69,16 @@ def every_source(session: Session, contact_id: int, now: dt.datetime, lang: str 
         if getattr(who, column) in (None, ""):
             continue
         pdp.decide(session, contact_id, label.category, PURPOSE, now, actor=actor, taxonomy=tax)
-        src = source_text(provenance_of(session, contact_id, f"contacts.{column}"))
+        src = source_words.shown(source_text(provenance_of(session, contact_id, f"contacts.{column}")), lang,
+                                 lambda p: tax.label(p, lang))
         shown = tax.label(label.category, lang)
         for recipient in src.get("shared_with") or []:
             recipients.setdefault(recipient, []).append(shown)
-        items.append({"field": shown, "source": f"{src['channel']} ({src['system']})",
+        items.append({"field": shown, "source": source_words.in_brackets(src, lang),
                       "collected": (src["collected_at"] or "")[:10],
-                      "purpose": tax.label(src.get("collected_for") or "", lang),
-                      "shared_with": ", ".join(src.get("shared_with") or []) or ("无" if lang == "zh" else "nobody")})
+                      "used for": src.get("collected_for") or "",
+                      "shared with": ("、" if lang == "zh" else ", ").join(src.get("shared_with") or [])
+                      or ("无" if lang == "zh" else "nobody")})
     if lang == "zh":
         shared = "；".join(f"{r}（{'、'.join(fields)}）" for r, fields in recipients.items())
         answer = f"我们与以下对象共享过您的数据：{shared}。" if shared else "我们没有与任何外部对象共享您的数据。"
@@ -230,11 +232,13 @@ def where_from(session: Session, contact_id: int, field: str, now: dt.datetime, 
     who = person(session, contact_id)
     label = personal_columns(Contact.__table__)[column]
     pdp.decide(session, contact_id, label.category, PURPOSE, now, actor=actor, taxonomy=tax)
-    src = source_text(provenance_of(session, contact_id, f"contacts.{column}"))
-    shown = (tax or default_taxonomy()).label(label.category, lang)
+    tax = tax or default_taxonomy()
+    src = source_words.shown(source_text(provenance_of(session, contact_id, f"contacts.{column}")), lang,
+                             lambda p: tax.label(p, lang))
+    shown = tax.label(label.category, lang)
     when = (src["collected_at"] or "")[:10]
-    shared = ", ".join(src.get("shared_with") or []) or ("无" if lang == "zh" else "nobody")
-    use = (tax or default_taxonomy()).label(src.get("collected_for") or "", lang)
+    shared = ("、" if lang == "zh" else ", ").join(src.get("shared_with") or []) or ("无" if lang == "zh" else "nobody")
+    use = src.get("collected_for") or ""
     answer = (f"您的{shown}（{getattr(who, column)}）来自{src['channel']}（{src['system']}：{src['detail']}），"
               f"收集于{when}，用途：{use}；共享对象：{shared}。" if lang == "zh" else
               f"Your {shown} ({getattr(who, column)}) came from {src['channel']} ({src['system']}: {src['detail']}) "

@@ -60,5 +60,7 @@ def open_case(session: Session, actor: Actor, *, text: str, account: str | None 
                 classification={"source": "rules", **verdict})
     session.add(case)
     session.flush()
-    return {"done": f"opened {verdict['kind']} C-{case.id} ({verdict['category']}, {verdict['priority']})",
-            "record": case_row(case), "reasons": verdict["reasons"]}
+    done = {"done": f"opened {verdict['kind']} C-{case.id} ({verdict['category']}, {verdict['priority']})",
+            "record": case_row(case)}
+    # why the rules classified it so is for staff; the customer sees their case (the reasons stay in `classification`)
+    return done if actor.role == "customer" else {**done, "reasons": verdict["reasons"]}

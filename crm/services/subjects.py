@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor, Invalid
 from crm.models import Activity, Case, utcnow
-from crm.privacy import access_log, consents, erasure, pdp, requests, rights
+from crm.privacy import access_log, consents, erasure, pdp, requests, rights, source_words
 from crm.privacy.taxonomy import covers, default_taxonomy
 from crm.services.moves import moved_to
 
@@ -38,10 +38,10 @@ def data_held_about(session: Session, actor: Actor, now: dt.datetime | None = No
     person = rights.person(session, contact_id)
     nobody, joined = ("无", "、") if lang == "zh" else ("nobody", ", ")
     items = [{"what": entry["what"], "value": v["value"],
-              "source": f"{v['source']['channel']} ({v['source']['system']})",
+              "source": source_words.in_brackets(source_words.shown(v["source"], lang), lang),
               "collected": (v["source"].get("collected_at") or "")[:10],
               "used for": joined.join(entry["purposes"]) or "—",
-              "shared with": joined.join(entry["shared_with"]) or nobody}
+              "shared with": joined.join(source_words.recipients(entry["shared_with"], lang)) or nobody}
              for entry in by_category.values() for v in entry["values"]]
     activities = session.scalar(select(func.count()).where(Activity.contact_id == contact_id)) or 0
     cases = session.scalar(select(func.count()).where(Case.contact_id == contact_id)) or 0
@@ -71,10 +71,17 @@ def my_consents(session: Session, actor: Actor, now: dt.datetime | None = None, 
     about = rights.person(session, contact_id).full_name
     category = _category_asked(tax, what)
     if category is None:
-        return {"items": items, "total": len(items), "about": about}
+        return {"items": [_consent_shown(i, lang) for i in items], "total": len(items), "about": about}
     items = [i for i in items if covers(i["category"], category) or covers(category, i["category"])]
-    return {"answer": _uses_of(session, contact_id, category, now, lang, tax), "items": items, "total": len(items),
-            "about": about}
+    return {"answer": _uses_of(session, contact_id, category, now, lang, tax),
+            "items": [_consent_shown(i, lang) for i in items], "total": len(items), "about": about}
+
+
+def _consent_shown(row: dict, lang: str) -> dict:
+    """One consent as the customer reads it: the data and the use by their labels (no taxonomy ids), the status,
+    since when, the channel in their language, until when, the receipt."""
+    return {"what": row["what"], "use": row["use"], "status": row["status"], "since": row["since"],
+            "channel": source_words.channel(row["channel"], lang), "expires": row["expires"], "receipt": row["receipt"]}
 
 
 def _category_asked(tax, what: str | None) -> str | None:
@@ -184,7 +191,7 @@ def export_summary(session: Session, actor: Actor, now: dt.datetime | None = Non
               "vault items": len(data["vault"]), "consent records": len(data["consents"])}
     done = "您的数据副本已准备好" if actor.language == "zh" else "your data export is ready"
     return {"done": done, "record": counts,
-            "download": {"json": "GET /v1/me/export", "zip of CSVs": "GET /v1/me/export.zip"}}
+            "download": {"JSON": "GET /v1/me/export", "CSV (zip)": "GET /v1/me/export.zip"}}
 
 
 def erasure_plan(session: Session, actor: Actor, *, what: str | None, targets=()) -> dict:

@@ -205,7 +205,8 @@ def _lines(record: dict, indent: str = "", lang: str = "en") -> str:
 
 # Fields whose values are words of the CRM (a stage, a kind of activity, a status): shown in the reply's language,
 # looked up in replies.yaml labels under these prefixes ("stage.negotiation" → 谈判)
-_WORDED_VALUES = {"stage": "stage.", "previous_stage": "stage.", "kind": "kind.", "status": "status."}
+_WORDED_VALUES = {"stage": "stage.", "previous_stage": "stage.", "kind": "kind.", "status": "status.",
+                  "priority": "priority.", "category": "category.", "field": "field."}
 
 
 def _known(name: str, lang: str) -> bool:
