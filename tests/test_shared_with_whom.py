@@ -31,7 +31,8 @@ def test_each_field_shown_passes_the_enforcement_point_and_leaves_its_line(ptess
 def test_in_chat_the_recipients_lead_the_reply_in_the_customers_language(ptessera):
     turn = ptessera.chat("cust.chen.jing", "zh", "你们把我的资料都共享给了哪些公司？")
     assert [c["name"] for c in turn.tool_calls] == ["where_did_you_get"], turn.reply
-    assert turn.reply.startswith("我们与以下对象共享过您的数据：SF Express (顺丰速运)（电话号码）。")
+    assert turn.reply.startswith("我们与以下对象共享过您的数据：顺丰速运（电话号码）。")
+    assert not any(w in turn.reply for w in ("event", "trade fair", "SF Express", "shared_with", "purpose"))  # no English
 
 
 def test_staff_cannot_ask_it_of_a_customer(ptessera):
