@@ -24,6 +24,7 @@ from tests.privacy_support import call, privacy_dir, ptessera  # noqa: F401
     ("wipe my order history", "user.behavior.purchase_history"),
     ("把我的消费记录删了", "user.behavior.purchase_history"),
     ("My position is COO now", "user.job_title"),
+    ("delete my call records", "user.behavior.interaction"),
 ])
 def test_the_kind_of_data_is_read_from_longer_words(said, category):
     assert default_taxonomy().category_from_text(said) == category
@@ -37,6 +38,11 @@ def test_the_kind_of_data_is_read_from_longer_words(said, category):
     ("you may pass my details on to your delivery partner", "third_party_sharing.sf_express"),
     ("我不想让你们把我的信息交给顺丰", "third_party_sharing.sf_express"),
     ("don't share my details with any third parties", "third_party_sharing"),
+    ("stop texting me about discounts", "marketing.communications"),
+    ("可以给我推送优惠券", "marketing.communications"),
+    ("不要用我的资料做用户研究", "analytics"),
+    ("I'm okay with you using my data to train your chatbot", "train_ai_system"),
+    ("I want service updates only", "essential.service"),
 ])
 def test_the_use_is_read_from_other_words(said, purpose):
     assert default_taxonomy().purpose_from_text(said) == purpose
@@ -47,6 +53,7 @@ def test_the_use_is_read_from_other_words(said, purpose):
     ("my name should be spelled Sarah Millar", "Sarah Millar"),
     ("My position is Chief Operating Officer now", "Chief Operating Officer"),
     ("我的职位是采购经理，不是采购主管", "采购经理"),
+    ("I go by Marcus now, please update my first name", "Marcus"),
 ])
 def test_the_new_value_is_what_is_said_not_what_it_replaces(said, value):
     assert read_correction(said)[1] == value

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from crm.actor import AccessDenied, Actor, Invalid
 from crm.models import Activity, Case, utcnow
 from crm.privacy import access_log, consents, erasure, pdp, requests, rights, source_words
+from crm.privacy.name_parts import part_named
 from crm.privacy.taxonomy import covers, default_taxonomy
 from crm.services.moves import moved_to
 
@@ -222,7 +223,7 @@ def request_erasure(session: Session, actor: Actor, *, what: str | None = None, 
 # Markers before the corrected value, most specific first ("is wrong, it should be X" -> X).
 _MARKERS = [re.compile(p, re.IGNORECASE) for p in (
     r"\b(?:should|must|needs? to) (?:be|read|say)(?: spel(?:led|t))?\b|\b(?:is|reads?) now\b|"
-    r"\b(?:is|has been) (?:actually|really)\b|\bchanged to\b|\b(?:is |are )?(?:spel(?:led|t)|written)(?: as)?\b", r"改为|改成|更新为|更新成|换成|换为|变成|变为|应该是|应为|现在是|其实是|已经是", r"[:：]", r"\bto\b",
+    r"\b(?:is|has been) (?:actually|really)\b|\bchanged to\b|\b(?:is |are )?(?:spel(?:led|t)|written)(?: as)?\b|\b(?:go|goes) by\b|\bprefer to be called\b", r"改为|改成|更新为|更新成|换成|换为|变成|变为|应该是|应为|现在是|其实是|已经是", r"[:：]", r"\bto\b",
     r"\bis\b", r"是|为")]
 
 # A polite ending after the value is not part of it: "改成13800001111吗？", "to a@b.cn please".
@@ -245,12 +246,24 @@ def correct_my_data(session: Session, actor: Actor, *, correction: str, field: s
         if read is None:
             raise Invalid("what is the right value? e.g. 'my phone number is +86 139 0000 0000'", kind="needs_value")
         field, value = field or read[0], read[1]
+        if not _names_a_field(field):  # "I go by Marcus now, please update my first name": the field said after it
+            field = correction.replace(value, " ")
     result = rights.rectify(session, subject_of(actor), field or correction, value, now or utcnow(), actor=who(actor),
                             channel=channel)
     if actor.language == "zh":  # the customer's own words: "已更正您的职位：采购主管 → 采购经理"
         named = _FIELD_ZH.get(result["field"], result["field"])
         result = {**result, "done": f"已更正您的{named}", "field": named}
     return result
+
+
+def _names_a_field(words: str) -> bool:
+    if part_named(words):
+        return True
+    try:
+        rights.column_for(words)
+    except Invalid:
+        return False
+    return True
 
 
 _FIELD_ZH = {"name": "姓名", "title": "职位", "email": "邮箱", "phone": "电话", "city": "城市"}
