@@ -106,3 +106,15 @@ def test_a_surname_spelled_differently_changes_that_part_of_the_name_alone(ptess
     changed = {k: (before[k], after[k]) for k in after if after[k] != before[k]}
     assert [new[0] for _, new in changed.values()] == ["Sarah Millar"]
     assert all(old[1:] == new[1:] for old, new in changed.values())
+
+
+def test_an_address_glued_to_chinese_words_stores_the_address_alone_and_nothing_else_changes(ptessera):
+    with ptessera.store.session() as s:
+        before = {c.id: (c.full_name, c.email, c.phone, c.city, c.title) for c in s.scalars(select(Contact))}
+    turn = ptessera.chat("cust.chen.jing", "glued", "帮我把邮箱改为chenjing@bcmed.cn")
+    assert [c["name"] for c in turn.tool_calls] == ["correct_my_data"], turn.reply
+    with ptessera.store.session() as s:
+        after = {c.id: (c.full_name, c.email, c.phone, c.city, c.title) for c in s.scalars(select(Contact))}
+    changed = {k: (before[k], after[k]) for k in after if after[k] != before[k]}
+    assert [new[1] for _, new in changed.values()] == ["chenjing@bcmed.cn"]
+    assert all(old[:1] + old[2:] == new[:1] + new[2:] for old, new in changed.values())

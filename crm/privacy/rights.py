@@ -211,7 +211,7 @@ def rectify(session: Session, contact_id: int, field: str, value: str, now: dt.d
 
 
 _SHAPES = {"phone": (re.compile(r"^\+?[\d\s().-]{7,24}$"), "a phone number (digits, spaces, +, -)"),
-           "email": (re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), "an email address (name@example.com)")}
+           "email": (re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"), "an email address (name@example.com)")}
 
 
 def _check_shape(column: str, value: str) -> None:

@@ -311,7 +311,7 @@ def _value_of(said: str) -> str:
 
 
 _PHONE = re.compile(r"^\+?[\d\s()-]{7,20}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")  # "邮箱改为a@b.cn" is a sentence, not an address
 
 
 # An email address or phone number inside a sentence; only one of the two may be in it for the value to be clear.
