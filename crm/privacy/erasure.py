@@ -20,6 +20,7 @@ from typing import Protocol
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from crm.actor import Explained
 from crm.models import utcnow
 from crm.privacy import directory, erasure_claims, pdp, requests
 from crm.privacy.erasure_store import store_changes
@@ -72,8 +73,8 @@ class PlanChanged(ValueError):
     """The data changed after the plan was shown: the person must look at the new plan."""
 
 
-class UnclearRequest(ValueError):
-    """The request does not say what to erase; the message asks."""
+class UnclearRequest(Explained, ValueError):
+    """The request does not say what to erase; the message asks (its `kind` words it in another language)."""
 
 
 @dataclass
@@ -116,13 +117,14 @@ def scope_from_text(words: str | None, tax: Taxonomy | None = None) -> str:
     if len(named) > 1:
         shown = " and ".join(tax.label(c) for c in sorted(named))
         raise UnclearRequest(f"you named {shown}: which one should I erase first? (one kind at a time, or say "
-                             f"'everything')")
+                             f"'everything')", kind="erase_which_first",
+                             named=[tax.label(c, "zh") for c in sorted(named)])
     if any(_says(lowered, w) for w in tax.data.get("erase_everything_words", [])):
         return "user"
     kinds = ", ".join(tax.label(c) for c in ("user.behavior.purchase_history", "user.behavior.interaction",
                                              "user.contact.phone_number", "user.contact.email"))
-    raise UnclearRequest(f"what should I erase: everything we hold about you, or one kind of data such as {kinds}? "
-                         f"(删除全部数据，还是某一类，例如购买记录、沟通记录、电话、邮箱？)")
+    raise UnclearRequest(f"what should I erase: everything we hold about you, or one kind of data such as {kinds}?",
+                         kind="erase_what")
 
 
 def _exactly_covering_parent(named: set[str], tax: Taxonomy) -> str | None:
