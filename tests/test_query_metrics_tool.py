@@ -99,6 +99,25 @@ def test_the_wrong_caller_is_refused_and_a_rep_sees_only_their_unit(tessera):
     assert not margin["ok"] and "rep may not see it" in margin["error"]
 
 
+def test_a_filter_naming_only_what_the_asker_may_not_see_says_so_rather_than_answering_nothing(tessera):
+    other_unit = call(tessera, "olivia.wang", "query_metrics", metrics=["pipeline_value"],
+                      filters={"unit": ["east-enterprise"]})
+    assert not other_unit["ok"] and other_unit["error_kind"] == "metrics_out_of_scope"
+    assert "East Enterprise is outside the figures you may read" in other_unit["error"]
+    other_region = call(tessera, "olivia.wang", "query_metrics", metrics=["won_value"], filters={"region": ["east"]})
+    assert other_region["error_kind"] == "metrics_out_of_scope"
+    other_rep = call(tessera, "james.liu", "query_metrics", metrics=["won_value"], filters={"rep": ["li.wei"]})
+    assert other_rep["error_kind"] == "metrics_out_of_scope" and "items" not in other_rep
+    # within scope, and for an admin, the same filters answer
+    own = call(tessera, "zhao.lei", "query_metrics", metrics=["pipeline_value"], filters={"unit": ["east-enterprise"]},
+               language="en")
+    admin = call(tessera, "admin", "query_metrics", metrics=["pipeline_value"], filters={"unit": ["east-enterprise"]},
+                 language="en")
+    assert own["ok"] and admin["ok"] and own["items"] == admin["items"]
+    turn = tessera.chat("olivia.wang", "scope-zh", "华东区的赢单金额是多少")
+    assert "华东 不在您可以查看的范围内" in turn.reply
+
+
 def test_a_manager_asks_in_chinese_and_gets_the_answer_in_chinese(tessera):
     turn = tessera.chat("zhao.lei", "zh1", "上季度各部门的赢单金额排名")
     assert [c["name"] for c in turn.tool_calls] == ["query_metrics"]

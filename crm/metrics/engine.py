@@ -10,6 +10,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied
+from crm.models import User
 from crm.metrics.catalog import Catalog, Dimension, Metric, default_catalog
 from crm.metrics.compiler import Slice, column, statements
 from crm.metrics.members import members, nothing_of
@@ -284,7 +285,32 @@ def _resolve_values(session: Session, d: Dimension, values: tuple[str, ...], cal
         if not found:
             raise ValueError(f"no {d.label['en']} matches '{v}'")
         keys += exact or found
-    return tuple(dict.fromkeys(keys))
+    keys = list(dict.fromkeys(keys))
+    _refuse_outside_scope(session, d, keys, values, caller)
+    return tuple(keys)
+
+
+def _refuse_outside_scope(session: Session, d: Dimension, keys: list[str], values, caller: Caller) -> None:
+    """A filter that names only units, regions or reps outside the asker's scope would answer "nothing" where the
+    truth is "not yours to see": say so instead (the scope itself is applied to every statement regardless)."""
+    if caller.units is None or not keys or MINE in values:
+        return
+    if d.key == "sales_units.code":
+        inside = [k for k in keys if k in caller.unit_codes]
+    elif d.key == "sales_units.region":
+        inside = [k for k in keys if k == caller.region]
+    elif d.key == "users.login":
+        inside = session.scalars(select(User.login).where(User.login.in_(keys),
+                                                          User.unit_id.in_(caller.units))).all()
+    else:
+        return
+    if not inside:
+        labels = [d.value_label(k, "en") if k in d.values else k for k in _labels(session, d, tuple(keys))]
+        en = ", ".join(x.split(" / ")[0] for x in labels)
+        zh = "、".join(d.value_label(k, "zh") if k in d.values else x.split(" / ")[-1] for k, x in zip(keys, labels))
+        raise AccessDenied(f"{en} is outside the figures you may read ({scope_words(session, caller)})",
+                           kind="metrics_out_of_scope", named=zh,
+                           scope_zh="事业部 " + "、".join(unit_codes(session, caller)))
 
 
 def _labels(session: Session, d: Dimension, keys: tuple[str, ...]) -> list[str]:
