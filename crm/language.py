@@ -53,6 +53,8 @@ def language_of(text: str, fallback: str = "en") -> str:
     if not latin:
         return "zh"
     en, zh = english_marks(text), chinese_marks(text)
+    if zh and all(w[0].isupper() for w in _LATIN_WORD.findall(text)):  # "Globex Logistics今年有几笔逾期付款": every
+        return "zh"  # Latin word capitalised (a name's) and Chinese words build the sentence ("Call 北辰医疗器械" has none)
     if en != zh:
         return "en" if en > zh else "zh"
     first = re.search(f"[{_CJK}A-Za-z]", text)

@@ -102,8 +102,10 @@ def said(want: str, text: str) -> bool:
         elif scale:
             if re.match(rf"\s?{re.escape(scale)}(?![A-Za-z])", after):
                 return True
-        elif not re.match(r"\s?(?:[%万亿]|[KMB](?![A-Za-z]))", after):
-            return True
+        elif re.match(r"\s?(?:[%万亿]|[KMB](?![A-Za-z]))", after):
+            continue
+        elif not (hit.start() and _plain(text)[hit.start() - 1] in "(（" and after[:1] in ")）"):
+            return True  # "(1)" numbers a choice offered, not an answer
     return False
 
 

@@ -107,7 +107,7 @@ def sentence(result: MetricResult, lang: str = "en") -> str:
     dims = [d.name for d in result.group_by]
     if named:  # "South Retail's complaints by month": which rows, beside when
         period = f"{period}, {named}" if lang == "en" else f"{named}，{period}"
-    if result.group_by[0].time and len(dims) == 1:
+    if result.group_by[0].time and len(dims) == 1 and not result.query.order:  # "which month was weakest": ranked
         rows = [r for r in result.rows if r.get(m.name) is not None]
         top = max(rows, key=lambda r: r[m.name]) if m.better != "lower" else max(rows, key=lambda r: r[m.name])
         return w["trend"].format(metric=_cap(name, lang), period=period, first=fmt(rows[0][m.name], m.unit, lang),

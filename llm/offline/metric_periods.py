@@ -208,7 +208,8 @@ def comparison_with(text: str, period: dict, second: dict | None, today: dt.date
     return None
 
 
-_AGAINST_LAST = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|than|against)\s+(?:the\s+)?(?:last|previous|prior)\s+"
+_AGAINST_LAST = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|than|against|(?:up|down|higher|lower|better|worse)"
+                           r"(?:\s+or\s+(?:up|down|higher|lower|better|worse))?\s+(?:on|from))\s+(?:the\s+)?(?:last|previous|prior)\s+"
                            r"(week|month|quarter)\b|(?:和|跟|与|比|较|对比)\s*上一?(个?月|周|星期|个?季度|季)", re.I)
 
 

@@ -74,7 +74,9 @@ _PREVIOUS = re.compile(r"previous period|period before|(?:compared? (?:to|with)|
                        r"(?:before|prior))|quarter[- ]over[- ]quarter|"
                        r"month[- ]over[- ]month|week[- ]over[- ]week|\bqoq\b|\bmom\b|"
                        rf"(?:环比|跟|和|与|比|较|对比)\s*(?:上一?{_CN_GRAIN}|前一{_CN_GRAIN}|上期)(?:相比|比较|对比|比)?|"
-                       r"环比|上一期|比上期|与上期|和上期", re.I)
+                       r"环比|上一期|比上期|与上期|和上期|"
+                       r"\b(?:up|down|higher|lower|better|worse)(?:\s+or\s+(?:up|down|higher|lower|better|worse))?\s+"
+                       r"(?:on|from)\s+(?:the\s+)?(?:previous|prior|last|preceding)\s+(?:period|quarter|month|week)\b", re.I)
 _TOP = re.compile(rf"\btop\s*{_NUM}?\b|前\s*{_NUM}\s*(?:名|个|位)?|排名前\s*{_NUM}", re.I)
 _BOTTOM = re.compile(rf"\bbottom\s*{_NUM}?\b|\b(?:lowest|least|worst|fewest|smallest|weakest)\b|最低|最少|最差|最小|倒数\s*{_NUM}?|"
                      rf"垫底|末位|排最后|排在最后|最后一名|后\s*{_NUM}\s*名", re.I)
@@ -418,7 +420,7 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
         return FIT_NAMED_METRIC if asked & {"group_by", "period", "compare_to", "order"} or _MEASURE_CUE.search(text) \
             else -2 * FIT_NAMED_METRIC
     asked = {f.name for f in filling.filled}
-    grouped = asked & {"group_by", "order", "compare_to", "having"}
+    grouped = asked & {"group_by", "order", "compare_to", "having", "share_of"}
     if any(f.name == "metrics" and f.how == "unmeasured" for f in filling.filled):
         return FIT_NAMED_METRIC * FIGURE_ASKED  # "what's our NPS?": asked of the metrics, which say they cannot
     if not named:  # no catalogue metric: a guess (for "I can't do that") or one implied by a breakdown
@@ -434,7 +436,8 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
     if _records_only(text) and not grouped and \
             (not _COUNTED.search(text) or names_a_record):  # "看一下本月的商机", "海天电子有几个单子在跟"
         return -NOT_A_FIGURE
-    measured = grouped or _MEASURE_CUE.search(text) or _COUNTED.search(text)  # "how many cases are still open"
+    measured = grouped or _MEASURE_CUE.search(text) or _COUNTED.search(text) or \
+        ("period" in asked and not _records_only(text))  # "how many cases are still open", "turnover in Q1"
     return FIT_NAMED_METRIC * (FIGURE_ASKED if measured else 1)
 
 
@@ -564,9 +567,9 @@ _MONEY = re.compile(r"\b(?:value|amount|worth|how much|total)\b|金额|多少钱
 def _from_stage(text: str, stages: list[str]) -> list[str]:
     """ "how many deals are in negotiation", "value of deals at the proposal stage": deals in named stages, counted
     or summed (open stages: the pipeline; won or lost: what was decided)."""
-    if not stages or not _DEALS.search(text):
+    if not stages or not (_DEALS.search(text) or re.search(r"\bstages?\b|阶段", text)):
         return []
-    money = bool(_MONEY.search(text))
+    money = bool(_MONEY.search(text)) or not _DEALS.search(text)  # "what's in the proposal stage": its pipeline
     if set(stages) <= {"lead", "qualified", "proposal", "negotiation"}:
         return ["pipeline_value" if money else "open_deals"]
     if stages == ["won"]:
