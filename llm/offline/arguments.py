@@ -34,6 +34,8 @@ _WORDS_ENDING_LIKE_A_PREPOSITION = frozenset(
 # Words that turn what follows around: dropping one as a command word would say the opposite ("想再收到…" for
 # "我不想再收到…").
 _NEGATIONS = frozenset({"不", "别", "没", "未", "勿", "not", "no", "never", "don't", "dont", "doesn't", "won't"})
+# The particle of a phrasal command ("set up", "put in", "write down"): part of the command, never the content.
+_PARTICLES = frozenset({"up", "down", "in"})
 _LATIN_CONNECTORS = {"a", "an", "the", "with", "to", "for", "about", "that", "saying", "said", "says", "re", "regarding",
                      "on", "at", "and", "of", "from", "me", "please", "against", "ok", "okay", "so"}
 # A deal's id as typed; ids of the user's own deals are in the lexicon, others reach the tool, which refuses them.
@@ -393,6 +395,9 @@ def _leading_end(text: str, used: list[Span], command_words: frozenset[str]) -> 
         if pair and pair in command_words:
             end, i = tokens[i + 1].end(), i + 2
             continue
+        if tok in command_words and i + 1 < len(tokens) and tokens[i + 1].group(0).lower() in _PARTICLES:
+            end, i = tokens[i + 1].end(), i + 2  # "set up", "put in": the command with its particle
+            continue
         if (tok in command_words or tok in _CONNECTORS or tok in _LATIN_CONNECTORS or tok in _LEADING_CJK
                 or not (tok[0].isalnum() or CJK_CHAR.match(tok))):
             end, i = t.end(), i + 1
@@ -443,7 +448,9 @@ def _trim(text: str, command_words: frozenset[str], after_value: bool) -> str:
                 return 2
             return 1 if tok in command_words else 0
         stem = tok[:-1] if len(tok) > 3 and tok.endswith("s") else tok
-        return 1 if tok in command_words or stem in command_words else 0
+        if tok not in command_words and stem not in command_words:
+            return 0
+        return 2 if i + 1 < len(tokens) and lowered[i + 1] in _PARTICLES else 1  # "set up a follow-up"
 
     def connector(i: int) -> bool:
         tok = lowered[i]

@@ -19,10 +19,21 @@ POINTING_BACK = re.compile(
     r"|\b(?:that|this|the same|my last) (?:discount|request|quote)\b|(?:那个|这个|刚才的|刚才那个|刚申请的)(?:折扣|申请|报价)", re.I)
 
 
+# A customer pointed at ("their company", "they", "他们", "对方"): with no customer named before, a write asks which.
+POINTS_AT_A_CUSTOMER = re.compile(
+    r"\b(?:them|their|theirs|they|they'?re|they'?ve|that (?:account|customer|company|client)|"
+    r"this (?:account|customer|company|client)|the (?:customer|client)'?s?)\b"
+    r"|他们|她们|这家|那家|该客户|这个客户|那个客户|那边|他家|对方|客户那边|客户的", re.I)
+# Tools a member of staff uses to name any account of theirs; a customer's own tools have none (their "they" is us).
+_PICKS_ACCOUNTS = "find_accounts"
+
+
 def carry_over(view: ToolView, filling: Filling, text: str, history: list[Turn], views: list[ToolView],
                lexicon: Lexicon) -> None:
-    """Fill missing entity arguments of `view` with the latest name of that kind in `history`."""
+    """Fill missing entity arguments of `view` with the latest name of that kind in `history`; a write pointing at
+    a customer no turn has named asks which account."""
     pointing = bool(POINTING_BACK.search(text))
+    _points_at_nobody(view, filling, text, history, views, lexicon)
     for p in view.params:
         if not p.entity or p.name in filling.args or any(a[0].name == p.name for a in filling.ambiguous):
             continue
@@ -45,6 +56,23 @@ def carry_over(view: ToolView, filling: Filling, text: str, history: list[Turn],
         filling.args[p.name] = coerce(p, value)
         filling.filled.append(Filled(p.name, filling.args[p.name], source, "context"))
         filling.missing = [m for m in filling.missing if m.name != p.name]
+
+
+def _points_at_nobody(view: ToolView, filling: Filling, text: str, history: list[Turn], views: list[ToolView],
+                      lexicon: Lexicon) -> None:
+    """"set up a follow-up with the buyer at their company", "open a case: their gateway keeps failing" as the first
+    request: "their" is a customer never named, so the account is asked for rather than the write made without it."""
+    account = next((p for p in view.params if p.entity == "account"), None)
+    if (account is None or not view.writes or account.name in filling.args
+            or any(a[0].name == account.name for a in filling.ambiguous) or any(m.name == account.name for m in filling.missing)
+            or not any(v.name == _PICKS_ACCOUNTS for v in views) or not POINTS_AT_A_CUSTOMER.search(text)):
+        return
+    entity_params = {p.name for p in view.params if p.entity}
+    if any(f.name in entity_params for f in filling.filled) or any(a[0].name in entity_params for a in filling.ambiguous):
+        return  # a contact or deal named is whom "they" are
+    if from_results("account", text, history) or latest_name("account", history, views, lexicon):
+        return  # carried over below
+    filling.missing.append(account)
 
 
 # "the second one", "第二个": an ordinal inside a longer request ("log a call with the second one").

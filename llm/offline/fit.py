@@ -27,8 +27,25 @@ _QUESTION = re.compile(r"^\s*(?:which|what|who|whom|how|where|when|show|list|fin
 _REQUEST = re.compile(r"\b(?:can|could|would|will) you\b|\bplease\b|能不能|可以|帮我|麻烦", re.I)
 
 
+# Something the speaker is about to do ("下午要和海天电子通电话", "I'm going to call them later today", "准备去拜访"):
+# a plan, nothing to log yet, whatever day it names.
+_CONTACT_EN = r"(?:call|ring|phone|meet|visit|see|email|e-mail|talk|speak|chat|catch\s+up|drop\s+by|stop\s+by|pitch|demo)"
+_AHEAD = re.compile(
+    r"\b(?:(?:going|about|planning|plan|intend|want|have|need|got)\s+to|gonna|i'?ll|i\s+will|we'?ll|we\s+will"
+    r"|(?:i'?m|we'?re|i\s+am|we\s+are)\s+(?:planning\s+on|)?)\s*(?:be\s+)?" + _CONTACT_EN +
+    r"|\blater\s+(?:today|this\s+(?:morning|afternoon|evening|week))\b|\b(?:before|ahead\s+of)\s+(?:i|we|my|our|the)\s+"
+    r"(?:\w+\s+)?" + _CONTACT_EN +
+    r"|(?:上午|中午|下午|晚上|今晚|明天|明早|后天|周[一二三四五六日天]|下周|待会儿?|等会儿?|等一下|一会儿?|马上|稍后|晚点|回头)"
+    r"(?:还)?(?:要|得|会|准备|打算|去|和|跟|给|见|拜访)"
+    r"|(?:^|我|我们|咱们|，|,)(?:准备|打算|计划|将要|即将|想)(?:要)?(?:去|和|跟|给|见|拜访|打电话|约)"
+    r"|要(?:去|和|跟|给)(?:.{0,12})(?:通电话|打电话|打个电话|开会|见面|见个面|拜访|聊|谈|沟通)"
+    r"|(?:见面|拜访|打电话|通电话|开会)(?:之前|以前)", re.I)
+
+
 def _mentions_future(reading: Reading) -> bool:
     head = Reading(before_colon(reading.text), reading.lexicon, reading.today)
+    if _AHEAD.search(head.text):
+        return True
     today = reading.today.isoformat()
     return any(d.value > today for d in head.dates) or any(p.value["start"] > today for p in head.periods)
 
