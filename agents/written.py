@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def written_note(lines: list[dict], undo_ids: list[int], language: str) -> str:
     said = (_data().get("sentences") or {})
     said = said.get(language) or said["en"]
     prefixes = (_data().get("record_prefixes") or {}).get(language) or {}
-    shown = [f"{_record(w.get('record'), prefixes)} {_w(w.get('field'), words)}: {_w(_v(w.get('old')), words)} → {_w(_v(w.get('new')), words)}"
+    shown = [f"{_record(w.get('record'), prefixes)} {_w(w.get('field'), words)}: {_w(_v(w.get('old'), w.get('field')), words)} → {_w(_v(w.get('new'), w.get('field')), words)}"
              for w in lines[:MAX_LINES]]
     if len(lines) > MAX_LINES:
         shown.append(f"… +{len(lines) - MAX_LINES}")
@@ -61,5 +62,24 @@ def _w(value, words: dict) -> str:
     return words.get(str(value), str(value))
 
 
-def _v(value) -> str:
-    return "—" if value in (None, "") else str(value)
+# Fields shown as money (173,145) and as a share (32.1%), as the deal tables show them, not as the store keeps them.
+_MONEY = frozenset({"amount", "cost", "price", "value", "budget", "total", "revenue"})
+_SHARE = frozenset({"margin", "discount", "rate", "probability", "share"})
+
+
+def _v(value, field=None) -> str:
+    if value in (None, ""):
+        return "—"
+    name = str(field or "").lower()
+    kind = ("money" if name in _MONEY or name.endswith(("_amount", "_price", "_cost")) else
+            "share" if name in _SHARE or name.endswith(("_margin", "_rate", "_share")) else None)
+    if kind and not isinstance(value, bool):
+        try:
+            number = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            return str(value)
+        if kind == "share" and abs(number) <= 1:
+            return f"{number * 100:.1f}%"
+        if kind == "money":
+            return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
+    return str(value)

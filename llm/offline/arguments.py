@@ -96,6 +96,9 @@ class Filling:
     against: list[Span] = field(default_factory=list)
     # how a reader came to some values, when that matters later ("bare_group": a dimension named without "by"/"各")
     hints: set[str] = field(default_factory=set)
+    # optional arguments asked for because the message points at a record never named ("their company"): asked, but
+    # no sign that the tool fits less
+    pointed: list[Param] = field(default_factory=list)
 
     def has(self, name: str) -> bool:
         return name in self.args

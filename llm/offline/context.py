@@ -73,6 +73,7 @@ def _points_at_nobody(view: ToolView, filling: Filling, text: str, history: list
     if from_results("account", text, history) or latest_name("account", history, views, lexicon):
         return  # carried over below
     filling.missing.append(account)
+    filling.pointed.append(account)
 
 
 # "the second one", "第二个": an ordinal inside a longer request ("log a call with the second one").

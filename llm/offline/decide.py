@@ -18,7 +18,7 @@ from llm.offline import contrast, cues, metric_query, outlook_query, plans, prom
 from llm.offline import own_data  # a customer's words about their own data
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
-from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, slot_fit
+from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, asks_about_open_cases, slot_fit
 from llm.offline.intents import LATER, SMALL_TALK, UNSUPPORTED, W_LEXICAL, IntentScore, ToolIndex, index_for, rank
 from llm.offline.lexicon import Lexicon
 from llm.offline.links import link
@@ -46,6 +46,10 @@ WHETHER_TO_MARGIN = 0.08
 OPPOSITE_DIRECTION = 0.1  # a consent change against the way the message asks: stop vs allow
 # Torn between tools that all fit this weakly: no tool was meant ("book me a train ticket").
 WEAK_TIE = 0.89
+FIT_RELATIVE_CHANGE = 0.03  # a value changed by an amount or a share names the tool that changes a deal's value
+VALUE_NAMED_CHANGE = 0.2  # ... and with the value named ("its amount", "金额"), it is that tool
+FIT_OPEN_CASES = 0.1  # asked which cases are still open at an account: its summary lists them
+SUMMARY = "account_summary"
 DECISIONS_KEPT = 64  # requests decided lately: a plan's next step re-decides the request its first step answered
 
 
@@ -221,6 +225,17 @@ class TurnPolicy:
             fit[name] += outlook_query.fit_bonus(name, text)
         for name in cues.cued_tools() & fit.keys():  # overdue, export, where-from: only on their own words too
             fit[name] += cues.fit_bonus(name, text)
+        if plans.relative_change(reading):  # "bump … by 5k", "上调5%": a change of a deal's value, by the tool that sets it
+            # its value named ("lower D-2017's value by 10%"): that tool, however like a discount it sounds
+            weight = VALUE_NAMED_CHANGE if plans.VALUE_NAMED.search(text) else FIT_RELATIVE_CHANGE
+            for v in views:
+                names = {p.name for p in v.params}
+                if v.writes and {"amount", "deal"} <= names:
+                    fit[v.name] += weight
+                elif "percent" in names and "amount" not in names:  # "lower its value by 10%" is no discount asked for
+                    fit[v.name] -= weight
+        if SUMMARY in fit and asks_about_open_cases(text) and reading.entities("account"):
+            fit[SUMMARY] += FIT_OPEN_CASES  # "any unresolved tickets at Acme?": the account's open cases, in its summary
         beside = own_data.BESIDE_OWN_DATA if own_data.OWN_DATA_TOOL in fit else frozenset()
         for name in (own_data.TOOLS | beside) & fit.keys():  # a new value given corrects; a where-from asks the source
             fit[name] += own_data.fit_bonus(name, text)
@@ -256,6 +271,11 @@ class TurnPolicy:
             trace = {**_scores("clarify", ranking, chosen=own_data.CORRECTION_TOOL), "ask": "missing",
                      "missing": [p.name for p in by_name[own_data.CORRECTION_TOOL].required], "text": text}
             return Reply("clarify", own_data.may_change_question(text, lang), trace=trace)
+        deleted = None if any(n.startswith("erase") for n in by_name) else scope.deletes_a_record(text)
+        if deleted:  # "delete the Acme Robotics account": no tool deletes a record; said plainly, nothing looked up
+            return Reply("answer", questions.capabilities(views, lang, "cant_delete", offer=role_offer(history),
+                                                          what=deleted), trace={**_scores("unsupported", ranking),
+                                                                                "deletes": deleted})
         # "book a flight", "帮我订机票", "change the temperature": no CRM tool does that, however near its examples
         unnamed = reading.without_names  # "the AI Sales Assistant deal" names a product, not an agent
         outside = scope.outside_crm(unnamed) or scope.about_the_assistant(unnamed)
@@ -307,10 +327,17 @@ class TurnPolicy:
             readers = [s for s in tools_only if not by_name[s.name].writes]
             # "is my phone number in your system?" is read; "am I able to get my data deleted?" asks about the
             # deletion itself, so it is explained
+            # …or by the reader nearest in meaning, when no writer is nearer: "any open tickets at Acme?" shares its
+            # words with opening a ticket, its meaning with the account's summary
+            nearest = max(readers, key=lambda s: s.semantic) if readers else None
             if (mood is Mood.QUESTION and readers and not asks_whether_possible(text)
                     and best.score - readers[0].score <= QUESTION_READ_MARGIN
                     and readers[0].semantic + W_LEXICAL * readers[0].lexical >= UNDERSTOOD_FLOOR):
                 best = readers[0]  # "is my phone number in your system?": read, never write
+            elif (mood is Mood.QUESTION and nearest and not asks_whether_possible(text)
+                  and nearest.semantic >= max(s.semantic for s in tools_only if by_name[s.name].writes)
+                  and nearest.semantic >= UNDERSTOOD_FLOOR and _names_a_record(reading)):
+                best = nearest
             else:
                 trace = {**_scores("explain", ranking, chosen=best.name), "mood": mood.value}
                 return Reply("answer", questions.explain(by_name[best.name], mood.value, lang), trace=trace)
@@ -341,6 +368,8 @@ class TurnPolicy:
         planned = plans.find_first(by_name[best.name], fills[best.name], reading, views)
         if planned:  # "Acme's biggest open deal": find the account's deals first, then act on the one picked
             (tool, args), plan = planned["call"], {"name": plans.PLAN, "then": best.name, "args": planned["args"]}
+            if planned.get("change"):
+                plan["change"] = planned["change"]
             trace = {**_scores("tool_call", ranking, chosen=best.name), "via": "message", "plan": plan}
             return Reply("tool_call", f"{tool} first, then {best.name}", [ToolCall(tool, args)], trace)
         return self._call(by_name[best.name], fills[best.name], ranking, text, lang, via="message")

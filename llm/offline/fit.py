@@ -50,6 +50,21 @@ def _mentions_future(reading: Reading) -> bool:
     return any(d.value > today for d in head.dates) or any(p.value["start"] > today for p in head.periods)
 
 
+# Cases still open, asked about ("any unresolved tickets at Acme?", "海天电子还有没关的工单吗"): what an account's summary
+# lists, not a case to open.
+_OPEN_CASES = re.compile(
+    r"\b(?:open|unresolved|outstanding|pending|unsolved|unanswered|active|live)\s+(?:\w+\s+)?(?:tickets?|cases?|complaints?|issues?)\b"
+    r"|\b(?:tickets?|cases?|complaints?|issues?)\s+(?:\w+\s+){0,3}(?:still\s+)?(?:open|unresolved|outstanding|pending|not\s+(?:yet\s+)?"
+    r"(?:closed|resolved|fixed|solved))\b"
+    r"|(?:没关|没解决|未解决|未关|没处理|未处理|未结|没结|没处理完|待处理|还开着)的?(?:工单|投诉|售后|报修|问题)"
+    r"|(?:工单|投诉|售后|报修)(?:都|还)?(?:没关|没解决|未解决|未关|没处理|未处理|未结|没结|开着)", re.I)
+
+
+def asks_about_open_cases(text: str) -> bool:
+    """Whether a question asks which cases are still open (at an account): read, never a case opened."""
+    return bool(_OPEN_CASES.search(text)) and asks(text)
+
+
 def reported(text: str) -> bool:
     """Whether a message tells of a call, meeting, visit or e-mail as done (and asks nothing)."""
     return bool(_REPORTED.search(text)) and not asks(text)
@@ -89,7 +104,7 @@ def slot_fit(view: ToolView, filling: Filling, reading: Reading) -> float:
     named = any(f.how == "entity" for f in filling.filled)
     accepted = {p.entity for p in view.params if p.entity}
     mentioned = {m.kind for m in reading.all_entities()}
-    fit = FIT_SPECIFIC * min(specific, 2) + (FIT_NAMED if named else 0.0) - FIT_MISSING * min(len(filling.missing), 2)
+    fit = FIT_SPECIFIC * min(specific, 2) + (FIT_NAMED if named else 0.0) - FIT_MISSING * min(len([p for p in filling.missing if p not in filling.pointed]), 2)
     if view.writes and asks(reading.text):  # a question reads; changing records needs a statement
         fit -= FIT_WRITE_ON_QUESTION
     if view.records and reported(reading.text):  # told as done: a date ahead is what was talked about

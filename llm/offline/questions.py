@@ -10,14 +10,15 @@ from llm.offline.schema import Param, ToolView
 from llm.offline.text import language_of
 
 
-def capabilities(views: list[ToolView], lang: str, lead: str = "not_understood", offer: Offer | None = None) -> str:
+def capabilities(views: list[ToolView], lang: str, lead: str = "not_understood", offer: Offer | None = None,
+                 **words: str) -> str:
     """A lead line, then one line per tool: its summary and an example in the user's language. With the user's own
     `offer` (their role's tools and what they do outside the chat), that list rather than this agent's tools."""
     if offer is not None and (offer.tools or offer.notes):
         views = list(offer.tools)
     if not views and not (offer and offer.notes):
         return template("questions", "no_tools", lang)
-    lines = [template("questions", lead, lang)]
+    lines = [template("questions", lead, lang).format(**words) if words else template("questions", lead, lang)]
     for note in (offer.notes if offer else ()):
         lines.append(f"- {note.get(lang) or note.get('en', '')}")
     for v in views:

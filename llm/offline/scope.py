@@ -74,3 +74,25 @@ def crm_follow_up(text: str) -> str | None:
 def task_tools() -> frozenset[str]:
     """The tools whose free text is something to do later (a task, a reminder)."""
     return frozenset(_data().get("task_tools") or ())
+
+
+# A customer's own data ("delete my account", "删除我的信息") is theirs to erase, through its own tool.
+_OWN = re.compile(r"\b(?:my|me|mine|myself)\b|我的|我(?:自己)?的?(?:信息|数据|资料|账号|账户)", re.I)
+
+
+def deletes_a_record(text: str) -> str | None:
+    """The kind of CRM record `text` asks to delete ("delete the Acme Robotics account" → "accounts", "把这个商机删掉" →
+    "商机"), or None. No tool deletes a record; one's own data is erased by the privacy tools, so not this."""
+    if _OWN.search(text):
+        return None
+    words, head = _data()["delete_records"], re.split(r"[:：]", text, maxsplit=1)[0]  # "log a call: they removed …"
+    en_verbs, zh_verbs = _alternatives(words["verbs"]["en"], True), _alternatives(words["verbs"]["zh"], False)
+    for pattern, kind in words["kinds"]["en"].items():  # the verb's own object: "delete [the Acme Robotics] account"
+        if re.search(rf"{en_verbs}(?:\s+(?!(?:from|on|of|in|at|for|to|with|and)\b)[^\s,.;!?]+){{0,5}}?\s+"
+                     rf"(?<![\w-])(?:{pattern})(?![\w-])", head, re.I):
+            return kind
+    for pattern, kind in words["kinds"]["zh"].items():  # "删除海天电子的商机", "把这个客户删掉"
+        if re.search(rf"{zh_verbs}[^，。,.;；!！?？]{{0,14}}?(?:{pattern})|(?:把|将)[^，。,.;；!！?？]{{0,14}}?(?:{pattern})"
+                     rf"[^，。,.;；!！?？]{{0,6}}?{zh_verbs}", head):
+            return kind
+    return None
