@@ -327,17 +327,10 @@ class TurnPolicy:
             readers = [s for s in tools_only if not by_name[s.name].writes]
             # "is my phone number in your system?" is read; "am I able to get my data deleted?" asks about the
             # deletion itself, so it is explained
-            # …or by the reader nearest in meaning, when no writer is nearer: "any open tickets at Acme?" shares its
-            # words with opening a ticket, its meaning with the account's summary
-            nearest = max(readers, key=lambda s: s.semantic) if readers else None
             if (mood is Mood.QUESTION and readers and not asks_whether_possible(text)
                     and best.score - readers[0].score <= QUESTION_READ_MARGIN
                     and readers[0].semantic + W_LEXICAL * readers[0].lexical >= UNDERSTOOD_FLOOR):
                 best = readers[0]  # "is my phone number in your system?": read, never write
-            elif (mood is Mood.QUESTION and nearest and not asks_whether_possible(text)
-                  and nearest.semantic >= max(s.semantic for s in tools_only if by_name[s.name].writes)
-                  and nearest.semantic >= UNDERSTOOD_FLOOR and _names_a_record(reading)):
-                best = nearest
             else:
                 trace = {**_scores("explain", ranking, chosen=best.name), "mood": mood.value}
                 return Reply("answer", questions.explain(by_name[best.name], mood.value, lang), trace=trace)
