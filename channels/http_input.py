@@ -88,7 +88,7 @@ _declared_queries: dict[int, frozenset[str]] = {}
 
 
 def refuse_unknown_query(request: Request) -> None:
-    """422 for a query parameter the route does not declare: `?user=...` names no one here."""
+    """422 for a query parameter the route does not declare (`?user=...` names no one here), or one given twice."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None or not request.query_params:
@@ -108,6 +108,12 @@ def refuse_unknown_query(request: Request) -> None:
                                        "msg": f"unknown query parameter '{unknown[0]}': {hint}this route takes "
                                               f"{', '.join(sorted(allowed)) or 'no query parameters'}",
                                        "input": request.query_params.get(unknown[0])}])
+    # every query parameter of this API is one value: `?competitor=a&competitor=b` would silently keep the last
+    repeated = next((k for k in dict.fromkeys(request.query_params) if len(request.query_params.getlist(k)) > 1), None)
+    if repeated:
+        raise RequestValidationError([{"type": "repeated_query", "loc": ("query", repeated),
+                                       "msg": f"query parameter '{repeated}' is given more than once; give it once",
+                                       "input": request.query_params.getlist(repeated)}])
 
 
 class BodyLimit:

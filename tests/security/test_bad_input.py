@@ -85,6 +85,15 @@ def test_malformed_text_in_the_path_or_query_is_a_clear_400(api, path):
     assert r.status_code == 400 and ("UTF-8" in r.json()["detail"] or "NUL" in r.json()["detail"])
 
 
+@pytest.mark.parametrize("path", ["/v1/units/competitor-prices?competitor=HubSpot&competitor=Salesforce",
+                                  "/v1/units/discounts/check?deal=D-1&deal=D-2&percent=5"])
+def test_a_query_parameter_given_twice_is_refused_rather_than_the_last_one_kept(api, path):
+    r = api.client.get(path, headers=api.auth("li.wei"))
+    assert r.status_code == 422 and "given more than once" in r.text
+    once = api.client.get(path.split("&")[0], headers=api.auth("li.wei"))
+    assert once.status_code != 422  # the same parameter once is read as before
+
+
 @pytest.mark.parametrize("content_type, status", [
     ("application/json", 200), ("Application/JSON", 200), ("APPLICATION/JSON; CHARSET=UTF-8", 200),
     ("application/x+json", 200), ("application/problem+json; charset=utf8", 200),
