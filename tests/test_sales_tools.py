@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from crm.models import Activity, Case, Deal
+from crm.actor import Actor
+from crm.autonomy.sharing import share_account
+from crm.models import Account, Activity, Case, Deal, User
 from tests.conftest import FIXED_NOW
 from tessera.runtime import Tessera
 from tools.base import ToolContext
@@ -106,3 +108,21 @@ def test_a_customer_cannot_search_deals(tessera):
 def _count(tessera, entity) -> int:
     with tessera.store.session() as s:
         return s.scalar(select(func.count()).select_from(entity))
+
+
+
+def test_a_colleague_of_another_unit_is_said_to_be_out_of_sight_not_to_have_no_deals(tessera):
+    refused = call(tessera, "james.liu", "find_deals", owner="li.wei", open=True)
+    assert not refused["ok"] and refused["error_kind"] == "owner_other_unit" and "items" not in refused
+    assert "another sales unit (East Enterprise)" in refused["error"]
+    manager = call(tessera, "zhao.lei", "find_deals", owner="li.wei", open=True)
+    colleague = call(tessera, "emma.chen", "find_deals", owner="li.wei", open=True)
+    assert manager["ok"] and manager["total"] > 0 and colleague["total"] == manager["total"]
+    with tessera.store.session() as s:  # a deal of his on an account shared with south-retail is shown as any other
+        account = s.scalar(select(Account.name).join(Deal, Deal.account_id == Account.id)
+                           .join(User, User.id == Deal.owner_id).where(User.login == "li.wei").limit(1))
+        share_account(s, Actor(user_id=0, login="admin", role="admin", unit_id=None), account=account,
+                      unit="south-retail", reason="joint bid", now=FIXED_NOW)
+    shared = call(tessera, "james.liu", "find_deals", owner="li.wei")
+    assert shared["ok"] and shared["total"] >= 1
+    assert {d["account"] for d in shared["items"]} == {account}

@@ -8,11 +8,11 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.actor import AccessDenied, Actor
-from crm.models import DEAL_STAGES, OPEN_STAGES, Activity, Deal, User
+from crm.models import DEAL_STAGES, OPEN_STAGES, Activity, Deal, SalesUnit, User
 from crm.services.deal_stages import change_stage
 from crm.services.lookup import resolve_account, resolve_deal, resolve_user
 from crm.services.rows import deal_row
-from crm.services.scope import require_staff, scoped
+from crm.services.scope import require_staff, scoped, visible_unit_ids
 
 # An owner given as one of these words is the caller: "my deals", "deals of mine", "我的商机".
 OWN = frozenset({"me", "mine", "myself", "我", "我自己"})
@@ -52,8 +52,10 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
             raise ValueError(f"unknown stage '{stage}'; stages are {', '.join(DEAL_STAGES)}")
         q = q.where(Deal.stage == stage)
         about["stage"] = stage
+    owner_user = None
     if owner:
-        user = session.get(User, actor.user_id) if owner.strip().lower() in OWN else resolve_user(session, owner)
+        user = owner_user = session.get(User, actor.user_id) if owner.strip().lower() in OWN \
+            else resolve_user(session, owner)
         q = q.where(Deal.owner_id == user.id)
         about["owner"] = user.display_name
     if start or end:
@@ -80,6 +82,8 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
         about["idle_days"] = idle_days
     matched = q.subquery()
     total = session.scalar(select(func.count()).select_from(matched)) or 0
+    if not total and owner_user is not None:
+        _refuse_other_units_owner(session, actor, owner_user)
     about["amount_total"] = float(session.scalar(select(func.coalesce(func.sum(matched.c.amount), 0))) or 0)
     if idle_days is not None:  # longest idle first, with when each was last touched
         rows = q.add_columns(last.c.at).options(joinedload(Deal.account), joinedload(Deal.owner)) \
@@ -89,6 +93,20 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
     rows = q.options(joinedload(Deal.account), joinedload(Deal.owner)).order_by(Deal.expected_close.desc(), Deal.id)
     deals = session.scalars(rows.limit(limit)).all()
     return [deal_row(d) for d in deals], total, about
+
+
+def _refuse_other_units_owner(session: Session, actor: Actor, owner: User) -> None:
+    """No deal of a colleague in another unit is in sight: "not yours to see" is the truth, not "no deals" (a deal of
+    theirs on an account shared with the asker's unit is shown as any other)."""
+    units = visible_unit_ids(actor)
+    if units is None or owner.unit_id in units:
+        return
+    unit = session.get(SalesUnit, owner.unit_id) if owner.unit_id else None
+    name = unit.name if unit else "no sales unit / 无销售单元"
+    en, zh = (name.split(" / ", 1) + [name])[:2]  # unit names are kept as "English / 中文"
+    raise AccessDenied(f"{owner.display_name} works in another sales unit ({en}); you see your own unit's deals "
+                       "and those of accounts shared with it", kind="owner_other_unit", name=owner.display_name,
+                       unit=en, unit_zh=zh)
 
 
 def _day(at: dt.datetime | dt.date | str | None) -> str | None:
