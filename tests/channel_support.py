@@ -96,3 +96,12 @@ class FakeApi:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture
+def slack_api():
+    """A fake Slack Web API that knows the bot and accepts messages (other calls answer {"ok": true})."""
+    api = FakeApi({"/auth.test": lambda c: {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"},
+                   "/chat.postMessage": lambda c: {"ok": True, "ts": "1800000000.000900", "channel": c.body["channel"]}})
+    yield api
+    api.close()

@@ -10,19 +10,11 @@ from channels.slack_app import create_slack_app
 from channels.wecom.callback import WeComSettings, wecom_router
 from channels.wecom.client import WeComClient
 from tests.autonomy_support import LATER
-from tests.channel_support import FakeApi
+from tests.channel_support import FakeApi, slack_api  # noqa: F401  (fixture)
 from tests.test_approvals_graph import escalating_deal
 
 SLACK_THREAD = "slack:C42DEALS:1800000000.000100"
 KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
-
-
-@pytest.fixture
-def slack_api():
-    api = FakeApi({"/auth.test": lambda c: {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"},
-                   "/chat.postMessage": lambda c: {"ok": True, "ts": "1800000000.000900", "channel": c.body["channel"]}})
-    yield api
-    api.close()
 
 
 @pytest.fixture

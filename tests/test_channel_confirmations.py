@@ -21,18 +21,10 @@ from channels.slack_blocks import APPROVE
 from channels.turn_view import ApprovalRequest
 from channels.wecom.messages import approval_card
 from crm.models import OPEN_STAGES, Deal, User
-from tests.channel_support import FakeApi, module_tessera  # noqa: F401  (fixture)
+from tests.channel_support import module_tessera, slack_api  # noqa: F401  (fixtures)
 
 SECRET = "test-signing-secret"
 LI_WEI, EMMA_CHEN = demo_slack_id("li.wei"), demo_slack_id("emma.chen")
-
-
-@pytest.fixture
-def slack_api():
-    api = FakeApi({"/auth.test": lambda c: {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"},
-                   "/chat.postMessage": lambda c: {"ok": True, "ts": "1800000000.000900", "channel": c.body["channel"]}})
-    yield api
-    api.close()
 
 
 @pytest.fixture
