@@ -47,13 +47,14 @@ def _compared(ctx: ToolContext, args: PromptEvalArgs) -> dict:
             item[f"{shown} {new}"], item[f"{shown} {old}"], item[f"{shown} change"] = _pct(a), _pct(b), _points(a, b)
         items.append(item)
     runs = found["runs"]
-    values = {"prompt": found["prompt"], "new": new, "old": old,
-              "new_run": f"{runs[found['version']]['model']}, {runs[found['version']]['split']}, "
-                         f"{runs[found['version']]['ran_at']:%Y-%m-%d %H:%M}",
-              "old_run": f"{runs[found['other']]['model']}, {runs[found['other']]['split']}, "
-                         f"{runs[found['other']]['ran_at']:%Y-%m-%d %H:%M}"}
+    values = {"prompt": found["prompt"], "new": new, "old": old, "new_run": _run_said(runs[found["version"]]),
+              "old_run": _run_said(runs[found["other"]])}
     verdict = "compared" if found["comparable"] else "compared_unlike"
     return {"verdict": verdict, "values": values, "items": items, "total": len(items), "about": "per user type"}
+
+
+def _run_said(run: dict) -> str:
+    return f"{run['model']}, {run['split']}, {run['ran_at']:%Y-%m-%d %H:%M}"
 
 
 def _pct(value) -> str:
