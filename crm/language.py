@@ -59,3 +59,16 @@ def language_of(text: str, fallback: str = "en") -> str:
         return "en" if en > zh else "zh"
     first = re.search(f"[{_CJK}A-Za-z]", text)
     return "zh" if first and _CJK_CHAR.match(first.group(0)) else "en"
+
+
+def name_sides(name: str) -> tuple[str, str]:
+    """A name kept as "English / 中文" (sales units, regions) as its (English, Chinese) sides; a name with one side
+    gives it for both."""
+    en, sep, zh = str(name).partition(" / ")
+    return (en.strip(), zh.strip()) if sep else (str(name), str(name))
+
+
+def name_in(name: str, language: str) -> str:
+    """The side of an "English / 中文" name that speaks `language` ('zh' or anything else for English)."""
+    en, zh = name_sides(name)
+    return zh if language == "zh" else en

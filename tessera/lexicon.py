@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from crm.actor import Actor
 from crm.data_versions import versions
+from crm.language import name_sides
 from crm.autonomy.models import SharedAccount
 from crm.models import Account, Contact, Deal, Product, SalesUnit, User
 from crm.pinyin_names import latin_forms
@@ -51,7 +52,7 @@ def shared_lexicon(store: Store) -> Lexicon:
 def unit_aliases(code: str, name: str) -> tuple[str, ...]:
     """How people name a sales unit: its code with spaces ("east enterprise"), each side of "East Enterprise / 华东大客户部",
     and the Chinese name without its 部 ("华东大客户")."""
-    sides = [s.strip() for s in name.split(" / ")]
+    sides = list(dict.fromkeys(name_sides(name)))
     short = [s[:-1] for s in sides if s.endswith("部") and len(s) > 3]
     return tuple(dict.fromkeys([code.replace("-", " "), *sides, *short]))
 

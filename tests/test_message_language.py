@@ -6,7 +6,7 @@ from langchain_core.messages import HumanMessage
 
 from agents.confirmation import language_of as turn_language
 from agents.written import written_note
-from crm.language import language_of
+from crm.language import language_of, name_in, name_sides
 from llm.offline.text import language_of as offline_language
 
 
@@ -60,3 +60,11 @@ def test_a_chinese_request_with_english_names_is_answered_in_chinese_through_the
     turn = tessera.chat("emma.chen", "lang", "记录一下今天给Acme Robotics的Mark Taylor打了电话，他们想要报价")
     assert [c["name"] for c in turn.tool_calls] == ["log_activity"]
     assert "已写入" in turn.reply and "Written:" not in turn.reply
+
+
+def test_a_bilingual_name_gives_the_side_of_the_asked_language_and_a_plain_name_gives_itself():
+    assert name_sides("East Enterprise / 华东大客户部") == ("East Enterprise", "华东大客户部")
+    assert name_in("East Enterprise / 华东大客户部", "zh") == "华东大客户部"
+    assert name_in("East Enterprise / 华东大客户部", "en") == "East Enterprise"
+    assert name_sides("Acme Robotics") == ("Acme Robotics", "Acme Robotics")
+    assert name_in("Acme Robotics", "zh") == "Acme Robotics"

@@ -1,6 +1,7 @@
 """Answers people read: one sentence that answers, then the table; numbers formatted as a manager says them."""
 from __future__ import annotations
 
+from crm.language import name_in
 from crm.metrics.catalog import Dimension, Metric, default_catalog
 from crm.metrics.engine import MetricResult
 
@@ -69,10 +70,7 @@ def group_label(row: dict, dim: Dimension, lang: str) -> str:
     if row.get(dim.name) in dim.values:
         return dim.value_label(row[dim.name], lang)
     label = str(row.get(f"{dim.name}_label") or row.get(dim.name) or "—")
-    if " / " in label:
-        en, zh = label.split(" / ", 1)
-        return zh if lang == "zh" else en
-    return label
+    return name_in(label, lang)
 
 
 def sentence(result: MetricResult, lang: str = "en") -> str:

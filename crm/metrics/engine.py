@@ -10,6 +10,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied
+from crm.language import name_in, name_sides
 from crm.models import User
 from crm.metrics.catalog import Catalog, Dimension, Metric, default_catalog
 from crm.metrics.compiler import Slice, column, statements
@@ -47,7 +48,7 @@ class MetricResult:
             d = default_catalog().dimensions.get(dim)
             for value in self.named.get(dim, []):
                 label = d.value_label(value, language) if d is not None and value in d.values else str(value)
-                out.append(label.split(" / ", 1)[language == "zh"] if " / " in label else label)
+                out.append(name_in(label, language))
         return out
 
     def explain(self, language: str = "en") -> dict:
@@ -280,7 +281,7 @@ def _resolve_values(session: Session, d: Dimension, values: tuple[str, ...], cal
         rows = session.execute(select(*cols).where(or_(*[c.ilike(f"%{v}%") for c in cols])).distinct().limit(50)).all()
         found = list(dict.fromkeys(r[0] for r in rows))
         # a name said whole picks that record: "Edge Gateway" is not also "Edge Gateway Pro"
-        exact = [r[0] for r in rows if any(word in (str(x).lower(), *(p.strip().lower() for p in str(x).split(" / ")))
+        exact = [r[0] for r in rows if any(word in (str(x).lower(), *(p.lower() for p in name_sides(x)))
                                            for x in r)]
         if not found:
             raise ValueError(f"no {d.label['en']} matches '{v}'")
@@ -306,8 +307,8 @@ def _refuse_outside_scope(session: Session, d: Dimension, keys: list[str], value
         return
     if not inside:
         labels = [d.value_label(k, "en") if k in d.values else k for k in _labels(session, d, tuple(keys))]
-        en = ", ".join(x.split(" / ")[0] for x in labels)
-        zh = "、".join(d.value_label(k, "zh") if k in d.values else x.split(" / ")[-1] for k, x in zip(keys, labels))
+        en = ", ".join(name_in(x, "en") for x in labels)
+        zh = "、".join(d.value_label(k, "zh") if k in d.values else name_in(x, "zh") for k, x in zip(keys, labels))
         raise AccessDenied(f"{en} is outside the figures you may read ({scope_words(session, caller)})",
                            kind="metrics_out_of_scope", named=zh,
                            scope_zh="事业部 " + "、".join(unit_codes(session, caller)))

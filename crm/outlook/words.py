@@ -5,6 +5,7 @@ from functools import cache
 from pathlib import Path
 
 from crm.data_files import read_yaml
+from crm.language import name_in
 
 
 @cache
@@ -24,9 +25,8 @@ def reason(kind: str, lang: str, **values) -> str:
     """A signal's reason in `lang`, its numbers filled in; a stage and a bilingual name ("East / 华东") in `lang`."""
     if "stage" in values:
         values["stage"] = stage_name(values["stage"], lang)
-    if isinstance(values.get("unit"), str) and " / " in values["unit"]:
-        en, zh = values["unit"].split(" / ", 1)
-        values["unit"] = zh if lang == "zh" else en
+    if isinstance(values.get("unit"), str):
+        values["unit"] = name_in(values["unit"], lang)
     return _pick(_words()["signals"][kind], lang).format(**values)
 
 

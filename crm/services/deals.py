@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.actor import AccessDenied, Actor
+from crm.language import name_sides
 from crm.models import DEAL_STAGES, OPEN_STAGES, Activity, Deal, SalesUnit, User
 from crm.services.deal_stages import change_stage
 from crm.services.lookup import resolve_account, resolve_deal, resolve_user
@@ -103,7 +104,7 @@ def _refuse_other_units_owner(session: Session, actor: Actor, owner: User) -> No
         return
     unit = session.get(SalesUnit, owner.unit_id) if owner.unit_id else None
     name = unit.name if unit else "no sales unit / 无销售单元"
-    en, zh = (name.split(" / ", 1) + [name])[:2]  # unit names are kept as "English / 中文"
+    en, zh = name_sides(name)
     raise AccessDenied(f"{owner.display_name} works in another sales unit ({en}); you see your own unit's deals "
                        "and those of accounts shared with it", kind="owner_other_unit", name=owner.display_name,
                        unit=en, unit_zh=zh)
