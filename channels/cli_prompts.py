@@ -1,4 +1,4 @@
-"""`tessera prompts list|show|diff|add|promote|rollback|history`: the prompt registry from the shell, through the
+"""`tessera prompts list|show|diff|add|promote|rollback|history|evals`: the prompt registry from the shell, through the
 same domain functions as the prompt engineers' chat tools (crm/prompt_registry/)."""
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import Annotated
 
 import typer
 
-from tessera.cli_kit import CommandGroup, current, emit, fail, make_table
+from tessera.cli_kit import CommandGroup, bad_usage, current, emit, fail, make_table
 
 prompts = CommandGroup(help="Prompt versions and labels: `prompts list`, `prompts show sales --version 2`, "
                             "`prompts diff sales`, `prompts add sales FILE`, `prompts promote sales 2`, "
-                            "`prompts rollback sales`, `prompts history sales`.")
+                            "`prompts rollback sales`, `prompts history sales`, `prompts evals sales --compare-to "
+                            "previous`.")
 Name = Annotated[str, typer.Argument(help="the prompt's name, e.g. sales, analyst, privacy, supervisor")]
 Label = Annotated[str, typer.Option(help="the label to read or move, e.g. production, staging")]
 By = Annotated[str, typer.Option("--by", help="who is recorded as making the change (a login)")]
@@ -126,6 +127,56 @@ def history(name: Name) -> None:
     emit(rows, lambda rows: make_table(f"label moves of {name}", ("when", "label", "from", "to", "by", "note"), [
         (_when(r["moved_at"]), r["label"], f"v{r['from_version']}" if r["from_version"] else "—",
          f"v{r['to_version']}", r["moved_by"], r["note"]) for r in rows]) if rows else f"{name}: no label moves yet")
+
+
+@prompts.command("evals")
+def evals(name: Name, version: Annotated[int | None, typer.Option(min=1, help="one version (default: the newest run; "
+                                                                             "with --compare-to, the newest version)")]
+          = None,
+          compare_to: Annotated[str | None, typer.Option(
+              "--compare-to", help="another version's number, or 'previous' for the version before")] = None) -> None:
+    """The last eval run recorded for a prompt (or one version): figures per user type; with --compare-to, two
+    versions' runs side by side with the change in points. `tessera eval` records the runs."""
+    from crm.prompt_registry import service
+
+    if compare_to is None:
+        found = _run(lambda s, files: service.last_eval(s, files, name, version=version))
+        emit(found, _one_run)
+        return
+    if compare_to != service.PREVIOUS and not (compare_to.isdigit() and int(compare_to) >= 1):
+        bad_usage(f"--compare-to takes a version number or '{service.PREVIOUS}', not {compare_to!r}")
+    other = compare_to if compare_to == service.PREVIOUS else int(compare_to)
+    found = _run(lambda s, files: service.compare_evals(s, files, name, version=version, compare_to=other))
+    emit(found, _compared)
+
+
+def _one_run(run: dict) -> object:
+    return make_table(f"{run['prompt']} v{run['version']}: {_said(run)}",
+                      ("user type", "scenarios", "tool choice", "arguments", "final state", "must-not-write writes"), [
+        (who, f.get("scenarios"), _pct(f.get("tool_choice")), _pct(f.get("arguments")), _pct(f.get("state")),
+         f"{f.get('unwanted_writes', 0)}/{f.get('guarded_turns', 0)}") for who, f in sorted(run["figures"].items())])
+
+
+def _compared(found: dict) -> list:
+    new, old = f"v{found['version']}", f"v{found['other']}"
+    runs = found["runs"]
+    columns = ["user type"] + [f"{shown} {v}" for shown in ("tool choice", "arguments", "final state")
+                               for v in (new, old, "change")]
+    rows = [[row["user_type"], *(x for figure in ("tool_choice", "arguments", "state") for x in (
+        _pct(row[figure][0]), _pct(row[figure][1]),
+        "—" if row["change"][figure] is None else f"{row['change'][figure]:+.1f} pp"))] for row in found["rows"]]
+    lines = [f"{new}: {_said(runs[found['version']])}", f"{old}: {_said(runs[found['other']])}"]
+    if not found["comparable"]:
+        lines.append("note: the two runs used a different split or model; their figures do not measure the same thing")
+    return [make_table(f"{found['prompt']} {new} against {old}", columns, rows), *lines]
+
+
+def _said(run: dict) -> str:
+    return f"{run['model']}, {run['split']} split, {_when(run['ran_at'])}"
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value:.1%}"
 
 
 def _moved(m: dict) -> str:

@@ -1,5 +1,6 @@
 """The prompt registry over HTTP, for prompt engineers (any other caller gets 403): prompts, versions, a version's
-text, diffs, and moving a label (promote, rollback). A POST is the caller's explicit action; nothing is planned."""
+text, diffs, eval runs (one, or two versions compared), and moving a label (promote, rollback). A POST is the
+caller's explicit action; nothing is planned."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -62,6 +63,29 @@ def prompt_diff(name: Name, tessera: TesseraDep, actor: ChatActor,
                 new: Annotated[int | None, Query(ge=1, le=100_000)] = None) -> dict:
     """A unified diff between two versions (without them: the last two)."""
     return _read(tessera, actor, lambda s, files: service.diff(s, files, name, old=old, new=new))
+
+
+@router.get("/{name}/evals")
+def prompt_eval(name: Name, tessera: TesseraDep, actor: ChatActor,
+                version: Annotated[int | None, Query(ge=1, le=100_000, description="one version (default: the newest "
+                                                                                   "run of any)")] = None) -> dict:
+    """The last eval run recorded for the prompt (or one version): model, split, figures per user type."""
+    return _read(tessera, actor, lambda s, files: service.last_eval(s, files, name, version=version))
+
+
+@router.get("/{name}/evals/compare")
+def compare_evals(name: Name, tessera: TesseraDep, actor: ChatActor,
+                  version: Annotated[int | None, Query(ge=1, le=100_000, description="default: the newest")] = None,
+                  to: Annotated[str, Query(pattern=r"^(previous|[1-9][0-9]{0,5})$",
+                                           description="a version, or 'previous' for the one before")]
+                  = service.PREVIOUS) -> dict:
+    """Two versions' last eval runs side by side, per user type, with the change in percentage points;
+    `comparable` is false when the runs used a different split or model."""
+    other = to if to == service.PREVIOUS else int(to)
+    found = _read(tessera, actor, lambda s, files: service.compare_evals(s, files, name, version=version,
+                                                                          compare_to=other))
+    runs = found.pop("runs")
+    return {**found, "new_run": runs[found["version"]], "old_run": runs[found["other"]]}
 
 
 @router.post("/{name}/labels/{label}")

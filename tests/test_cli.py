@@ -17,7 +17,7 @@ GROUPS = {"units": {"status", "templates", "clone", "replay", "check-discount", 
           "audit": {"verify", "key"}, "tokens": {"issue", "revoke"}, "identities": {"link", "seed", "list", "disable"},
           "slack": {"socket"}, "edge": {"enroll", "revoke", "nodes", "run", "hub", "chat"},
           "models": {"train", "report"}, "threads": {"prune"},
-          "prompts": {"list", "show", "diff", "add", "promote", "rollback", "history"}}
+          "prompts": {"list", "show", "diff", "add", "promote", "rollback", "history", "evals"}}
 COMMANDS = {"serve", "chat", "trace", "seed", "migrate", "index", "eval"}
 
 

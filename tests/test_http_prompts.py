@@ -8,8 +8,11 @@ from sqlalchemy import select
 
 from channels.auth import issue_token, revoke_tokens
 from channels.http_api import create_app
+from crm.prompt_registry import service
 from crm.prompt_registry.models import PromptLabel
+from evals.state import business_fingerprint
 from prompts import load_prompt
+from tests.conftest import FIXED_NOW
 
 
 def token_of(tessera, login: str) -> str:
@@ -79,3 +82,41 @@ def test_no_token_a_revoked_token_and_unknown_parameters_are_refused(api, tesser
     assert api.get("/v1/prompts", params={"as": "admin"}, headers=fresh).status_code in (400, 422)
     assert api.post("/v1/prompts/sales/labels/latest", json={"version": 1}, headers=fresh).status_code == 409
     assert labels_of(tessera.store) == before
+
+
+def record_two_runs(tessera) -> None:
+    with tessera.store.session() as s:
+        for version, tool_choice, hour in ((2, 0.80, 9), (3, 0.86, 10)):
+            service.record_eval(s, {"sales": version}, model="tessera/offline", split="dev",
+                                now=FIXED_NOW.replace(hour=hour),
+                                figures={"rep": {"tool_choice": tool_choice, "arguments": 0.9, "state": 0.95}})
+
+
+def test_a_prompt_engineer_reads_the_last_eval_run_and_two_versions_compared(api, tessera):
+    pe = as_(tessera, "pe.sun")
+    assert api.get("/v1/prompts/sales/evals", headers=pe).status_code == 404  # no run recorded yet
+    record_two_runs(tessera)
+    before = business_fingerprint(tessera.store)
+    last = api.get("/v1/prompts/sales/evals", headers=pe).json()
+    assert (last["version"], last["figures"]["rep"]["tool_choice"]) == (3, 0.86)
+    assert api.get("/v1/prompts/sales/evals", params={"version": 2}, headers=pe).json()["version"] == 2
+    compared = api.get("/v1/prompts/sales/evals/compare", headers=pe).json()  # the newest against the previous
+    assert (compared["version"], compared["other"], compared["comparable"]) == (3, 2, True)
+    assert compared["rows"][0]["change"]["tool_choice"] == 6.0
+    assert compared["new_run"]["figures"]["rep"]["tool_choice"] == 0.86
+    named = api.get("/v1/prompts/sales/evals/compare", params={"version": 3, "to": "2"}, headers=pe).json()
+    assert named["rows"] == compared["rows"]
+    missing = api.get("/v1/prompts/sales/evals/compare", params={"to": "1"}, headers=pe)
+    assert missing.status_code == 404 and "sales v1" in missing.json()["detail"]
+    assert api.get("/v1/prompts/sales/evals/compare", params={"to": "v1"}, headers=pe).status_code == 422
+    assert api.get("/v1/prompts/analyst/evals/compare", headers=pe).status_code == 409  # one version only
+    assert business_fingerprint(tessera.store) == before  # reading eval runs writes nothing
+
+
+@pytest.mark.parametrize("login", ["li.wei", "zhao.lei", "admin", "cust.chen.jing"])
+def test_every_other_role_is_refused_the_eval_runs(api, tessera, login):
+    record_two_runs(tessera)
+    other = as_(tessera, login)
+    assert api.get("/v1/prompts/sales/evals", headers=other).status_code == 403
+    assert api.get("/v1/prompts/sales/evals/compare", headers=other).status_code == 403
+    assert api.get("/v1/prompts/sales/evals").status_code == 401

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.actor import Invalid, NotFound
+from crm.store import Store
 from crm.prompt_registry import service
 from crm.prompt_registry.models import PromptLabel, PromptLabelMove
 from prompts import load_prompt, prompt_files
@@ -188,3 +189,29 @@ def test_the_draft_writer_runs_its_production_version_too(data_dir, scripted):
         assert scripted.history[-1]["messages"][0]["content"] == "Write the follow-up in three sentences."
     finally:
         app.close()
+
+
+def test_cli_evals_shows_the_last_run_and_two_versions_compared_and_refuses_a_bad_version(data_dir):
+    settings = settings_for(data_dir)
+    store = Store(settings.database_url)
+    try:
+        with store.session() as s:
+            for version, tool_choice, hour in ((2, 0.80, 9), (3, 0.86, 10)):
+                service.record_eval(s, {"sales": version}, model="tessera/offline", split="dev",
+                                    now=NOW.replace(hour=hour),
+                                    figures={"rep": {"tool_choice": tool_choice, "arguments": 0.9, "state": 0.95}})
+    finally:
+        store.dispose()
+
+    last = json.loads(run_cli("--json", "prompts", "evals", "sales", settings=settings).stdout)
+    assert (last["version"], last["figures"]["rep"]["tool_choice"]) == (3, 0.86)
+    compared = run_cli("prompts", "evals", "sales", "--compare-to", "previous", settings=settings)
+    assert compared.exit_code == 0 and "+6.0 pp" in compared.stdout and "v3 against v2" in compared.stdout
+    as_json = json.loads(run_cli("--json", "prompts", "evals", "sales", "--version", "3", "--compare-to", "2",
+                                 settings=settings).stdout)
+    assert as_json["rows"][0]["change"] == {"tool_choice": 6.0, "arguments": 0.0, "state": 0.0}
+
+    bad = run_cli("prompts", "evals", "sales", "--compare-to", "v1", settings=settings)
+    assert bad.exit_code == 2 and "version number" in bad.stderr and bad.stdout == ""
+    missing = run_cli("prompts", "evals", "sales", "--compare-to", "1", settings=settings)
+    assert missing.exit_code == 1 and "sales v1" in missing.stderr

@@ -44,7 +44,9 @@ def _compared(ctx: ToolContext, args: PromptEvalArgs) -> dict:
         item = {"user type": row["user_type"]}
         for figure, shown in (("tool_choice", "tool choice"), ("arguments", "arguments"), ("state", "final state")):
             a, b = row[figure]
-            item[f"{shown} {new}"], item[f"{shown} {old}"], item[f"{shown} change"] = _pct(a), _pct(b), _points(a, b)
+            change = row["change"][figure]
+            item[f"{shown} {new}"], item[f"{shown} {old}"] = _pct(a), _pct(b)
+            item[f"{shown} change"] = "—" if change is None else f"{change:+.1f} pp"
         items.append(item)
     runs = found["runs"]
     values = {"prompt": found["prompt"], "new": new, "old": old, "new_run": _run_said(runs[found["version"]]),
@@ -59,10 +61,6 @@ def _run_said(run: dict) -> str:
 
 def _pct(value) -> str:
     return "—" if value is None else f"{value:.1%}"
-
-
-def _points(new, old) -> str:
-    return "—" if new is None or old is None else f"{(new - old) * 100:+.1f} pp"
 
 
 TOOL = ToolSpec(

@@ -304,9 +304,15 @@ def compare_evals(session: Session, files: Files, name: str, *, version: int | N
     for who in sorted(set(new["figures"]) | set(old["figures"])):
         a, b = new["figures"].get(who, {}), old["figures"].get(who, {})
         rows.append({"user_type": who, **{f: (a.get(f), b.get(f)) for f in FIGURES},
+                     "change": {f: points(a.get(f), b.get(f)) for f in FIGURES},
                      "unwanted_writes": (a.get("unwanted_writes"), b.get("unwanted_writes"))})
     return {"prompt": name, "version": version, "other": other, "runs": {version: new, other: old},
             "comparable": new["split"] == old["split"] and new["model"] == old["model"], "rows": rows}
+
+
+def points(new: float | None, old: float | None) -> float | None:
+    """The change between two shares (0..1) in percentage points, one decimal; None where either is missing."""
+    return None if new is None or old is None else round((new - old) * 100, 1)
 
 
 def _label(label: str) -> str:
