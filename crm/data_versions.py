@@ -14,8 +14,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from crm.models import Base
 
 # the tables whose caches are kept by their counters: the privacy directory reads contacts, the names each scope
-# may see read accounts, contacts, deals, shared accounts, products and colleagues
-WATCHED = ("accounts", "contacts", "deals", "products", "users", "shared_accounts")
+# may see read accounts, contacts, deals, shared accounts, products and colleagues; the accounts' late-payment figures
+# of deals at risk read payments and orders
+WATCHED = ("accounts", "contacts", "deals", "products", "users", "shared_accounts", "orders", "payments")
 _WRITTEN = "data_versions.written"  # session.info: the watched tables this session wrote through the ORM
 
 

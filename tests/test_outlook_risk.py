@@ -16,7 +16,11 @@ from crm.models import Account, Activity, Deal, DealStageChange, Order, Payment,
 from crm.outlook import deals_at_risk
 from crm.outlook.deal_risk import NORM_QUANTILE, QUIET_DAYS
 from crm.store import Store
+from tessera.runtime import Tessera
+from tessera.settings import Settings
+from tests.conftest import FIXED_NOW
 from tests.metrics_support import AS_OF, caller
+from tests.test_postgres import pg_url  # noqa: F401
 from tests.test_sales_tools import call
 
 EVERY = 10_000
@@ -155,6 +159,60 @@ def test_late_payments_of_the_account_are_a_reason(risk_store):
     assert [sig.kind for sig in flagged.signals] == ["late_payments"]
     assert flagged.signals[0].words("en") == ("the account paid 2 of 4 instalments late in the past year, "
                                               "1 still unpaid, the oldest 60 days past due")
+
+
+def _late_words(store: Store, deal_id: int) -> list[str]:
+    with store.session() as s:
+        report = deals_at_risk(s, caller(s, "li.wei"), AS_OF, limit=EVERY)
+    return [sig.en for d in report.deals if d.deal_id == deal_id for sig in d.signals if sig.kind == "late_payments"]
+
+
+def late_payments_follow_payments_written_elsewhere(store: Store) -> None:
+    """The accounts' late-payment figures are kept until the payments or orders change: a late payment and then an
+    unpaid instalment committed through another engine (another worker) show in the next report's reason."""
+    with store.session() as s:
+        deal_id = plant(s, "li.wei", expected_close=AS_OF + dt.timedelta(days=30),
+                        created_on=AS_OF - dt.timedelta(days=10), touched=AS_OF - dt.timedelta(days=2))
+        deal = s.get(Deal, deal_id)
+        order = Order(deal_id=deal_id, account_id=deal.account_id, product_id=deal.product_id, quantity=1,
+                      amount=deal.amount, ordered_on=AS_OF - dt.timedelta(days=200),
+                      promised_on=AS_OF - dt.timedelta(days=190))
+        s.add(order)
+        s.flush()
+        order_id = order.id
+        for due, paid, late in ((150, 120, 30), (120, 120, 0)):  # one late of two: no signal yet
+            s.add(Payment(order_id=order.id, amount=Decimal("10"), due_on=AS_OF - dt.timedelta(days=due),
+                          paid_on=AS_OF - dt.timedelta(days=paid), days_late=late))
+        s.commit()
+    assert _late_words(store, deal_id) == []  # and the figures are now kept
+
+    def pay_elsewhere(due: int, paid: int | None, late: int) -> None:
+        other = Store(store.url)  # another worker's engine
+        try:
+            with other.session() as s:
+                s.add(Payment(order_id=order_id, amount=Decimal("10"), due_on=AS_OF - dt.timedelta(days=due),
+                              paid_on=None if paid is None else AS_OF - dt.timedelta(days=paid), days_late=late))
+        finally:
+            other.dispose()
+
+    pay_elsewhere(40, 25, 15)  # a second late payment
+    assert _late_words(store, deal_id) == ["the account paid 2 of 3 instalments late in the past year"]
+    pay_elsewhere(12, None, 12)  # an instalment unpaid now
+    assert _late_words(store, deal_id) == ["the account paid 2 of 4 instalments late in the past year, 1 still "
+                                           "unpaid, the oldest 12 days past due"]
+
+
+def test_the_accounts_late_payments_follow_a_payment_written_by_another_worker(risk_store):
+    late_payments_follow_payments_written_elsewhere(risk_store)
+
+
+@pytest.mark.postgres
+def test_on_postgres_the_accounts_late_payments_follow_a_payment_written_elsewhere(pg_url, tmp_path):  # noqa: F811
+    tessera = Tessera(Settings(data_dir=tmp_path, database_url=pg_url), clock=lambda: FIXED_NOW)
+    try:
+        late_payments_follow_payments_written_elsewhere(tessera.store)
+    finally:
+        tessera.close()
 
 
 def test_a_low_win_chance_is_a_reason_when_the_model_gives_one(risk_store):

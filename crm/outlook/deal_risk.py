@@ -132,8 +132,8 @@ def deals_at_risk(session: Session, caller: Caller, today: dt.date, *, limit: in
     found, flagged_by_model = [], 0
     for row in ranked.rows:
         deal = OpenDeal(*(row._mapping[k] for k in OpenDeal._fields))
-        late = None if row.due is None else {"due": row.due, "late": row.late, "overdue": row.overdue,
-                                             "oldest": int(row.oldest)}
+        paid = ranked.payments.get(deal.account_id)
+        late = None if paid is None else {"due": paid[1], "late": paid[2], "overdue": paid[3], "oldest": paid[4]}
         signals = [s for s in (
             _slipped(deal, today, None), _quiet(deal, row.last, today, quiet_days),
             _discount(row.discount, norms.get(deal.unit_id), units.get(deal.unit_id, "")),

@@ -14,7 +14,8 @@ from sqlalchemy import Date, Float, Row, Select, and_, case, cast, func, literal
 from sqlalchemy.orm import Session
 
 from crm.metrics.sqlfuncs import day_of, days_between
-from crm.models import OPEN_STAGES, Activity, Deal, Order, Payment, Product
+from crm.models import OPEN_STAGES, Activity, Deal, Product
+from crm.outlook.late_payments import Figures, late_payment_figures
 
 # The report ranks by the risk rounded to 0.01: a deal more than this below the limit-th deal's unrounded risk cannot
 # round up past it, so the statement leaves it out; those closer are ranked in Python with the exact key.
@@ -26,6 +27,7 @@ class Candidates:
     rows: list[Row]  # the deals that can be among the riskiest, with their numbers and `risk` (the signals but the model's)
     open_deals: int  # open deals in scope
     flagged: int  # of which with at least one of these signals
+    payments: dict[int, tuple[int, int, int, int, int]]  # account -> its late-payment figures (crm/outlook/late_payments.py)
 
 
 def in_scope(units: tuple[int, ...] | None, owner_id: int | None) -> list:
@@ -44,27 +46,40 @@ def ranked_candidates(session: Session, units: tuple[int, ...] | None, owner_id:
     """The open deals `in_scope(units, owner_id)` that can be among the `limit` riskiest, and the deals `also` (those
     the deal-score model flags, whatever their other signals). `uppers`: unit -> the discount above which a deal is
     over its unit's norm."""
-    q = _statement(units, owner_id, today, limit, quiet_days, tuple(sorted(uppers.items())), late_lookback_days,
-                   late_payments, tuple(sorted(also)))
+    figures = late_payment_figures(session, today, late_lookback_days)
+    q = _statement(units, owner_id, today, limit, quiet_days, tuple(sorted(uppers.items())),
+                   _late_risks(figures, late_payments), tuple(sorted(also)))
     rows = session.execute(q).all()
+    payments = {f[0]: f for f in figures}
     if not rows:  # nothing flagged: still say how many open deals were checked
         return Candidates([], session.scalar(select(func.count()).select_from(Deal).where(*in_scope(units, owner_id))),
-                          0)
-    return Candidates(rows, rows[0].open_deals, rows[0].flagged)
+                          0, payments)
+    return Candidates(rows, rows[0].open_deals, rows[0].flagged, payments)
+
+
+def _late_risks(figures: Figures, late_payments: int) -> tuple[tuple[int, float], ...]:
+    """Account -> what its late payments add to a deal's risk (1 + their strength), for the accounts that show the
+    signal: `late_payments` or more paid late, or one unpaid now."""
+    return tuple((account, 1.0 + min((late + 2 * overdue) / max(due, 1), 1.0))
+                 for account, due, late, overdue, _ in figures if late >= late_payments or overdue > 0)
 
 
 @lru_cache(maxsize=64)
 def _statement(units: tuple[int, ...] | None, owner_id: int | None, today: dt.date, limit: int, quiet_days: int,
-               uppers: tuple[tuple[int, float], ...], late_lookback_days: int, late_payments: int,
+               uppers: tuple[tuple[int, float], ...], late_risks: tuple[tuple[int, float], ...],
                also: tuple[int, ...]) -> Select:
-    """The ranking statement, built once per scope, day and norms (building it took 3.5 ms of CPU at every call, a
-    tenth of the whole tool at ten times the seed); it is run afresh each time, so every write shows."""
+    """The ranking statement, built once per scope, day, norms and late-payment figures (building it took 3.5 ms
+    of CPU at every call, a tenth of the whole tool at ten times the seed); it is run afresh each time, so every write
+    to deals, activities and products shows, and the figures are read again when a payment or order changes
+    (crm/outlook/late_payments.py)."""
     scope = in_scope(units, owner_id)
     uppers = dict(uppers)
     day = literal(today, Date())
     last_touch = (select(func.max(Activity.occurred_at)).where(Activity.deal_id == Deal.id)
                   .correlate(Deal).scalar_subquery())
-    payments = _payments(scope, today, day, late_lookback_days)
+    # the accounts' late payments as a constant per account, from figures kept until a payment changes: aggregating
+    # the payments again in every ranking took a third of the statement's time at ten times the seed
+    late = case(dict(late_risks), value=Deal.account_id, else_=0.0) if late_risks else literal(0.0, Float)
     list_value = cast(Product.price, Float) * case((Deal.quantity > 1, Deal.quantity), else_=1)
     discount = case((list_value != 0, 1.0 - cast(Deal.amount, Float) / list_value), else_=0.0)
     upper = case(uppers, value=Deal.unit_id) if uppers else literal(None, Float)
@@ -72,9 +87,8 @@ def _statement(units: tuple[int, ...] | None, owner_id: int | None, today: dt.da
                    Deal.expected_close, Deal.created_on, Deal.unit_id, Deal.account_id,
                    cast(Product.price, Float).label("price"), day_of(last_touch).label("last"),
                    case((discount > 0.0, discount), else_=0.0).label("discount"), upper.label("upper"),
-                   payments.c.due, payments.c.late, payments.c.overdue, payments.c.oldest)
+                   late.label("late_risk"))
             .join(Product, Product.id == Deal.product_id)
-            .outerjoin(payments, payments.c.account_id == Deal.account_id)
             .where(*scope)).cte("base").prefix_with("MATERIALIZED")
     # MATERIALIZED: each open deal's last touch is sought once; as a subquery SQLite folded `base` into `scored` and
     # ran the correlated seek at every mention of it (four per deal: at ten times the seed 41 ms of CPU, now 31)
@@ -85,9 +99,7 @@ def _statement(units: tuple[int, ...] | None, owner_id: int | None, today: dt.da
                     1.0 + _capped(cast(quiet - quiet_days, Float) / float(max(quiet_days, 1)) / 2.0)), else_=0.0)
             + case((and_(base.c.upper.is_not(None), base.c.discount > base.c.upper),
                     1.0 + _capped((base.c.discount - base.c.upper) / 0.10)), else_=0.0)
-            + case((and_(base.c.due.is_not(None), or_(base.c.late >= late_payments, base.c.overdue > 0)),
-                    1.0 + _capped(cast(base.c.late + 2 * base.c.overdue, Float) / cast(base.c.due, Float))),
-                   else_=0.0))
+            + base.c.late_risk)
     scored = select(base, risk.label("risk")).cte("scored")
     limit_th = select(scored.c.risk).order_by(scored.c.risk.desc()).offset(limit - 1).limit(1).scalar_subquery()
     contender = and_(scored.c.risk > 0, scored.c.risk >= func.coalesce(limit_th, 0.0) - MARGIN)
@@ -99,17 +111,3 @@ def _statement(units: tuple[int, ...] | None, owner_id: int | None, today: dt.da
 def _capped(x):
     """min(x, 1.0), as the signals cap their strength."""
     return case((x > 1.0, 1.0), else_=x)
-
-
-def _payments(in_scope: list, today: dt.date, day, lookback_days: int):
-    """Account -> its instalments due in the past year: how many, paid late, unpaid now, and the days the oldest
-    unpaid one is past due; only the accounts of the deals in scope."""
-    unpaid = Payment.paid_on.is_(None)
-    return (select(Order.account_id, func.count().label("due"),
-                   func.count(case((and_(Payment.paid_on.is_not(None), Payment.days_late > 0), 1))).label("late"),
-                   func.count(case((unpaid, 1))).label("overdue"),
-                   func.coalesce(func.max(case((unpaid, days_between(Payment.due_on, day)))), 0).label("oldest"))
-            .join(Order, Order.id == Payment.order_id)
-            .where(Payment.due_on >= today - dt.timedelta(days=lookback_days), Payment.due_on < today,
-                   Order.account_id.in_(select(Deal.account_id).where(*in_scope)))
-            .group_by(Order.account_id)).subquery()
