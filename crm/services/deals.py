@@ -81,11 +81,14 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
             Deal.stage.in_(OPEN_STAGES),
             or_(last.c.at < since, and_(last.c.at.is_(None), Deal.created_on <= since.date())))
         about["idle_days"] = idle_days
-    matched = q.subquery()
-    total = session.scalar(select(func.count()).select_from(matched)) or 0
+    # how many match and what they are worth, in one statement over the same FROM and WHERE (a subquery of the
+    # whole select built the proxies of every deal column at each call, and was read twice)
+    total, amount_total = session.execute(q.with_only_columns(func.count(Deal.id),
+                                                              func.coalesce(func.sum(Deal.amount), 0))).one()
+    total = total or 0
     if not total and owner_user is not None:
         _refuse_other_units_owner(session, actor, owner_user)
-    about["amount_total"] = float(session.scalar(select(func.coalesce(func.sum(matched.c.amount), 0))) or 0)
+    about["amount_total"] = float(amount_total or 0)
     if idle_days is not None:  # longest idle first, with when each was last touched
         rows = q.add_columns(last.c.at).options(joinedload(Deal.account), joinedload(Deal.owner)) \
             .order_by(func.coalesce(last.c.at, Deal.created_on), Deal.id)
