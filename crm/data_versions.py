@@ -15,8 +15,8 @@ from crm.models import Base
 
 # the tables whose caches are kept by their counters: the privacy directory reads contacts, the names each scope
 # may see read accounts, contacts, deals, shared accounts, products and colleagues; the accounts' late-payment figures
-# of deals at risk read payments and orders
-WATCHED = ("accounts", "contacts", "deals", "products", "users", "shared_accounts", "orders", "payments")
+# of deals at risk read payments and orders; deal scores read deals, products, activities, orders and payments
+WATCHED = ("accounts", "contacts", "deals", "products", "users", "shared_accounts", "orders", "payments", "activities")
 _WRITTEN = "data_versions.written"  # session.info: the watched tables this session wrote through the ORM
 
 

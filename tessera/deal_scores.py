@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from typing import TYPE_CHECKING
 
+from crm import data_versions
 from crm.scoring.service import score_deals
 from crm.store import Store
 
@@ -22,6 +24,10 @@ if TYPE_CHECKING:  # scikit-learn and SciPy take seconds to import: they load wi
 
 log = logging.getLogger("tessera.scores")
 REPORT_FILE = "deal_scores_report.json"
+# what a deal's features are computed from (crm/scoring/features.py): its row and its owner's closed deals, the
+# product's price, its touches, its account's instalments
+FEATURE_TABLES = ("deals", "products", "activities", "orders", "payments")
+KEPT_SCORES = 256  # sets of deals whose scores are kept (a list a rep asks again, a brief, a risk report)
 
 
 class DealScores:
@@ -29,6 +35,8 @@ class DealScores:
         self.store, self.folder, self.clock = store, Path(folder), clock
         self._model: DealScoreModel | None = None
         self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple, tuple[tuple, dict[int, dict]]] = OrderedDict()  # (ids, day, lang, explain)
+        self._trained = 0  # moves with each model trained here: scores kept of an older model are not reused
 
     def model(self) -> DealScoreModel | None:
         """The saved model, or one trained now; None when the store has too few closed deals to learn from."""
@@ -48,6 +56,7 @@ class DealScores:
     def retrain(self) -> DealScoreModel:
         with self._lock:
             self._model = self._train()
+            self._trained += 1
             return self._model
 
     def report(self) -> dict | None:
@@ -56,8 +65,27 @@ class DealScores:
 
     def scores(self, session: Session, deal_ids: list[int], today: dt.date, *, lang: str = "en",
                explain: bool = True) -> dict[int, dict]:
+        """The scores of these deals, kept per set of deals, day and language while the model and the tables the
+        features read stand still (crm/data_versions.py: any write by any process moves their counters); a session
+        that wrote one of them itself scores from its own rows."""
         model = self.model()
-        return score_deals(session, model, deal_ids, today, lang=lang, explain=explain) if model else {}
+        if not model:
+            return {}
+        stamp = (*data_versions.versions(session, FEATURE_TABLES), self._trained)  # before the rows: data_versions
+        if any(data_versions.wrote_in(session, t) for t in FEATURE_TABLES):
+            return score_deals(session, model, deal_ids, today, lang=lang, explain=explain)
+        key = (tuple(sorted(set(deal_ids))), today, lang, explain)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and kept[0] == stamp:
+                self._kept.move_to_end(key)
+                return {deal: dict(score) for deal, score in kept[1].items()}
+        found = score_deals(session, model, deal_ids, today, lang=lang, explain=explain)
+        with self._lock:
+            self._kept[key] = (stamp, found)
+            while len(self._kept) > KEPT_SCORES:
+                self._kept.popitem(last=False)
+        return {deal: dict(score) for deal, score in found.items()}
 
     def _train(self) -> DealScoreModel:
         from crm.scoring.model import train

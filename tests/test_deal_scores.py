@@ -12,6 +12,7 @@ the AUC must come within 0.05 of the AUC of the true probabilities themselves (t
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import math
 import random
@@ -168,3 +169,55 @@ def test_too_few_closed_deals_is_a_clear_failure_not_a_model(tmp_path):
     with store.session() as s, pytest.raises(ValueError, match="closed deals"):
         train(s, TODAY)
     store.dispose()
+
+
+def test_kept_scores_follow_a_touch_a_payment_and_a_retrain_written_elsewhere(tessera):
+    """Scores are kept per set of deals while what their features read stands still: touches of the deal and
+    instalments of its account committed through another engine (another worker) give the scores computed afresh
+    from the rows at the next call, and a retrained model scores again."""
+    from crm.models import Activity, Order, Payment
+    from crm.scoring.service import score_deals
+    from crm.store import Store
+
+    with tessera.store.session() as s:
+        deal = s.scalars(select(Deal).where(Deal.stage == "proposal").order_by(Deal.id)).first()
+        deal_id, account_id, owner_id, product_id = deal.id, deal.account_id, deal.owner_id, deal.product_id
+
+    def kept_and_fresh() -> tuple[dict, dict]:
+        with tessera.store.session() as s:
+            return (tessera.deal_scores.scores(s, [deal_id], TODAY, explain=False),
+                    score_deals(s, tessera.deal_scores.model(), [deal_id], TODAY, explain=False))
+
+    def elsewhere(*rows) -> None:
+        other = Store(tessera.store.url)
+        try:
+            with other.session() as s:
+                for row in rows:
+                    s.add(row)
+                    s.flush()
+        finally:
+            other.dispose()
+
+    before, fresh = kept_and_fresh()
+    assert before == fresh and before[deal_id]["win_probability"]  # and now kept
+    elsewhere(*(Activity(account_id=account_id, deal_id=deal_id, user_id=owner_id, kind="call",
+                         subject="competitor quoted lower", occurred_at=FIXED_NOW) for _ in range(20)))
+    touched, fresh = kept_and_fresh()
+    assert touched == fresh and touched != before
+    elsewhere(Order(deal_id=deal_id, account_id=account_id, product_id=product_id, quantity=1, amount=1,
+                    ordered_on=TODAY, promised_on=TODAY))
+    with tessera.store.session() as s:
+        order_id = s.scalar(select(Order.id).where(Order.deal_id == deal_id, Order.ordered_on == TODAY))
+    elsewhere(*(Payment(order_id=order_id, amount=1, due_on=TODAY - dt.timedelta(days=100 + i), paid_on=None,
+                        days_late=90, defaulted=True) for i in range(12)))
+    unpaid, fresh = kept_and_fresh()
+    assert unpaid == fresh and unpaid != touched
+    model = tessera.deal_scores.retrain()  # the same rows, so the same numbers: what shows is that it is asked
+    asked = []
+    scored = model.scored
+    model.scored = lambda *args, **kw: asked.append(args) or scored(*args, **kw)
+    with tessera.store.session() as s:
+        assert tessera.deal_scores.scores(s, [deal_id], TODAY, explain=False) == unpaid
+        assert len(asked) == 1  # the new model scored the deal: nothing kept of the old one was reused
+        tessera.deal_scores.scores(s, [deal_id], TODAY, explain=False)
+        assert len(asked) == 1  # and then its scores are kept

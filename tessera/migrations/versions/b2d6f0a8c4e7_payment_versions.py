@@ -1,5 +1,5 @@
-"""data versions of payments and orders: the accounts' late-payment figures are kept until a payment (or the order
-it belongs to) changes
+"""data versions of payments, orders and activities: the accounts' late-payment figures are kept until a payment (or
+the order it belongs to) changes, and deal scores until what their features read changes
 
 Revision ID: b2d6f0a8c4e7
 Revises: e8c1a4f7b302
@@ -8,7 +8,7 @@ from alembic import op
 
 # the tables this revision adds to the watched ones (crm/data_versions.py); tessera_data_changed() on PostgreSQL is
 # the function e8c1a4f7b302 made
-ADDED = ("orders", "payments")
+ADDED = ("orders", "payments", "activities")
 
 revision = "b2d6f0a8c4e7"
 down_revision = "e8c1a4f7b302"
