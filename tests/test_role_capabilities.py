@@ -41,3 +41,18 @@ def test_a_manager_and_a_customer_each_get_their_own_list(tessera):
     assert "boundary dashboard" in manager.reply and "tessera eval" not in manager.reply
     customer = tessera.chat("cust.mark.taylor", "caps", "what's the weather in Shanghai tomorrow?")
     assert "personal data" in customer.reply and "Move a deal" not in customer.reply
+
+
+def test_a_refusal_offers_the_first_few_of_a_long_list_and_what_can_you_do_offers_all(tessera):
+    listed = lambda reply: [line for line in reply.splitlines() if line.startswith("- ")]
+    rep_tools = len(role_tools("rep"))
+    refused = tessera.chat("emma.chen", "caps", "erase the contact Mark Taylor, he asked us to")
+    assert refused.tool_calls == [] and "nothing was changed" in refused.reply
+    assert len(listed(refused.reply)) == 8 and f"and {rep_tools - 8} more" in refused.reply
+    assert "what can you do?" in refused.reply
+    everything = tessera.chat("emma.chen", "caps", "what can you do?")
+    assert len(listed(everything.reply)) == rep_tools and "more:" not in everything.reply
+    chinese = tessera.chat("zhao.lei", "caps", "帮我订一份午饭")
+    assert len(listed(chinese.reply)) == 8 and "你能做什么" in chinese.reply
+    customer = tessera.chat("cust.mark.taylor", "caps", "what's the weather in Shanghai tomorrow?")
+    assert len(listed(customer.reply)) == len(role_tools("customer"))  # a short list is shown whole

@@ -10,10 +10,19 @@ from llm.offline.schema import Param, ToolView
 from llm.offline.text import language_of
 
 
+# Leads that answer "what can you do?" list everything; the others ("I can't do that yet…") say what the user may
+# do instead, so a long list (a rep's, a manager's) shows the first few of the user's tools, in their role's order,
+# and says how to see the rest; a short one (a customer's) is shown whole.
+WHOLE_LIST_LEADS = frozenset({"greeting", "thanks"})
+SHORT_LIST, LONG_LIST = 8, 12
+
+
 def capabilities(views: list[ToolView], lang: str, lead: str = "not_understood", offer: Offer | None = None,
                  **words: str) -> str:
     """A lead line, then one line per tool: its summary and an example in the user's language. With the user's own
-    `offer` (their role's tools and what they do outside the chat), that list rather than this agent's tools."""
+    `offer` (their role's tools and what they do outside the chat), that list rather than this agent's tools. Only
+    a greeting or "what can you do?" gets every tool; a refusal of a long list the first SHORT_LIST and a line on
+    the rest."""
     if offer is not None and (offer.tools or offer.notes):
         views = list(offer.tools)
     if not views and not (offer and offer.notes):
@@ -21,10 +30,13 @@ def capabilities(views: list[ToolView], lang: str, lead: str = "not_understood",
     lines = [template("questions", lead, lang).format(**words) if words else template("questions", lead, lang)]
     for note in (offer.notes if offer else ()):
         lines.append(f"- {note.get(lang) or note.get('en', '')}")
-    for v in views:
+    shown = views if lead in WHOLE_LIST_LEADS or len(views) <= LONG_LIST else views[:SHORT_LIST]
+    for v in shown:
         example = next((e for e in v.examples if language_of(e) == lang), v.examples[0] if v.examples else "")
         tail = " — " + template("questions", "example", lang).format(example=example) if example else ""
         lines.append(f"- {tool_name(v, lang) if lang == 'zh' else _sentence(v.summary)}{tail}")
+    if len(shown) < len(views):
+        lines.append(template("questions", "more_tools", lang).format(count=len(views) - len(shown)))
     return "\n".join(lines)
 
 
