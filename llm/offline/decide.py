@@ -278,7 +278,7 @@ class TurnPolicy:
                                                                                 "deletes": deleted})
         # "book a flight", "帮我订机票", "change the temperature": no CRM tool does that, however near its examples
         unnamed = reading.without_names  # "the AI Sales Assistant deal" names a product, not an agent
-        outside = scope.outside_crm(unnamed) or scope.about_the_assistant(unnamed)
+        outside = scope.outside_crm(unnamed) or scope.about_the_assistant(unnamed) or scope.not_a_request(unnamed)
         if outside:
             return Reply("answer", questions.capabilities(views, lang, "cant_yet", offer=role_offer(history)),
                          trace={**_scores("unsupported", ranking), "outside": outside})

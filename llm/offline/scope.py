@@ -36,6 +36,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             re.I),
         "crm_task": re.compile(f"{_alternatives(task['en'], True)}|{_alternatives(task['zh'], False)}", re.I),
         "assistant": _either(_data()["assistant"]),
+        "overrides": re.compile("|".join(_data()["not_a_request"]["overrides"]), re.I),
+        "bulk_copies": re.compile("|".join(_data()["not_a_request"]["bulk_copies"]), re.I),
+        "own": re.compile(_data()["not_a_request"]["own"], re.I),
         "models": _either(_data()["assistant"]["models"]),
         "about_data": re.compile(_alternatives([w for w in _data()["assistant"]["about_data"] if w.isascii()], True)
                                  + "|" + _alternatives([w for w in _data()["assistant"]["about_data"] if not w.isascii()],
@@ -61,6 +64,16 @@ def about_the_assistant(text: str) -> str | None:
     found = _patterns()["assistant"].search(text)
     if found is None and not _patterns()["about_data"].search(text):
         found = _patterns()["models"].search(text)
+    return found.group(0) if found else None
+
+
+def not_a_request(text: str) -> str | None:
+    """The words of `text` that try to override the assistant's instructions ("ignore previous instructions",
+    "忽略之前的指令") or to copy the store out in bulk ("export all customers' emails"), or None. No tool serves
+    either; "export my data" (a customer's own) is not this."""
+    found = _patterns()["overrides"].search(text)
+    if found is None and not _patterns()["own"].search(text):
+        found = _patterns()["bulk_copies"].search(text)
     return found.group(0) if found else None
 
 
