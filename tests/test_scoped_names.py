@@ -155,3 +155,18 @@ def test_a_rep_typing_another_units_deal_id_is_told_it_is_not_among_theirs_and_n
     assert f"在您能查看的商机中没有找到“D-{deal_id}”" in turn.reply  # a Chinese request is refused in Chinese
     assert account not in everything_shown(tessera, turn)
     assert business_fingerprint(tessera.store) == before
+
+
+def test_another_units_deal_id_beside_a_new_amount_is_still_the_deal_not_a_number(tessera):
+    rep = tessera.actor(REP_EAST)
+    with tessera.store.session() as s:
+        deal = s.scalars(select(Deal).where(Deal.unit_id != rep.unit_id, Deal.stage == "proposal")).first()
+        deal_id, account, amount = deal.id, deal.account.name, deal.amount
+    before = business_fingerprint(tessera.store)
+    turn = tessera.chat(REP_EAST, "amount", f"update the amount of D-{deal_id} to 1")
+    assert [(c["name"], c["args"]) for c in turn.tool_calls] == [("update_deal", {"deal": f"D-{deal_id}", "amount": 1})]
+    assert f"no deal D-{deal_id} among the deals you can see" in turn.reply  # not "which deal?"
+    assert account not in everything_shown(tessera, turn)
+    assert business_fingerprint(tessera.store) == before
+    with tessera.store.session() as s:
+        assert s.get(Deal, deal_id).amount == amount

@@ -104,6 +104,17 @@ class Filling:
         return name in self.args
 
 
+def _typed_deal_id(p: Param, reading: Reading, out: Filling) -> bool:
+    """A deal id as typed ("D-1905"), whether or not this user's names know it: the tool says if it is out of
+    their sight, rather than the model asking "which deal?" about the deal just named."""
+    typed_id = _DEAL_ID.search(reading.text)
+    if not typed_id or not _free(Span(typed_id.start(), typed_id.end()), out.used):
+        return False
+    _put(out, p, f"D-{typed_id.group(1)}", Found(typed_id.group(0), typed_id.start(), typed_id.end(),
+                                                 typed_id.group(0)), "id")
+    return True
+
+
 def kind_of(param: Param) -> str:
     if param.entity:
         return "entity"
@@ -141,6 +152,8 @@ def fill(tool: ToolView, reading: Reading, answering: tuple[str, ...] = ()) -> F
     out.used.extend(out.against)
     for p in params:
         _fill_one(p, reading, out, command_words, p.name in answering)
+        if p.entity == "deal" and not out.has(p.name) and not any(a[0] is p for a in out.ambiguous):
+            _typed_deal_id(p, reading, out)  # before a number slot reads "1709" out of "D-1709"
     for p in params:  # names shared by several records count only where nothing else claimed the words
         if p.entity and not out.has(p.name):
             _fill_one(p, reading, out, command_words, False, late=True)
@@ -160,10 +173,7 @@ def fill(tool: ToolView, reading: Reading, answering: tuple[str, ...] = ()) -> F
         # a name introduced as one: "the deals of Globex Logistics" asks about Globex, which this user cannot see)
         if not p.entity or out.has(p.name) or any(a[0] is p for a in out.ambiguous):
             continue
-        typed_id = _DEAL_ID.search(reading.text) if p.entity == "deal" else None
-        if typed_id and _free(Span(typed_id.start(), typed_id.end()), out.used):  # "D-1905", in scope or not:
-            _put(out, p, f"D-{typed_id.group(1)}", Found(typed_id.group(0), typed_id.start(), typed_id.end(),
-                                                         typed_id.group(0)), "id")  # the tool says if it is
+        if p.entity == "deal" and _typed_deal_id(p, reading, out):
             continue
         sure = p.required or not reading.lexicon.entries.get(p.entity or "") or p.name in answering
         cued = {m.end() for m in _NAME_CUE.finditer(reading.text)} if not sure else set()
