@@ -56,6 +56,18 @@ def test_diff_of_the_last_two_and_of_two_named_versions(tessera):
     assert (named["values"]["old"], named["values"]["new"], named["values"]["added"]) == (1, 2, 1)
 
 
+def test_diff_of_the_versions_two_labels_point_at(tessera):
+    labelled = call(tessera, "pe.sun", "diff_prompt_versions",
+                    {"prompt": "sales", "old_label": "production", "new_label": "staging"})
+    assert (labelled["values"]["old"], labelled["values"]["new"], labelled["values"]["added"]) == (1, 3, 2)
+    same = call(tessera, "pe.sun", "diff_prompt_versions",
+                {"prompt": "privacy", "old_label": "production", "new_label": "latest"})
+    assert same["verdict"] == "same" and same["values"]["old"] == same["values"]["new"] == 2
+    missing = call(tessera, "pe.sun", "diff_prompt_versions",
+                   {"prompt": "privacy", "old_label": "production", "new_label": "staging"})
+    assert missing["error_kind"] == "unknown_prompt_label"
+
+
 def test_live_version_of_one_prompt_and_of_all(tessera):
     one = call(tessera, "pe.sun", "live_prompt_version", {"prompt": "privacy"})
     assert one["values"]["production"] == 2 and one["values"]["latest"] == 2
@@ -130,6 +142,9 @@ def test_promote_and_rollback_plan_first_then_move_one_label(tessera):
     ctx = ToolContext(store=tessera.store, actor=tessera.actor("pe.sun"), clock=lambda: FIXED_NOW)
     plan = ALL["promote_prompt_version"].plan(ctx, {"prompt": "sales", "from_label": "staging"})["plan"]
     assert plan["changes"] == [{"record": "prompt sales", "field": "production", "old": "v1", "new": "v3"}]
+    assert "sales 智能体从下一条消息起使用 v3" in plan["summary"]  # pe.sun writes Chinese
+    staging = ALL["promote_prompt_version"].plan(ctx, {"prompt": "sales", "version": 2, "label": "staging"})["plan"]
+    assert "运行的版本不变" in staging["summary"] and "使用 v2" not in staging["summary"]  # staging is not what runs
     assert labels_of(tessera.store) == before  # a plan writes nothing
     promoted = call(tessera, "pe.sun", "promote_prompt_version", {"prompt": "sales", "from_label": "staging"})
     assert promoted["values"]["new"] == "v3" and labels_of(tessera.store) == {**before, ("sales", "production"): 3}
@@ -194,6 +209,12 @@ def test_a_prompt_engineer_who_does_not_say_yes_changes_nothing(tessera):
     ("销售提示词的评测成绩比上一版高吗", "prompt_eval_result", {"prompt": "sales", "compare_to": "previous"}),
     ("把隐私提示词的staging标签指向最新版本", "promote_prompt_version", {"prompt": "privacy", "label": "staging"}),
     ("把监督提示词的预发布版本发布到线上", "promote_prompt_version", {"prompt": "supervisor", "from_label": "staging"}),
+    ("what's the difference between production and staging for sales?", "diff_prompt_versions",
+     {"prompt": "sales", "old_label": "production", "new_label": "staging"}),
+    ("what changed on staging for the supervisor prompt?", "diff_prompt_versions",
+     {"prompt": "supervisor", "old_label": "production", "new_label": "staging"}),
+    ("隐私提示词线上版本和预发布版本差在哪", "diff_prompt_versions",
+     {"prompt": "privacy", "old_label": "production", "new_label": "staging"}),
 ])
 def test_the_offline_model_reads_prompt_requests_in_english_and_chinese(tessera, message, tool, args):
     turn = tessera.chat("pe.sun", "read", message)

@@ -149,10 +149,18 @@ _PRODUCTION_VERSION = select(PromptLabel.version).where(PromptLabel.prompt == bi
                                                         PromptLabel.label == PRODUCTION)
 
 
-def diff(session: Session, files: Files, name: str, *, old: int | None = None, new: int | None = None) -> dict:
-    """A unified diff from version `old` to version `new`; without them, the last two versions."""
+def diff(session: Session, files: Files, name: str, *, old: int | None = None, new: int | None = None,
+         old_label: str | None = None, new_label: str | None = None) -> dict:
+    """A unified diff from version `old` to version `new`; a label (production, staging) stands for the version it
+    points at; without any, the last two versions."""
     name = prompt_name(files, name)
     known = [v["version"] for v in _versions(session, files, name)]
+    if old is None and old_label:
+        old = version_of(session, files, name, label=old_label)
+    if new is None and new_label:
+        new = version_of(session, files, name, label=new_label)
+    if old is not None and old == new:
+        return {"prompt": name, "old": old, "new": new, "diff": "", "added": 0, "removed": 0, "same": True}
     if old is None and new is None:
         if len(known) < 2:
             raise Invalid(f"{name} has one version only (v{known[0]}); there is nothing to compare yet",

@@ -109,7 +109,19 @@ def fill(view: ToolView, reading) -> Filling:
     if prompt:
         put("prompt", prompt, prompt, "enum")
     numbers, said = versions(text), labels(text)
-    if view.name == "diff_prompt_versions" and numbers:
+    if view.name == "diff_prompt_versions" and said and len(numbers) < 2:
+        # "production against staging": the versions the labels point at; one label alone is set against the
+        # version named ("staging vs v1") or else against production ("what changed on staging?")
+        if numbers:
+            put("old", numbers[0], f"v{numbers[0]}", "integer")
+            put("new_label", said[0], said[0], "enum")
+        else:
+            pair = said[:2] if len(said) >= 2 else ([said[0], "production"] if said[0] != "production" else [])
+            if pair:
+                older = "production" if "production" in pair else pair[0]
+                put("old_label", older, older, "enum")
+                put("new_label", next(lab for lab in pair if lab != older), pair[-1], "enum")
+    elif view.name == "diff_prompt_versions" and numbers:
         if len(numbers) >= 2:
             put("old", numbers[0], f"v{numbers[0]}", "integer")
             put("new", numbers[1], f"v{numbers[1]}", "integer")
