@@ -155,5 +155,8 @@ TOOL = ToolSpec(
         "各单元的客户满意度指数",
         "the total budget of my units",
         "预算总额是多少",
+        "how is my team doing this quarter compared to last quarter",
+        "how am I doing this month",
+        "我们组这个季度表现怎么样",
     ],
 )

@@ -14,7 +14,7 @@ from typing import Any
 
 from crm.assent import says_no, says_yes
 from crm.mood import Mood, asks_whether_possible, asks_whether_to, goes_on_to_act, mood_of
-from llm.offline import contrast, cues, metric_query, outlook_query, plans, prompt_request, questions, scope
+from llm.offline import contrast, cues, metric_query, metric_scorecard, outlook_query, plans, prompt_request, questions, scope
 from llm.offline import own_data  # a customer's words about their own data
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
@@ -392,8 +392,11 @@ class TurnPolicy:
             return Reply("clarify", questions.ask_entity(param, match, lang), trace=trace)
         if filling.missing:
             trace = {**base, "ask": "missing", "missing": [p.name for p in filling.missing]}
-            asked = own_data.question(view, lang, text) or questions.ask_missing(filling.missing, lang)
-            return Reply("clarify", asked, trace=trace)
+            asked = own_data.question(view, lang, text)
+            offered = None if asked else metric_scorecard.question(view, lang, text)
+            if offered:  # no metric named: a few likely ones, numbered, by their names
+                asked, trace["metric_options"] = offered
+            return Reply("clarify", asked or questions.ask_missing(filling.missing, lang), trace=trace)
         trace = {**_scores("tool_call", ranking, chosen=view.name), "via": via,
                  "args": {f.name: {"value": f.value, "from": f.source, "how": f.how} for f in filling.filled}}
         return Reply("tool_call", format_trace(trace), [ToolCall(view.name, filling.args)], trace)
@@ -434,6 +437,9 @@ class TurnPolicy:
         if ask == "missing":
             wanted = tuple(pending.get("missing") or ())
             picked = own_data.picked_use(view, reply, _ordinal)  # "the second one" of the uses we offered
+            metric = None if picked else metric_scorecard.picked(pending, reply, _ordinal)  # or of the metrics
+            if metric:
+                picked = [metric]
             said = own_data.correction_answer(original, reply) if view.name == own_data.CORRECTION_TOOL else reply
             answer = (Filling(args={wanted[0]: picked}, filled=[Filled(wanted[0], picked, reply, "answer")]) if picked
                       else self._fill(view, Reading(said, self.lexicon, today), index, views, earlier, answering=wanted))

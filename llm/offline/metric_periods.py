@@ -15,6 +15,8 @@ _HALF = [
     re.compile(rf"\b(?:the\s+)?(first|second|1st|2nd)\s+half(?:\s+{_YEAR_EN})?", re.I),
     re.compile(rf"\bh([12])\b(?:\s+{_YEAR_EN})?", re.I),
     re.compile(r"(今年|去年|明年|前年|(20\d{2})\s*年)?\s*的?\s*(上|下)半年(?:度)?"),
+    # "this half", "the previous half": the half today is in, or the one before ("the last half year" is six months)
+    re.compile(r"\b(this|current|last|previous|prior)\s+half\b(?![- ]?(?:a\s+)?year)", re.I),
 ]
 _BEFORE_LAST = re.compile(r"\b(?:the\s+)?(week|month|quarter|year) before last\b|"
                           r"上上(?:个)?(周|星期|月|季度|季)|前年(?!同期)", re.I)
@@ -61,8 +63,12 @@ def find_half(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
             second, year = m.group(1).lower() in ("second", "2nd"), _year(m.group(2), m.group(3), today)
         elif i == 2:
             second, year = m.group(1) == "2", _year(m.group(2), m.group(3), today)
-        else:
+        elif i == 3:
             second, year = m.group(3) == "下", _year(m.group(1), m.group(2), today)
+        else:
+            second, year = today.month > 6, today.year
+            if m.group(1).lower() in ("last", "previous", "prior"):
+                second, year = not second, year - (0 if second else 1)
         return _half(year, second), m.span()
     return None
 

@@ -17,6 +17,7 @@ from llm.offline.metric_periods import (CHANGE_CUE, COMPARE_CUE, comparison_with
                                         find_first_of_year, find_month_range, find_same_last_year, find_season,
                                         find_this_time_last_year, find_two_quarters, find_until_end, run_on_to_today,
                                         to_date_grain)
+from llm.offline.metric_scorecard import scorecard_asked
 from llm.offline.metric_terms import Mention, find_mentions
 from llm.offline.numbers import parse_number
 from llm.offline.reading import Reading
@@ -37,16 +38,21 @@ _PAST = [
 _THIS = {"this week": "week", "this month": "month", "this quarter": "quarter", "this year": "year",
          "for the year": "year", "for the quarter": "quarter", "for the month": "month", "for the week": "week",
          "current quarter": "quarter", "current month": "month", "本周": "week", "这周": "week", "本月": "month",
-         "这个月": "month", "本季度": "quarter", "这个季度": "quarter", "本季": "quarter", "今年": "year", "本年": "year"}
+         "这个月": "month", "本季度": "quarter", "这个季度": "quarter", "本季": "quarter", "今年": "year", "本年": "year",
+         "this fiscal year": "year", "the current fiscal year": "year", "current fiscal year": "year", "本财年": "year",
+         "今年财年": "year", "本年度": "year"}
 _LAST = {"last week": "week", "last month": "month", "last quarter": "quarter", "last year": "year",
          "previous quarter": "quarter", "previous month": "month", "上周": "week", "上个月": "month", "上月": "month",
-         "上季度": "quarter", "上个季度": "quarter", "上一季度": "quarter", "去年": "year"}
+         "上季度": "quarter", "上个季度": "quarter", "上一季度": "quarter", "去年": "year", "last fiscal year": "year",
+         "previous fiscal year": "year", "上财年": "year", "上一财年": "year", "上个财年": "year", "去年财年": "year"}
 _NEXT = {"next month": "month", "next quarter": "quarter", "next year": "year", "下个月": "month", "下季度": "quarter",
          "下个季度": "quarter", "明年": "year"}
 _TO_DATE = re.compile(r"\b(?:year to date|ytd|so far this year|this year so far|\d{4} so far|since the (?:start|beginning) "
                       r"of (?:the|this) year)\b|今年以来|今年至今|年初至今|年初到现在|年初以来|今年到现在|今年到目前为止", re.I)
-_RELATIVE_QUARTER = re.compile(r"(今年|去年|明年|this year'?s?|last year'?s?|next year'?s?)\s*(?:第)?\s*([一二三四1-4])\s*(?:季度|季)|"
-                               r"\bQ([1-4])\s+(this|last|next) year\b", re.I | re.ASCII)
+_RELATIVE_QUARTER = re.compile(r"(今年|去年|明年|本财年|今年财年|上财年|上一财年|去年财年|下财年|下一财年|明年财年|this year'?s?|"
+                               r"last year'?s?|next year'?s?|this fiscal year'?s?|last fiscal year'?s?|next fiscal year'?s?)"
+                               r"\s*的?\s*(?:第)?\s*([一二三四1-4])\s*(?:季度|季)|"
+                               r"\bQ([1-4])\s+(?:of\s+)?(?:the\s+)?(this|last|next)\s+(?:fiscal\s+)?year\b", re.I | re.ASCII)
 _FISCAL = [
     re.compile(r"\bFY\s*'?(\d{2,4})\s*[- ]?\s*Q([1-4])\b", re.I | re.ASCII),
     re.compile(r"\bQ([1-4])\s*(?:of\s*)?(?:FY\s*)?(\d{4})\b", re.I | re.ASCII),
@@ -86,10 +92,10 @@ _THRESHOLD = re.compile(rf"(?:\bat least|\bminimum of|\bno fewer than|\bmore tha
                         rf"\b(?:hit|hits|hitting|reached|reach|reaching|made|make|got|get)(?:\s+at least)?)\s*{_NUM}"
                         rf"(?:\s+or more)?\s+([a-z -]+?)"
                         rf"(?=$|[,.;?]| and | ranked| by | sorted| ordered)|"
-                        rf"(?:至少有?|不少于|超过|大于|多于|少于|不到|低于|小于)\s*{_NUM}\s*(?:个|单|笔|次|件|条)?\s*([\u4e00-\u9fff]{{0,6}})",
+                        rf"(?:至少有?|不少于|超过|大于|多于|少于|不到|不足|不满|低于|小于)\s*{_NUM}\s*(?:个|单|笔|次|件|条)?\s*([\u4e00-\u9fff]{{0,6}})",
                         re.I)
 # "关闭商机不少于10个的销售", "本月活动少于5条的销售": the metric said before the bound
-_THRESHOLD_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{2,10}}?)\s*(?:不少于|至少|超过|大于|多于|达到|少于|不到|低于|小于)\s*{_NUM}\s*"
+_THRESHOLD_BEFORE = re.compile(rf"([\u4e00-\u9fff]{{2,10}}?)\s*(?:不少于|至少|超过|大于|多于|达到|少于|不到|不足|不满|低于|小于)\s*{_NUM}\s*"
                                rf"(?:个|单|笔|次|件|条)?(?:以上|以下)?")
 
 
@@ -98,7 +104,7 @@ def _bound_op(said: str) -> str:
     "fewer than" / 少于 / 不到 stay under it, 以下 at most."""
     if re.search(r"no fewer than|不少于|以上", said, re.I):
         return ">="
-    if re.search(r"fewer than|less than|\bunder\b|少于|不到|低于|小于", said, re.I):
+    if re.search(r"fewer than|less than|\bunder\b|少于|不到|不足|不满|低于|小于", said, re.I):
         return "<"
     if re.search(r"以下", said):
         return "<="
@@ -252,7 +258,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     if not metrics and having:  # "reps who closed more than 10 deals this year": the bound's own metric is shown
         metrics = [having[0]["metric"]]
     metrics = metrics if unmeasured else _with_channels(text, metrics, filters, bool(period or compare))
-    metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics))
+    metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics, text))
     metrics = _of_the_created(text, metrics)
     metrics = _as_count(_blank(text, taken), metrics)
     money_bound = next((t["metric"] for t in having if t.get("money")), None)
@@ -270,7 +276,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     if not group_by and found_dims and not mine_grouped:  # "pipeline stage by stage", "各区域" already cue; a bare
         group_by = [d for s, d, _g in sorted(found_dims) if d not in filters and not  # dimension still groups,
                     (_ONE_TOTAL.search(text) and not _EACH.search(text) and
-                     (not _HOW_MANY_GROUPS.search(text[max(0, s - 24):s]) or dim_ends.get(s) in metric_starts))][:1]
+                     (not _how_many_of(text, s, dim_ends.get(s, s)) or dim_ends.get(s) in metric_starts))][:1]
         out.hints.add("bare_group")  # but does not by itself make a sentence a question for a figure; "how many
         # calls has the team made", "拜访了几次客户", "多少客户投诉" ask one total: the bare word says what, not by what
     group_by += [d for d in mine_grouped if d not in group_by]
@@ -283,6 +289,11 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     if _TREND.search(reading.text) and not any(d in ("week", "month", "quarter", "year") for d in group_by):
         grain = (period or {}).get("grain") or "month"
         group_by.append(grain if grain in ("week", "month", "quarter", "year") else "month")
+    card = None if metrics else scorecard_asked(reading.text)
+    if card:  # "how is my team doing this quarter?": the default scorecard, beside the period before
+        metrics = list(card.metrics)
+        period = period or {**card.period, "label": _this_period_said(card.period, reading.text)}
+        compare = compare or card.compare_to
     explain = bool(_EXPLAIN.search(reading.text))
     if not metrics and explain:
         earlier = _earlier_query(history)
@@ -308,7 +319,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     elif not metrics and view is not None:  # no measure asked for ("把李伟的客户都转给张敏"): not a metric question
         out.missing.extend(p for p in view.params if p.name == "metrics")
     elif metrics:
-        put("metrics", metrics[:4], ", ".join(metrics[:4]), "unmeasured" if unmeasured else "implied" if implied else "enum")
+        how = "unmeasured" if unmeasured else "implied" if implied else "scorecard" if card else "enum"
+        put("metrics", metrics[:4], ", ".join(metrics[:4]), how)
     if group_by:
         put("group_by", group_by[:2], ", ".join(group_by[:2]), "enum")
     if filters:
@@ -334,7 +346,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     having = [{k: v for k, v in t.items() if k != "money"} for t in having]
     if having:
         put("having", having, json.dumps(having), "enum")
-    counted = _groups_counted(text, found_dims, group_by)
+    counted = _groups_counted(text, found_dims, group_by, dim_ends)
     if counted and (having or counted == "rep"):  # "how many reps won at least 3 deals", "有几个销售在干活"
         put("count_groups", True, counted, "enum")
     share_of = _share_of(text, metrics, filters, group_by)
@@ -354,12 +366,19 @@ _ONE_TOTAL = re.compile(r"\bhow (?:many|much)\b|多少|几次|几个|几单|几�
 # "how many reps", "how many of my units", "几个销售", "多少个部门": the number of groups is the answer
 _HOW_MANY_GROUPS = re.compile(r"(?:\bhow many\s+(?:of\s+(?:my|our|the|your|their)\s+)?(?:sales\s+)?|"
                               r"(?:几|多少)\s*(?:个|位|名|家)?\s*)$", re.I)
+_HOW_MANY_AFTER = re.compile(r"\s*(?:一共|总共)?\s*(?:有|是)?\s*(?:几|多少)\s*(?:个|位|名|家|人)")  # "…的销售有几个"
 
 
-def _groups_counted(text: str, found_dims: list, group_by: list[str]) -> str | None:
+def _how_many_of(text: str, start: int, end: int) -> bool:
+    """Whether "how many" is asked of the word at start..end: before it ("how many reps", "几个销售") or after it in
+    Chinese ("赢单金额不足50万的销售有几个")."""
+    return bool(_HOW_MANY_GROUPS.search(text[max(0, start - 24):start]) or _HOW_MANY_AFTER.match(text, end))
+
+
+def _groups_counted(text: str, found_dims: list, group_by: list[str], ends: dict[int, int]) -> str | None:
     """The grouping dimension asked "how many" of, or None."""
     for start, dim, _grouped in found_dims:
-        if dim in group_by and dim not in _TIME_DIMS and _HOW_MANY_GROUPS.search(text[max(0, start - 24):start]):
+        if dim in group_by and dim not in _TIME_DIMS and _how_many_of(text, start, ends.get(start, start)):
             return dim
     return None
 # "expected to close", "预计成交": open deals dated by their expected close, said with the period; the words name no
@@ -566,8 +585,9 @@ _MONEY = re.compile(r"\b(?:value|amount|worth|how much|total)\b|金额|多少钱
 
 def _from_stage(text: str, stages: list[str]) -> list[str]:
     """ "how many deals are in negotiation", "value of deals at the proposal stage": deals in named stages, counted
-    or summed (open stages: the pipeline; won or lost: what was decided)."""
-    if not stages or not (_DEALS.search(text) or re.search(r"\bstages?\b|阶段", text)):
+    or summed (open stages: the pipeline; won or lost: what was decided); "what's sitting in negotiation" asks the
+    same of a stage as "what's in the proposal stage"."""
+    if not stages or not (_DEALS.search(text) or re.search(r"\bstages?\b|阶段|^\s*what(?:'s|’s| is| are)\b", text)):
         return []
     money = bool(_MONEY.search(text)) or not _DEALS.search(text)  # "what's in the proposal stage": its pipeline
     if set(stages) <= {"lead", "qualified", "proposal", "negotiation"}:
@@ -604,10 +624,16 @@ _MONEY_WORD = re.compile(r"\b(?:value|worth|money|amount|how much|dollars|revenu
                          r"多少万", re.I)
 
 
-def _as_money(text: str, metrics: list[str]) -> list[str]:
+_RECORDS_SAID = re.compile(r"\b(?:deals?|opportunit(?:y|ies)|orders?|payments?)\b|商机|订单|单子|几单|多少单|笔", re.I)
+
+
+def _as_money(text: str, metrics: list[str], whole: str = "") -> list[str]:
     """ "the total value of open deals", "成交了多少钱": a count said with a word of money (in `text`, the words not
-    read yet) asks for the money metric of the same records (metric_terms.yaml `money_of`)."""
-    if not metrics or not _MONEY_WORD.search(text):
+    read yet) asks for the money metric of the same records (metric_terms.yaml `money_of`); so does a total said of
+    no records nor a count ("our closed-won total", "the lost total": in `whole`, the sentence, "total won deals" and
+    "how many in total" are counts)."""
+    total_of_money = re.search(r"\b(?:total|sum)\b", text, re.I) and not _COUNT_ASK.search(whole) and not _RECORDS_SAID.search(whole)
+    if not metrics or not (_MONEY_WORD.search(text) or total_of_money):
         return metrics
     return list(dict.fromkeys(_money_of().get(m, m) for m in metrics))
 
@@ -752,7 +778,7 @@ def _named_period(text: str, reading: Reading, taken: list) -> dict | None:
     m = _RELATIVE_QUARTER.search(text)
     if m:
         which, quarter = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        offset = -1 if which.startswith(("去", "last")) else 1 if which.startswith(("明", "next")) else 0
+        offset = -1 if which.startswith(("去", "上", "last")) else 1 if which.startswith(("明", "下", "next")) else 0
         taken.append(m.span())
         return {"fiscal_year": reading.today.year + offset, "quarter": _n(quarter), "label": m.group(0)}
     for i, pattern in enumerate(_FISCAL):  # in the text not read yet: "FY2025 vs FY2024" names two
@@ -871,11 +897,11 @@ def _threshold_verbs() -> tuple[re.Pattern, dict[str, str]]:
 
 
 _PERCENT_BOUND = re.compile(r"(?:\b(under|below|less than|lower than|above|over|more than|higher than|greater than|"
-                            r"at least|at most)\s+|(低于|高于|超过|不低于|不高于|不到|大于|小于|至少|达到|在))\s*"
+                            r"at least|at most)\s+|(低于|高于|超过|不低于|不高于|不到|不足|大于|小于|至少|达到|在))\s*"
                             r"(\d+(?:\.\d+)?)\s*(?:%|％|percent\b|个百分点)(?:\s*(?:以上|以下))?", re.I)
 _BOUND_OP = {"under": "<", "below": "<", "less than": "<", "lower than": "<", "above": ">", "over": ">",
              "more than": ">", "higher than": ">", "greater than": ">", "at least": ">=", "at most": "<=", "低于": "<",
-             "不到": "<", "小于": "<", "高于": ">", "超过": ">", "大于": ">", "不低于": ">=", "至少": ">=", "达到": ">=",
+             "不到": "<", "不足": "<", "小于": "<", "高于": ">", "超过": ">", "大于": ">", "不低于": ">=", "至少": ">=", "达到": ">=",
              "不高于": "<="}
 
 
@@ -989,7 +1015,7 @@ def _rates(text: str) -> bool:
 _MONEY_BOUND = re.compile(r"\b(at least|no less than|more than|over|above|greater than|bigger than|higher than|under|"
                           r"below|less than|lower than|at most)\s+([¥$￥]\s*)?(\d[\d,]*(?:\.\d+)?)\s*"
                           r"(k|m|mn|million|thousand|b|bn|billion)?(?![\w.])|"
-                          r"(至少|不少于|不低于|超过|大于|高于|多于|达到|少于|低于|小于|不到|不超过)\s*([¥￥$]\s*)?(\d+(?:\.\d+)?)\s*"
+                          r"(至少|不少于|不低于|超过|大于|高于|多于|达到|少于|低于|小于|不到|不足|不满|不超过)\s*([¥￥$]\s*)?(\d+(?:\.\d+)?)\s*"
                           r"(千|万|亿|k|m)?\s*元?\s*(以上|以下)?|"
                           r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万|亿)\s*元?\s*(以上|以下)", re.I)
 _SCALE = {"k": 1e3, "thousand": 1e3, "千": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
@@ -1016,7 +1042,7 @@ def _money_bound(text: str, taken: list) -> list[dict]:
         said_op = f"{word or ''}{tail or ''}".lower()
         op = ">=" if re.search(r"at least|no less|不少于|不低于|至少|达到|以上", said_op) else \
             "<=" if re.search(r"at most|不超过|以下", said_op) else \
-            "<" if re.search(r"under|below|less|lower|少于|低于|小于|不到", said_op) else ">"
+            "<" if re.search(r"under|below|less|lower|少于|低于|小于|不到|不足|不满", said_op) else ">"
         taken.append(m.span())
         return [{"metric": metric, "op": op, "value": amount, "money": True}]
     return []
@@ -1056,3 +1082,10 @@ def _earlier_query(history: list[Turn]) -> dict | None:
                 args = call.get("arguments")
                 return json.loads(args) if isinstance(args, str) else dict(args or {})
     return None
+
+
+def _this_period_said(period: dict, text: str) -> str:
+    """The words for a scorecard's default period ("this quarter", "本季度") in the question's language."""
+    lang = language_of(text)
+    return next((words for words, grain in _THIS.items() if grain == period.get("grain") and language_of(words) == lang
+                 and words.startswith(("this", "本"))), period.get("grain", ""))
