@@ -34,5 +34,9 @@ TOOL = ToolSpec(
         "我的数据被谁访问过",
         "有没有人查过我的邮箱",
         "我的个人信息都被谁看过",
+        "who is able to view my address",
+        "which employees can look at my email",
+        "哪些员工能查看我的联系方式",
+        "我的电话号码谁都可以看",
     ],
 )

@@ -119,8 +119,9 @@ def scope_from_text(words: str | None, tax: Taxonomy | None = None) -> str:
         raise UnclearRequest(f"you named {shown}: which one should I erase first? (one kind at a time, or say "
                              f"'everything')", kind="erase_which_first",
                              named=[tax.label(c, "zh") for c in sorted(named)])
-    if any(_says(lowered, w) for w in tax.data.get("erase_everything_words", [])):
-        return "user"
+    partial = any(_says(lowered, w) for w in tax.data.get("erase_partial_words", []))
+    if not partial and any(_says(lowered, w) for w in tax.data.get("erase_everything_words", [])):
+        return "user"  # "some of my data" names a part, not which: asked below, never everything
     kinds = ", ".join(tax.label(c) for c in ("user.behavior.purchase_history", "user.behavior.interaction",
                                              "user.contact.phone_number", "user.contact.email"))
     raise UnclearRequest(f"what should I erase: everything we hold about you, or one kind of data such as {kinds}?",

@@ -93,6 +93,18 @@ class Taxonomy:
         """The purpose whose words occur in `text` ("stop the newsletter" -> marketing.communications)."""
         return _best_match(self.purposes, text)
 
+    def channel_from_text(self, text: str) -> dict | None:
+        """The way of being contacted `text` names ("don't call me anymore" -> the phone): its `category` and the
+        `purpose` a consent change naming only it is about; None when no channel is named."""
+        channels = self.data.get("contact_channels", {})
+        key = _best_match(channels, text)
+        return channels[key] if key else None
+
+    def use_from_text(self, text: str) -> str | None:
+        """The use a consent change names: a purpose in words, else the purpose of the channel it names."""
+        channel = self.channel_from_text(text)
+        return self.purpose_from_text(text) or (channel["purpose"] if channel else None)
+
 
 def _best_match(entries: dict[str, dict], text: str) -> str | None:
     """The entry with the longest word in `text`; of equally long words, the one said first."""

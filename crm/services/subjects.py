@@ -153,7 +153,8 @@ def consent_plan(session: Session, actor: Actor, *, granted: bool, text: str = "
 
 def _consent_words(tax, *, granted: bool, category: str | None, purpose: str | None, text: str) -> tuple[str, str]:
     """The use and the category a consent change names; asks (ValueError) when the use is not said."""
-    purpose = purpose or tax.purpose_from_text(text)
+    channel = None if purpose or tax.purpose_from_text(text) else tax.channel_from_text(text)
+    purpose = purpose or tax.purpose_from_text(text) or (channel["purpose"] if channel else None)
     if purpose is None:
         raise Invalid("for which use? e.g. sales follow-up, marketing emails, analytics, AI training "
                       "(销售跟进、营销信息、统计分析、模型训练)", kind="needs_purpose")
@@ -163,7 +164,8 @@ def _consent_words(tax, *, granted: bool, category: str | None, purpose: str | N
     rest = text.lower()
     for word in sorted(tax.purposes[purpose].get("words", []), key=len, reverse=True):
         rest = rest.replace(word.lower(), " ")  # "marketing emails" names a use, not the email address
-    category = category or tax.category_from_text(rest) or (GRANT_DEFAULT_CATEGORY if granted else REVOKE_DEFAULT_CATEGORY)
+    category = (category or tax.category_from_text(rest) or (channel["category"] if channel else None)  # "call me": the phone
+                or (GRANT_DEFAULT_CATEGORY if granted else REVOKE_DEFAULT_CATEGORY))
     if not tax.is_personal(category):
         raise ValueError(f"'{category}' is not personal data")
     return purpose, category

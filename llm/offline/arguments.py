@@ -406,7 +406,8 @@ def _leading_end(text: str, used: list[Span], command_words: frozenset[str]) -> 
             continue
         pair = tok + tokens[i + 1].group(0) if i + 1 < len(tokens) and CJK_CHAR.match(tok) else ""
         if pair and pair in command_words:
-            end, i = tokens[i + 1].end(), i + 2
+            n = _command_run([x.group(0).lower() for x in tokens[i:i + 8]], command_words)
+            end, i = tokens[i + n - 1].end(), i + n
             continue
         if tok in command_words and i + 1 < len(tokens) and tokens[i + 1].group(0).lower() in _PARTICLES:
             end, i = tokens[i + 1].end(), i + 2  # "set up", "put in": the command with its particle
@@ -417,6 +418,16 @@ def _leading_end(text: str, used: list[Span], command_words: frozenset[str]) -> 
             continue
         break
     return end
+
+
+def _command_run(chars: list[str], command_words: frozenset[str]) -> int:
+    """How many characters from the start of `chars` (which begin with a command pair) are command: a pair never
+    ends inside a word its second character starts ("我同" of "我同意"): the word goes with it when it is a command
+    word too ("我同意" whole), else only the first character is command. Never "意你们…"."""
+    word = "".join(chars[1:3])
+    if len(chars) < 3 or word not in _WORDS_STARTING_LIKE_A_PREPOSITION:
+        return 2
+    return 3 if word in command_words and not _NEGATIONS & set(word) else 1
 
 
 def _pieces(text: str, used: list[Span]) -> list[str]:
@@ -458,7 +469,7 @@ def _trim(text: str, command_words: frozenset[str], after_value: bool) -> str:
         if CJK_CHAR.match(tok):
             pair = tok + lowered[i + 1] if i + 1 < len(tokens) else ""
             if pair in command_words and not _NEGATIONS & set(pair):
-                return 2
+                return _command_run(lowered[i:i + 8], command_words)
             return 1 if tok in command_words else 0
         stem = tok[:-1] if len(tok) > 3 and tok.endswith("s") else tok
         if tok not in command_words and stem not in command_words:

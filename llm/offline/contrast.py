@@ -26,10 +26,18 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     return alternatives(words["joins"]), alternatives(words["stop"]), alternatives(words["keep"])
 
 
+@cache
+def _polite() -> re.Pattern[str]:
+    words = sorted(contrast_words().get("polite", ()), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) if not w.isascii() else rf"(?<![a-z0-9']){re.escape(w)}(?![a-z0-9'])"
+                               for w in words) or r"(?!)", re.I)
+
+
 def direction(text: str) -> int:
-    """STOP when the words ask to stop, KEEP when they ask to keep (or allow), 0 when both or neither."""
+    """STOP when the words ask to stop, KEEP when they ask to keep (or allow), 0 when both or neither. The polite
+    form of a request ("can you …") gives no direction."""
     _, stop, keep = _patterns()
-    lowered = text.lower()
+    lowered = _polite().sub(" ", text.lower())
     stops = len(stop.findall(lowered))
     keeps = len(keep.findall(stop.sub(" ", lowered)))  # "unsubscribe", "不同意": not "subscribe", "同意"
     if stops and not keeps:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from crm.data_files import read_yaml
 from crm.mood import Mood, mood_of
+from crm.privacy.erasure import UnclearRequest, scope_from_text
 from crm.privacy.identifiers import EMAIL, PHONE, find_values
-from crm.privacy.taxonomy import default_taxonomy
+from crm.privacy.taxonomy import covers, default_taxonomy
 from crm.services.moves import moved_to
 from crm.services.subjects import read_correction
 from llm.offline import contrast, cues
@@ -44,6 +45,7 @@ _FILE = Path(__file__).with_name("own_data.yaml")
 FIT_TAKE_BACK = 0.05  # "I want to take back a permission I gave you": a consent withdrawn, not the last change undone
 FIT_NO_ISSUE = 0.2  # a case needs something wrong or needed in the message
 FIT_ERASE = 0.04  # "get rid of my mobile number": a kind of data erased, not the record shown
+FIT_WHO_SEES = 0.03  # "谁能看到我的手机号": the people who read it (the access log), not the uses of it
 FIT_COPY = 0.1  # "could you email me a file with all my records": a copy to take away, not the record shown
 
 
@@ -201,10 +203,24 @@ def gives_value(text: str) -> bool:
 
 def _erases_data(text: str) -> bool:
     """"get rid of my mobile number", "清掉我的手机号码": a word of erasing and a kind of the customer's data, no use
-    named (a use named, "把我从邮件列表里移除", stops that use; it erases nothing)."""
+    named (a use named, "把我从邮件列表里移除", stops that use; it erases nothing). "I'd like something deleted", "删点
+    数据": a part of it, not yet said which (the erasure asks)."""
     tax = default_taxonomy()
     return (mood_of(text) is Mood.REQUEST and cues.cue("erase_my_data", text) is not None
-            and tax.purpose_from_text(text) is None and tax.category_from_text(text) is not None)
+            and tax.purpose_from_text(text) is None
+            and (tax.category_from_text(text) is not None or _names_a_part(text)))
+
+
+def _names_a_part(text: str) -> bool:
+    lowered = text.lower()
+    return any((w.lower() in lowered) if re.search(r"[\u3400-\u9fff]", w)
+               else re.search(rf"(?<![a-z]){re.escape(w.lower())}(?![a-z])", lowered)
+               for w in default_taxonomy().data.get("erase_partial_words", []))
+
+
+def gives_consent(text: str) -> bool:
+    """"I'd like to give you permission for something", "我想给你们开通一项授权": a consent given, its use still to say."""
+    return mood_of(text) is Mood.REQUEST and _says("give", text) and _says("consent_nouns", text)
 
 
 def fit_bonus(tool: str, text: str) -> float:
@@ -225,17 +241,21 @@ def fit_bonus(tool: str, text: str) -> float:
     if tool == "my_data":
         return (-(FIT_SOURCE_ASKED if _SOURCE.search(text) else 0.0) - (FIT_OTHER_ACT if _other_act(text) else 0.0)
                 - (FIT_COPY / 2 if asks_for_a_copy(text) else 0.0))
+    if tool == "my_data_access":  # "谁能看到我的手机号": who sees it, not what it is used for nor where it came from
+        return FIT_WHO_SEES if _says("who_sees", text) and not _SOURCE.search(text) and not _changes_a_use(text) else 0.0
     if tool == "export_my_data":
         return FIT_COPY if asks_for_a_copy(text) else 0.0
     if tool == "my_consents":
         # a clause stopping or allowing a use ("stop feeding my data into your AI training, support can still reach
         # me") asks for a change, whatever the other clause keeps
+        if gives_consent(text):  # "I'd like to give you permission for something": a grant, its use to be asked
+            return -2 * FIT_READ_ON_CHANGE
         changes = any(contrast.direction(text[c.start:c.end]) for c in contrast.clauses(text)) or _says("take_back", text)
         return -FIT_READ_ON_CHANGE if changes and mood_of(text) is Mood.REQUEST else 0.0
     if tool == "revoke_consent":
         return FIT_TAKE_BACK if takes_back_consent(text) or _changes_a_use(text, contrast.STOP) else 0.0
     if tool == "grant_consent":  # "you can use my data to improve your AI, I'm fine with that"
-        return FIT_TAKE_BACK if _changes_a_use(text, contrast.KEEP) else 0.0
+        return FIT_TAKE_BACK if _changes_a_use(text, contrast.KEEP) or gives_consent(text) else 0.0
     if tool == "undo_last":  # offered beside the consent tools: a consent taken back is withdrawn, not undone
         return -FIT_TAKE_BACK if _says("consent_nouns", text) else 0.0
     return 0.0
@@ -245,7 +265,7 @@ OWN_DATA_TOOL = "my_data"  # offered: the tools act on the caller's own data onl
 
 
 TOOLS = frozenset({"correct_my_data", "where_did_you_get", "my_data", "my_consents", "revoke_consent", "grant_consent",
-                   "export_my_data"})
+                   "export_my_data", "my_data_access"})
 # offered beside the own-data tools only (the privacy agent): a rep's "take it back" stays an undo
 BESIDE_OWN_DATA = frozenset({"undo_last", "erase_my_data", "open_case"})
 
@@ -253,11 +273,18 @@ BESIDE_OWN_DATA = frozenset({"undo_last", "erase_my_data", "open_case"})
 # -- a write whose one argument does not say enough: asked, not called ------------------------------------------
 CONSENT_TOOLS = frozenset({"grant_consent", "revoke_consent"})
 CORRECTION_TOOL = "correct_my_data"
+ERASE_TOOL = "erase_my_data"
+# The kinds offered when an erasure names none ("I'd like something deleted"), in this order: everything first.
+ERASE_OFFERED = ("user", "user.behavior.purchase_history", "user.behavior.interaction", "user.contact.phone_number",
+                 "user.contact.email")
 # The uses offered when a consent change names none, in this order ("the second one" is marketing messages).
 USES_OFFERED = ("sales.follow_up", "marketing.communications", "analytics.reporting", "train_ai_system",
                 "third_party_sharing")
 _QUESTIONS = {
     "use": {"en": "Which use of your data? {options}", "zh": "请问是哪种用途？{options}"},
+    "erase": {"en": "What should I erase? {options} Nothing has been erased yet.",
+              "zh": "请问要删除什么？{options}目前没有删除任何内容。"},
+    "everything": {"en": "everything we hold about you", "zh": "我们保存的您的全部数据"},
     "may_change": {"en": "Yes, you can: tell me the right value and I will correct it, e.g. \"{example}\". Nothing has "
                          "been changed yet.",
                    "zh": "可以的：请告诉我正确的内容，我来为您更正，例如“{example}”。目前没有做任何改动。"},
@@ -272,6 +299,22 @@ def use_choices(lang: str) -> list[str]:
     return [tax.label(p, "zh" if lang == "zh" else "en") for p in USES_OFFERED]
 
 
+def erase_choices(lang: str) -> list[str]:
+    lang, tax = ("zh" if lang == "zh" else "en"), default_taxonomy()
+    return [_QUESTIONS["everything"][lang] if c == "user" else re.sub(r"\s*[(（].*?[)）]", "", tax.label(c, lang))
+            for c in ERASE_OFFERED]  # "interactions", without what it holds in brackets
+
+
+def erases_unsaid(words: str) -> bool:
+    """Whether an erasure in these words names no kind of data ("something", "some of my data", "删点数据"): the
+    domain would ask, so the question is asked first, with the kinds numbered."""
+    try:
+        scope_from_text(words)
+    except UnclearRequest as unclear:
+        return unclear.kind == "erase_what"
+    return False
+
+
 def settle(view: ToolView, filling: Filling, text: str = "") -> None:
     """A consent change that names no use, or a correction that gives no value, is asked about, never called:
     the argument read is dropped and the parameter counted missing. A correction whose value the words kept do not
@@ -282,7 +325,11 @@ def settle(view: ToolView, filling: Filling, text: str = "") -> None:
     said = str(filling.args[param.name])
     if view.name == CORRECTION_TOOL and read_correction(said) is None and text and read_correction(text) is not None:
         filling.args[param.name] = said = text
-    unsaid = ((view.name in CONSENT_TOOLS and default_taxonomy().purpose_from_text(said) is None)
+    tax = default_taxonomy()  # "stop texting me" kept only "texting": the channel is in the message, the use with it
+    if view.name in CONSENT_TOOLS and tax.use_from_text(said) is None and text and tax.use_from_text(text):
+        filling.args[param.name] = said = text
+    unsaid = ((view.name == ERASE_TOOL and erases_unsaid(said) and (not text or erases_unsaid(text)))
+              or (view.name in CONSENT_TOOLS and tax.use_from_text(said) is None)  # "don't call me": the phone's
               or (view.name == CORRECTION_TOOL and read_correction(said) is None))
     if unsaid:
         del filling.args[param.name]
@@ -308,10 +355,12 @@ def may_change_question(text: str, lang: str) -> str:
 def question(view: ToolView, lang: str, text: str = "") -> str | None:
     """Our question for what `settle` found missing, with the uses numbered for a consent change."""
     lang = "zh" if lang == "zh" else "en"
-    if view.name in CONSENT_TOOLS:
+    if view.name in CONSENT_TOOLS or view.name == ERASE_TOOL:
         sep = "，" if lang == "zh" else " "
-        options = sep.join(f"({i}) {c}" for i, c in enumerate(use_choices(lang), 1))
-        return _QUESTIONS["use"][lang].format(options=options)
+        choices = use_choices(lang) if view.name in CONSENT_TOOLS else erase_choices(lang)
+        options = sep.join(f"({i}) {c}" for i, c in enumerate(choices, 1))
+        return _QUESTIONS["use" if view.name in CONSENT_TOOLS else "erase"][lang].format(
+            options=options + ("。" if lang == "zh" and view.name == ERASE_TOOL else ""))
     if view.name == CORRECTION_TOOL:
         example = next((ex[1 if lang == "en" else 2] for ex in _EXAMPLES if re.search(ex[0], text, re.I)), None)
         return _QUESTIONS["value"][lang] if example is None else _QUESTIONS["value_of"][lang].format(example=example)
@@ -321,11 +370,37 @@ def question(view: ToolView, lang: str, text: str = "") -> str | None:
 def picked_use(view: ToolView, reply: str, pick) -> str | None:
     """The use a reply to our numbered question picks ("the second one", "第二个"), in English words the domain reads;
     `pick(reply, options)` reads the ordinal."""
+    if view.name == ERASE_TOOL:  # "2": the purchase history, in words the domain reads as that kind
+        kind = pick(reply, list(ERASE_OFFERED))
+        return None if kind is None else "everything" if kind == "user" else default_taxonomy().label(kind, "en")
     if view.name not in CONSENT_TOOLS:
         return None
-    picked = pick(reply, list(USES_OFFERED))
+    picked = pick(reply, list(USES_OFFERED)) or _named_use(reply)
     if picked is None:
         return None
     tax = default_taxonomy()  # words the domain reads as exactly that use, the label first
     said = [tax.label(picked, "en"), *tax.purposes[picked].get("words", [])]
     return next((w for w in said if tax.purpose_from_text(w) == picked), said[0])
+
+
+# Words that point at an offered option rather than name it: "the marketing one", "营销那个", "I mean the AI one"
+_POINTING_WORDS = frozenset("the a an one ones that this i mean it's its is please option choice use uses for of".split())
+_POINTING_ZH = re.compile(r"那个|这个|那一个|那项|这项|那种|这种|那条|就是|我选|选|吧|的|。|！|!|\.")
+
+
+def _named_use(reply: str) -> str | None:
+    """The one offered use an answer names in words ("the marketing one" is marketing messages, the option, not all
+    of marketing; "the AI one", "第三方那个"): a use the answer names that covers exactly one option, else the one
+    option whose label shares the answer's words. A narrower use than an option ("SF Express") is no pick: it is
+    read as said."""
+    tax = default_taxonomy()
+    named = tax.purpose_from_text(reply)
+    if named is not None:
+        hits = [o for o in USES_OFFERED if covers(named, o)]
+        return hits[0] if len(hits) == 1 else None
+    words = set(re.findall(r"[a-z]+", reply.lower())) - _POINTING_WORDS
+    core = _POINTING_ZH.sub("", reply).strip()
+    hits = [o for o in USES_OFFERED
+            if (words and words <= set(re.findall(r"[a-z]+", tax.label(o, "en").lower())))
+            or (len(core) >= 2 and core in tax.label(o, "zh"))]
+    return hits[0] if len(hits) == 1 else None
