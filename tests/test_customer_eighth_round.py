@@ -127,3 +127,41 @@ def test_who_can_see_a_piece_of_data_reads_the_access_log(ptessera, login, messa
     assert [c["name"] for c in turn.tool_calls] == ["my_data_access"], turn.reply
     assert written_tables(before, business_fingerprint(ptessera.store)) == []
 
+
+def _contacts(tessera):
+    from crm.models import Contact
+    with tessera.store.session() as s:
+        return {c.id: (c.full_name, c.email, c.phone, c.city, c.title) for c in s.scalars(select(Contact))}
+
+
+def _consents(tessera):
+    with tessera.store.session() as s:
+        return [(c.contact_id, c.category, c.purpose, c.granted) for c in s.scalars(select(ConsentRecord))]
+
+
+def test_two_requests_in_one_message_are_both_done_after_one_yes_and_nothing_else_changes(ptessera):
+    contacts, consents = _contacts(ptessera), _consents(ptessera)
+    turn = ptessera.chat("cust.sarah.miller", "two", "Update my phone to +86 139 1234 5678 and unsubscribe me from the "
+                                                     "newsletter")
+    assert [c["name"] for c in turn.tool_calls] == ["correct_my_data", "revoke_consent"] and turn.confirmation
+    assert _contacts(ptessera) == contacts and _consents(ptessera) == consents  # nothing before the yes
+    ptessera.chat("cust.sarah.miller", "two", "yes")
+    me = ptessera.actor("cust.sarah.miller").contact_id
+    after = _contacts(ptessera)
+    assert {k for k in after if after[k] != contacts[k]} == {me}
+    assert after[me][2] == "+86 139 1234 5678" and after[me][:2] == contacts[me][:2]
+    assert _consents(ptessera)[len(consents):] == [(me, "user", "marketing.communications", False)]
+
+
+def test_a_second_request_that_needs_a_question_is_said_plainly_not_done(ptessera):
+    consents = _consents(ptessera)
+    turn = ptessera.chat("cust.mark.taylor", "two", "change my email to mark.t@newmail.com and set consent for "
+                                                    "everything to yes")
+    assert [c["name"] for c in turn.tool_calls] == ["correct_my_data"], turn.reply
+    assert "Not done" in turn.reply and "(1)" in turn.reply
+    assert _consents(ptessera) == consents  # no consent given for a use never named
+
+
+def test_a_clause_saying_what_to_keep_is_no_second_request(ptessera):
+    turn = ptessera.chat("cust.chen.jing", "keep", "我不想再收到你们的营销短信了，但是服务通知可以继续发")
+    assert [c["name"] for c in turn.tool_calls] == ["revoke_consent"], turn.reply

@@ -15,7 +15,7 @@ from typing import Any
 from crm.assent import says_no, says_yes
 from crm.mood import Mood, asks_whether_possible, asks_whether_to, goes_on_to_act, mood_of
 from llm.offline import contrast, cues, metric_query, metric_scorecard, outlook_query, plans, prompt_request, questions, scope
-from llm.offline import own_data  # a customer's words about their own data
+from llm.offline import own_data, two_requests  # a customer's words about their own data; two requests in one
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, asks_about_open_cases, slot_fit
@@ -96,7 +96,7 @@ class TurnPolicy:
         user = last_index(turns, "user")
         lang = _conversation_language(turns, user)
         if turns and turns[-1].role == "tool":
-            return plans.next_step(self, turns, views) or self._phrase_results(turns, lang)
+            return plans.next_step(self, turns, views) or self._phrase_results(turns, lang, views)
         if not views or tool_choice == "none":
             return Reply("answer", questions.capabilities([], lang), trace={"decision": "no_tools"})
         forced = forced_tool(tool_choice)
@@ -124,7 +124,7 @@ class TurnPolicy:
 
     # -- tool results ---------------------------------------------------------------------------------
 
-    def _phrase_results(self, turns: list[Turn], lang: str) -> Reply:
+    def _phrase_results(self, turns: list[Turn], lang: str, views: list[ToolView] = ()) -> Reply:
         start = len(turns)
         while start > 0 and turns[start - 1].role == "tool":
             start -= 1
@@ -135,6 +135,11 @@ class TurnPolicy:
         if user is not None and ASKS_TOTAL.search(turns[user].text) and len(parts) == 1:
             lead = total_lead(turns[start].text, lang)  # "what's the total value…": the sum first, then the list
             parts = [f"{lead}\n{parts[0]}" if lead else parts[0]]
+        if (user is not None and start == user + 2 and two_requests.offered({v.name for v in views})):
+            # a part of the request left for a question: said plainly, with the question
+            undone = self.decide_request(turns[:user + 1], list(views)).trace.get(two_requests.UNDONE)
+            if undone:
+                parts.append(template("questions", "undone", lang).format(**undone))
         return Reply("answer", "\n\n".join(p for p in parts if p), trace={"decision": "phrase", "results": len(parts)})
 
     # -- requests -------------------------------------------------------------------------------------
@@ -155,6 +160,10 @@ class TurnPolicy:
             if (continued and not self._starts_over(continued, text, views, index, lang, history)
                     and not self._asks_instead(continued, text, views, history)):
                 return continued
+        if not forced and two_requests.offered({v.name for v in views}):  # "change my email … and unsubscribe me"
+            found = two_requests.both(text, lambda part: self._fresh(part, views, index, lang, None, history), views)
+            if found:
+                return found
         return self._fresh(text, views, index, lang, forced, history)
 
     @staticmethod
