@@ -225,6 +225,8 @@ class TurnPolicy:
             bonus = metric_query.fit_bonus(fills[metric_query.TOOL], text, _names_a_record(reading))
             if outlook_query.cued(text) or _WHAT_IF.search(text):  # a forecast, an anomaly, a what-if: the
                 bonus = min(bonus, metric_query.FIT_NAMED_METRIC)  # metric named is what it looks at, not the question
+            if outlook_query.unusual_periods(text, fills[metric_query.TOOL].args):  # "any unusual months for lost
+                bonus = min(bonus, 0.0)  # deals?": the months are the anomalies' periods, not a breakdown asked for
             fit[metric_query.TOOL] += bonus
         elif all(not v.params for v in views):  # choosing whom to hand over to: the agent that answers metrics
             for view in (v for v in views if metric_query.answers_metrics(v)):

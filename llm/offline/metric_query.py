@@ -452,9 +452,9 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
             (names_a_record and _THE_DEAL.search(text)):
         return -NOT_A_FIGURE  # "列一下…的商机", "deals over 100000", "Initech signed!! please close D-1867 as won",
         # "we lost the Summit Logistics parcel locker deal": one named deal is a record, not a figure
-    if _records_only(text) and not grouped and \
-            (not _COUNTED.search(text) or names_a_record):  # "看一下本月的商机", "海天电子有几个单子在跟"
-        return -NOT_A_FIGURE
+    if _records_only(text) and not grouped and not _MONEY_WORD.search(text) and \
+            (not _COUNTED.search(text) or names_a_record):  # "看一下本月的商机", "海天电子有几个单子在跟"; "how
+        return -NOT_A_FIGURE  # much did Acme order this year" asks a sum of money, a figure
     measured = grouped or _MEASURE_CUE.search(text) or _COUNTED.search(text) or \
         ("period" in asked and not _records_only(text))  # "how many cases are still open", "turnover in Q1"
     return FIT_NAMED_METRIC * (FIGURE_ASKED if measured else 1)

@@ -33,7 +33,9 @@ _BUILD = re.compile(r"\b(?:build|train|create|make|develop|design)\b.{0,40}\bmod
 _NEXT = re.compile(r"\bnext quarter\b|\bcoming quarter\b|\bfollowing quarter\b|\band (?:the )?next\b|下个?季度|下一季度|"
                    r"下季", re.I)
 _THIS = re.compile(r"\bthis quarter\b|\bcurrent quarter\b|\bend of the quarter\b|本季度|这个季度|本季|当季", re.I)
-_MINE = re.compile(r"\bmy (?:own )?(?:deals|opportunities|pipeline)\b|\bof my\b|\bmine\b|我的(?:商机|单子|客户)|我自己的|"
+# "my deals", "which of mine": the asker's own; "which of my team's deals" is the team's (the asker's scope)
+_MINE = re.compile(r"\bmy (?:own )?(?:deals|opportunities|pipeline)\b|"
+                   r"\bof my\b(?!\s+(?:\w+\s+)?(?:team|teams|team's|unit|units|region|group|department|org|reps|people)\b)|\bmine\b|我的(?:商机|单子|客户)|我自己的|"
                    r"我(?:手上|手里)", re.I)
 _LIMIT = re.compile(rf"\btop\s*{_NUM}\b|\b{_NUM}\s+(?:riskiest|most at risk|deals|open deals)|"
                     rf"前\s*{_NUM}\s*(?:个|名|位)?|{_NUM}\s*个(?:商机|单子)", re.I)
@@ -69,6 +71,13 @@ def cue(tool: str, text: str) -> bool:
                              or (_YEAR_AHEAD.search(text) and not _QUARTER.search(text))):
         return False
     return bool(CUES[tool].search(text))
+
+
+def unusual_periods(text: str, query: dict) -> bool:
+    """Whether unusual weeks, months or quarters of a metric are asked for ("any unusual months for lost deals?",
+    "哪个月的回款不正常"): an anomaly's words and the metric read by period."""
+    by_time = any(g in ("week", "month", "quarter") for g in query.get("group_by") or ())
+    return by_time and bool(query.get("metrics")) and cue(ANOMALIES, text)
 
 
 def fit_bonus(tool: str, text: str) -> float:
