@@ -1,9 +1,11 @@
 """Chatting with the whole graph on the offline model: real store reads and writes, traces, restarts."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
-from crm.models import Activity, Deal
+from crm.models import Activity, Contact, Deal
 from tests.conftest import FIXED_NOW, settings_for
 from tessera.runtime import Tessera
 
@@ -74,3 +76,22 @@ def test_a_rep_cannot_reach_another_units_account_through_chat(tessera):
     with tessera.store.session() as s:
         globex_ids = s.scalars(select(Deal.id).where(Deal.account.has(name="Globex Logistics"))).all()
     assert not any(f"D-{i} " in turn.reply or f"D-{i}\n" in turn.reply for i in globex_ids)
+
+
+def test_them_after_a_list_of_contacts_asks_which_by_number_and_the_number_answers(tessera):
+    tessera.chat("li.wei", "them", "who are the contacts at 海天电子?")
+    with tessera.store.session() as s:
+        contacts = set(s.scalars(select(Contact.full_name).where(Contact.account.has(name="海天电子"))).all())
+    ask = tessera.chat("li.wei", "them", "draft a follow-up to them about the quote")
+    assert ask.tool_calls == [] and '"them" matches several contacts' in ask.reply
+    offered = re.findall(r"\((\d)\) (.+?)(?= or \(|\. Which)", ask.reply)
+    assert {name for _, name in offered} == contacts and [n for n, _ in offered] == ["1", "2", "3"]
+    done = tessera.chat("li.wei", "them", "2")
+    assert [(c["name"], c["args"]["contact"]) for c in done.tool_calls] == [("draft_followup", offered[1][1])]
+
+
+def test_it_in_a_request_that_names_its_account_is_not_a_contact_of_the_list_before(tessera):
+    tessera.chat("li.wei", "it", "who are the contacts at 海天电子?")
+    turn = tessera.chat("li.wei", "it", "log a call with 海天电子 about it, they want a quote")
+    assert [c["name"] for c in turn.tool_calls] == ["log_activity"]
+    assert "contact" not in turn.tool_calls[0]["args"]  # logged on the account, not asked "which contact?"

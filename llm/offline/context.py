@@ -43,8 +43,12 @@ def carry_over(view: ToolView, filling: Filling, text: str, history: list[Turn],
             filling.filled.append(Filled(p.name, filling.args[p.name], "the earlier results", "context"))
             filling.missing = [m for m in filling.missing if m.name != p.name]
             continue
-        if referred and p.required:  # "move it to won" after a list of three deals: ask which, by number
-            filling.ambiguous.append((p, Match(p.entity, text, 0, 0, tuple(referred), False)))
+        if referred and (p.required or (pointing and _names_nothing_else(view, filling))):
+            # "move it to won" after a list of three deals, "draft a follow-up to them" after three contacts:
+            # ask which, by number
+            said = POINTING_BACK.search(text) or _ORDINAL_IN_TEXT.search(text)
+            surface = said.group(0) if said else text  # the question quotes "them", not the whole message
+            filling.ambiguous.append((p, Match(p.entity, surface, 0, 0, tuple(referred), False)))
             filling.missing = [m for m in filling.missing if m.name != p.name]
             continue
         if not (p.required or pointing):
@@ -56,6 +60,12 @@ def carry_over(view: ToolView, filling: Filling, text: str, history: list[Turn],
         filling.args[p.name] = coerce(p, value)
         filling.filled.append(Filled(p.name, filling.args[p.name], source, "context"))
         filling.missing = [m for m in filling.missing if m.name != p.name]
+
+
+def _names_nothing_else(view: ToolView, filling: Filling) -> bool:
+    """No record of any kind is named yet: "them" is then the records just listed ("log a call with Acme about it"
+    names the account, and "it" is not a contact of the list before)."""
+    return not any(p.entity and p.name in filling.args for p in view.params)
 
 
 def _points_at_nobody(view: ToolView, filling: Filling, text: str, history: list[Turn], views: list[ToolView],
