@@ -140,16 +140,23 @@ def test_signals_on_the_seed_agree_with_an_independent_calculation(risk_store):
     assert ranked == sorted(ranked, reverse=True)
 
 
+def plant_with_an_order(s) -> tuple[int, Order]:
+    """A fresh open deal of li.wei's, touched two days ago and closing in a month, with one order of 200 days ago
+    (payments are the test's to add)."""
+    deal_id = plant(s, "li.wei", expected_close=AS_OF + dt.timedelta(days=30),
+                    created_on=AS_OF - dt.timedelta(days=10), touched=AS_OF - dt.timedelta(days=2))
+    deal = s.get(Deal, deal_id)
+    order = Order(deal_id=deal_id, account_id=deal.account_id, product_id=deal.product_id, quantity=1,
+                  amount=deal.amount, ordered_on=AS_OF - dt.timedelta(days=200),
+                  promised_on=AS_OF - dt.timedelta(days=190))
+    s.add(order)
+    s.flush()
+    return deal_id, order
+
+
 def test_late_payments_of_the_account_are_a_reason(risk_store):
     with risk_store.session() as s:
-        deal_id = plant(s, "li.wei", expected_close=AS_OF + dt.timedelta(days=30),
-                        created_on=AS_OF - dt.timedelta(days=10), touched=AS_OF - dt.timedelta(days=2))
-        deal = s.get(Deal, deal_id)
-        order = Order(deal_id=deal_id, account_id=deal.account_id, product_id=deal.product_id, quantity=1,
-                      amount=deal.amount, ordered_on=AS_OF - dt.timedelta(days=200),
-                      promised_on=AS_OF - dt.timedelta(days=190))
-        s.add(order)
-        s.flush()
+        deal_id, order = plant_with_an_order(s)
         for due, paid, late in ((150, 120, 30), (120, 100, 20), (60, None, 60), (30, 31, 0)):
             s.add(Payment(order_id=order.id, amount=Decimal("10"), due_on=AS_OF - dt.timedelta(days=due),
                           paid_on=None if paid is None else AS_OF - dt.timedelta(days=paid), days_late=late))
@@ -171,14 +178,7 @@ def late_payments_follow_payments_written_elsewhere(store: Store) -> None:
     """The accounts' late-payment figures are kept until the payments or orders change: a late payment and then an
     unpaid instalment committed through another engine (another worker) show in the next report's reason."""
     with store.session() as s:
-        deal_id = plant(s, "li.wei", expected_close=AS_OF + dt.timedelta(days=30),
-                        created_on=AS_OF - dt.timedelta(days=10), touched=AS_OF - dt.timedelta(days=2))
-        deal = s.get(Deal, deal_id)
-        order = Order(deal_id=deal_id, account_id=deal.account_id, product_id=deal.product_id, quantity=1,
-                      amount=deal.amount, ordered_on=AS_OF - dt.timedelta(days=200),
-                      promised_on=AS_OF - dt.timedelta(days=190))
-        s.add(order)
-        s.flush()
+        deal_id, order = plant_with_an_order(s)
         order_id = order.id
         for due, paid, late in ((150, 120, 30), (120, 120, 0)):  # one late of two: no signal yet
             s.add(Payment(order_id=order.id, amount=Decimal("10"), due_on=AS_OF - dt.timedelta(days=due),
