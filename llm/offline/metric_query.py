@@ -439,6 +439,8 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False, today: 
     """How much a named catalogue metric makes `query_metrics` likelier than a tool that lists records: a
     question about "gross profit on deals won" wants a number, "list the deals won" wants the deals, and a metric
     said only by a record's noun ("本月的商机") is the records unless a count of them is asked, of no named record."""
+    if _ONE_DEAL.search(text):  # "how much discount am I allowed on D-1867?": about that deal, not a figure of many
+        return -NOT_A_FIGURE
     named = [f for f in filling.filled if f.name == "metrics" and f.how == "enum"]
     budgets = named and all(default_catalog().metrics[m].source == "budgets" for m in named[0].value)
     # budget headroom ("anyone close to their discount budget?") is the unit's autonomy status (unit_status); the
