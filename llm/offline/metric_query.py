@@ -509,9 +509,8 @@ _LISTED_BY = (_OPEN_BOOK_TIME, "deals.closed_on")
 _OWN_DEALS = re.compile(r"\bmy\b|\bI(?:'m|\s+am)?\s+(?:carrying|holding|working|have|own)\b|\b(?:am|do|have)\s+I\b|我(?!们)",
                         re.I)
 # A sentence that opens or ends on the records themselves ("deals closing this month", "上季度赢单的项目", "本月要成交的
-# 商机有哪些"): the records are asked for ("lost deals in Q3", "deals won in the last 30 days" are the figure's words).
-_RECORDS_ASKED = re.compile(r"^\s*(?:the\s+|my\s+|our\s+|all\s+)?(?:open\s+)?(?:deals|opportunities)\s+"
-                            r"(?:closing|expected|due|slated|scheduled|set)\b|"
+# 商机有哪些"): the records are asked for ("lost deals in Q3" opens on the figure's own words).
+_RECORDS_ASKED = re.compile(r"^\s*(?:the\s+|my\s+|our\s+|all\s+)?(?:open\s+)?(?:deals|opportunities)\b|"
                             r"的(?:项目|商机|单子|订单|交易)(?:有哪些|都有哪些|是哪些|呢)?\s*[?？。.!！]?\s*$", re.I)
 
 
