@@ -491,12 +491,10 @@ def deals_listed_instead(filling: Filling, text: str) -> bool:
     metrics = [catalog.get(m) for m in named[0].value]
     if any(m is None or m.source != "deals" for m in metrics):
         return False
-    filters = filling.args.get("filters", {})
-    if not (_MEASURE_CUE.search(text) or _COUNTED.search(text)):  # "deals closing this month", "上季度赢单的项目"
-        return all(m.unit == "count" for m in metrics) and (
-            all(m.time == _OPEN_BOOK_TIME for m in metrics) or bool(_RECORDS_ASKED.search(text)))
-    own = filters.get("rep") == ["mine"] or (bool(_OWN_DEALS.search(text)) and not filters.get("unit")
-                                             and not filters.get("region"))  # "my team" is the unit's
+    counted = all(m.unit == "count" for m in metrics)
+    if not (_MEASURE_CUE.search(text) or _COUNTED.search(text)):
+        return counted
+    own = filling.args.get("filters", {}).get("rep") == ["mine"] or bool(_OWN_DEALS.search(text))
     # "how many deals did I win this quarter": her deals, which a list filters by the same dates and counts
     return own and all(m.time in _LISTED_BY if m.unit == "count" else m.time == _OPEN_BOOK_TIME for m in metrics)
 
@@ -506,12 +504,7 @@ _OPEN_BOOK_TIME = "deals.expected_close"  # metrics of open deals are dated by w
 # dated by when deals were created is the metric's).
 _LISTED_BY = (_OPEN_BOOK_TIME, "deals.closed_on")
 # The asker's own deals: "my deals", "deals I'm carrying", "我进行中的商机", "我手上的单子".
-_OWN_DEALS = re.compile(r"\bmy\b|\bI(?:'m|\s+am)?\s+(?:carrying|holding|working|have|own)\b|\b(?:am|do|have)\s+I\b|我(?!们)",
-                        re.I)
-# A sentence that opens or ends on the records themselves ("deals closing this month", "上季度赢单的项目", "本月要成交的
-# 商机有哪些"): the records are asked for ("lost deals in Q3" opens on the figure's own words).
-_RECORDS_ASKED = re.compile(r"^\s*(?:the\s+|my\s+|our\s+|all\s+)?(?:open\s+)?(?:deals|opportunities)\b|"
-                            r"的(?:项目|商机|单子|订单|交易)(?:有哪些|都有哪些|是哪些|呢)?\s*[?？。.!！]?\s*$", re.I)
+_OWN_DEALS = re.compile(r"\bmy\b|\bI(?:'m|\s+am)?\s+(?:carrying|holding|working|have|own)\b|\b(?:am|do|have)\s+I\b|我", re.I)
 
 
 @lru_cache(maxsize=1)
