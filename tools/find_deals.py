@@ -24,7 +24,6 @@ class FindDealsArgs(BaseModel):
     deal: str | None = slot("deal_id", "one deal by its id, e.g. D-1042 ('what's the close date of D-1042?')", None)
     idle_days: int | None = slot("idle_days", "only open deals with no activity for at least this many days "
                                               "('no activity in the last three weeks': 21)", None, ge=1, le=3650)
-    biggest_first: bool | None = slot("deal_order", "the largest amount first ('my biggest deal', '金额最大的单子')", None)
 
 
 def run(ctx: ToolContext, args: FindDealsArgs) -> dict:
@@ -33,7 +32,7 @@ def run(ctx: ToolContext, args: FindDealsArgs) -> dict:
         items, total, about = find(s, ctx.actor, account=args.account, stage=args.stage, start=period.start,
                                    end=period.end, owner=args.owner, min_amount=args.min_amount,
                                    idle_days=args.idle_days, today=ctx.today, open_only=bool(args.open),
-                                   deal=args.deal, biggest_first=bool(args.biggest_first))
+                                   deal=args.deal)
         amount_total = about.pop("amount_total", None)  # over every match: "how much are my open deals worth"
         if ctx.scores is not None:  # open deals carry their win probability
             scores = ctx.scores.scores(s, [int(i["deal"][2:]) for i in items], ctx.today, explain=False)

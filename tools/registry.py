@@ -30,7 +30,7 @@ TOOLSETS: dict[str, list[str]] = {
               "update_deal", "open_case", "request_discount", "check_discount", "discount_decisions", "approve_quote",
               "record_competitor_price", "competitor_prices", "search_notes", "create_task", "my_tasks",
               "overdue_followups", "complete_task", "prep_meeting", "daily_brief", "undo_last", "draft_followup", "last_discussed", "deals_at_risk", "forecast_revenue",
-              "metric_anomalies", "query_metrics"],
+              "metric_anomalies"],
     "analyst": ["query_metrics", "unit_status", "clone_contract_template", "check_discount", "find_deals",
                 "account_summary", "find_accounts", "prep_meeting", "forecast_revenue", "deals_at_risk",
                 "metric_anomalies", "approvals_waiting", "decide_approval"],

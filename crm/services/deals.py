@@ -22,7 +22,7 @@ OWN = frozenset({"me", "mine", "myself", "我", "我自己"})
 def find_deals(session: Session, actor: Actor, *, account: str | None = None, stage: str | None = None,
                start: dt.date | None = None, end: dt.date | None = None, owner: str | None = None,
                min_amount: float | None = None, idle_days: int | None = None, today: dt.date | None = None,
-               open_only: bool = False, deal: str | None = None, biggest_first: bool = False,
+               open_only: bool = False, deal: str | None = None,
                limit: int = 50) -> tuple[list[dict], int, dict]:
     """Deals matching the filters, newest expected close first. A period says when deals close: for a won or lost
     stage, the deals closed in it; otherwise the open deals expected to close in it ("deals closing this month" are
@@ -31,8 +31,7 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
     touched), longest idle first, each with its last activity. The third value says what was asked for, filter by
     filter ({"account": "Acme Robotics", "idle_days": 14}): the reply words it in the reader's language, with
     `amount_total`, the sum over every match (not only the rows returned). `open_only`: only deals not yet won or
-    lost; `deal`: that one deal ("what's the close date of D-2017?"); `biggest_first`: the largest amount first ("my
-    biggest deal closing before Christmas")."""
+    lost; `deal`: that one deal ("what's the close date of D-2017?")."""
     require_staff(actor, "search deals")
     q = scoped(select(Deal), actor, Deal.unit_id)
     about: dict = {}
@@ -95,10 +94,7 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
             .order_by(func.coalesce(last.c.at, Deal.created_on), Deal.id)
         found = session.execute(rows.limit(limit)).all()
         return [{**deal_row(d), "last_activity": _day(at)} for d, at in found], total, about
-    order = (Deal.amount.desc(), Deal.id) if biggest_first else (Deal.expected_close.desc(), Deal.id)
-    if biggest_first and total:
-        about["biggest_first"] = True
-    rows = q.options(joinedload(Deal.account), joinedload(Deal.owner)).order_by(*order)
+    rows = q.options(joinedload(Deal.account), joinedload(Deal.owner)).order_by(Deal.expected_close.desc(), Deal.id)
     deals = session.scalars(rows.limit(limit)).all()
     return [deal_row(d) for d in deals], total, about
 

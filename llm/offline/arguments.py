@@ -11,7 +11,6 @@ from typing import Any
 from crm.account_weight import BIGGEST_CUSTOMER
 from llm.offline.contrast import against, without_join
 from llm.offline.lexicon import Match
-from llm.offline.plans import BIGGEST
 from llm.offline.reading import Reading
 from llm.offline.rivals import find_competitors
 from llm.offline.schema import Param, ToolView, coerce
@@ -23,7 +22,7 @@ from llm.offline.whose import own_units
 
 # Slots filled before others: specific readings first, free text (what is left over) last.
 _ORDER = {"entity": 0, "enum": 1, "idle_days": 1.5, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
-          "open_deals": 1.6, "deal_id": 0.5, "deal_order": 1.7, "reason": 8, "free_text": 9}
+          "open_deals": 1.6, "deal_id": 0.5, "reason": 8, "free_text": 9}
 _CONNECTORS = set("给和跟与同的了说把对在向为从就")
 _LEADING_CJK = set("给和跟与同对向把")
 _DANGLING_CJK = set("给和跟与同对向把在为从")  # a sentence may end in 了 or 的; never in a preposition
@@ -218,15 +217,12 @@ _REASON = re.compile(r"(?:\bbecause(?:\s+of)?|\bsince\b|\bdue to|\bas\s+(?=they|
 
 
 # The caller's own records, for an `owner` parameter.
-_OWN = re.compile(r"\b(?:my|mine)\s+(?:[a-z-]+\s+){0,2}(?:deals?|opportunit(?:y|ies)|pipeline)\b|\b(?:deals?|opportunities) of mine\b"
+_OWN = re.compile(r"\b(?:my|mine)\s+(?:own\s+)?(?:open\s+)?(?:deals?|opportunit(?:y|ies)|pipeline)\b|\b(?:deals?|opportunities) of mine\b"
                   r"|\bany of mine\b|我(?:自己)?的(?:在途|进行中的?)?(?:商机|单子|订单|交易)"
                   # "我手上…的单子", "我在跟的商机": the deals in the caller's hands
                   r"|我(?:自己)?(?:手上|手里|手头|负责的|在跟的)[^，,。？?]{0,16}?(?:商机|单子|订单|交易)"
                   # "how many open deals do I have", "deals still open in my name", "我名下…的商机", "我还有几个单子"
-                  r"|\b(?:deals?|opportunit(?:y|ies))\b[^.?!,]{0,30}?\b(?:(?:do|did|have|am|will|can|could|might)\s+I\b|in my name\b"
-                  # "the biggest deal I'm likely to close", "deals I could sign by Christmas": the caller's own
-                  r"|I'?m\b|I\s+(?:am|will|can|could|might|may|should)\b|I'll\b)"
-                  r"|我(?:最)?(?:有可能|可能|能|会|要)?(?:签下|拿下|签|成交|关)的?[^，,。？?]{0,8}?(?:商机|单子|订单|交易)"
+                  r"|\b(?:deals?|opportunit(?:y|ies))\b[^.?!,]{0,30}?\b(?:(?:do|did|have|am)\s+I\b|in my name\b)"
                   r"|我(?:现在|目前|还|一共|总共)?(?:有|名下)[^，,。？?]{0,12}?(?:商机|单子|订单)"
                   r"|我(?:进行中|在途|未成交|没成交|还没成交)的?(?:商机|单子|订单)")
 
@@ -279,11 +275,6 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         return
     if kind == "open_deals":  # "how many open deals do I have": only deals not won or lost
         said = _OPEN_DEALS.search(reading.text)
-        if said:
-            _put(out, p, True, Found(True, said.start(), said.start(), said.group(0)), kind)  # its words stay free
-        return
-    if kind == "deal_order":  # "my biggest deal closing before Christmas", "金额最大的单子": the largest first
-        said = BIGGEST.search(reading.text)
         if said:
             _put(out, p, True, Found(True, said.start(), said.start(), said.group(0)), kind)  # its words stay free
         return

@@ -143,15 +143,6 @@ def _date_rules(today: dt.date) -> list[tuple[re.Pattern, Callable[[re.Match], d
     ]
     for pattern, delta in _REL_DAYS:
         rules.append((re.compile(pattern, re.I), lambda m, d=delta: today + dt.timedelta(days=d)))
-
-    def coming(month: int, day: int) -> dt.date:  # a holiday said alone: its next date, today included
-        this_year = dt.date(today.year, month, day)
-        return this_year if this_year >= today else dt.date(today.year + 1, month, day)
-
-    rules += [  # holidays on a fixed day of the year: "Christmas", "圣诞节", "New Year's Day", "元旦"
-        (re.compile(r"\b(?:christmas|xmas)(?:\s+day)?\b|圣诞节?", re.I), lambda m: coming(12, 25)),
-        (re.compile(r"\bnew\s+year(?:'?s)?(?:\s+day)?\b|元旦", re.I), lambda m: coming(1, 1)),
-    ]
     return rules
 
 
@@ -277,19 +268,8 @@ def find_periods(text: str, today: dt.date) -> list[Found]:
     return sorted(chosen, key=lambda f: f.start)
 
 
-# "by Christmas", "before 15 December", "圣诞节前", "12月20日之前": from today up to that day
-_BY_BEFORE = re.compile(r"\b(?:by|before|until|till|no\s+later\s+than|ahead\s+of|prior\s+to)\s*(?:the\s+)?$", re.I)
-_BY_AFTER = re.compile(r"^\s*(?:之前|以前|前)(?!\s*\d)")
-
-
 def _day_or_since(text: str, day: Found, today: dt.date) -> Found:
-    """A named day is a one-day period, or the period from it to today after 'since' / 自...以来, or from today up to
-    it when said "by" or "before" it ("by Christmas", "圣诞节前"): what may still happen by then, not what is past."""
-    by, after = _BY_BEFORE.search(text[: day.start]), _BY_AFTER.match(text[day.end:])
-    if (by or after) and day.value > today.isoformat():
-        start, end = (by.start() if by else day.start), day.end + (after.end() if after else 0)
-        return Found({"start": today.isoformat(), "end": day.value, "label": f"by {day.value}"}, start, end,
-                     text[start:end], 1)
+    """A named day is a one-day period, or the period from it to today after 'since' / 自...以来."""
     since = re.search(r"(?:\bsince|自从|自|从)\s*$", text[: day.start], re.I)
     until = re.match(r"\s*(?:以来|至今|到现在)", text[day.end:])
     if since and (until or since.group(0).strip().lower() == "since") and day.value <= today.isoformat():

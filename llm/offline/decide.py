@@ -222,9 +222,7 @@ class TurnPolicy:
         fit = {v.name: slot_fit(v, fills[v.name], reading) for v in views}
         figure = fills.get(metric_query.TOOL)  # the metric query the sentence reads as (the mood asks it too)
         if metric_query.TOOL in fit:  # a named metric asks for a number, not a list of records
-            bonus = metric_query.fit_bonus(fills[metric_query.TOOL], text, _names_a_record(reading), reading.today)
-            if plans.FINDER in fit and metric_query.deals_listed_instead(fills[metric_query.TOOL], text):
-                bonus = min(bonus, -metric_query.NOT_A_FIGURE)  # "deals closing this month": the deals, listed
+            bonus = metric_query.fit_bonus(fills[metric_query.TOOL], text, _names_a_record(reading))
             if outlook_query.cued(text) or _WHAT_IF.search(text):  # a forecast, an anomaly, a what-if: the
                 bonus = min(bonus, metric_query.FIT_NAMED_METRIC)  # metric named is what it looks at, not the question
             if outlook_query.unusual_periods(text, fills[metric_query.TOOL].args):  # "any unusual months for lost
@@ -373,7 +371,11 @@ class TurnPolicy:
                          trace={**_scores("unsupported", ranking, chosen=best.name), "not_a_follow_up": True})
         planned = plans.find_first(by_name[best.name], fills[best.name], reading, views)
         if planned:  # "Acme's biggest open deal": find the account's deals first, then act on the one picked
-            return _find_then_act(best.name, planned, ranking, via="message")
+            (tool, args), plan = planned["call"], {"name": plans.PLAN, "then": best.name, "args": planned["args"]}
+            if planned.get("change"):
+                plan["change"] = planned["change"]
+            trace = {**_scores("tool_call", ranking, chosen=best.name), "via": "message", "plan": plan}
+            return Reply("tool_call", f"{tool} first, then {best.name}", [ToolCall(tool, args)], trace)
         return self._call(by_name[best.name], fills[best.name], ranking, text, lang, via="message")
 
     @staticmethod
@@ -442,9 +444,6 @@ class TurnPolicy:
             first.ambiguous = [a for a in first.ambiguous if a[0].name != param.name]
             first.filled.append(Filled(param.name, first.args[param.name], reply, "answer"))
             first.missing = [p for p in first.missing if p.name != param.name]
-            planned = plans.find_first(view, first, Reading(original, self.lexicon, today), views)
-            if planned and planned.get("change"):  # "the second one" of "raise Acme's amount by 10%": read it, then change
-                return _find_then_act(view.name, planned, self._rank(index, original), via="answer")
             return self._call(view, first, self._rank(index, original), original, lang, via="answer")
         if ask == "missing":
             wanted = tuple(pending.get("missing") or ())
@@ -484,15 +483,6 @@ class TurnPolicy:
         if len(ranking) >= 2 and ranking[0].score - ranking[1].score >= MARGIN / 2 and ranking[0].lexical > 0:
             return ranking[0].name
         return None
-
-
-def _find_then_act(then: str, planned: dict, ranking: list[IntentScore], via: str) -> Reply:
-    """The plan's first step (plans.find_first): the deal search, with what the step after it will do in the trace."""
-    (tool, args), plan = planned["call"], {"name": plans.PLAN, "then": then, "args": planned["args"]}
-    if planned.get("change"):
-        plan["change"] = planned["change"]
-    trace = {**_scores("tool_call", ranking, chosen=then), "via": via, "plan": plan}
-    return Reply("tool_call", f"{tool} first, then {then}", [ToolCall(tool, args)], trace)
 
 
 def _merge(first: Filling, answer: Filling, view: ToolView) -> Filling:

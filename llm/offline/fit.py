@@ -101,11 +101,8 @@ class NameKinds:
 def slot_fit(view: ToolView, filling: Filling, reading: Reading) -> float:
     """A bonus for tools whose specific arguments (stage, period, amount ...) the message fills."""
     specific = sum(1 for f in filling.filled if f.how in ("enum", "period", "date", "percent", "amount"))
-    # a deal the store links to an account said ("Crescent Medical's open deal") is named as much as one said itself
-    deals = {p.name for p in view.params if p.entity == "deal"}
-    linked = bool(reading.entities("account")) and any(f.how == "store" and f.name in deals for f in filling.filled)
-    named = linked or any(f.how == "entity" for f in filling.filled)
-    accepted = {p.entity for p in view.params if p.entity} | ({"account"} if linked else set())
+    named = any(f.how == "entity" for f in filling.filled)
+    accepted = {p.entity for p in view.params if p.entity}
     mentioned = {m.kind for m in reading.all_entities()}
     fit = FIT_SPECIFIC * min(specific, 2) + (FIT_NAMED if named else 0.0) - FIT_MISSING * min(len([p for p in filling.missing if p not in filling.pointed]), 2)
     if view.writes and asks(reading.text):  # a question reads; changing records needs a statement

@@ -5,8 +5,6 @@ the Northwind deal to negotiation" needs no free-text guess: Northwind's open de
 for by number when there are several, taken when there is one."""
 from __future__ import annotations
 
-import re
-
 from llm.offline.arguments import Filled, Filling
 from llm.offline.lexicon import Lexicon, Match
 from llm.offline.reading import Reading
@@ -45,7 +43,6 @@ def link(view: ToolView, filling: Filling, reading: Reading, lexicon: Lexicon) -
         return
     filling.ambiguous = [a for a in filling.ambiguous if a[0].name not in (deal.name, "account")]
     filling.missing = [p for p in filling.missing if p.name != deal.name]
-    _drop_pointing_notes(view, filling, reading)
     if len(deals) == 1:
         _fill(filling, deal, deals[0][0], f"the open deal of {accounts[0]}")
         return
@@ -82,27 +79,6 @@ def _product_names(reading: Reading, lexicon: Lexicon) -> set[str]:
             entry = entries.get(canonical)
             names |= {canonical.lower(), *(a.lower() for a in (entry.aliases if entry else ()))}
     return names
-
-
-# Words that only point at an account's deal ("Crescent Medical's open deal", "海天电子那个单子"): no note of their own.
-_POINTING = re.compile(r"'s\b|\b(?:the|its|their|open|current|deal|deals|opportunity|one)\b|的|那个|这个|在跟|单子|商机|项目",
-                       re.I)
-
-
-def _drop_pointing_notes(view: ToolView, filling: Filling, reading: Reading) -> None:
-    """An optional free text that is only the account and words pointing at its deal says nothing: the deal is
-    what those words meant, so they are no reason or note."""
-    names = [m.text for kind in ("account", "contact") for m in reading.entities(kind)]
-    for p in view.params:
-        value = filling.args.get(p.name)
-        if p.required or p.slot != "free_text" or not isinstance(value, str):
-            continue
-        rest = value
-        for name in names:
-            rest = rest.replace(name, " ")
-        if not re.search(r"\w", _POINTING.sub(" ", rest)):
-            del filling.args[p.name]
-            filling.filled = [f for f in filling.filled if f.name != p.name]
 
 
 def _param(view: ToolView, entity: str) -> Param | None:

@@ -3,7 +3,6 @@ synonyms in the metric catalog (crm/metrics/*.yaml), periods ("past five months"
 comparisons ("vs last year", "去年同期", "环比"), rankings ("top 5", "最低") and thresholds ("at least 5 closed deals")."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from functools import lru_cache
@@ -348,9 +347,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     if having:
         put("having", having, json.dumps(having), "enum")
     counted = _groups_counted(text, found_dims, group_by, dim_ends)
-    touched = counted == "account" and metrics and all(  # "我上周拜访了几个客户": the customers visited, not the visits
-        m in default_catalog().metrics and default_catalog().metrics[m].source == _TOUCHES for m in metrics)
-    if counted and (having or counted == "rep" or touched):  # "how many reps won at least 3 deals", "有几个销售在干活"
+    if counted and (having or counted == "rep"):  # "how many reps won at least 3 deals", "有几个销售在干活"
         put("count_groups", True, counted, "enum")
     share_of = _share_of(text, metrics, filters, group_by)
     if share_of:  # "what share of our pipeline is in negotiation", "零售行业的成交额占比": the filtered part of the whole
@@ -370,9 +367,6 @@ _ONE_TOTAL = re.compile(r"\bhow (?:many|much)\b|多少|几次|几个|几单|几�
 _HOW_MANY_GROUPS = re.compile(r"(?:\bhow many\s+(?:of\s+(?:my|our|the|your|their)\s+)?(?:sales\s+)?|"
                               r"(?:几|多少)\s*(?:个|位|名|家)?\s*)$", re.I)
 _HOW_MANY_AFTER = re.compile(r"\s*(?:一共|总共)?\s*(?:有|是)?\s*(?:几|多少)\s*(?:个|位|名|家|人)")  # "…的销售有几个"
-
-
-_TOUCHES = "activities"  # the source of metrics that count what reps did with customers (calls, visits, e-mails)
 
 
 def _how_many_of(text: str, start: int, end: int) -> bool:
@@ -416,11 +410,6 @@ NOT_A_FIGURE = 0.1
 # "the Summit Logistics parcel locker deal" is one deal; "the average deal size" is a figure
 _THE_DEAL = re.compile(r"\bthe\s+(?!(?:average|median|mean|typical|biggest|largest|total)\b)(?:[\w-]+\s+){1,5}deal\b"
                        r"(?!\s+(?:size|value|amount|count|cycle))|那个.{1,12}(?:单子|商机)", re.I)
-# The biggest deal ("my largest deal closing this month", "圣诞节前最大的单子"): a record picked by its size, not a figure
-# ("the biggest deal size" is one; "which rep has the biggest deals" groups).
-_BIGGEST_DEAL = re.compile(r"\b(?:biggest|largest|most valuable|highest[- ]value|smallest)\s+(?:[\w'-]+\s+){0,2}"
-                           r"(?:deals?|opportunit(?:y|ies))\b(?!\s+(?:size|value|amount|count))|"
-                           r"最大的?(?:单子|商机|订单)|金额最(?:大|高)的(?:单子|商机)", re.I)
 FIGURE_ASKED = 3  # a named metric and a measure, a count or a breakdown: a figure is wanted, not a record's summary
 # Records above or below an amount ("deals over 100000", "金额在20万以上的商机"): a list filtered by amount; the metric
 # layer bounds figures by counts of other metrics, never by a deal's amount.
@@ -435,7 +424,7 @@ _HEADROOM = re.compile(r"\b(?:left|remaining|remain|headroom|room|close to|near|
 FIT_NAMED_METRIC = 0.03
 
 
-def fit_bonus(filling: Filling, text: str, names_a_record: bool = False, today: dt.date | None = None) -> float:
+def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> float:
     """How much a named catalogue metric makes `query_metrics` likelier than a tool that lists records: a
     question about "gross profit on deals won" wants a number, "list the deals won" wants the deals, and a metric
     said only by a record's noun ("本月的商机") is the records unless a count of them is asked, of no named record."""
@@ -462,49 +451,15 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False, today: 
     bound_on_groups = {"having", "group_by"} <= asked  # "本月活动少于5条的销售有哪些": groups kept by a bound, not records
     if (_LISTING.search(text) and not bound_on_groups) or (_AMOUNT_BOUND.search(text) and not bound_on_groups) or \
             _acts(text) or \
-            (names_a_record and _THE_DEAL.search(text)) or (_BIGGEST_DEAL.search(text) and not grouped - {"order"}):
+            (names_a_record and _THE_DEAL.search(text)):
         return -NOT_A_FIGURE  # "列一下…的商机", "deals over 100000", "Initech signed!! please close D-1867 as won",
         # "we lost the Summit Logistics parcel locker deal": one named deal is a record, not a figure
     if _records_only(text) and not grouped and not _MONEY_WORD.search(text) and \
             (not _COUNTED.search(text) or names_a_record):  # "看一下本月的商机", "海天电子有几个单子在跟"; "how
         return -NOT_A_FIGURE  # much did Acme order this year" asks a sum of money, a figure
-    cued = grouped or _MEASURE_CUE.search(text) or _COUNTED.search(text)
-    if names_a_record and not cued and "period" not in asked:
-        return 0.0  # "sent Sophie Clark the onboarding checklist by email": about that record, no figure asked
-    period = filling.args.get("period") or {}
-    if not cued and today is not None and str(period.get("start") or "") > today.isoformat():
-        return -NOT_A_FIGURE  # "下周一记得回个电话给…": a day ahead with no measure asked is a plan, not a figure
-    measured = cued or ("period" in asked and not _records_only(text))  # "how many cases are still open", "turnover in Q1"
+    measured = grouped or _MEASURE_CUE.search(text) or _COUNTED.search(text) or \
+        ("period" in asked and not _records_only(text))  # "how many cases are still open", "turnover in Q1"
     return FIT_NAMED_METRIC * (FIGURE_ASKED if measured else 1)
-
-
-def deals_listed_instead(filling: Filling, text: str) -> bool:
-    """Whether a list of deals answers the figure asked for, where such a list is offered too: deals counted with no
-    count asked ("deals closing this month", "上季度赢单的项目"), or the asker's own deals counted or their open book
-    summed ("how many open deals am I carrying", "我进行中的商机有几个？总额多少？"): the list says how many and how
-    much, with the deals themselves. Nothing grouped, ranked or compared: that is a figure's work."""
-    named = [f for f in filling.filled if f.name == "metrics" and f.how == "enum"]
-    grouped = {f.name for f in filling.filled} & {"group_by", "order", "compare_to", "having", "share_of"}
-    if not named or grouped:
-        return False
-    catalog = default_catalog().metrics
-    metrics = [catalog.get(m) for m in named[0].value]
-    if any(m is None or m.source != "deals" for m in metrics):
-        return False
-    counted = all(m.unit == "count" for m in metrics)
-    if not (_MEASURE_CUE.search(text) or _COUNTED.search(text)):
-        return counted
-    own = filling.args.get("filters", {}).get("rep") == ["mine"] or bool(_OWN_DEALS.search(text))
-    # "how many deals did I win this quarter": her deals, which a list filters by the same dates and counts
-    return own and all(m.time in _LISTED_BY if m.unit == "count" else m.time == _OPEN_BOOK_TIME for m in metrics)
-
-
-_OPEN_BOOK_TIME = "deals.expected_close"  # metrics of open deals are dated by when they are expected to close
-# The dates a list of deals filters by: the expected close of open deals, the day won or lost deals closed (a count
-# dated by when deals were created is the metric's).
-_LISTED_BY = (_OPEN_BOOK_TIME, "deals.closed_on")
-# The asker's own deals: "my deals", "deals I'm carrying", "我进行中的商机", "我手上的单子".
-_OWN_DEALS = re.compile(r"\bmy\b|\bI(?:'m|\s+am)?\s+(?:carrying|holding|working|have|own)\b|\b(?:am|do|have)\s+I\b|我", re.I)
 
 
 @lru_cache(maxsize=1)
