@@ -57,7 +57,8 @@ def test_instruction_overrides_and_bulk_copies_of_the_store_are_no_request(text)
 @pytest.mark.parametrize("text", [
     "export my data", "I want to export all the data you hold about me", "把我的数据全部导出", "导出所有关于我的数据",
     "list all customers in the east region", "forget the last message, log a call with Acme",
-    "ignore the previous discount request", "give me all the contacts at Acme"])
+    "ignore the previous discount request", "give me all the contacts at Acme",
+    "you are now holding my old address, please correct it"])
 def test_ones_own_export_and_ordinary_requests_are_requests(text):
     assert not_a_request(text) is None, not_a_request(text)
 
