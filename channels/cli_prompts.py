@@ -151,32 +151,24 @@ def evals(name: Name, version: Annotated[int | None, typer.Option(min=1, help="o
 
 
 def _one_run(run: dict) -> object:
-    return make_table(f"{run['prompt']} v{run['version']}: {_said(run)}",
-                      ("user type", "scenarios", "tool choice", "arguments", "final state", "must-not-write writes"), [
-        (who, f.get("scenarios"), _pct(f.get("tool_choice")), _pct(f.get("arguments")), _pct(f.get("state")),
-         f"{f.get('unwanted_writes', 0)}/{f.get('guarded_turns', 0)}") for who, f in sorted(run["figures"].items())])
+    from crm.prompt_registry import eval_rows
+
+    return _rows_table(f"{run['prompt']} v{run['version']}: {eval_rows.run_said(run)}", eval_rows.run_rows(run))
 
 
 def _compared(found: dict) -> list:
-    new, old = f"v{found['version']}", f"v{found['other']}"
-    runs = found["runs"]
-    columns = ["user type"] + [f"{shown} {v}" for shown in ("tool choice", "arguments", "final state")
-                               for v in (new, old, "change")]
-    rows = [[row["user_type"], *(x for figure in ("tool_choice", "arguments", "state") for x in (
-        _pct(row[figure][0]), _pct(row[figure][1]),
-        "—" if row["change"][figure] is None else f"{row['change'][figure]:+.1f} pp"))] for row in found["rows"]]
-    lines = [f"{new}: {_said(runs[found['version']])}", f"{old}: {_said(runs[found['other']])}"]
+    from crm.prompt_registry import eval_rows
+
+    new, old, runs = f"v{found['version']}", f"v{found['other']}", found["runs"]
+    lines = [f"{new}: {eval_rows.run_said(runs[found['version']])}",
+             f"{old}: {eval_rows.run_said(runs[found['other']])}"]
     if not found["comparable"]:
         lines.append("note: the two runs used a different split or model; their figures do not measure the same thing")
-    return [make_table(f"{found['prompt']} {new} against {old}", columns, rows), *lines]
+    return [_rows_table(f"{found['prompt']} {new} against {old}", eval_rows.compared_rows(found)), *lines]
 
 
-def _said(run: dict) -> str:
-    return f"{run['model']}, {run['split']} split, {_when(run['ran_at'])}"
-
-
-def _pct(value) -> str:
-    return "—" if value is None else f"{value:.1%}"
+def _rows_table(title: str, rows: list[dict]) -> object:
+    return make_table(title, list(rows[0]) if rows else [], [list(r.values()) for r in rows])
 
 
 def _moved(m: dict) -> str:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from crm.prompt_registry import service
+from crm.prompt_registry import eval_rows, service
 from tools.base import ToolContext, ToolSpec
 from tools.prompt_access import prompt_arg, registry
 
@@ -25,10 +25,7 @@ def run(ctx: ToolContext, args: PromptEvalArgs) -> dict:
         return _compared(ctx, args)
     with registry(ctx) as (s, files):
         found = service.last_eval(s, files, args.prompt, version=args.version)
-    items = [{"user type": who, "scenarios": f.get("scenarios"), "tool choice": _pct(f.get("tool_choice")),
-              "arguments": _pct(f.get("arguments")), "final state": _pct(f.get("state")),
-              "must-not-write writes": f"{f.get('unwanted_writes', 0)}/{f.get('guarded_turns', 0)}"}
-             for who, f in sorted(found["figures"].items())]
+    items = eval_rows.run_rows(found)
     return {"verdict": "eval", "values": {"prompt": found["prompt"], "version": found["version"],
                                           "model": found["model"], "split": found["split"],
                                           "ran_at": found["ran_at"].strftime("%Y-%m-%d %H:%M")},
@@ -39,28 +36,12 @@ def _compared(ctx: ToolContext, args: PromptEvalArgs) -> dict:
     with registry(ctx) as (s, files):
         found = service.compare_evals(s, files, args.prompt, version=args.version, compare_to=args.compare_to)
     new, old = f"v{found['version']}", f"v{found['other']}"
-    items = []
-    for row in found["rows"]:
-        item = {"user type": row["user_type"]}
-        for figure, shown in (("tool_choice", "tool choice"), ("arguments", "arguments"), ("state", "final state")):
-            a, b = row[figure]
-            change = row["change"][figure]
-            item[f"{shown} {new}"], item[f"{shown} {old}"] = _pct(a), _pct(b)
-            item[f"{shown} change"] = "—" if change is None else f"{change:+.1f} pp"
-        items.append(item)
+    items = eval_rows.compared_rows(found)
     runs = found["runs"]
-    values = {"prompt": found["prompt"], "new": new, "old": old, "new_run": _run_said(runs[found["version"]]),
-              "old_run": _run_said(runs[found["other"]])}
+    values = {"prompt": found["prompt"], "new": new, "old": old, "new_run": eval_rows.run_said(runs[found["version"]]),
+              "old_run": eval_rows.run_said(runs[found["other"]])}
     verdict = "compared" if found["comparable"] else "compared_unlike"
     return {"verdict": verdict, "values": values, "items": items, "total": len(items), "about": "per user type"}
-
-
-def _run_said(run: dict) -> str:
-    return f"{run['model']}, {run['split']}, {run['ran_at']:%Y-%m-%d %H:%M}"
-
-
-def _pct(value) -> str:
-    return "—" if value is None else f"{value:.1%}"
 
 
 TOOL = ToolSpec(
