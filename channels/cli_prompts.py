@@ -65,11 +65,18 @@ def show(name: Name, version: Annotated[int | None, typer.Option(min=1, help="de
 
 @prompts.command("diff")
 def diff(name: Name, old: Annotated[int | None, typer.Argument(help="the older version (default: the last two)")]
-         = None, new: Annotated[int | None, typer.Argument(help="the newer version")] = None) -> None:
-    """A unified diff between two versions of a prompt; without versions, the last two."""
+         = None, new: Annotated[int | None, typer.Argument(help="the newer version")] = None,
+         old_label: Annotated[str | None, typer.Option(help="the older side by its label, e.g. production")] = None,
+         new_label: Annotated[str | None, typer.Option(help="the newer side by its label, e.g. staging")] = None
+         ) -> None:
+    """A unified diff between two versions of a prompt, each named by number or label (`--old-label production
+    --new-label staging`: what promoting staging would change); without either, the last two."""
     from crm.prompt_registry import service
 
-    found = _run(lambda s, files: service.diff(s, files, name, old=old, new=new))
+    if (old is not None and old_label) or (new is not None and new_label):
+        bad_usage("name each side once: a version or a label, not both")
+    found = _run(lambda s, files: service.diff(s, files, name, old=old, new=new, old_label=old_label,
+                                               new_label=new_label))
     emit(found, lambda f: f["diff"] or f"{f['prompt']} v{f['old']} and v{f['new']} are the same")
 
 

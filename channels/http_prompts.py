@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from channels.auth import ChatActor
@@ -17,7 +17,8 @@ from prompts import prompt_files
 
 router = APIRouter(prefix="/v1/prompts", tags=["prompts"], dependencies=GUARDS, responses=ERROR_RESPONSES)
 Name = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[a-z][a-z0-9_]*$", description="a prompt's name")]
-LabelName = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_-]*$",
+LABEL_PATTERN = r"^[a-z][a-z0-9_-]*$"
+LabelName = Annotated[str, Path(min_length=1, max_length=40, pattern=LABEL_PATTERN,
                                 description="a label, e.g. production or staging")]
 Version = Annotated[int, Path(ge=1, le=100_000)]
 
@@ -60,9 +61,17 @@ def prompt_version(name: Name, version: Version, tessera: TesseraDep, actor: Cha
 @router.get("/{name}/diff")
 def prompt_diff(name: Name, tessera: TesseraDep, actor: ChatActor,
                 old: Annotated[int | None, Query(ge=1, le=100_000)] = None,
-                new: Annotated[int | None, Query(ge=1, le=100_000)] = None) -> dict:
-    """A unified diff between two versions (without them: the last two)."""
-    return _read(tessera, actor, lambda s, files: service.diff(s, files, name, old=old, new=new))
+                new: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+                old_label: Annotated[str | None, Query(max_length=40, pattern=LABEL_PATTERN,
+                                                       description="the older side by label")] = None,
+                new_label: Annotated[str | None, Query(max_length=40, pattern=LABEL_PATTERN,
+                                                       description="the newer side by label")] = None) -> dict:
+    """A unified diff between two versions, each named by number or by label (`old_label=production&
+    new_label=staging`: what promoting staging would change); without either, the last two."""
+    if (old is not None and old_label) or (new is not None and new_label):
+        raise HTTPException(422, "name each side once: a version or a label, not both")
+    return _read(tessera, actor, lambda s, files: service.diff(s, files, name, old=old, new=new, old_label=old_label,
+                                                                new_label=new_label))
 
 
 @router.get("/{name}/evals")

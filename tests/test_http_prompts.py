@@ -48,6 +48,23 @@ def test_a_prompt_engineer_reads_prompts_versions_text_and_a_diff(api, tessera):
     assert api.get("/v1/prompts/sales/versions/9", headers=pe).status_code == 404
 
 
+def test_a_diff_names_its_sides_by_label_and_reading_it_moves_no_label(api, tessera):
+    pe, before = as_(tessera, "pe.sun"), labels_of(tessera.store)
+    labelled = api.get("/v1/prompts/sales/diff", params={"old_label": "production", "new_label": "staging"},
+                       headers=pe)
+    assert labelled.status_code == 200
+    assert (labelled.json()["old"], labelled.json()["new"], labelled.json()["added"]) == (1, 3, 2)
+    missing = api.get("/v1/prompts/privacy/diff", params={"old_label": "production", "new_label": "staging"},
+                      headers=pe)
+    assert missing.status_code == 404 and "its labels are" in missing.json()["detail"]
+    both = api.get("/v1/prompts/sales/diff", params={"old": 1, "old_label": "production"}, headers=pe)
+    assert both.status_code == 422 and "not both" in both.json()["detail"]
+    assert api.get("/v1/prompts/sales/diff", params={"old_label": "Prod uction"}, headers=pe).status_code == 422
+    assert api.get("/v1/prompts/sales/diff", params={"old_label": "production"},
+                   headers=as_(tessera, "li.wei")).status_code == 403
+    assert labels_of(tessera.store) == before
+
+
 def test_a_prompt_engineer_promotes_and_rolls_back_and_only_that_label_moves(api, tessera):
     pe, before = as_(tessera, "pe.morgan"), labels_of(tessera.store)
     moved = api.post("/v1/prompts/sales/labels/production", json={"version": 3, "note": "try v3"}, headers=pe)

@@ -154,6 +154,12 @@ def test_cli_list_show_diff_promote_rollback_and_history(data_dir, tmp_path):
     diffed = run_cli("prompts", "diff", "draft_writer", settings=settings)
     assert "--- draft_writer v1" in diffed.stdout and "+You are Tessera. Be brief." in diffed.stdout
 
+    labelled = run_cli("prompts", "diff", "draft_writer", "--old-label", "production", "--new-label", "latest",
+                       settings=settings)
+    assert labelled.exit_code == 0 and "+++ draft_writer v2" in labelled.stdout  # production still v1
+    twice = run_cli("prompts", "diff", "draft_writer", "1", "--old-label", "production", settings=settings)
+    assert twice.exit_code == 2 and "not both" in twice.stderr
+
     promoted = run_cli("prompts", "promote", "draft_writer", "2", settings=settings)
     assert promoted.exit_code == 0 and "v1 → v2" in promoted.stdout
     assert "Be brief." in run_cli("prompts", "show", "draft_writer", settings=settings).stdout  # production is v2 now
