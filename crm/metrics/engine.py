@@ -153,9 +153,9 @@ def _measure(session: Session, catalog: Catalog, metrics: list[Metric], group_by
     merged: dict[tuple, dict] = {}
     sql = []
     dialect = session.get_bind().dialect
-    for batch, stmt in statements(catalog, measured, group_by, slice_):
+    for batch, stmt, text in _built(catalog, measured, group_by, slice_, dialect if show else None):
         if show:
-            sql.append(_show(stmt, dialect, slice_))
+            sql.append(text)
         for rec in session.execute(stmt).mappings():
             key = tuple(rec[d.name] for d in group_by)
             row = merged.setdefault(key, _group_values(rec, group_by))
@@ -340,6 +340,29 @@ def _mine(session: Session, d: Dimension, caller: Caller) -> list[str]:
 
 def _scope_words(session: Session, caller: Caller) -> str:
     return scope_words(session, caller)
+
+
+# statements built, and rendered for "how it was computed", per catalog, metrics, grouping, slice and dialect: both
+# are pure functions of these (no row of the store goes into them; the values are bound when the statement runs),
+# and building and rendering cost more CPU than running a small query. Bounded: emptied when full.
+_BUILT: dict[tuple, tuple] = {}
+_BUILT_MAX = 512
+
+
+def _built(catalog: Catalog, measured: list[Metric], group_by: list[Dimension], slice_: Slice,
+           dialect) -> list[tuple[list[Metric], Select, str | None]]:
+    """`statements(...)` with each statement's text as shown (None without a dialect), kept per inputs."""
+    key = (id(catalog), tuple(measured), tuple(group_by), slice_.units, tuple((k, tuple(v)) for k, v in slice_.filters.items()),
+           slice_.period, slice_.as_of, slice_.refused, dialect)
+    held = _BUILT.get(key)
+    if held is not None and held[0] is catalog:
+        return held[1]
+    built = [(batch, stmt, _show(stmt, dialect, slice_) if dialect is not None else None)
+             for batch, stmt in statements(catalog, measured, group_by, slice_)]
+    if len(_BUILT) >= _BUILT_MAX:
+        _BUILT.clear()
+    _BUILT[key] = (catalog, built)
+    return built
 
 
 def _show(stmt: Select, dialect, slice_: Slice) -> str:

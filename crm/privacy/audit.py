@@ -16,7 +16,7 @@ import json
 import logging
 import weakref
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -113,8 +113,8 @@ def _link_pending(session: Session) -> None:
         head = chain_anchor.sign(first - 1, last, prev)
         entries[-1].signed_head = head.stamp()
         session.info[_SIGNED] = (chain_anchor, head)
-    session.execute(_head.update().where(_head.c.id == 1).values(hash=prev))
-    session.execute(_log.insert(), [{c: getattr(e, c) for c in _COLUMNS} for e in entries])  # one executemany
+    session.execute(_SET_HEAD_HASH, {"head_hash": prev})
+    session.execute(_INSERT_LINES, [{c: getattr(e, c) for c in _COLUMNS} for e in entries])  # one executemany
 
 
 @event.listens_for(Session, "after_commit")
@@ -139,13 +139,18 @@ def _drop_pending(session: Session, previous_transaction) -> None:
 def _lock_head(session: Session, taking: int) -> tuple[int, str]:
     """Lock the head row (a write lock on SQLite, a row lock on PostgreSQL) and advance it by `taking` lines;
     returns the last sequence number taken and the hash the first new line links to."""
-    bump = (_head.update().where(_head.c.id == 1).values(seq=_head.c.seq + taking)
-            .returning(_head.c.seq, _head.c.hash))
-    row = session.execute(bump).first()
+    row = session.execute(_BUMP_HEAD, {"taking": taking}).first()
     if row is None:  # a store migrated before the head row existed, or created without migrations
         _create_head(session)
-        row = session.execute(bump).first()
+        row = session.execute(_BUMP_HEAD, {"taking": taking}).first()
     return row.seq, row.hash
+
+
+# built once: every writing transaction runs them, and building a statement costs more than running it
+_BUMP_HEAD = (_head.update().where(_head.c.id == 1).values(seq=_head.c.seq + bindparam("taking"))
+              .returning(_head.c.seq, _head.c.hash))
+_SET_HEAD_HASH = _head.update().where(_head.c.id == 1).values(hash=bindparam("head_hash"))
+_INSERT_LINES = _log.insert()
 
 
 def _create_head(session: Session) -> None:
