@@ -333,3 +333,61 @@ def test_the_few_deals_the_database_hands_back_rank_as_the_whole_list_does(risk_
                 assert [(d.deal_id, d.risk, [sig.en for sig in d.signals]) for d in top.deals] == \
                        [(d.deal_id, d.risk, [sig.en for sig in d.signals]) for d in every.deals[:limit]]
                 assert (top.open_deals, top.flagged) == (every.open_deals, every.flagged)
+
+
+def _report(store: Store, login: str, limit: int = 5):
+    with store.session() as s:
+        r = deals_at_risk(s, caller(s, login), AS_OF, limit=limit)
+    return [(d.deal_id, d.title, d.amount, d.risk, [sig.en for sig in d.signals]) for d in r.deals], r.open_deals, \
+        r.flagged
+
+
+def test_the_kept_ranking_follows_writes_by_another_worker_and_an_unrelated_write_changes_nothing(risk_store,
+                                                                                                 monkeypatch):
+    """The ranking's rows are kept while deals, products and activities stand still (risk_ranking.TABLES): a write
+    to another table reuses them with the same report; an activity logged on a quiet deal or a deal's amount changed
+    by another worker shows at the next report."""
+    from crm.outlook import risk_ranking
+
+    runs = []
+    statement = risk_ranking._statement
+    monkeypatch.setattr(risk_ranking, "_statement", lambda *a: runs.append(a) or statement(*a))
+    first = _report(risk_store, "zhao.lei")
+    assert len(runs) == 1 and first[0]
+    other = Store(risk_store.url)  # another worker's engine
+    try:
+        with other.session() as s:  # unrelated: a contact's city (its counter moves, not the ranking's tables')
+            s.execute(text("UPDATE contacts SET city = 'Hangzhou' WHERE id = (SELECT MIN(id) FROM contacts)"))
+        assert _report(risk_store, "zhao.lei") == first and len(runs) == 1  # kept, and the same report
+        quiet = next(d for d in first[0] if any("no activity" in w for w in d[4]))
+        with other.session() as s:  # relevant: someone calls about the quiet deal today
+            deal = s.get(Deal, quiet[0])
+            s.add(Activity(account_id=deal.account_id, deal_id=deal.id, user_id=deal.owner_id, kind="call",
+                           subject="check-in", occurred_at=dt.datetime.combine(AS_OF, dt.time(9))))
+        after_call = _report(risk_store, "zhao.lei")
+        assert len(runs) == 2 and after_call != first
+        assert all(not any("no activity" in w for w in d[4]) for d in after_call[0] if d[0] == quiet[0])
+        top = after_call[0][0]
+        with other.session() as s:  # relevant: the top deal's amount doubled (its discount, and the order, move)
+            s.get(Deal, top[0]).amount *= 2
+        after_amount = _report(risk_store, "zhao.lei")
+        assert len(runs) == 3
+        assert [d for d in after_amount[0] if d[0] == top[0]] != [top]
+    finally:
+        other.dispose()
+    risk_ranking._kept.clear()  # what the rows say now, ranked afresh: the same as the kept path gave
+    assert _report(risk_store, "zhao.lei") == after_amount
+
+
+def test_a_session_that_logged_an_activity_ranks_its_own_rows_before_it_commits(risk_store):
+    first = _report(risk_store, "zhao.lei")
+    quiet = next(d for d in first[0] if any("no activity" in w for w in d[4]))
+    with risk_store.session() as s:
+        deal = s.get(Deal, quiet[0])
+        s.add(Activity(account_id=deal.account_id, deal_id=deal.id, user_id=deal.owner_id, kind="call",
+                       subject="check-in", occurred_at=dt.datetime.combine(AS_OF, dt.time(9))))
+        s.flush()
+        report = deals_at_risk(s, caller(s, "zhao.lei"), AS_OF, limit=EVERY)
+        s.rollback()
+    assert all("no activity" not in sig.en for d in report.deals if d.deal_id == quiet[0] for sig in d.signals)
+    assert _report(risk_store, "zhao.lei") == first  # rolled back: the committed rows' report again

@@ -6,6 +6,7 @@ Python then words and orders those few: thousands of open deals at scale never l
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,9 +14,19 @@ from functools import lru_cache
 from sqlalchemy import Date, Float, Row, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from crm import data_versions
 from crm.metrics.sqlfuncs import day_of, days_between
 from crm.models import OPEN_STAGES, Activity, Deal, Product
 from crm.outlook.late_payments import Figures, late_payment_figures
+
+# The statement reads only deals, products and activities (the units' norms and the accounts' late-payment figures
+# are constants in it, part of its arguments): its rows are kept per database and arguments while those tables'
+# counters stand still (crm/data_versions.py: any write, by any process, moves them), so a repeated report runs no
+# ranking and a write shows at the next one. Bounded: emptied when full.
+TABLES = ("deals", "products", "activities")
+_kept: dict[tuple, tuple[tuple[int, ...], tuple[list[Row], int, int]]] = {}
+_KEPT_MAX = 64
+_lock = threading.Lock()
 
 # The report ranks by the risk rounded to 0.01: a deal more than this below the limit-th deal's unrounded risk cannot
 # round up past it, so the statement leaves it out; those closer are ranked in Python with the exact key.
@@ -47,14 +58,28 @@ def ranked_candidates(session: Session, units: tuple[int, ...] | None, owner_id:
     the deal-score model flags, whatever their other signals). `uppers`: unit -> the discount above which a deal is
     over its unit's norm."""
     figures = late_payment_figures(session, today, late_lookback_days)
-    q = _statement(units, owner_id, today, limit, quiet_days, tuple(sorted(uppers.items())),
-                   _late_risks(figures, late_payments), tuple(sorted(also)))
-    rows = session.execute(q).all()
     payments = {f[0]: f for f in figures}
-    if not rows:  # nothing flagged: still say how many open deals were checked
-        return Candidates([], session.scalar(select(func.count()).select_from(Deal).where(*in_scope(units, owner_id))),
-                          0, payments)
-    return Candidates(rows, rows[0].open_deals, rows[0].flagged, payments)
+    args = (units, owner_id, today, limit, quiet_days, tuple(sorted(uppers.items())),
+            _late_risks(figures, late_payments), tuple(sorted(also)))
+    stamp = data_versions.versions(session, TABLES)  # before the rows: see crm/data_versions.py
+    own = any(data_versions.wrote_in(session, t) for t in TABLES)  # a session reads its own uncommitted rows
+    key = (str(session.get_bind().url), args)
+    if not own:
+        with _lock:
+            kept = _kept.get(key)
+        if kept is not None and kept[0] == stamp:
+            return Candidates(*kept[1], payments)
+    rows = session.execute(_statement(*args)).all()
+    if rows:
+        found = (rows, rows[0].open_deals, rows[0].flagged)
+    else:  # nothing flagged: still say how many open deals were checked
+        found = ([], session.scalar(select(func.count()).select_from(Deal).where(*in_scope(units, owner_id))), 0)
+    if not own:
+        with _lock:
+            if len(_kept) >= _KEPT_MAX:
+                _kept.clear()
+            _kept[key] = (stamp, found)
+    return Candidates(*found, payments)
 
 
 def _late_risks(figures: Figures, late_payments: int) -> tuple[tuple[int, float], ...]:
