@@ -2,6 +2,7 @@
 payments of the account, low win chance)."""
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -16,6 +17,8 @@ class DealsAtRiskArgs(BaseModel):
     limit: int = slot("integer", "how many deals to show, riskiest first", 5, ge=1, le=50)
     quiet_days: int = Field(QUIET_DAYS, ge=1, le=365, description="days without activity that count as a signal")
     mine: bool = Field(False, description="only the asker's own deals")
+    deal: str | None = slot("deal_id", "one deal by its id, e.g. D-1680: why that deal is at risk ('why is the first "
+                                       "one at risk?' after a list)", None)
     language: Literal["en", "zh"] | None = Field(None, description="the language of the question; default the user's")
 
 
@@ -30,12 +33,22 @@ def run(ctx: ToolContext, args: DealsAtRiskArgs) -> dict:
 
         report = deals_at_risk(s, caller, ctx.today, limit=args.limit, quiet_days=args.quiet_days,
                                owner_id=ctx.actor.user_id if args.mine else None,
-                               scores=scores if ctx.scores is not None else None)  # no model: ranked in SQL alone
+                               scores=scores if ctx.scores is not None else None,  # no model: ranked in SQL alone
+                               deal_id=_deal_number(args.deal))
     method = report.method(lang)
     return {"about": report.sentence(lang), "items": report.table(lang), "total": len(report.deals),
             "how": {"method": method, "open_deals": report.open_deals, "flagged": report.flagged,
                     "scope": report.scope},
             ("计算方法" if lang == "zh" else "how it was computed"): method}
+
+
+def _deal_number(deal: str | None) -> int | None:
+    if not deal:
+        return None
+    m = re.fullmatch(r"\s*(?:D-?)?(\d+)\s*", deal, re.I)
+    if m is None:
+        raise ValueError(f"{deal!r} is not a deal id like D-1680")
+    return int(m.group(1))
 
 
 TOOL = ToolSpec(

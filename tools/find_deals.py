@@ -21,6 +21,8 @@ class FindDealsArgs(BaseModel):
     owner: str | None = entity("user", "the rep who owns the deals; 'me' for the caller's own deals", None)
     min_amount: float | None = slot("amount", "smallest deal amount", None)
     open: bool | None = slot("open_deals", "only open deals, not yet won or lost ('still open', '没成交的')", None)
+    unit: str | None = entity("unit", "one sales unit's deals (its code, e.g. east-smb), or 'mine' for the asker's "
+                                      "team ('my team's deals', '我们组的商机': a manager's region, a rep's unit)", None)
     deal: str | None = slot("deal_id", "one deal by its id, e.g. D-1042 ('what's the close date of D-1042?')", None)
     idle_days: int | None = slot("idle_days", "only open deals with no activity for at least this many days "
                                               "('no activity in the last three weeks': 21)", None, ge=1, le=3650)
@@ -32,7 +34,7 @@ def run(ctx: ToolContext, args: FindDealsArgs) -> dict:
         items, total, about = find(s, ctx.actor, account=args.account, stage=args.stage, start=period.start,
                                    end=period.end, owner=args.owner, min_amount=args.min_amount,
                                    idle_days=args.idle_days, today=ctx.today, open_only=bool(args.open),
-                                   deal=args.deal)
+                                   deal=args.deal, unit=args.unit)
         amount_total = about.pop("amount_total", None)  # over every match: "how much are my open deals worth"
         if ctx.scores is not None:  # open deals carry their win probability
             scores = ctx.scores.scores(s, [int(i["deal"][2:]) for i in items], ctx.today, explain=False)

@@ -40,7 +40,7 @@ def caller_of(session: Session, actor: Actor) -> Caller:
     region = next((r for i, _c, r in every if i == actor.unit_id), None)
     if actor.role == "admin":
         units = None
-    elif actor.role == "manager":
+    elif actor.role == "manager":  # their team: the units of their region (crm.services.scope.team_unit_ids)
         if region is None:
             raise AccessDenied("a manager without a sales unit has no region to read metrics for")
         units = tuple(i for i, _c, r in every if r == region)

@@ -74,8 +74,11 @@ class RiskReport:
     quiet_days: int
     scored: bool  # whether the deal-score model's chances were used
     scope: str
+    asked: int | None = None  # one deal asked about ("why is the first one at risk?"): only its signals
 
     def sentence(self, lang: str = "en") -> str:
+        if self.asked is not None:
+            return self._one_deal(lang)
         if not self.deals:
             return (f"{self.open_deals} 个未关闭商机中没有发现风险信号。" if lang == "zh" else
                     f"None of the {self.open_deals} open deals shows a risk signal.")
@@ -86,6 +89,19 @@ class RiskReport:
                     f"{top.title}（{fmt(top.amount, 'money', 'zh')}）：{reasons}。")
         return (f"{self.flagged} of {self.open_deals} open deals show risk signals; the riskiest is D-{top.deal_id} "
                 f"{top.title} ({fmt(top.amount, 'money')}): {reasons}.")
+
+    def _one_deal(self, lang: str) -> str:
+        """Why one deal is at risk: its signals in words and numbers, or that it shows none."""
+        if not self.deals:
+            return (f"D-{self.asked} 不是您范围内的未关闭商机，或者没有任何风险信号。" if lang == "zh" else
+                    f"D-{self.asked} shows no risk signal, or is not an open deal in your scope.")
+        d = self.deals[0]
+        reasons = separator(lang).join(s.words(lang) for s in d.signals)
+        if lang == "zh":
+            return (f"D-{d.deal_id} {d.title}（{fmt(d.amount, 'money', 'zh')}，{stage_name(d.stage, 'zh')}，负责人 {d.owner}）"
+                    f"有 {len(d.signals)} 个风险信号：{reasons}。")
+        return (f"D-{d.deal_id} {d.title} ({fmt(d.amount, 'money')}, {stage_name(d.stage, 'en')}, owner {d.owner}) "
+                f"is at risk for {len(d.signals)} reason{'s' if len(d.signals) != 1 else ''}: {reasons}.")
 
     def table(self, lang: str = "en") -> list[dict]:
         cols = columns("deals_at_risk", lang)
@@ -111,11 +127,12 @@ class RiskReport:
 
 def deals_at_risk(session: Session, caller: Caller, today: dt.date, *, limit: int = 5, quiet_days: int = QUIET_DAYS,
                   owner_id: int | None = None, scores: Callable[[list[int]], dict[int, float]] | None = None,
-                  scope: str = "") -> RiskReport:
+                  scope: str = "", deal_id: int | None = None) -> RiskReport:
     """The `limit` riskiest open deals in the caller's units (of one owner when `owner_id` is given); `scores` gives
     the win probability of deals by id (the deal-score model), or is None when there is no model. The database ranks
     the deals by all signals but the model's (crm/outlook/risk_ranking.py) and returns the few that can be among the
-    riskiest; here they get their reasons and the exact order."""
+    riskiest; here they get their reasons and the exact order. With `deal_id`, only that deal (if open and in the
+    caller's units) with all its signals, wherever it ranks."""
     units_in = tuple(caller.units) if caller.units is not None else None
     scope = scope or scope_words(session, caller)
     chances = {}
@@ -125,7 +142,9 @@ def deals_at_risk(session: Session, caller: Caller, today: dt.date, *, limit: in
     unit_ids = set(caller.units) if caller.units is not None else set(session.scalars(select(SalesUnit.id)))
     norms = _discount_norms(session, unit_ids)
     units = dict(session.execute(select(SalesUnit.id, SalesUnit.name)).all()) if norms else {}
-    low = [deal_id for deal_id, p in chances.items() if p < LOW_SCORE]
+    low = [d for d, p in chances.items() if p < LOW_SCORE]
+    if deal_id is not None:
+        low.append(deal_id)  # a candidate whatever its rank (the scope still holds: another unit's deal is not read)
     ranked = ranked_candidates(session, units_in, owner_id, today, limit=limit, quiet_days=quiet_days,
                                uppers={u: n[1] for u, n in norms.items()}, late_lookback_days=LATE_LOOKBACK_DAYS,
                                late_payments=LATE_PAYMENTS, also=low)
@@ -141,6 +160,8 @@ def deals_at_risk(session: Session, caller: Caller, today: dt.date, *, limit: in
         if signals:
             found.append((round(sum(1 + s.strength for s in signals), 2), deal, signals))
             flagged_by_model += not row.risk
+    if deal_id is not None:
+        found = [f for f in found if f[1].id == deal_id]
     found.sort(key=lambda r: (-r[0], -r[1].amount, r[1].id))
     shown = found[:limit]
     names = _names(session, [deal.id for _, deal, _ in shown])
@@ -149,7 +170,8 @@ def deals_at_risk(session: Session, caller: Caller, today: dt.date, *, limit: in
                       [_slipped(deal, today, at_stage_since.get(deal.id)) if s.kind == "slipped" else s
                        for s in signals])
              for _, deal, signals in shown]
-    return RiskReport(deals, ranked.open_deals, ranked.flagged + flagged_by_model, quiet_days, bool(chances), scope)
+    return RiskReport(deals, ranked.open_deals, ranked.flagged + flagged_by_model, quiet_days, bool(chances), scope,
+                      deal_id)
 
 
 def _names(session: Session, deal_ids: list[int]) -> dict[int, tuple[str, str]]:

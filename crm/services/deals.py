@@ -7,22 +7,33 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from crm.actor import AccessDenied, Actor
+from crm.actor import AccessDenied, Actor, NotFound
 from crm.language import name_sides
 from crm.models import DEAL_STAGES, OPEN_STAGES, Activity, Deal, SalesUnit, User
 from crm.services.deal_stages import change_stage
 from crm.services.lookup import resolve_account, resolve_deal, resolve_user
 from crm.services.rows import deal_row
-from crm.services.scope import require_staff, scoped, visible_unit_ids
+from crm.services.scope import require_staff, scoped, team_unit_ids, visible_unit_ids
 
 # An owner given as one of these words is the caller: "my deals", "deals of mine", "我的商机".
 OWN = frozenset({"me", "mine", "myself", "我", "我自己"})
 
 
+def _units_of(session: Session, actor: Actor, unit: str) -> list[int] | None:
+    """The unit ids a `unit` filter names: "mine" the asker's team; else the unit by code or name (either language)."""
+    if unit.strip().lower() in OWN:
+        return team_unit_ids(session, actor)
+    said = unit.strip().lower()
+    for uid, code, name in session.execute(select(SalesUnit.id, SalesUnit.code, SalesUnit.name)):
+        if said in (code.lower(), name.lower(), *(n.strip().lower() for n in name.split(" / "))):
+            return [uid]
+    raise NotFound(f"no sales unit '{unit}'")
+
+
 def find_deals(session: Session, actor: Actor, *, account: str | None = None, stage: str | None = None,
                start: dt.date | None = None, end: dt.date | None = None, owner: str | None = None,
                min_amount: float | None = None, idle_days: int | None = None, today: dt.date | None = None,
-               open_only: bool = False, deal: str | None = None,
+               open_only: bool = False, deal: str | None = None, unit: str | None = None,
                limit: int = 50) -> tuple[list[dict], int, dict]:
     """Deals matching the filters, newest expected close first. A period says when deals close: for a won or lost
     stage, the deals closed in it; otherwise the open deals expected to close in it ("deals closing this month" are
@@ -31,7 +42,8 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
     touched), longest idle first, each with its last activity. The third value says what was asked for, filter by
     filter ({"account": "Acme Robotics", "idle_days": 14}): the reply words it in the reader's language, with
     `amount_total`, the sum over every match (not only the rows returned). `open_only`: only deals not yet won or
-    lost; `deal`: that one deal ("what's the close date of D-2017?")."""
+    lost; `deal`: that one deal ("what's the close date of D-2017?"); `unit`: one sales unit's deals (its code or
+    name), or "mine" for the asker's team (`team_unit_ids`: a manager's region, a rep's unit)."""
     require_staff(actor, "search deals")
     q = scoped(select(Deal), actor, Deal.unit_id)
     about: dict = {}
@@ -45,6 +57,11 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
         q = q.where(Deal.id == resolve_deal(session, actor, deal).id)
         about["deal"] = deal
         stage = start = end = None
+    if unit:
+        units = _units_of(session, actor, unit)
+        if units is not None:
+            q = q.where(Deal.unit_id.in_(units))
+        about["unit"] = unit
     if open_only and stage is None:
         q = q.where(Deal.stage.in_(OPEN_STAGES))
         about["open"] = True

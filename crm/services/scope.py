@@ -21,6 +21,21 @@ def visible_unit_ids(actor: Actor) -> list[int] | None:
     return []
 
 
+def team_unit_ids(session: Session, actor: Actor) -> list[int] | None:
+    """The units of the asker's team ("my team", "我们组"), one rule for records and figures alike: a manager's team is
+    the units of their region, a rep's their own unit, an admin's every unit (None); a customer has none."""
+    from crm.models import SalesUnit
+
+    if actor.role == "admin":
+        return None
+    if actor.unit_id is None or actor.role not in ("rep", "manager"):
+        return []
+    if actor.role == "rep":
+        return [actor.unit_id]
+    region = session.scalar(select(SalesUnit.region).where(SalesUnit.id == actor.unit_id))
+    return list(session.scalars(select(SalesUnit.id).where(SalesUnit.region == region).order_by(SalesUnit.code)))
+
+
 def scope_key(actor: Actor) -> tuple:
     """Actors with equal keys see the same records (the accounts shared with a unit follow its unit): what a cache of
     per-user views is keyed by."""

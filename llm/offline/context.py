@@ -93,7 +93,16 @@ _ORDINAL_IN_TEXT = re.compile(
 _ORDINAL_VALUE = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1,
                   "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 # Where each kind of record sits in a tool result's items.
-_ITEM_KEYS = {"deal": ("deal",), "contact": ("name", "contact"), "account": ("account",)}
+_ITEM_KEYS = {"deal": ("deal", "商机"), "contact": ("name", "contact"), "account": ("account",)}
+
+
+def deal_by_ordinal(text: str, history: list[Turn]) -> str | None:
+    """The deal "the first one" / "第二个" points at among the deals just listed ("why is the first one at risk?"
+    after the deals at risk), or None."""
+    if ordinal_in(text) is None:
+        return None
+    referred = from_results("deal", text, history)
+    return referred[0] if len(referred) == 1 else None
 
 
 def ordinal_in(text: str) -> int | None:

@@ -225,6 +225,9 @@ class TurnPolicy:
             bonus = metric_query.fit_bonus(fills[metric_query.TOOL], text, _names_a_record(reading))
             if outlook_query.cued(text) or _WHAT_IF.search(text):  # a forecast, an anomaly, a what-if: the
                 bonus = min(bonus, metric_query.FIT_NAMED_METRIC)  # metric named is what it looks at, not the question
+            if outlook_query.forecast_asked(text, fills[metric_query.TOOL].args, reading.today):
+                bonus = min(bonus, -metric_query.FIT_NAMED_METRIC)  # "forecast won value for the rest of the year":
+                # the metrics count what has happened; what is still to come is the forecast's
             if outlook_query.unusual_periods(text, fills[metric_query.TOOL].args):  # "any unusual months for lost
                 bonus = min(bonus, 0.0)  # deals?": the months are the anomalies' periods, not a breakdown asked for
             fit[metric_query.TOOL] += bonus
@@ -465,7 +468,7 @@ class TurnPolicy:
         if view.name == metric_query.TOOL:  # its arguments are a query over the metric catalog
             return metric_query.fill(view, reading, history)
         if view.name in outlook_query.TOOLS:
-            return outlook_query.fill(view, reading)
+            return outlook_query.fill(view, reading, history)
         if view.name in prompt_request.TOOLS:
             return prompt_request.fill(view, reading)
         filling = fill(view, reading, answering)

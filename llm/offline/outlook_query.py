@@ -7,6 +7,8 @@ import re
 
 from llm.offline import metric_query
 from llm.offline.arguments import Filled, Filling
+from llm.offline.context import deal_by_ordinal
+from llm.offline.messages import Turn
 from llm.offline.numbers import parse_number
 from llm.offline.reading import Reading
 from llm.offline.schema import ToolView
@@ -60,7 +62,11 @@ def _periods(n: int, asked: str, grain: str) -> int | None:
 # The forecast is of our revenue, quarter by quarter: a forecast of something else ("the stock market", "the weather")
 # or of a whole year ahead is not it.
 _OURS = re.compile(r"\b(?:revenue|sales|bookings?|book|booked|pipeline|deals?|quarters?|close|closing|land|income|"
-                   r"numbers|target|we|our|team|region|unit)\b|收入|销售|业绩|营收|季度|成交|签单|我们|团队|区域", re.I)
+                   r"numbers|target|we|our|team|region|unit|won|wins)\b|收入|销售|业绩|营收|季度|成交|签单|赢单|我们|团队|区域",
+                   re.I)
+# What is left of this year ("for the rest of the year", "年底前", "今年剩下的时间"): the quarters until 31 December
+_REST_OF_YEAR = re.compile(r"\b(?:rest|remainder|balance) of (?:the |this )?year\b|\b(?:by|until|till|through) (?:the )?"
+                           r"(?:end of (?:the |this )?year|year[- ]end)\b|年底(?:前|之前|为止)?|年末|今年(?:剩下|剩余|余下)", re.I)
 _YEAR_AHEAD = re.compile(r"\bnext year\b|\b(?:in|for) 20\d\d\b|明年|20\d\d年", re.I)
 _QUARTER = re.compile(r"\bquarters?\b|\bQ[1-4]\b|季度|季", re.I)
 
@@ -71,6 +77,15 @@ def cue(tool: str, text: str) -> bool:
                              or (_YEAR_AHEAD.search(text) and not _QUARTER.search(text))):
         return False
     return bool(CUES[tool].search(text))
+
+
+def forecast_asked(text: str, query: dict, today) -> bool:
+    """Whether a forecast of what is still to come is asked ("forecast won value for the rest of the year", "预测下季度
+    的收入"): the forecast's cue, and no period asked that has already ended."""
+    if not cue(FORECAST, text):
+        return False
+    end = (query.get("period") or {}).get("end")
+    return not (isinstance(end, str) and end < today.isoformat())
 
 
 def unusual_periods(text: str, query: dict) -> bool:
@@ -90,7 +105,10 @@ def cued(text: str) -> bool:
     return any(cue(t, text) for t in TOOLS)
 
 
-def fill(view: ToolView, reading: Reading) -> Filling:
+_DEAL_ID = re.compile(r"\bD-?(\d{3,})\b", re.I)
+
+
+def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     out = Filling()
     text = reading.text
 
@@ -100,7 +118,11 @@ def fill(view: ToolView, reading: Reading) -> Filling:
 
     if view.name == FORECAST:
         nxt, this = _NEXT.search(text), _THIS.search(text)
-        if nxt and not this:
+        rest = _REST_OF_YEAR.search(text)
+        if rest and not nxt and not this:  # in the year's last quarter that is this quarter; else this and the next
+            if (reading.today.month - 1) // 3 == 3:
+                put("quarters", "this", rest.group(0), "enum")
+        elif nxt and not this:
             put("quarters", "next", nxt.group(0), "enum")
         elif this and not nxt:
             put("quarters", "this", this.group(0), "enum")
@@ -115,6 +137,12 @@ def fill(view: ToolView, reading: Reading) -> Filling:
         mine = _MINE.search(text)
         if mine:
             put("mine", True, mine.group(0), "enum")
+        # one deal asked about: "why is D-1680 at risk?", or "why is the first one at risk?" after a list of deals
+        typed = _DEAL_ID.search(text)
+        pointed = None if typed else deal_by_ordinal(text, list(history))
+        if (typed or pointed) and any(p.name == "deal" for p in view.params):
+            put("deal", f"D-{typed.group(1)}" if typed else pointed, typed.group(0) if typed else "the earlier results",
+                "id" if typed else "context")
     elif view.name == ANOMALIES:
         query = metric_query.fill(None, reading, []).args
         named = [m for m in query.get("metrics") or [] if m in metric_query.default_catalog().metrics]
