@@ -344,6 +344,19 @@ def _report(store: Store, login: str, limit: int = 5):
 
 def test_the_kept_ranking_follows_writes_by_another_worker_and_an_unrelated_write_changes_nothing(risk_store,
                                                                                                  monkeypatch):
+    kept_ranking_follows_writes_elsewhere(risk_store, monkeypatch)
+
+
+@pytest.mark.postgres
+def test_on_postgres_the_kept_ranking_follows_writes_by_another_worker(pg_url, tmp_path, monkeypatch):  # noqa: F811
+    tessera = Tessera(Settings(data_dir=tmp_path, database_url=pg_url), clock=lambda: FIXED_NOW)
+    try:
+        kept_ranking_follows_writes_elsewhere(tessera.store, monkeypatch)
+    finally:
+        tessera.close()
+
+
+def kept_ranking_follows_writes_elsewhere(risk_store: Store, monkeypatch) -> None:
     """The ranking's rows are kept while deals, products and activities stand still (risk_ranking.TABLES): a write
     to another table reuses them with the same report; an activity logged on a quiet deal or a deal's amount changed
     by another worker shows at the next report."""
