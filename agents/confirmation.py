@@ -67,6 +67,8 @@ def plans_for(specs: dict[str, ToolSpec], ctx: ToolContext, calls: list[dict],
             failed[call["id"]] = planned
             continue
         plan = planned["plan"]
+        if plan is None and spec.writes and (len(writes) > 1 or not mood.may_write):
+            plan = spec.described(ctx, call["args"])  # "Correct your phone (…)": a sentence, not the call's words
         if plan is None and spec.writes and len(writes) > 1:
             plan = {"summary": _call_words(spec, call["args"], ctx.actor.language), "changes": [], "affected": [],
                     "undo": "possible" if spec.confirm is None else None}

@@ -64,6 +64,9 @@ class ToolSpec:
     # (agents/confirmation.py). Expected failures raise as in `run` and are the call's result.
     confirm: Callable[[ToolContext, Any], dict] | None = None
     undoable: bool = True  # False: undo may not take this write back (the undo tool itself)
+    # For a write that needs no confirmation on its own: its plan in the user's words ({"summary", "changes", …}),
+    # shown when it is confirmed together with other writes or was asked for in words that are no request. Reads only.
+    describe: Callable[[ToolContext, Any], dict] | None = None
 
     @property
     def description(self) -> str:
@@ -97,6 +100,13 @@ class ToolSpec:
         if self.confirm is None:
             return {"ok": True, "plan": None}
         return self._call(lambda ctx, args: {"plan": self.confirm(ctx, args)}, ctx, raw_args)
+
+    def described(self, ctx: ToolContext, raw_args: dict) -> dict | None:
+        """The `describe` plan for these arguments, or None (no describe, or the call would fail: it says why)."""
+        if self.describe is None:
+            return None
+        found = self._call(lambda ctx, args: {"plan": self.describe(ctx, args)}, ctx, raw_args)
+        return found.get("plan") if found["ok"] else None
 
     def _call(self, body: Callable[[ToolContext, Any], dict], ctx: ToolContext, raw_args: dict) -> dict:
         try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from crm.services.subjects import correct_my_data
+from crm.services.subjects import correct_my_data, correction_plan
 from tools.base import ToolContext, ToolSpec, slot
 
 
@@ -17,12 +17,18 @@ def run(ctx: ToolContext, args: CorrectMyDataArgs) -> dict:
         return correct_my_data(s, ctx.actor, correction=args.correction, now=ctx.clock())
 
 
+def describe(ctx: ToolContext, args: CorrectMyDataArgs) -> dict:
+    with ctx.store.session() as s:
+        return correction_plan(s, ctx.actor, correction=args.correction)
+
+
 TOOL = ToolSpec(
     name="correct_my_data",
     summary="Correct the customer's personal data (name, title, email, phone, city); the previous value is kept.",
     args=CorrectMyDataArgs,
     run=run,
     writes=True,
+    describe=describe,
     examples=[
         "my phone number is wrong, it should be +86 139 0000 0000",
         "update my email to new@example.com",

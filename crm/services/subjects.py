@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from crm.actor import AccessDenied, Actor, Invalid
 from crm.models import Activity, Case, utcnow
 from crm.privacy import access_log, consents, erasure, pdp, requests, rights, source_words
-from crm.privacy.name_parts import part_named
+from crm.privacy.name_parts import part_named, with_part
 from crm.privacy.taxonomy import covers, default_taxonomy
 from crm.services.moves import moved_to
 
@@ -240,9 +240,8 @@ _VALUE_TAIL = re.compile(r"(?:\s*[，；。！？]|\s*[,;]\s+(?=(?:please|pls|th
                          r"system|database|profile|crm)(?: now)?)\s*[.!]*\s*$|(?<=[\u3400-\u9fff])了\s*$", re.IGNORECASE)
 
 
-def correct_my_data(session: Session, actor: Actor, *, correction: str, field: str | None = None,
-                    value: str | None = None, now: dt.datetime | None = None, channel: str = "chat") -> dict:
-    """"my phone number is +86 139 ..." -> rectify the phone; the old value stays in the history."""
+def _field_and_value(correction: str, field: str | None = None, value: str | None = None) -> tuple[str, str]:
+    """The words naming the field and the new value a correction says (Invalid when it gives no value)."""
     if value is None:
         read = read_correction(correction or "")
         if read is None:
@@ -250,6 +249,31 @@ def correct_my_data(session: Session, actor: Actor, *, correction: str, field: s
         field, value = field or read[0], read[1]
         if not _names_a_field(field):  # "I go by Marcus now, please update my first name": the field said after it
             field = correction.replace(value, " ")
+    return field or correction, value
+
+
+def correction_plan(session: Session, actor: Actor, *, correction: str) -> dict:
+    """The plan of a correction confirmed together with other changes ("update my phone to … and unsubscribe me"):
+    which field, from what to what, in a sentence of the customer's language. Reads only."""
+    field, value = _field_and_value(correction)
+    part = part_named(field)
+    column = "full_name" if part else rights.column_for(field)
+    old = getattr(rights.person(session, subject_of(actor)), column)
+    new = with_part(old, part, value) if part else value.strip()
+    if actor.language == "zh":
+        named = _FIELD_ZH.get(rights.FIELD_WORDS[column], rights.FIELD_WORDS[column])
+        summary, record = f"更正您的{named}（原来的值保留在历史记录中）。", "您的资料"
+    else:
+        named = rights.FIELD_WORDS[column]
+        summary, record = f"Correct your {named} (the old value is kept in the history).", "your data"
+    return {"summary": summary, "changes": [{"record": record, "field": named, "old": old, "new": new}],
+            "affected": [f"contact #{actor.contact_id}"], "undo": "possible"}
+
+
+def correct_my_data(session: Session, actor: Actor, *, correction: str, field: str | None = None,
+                    value: str | None = None, now: dt.datetime | None = None, channel: str = "chat") -> dict:
+    """"my phone number is +86 139 ..." -> rectify the phone; the old value stays in the history."""
+    field, value = _field_and_value(correction, field, value)
     result = rights.rectify(session, subject_of(actor), field or correction, value, now or utcnow(), actor=who(actor),
                             channel=channel)
     if actor.language == "zh":  # the customer's own words: "已更正您的职位：采购主管 → 采购经理"

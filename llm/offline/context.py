@@ -133,6 +133,11 @@ def from_results(kind: str, text: str, history: list[Turn]) -> list[str]:
     return []
 
 
+def items_of(text: str) -> list[dict]:
+    """The items a tool result lists (its JSON's `items`), or none."""
+    return _items(text)
+
+
 def _items(text: str) -> list[dict]:
     try:
         data = json.loads(text or "")

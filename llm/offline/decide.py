@@ -275,6 +275,14 @@ class TurnPolicy:
         asked = prompt_request.choose(text, set(by_name))
         if asked:
             return self._call(by_name[asked], fills[asked], ranking, text, lang, via="message")
+        if own_data.GRANT_TOOL in by_name and own_data.grants_every_use(text):  # "我全部同意": one plan of every use
+            calls = [ToolCall(own_data.GRANT_TOOL, {"what": words}) for words in own_data.every_use()]
+            trace = {**_scores("tool_call", ranking, chosen=own_data.GRANT_TOOL), "via": "every_use",
+                     "args": [c.arguments for c in calls]}
+            return Reply("tool_call", f"{own_data.GRANT_TOOL} for every use", calls, trace)
+        row_change = own_data.row_change(text, history) if own_data.OWN_DATA_TOOL in by_name else None
+        if row_change in by_name:  # "turn off the last one" after the consents table: that row's consent changed
+            return self._call(by_name[row_change], fills[row_change], ranking, text, lang, via="message")
         if own_data.OWN_DATA_TOOL in by_name and own_data.claims_staff(text):  # identity comes from the login
             return Reply("answer", questions.claims_staff(lang), trace={**_scores("claims_staff", ranking)})
         if own_data.OWN_DATA_TOOL in by_name and (own_data.about_someone_else(text)  # "李娜的手机号": only one's own
@@ -475,7 +483,7 @@ class TurnPolicy:
         link(view, filling, reading, self.lexicon)
         if not answering:
             carry_over(view, filling, reading.text, history, views, self.lexicon)
-        own_data.settle(view, filling, reading.text)  # a consent change naming no use, a correction giving no value: asked
+        own_data.settle(view, filling, reading.text, history)  # a consent change naming no use, a correction giving no value: asked
         return filling
 
     def _rank(self, index: ToolIndex, text: str, only: set[str] | None = None) -> list[IntentScore]:

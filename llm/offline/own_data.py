@@ -15,8 +15,9 @@ from crm.privacy.identifiers import EMAIL, PHONE, find_values
 from crm.privacy.taxonomy import covers, default_taxonomy
 from crm.services.moves import moved_to
 from crm.services.subjects import read_correction
-from llm.offline import contrast, cues
-from llm.offline.arguments import Filling
+from llm.offline import context, contrast, cues
+from llm.offline.arguments import Filled, Filling
+from llm.offline.messages import Turn
 from llm.offline.schema import ToolView
 
 FIT_VALUE_GIVEN = 0.06  # on the similarity score: a correction carrying its new value
@@ -294,6 +295,22 @@ _QUESTIONS = {
 }
 
 
+GRANT_TOOL = "grant_consent"
+
+
+def grants_every_use(text: str) -> bool:
+    """"say yes to all the consents", "我全部同意": every use a consent is asked for, allowed (never a stop)."""
+    return (mood_of(text) is Mood.REQUEST and _says("all_consents", text) and contrast.direction(text) != contrast.STOP
+            and not _says("take_back", text))
+
+
+def every_use() -> list[str]:
+    """Each use a consent is asked for (USES_OFFERED), in English words the domain reads as exactly that use."""
+    tax = default_taxonomy()
+    return [next((w for w in [tax.label(p, "en"), *tax.purposes[p].get("words", [])] if tax.purpose_from_text(w) == p),
+                 tax.label(p, "en")) for p in USES_OFFERED]
+
+
 def use_choices(lang: str) -> list[str]:
     tax = default_taxonomy()
     return [tax.label(p, "zh" if lang == "zh" else "en") for p in USES_OFFERED]
@@ -315,17 +332,29 @@ def erases_unsaid(words: str) -> bool:
     return False
 
 
-def settle(view: ToolView, filling: Filling, text: str = "") -> None:
+def settle(view: ToolView, filling: Filling, text: str = "", history: list[Turn] = ()) -> None:
     """A consent change that names no use, or a correction that gives no value, is asked about, never called:
     the argument read is dropped and the parameter counted missing. A correction whose value the words kept do not
-    say, but the whole message does ("职位改一下：运营副总裁" kept only the part after the colon), takes the message."""
+    say, but the whole message does ("职位改一下：运营副总裁" kept only the part after the colon), takes the message.
+    A consent change pointing at a row of the consents table just shown ("withdraw the second one", "撤回第三个")
+    takes that row's use and data."""
     param = next((p for p in view.params if p.required), None)
-    if param is None or param.name not in filling.args:
+    if param is None:
+        return
+    tax = default_taxonomy()
+    row = consent_row(text, history) if view.name in CONSENT_TOOLS and not tax.use_from_text(text) else None
+    if row:
+        filling.args[param.name] = row
+        filling.filled = [f for f in filling.filled if f.name != param.name] + [
+            Filled(param.name, row, "the consents shown", "context")]
+        filling.missing = [m for m in filling.missing if m.name != param.name]
+        return
+    if param.name not in filling.args:
         return
     said = str(filling.args[param.name])
     if view.name == CORRECTION_TOOL and read_correction(said) is None and text and read_correction(text) is not None:
         filling.args[param.name] = said = text
-    tax = default_taxonomy()  # "stop texting me" kept only "texting": the channel is in the message, the use with it
+    # "stop texting me" kept only "texting": the channel is in the message, the use with it
     if view.name in CONSENT_TOOLS and tax.use_from_text(said) is None and text and tax.use_from_text(text):
         filling.args[param.name] = said = text
     unsaid = ((view.name == ERASE_TOOL and erases_unsaid(said) and (not text or erases_unsaid(text)))
@@ -335,6 +364,50 @@ def settle(view: ToolView, filling: Filling, text: str = "") -> None:
         del filling.args[param.name]
         filling.filled = [f for f in filling.filled if f.name != param.name]
         filling.missing.append(param)
+
+
+def consent_row(text: str, history: list[Turn]) -> str | None:
+    """The consent an ordinal points at ("the second one", "第三个", "the last one") in the consents table the latest
+    tool result listed, in English words the domain reads as exactly that use of exactly that data; None when the
+    message has no ordinal or the latest list is no consents table."""
+    n = context.ordinal_in(text)
+    if n is None:
+        return None
+    for turn in reversed(history):
+        if turn.role != "tool":
+            continue
+        items = context.items_of(turn.text)
+        if not items:
+            continue
+        rows = [i for i in items if i.get("use") and i.get("what")]
+        if len(rows) != len(items) or not (n == -1 or n <= len(rows)):
+            return None  # the latest list is of something else, or has no such row
+        row = rows[n - 1] if n > 0 else rows[-1]
+        return _consent_words(row["use"], row["what"])
+    return None
+
+
+def row_change(text: str, history: list[Turn]) -> str | None:
+    """The consent tool a request pointing at a row of the consents table asks for ("turn off the last one",
+    "第一个我现在同意了"): by the way its words go; None when it points at no row or says no way."""
+    if mood_of(text) is not Mood.REQUEST or consent_row(text, history) is None:
+        return None
+    way = contrast.direction(text) or (contrast.STOP if _says("take_back", text) else
+                                       contrast.KEEP if _says("give", text) else 0)
+    return "revoke_consent" if way == contrast.STOP else "grant_consent" if way == contrast.KEEP else None
+
+
+def _consent_words(use: str, data: str) -> str | None:
+    """"marketing messages for my contact details" from a table row's labels (in either language)."""
+    tax = default_taxonomy()
+    purpose = next((k for k in tax.purposes for lang in ("en", "zh") if tax.label(k, lang) == use), None)
+    category = next((k for k in tax.categories for lang in ("en", "zh") if tax.label(k, lang) == data), None)
+    if purpose is None or category is None:
+        return None
+    said = [tax.label(purpose, "en"), *tax.purposes[purpose].get("words", [])]
+    words = next((w for w in said if tax.purpose_from_text(w) == purpose), said[0])
+    named = tax.label(category, "en")
+    return words if category == "user" else f"{words} for my {named}"
 
 
 # An example correction of the field a question names ("can I change my email?" → "my email is …")
