@@ -217,12 +217,21 @@ _REASON = re.compile(r"(?:\bbecause(?:\s+of)?|\bsince\b|\bdue to|\bas\s+(?=they|
 
 
 # The caller's own records, for an `owner` parameter.
-_OWN = re.compile(r"\b(?:my|mine)\s+(?:own\s+)?(?:open\s+)?(?:deals?|opportunit(?:y|ies)|pipeline)\b|\b(?:deals?|opportunities) of mine\b"
+# "my largest open deal": up to two words between (never "my team's deals": those are the unit's)
+_OWN = re.compile(r"\b(?:my|mine)\s+(?!(?:team|unit|region|group|reps?)\b)(?:[a-z-]+\s+){0,2}(?:deals?|opportunit(?:y|ies)|pipeline)\b"
+                  r"|\b(?:deals?|opportunities) of mine\b"
                   r"|\bany of mine\b|我(?:自己)?的(?:在途|进行中的?)?(?:商机|单子|订单|交易)"
                   # "我手上…的单子", "我在跟的商机": the deals in the caller's hands
                   r"|我(?:自己)?(?:手上|手里|手头|负责的|在跟的)[^，,。？?]{0,16}?(?:商机|单子|订单|交易)"
                   # "how many open deals do I have", "deals still open in my name", "我名下…的商机", "我还有几个单子"
                   r"|\b(?:deals?|opportunit(?:y|ies))\b[^.?!,]{0,30}?\b(?:(?:do|did|have|am)\s+I\b|in my name\b)"
+                  # "the biggest deal I'm likely to close", "deals I could sign by Christmas": what the caller may close
+                  r"|\b(?:deals?|opportunit(?:y|ies))\s+I(?:'m|\s+am)?\s+(?:(?:will|can|could|might|may|should|likely\s+to|"
+                  r"still|probably|going\s+to|about\s+to|expect(?:ing)?\s+to|hope\s+to|want\s+to)\s+)*"
+                  r"(?:close|closed|sign|signed|win|won|land|landed|book|booked)\b"
+                  # "我最有可能签下的最大单子", "我能拿下的单子", "我金额最大的单子": the caller's own
+                  r"|我(?:最)?(?:有可能|可能|能|会|要)?(?:签下|拿下|签|成交|关)的?[^，,。？?]{0,8}?(?:商机|单子|订单|交易)"
+                  r"|我(?:的)?(?:金额)?最(?:大|小|高|低)的?(?:商机|单子|订单|交易)"
                   r"|我(?:现在|目前|还|一共|总共)?(?:有|名下)[^，,。？?]{0,12}?(?:商机|单子|订单)"
                   r"|我(?:进行中|在途|未成交|没成交|还没成交)的?(?:商机|单子|订单)")
 

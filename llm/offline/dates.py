@@ -120,9 +120,11 @@ def _date_rules(today: dt.date) -> list[tuple[re.Pattern, Callable[[re.Match], d
          lambda m: weekday(m.group(1) or "", WEEKDAYS_ZH[m.group(2)])),
     ]
     def end_of(which: str, unit: str) -> dt.date:
-        ahead = which in ("next", "下", "下个")
+        ahead = which in ("next", "下", "下个", "明")
         if unit in ("week", "周"):  # the working week ends on Friday
             return _monday(today) + dt.timedelta(days=4 + (7 if ahead else 0))
+        if unit in ("year", "年"):
+            return dt.date(today.year + (1 if ahead else 0), 12, 31)
         first = add_months(today.replace(day=1), 1 if ahead else 0)
         return _month_end(first.year, first.month)
 
@@ -136,13 +138,23 @@ def _date_rules(today: dt.date) -> list[tuple[re.Pattern, Callable[[re.Match], d
          lambda m: end_of_month(m.group(1), _n(m.group(2)))),
     ]
     rules += [  # "end of next week", "EOM", "月底": a due day (a period of that week or month stays one: find_periods)
-        (re.compile(r"\b(?:the\s+)?end\s+of\s+(?:the\s+)?(this|next)?\s*(week|month)\b", re.I),
+        (re.compile(r"\b(?:the\s+)?end\s+of\s+(?:the\s+)?(this|next)?\s*(week|month|year)\b", re.I),
          lambda m: end_of((m.group(1) or "").lower(), m.group(2).lower())),
+        (re.compile(r"(明|今)?年(?:底|末)"), lambda m: end_of(m.group(1) or "", "年")),
         (re.compile(r"\bEO(W|M)\b"), lambda m: end_of("", "week" if m.group(1) == "W" else "month")),
         (re.compile(r"(下个|下|本|这个|这)?月(?:底|末)"), lambda m: end_of(m.group(1) or "", "month")),
     ]
     for pattern, delta in _REL_DAYS:
         rules.append((re.compile(pattern, re.I), lambda m, d=delta: today + dt.timedelta(days=d)))
+
+    def coming(month: int, day: int) -> dt.date:  # a holiday said alone: its next date, today included
+        this_year = dt.date(today.year, month, day)
+        return this_year if this_year >= today else dt.date(today.year + 1, month, day)
+
+    rules += [  # holidays on a fixed day of the year: "Christmas", "圣诞节", "New Year's Day", "元旦"
+        (re.compile(r"\b(?:christmas|xmas)(?:\s+day)?\b|圣诞节?", re.I), lambda m: coming(12, 25)),
+        (re.compile(r"\bnew\s+year'?s(?:\s+day)?\b|\bnew\s+year\s+day\b|元旦", re.I), lambda m: coming(1, 1)),
+    ]
     return rules
 
 
@@ -260,7 +272,8 @@ def _unit_en(unit: str) -> str:
 def find_periods(text: str, today: dt.date) -> list[Found]:
     """Periods as {"start", "end", "label"} (ISO dates, end inclusive); a named day counts as a 1-day period."""
     periods = _scan(text, _period_rules(today))
-    days = [_day_or_since(text, d, today) for d in find_dates(text, today) if not _END_OF.match(d.surface)]
+    days = [_day_or_since(text, d, today) for d in find_dates(text, today)
+            if not _END_OF.match(d.surface) or _BY_BEFORE.search(text[: d.start])]
     chosen: list[Found] = []
     for f in sorted(periods + days, key=lambda f: (f.start - f.end, f.strength == 1)):  # longer first
         if not any(f.span.overlaps(c.span) for c in chosen):
@@ -268,8 +281,19 @@ def find_periods(text: str, today: dt.date) -> list[Found]:
     return sorted(chosen, key=lambda f: f.start)
 
 
+# "by Christmas", "before 15 December", "圣诞节前", "12月20日之前": up to that day
+_BY_BEFORE = re.compile(r"\b(?:by|before|until|till|no\s+later\s+than|ahead\s+of|prior\s+to)\s*(?:the\s+)?$", re.I)
+_BY_AFTER = re.compile(r"^\s*(?:之前|以前|前)(?![一二三四五六七八九十两几\d])")
+
+
 def _day_or_since(text: str, day: Found, today: dt.date) -> Found:
-    """A named day is a one-day period, or the period from it to today after 'since' / 自...以来."""
+    """A named day is a one-day period, or the period from it to today after 'since' / 自...以来, or the period up to
+    it when said "by" or "before" a day still ahead ("by Christmas", "圣诞节前", "before Dec 20"): what is expected by
+    then, with no start (what should have closed already and is still open is closable by then too)."""
+    by, after = _BY_BEFORE.search(text[: day.start]), _BY_AFTER.match(text[day.end:])
+    if (by or after) and day.value > today.isoformat():
+        start, end = (by.start() if by else day.start), day.end + (after.end() if after else 0)
+        return Found({"end": day.value, "label": f"by {day.value}"}, start, end, text[start:end], 1)
     since = re.search(r"(?:\bsince|自从|自|从)\s*$", text[: day.start], re.I)
     until = re.match(r"\s*(?:以来|至今|到现在)", text[day.end:])
     if since and (until or since.group(0).strip().lower() == "since") and day.value <= today.isoformat():

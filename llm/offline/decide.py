@@ -382,11 +382,7 @@ class TurnPolicy:
                          trace={**_scores("unsupported", ranking, chosen=best.name), "not_a_follow_up": True})
         planned = plans.find_first(by_name[best.name], fills[best.name], reading, views)
         if planned:  # "Acme's biggest open deal": find the account's deals first, then act on the one picked
-            (tool, args), plan = planned["call"], {"name": plans.PLAN, "then": best.name, "args": planned["args"]}
-            if planned.get("change"):
-                plan["change"] = planned["change"]
-            trace = {**_scores("tool_call", ranking, chosen=best.name), "via": "message", "plan": plan}
-            return Reply("tool_call", f"{tool} first, then {best.name}", [ToolCall(tool, args)], trace)
+            return _find_then_act(best.name, planned, ranking, via="message")
         return self._call(by_name[best.name], fills[best.name], ranking, text, lang, via="message")
 
     @staticmethod
@@ -455,6 +451,9 @@ class TurnPolicy:
             first.ambiguous = [a for a in first.ambiguous if a[0].name != param.name]
             first.filled.append(Filled(param.name, first.args[param.name], reply, "answer"))
             first.missing = [p for p in first.missing if p.name != param.name]
+            planned = plans.find_first(view, first, Reading(original, self.lexicon, today), views)
+            if planned and planned.get("change"):  # "the second one" of "raise Acme's amount by 10%": read, then change
+                return _find_then_act(view.name, planned, self._rank(index, original), via="answer")
             return self._call(view, first, self._rank(index, original), original, lang, via="answer")
         if ask == "missing":
             wanted = tuple(pending.get("missing") or ())
@@ -494,6 +493,15 @@ class TurnPolicy:
         if len(ranking) >= 2 and ranking[0].score - ranking[1].score >= MARGIN / 2 and ranking[0].lexical > 0:
             return ranking[0].name
         return None
+
+
+def _find_then_act(then: str, planned: dict, ranking: list[IntentScore], via: str) -> Reply:
+    """The plan's first step (plans.find_first): the deal search, with what the step after it will do in the trace."""
+    (tool, args), plan = planned["call"], {"name": plans.PLAN, "then": then, "args": planned["args"]}
+    if planned.get("change"):
+        plan["change"] = planned["change"]
+    trace = {**_scores("tool_call", ranking, chosen=then), "via": via, "plan": plan}
+    return Reply("tool_call", f"{tool} first, then {then}", [ToolCall(tool, args)], trace)
 
 
 def _merge(first: Filling, answer: Filling, view: ToolView) -> Filling:

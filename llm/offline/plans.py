@@ -100,6 +100,8 @@ def find_first(view: ToolView, filling: Filling, reading: Reading, views: list[T
     which = superlative(reading.text)
     if which is None and change is None:
         return None
+    if change and which is None and any(param.name == "deal" for param, _m in filling.ambiguous):
+        return None  # "raise Acme's amount by 10%" with two open deals there: which one is asked first, by number
     account = filling.args.get("account") or _account_named(reading)
     named = filling.args.get("deal") if which is None else None
     if named:

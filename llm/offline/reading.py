@@ -20,6 +20,9 @@ _NOT_NAMES = STOPWORDS | set(MONTHS) | set(WEEKDAYS_EN) | set(
     "hi hello hey thanks thank help deal deals contact contacts account accounts case cases summary "
     "pipeline report call meeting email note q1 q2 q3 q4 ytd crm ok okay yes no new last next this "
     "today tomorrow yesterday i'm i've i'll i'd let's it's we're".split())
+# Kinds whose words also make up records' names, and the kinds of those records.
+_WORDS_OF_OTHER_NAMES = ("product",)
+_NAMES_OF_RECORDS = ("account", "contact")
 
 
 class Reading:
@@ -59,8 +62,28 @@ class Reading:
 
     def entities(self, kind: str) -> list[Match]:
         if kind not in self._entities:
-            self._entities[kind] = self.lexicon.match(kind, self.text)
+            found = self.lexicon.match(kind, self.text)
+            if kind in _WORDS_OF_OTHER_NAMES:
+                found = [m for m in found if not self._inside_a_name(m)]
+            self._entities[kind] = found
         return self._entities[kind]
+
+    def _inside_a_name(self, m: Match) -> bool:
+        """Whether a product mention is a word of a record's name: inside an account or a contact named ("Medical"
+        of Crescent Medical, "医疗" of 东方医疗器械), or, said only in part, one Capitalised word of a longer name the
+        lexicon does not know ("Crescent Medical" of another unit is no Medical Device Monitor)."""
+        for kind in _NAMES_OF_RECORDS:
+            if any(n.start < m.end and m.start < n.end for n in self.lexicon.match(kind, self.text)):
+                return True
+        if m.exact:
+            return False
+        for run in _CAPITALISED.finditer(self.text):
+            if run.start() <= m.start and m.end <= run.end() and (run.start(), run.end()) != (m.start, m.end):
+                rest = (self.text[run.start():m.start] + " " + self.text[m.end:run.end()]).split()
+                if any(w.lower().strip(".',") not in _NOT_NAMES and w.lower().strip(".',") not in
+                       self.lexicon.words_of(m.kind) for w in rest):
+                    return True
+        return False
 
     def all_entities(self) -> list[Match]:
         return list(self._all_entities)  # a list of its own: callers may change theirs
