@@ -49,12 +49,31 @@ def shared_lexicon(store: Store) -> Lexicon:
         return Lexicon(_everyones(s))
 
 
-def unit_aliases(code: str, name: str) -> tuple[str, ...]:
+def unit_aliases(code: str, name: str, region_names: tuple[str, ...] = ()) -> tuple[str, ...]:
     """How people name a sales unit: its code with spaces ("east enterprise"), each side of "East Enterprise / 华东大客户部",
-    and the Chinese name without its 部 ("华东大客户")."""
+    the Chinese name without its 部 ("华东大客户"), and, inside one's own region, the name without its region
+    (`region_names`, "North" / "华北"): "Public Sector", "中小企业部", "公共事业部". An English name left with one word
+    ("Industry", "Retail") is a common word and is not one; an acronym ("SMB") is."""
     sides = list(dict.fromkeys(name_sides(name)))
     short = [s[:-1] for s in sides if s.endswith("部") and len(s) > 3]
-    return tuple(dict.fromkeys([code.replace("-", " "), *sides, *short]))
+    regionless = []
+    for side in sides:
+        for region in region_names:
+            rest = side[len(region):].strip() if side.lower().startswith(region.lower()) else ""
+            if rest and ((len(rest.split()) >= 2 or rest.isupper()) if rest.isascii() else rest.endswith("部") and len(rest) >= 3):
+                regionless.append(rest)
+    return tuple(dict.fromkeys([code.replace("-", " "), *sides, *short, *regionless]))
+
+
+def _region_names(region: str) -> tuple[str, ...]:
+    """A region's names in the unit names ("north" → "North", "华北"), from the metric dimensions' region values."""
+    from crm.metrics import default_catalog
+
+    dim = default_catalog().dimensions.get("region")
+    names = [region]
+    if dim is not None and region in dim.values:
+        names += [dim.value_label(region, lang).split()[0] for lang in ("en", "zh")]
+    return tuple(dict.fromkeys(n for n in names if n))
 
 
 class ScopedLexicons:
@@ -100,7 +119,8 @@ class ScopedLexicons:
 
 def _everyones(session) -> dict[str, list[EntityName]]:
     return {"product": [EntityName(p.name, (p.name_zh, p.sku)) for p in session.scalars(select(Product))],
-            "unit": [EntityName(u.code, unit_aliases(u.code, u.name)) for u in session.scalars(select(SalesUnit))],
+            "unit": [EntityName(u.code, unit_aliases(u.code, u.name, _region_names(u.region)))
+                     for u in session.scalars(select(SalesUnit))],
             "user": [EntityName(u.display_name, (u.login,), spoken_names(u.login, u.display_name))
                      for u in session.scalars(select(User).where(User.role != "customer"))]}
 

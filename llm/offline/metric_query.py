@@ -188,7 +188,12 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             period, second = second, period
         if second and changed and not COMPARE_CUE.search(text):  # "move from Q2 to Q3", "从二季度到三季度变化了多少":
             period, second = second, period  # a change runs from the one said first to the one said last
-        compare = compare or comparison_with(text, period, second, reading.today, cue=bool(changed))
+        compared = comparison_with(text, period, second, reading.today, cue=bool(changed))
+        if not compare and not compared and second:  # "二季度跟三季度比", "Q2 versus Q3": the earlier said first is
+            compared = comparison_with(text, second, period, reading.today, cue=bool(changed))  # what the later is
+            if compared:  # compared with
+                period, second = second, period
+        compare = compare or compared
     if period and not compare and not second_said(taken, at) and changed and not _TREND.search(reading.text) and \
             _rates(text):  # "how did our win rate change last quarter?": against the one before
         compare = "previous_period"
