@@ -265,6 +265,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     metrics = metrics if unmeasured else _with_channels(text, metrics, filters, bool(period or compare))
     metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics, text))
     metrics = _of_the_created(text, metrics)
+    metrics = _as_share(text, metrics)
     metrics = _as_count(_blank(text, taken), metrics)
     money_bound = next((t["metric"] for t in having if t.get("money")), None)
     if money_bound:  # "products that brought in more than ¥300K of orders": the amount bounded is what is shown
@@ -659,6 +660,20 @@ def _of_the_created(text: str, metrics: list[str]) -> list[str]:
     if not m or not _WON_WORD.search(text[m.end():]):
         return metrics
     return ["conversion_rate" if _SHARE_WORD.search(text) else "new_deals_won"]
+
+
+def _as_share(text: str, metrics: list[str]) -> list[str]:
+    """ "Out of our closed deals, what share did we lose?", "结单里输了多少比例": a share asked, and both the numerator
+    and the denominator of a catalogue rate read as metrics: that rate (loss_rate of lost_deals over closed_deals)."""
+    if len(metrics) < 2 or not _SHARE_WORD.search(text):
+        return metrics
+    out = list(metrics)
+    for name, metric in default_catalog().metrics.items():
+        ratio = metric.ratio or {}
+        if metric.unit == "ratio" and ratio.get("numerator") in out and ratio.get("denominator") in out:
+            out = [m for m in out if m != ratio["denominator"]]
+            out[out.index(ratio["numerator"])] = name
+    return out
 
 
 # A count asked of what a money metric names: "deal count won in FY2025", "签了多少单", "number of orders".
