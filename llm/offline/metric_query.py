@@ -266,6 +266,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics, text))
     metrics = _of_the_created(text, metrics)
     metrics = _as_share(text, metrics)
+    metrics = _as_average(_blank(text, taken), metrics)
     metrics = _as_count(_blank(text, taken), metrics)
     money_bound = next((t["metric"] for t in having if t.get("money")), None)
     if money_bound:  # "products that brought in more than ¥300K of orders": the amount bounded is what is shown
@@ -662,6 +663,18 @@ def _of_the_created(text: str, metrics: list[str]) -> list[str]:
     return ["conversion_rate" if _SHARE_WORD.search(text) else "new_deals_won"]
 
 
+_AVERAGE_WORD = re.compile(r"\b(?:on average|average|avg|mean)\b|平均", re.I)
+_PER_WORD = re.compile(r"\b(?:per|each|every|by)\b|每|各", re.I)
+
+
+def _as_average(text: str, metrics: list[str]) -> list[str]:
+    """ "What's a won deal worth on average?": a sum of money said with a word of average, and no "per …" (an
+    average per rep is the sum by rep), asks for the average of the same records (metric_terms.yaml `average_of`)."""
+    if not metrics or not _AVERAGE_WORD.search(text) or _PER_WORD.search(text):
+        return metrics
+    return list(dict.fromkeys(_average_of().get(m, m) for m in metrics))
+
+
 def _as_share(text: str, metrics: list[str]) -> list[str]:
     """ "Out of our closed deals, what share did we lose?", "结单里输了多少比例": a share asked, and both the numerator
     and the denominator of a catalogue rate read as metrics: that rate (loss_rate of lost_deals over closed_deals)."""
@@ -703,6 +716,11 @@ def _totalled(text: str, metrics: list[str]) -> list[str]:
         base = (catalog[name].ratio or {}).get("denominator") if name in catalog else None
         out.append(base if base and catalog[base].unit == "money" else name)
     return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=1)
+def _average_of() -> dict[str, str]:
+    return read_yaml(Path(__file__).with_name("metric_terms.yaml"))["average_of"]
 
 
 @lru_cache(maxsize=1)
