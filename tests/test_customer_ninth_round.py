@@ -119,3 +119,14 @@ def test_a_correction_confirmed_with_a_consent_change_is_said_in_a_sentence(ptes
     zh = ptessera.chat("cust.li.na", "two", "我的手机号改成 13912345678，另外别拿我的数据训练模型")
     assert [c["name"] for c in zh.tool_calls] == ["correct_my_data", "revoke_consent"], zh.reply
     assert "更正您的电话" in zh.reply and "这类操作" not in zh.reply, zh.reply
+
+
+@pytest.mark.parametrize("said, value", [
+    ("My last name should be Miller-Grant now that I'm married", "Miller-Grant"),
+    ("my title is now Head of Sales because I was promoted", "Head of Sales"),
+    ("My surname should read Miller-Grant after my wedding", "Miller-Grant"),
+    ("my title should be Head of After Sales", "Head of After Sales"),  # a word of the value stays
+])
+def test_the_reason_said_after_a_value_is_not_part_of_it(said, value):
+    from crm.services.subjects import read_correction
+    assert read_correction(said)[1] == value

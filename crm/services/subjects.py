@@ -234,6 +234,8 @@ _QUESTION_TAIL = re.compile(r"\s*(?:好吗|可以吗|行吗|吗|呢|吧|谢谢|p
 # "采购总监了，帮忙改一下", "苏州，谢谢".
 _VALUE_TAIL = re.compile(r"(?:\s*[，；。！？]|\s*[,;]\s+(?=(?:please|pls|thanks|thank|can|could|would|and|but|so|not)\b)).*$"
                          r"|\s+(?:not|rather than|instead of)\s+\S.*$|\s*(?:而不是|不是)\S.*$"
+                         # the reason said after the value: "Miller-Grant now that I'm married", "… since I moved"
+                         r"|\s+(?:now that|because|since|as|after|when|following)\s+(?:i|i'm|i've|we|we're|my|our)\b.*$"
                          r"|\s+(?:last (?:month|week|year)|recently|this (?:month|week|year)|lately)\s*[.!]*\s*$"
                          r"|(?:上个?月|上周|最近|去年|今年)\s*$"
                          r"|\s+(?:now|please|thanks|thank you|from now on|(?:on|in) (?:your|the|my) (?:records?|files?|"
