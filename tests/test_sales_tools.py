@@ -89,6 +89,14 @@ def test_a_complaint_in_free_text_becomes_a_classified_case_with_its_reasons(tes
     with tessera.store.session() as s:
         case = s.scalars(select(Case).order_by(Case.id.desc())).first()
         assert case.classification["category"] == "delivery_delay"
+        assert case.created_at == FIXED_NOW  # the tools' clock, as activities and tasks are dated
+
+
+def test_a_case_opened_in_chat_says_what_was_written_in_the_openers_words(tessera):
+    turn = tessera.chat("emma.chen", "case-words", "open a case for 海天电子: the installation is delayed")
+    assert [c["name"] for c in turn.tool_calls] == ["open_case"]
+    assert [w["new"] for w in turn.written] == ["the installation is delayed"]
+    assert "a new record" not in turn.reply
 
 
 def test_win_rate_by_unit_covers_the_managers_region_only(tessera):

@@ -14,7 +14,7 @@ class OpenCaseArgs(BaseModel):
 
 def run(ctx: ToolContext, args: OpenCaseArgs) -> dict:
     with ctx.store.session() as s:
-        return open_(s, ctx.actor, text=args.text, account=args.account)
+        return open_(s, ctx.actor, text=args.text, account=args.account, now=ctx.clock())
 
 
 TOOL = ToolSpec(

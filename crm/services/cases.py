@@ -1,6 +1,7 @@
 """Opening a case from free text: classified by readable rules, with the reasoning kept on the case."""
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from crm.actor import Actor, Invalid
 from crm.data_files import read_yaml
-from crm.models import Case
+from crm.models import Case, utcnow
 from crm.services.lookup import resolve_account
 from crm.services.rows import case_row
 from crm.services.scope import customer_account_id, ensure_visible
@@ -40,7 +41,10 @@ def classify_case(text: str) -> dict:
             "cues": {k: v for k, v in hits.items() if v}}
 
 
-def open_case(session: Session, actor: Actor, *, text: str, account: str | None = None) -> dict:
+def open_case(session: Session, actor: Actor, *, text: str, account: str | None = None,
+              now: dt.datetime | None = None) -> dict:
+    """Opens a case from the problem in the user's words, classified by the case rules; `now`: when (the caller's
+    clock, as every other record the tools write)."""
     if not text.strip():
         raise Invalid("a case needs a description of the problem", kind="needs_description")
     if actor.role == "customer":
@@ -57,7 +61,7 @@ def open_case(session: Session, actor: Actor, *, text: str, account: str | None 
     verdict = classify_case(text)
     case = Case(account_id=account_id, contact_id=contact_id, opened_by=actor.user_id, kind=verdict["kind"],
                 category=verdict["category"], priority=verdict["priority"], description=text.strip(),
-                classification={"source": "rules", **verdict})
+                classification={"source": "rules", **verdict}, created_at=now or utcnow())
     session.add(case)
     session.flush()
     done = {"done": f"opened {verdict['kind']} C-{case.id} ({verdict['category']}, {verdict['priority']})",

@@ -247,9 +247,10 @@ def _record_name(change: dict) -> str:
 
 def _label(change: dict) -> str:
     fields = change["fields"]
-    for name in ("subject", "title", "name", "price"):
+    for name in ("subject", "title", "name", "price", "description"):  # description: a case, in its opener's words
         if name in fields:
-            return _plain(fields[name][1])
+            value = _plain(fields[name][1])
+            return value if len(str(value)) <= 80 else str(value)[:79] + "…"
     return "a new record"
 
 

@@ -18,7 +18,8 @@ from llm.offline import contrast, cues, metric_query, metric_scorecard, outlook_
 from llm.offline import own_data, two_requests  # a customer's words about their own data; two requests in one
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
-from llm.offline.fit import SMALL_TALK_WITH_NAME, NameKinds, Unnamer, asks_about_open_cases, slot_fit
+from llm.offline.fit import (FIT_NEW_CASE, SMALL_TALK_WITH_NAME, NameKinds, Unnamer, asks_about_open_cases,
+                             asks_to_open_a_case, slot_fit)
 from llm.offline.intents import LATER, SMALL_TALK, UNSUPPORTED, W_LEXICAL, IntentScore, ToolIndex, index_for, rank
 from llm.offline.lexicon import Lexicon
 from llm.offline.links import link
@@ -50,6 +51,7 @@ FIT_RELATIVE_CHANGE = 0.03  # a value changed by an amount or a share names the 
 VALUE_NAMED_CHANGE = 0.2  # ... and with the value named ("its amount", "金额"), it is that tool
 FIT_OPEN_CASES = 0.1  # asked which cases are still open at an account: its summary lists them
 SUMMARY = "account_summary"
+NEW_CASE_TOOL = "open_case"
 DECISIONS_KEPT = 64  # requests decided lately: a plan's next step re-decides the request its first step answered
 
 
@@ -248,6 +250,8 @@ class TurnPolicy:
                     fit[v.name] += weight
                 elif "percent" in names and "amount" not in names:  # "lower its value by 10%" is no discount asked for
                     fit[v.name] -= weight
+        if NEW_CASE_TOOL in fit and asks_to_open_a_case(text):  # "open a case for Acme: …" is no account summary
+            fit[NEW_CASE_TOOL] += FIT_NEW_CASE
         if SUMMARY in fit and asks_about_open_cases(text) and reading.entities("account"):
             fit[SUMMARY] += FIT_OPEN_CASES  # "any unresolved tickets at Acme?": the account's open cases, in its summary
         beside = own_data.BESIDE_OWN_DATA if own_data.OWN_DATA_TOOL in fit else frozenset()

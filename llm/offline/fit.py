@@ -13,7 +13,7 @@ from llm.offline.text import before_colon
 
 # Bonuses and penalties on the similarity score, tuned with the thresholds in decide.py.
 FIT_SPECIFIC, FIT_NAMED, FIT_MISSING, FIT_FOREIGN_NAME, SMALL_TALK_WITH_NAME = 0.02, 0.02, 0.015, 0.02, 0.03
-FIT_WRITE_ON_QUESTION, FIT_RECORD_AHEAD, FIT_REPORTED = 0.02, 0.04, 0.03
+FIT_WRITE_ON_QUESTION, FIT_RECORD_AHEAD, FIT_REPORTED, FIT_NEW_CASE = 0.02, 0.04, 0.03, 0.03
 # A call, meeting, visit or e-mail told as done ("had a call with Changfeng today", "去同舟教育科技见了赵军"): a report
 # for the tools that record what happened, not a request for the day's plan or a reminder.
 _REPORTED = re.compile(
@@ -58,6 +58,19 @@ _OPEN_CASES = re.compile(
     r"(?:closed|resolved|fixed|solved))\b"
     r"|(?:没关|没解决|未解决|未关|没处理|未处理|未结|没结|没处理完|待处理|还开着)的?(?:工单|投诉|售后|报修|问题)"
     r"|(?:工单|投诉|售后|报修)(?:都|还)?(?:没关|没解决|未解决|未关|没处理|未处理|未结|没结|开着)", re.I)
+
+
+# "open a case for 海天电子: the installation is delayed", "file a ticket", "帮我开个工单": a case asked for in so many
+# words (a question about cases, "did you open a case?", asks; "open cases at Acme" lists them)
+_NEW_CASE = re.compile(
+    r"\b(?:open|file|raise|log|create|submit|lodge|start)\s+(?:a|an|another)\s+(?:new\s+)?(?:[\w-]+\s+)?"
+    r"(?:case|ticket|complaint)\b"
+    r"|(?:开|建|提|创建|新建|登记|提交)(?:一)?(?:个|张|条)(?:[\u4e00-\u9fff]{0,4})?(?:工单|投诉单|售后单|报修单)", re.I)
+
+
+def asks_to_open_a_case(text: str) -> bool:
+    """Whether a message asks in so many words for a new case (ticket, complaint) to be opened."""
+    return bool(_NEW_CASE.search(text)) and not asks(text)
 
 
 def asks_about_open_cases(text: str) -> bool:
