@@ -8,11 +8,10 @@ from pathlib import Path
 
 from langchain_core.messages import SystemMessage
 
-from agents.routing import allowed_specialists
+from agents.routing import allowed_specialists, role_toolset
 from crm.data_files import read_yaml
 from crm.language import language_of
 from tools.base import ToolSpec
-from tools.registry import toolset
 
 _FILE = Path(__file__).with_name("role_capabilities.yaml")
 # The first line of the message; the offline model finds the list by it (llm/offline/offer.py).
@@ -30,7 +29,7 @@ def role_tools(role: str) -> list[ToolSpec]:
     entry = _roles().get(role) or {}
     seen: dict[str, ToolSpec] = {}
     for agent in allowed_specialists(role):
-        for tool in toolset(agent):
+        for tool in role_toolset(agent, role):
             seen.setdefault(tool.name, tool)
     tools = list(seen.values())
     if entry.get("tools") != "reads":

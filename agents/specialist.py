@@ -19,7 +19,7 @@ from agents.capabilities import capability_message
 from agents.state import TurnState
 from prompts import load_prompt
 from tools.base import ToolContext, dumps
-from tools.registry import toolset
+from agents.routing import role_toolset
 from tools.schema import openai_tool
 
 log = logging.getLogger("tessera.agents")
@@ -38,12 +38,15 @@ def file_prompt(name: str) -> str:
 
 def make_model_node(agent: str, model: BaseChatModel, prompt_text: Callable[[str], str] = file_prompt) -> Callable:
     """`prompt_text(name)` gives the prompt's text at each call: the production version, so a rollback applies."""
-    bound = model.bind_tools([openai_tool(t) for t in toolset(agent)])
+    bound: dict[str | None, object] = {}  # per role: a role may reach more of this agent's tools (agents/routing.py)
 
     def call_model(state: TurnState, config: RunnableConfig) -> dict:
         actor = (config.get("configurable") or {}).get("actor")
+        who = actor.role if actor is not None else None
+        if who not in bound:
+            bound[who] = model.bind_tools([openai_tool(t) for t in role_toolset(agent, who)])
         role = [capability_message(actor.role)] if actor is not None else []  # the user's own list, not this agent's
-        reply = bound.invoke([SystemMessage(prompt_text(agent)), *role, *state["messages"]], config)
+        reply = bound[who].invoke([SystemMessage(prompt_text(agent)), *role, *state["messages"]], config)
         return {"messages": [reply]}
 
     call_model.__name__ = f"{agent}_model"
@@ -52,11 +55,10 @@ def make_model_node(agent: str, model: BaseChatModel, prompt_text: Callable[[str
 
 def make_tool_node(agent: str, context_for: Callable[[RunnableConfig], ToolContext]) -> Callable:
     """Runs each requested tool; every call gets its tool message, errors included."""
-    specs = {t.name: t for t in toolset(agent)}
-
     def run_tools(state: TurnState, config: RunnableConfig) -> dict:
         request: AIMessage = state["messages"][-1]
         ctx = context_for(config)
+        specs = {t.name: t for t in role_toolset(agent, ctx.actor.role)}
         if tool_steps(state["messages"]) > MAX_TOOL_STEPS:  # a model that keeps calling: stop, plainly
             return {"messages": [*[ToolMessage(content=dumps({"ok": False, "error": STEP_LIMIT}), tool_call_id=c["id"],
                                                name=c["name"], status="error") for c in request.tool_calls],

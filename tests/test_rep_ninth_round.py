@@ -57,3 +57,28 @@ def test_a_share_off_an_account_with_two_open_deals_asks_which_and_changes_only_
     assert set(changed(tessera, before)) <= {"deals", "deal_stage_changes"}
     assert len(changed(tessera, before)["deals"]) == 1  # that one deal, nothing else
 
+
+def test_a_reps_own_figure_is_answered_by_the_metric_tool_scoped_to_them_and_writes_nothing(tessera):
+    before = business(tessera.store)
+    for n, (message, metric) in enumerate([("我这个月完成了多少业绩", "won_value"),
+                                           ("how many customer meetings have I had this month", "meetings")]):
+        turn = tessera.chat("wang.fang", f"own-{n}", message)
+        assert [c["name"] for c in turn.tool_calls] == ["query_metrics"], turn.tool_calls
+        args = turn.tool_calls[0]["args"]
+        assert args["metrics"] == [metric] and args["filters"].get("rep") == ["mine"], args
+    assert changed(tessera, before) == {}
+
+
+def test_a_reps_other_requests_are_decided_without_the_metric_tool():
+    from agents.routing import role_toolset
+    from agents.capabilities import capability_message
+    from llm.offline.decide import TurnPolicy
+    from tools.schema import openai_tool
+
+    policy = TurnPolicy(clock=lambda: TODAY)
+    tools = [openai_tool(t) for t in role_toolset("sales", "rep")]
+    assert "query_metrics" in {t["function"]["name"] for t in tools}
+    system = {"role": "system", "content": capability_message("rep").content}
+    for text in ["how many open deals do I have", "what's the win rate of my team this year", "show me my deals closing this month"]:
+        reply = policy.reply([system, {"role": "user", "content": text}], tools)
+        assert all(c.name != "query_metrics" for c in reply.tool_calls), (text, reply.tool_calls)

@@ -16,6 +16,7 @@ from crm.assent import says_no, says_yes
 from crm.mood import Mood, asks_whether_possible, asks_whether_to, goes_on_to_act, mood_of
 from llm.offline import contrast, cues, metric_query, metric_scorecard, outlook_query, plans, prompt_request, questions, scope
 from llm.offline import own_data, two_requests  # a customer's words about their own data; two requests in one
+from llm.offline import own_figures  # a rep's own figures: the one figure a rep gets from the metric tool
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import (FIT_NEW_CASE, SMALL_TALK_WITH_NAME, NameKinds, Unnamer, asks_about_open_cases,
@@ -151,6 +152,9 @@ class TurnPolicy:
         if user is None:
             return Reply("small_talk", questions.capabilities(views, "en", "greeting"), trace={"decision": "greeting"})
         text, lang = turns[user].text, _conversation_language(turns, user)
+        if (any(v.name == metric_query.TOOL for v in views) and own_figures.role_of(turns) == own_figures.REP
+                and not own_figures.asks_own_figure(text, Reading(text, self.lexicon, self.clock()), turns[:user])):
+            views = [v for v in views if v.name != metric_query.TOOL]  # a rep's other requests: as without it
         examples = self.examples or self.lexicon
         index = index_for(views, Unnamer(examples), NameKinds(examples))
         history = turns[:user]
