@@ -118,6 +118,22 @@ def test_a_filter_naming_only_what_the_asker_may_not_see_says_so_rather_than_ans
     assert "华东 不在您可以查看的范围内" in turn.reply
 
 
+def test_a_comparison_with_a_region_the_asker_may_not_see_answers_the_own_one_and_says_what_was_left_out(tessera):
+    both = call(tessera, "liang.yu", "query_metrics", metrics=["won_value"], group_by=["region"],
+                filters={"region": ["south", "north"]}, language="en")
+    south = call(tessera, "liang.yu", "query_metrics", metrics=["won_value"], group_by=["region"],
+                 filters={"region": ["south"]}, language="en")
+    assert both["ok"] and both["items"] == south["items"]  # the south's figures, unchanged by naming the north
+    assert [r["region"] for r in both["items"]] == ["South China"]
+    assert "North China is outside the figures you may read" in both["about"]
+    assert "North China" not in south["about"]
+    admin = call(tessera, "admin", "query_metrics", metrics=["won_value"], group_by=["region"],
+                 filters={"region": ["south", "north"]}, language="en")
+    assert {r["region"] for r in admin["items"]} == {"South China", "North China"} and "outside" not in admin["about"]
+    turn = tessera.chat("liang.yu", "scope-both-zh", "华南和华北今年的赢单金额对比")
+    assert "华北不在您可以查看的范围内" in turn.reply and turn.written == []
+
+
 def test_a_manager_asks_in_chinese_and_gets_the_answer_in_chinese(tessera):
     turn = tessera.chat("zhao.lei", "zh1", "上季度各部门的赢单金额排名")
     assert [c["name"] for c in turn.tool_calls] == ["query_metrics"]

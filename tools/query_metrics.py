@@ -71,8 +71,8 @@ def run(ctx: ToolContext, args: QueryMetricsArgs) -> dict:
         except UnknownMetric as exc:
             raise ValueError(_cannot(str(exc), lang)) from exc
     how = result.explain(lang)
-    out = {"about": sentence(result, lang), "items": table(result, lang), "total": len(result.rows),
-           "how": how}
+    out = {"about": sentence(result, lang) + _left_out(result, lang), "items": table(result, lang),
+           "total": len(result.rows), "how": how}
     if result.group_by and result.group_by[0].time:
         out["series"] = True  # a trend: every period is shown, not the first ten
     chart = chart_spec(result, lang, wanted=args.chart)
@@ -81,6 +81,15 @@ def run(ctx: ToolContext, args: QueryMetricsArgs) -> dict:
     if args.explain:
         out["computed"] = _how_lines(how, lang)
     return out
+
+
+def _left_out(result, lang: str) -> str:
+    """What the question named beyond the asker's scope, said after the answer rather than silently dropped."""
+    if not result.outside:
+        return ""
+    names = [zh if lang == "zh" else en for en, zh in result.outside]
+    return WORDS.get(lang, WORDS["en"])["outside_scope"].format(names=("、" if lang == "zh" else ", ").join(names),
+                                                                scope=scope_said(result.scope, lang))
 
 
 def _cannot(message: str, lang: str) -> str:

@@ -18,7 +18,8 @@ WORDS = {
            "how_no_filters": "none", "how_left_out": "left out: rows about {n} people who refused analytics",
            "how_sql": "SQL ({dialect}):", "scope_all": "every unit", "scope_some": "units {units}", "list": ", ",
            "points": "{n} percentage points", "to_day": "{than} to {day}", "whole": "; all of {label}: {value}", "whole_column": "all of {label}",
-           "so_far": "{label} so far", "share_of": "{part} made up {share} of {metric} {period} ({value} of {whole})"},
+           "so_far": "{label} so far", "share_of": "{part} made up {share} of {metric} {period} ({value} of {whole})",
+           "outside_scope": " {names} is outside the figures you may read ({scope}), so it is not shown."},
     "zh": {"most": "的{metric}最高", "least": "的{metric}最低", "share": "，占总额的{share}", "share_count": "，占总数的{share}",
            "none": "{period}没有{metric}数据。", "total": "{period}{metric}：{value}", "all_time": "至今",
            "up": "较{than}增长{pct}", "down": "较{than}下降{pct}", "flat": "与{than}持平",
@@ -31,7 +32,8 @@ WORDS = {
            "how_no_filters": "无", "how_left_out": "未计入：{n} 位拒绝分析用途的人的记录",
            "how_sql": "SQL（{dialect}）：", "scope_all": "全部事业部", "scope_some": "事业部 {units}", "list": "、",
            "points": "{n}个百分点", "to_day": "{than}（截至{day}）", "whole": "；{label}全期为{value}", "whole_column": "{label}全期",
-           "so_far": "{label}至今", "share_of": "{period}{part}占{metric}的{share}（{value}，总计{whole}）"},
+           "so_far": "{label}至今", "share_of": "{period}{part}占{metric}的{share}（{value}，总计{whole}）",
+           "outside_scope": "{names}不在您可以查看的范围内（{scope}），未列出。"},
 }
 
 

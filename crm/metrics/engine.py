@@ -39,6 +39,7 @@ class MetricResult:
     named: dict[str, list[str]] = field(default_factory=dict)  # dimension -> what the filters name, as stored
     compared_whole: Period | None = None  # the whole of last year's period, when the like-for-like one is cut short
     whole: dict[str, float | None] = field(default_factory=dict)  # with `share_of`: the figure without that filter
+    outside: list[tuple[str, str]] = field(default_factory=list)  # named but not the asker's to see: (en, zh)
 
     def named_in(self, language: str) -> list[str]:
         """What the filters name, in the asker's language ("South China", "华南大客户部"), for the answer's sentence:
@@ -79,7 +80,8 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
         if name not in query.group_by:
             raise ValueError(f"filter by {name} with a period instead, or group by {name} too")
     period = resolve(query.period, as_of)
-    resolved = {name: _resolve_values(session, filter_dims[name], values, caller)
+    outside: list[tuple[str, str]] = []  # what the filters name beyond the asker's scope, left out: (en, zh)
+    resolved = {name: _resolve_values(session, filter_dims[name], values, caller, outside)
                 for name, values in query.filters.items()
                 if name not in buckets and not _whole_scope(filter_dims[name], values, caller)}
     filters = {filter_dims[name].key: keys for name, keys in resolved.items()}
@@ -131,7 +133,8 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
         rows = rows[:query.limit]
     return MetricResult(query, metrics, group_by, rows, {k: totals.get(k) for k in totals}, period, compared,
                         {d: list(v) for d, v in filters.items()}, _scope_words(session, caller),
-                        sql, session.get_bind().dialect.name, len(refused), named, compared_whole, whole_figures)
+                        sql, session.get_bind().dialect.name, len(refused), named, compared_whole, whole_figures,
+                        outside)
 
 
 def _totals(session: Session, catalog: Catalog, metrics: list[Metric], rows: list[dict], group_by: list[Dimension],
@@ -264,8 +267,11 @@ def _order(rows: list[dict], query: MetricQuery, first: Metric, group_by: list[D
         rows.sort(key=lambda r: tuple(str(r.get(d.name)) for d in group_by))
 
 
-def _resolve_values(session: Session, d: Dimension, values: tuple[str, ...], caller: Caller) -> tuple[str, ...]:
-    """Filter values as the dimension's keys: "mine" is the asker's own; names and words match keys."""
+def _resolve_values(session: Session, d: Dimension, values: tuple[str, ...], caller: Caller,
+                    outside: list[tuple[str, str]]) -> tuple[str, ...]:
+    """Filter values as the dimension's keys: "mine" is the asker's own; names and words match keys. Keys beyond the
+    asker's scope beside ones within it ("south compared with north", asked by the south's manager) are left out
+    and named in `outside`; only keys beyond it is a refusal."""
     keys: list[str] = []
     for v in values:
         if v == MINE:
@@ -287,15 +293,18 @@ def _resolve_values(session: Session, d: Dimension, values: tuple[str, ...], cal
             raise ValueError(f"no {d.label['en']} matches '{v}'")
         keys += exact or found
     keys = list(dict.fromkeys(keys))
-    _refuse_outside_scope(session, d, keys, values, caller)
-    return tuple(keys)
+    beyond = _refuse_outside_scope(session, d, keys, values, caller)
+    if beyond:
+        outside.extend(_said(session, d, beyond))
+    return tuple(k for k in keys if k not in beyond)
 
 
-def _refuse_outside_scope(session: Session, d: Dimension, keys: list[str], values, caller: Caller) -> None:
+def _refuse_outside_scope(session: Session, d: Dimension, keys: list[str], values, caller: Caller) -> list[str]:
     """A filter that names only units, regions or reps outside the asker's scope would answer "nothing" where the
-    truth is "not yours to see": say so instead (the scope itself is applied to every statement regardless)."""
+    truth is "not yours to see": say so instead (the scope itself is applied to every statement regardless). Returns
+    the keys beyond the scope when others are within it."""
     if caller.units is None or not keys or MINE in values:
-        return
+        return []
     if d.key == "sales_units.code":
         inside = [k for k in keys if k in caller.unit_codes]
     elif d.key == "sales_units.region":
@@ -304,14 +313,21 @@ def _refuse_outside_scope(session: Session, d: Dimension, keys: list[str], value
         inside = session.scalars(select(User.login).where(User.login.in_(keys),
                                                           User.unit_id.in_(caller.units))).all()
     else:
-        return
+        return []
     if not inside:
-        labels = [d.value_label(k, "en") if k in d.values else k for k in _labels(session, d, tuple(keys))]
-        en = ", ".join(name_in(x, "en") for x in labels)
-        zh = "、".join(d.value_label(k, "zh") if k in d.values else name_in(x, "zh") for k, x in zip(keys, labels))
-        raise AccessDenied(f"{en} is outside the figures you may read ({scope_words(session, caller)})",
-                           kind="metrics_out_of_scope", named=zh,
+        said = _said(session, d, keys)
+        raise AccessDenied(f"{', '.join(en for en, _ in said)} is outside the figures you may read "
+                           f"({scope_words(session, caller)})",
+                           kind="metrics_out_of_scope", named="、".join(zh for _, zh in said),
                            scope_zh="事业部 " + "、".join(unit_codes(session, caller)))
+    return [k for k in keys if k not in inside]
+
+
+def _said(session: Session, d: Dimension, keys: list[str]) -> list[tuple[str, str]]:
+    """Keys as a reply names them, in English and in Chinese: "North China" / "华北", a unit's or a rep's name."""
+    labels = [d.value_label(k, "en") if k in d.values else k for k in _labels(session, d, tuple(keys))]
+    return [(name_in(x, "en"), d.value_label(k, "zh") if k in d.values else name_in(x, "zh"))
+            for k, x in zip(keys, labels)]
 
 
 def _labels(session: Session, d: Dimension, keys: tuple[str, ...]) -> list[str]:
