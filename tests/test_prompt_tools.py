@@ -215,6 +215,12 @@ def test_a_prompt_engineer_who_does_not_say_yes_changes_nothing(tessera):
      {"prompt": "supervisor", "old_label": "production", "new_label": "staging"}),
     ("隐私提示词线上版本和预发布版本差在哪", "diff_prompt_versions",
      {"prompt": "privacy", "old_label": "production", "new_label": "staging"}),
+    # the prompt itself asked to be shown, at a label: its text, not which version runs
+    ("show me the sales prompt as it is in production", "show_prompt", {"prompt": "sales"}),
+    ("pull up the staging analyst prompt", "show_prompt", {"prompt": "analyst", "label": "staging"}),
+    ("给我看看线上的隐私提示词", "show_prompt", {"prompt": "privacy"}),
+    ("show me which version of the sales prompt is live", "live_prompt_version", {"prompt": "sales"}),
+    ("看一下销售提示词现在是哪个版本", "live_prompt_version", {"prompt": "sales"}),
 ])
 def test_the_offline_model_reads_prompt_requests_in_english_and_chinese(tessera, message, tool, args):
     turn = tessera.chat("pe.sun", "read", message)
