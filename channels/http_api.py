@@ -26,7 +26,7 @@ IdempotencyKey = Annotated[str | None, Header(  # the parameter idempotency_key 
 
 
 class ChatRequest(RequestBody):
-    thread: str = Field("default", min_length=1, max_length=120, pattern=r"^[\w.\-:]+$")
+    thread: str = Field("default", min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.:\-]+$")
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, pattern=SOME_TEXT)
 
 

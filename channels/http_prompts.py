@@ -69,7 +69,7 @@ def prompt_diff(name: Name, tessera: TesseraDep, actor: ChatActor,
     """A unified diff between two versions, each named by number or by label (`old_label=production&
     new_label=staging`: what promoting staging would change); without either, the last two."""
     if (old is not None and old_label) or (new is not None and new_label):
-        raise HTTPException(422, "name each side once: a version or a label, not both")
+        raise HTTPException(400, "name each side once: a version or a label, not both")
     return _read(tessera, actor, lambda s, files: service.diff(s, files, name, old=old, new=new, old_label=old_label,
                                                                 new_label=new_label))
 

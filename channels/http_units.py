@@ -23,7 +23,7 @@ from pydantic import Field
 
 router = APIRouter(prefix="/v1/units", tags=["units"], responses=ERROR_RESPONSES,
                    dependencies=[Depends(require_json), Depends(refuse_unknown_query)])
-UnitCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[\w.\-]+$", description="a unit's code")]
+UnitCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$", description="a unit's code")]
 DealRef = Annotated[str, Query(min_length=1, max_length=120, pattern=SOME_TEXT,
                                description="a deal: its id like D-1042, or words of its title")]
 SomeName = Annotated[str | None, Query(min_length=1, max_length=120, pattern=SOME_TEXT)]
@@ -49,7 +49,7 @@ def _call(fn):
 
 @router.get("/status")
 def status(tessera: TesseraDep, actor: UnitsActor,
-           unit: Annotated[str | None, Query(min_length=1, max_length=40, pattern=r"^[\w.\-]+$")] = None,
+           unit: Annotated[str | None, Query(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")] = None,
            closest_by: Literal[METRICS] = "margin") -> dict:
     def read():
         with tessera.store.session() as s:

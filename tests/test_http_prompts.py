@@ -58,7 +58,7 @@ def test_a_diff_names_its_sides_by_label_and_reading_it_moves_no_label(api, tess
                       headers=pe)
     assert missing.status_code == 404 and "its labels are" in missing.json()["detail"]
     both = api.get("/v1/prompts/sales/diff", params={"old": 1, "old_label": "production"}, headers=pe)
-    assert both.status_code == 422 and "not both" in both.json()["detail"]
+    assert both.status_code == 400 and "not both" in both.json()["detail"]
     assert api.get("/v1/prompts/sales/diff", params={"old_label": "Prod uction"}, headers=pe).status_code == 422
     assert api.get("/v1/prompts/sales/diff", params={"old_label": "production"},
                    headers=as_(tessera, "li.wei")).status_code == 403

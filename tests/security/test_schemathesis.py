@@ -29,10 +29,12 @@ CONFIG = schemathesis.Config.from_dict({
     "checks": {"negative_data_rejection": {"expected-statuses": [*DEFAULT_REJECTIONS, "413"]}},
     # Where the domain reads what the schema cannot describe, it answers 400 saying why: a contract is YAML that must
     # validate, an erasure asked for in words that name no category gets a question back, and a corrected phone or
-    # email must look like one (the field named in the body decides which shape the value needs).
+    # email must look like one (the field named in the body decides which shape the value needs); a diff names each
+    # side once, by version or by label, which the schema's independent parameters cannot say.
     "operations": [{"include-path": path,
                     "checks": {"positive_data_acceptance": {"expected-statuses": [*DEFAULT_ACCEPTANCE, "400"]}}}
-                   for path in ("/v1/units/{unit}/contract/replay", "/v1/me/erasure/plan", "/v1/me/rectify")],
+                   for path in ("/v1/units/{unit}/contract/replay", "/v1/me/erasure/plan", "/v1/me/rectify",
+                                "/v1/prompts/{name}/diff")],
 })
 
 
