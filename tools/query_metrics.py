@@ -12,6 +12,7 @@ from crm.metrics.chart import chart_spec
 from tools.base import ToolContext, ToolSpec
 
 CATALOG = default_catalog()
+WHOLE_BREAKDOWN = 15  # a breakdown of at most this many rows, with no "top N" asked, is listed whole (12 industries, a team)
 Dimension = Literal[tuple(CATALOG.dimensions)]  # type: ignore[valid-type]
 
 
@@ -75,6 +76,8 @@ def run(ctx: ToolContext, args: QueryMetricsArgs) -> dict:
            "total": len(result.rows), "how": how}
     if result.group_by and result.group_by[0].time:
         out["series"] = True  # a trend: every period is shown, not the first ten
+    elif result.group_by and not args.limit and len(result.rows) <= WHOLE_BREAKDOWN:
+        out["series"] = True  # "revenue by vertical", "各位销售的客单价": a short breakdown asked whole is shown whole
     chart = chart_spec(result, lang, wanted=args.chart)
     if chart:
         out["chart"] = chart

@@ -26,9 +26,11 @@ _BARE_QUARTER = re.compile(r"(?<![\w-])q([1-4])(?![\w-])|(?<![年度今去明])�
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
 # on to today: said before the period ("since March", "so far this quarter", "截至目前本季度") or after it ("3月以来",
 # "下半年到现在", "this quarter so far", "quarter to date")
-_TO_NOW_BEFORE = re.compile(r"(?:\bsince|\bso far(?: in| this)?|截至目前|截止目前|截至今天|到目前为止)\s*$", re.I)
-_TO_NOW_AFTER = re.compile(r"^\s*(?:的)?\s*(?:以来|至今|到现在|到目前为止|截至目前|截止目前|so far\b|to date\b|"
-                           r"until now\b|till now\b)", re.I)
+# ("since the start of Q3", "from the beginning of the year until now", "从三季度开始到现在", "三季度起至今")
+_TO_NOW_BEFORE = re.compile(r"(?:\bsince(?:\s+the\s+(?:start|beginning)\s+of)?|\bso far(?: in| this)?|截至目前|截止目前|"
+                            r"截至今天|到目前为止)\s*$", re.I)
+_TO_NOW_AFTER = re.compile(r"^\s*(?:的)?\s*(?:开始|起)?\s*(?:以来|至今|到现在|到目前为止|截至目前|截止目前|so far\b|to date\b|"
+                           r"(?:up\s+)?until now\b|till now\b|through today\b)", re.I)
 _TO_DATE_GRAIN = re.compile(r"\b(quarter|month|week)[- ]to[- ]date\b|\b(qtd|mtd|wtd)\b", re.I)
 COMPARE_CUE = re.compile(r"\b(?:vs\.?|versus|compared?|than|against|relative to)\b|对比|相比|比较|比", re.I)
 # a change asked between two periods ("how did it move from Q2 to Q3", "从二季度到三季度变化了多少"): compared too
@@ -370,20 +372,24 @@ _N_WORD = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "nine
 # 2025", "今年前两个季度", "去年后三个月" (a year said: not "the past three months")
 _FIRST_OF_YEAR = re.compile(r"\b(?:the\s+)?(first|last)\s+(\d|one|two|three|four|five|six|nine)\s+(months|quarters)\s+of\s+"
                             r"(?:(this|last|next)\s+year|the year|(20\d{2}))|"
+                            r"\b(?:the\s+)?(first)\s+(two|three|2|3)\s+(quarters)\b(?!\s+of\b)|"
                             r"(今年|去年|前年|明年|(20\d{2})\s*年)\s*的?\s*(前|后|最后)\s*(\d|[一二两三四五六九])\s*(个月|个季度|季度)", re.I)
 
 
 def find_first_of_year(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
-    """ "the first two quarters of this year", "今年前三个月": the first (last) months or quarters of that year."""
+    """ "the first two quarters of this year", "今年前三个月", "the first three quarters" (this year's): the first
+    (last) months or quarters of that year."""
     m = _FIRST_OF_YEAR.search(text)
     if not m:
         return None
     if m.group(1):
         first, word, grain = m.group(1).lower() == "first", m.group(2).lower(), m.group(3).lower()
         year = _year(m.group(4), m.group(5), today)
+    elif m.group(6):  # "the first three quarters": this year's ("the last three months" is the past three)
+        first, word, grain, year = True, m.group(7).lower(), m.group(8).lower(), today.year
     else:
-        first, word, grain = m.group(8) == "前", m.group(9), m.group(10)
-        year = _year(m.group(6), m.group(7), today)
+        first, word, grain = m.group(11) == "前", m.group(12), m.group(13)
+        year = _year(m.group(9), m.group(10), today)
     n = int(word) if word.isdigit() else _N_WORD[word]
     months = n * (3 if "quarter" in grain or "季" in grain else 1)
     if not 1 <= months <= 12:
