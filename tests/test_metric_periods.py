@@ -31,6 +31,11 @@ DAYS = ("start", "end")
     ("截至目前本季度签了多少单", "2026-10-01", "2026-11-26"),
     ("这个季度到目前为止的营收", "2026-10-01", "2026-11-26"),
     ("年初到现在逾期付款有几笔", "2026-01-01", "2026-11-26"),
+    ("cash collected since the start of Q3", "2026-07-01", "2026-11-26"),
+    ("从三季度开始到现在一共回款多少", "2026-07-01", "2026-11-26"),
+    ("三季度起至今的订单收入", "2026-07-01", "2026-11-26"),
+    ("which region had the best win rate in the first three quarters?", "2026-01-01", "2026-09-30"),
+    ("won value in the last three months", "2026-08-01", "2026-10-31"),  # the past three, not the year's last
 ])
 def test_a_period_said_in_other_words_covers_the_days_meant(text, start, end):
     period = read(text)["period"]

@@ -182,6 +182,20 @@ def test_a_twelve_month_trend_shows_every_month_in_the_reply(tessera):
     assert "more." in phrase_result("query_metrics", ranking, "en")  # a long ranking is still cut at ten
 
 
+def test_a_short_breakdown_asked_whole_lists_every_row_and_top_n_still_cuts(tessera):
+    """"Revenue by vertical": all twelve industries are listed, not ten and "2 more"; "top 3" keeps three."""
+    from llm.offline.phrasing import phrase_result
+
+    result = call(tessera, "admin", "query_metrics", metrics=["order_revenue"], group_by=["industry"], language="en")
+    reply = phrase_result("query_metrics", result, "en")
+    with tessera.store.session() as s:
+        industries = [r[0] for r in s.execute(text("SELECT DISTINCT industry FROM accounts")).all()]
+    assert 10 < len(industries) <= 15 and all(i in reply for i in industries) and "more" not in reply, reply
+    top = call(tessera, "admin", "query_metrics", metrics=["order_revenue"], group_by=["industry"], limit=3,
+               language="en")
+    assert len(top["items"]) == 3
+
+
 def test_how_it_was_computed_is_said_in_the_askers_language(tessera):
     """The explanation names the metric, period, scope and filters in Chinese for a Chinese question; the SQL as run."""
     from llm.offline.phrasing import phrase_result
