@@ -20,7 +20,7 @@ from llm.offline import own_figures  # a rep's own figures: the one figure a rep
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import (FIT_NEW_CASE, SMALL_TALK_WITH_NAME, NameKinds, Unnamer, asks_about_open_cases,
-                             asks_to_open_a_case, slot_fit)
+                             asks, asks_to_open_a_case, slot_fit)
 from llm.offline.intents import LATER, SMALL_TALK, UNSUPPORTED, W_LEXICAL, IntentScore, ToolIndex, index_for, rank
 from llm.offline.lexicon import Lexicon
 from llm.offline.links import link
@@ -50,6 +50,7 @@ OPPOSITE_DIRECTION = 0.1  # a consent change against the way the message asks: s
 WEAK_TIE = 0.89
 FIT_RELATIVE_CHANGE = 0.03  # a value changed by an amount or a share names the tool that changes a deal's value
 VALUE_NAMED_CHANGE = 0.2  # ... and with the value named ("its amount", "金额"), it is that tool
+FIT_SHARE_UNTAKEN = 0.02  # a share (4%) given in a statement, to a tool that reads and takes none
 FIT_OPEN_CASES = 0.1  # asked which cases are still open at an account: its summary lists them
 SUMMARY = "account_summary"
 NEW_CASE_TOOL = "open_case"
@@ -254,6 +255,14 @@ class TurnPolicy:
                     fit[v.name] += weight
                 elif "percent" in names and "amount" not in names:  # "lower its value by 10%" is no discount asked for
                     fit[v.name] -= weight
+        if reading.percents and not asks(text):  # "put in a 4% discount request for Trey Electronics": a share given
+            # in a statement is what a tool that takes one is to ask for or try; a tool reading past records has no
+            # place for it (a question, "was my 4% discount approved?", still reads)
+            takers = [v for v in views if any(p.slot == "percent" for p in v.params)]
+            if any(v.writes for v in takers):
+                for v in views:
+                    if v.params and not v.writes and v not in takers:
+                        fit[v.name] -= FIT_SHARE_UNTAKEN
         if NEW_CASE_TOOL in fit and asks_to_open_a_case(text):  # "open a case for Acme: …" is no account summary
             fit[NEW_CASE_TOOL] += FIT_NEW_CASE
         if SUMMARY in fit and asks_about_open_cases(text) and reading.entities("account"):

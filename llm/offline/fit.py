@@ -22,8 +22,9 @@ _REPORTED = re.compile(
     r"|\bgot\s+off\s+(?:the\s+)?(?:phone|call)\b"
     r"|(?:打了|打过|通了|通过|接了|接到)(?:个|一个|一通)?电话|(?:刚|刚刚|刚才)?(?:来了?|打来了?)(?:个|一个|一通)?电话|(?:见了|见过|见完|拜访了|拜访过|拜访完|去了趟|去了一趟|见到了|约见了|开了会|开完会)"
     r"|(?:发了|发过|回了)(?:封|一封)?邮件|(?:聊了|谈了|沟通了|交流了|聊完|谈完|沟通完|打完电话|通完电话)", re.I)
+# "看看"/"看一下" after going somewhere ("派个人过去看看", "上门看一下") is what the one sent is to do, not "show me"
 _QUESTION = re.compile(r"^\s*(?:which|what|who|whom|how|where|when|show|list|find|any|are|is|do|does|did)\b|"
-                       r"哪些|哪个|哪几|什么|多少|几个|怎么|吗|呢|列出|看一下|看看|查一下|给我看", re.I)
+                       r"哪些|哪个|哪几|什么|多少|几个|怎么|吗|呢|列出|(?<!去)(?<!来)(?<!上门)(?:看一下|看看)|查一下|给我看", re.I)
 _REQUEST = re.compile(r"\b(?:can|could|would|will) you\b|\bplease\b|能不能|可以|帮我|麻烦", re.I)
 
 
