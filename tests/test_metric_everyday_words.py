@@ -24,6 +24,14 @@ TODAY = dt.date(2026, 11, 26)
     ("average contract value this year", "avg_deal_size"),
     ("interactions per rep this month", "activities_per_rep"),
     ("how many new opportunities this quarter", "new_deals"),
+    ("how many opps did we create last month", "new_deals"),
+    ("what fraction of our closed deals this year did we win", "win_rate"),
+    ("what proportion of deals did we lose last quarter", "loss_rate"),
+    ("average ticket size on closed-won deals", "avg_deal_size"),
+    ("今年成单量最高的销售是谁", "won_deals"),
+    ("which customer paid us the most this year", "payments_collected"),
+    ("上个月客户一共付了我们多少钱", "payments_collected"),
+    ("今年单子平均要跑多少天才能拿下", "sales_cycle_days"),
 ])
 def test_a_word_for_the_same_thing_names_the_same_metric(text, metric):
     assert read(text)["metrics"] == [metric]
@@ -165,3 +173,9 @@ def test_against_the_last_one_without_a_period_compares_this_one(text, start):
 def test_which_region_said_short_groups_the_regions():
     got = read("哪个区的逾期应收最多")
     assert got["metrics"] == ["overdue_receivables"] and got["group_by"] == ["region"] and got["order"] == "desc"
+
+
+@pytest.mark.parametrize("text", ["按客户行业看，今年哪个行业的订单收入最多", "今年投诉最多的是哪个客户行业",
+                                  "average order value by customer industry this year"])
+def test_the_customers_industry_groups_by_industry_not_by_each_customer(text):
+    assert read(text)["group_by"] == ["industry"], text

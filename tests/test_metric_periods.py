@@ -36,6 +36,8 @@ DAYS = ("start", "end")
     ("三季度起至今的订单收入", "2026-07-01", "2026-11-26"),
     ("which region had the best win rate in the first three quarters?", "2026-01-01", "2026-09-30"),
     ("won value in the last three months", "2026-08-01", "2026-10-31"),  # the past three, not the year's last
+    ("本财年前两个季度的营收", "2026-01-01", "2026-06-30"),
+    ("上财年后三个月的赢单金额", "2025-10-01", "2025-12-31"),
 ])
 def test_a_period_said_in_other_words_covers_the_days_meant(text, start, end):
     period = read(text)["period"]

@@ -42,7 +42,8 @@ CHANGE_CUE = re.compile(r"\b(?:change[sd]?|changing|move[sd]?|moving|shift(?:ed|
 def _year(word: str | None, number: str | None, today: dt.date) -> int:
     if number:
         return int(number)
-    offset = {"this": 0, "今年": 0, "last": -1, "去年": -1, "next": 1, "明年": 1, "前年": -2}
+    offset = {"this": 0, "今年": 0, "本财年": 0, "本年度": 0, "今年财年": 0, "last": -1, "去年": -1, "上财年": -1,
+              "上一财年": -1, "去年财年": -1, "next": 1, "明年": 1, "前年": -2}
     return today.year + offset.get((word or "this").lower(), 0)
 
 
@@ -373,7 +374,7 @@ _N_WORD = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "nine
 _FIRST_OF_YEAR = re.compile(r"\b(?:the\s+)?(first|last)\s+(\d|one|two|three|four|five|six|nine)\s+(months|quarters)\s+of\s+"
                             r"(?:(this|last|next)\s+year|the year|(20\d{2}))|"
                             r"\b(?:the\s+)?(first)\s+(two|three|2|3)\s+(quarters)\b(?!\s+of\b)|"
-                            r"(今年|去年|前年|明年|(20\d{2})\s*年)\s*的?\s*(前|后|最后)\s*(\d|[一二两三四五六九])\s*(个月|个季度|季度)", re.I)
+                            r"(今年财年|今年|去年财年|去年|前年|明年|本财年|本年度|上一?财年|(20\d{2})\s*年)\s*的?\s*(前|后|最后)\s*(\d|[一二两三四五六九])\s*(个月|个季度|季度)", re.I)
 
 
 def find_first_of_year(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
