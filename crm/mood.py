@@ -85,6 +85,18 @@ def goes_on_to_act(text: str) -> bool:
     return bool(_THEN_ACT.search(text))
 
 
+# Asking for permission to do something ("can I give Globex 8% off?", "给个8%的折扣可以吗"): a question that a tool
+# trying the action out answers (a discount checked against the contract), nothing done.
+_MAY_I = re.compile(
+    r"^\s*(?:can|could|may)\s+(?:i|we)\b|\b(?:is\s+(?:it|that)|would\s+(?:it|that)\s+be)\s+(?:ok|okay|fine|allowed)\b"
+    r"|\bam\s+i\s+allowed\b|(?:可以吗|可不可以|能不能|能否|允许吗|批得下来吗|批得了吗)", re.I)
+
+
+def asks_permission(text: str) -> bool:
+    """Whether `text` asks if the speaker may do an action (a question, never an order)."""
+    return bool(_MAY_I.search(text)) and mood_of(text) is Mood.QUESTION
+
+
 def asks_whether_possible(text: str) -> bool:
     """Whether `text` asks if an action can be done (a question about doing it, never an order to)."""
     return bool(_WHETHER_POSSIBLE.search(text)) and mood_of(text) is Mood.QUESTION

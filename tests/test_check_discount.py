@@ -73,6 +73,20 @@ def test_a_discount_question_in_chat_is_checked_against_the_contract_and_writes_
     assert set(changed_rows(before, snapshot(tessera.store))) <= {"turn_traces", "privacy_audit_log"}
 
 
+@pytest.mark.parametrize("login, question", [
+    ("wang.fang", "Globex Logistics 给个 8% 的折扣可以吗"),  # may I? asks for the check, not for past decisions
+    ("wang.fang", "is it ok to give Globex Logistics 8% off?"),
+])
+def test_asking_whether_a_discount_may_be_given_on_an_account_checks_it_on_the_deal_picked(tessera, login, question):
+    before = snapshot(tessera.store)
+    asked = tessera.chat(login, "may-i", question)
+    assert asked.tool_calls == [] and "D-1905" in asked.reply and "D-2045" in asked.reply  # Globex's two open deals
+    picked = tessera.chat(login, "may-i", "2")
+    assert [(c["name"], c["args"].get("deal"), c["args"].get("percent")) for c in picked.tool_calls] == [
+        ("check_discount", "D-2045", 8)], picked.reply
+    assert set(changed_rows(before, snapshot(tessera.store))) <= {"turn_traces", "privacy_audit_log"}
+
+
 def test_a_chinese_question_gets_the_limit_and_its_reason_in_chinese(tessera, ustore):
     facts = find_deal(ustore, UNIT, 10, lambda f: clean(f) and f.new_margin < 0.22 and f.amount > f.cost / 0.78)
     turn = tessera.chat("li.wei", "zh", f"{facts.deal}打九折可以吗？")

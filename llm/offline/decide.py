@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm.assent import says_no, says_yes
-from crm.mood import Mood, asks_whether_possible, asks_whether_to, goes_on_to_act, mood_of
+from crm.mood import Mood, asks_permission, asks_whether_possible, asks_whether_to, goes_on_to_act, mood_of
 from llm.offline import contrast, cues, metric_query, metric_scorecard, outlook_query, plans, prompt_request, questions, scope
 from llm.offline import own_data, two_requests  # a customer's words about their own data; two requests in one
 from llm.offline import own_figures  # a rep's own figures: the one figure a rep gets from the metric tool
@@ -362,11 +362,16 @@ class TurnPolicy:
             # "需要我自己记录吗？", "should I log it myself?": about the action itself, explained, nothing read or done
             trace = {**_scores("explain", ranking, chosen=writer.name), "mood": mood.value}
             return Reply("answer", questions.explain(by_name[writer.name], mood.value, lang), trace=trace)
+        tried_out = None  # "给个8%的折扣可以吗": may I? is answered by the tool that tries the action out, nothing done
         if not mood.may_write and (by_name[best.name].writes or mood is Mood.HYPOTHETICAL):
             readers = [s for s in tools_only if not by_name[s.name].writes]
+            trial = next((s for s in readers if by_name[s.name].answers_what_if), None)
+            if (trial and by_name[best.name].writes and asks_permission(text)
+                    and best.score - trial.score <= WHETHER_TO_MARGIN):
+                best = tried_out = trial
             # "is my phone number in your system?" is read; "am I able to get my data deleted?" asks about the
             # deletion itself, so it is explained
-            if (mood is Mood.QUESTION and readers and not asks_whether_possible(text)
+            elif (mood is Mood.QUESTION and readers and not asks_whether_possible(text)
                     and best.score - readers[0].score <= QUESTION_READ_MARGIN
                     and readers[0].semantic + W_LEXICAL * readers[0].lexical >= UNDERSTOOD_FLOOR):
                 best = readers[0]  # "is my phone number in your system?": read, never write
@@ -379,7 +384,8 @@ class TurnPolicy:
             best = planned_act or best
         # Only tools this mood allows compete: a question chooses among the tools that read.
         allowed = [s for s in tools_only if mood.may_write or not by_name[s.name].writes]
-        rivals = [s for s in allowed if s.name != best.name and not (planned_act and s.name == plans.FINDER)]
+        rivals = [s for s in allowed if s.name != best.name and not (planned_act and s.name == plans.FINDER)
+                  and not tried_out]
         runner_up = rivals[0].score if rivals else 0.0
         unsupported = next((x for x in ranking if x.name == UNSUPPORTED), None)
         torn = best.score - runner_up < MARGIN
