@@ -159,6 +159,7 @@ def _date_rules(today: dt.date) -> list[tuple[re.Pattern, Callable[[re.Match], d
 
 
 _END_OF = re.compile(r"(?:the\s+)?end\s+of\b|EO[WM]\b|.{0,2}月[底末]", re.I)
+_YEAR = re.compile(r"\byear\b|年", re.I)
 
 
 def find_dates(text: str, today: dt.date) -> list[Found]:
@@ -272,8 +273,10 @@ def _unit_en(unit: str) -> str:
 def find_periods(text: str, today: dt.date) -> list[Found]:
     """Periods as {"start", "end", "label"} (ISO dates, end inclusive); a named day counts as a 1-day period."""
     periods = _scan(text, _period_rules(today))
+    # the end of a week or month is a due day that leaves its period whole ("by the end of this month": this month);
+    # the end of the year said with "by" is the period up to it ("what can I still close by the end of the year")
     days = [_day_or_since(text, d, today) for d in find_dates(text, today)
-            if not _END_OF.match(d.surface) or _BY_BEFORE.search(text[: d.start])]
+            if not _END_OF.match(d.surface) or (_BY_BEFORE.search(text[: d.start]) and _YEAR.search(d.surface))]
     chosen: list[Found] = []
     for f in sorted(periods + days, key=lambda f: (f.start - f.end, f.strength == 1)):  # longer first
         if not any(f.span.overlaps(c.span) for c in chosen):
