@@ -384,8 +384,8 @@ class TurnPolicy:
             best = planned_act or best
         # Only tools this mood allows compete: a question chooses among the tools that read.
         allowed = [s for s in tools_only if mood.may_write or not by_name[s.name].writes]
-        rivals = [s for s in allowed if s.name != best.name and not (planned_act and s.name == plans.FINDER)
-                  and not tried_out]
+        rivals = [] if tried_out else [s for s in allowed  # a permission question's tool has no rival to ask about
+                                       if s.name != best.name and not (planned_act and s.name == plans.FINDER)]
         runner_up = rivals[0].score if rivals else 0.0
         unsupported = next((x for x in ranking if x.name == UNSUPPORTED), None)
         torn = best.score - runner_up < MARGIN
