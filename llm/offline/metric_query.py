@@ -236,7 +236,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
             counted = _count_before(text, mention.start) if name not in _TIME_DIMS else None
             if counted:  # "which three accounts", "哪三个客户", "最高的两个销售": how many groups
                 how_many = how_many or counted
-    metrics = _asked_metrics(text, spotted)
+    metrics = _negated_states(text, spotted, _asked_metrics(text, spotted))
     metric_starts = {m.start for m in spotted}
     unmeasured = _unmeasured(text)
     if unmeasured:  # "NPS", "customer acquisition cost", "客户满意度": nothing measures it, and the tool will say so
@@ -268,6 +268,10 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     metrics = _as_share(text, metrics)
     metrics = _as_average(_blank(text, taken), metrics)
     metrics = _as_count(_blank(text, taken), metrics)
+    metrics = _as_days(_blank(text, taken), metrics)
+    metrics, weighting = _modified(text, metrics)
+    if weighting:  # "按阶段加权", "weighted by stage": the stages weigh the sum, they are not its rows
+        found_dims = [f for f in found_dims if not weighting[0] <= f[0] < weighting[1]]
     money_bound = next((t["metric"] for t in having if t.get("money")), None)
     if money_bound:  # "products that brought in more than ¥300K of orders": the amount bounded is what is shown
         metrics = [money_bound if _money_of().get(m) == money_bound else m for m in metrics]
@@ -667,10 +671,15 @@ _AVERAGE_WORD = re.compile(r"\b(?:on average|average|avg|mean)\b|平均", re.I)
 _PER_WORD = re.compile(r"\b(?:per|each|every|by)\b|每|各", re.I)
 
 
+# "平均每笔订单多少钱", "on average per order": each of the records averaged, not a breakdown by something else
+_PER_RECORD = re.compile(r"每一?(?:笔|单|个订单|张订单|个商机|个单子)|\b(?:per|each|every|a|an)\s+(?:deal|order|opportunity|sale)\b",
+                         re.I)
+
+
 def _as_average(text: str, metrics: list[str]) -> list[str]:
     """ "What's a won deal worth on average?": a sum of money said with a word of average, and no "per …" (an
     average per rep is the sum by rep), asks for the average of the same records (metric_terms.yaml `average_of`)."""
-    if not metrics or not _AVERAGE_WORD.search(text) or _PER_WORD.search(text):
+    if not metrics or not _AVERAGE_WORD.search(text) or _PER_WORD.search(_PER_RECORD.sub(" ", text)):
         return metrics
     return list(dict.fromkeys(_average_of().get(m, m) for m in metrics))
 
@@ -678,8 +687,10 @@ def _as_average(text: str, metrics: list[str]) -> list[str]:
 def _as_share(text: str, metrics: list[str]) -> list[str]:
     """ "Out of our closed deals, what share did we lose?", "结单里输了多少比例": a share asked, and both the numerator
     and the denominator of a catalogue rate read as metrics: that rate (loss_rate of lost_deals over closed_deals)."""
-    if len(metrics) < 2 or not _SHARE_WORD.search(text):
+    if not metrics or not _SHARE_WORD.search(text):
         return metrics
+    if len(metrics) == 1:
+        return _share_by_verb(text, metrics)
     out = list(metrics)
     for name, metric in default_catalog().metrics.items():
         ratio = metric.ratio or {}
@@ -687,6 +698,20 @@ def _as_share(text: str, metrics: list[str]) -> list[str]:
             out = [m for m in out if m != ratio["denominator"]]
             out[out.index(ratio["numerator"])] = name
     return out
+
+
+def _share_by_verb(text: str, metrics: list[str]) -> list[str]:
+    """ "Of the deals we closed this year, what share did we win?", "已关闭的商机里赢下的占比": the whole named, the part
+    said by its verb (metric_terms.yaml `threshold_verbs`): the catalogue rate of that part over that whole."""
+    verbs = _threshold_verbs()[1]
+    for name, metric in default_catalog().metrics.items():
+        ratio = metric.ratio or {}
+        if metric.unit != "ratio" or ratio.get("denominator") != metrics[0]:
+            continue
+        if any(part == ratio.get("numerator") and re.search(rf"(?<![a-z]){re.escape(verb)}(?![a-z])", text)
+               for verb, part in verbs.items()):
+            return [name]
+    return metrics
 
 
 # A count asked of what a money metric names: "deal count won in FY2025", "签了多少单", "number of orders".
@@ -700,6 +725,24 @@ def _as_count(text: str, metrics: list[str]) -> list[str]:
         return metrics
     count_of = {money: count for count, money in _money_of().items()}
     return list(dict.fromkeys(count_of.get(m, m) for m in metrics))
+
+
+_DAYS_ASK = re.compile(r"\b(?:days|how long|how many days|cycle)\b|多少天|几天|天数|多久|多长时间|周期", re.I)
+
+
+def _as_days(text: str, metrics: list[str]) -> list[str]:
+    """ "average days to close a won deal", "赢单平均要多少天": a count said with a word of days asks for the metric in
+    days over the very same rows (same source, same conditions): won deals → the sales cycle of won deals."""
+    if not metrics or not _DAYS_ASK.search(text):
+        return metrics
+    catalog = default_catalog().metrics
+    out = []
+    for name in metrics:
+        m = catalog.get(name)
+        same = [d.name for d in catalog.values() if m is not None and m.unit == "count" and d.unit == "days"
+                and d.source == m.source and d.where == m.where]
+        out.append(same[0] if same else name)
+    return list(dict.fromkeys(out))
 
 
 _TOTAL_WORD = re.compile(r"\b(?:total|sum|altogether)\b|总额|总共|一共|合计|加起来|总计", re.I)
@@ -716,6 +759,41 @@ def _totalled(text: str, metrics: list[str]) -> list[str]:
         base = (catalog[name].ratio or {}).get("denominator") if name in catalog else None
         out.append(base if base and catalog[base].unit == "money" else name)
     return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=1)
+def _terms() -> dict:
+    return read_yaml(Path(__file__).with_name("metric_terms.yaml"))
+
+
+def _negated_states(text: str, spotted: list[Mention], metrics: list[str]) -> list[str]:
+    """ "逾期未关闭的商机", "deals not closed yet", "unclosed deals": a state said negated is the other state
+    (metric_terms.yaml `negated`)."""
+    negated = _terms()["negated"]
+    zh, en = negated["before"]["zh"], negated["before"]["en"]
+    out = list(metrics)
+    english = re.compile(rf"(?<![a-z])(?:(?:{'|'.join(en)})\s+(?:yet\s+)?|un|non-?)$")
+    for m in spotted:
+        other = negated["states"].get(m.key[1])
+        before = text[max(0, m.start - 12):m.start]
+        if other and m.key[1] in out and (before.endswith(tuple(zh)) or english.search(before)):
+            out[out.index(m.key[1])] = other
+    return list(dict.fromkeys(out))
+
+
+def _modified(text: str, metrics: list[str]) -> tuple[list[str], tuple[int, int] | None]:
+    """Metrics turned by a word said anywhere ("weighted", "加权", "overdue": metric_terms.yaml `modified_by`), and
+    where a "weighted by X" / "按X加权" was said (X then weighs the sum and is no breakdown)."""
+    weighting = None
+    for rule in _terms()["modified_by"]:
+        words = "|".join(re.escape(w) for w in sorted(rule["words"], key=len, reverse=True))
+        said = re.search(rf"(?<![a-z])(?:{words})(?![a-z])", text)
+        if not said or not any(m in rule["turns"] for m in metrics):
+            continue
+        metrics = list(dict.fromkeys(rule["turns"].get(m, m) for m in metrics))
+        by = re.search(rf"按\s*\S{{1,4}}?\s*(?:{words})|(?:{words})\s+by\s+(?:the\s+)?[\w-]+", text)
+        weighting = by.span() if by else weighting
+    return metrics, weighting
 
 
 @lru_cache(maxsize=1)
@@ -748,7 +826,8 @@ def _asked_metrics(text: str, spotted: list[Mention]) -> list[str]:
     ("closed" is the verb), "margin of won deals" for the margin ("won deals" says which rows)."""
     if len(spotted) <= 1:
         return [m.key[1] for m in spotted]
-    best = min(spotted, key=lambda m: (-m.covered, m.fillers, m.start))
+    heads = [m for m in spotted if not _modifier(text, m, spotted)] or spotted
+    best = min(heads, key=lambda m: (-m.covered, m.fillers, m.start))
     kept = []
     for m in sorted(spotted, key=lambda m: m.start):
         if m is best:
@@ -761,6 +840,17 @@ def _asked_metrics(text: str, spotted: list[Mention]) -> list[str]:
 
 
 _JOINED = re.compile(r"\band\b|&|,|，|、|和|及|与|以及|跟|还有|plus\b|as well as", re.I)
+
+
+def _modifier(text: str, m: Mention, spotted: list[Mention]) -> bool:
+    """ "lowest-margin product among won deals", "赢单毛利", "won deals margin": a name that only says which rows
+    another name is measured over, by a word before it ("among"), or a count of records standing right before a
+    measure (a noun before its head, in both languages; "weighted pipeline closing" is no such pair)."""
+    catalog = default_catalog().metrics
+    counts = lambda n: n in catalog and catalog[n].unit == "count"  # noqa: E731
+    return _qualifier(text, m.start, m.end) or counts(m.key[1]) and any(
+        o is not m and o.start >= m.end and not counts(o.key[1]) and not text[m.end:o.start].strip(" 的'’s")
+        for o in spotted)
 
 
 def _qualifier(text: str, start: int, end: int) -> bool:

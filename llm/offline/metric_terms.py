@@ -160,6 +160,8 @@ def find_mentions(text: str, names: list[tuple[str, object]], taken: list[tuple[
                 if hit is None:
                     continue
                 last, skipped = hit
+                if swapped and _participle(text, toks[last], phrase):
+                    continue
                 covered = sum(len(t) for t in seq)
                 # said the other way round counts as one filler more: "open tickets" is open cases, not cases opened
                 found.append(Mention(toks[i].start, toks[last].end, covered, skipped + swapped, key, phrase))
@@ -169,6 +171,14 @@ def find_mentions(text: str, names: list[tuple[str, object]], taken: list[tuple[
         if not any(m.start < c.end and c.start < m.end for c in chosen):
             chosen.append(m)
     return chosen
+
+
+def _participle(text: str, said: Token, phrase: str) -> bool:
+    """ "opportunities were opened": an adjective of a name said as a past participle after its noun tells what was
+    done to the rows (opened: created), not the state they are in (open); a name whose own word ends so still counts
+    ("deals that were closed")."""
+    word = text[said.start:said.end].lower()
+    return word.endswith("ed") and not any(w.endswith("ed") for w in phrase.lower().split())
 
 
 @lru_cache(maxsize=32)

@@ -1,0 +1,76 @@
+"""How a manager's sentence is read when its shape, not its words, says which metric: a record set named only to
+say which rows another measure is over ("lowest-margin product among won deals", "赢单毛利"), "opened" as what was
+done (created) rather than the state (open), a negated state ("逾期未关闭的商机"), a word that turns a metric
+("weighted", "加权", "overdue"), days asked of records (the sales cycle), "per order" as the average itself, and a
+share whose part is said by its verb ("of the deals we closed, what share did we win")."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_metric_reading import read
+
+
+@pytest.mark.parametrize(("text", "metric"), [
+    ("Lowest-margin product among won deals this year", "avg_margin"),
+    ("去年各部门赢单毛利排名", "gross_profit"),
+    ("Average margin of won deals by unit", "avg_margin"),
+])
+def test_a_record_set_before_or_under_a_measure_says_which_rows(text, metric):
+    assert read(text)["metrics"] == [metric]
+
+
+def test_records_and_a_measure_joined_are_both_asked():
+    assert read("今年赢单数和毛利分别是多少")["metrics"] == ["won_deals", "gross_profit"]
+
+
+@pytest.mark.parametrize(("text", "metric"), [
+    ("How many new opportunities were opened last month?", "new_deals"),
+    ("How many cases are still open?", "open_cases"),
+])
+def test_opened_is_what_was_done_and_open_is_a_state(text, metric):
+    assert read(text)["metrics"] == [metric]
+
+
+@pytest.mark.parametrize(("text", "metric"), [
+    ("逾期未关闭的商机有多少", "slipped_deals"),
+    ("未关闭的商机有多少", "open_deals"),
+    ("还没关闭的商机金额", "pipeline_value"),
+    ("逾期未关闭商机的金额", "slipped_value"),
+    ("本季度关闭的商机", "closed_deals"),
+])
+def test_a_negated_state_is_the_other_state(text, metric):
+    assert read(text)["metrics"] == [metric]
+
+
+@pytest.mark.parametrize(("text", "metric", "group_by"), [
+    ("我们在途商机按阶段加权后是多少", "weighted_pipeline", None),
+    ("What's the weighted forecast of my open pipeline?", "weighted_pipeline", None),
+    ("weighted pipeline by stage", "weighted_pipeline", ["stage"]),
+])
+def test_weighted_turns_the_pipeline_and_weighted_by_stage_is_no_breakdown(text, metric, group_by):
+    got = read(text)
+    assert got["metrics"] == [metric] and got.get("group_by") == group_by
+
+
+@pytest.mark.parametrize("text", ["Average days to close a won deal in 2025", "2025年赢单平均要多少天才能成交",
+                                  "赢单平均周期"])
+def test_days_asked_of_won_deals_is_their_sales_cycle(text):
+    assert read(text)["metrics"] == ["sales_cycle_days"]
+
+
+def test_a_count_without_days_stays_a_count():
+    assert read("how many won deals in the last 30 days")["metrics"] == ["won_deals"]
+
+
+def test_per_order_is_the_average_itself_not_a_breakdown():
+    got = read("近三个月平均每笔订单多少钱")
+    assert got["metrics"] == ["avg_order_value"] and "group_by" not in got
+
+
+@pytest.mark.parametrize(("text", "metric"), [
+    ("今年已关闭的商机里赢下的占比多少", "win_rate"),
+    ("Of the deals we closed this year, what share did we win?", "win_rate"),
+    ("Of the deals we closed this year, what share did we lose?", "loss_rate"),
+])
+def test_a_share_whose_part_is_a_verb_is_the_rate_of_that_part(text, metric):
+    assert read(text)["metrics"] == [metric]
