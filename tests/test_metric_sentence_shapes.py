@@ -74,3 +74,33 @@ def test_per_order_is_the_average_itself_not_a_breakdown():
 ])
 def test_a_share_whose_part_is_a_verb_is_the_rate_of_that_part(text, metric):
     assert read(text)["metrics"] == [metric]
+
+
+def test_a_measure_on_our_records_is_the_measure():
+    assert read("What's the margin on our won business this year?")["metrics"] == ["avg_margin"]
+
+
+@pytest.mark.parametrize("text", ["How did won value in the second half of last year compare with the first half?",
+                                  "去年下半年的赢单金额和上半年比怎么样"])
+def test_a_half_said_without_its_year_is_of_the_year_said_beside_it(text):
+    got = read(text)
+    assert (got["period"]["start"], got["compare_to"]) == ("2025-07-01", "previous_period")
+
+
+def test_a_relative_second_period_keeps_its_own_year():
+    got = read("上半年和去年上半年的赢单金额比")
+    assert (got["period"]["start"], got["compare_to"]) == ("2026-01-01", "same_period_last_year")
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("2025年3月的订单收入", "2025-03-01", "2025-03-31"),
+    ("去年12月份各部门赢单金额", "2025-12-01", "2025-12-31"),
+    ("今年的三月订单收入", "2026-03-01", "2026-03-31"),
+    ("order revenue in March of last year", "2025-03-01", "2025-03-31"),
+    ("2025年3月以来的订单收入", "2025-03-01", "2026-11-26"),
+    ("2025年3月到5月的订单收入", "2025-03-01", "2025-05-31"),
+    ("2025年的订单收入", "2025-01-01", "2025-12-31"),
+])
+def test_a_month_of_a_named_year_is_that_month(text, start, end):
+    period = read(text)["period"]
+    assert (period["start"], period["end"]) == (start, end)

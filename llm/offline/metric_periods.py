@@ -367,6 +367,28 @@ def find_month_range(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] 
     return {"start": start.isoformat(), "end": end.isoformat(), "label": m.group(0).strip()}, m.span()
 
 
+# One month of a year said: "2025年3月", "去年12月份", "今年的三月", "March of last year", "last year's December"
+_YEAR_MONTH = re.compile(rf"(今年|去年|前年|(20\d{{2}})\s*年)\s*的?\s*{_MONTH_ZH}\s*月份?(?!\s*(?:到|至|-|~|—|–))|"
+                         rf"\b{_MONTH_EN}\s+(?:of\s+)?(this year|last year)\b|\b(this year|last year)'?s?\s+{_MONTH_EN}\b", re.I)
+
+
+def find_year_month(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "2025年3月", "去年12月份", "March of last year": that one month of the year said, not the whole year."""
+    m = _YEAR_MONTH.search(text)
+    if not m:
+        return None
+    if m.group(3):
+        year, month = _year(m.group(1), m.group(2), today), _month_number(m.group(3))
+    elif m.group(4):
+        year, month = _year(m.group(5).split()[0], None, today), _MONTH_NAMES[m.group(4).lower()]
+    else:
+        year, month = _year(m.group(6).split()[0], None, today), _MONTH_NAMES[m.group(7).lower()]
+    if not 1 <= month <= 12:
+        return None
+    period = resolve({"fiscal_year": year, "month": month}, today)
+    return {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": f"{year}-{month:02d}"}, m.span()
+
+
 _N_WORD = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "nine": 9, "两": 2, "二": 2, "三": 3, "四": 4,
            "五": 5, "六": 6, "九": 9, "一": 1}
 # The first or last months or quarters of a year: "the first two quarters of this year", "the last three months of

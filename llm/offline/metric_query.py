@@ -14,7 +14,7 @@ from llm.offline.arguments import Filled, Filling
 from llm.offline.messages import Turn
 from llm.offline.metric_periods import (CHANGE_CUE, COMPARE_CUE, comparison_with, default_for_comparison, find_bare_quarter,
                                         find_before_last, find_half, find_half_year, find_ordinal_quarter,
-                                        find_first_of_year, find_month_range, find_same_last_year, find_season,
+                                        find_first_of_year, find_month_range, find_same_last_year, find_year_month, find_season,
                                         find_this_time_last_year, find_two_quarters, find_until_end, run_on_to_today,
                                         to_date_grain)
 from llm.offline.metric_scorecard import scorecard_asked
@@ -184,6 +184,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     if period and not same and (compare or COMPARE_CUE.search(text) or changed):  # "Q2 versus Q1", "和去年上半年比"
         second_at = len(taken)
         second = _period(_blank(text, taken), reading, taken)
+        if second and len(taken) > second_at:  # "去年下半年和上半年比": the half said bare is of the year said before
+            second = _in_year_said(second, period, text[slice(*taken[second_at])], text[slice(*taken[at])])
         if second and taken[second_at][0] < taken[at][0]:  # "去年的成交额和前年比": the one said first is asked for
             period, second = second, period
         if second and changed and not COMPARE_CUE.search(text):  # "move from Q2 to Q3", "从二季度到三季度变化了多少":
@@ -265,7 +267,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     metrics = metrics if unmeasured else _with_channels(text, metrics, filters, bool(period or compare))
     metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics, text))
     metrics = _of_the_created(text, metrics)
-    metrics = _as_share(text, metrics)
+    metrics = _as_share(text, metrics, [m.key[1] for m in spotted])
     metrics = _as_average(_blank(text, taken), metrics)
     metrics = _as_count(_blank(text, taken), metrics)
     metrics = _as_days(_blank(text, taken), metrics)
@@ -684,20 +686,26 @@ def _as_average(text: str, metrics: list[str]) -> list[str]:
     return list(dict.fromkeys(_average_of().get(m, m) for m in metrics))
 
 
-def _as_share(text: str, metrics: list[str]) -> list[str]:
+def _as_share(text: str, metrics: list[str], said: list[str] = ()) -> list[str]:
     """ "Out of our closed deals, what share did we lose?", "结单里输了多少比例": a share asked, and both the numerator
-    and the denominator of a catalogue rate read as metrics: that rate (loss_rate of lost_deals over closed_deals)."""
+    and the denominator of a catalogue rate read as metrics (or said at all: "of the deals we closed" only says which
+    rows, yet it is the whole of the share): that rate (loss_rate of lost_deals over closed_deals)."""
     if not metrics or not _SHARE_WORD.search(text):
         return metrics
-    if len(metrics) == 1:
+    out = list(dict.fromkeys([*metrics, *said]))
+    if len(out) == 1:
         return _share_by_verb(text, metrics)
-    out = list(metrics)
+    if not any(default_catalog().metrics[r].unit == "ratio" and {(default_catalog().metrics[r].ratio or {}).get(k)
+               for k in ("numerator", "denominator")} <= set(out) for r in default_catalog().metrics):
+        return metrics if len(metrics) > 1 else _share_by_verb(text, metrics)
+    rates = []
     for name, metric in default_catalog().metrics.items():
         ratio = metric.ratio or {}
         if metric.unit == "ratio" and ratio.get("numerator") in out and ratio.get("denominator") in out:
             out = [m for m in out if m != ratio["denominator"]]
             out[out.index(ratio["numerator"])] = name
-    return out
+            rates.append(name)
+    return [m for m in out if m in metrics or m in rates]  # a name only said of the rows stays unasked
 
 
 def _share_by_verb(text: str, metrics: list[str]) -> list[str]:
@@ -855,7 +863,8 @@ def _modifier(text: str, m: Mention, spotted: list[Mention]) -> bool:
 
 def _qualifier(text: str, start: int, end: int) -> bool:
     """ "margin of won deals", "赢单的平均毛利率": a metric word that only says which rows the other metric is over."""
-    return bool(re.search(r"\b(?:of|on|among|across|over|for)\s+$", text[max(0, start - 8):start])) or \
+    return bool(re.search(r"\b(?:of|on|among|across|over|for)\s+(?:(?:the|our|my|their|all|those|these)\s+)?$",
+                          text[max(0, start - 14):start])) or \
         text[end:end + 1] == "的"
 
 
@@ -880,7 +889,8 @@ def _period(text: str, reading: Reading, taken: list) -> dict | None:
 
 def _named_period(text: str, reading: Reading, taken: list) -> dict | None:
     # before "this year" / "Q3" read a part of them: "by the end of this year", "this time last year", "Q2 and Q3"
-    for finder in (find_until_end, find_this_time_last_year, find_two_quarters, find_first_of_year, find_month_range):
+    for finder in (find_until_end, find_this_time_last_year, find_two_quarters, find_first_of_year, find_month_range,
+                   find_year_month):
         found = finder(text, reading.today)
         if found:
             taken.append(found[1])
@@ -945,6 +955,30 @@ def _named_period(text: str, reading: Reading, taken: list) -> dict | None:
         taken.append(m.span())
         return {"fiscal_year": int(m.group(1)), "label": m.group(0)}
     return None
+
+
+_YEAR_SAID = re.compile(r"\b(?:20\d{2}|fy\s*\d{2,4}|(?:last|this|next|previous|prior) (?:fiscal )?year|year)\b|"
+                        r"20\d{2}|[今去前明]年|财年|本年|上一年", re.I)
+
+
+def _in_year_said(second: dict, first: dict, second_said: str, first_said: str) -> dict:
+    """A period said without a year beside one said with it ("the second half of last year compared with the first
+    half", "去年三季度和二季度比") is in that year, as people mean it; a relative one ("last month") stays."""
+    if "relative" in second or _YEAR_SAID.search(second_said) or not _YEAR_SAID.search(first_said):
+        return second
+    year = first.get("fiscal_year") or (int(first["start"][:4]) if "start" in first else None)
+    own = second.get("fiscal_year") or (int(second["start"][:4]) if "start" in second else None)
+    if not year or not own or year == own:
+        return second
+    out = dict(second)
+    if "fiscal_year" in out:
+        out["fiscal_year"] = year
+    for key in ("start", "end"):
+        if key in out:
+            out[key] = str(int(out[key][:4]) + year - own) + out[key][4:]
+    if "label" in out:
+        out["label"] = out["label"].replace(str(own), str(year))
+    return out
 
 
 def _with_days(period: dict, today) -> dict:
