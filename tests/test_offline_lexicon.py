@@ -69,3 +69,10 @@ def test_a_name_typed_with_other_white_space_between_its_words_is_the_same_name(
         assert mentions(f"deals for {typed} please") == [(typed, ("Acme Robotics",), True)], repr(typed)
     assert mentions("Peter  Gibbons called; so did 周婷", "contact") == [
         ("Peter  Gibbons", ("Peter Gibbons",), True), ("周婷", ("周婷",), True)]
+
+
+def test_a_first_name_followed_by_another_surname_is_someone_else_not_the_contact_in_scope():
+    assert mentions("call Peter Smith about the renewal", "contact") == []  # not Peter Gibbons
+    assert mentions("call Peter about the renewal", "contact") == [("Peter", ("Peter Gibbons",), False)]
+    assert mentions("call Peter Monday about the renewal", "contact") == [("Peter", ("Peter Gibbons",), False)]
+    assert mentions("call Peter Gibbons Monday", "contact") == [("Peter Gibbons", ("Peter Gibbons",), True)]

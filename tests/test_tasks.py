@@ -188,3 +188,18 @@ def test_a_bare_weekday_that_is_today_means_next_week_and_today_without_a_time_m
     after = rows(tessera, Task)
     assert [r for r in after if r in before] == before  # every earlier task is as it was
     assert len(after) == len(before) + 4
+
+
+def test_a_reminder_about_someone_outside_the_reps_contacts_links_no_namesake(tessera):
+    # Sarah Miller works at another unit's account; the only Sarah li.wei's unit knows is Sarah Campbell
+    before = rows(tessera, Task)
+    turn = tessera.chat("li.wei", "t", "remind me to call Sarah Miller back on Thursday about the renewal")
+    assert [c["name"] for c in turn.tool_calls] == ["create_task"]
+    with tessera.store.session() as s:
+        [task] = s.scalars(select(Task).where(Task.source == "chat")).all()
+        assert task.contact_id is None and task.account_id is None
+        assert task.title == "Call Sarah Miller back about the renewal"
+        assert task.due_at == dt.datetime(2026, 12, 3, 9, 0)
+    after = rows(tessera, Task)
+    assert len(after) == len(before) + 1 and all(r in after for r in before)  # every other task as it was
+    assert "Campbell" not in turn.reply

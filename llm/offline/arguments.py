@@ -440,12 +440,17 @@ def _command_run(chars: list[str], command_words: frozenset[str]) -> int:
 
 
 def _pieces(text: str, used: list[Span]) -> list[str]:
+    """The text around the `used` spans; a preposition left dangling before a removed value goes with it ("call
+    Sarah back on Thursday about the renewal": "call Sarah back about the renewal", not "back on about")."""
     pieces, pos = [], 0
     for span in sorted(used, key=lambda s: s.start):
-        pieces.append(text[pos:span.start])
+        pieces.append(_DANGLING_PREPOSITION.sub("", text[pos:span.start]) if span.start > pos else "")
         pos = max(pos, span.end)
     pieces.append(text[pos:])
     return pieces
+
+
+_DANGLING_PREPOSITION = re.compile(r"(?<=\w)\s+(?:on|at|by|before|until)(\s*)$", re.I)
 
 
 def _join(pieces: list[str]) -> str:

@@ -149,6 +149,8 @@ class Lexicon:
             names, exact = index.exact.get(key), True
             if not names:
                 names, exact = index.partial.get(key), False
+            if names and not exact and kind in _PERSON_KINDS and _another_persons_name(text, end, names):
+                continue
             if names:
                 found.append(Match(kind, text[start:end], start, end, tuple(sorted(names)), exact))
         found.sort(key=lambda m: (-(m.end - m.start), not m.exact, m.start))
@@ -157,6 +159,25 @@ class Lexicon:
             if all(m.end <= c.start or c.end <= m.start for c in chosen):
                 chosen.append(m)
         return sorted(chosen, key=lambda m: m.start)
+
+
+def _another_persons_name(text: str, end: int, names: set[str]) -> bool:
+    """A part of a person's name followed by a capitalised word that is not in that name: "Sarah Miller" when the only
+    Sarah in scope is Sarah Campbell names someone else, not her (a write must not land on the wrong person)."""
+    following = _NEXT_CAPITALISED.match(text, end)
+    if not following:
+        return False
+    word = following.group(1).lower()
+    if word in _NOT_SURNAMES:
+        return False
+    return all(word not in _LATIN_WORD.findall(name.lower()) for name in names)
+
+
+_PERSON_KINDS = ("contact",)
+_NEXT_CAPITALISED = re.compile(r" ([A-Z][a-z'’-]+)\b")
+_NOT_SURNAMES = frozenset(  # capitalised words that follow a first name without being a surname ("call Sarah Monday")
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december today tomorrow i".split())
 
 
 def _spans(text: str, longest: int):
