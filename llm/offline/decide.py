@@ -153,8 +153,9 @@ class TurnPolicy:
         if user is None:
             return Reply("small_talk", questions.capabilities(views, "en", "greeting"), trace={"decision": "greeting"})
         text, lang = turns[user].text, _conversation_language(turns, user)
+        reading = Reading(text, self.lexicon, self.clock())  # one reading of the message for every check below
         if (any(v.name == metric_query.TOOL for v in views) and own_figures.role_of(turns) == own_figures.REP
-                and not own_figures.asks_own_figure(text, Reading(text, self.lexicon, self.clock()), turns[:user])):
+                and not own_figures.asks_own_figure(text, reading, turns[:user])):
             views = [v for v in views if v.name != metric_query.TOOL]  # a rep's other requests: as without it
         examples = self.examples or self.lexicon
         index = index_for(views, Unnamer(examples), NameKinds(examples))
@@ -171,7 +172,7 @@ class TurnPolicy:
             found = two_requests.both(text, lambda part: self._fresh(part, views, index, lang, None, history), views)
             if found:
                 return found
-        return self._fresh(text, views, index, lang, forced, history)
+        return self._fresh(text, views, index, lang, forced, history, reading)
 
     @staticmethod
     def _yes_or_no_to_a_question(turns: list[Turn], user: int, text: str, lang: str, pending: dict) -> Reply:
@@ -223,8 +224,9 @@ class TurnPolicy:
         return None
 
     def _fresh(self, text: str, views: list[ToolView], index: ToolIndex, lang: str, forced: str | None,
-               history: list[Turn]) -> Reply:
-        reading = Reading(text, self.lexicon, self.clock())
+               history: list[Turn], reading: Reading | None = None) -> Reply:
+        """`reading`: the message's reading when the caller has it already (the same text, names and day)."""
+        reading = reading or Reading(text, self.lexicon, self.clock())
         fills = {v.name: self._fill(v, reading, index, views, history) for v in views}
         fit = {v.name: slot_fit(v, fills[v.name], reading) for v in views}
         figure = fills.get(metric_query.TOOL)  # the metric query the sentence reads as (the mood asks it too)

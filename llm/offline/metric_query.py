@@ -3,8 +3,10 @@ synonyms in the metric catalog (crm/metrics/*.yaml), periods ("past five months"
 comparisons ("vs last year", "去年同期", "环比"), rankings ("top 5", "最低") and thresholds ("at least 5 closed deals")."""
 from __future__ import annotations
 
+import copy
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -163,9 +165,26 @@ def _find(text: str, phrase: str, taken: list[tuple[int, int]]) -> tuple[int, in
     return None
 
 
-def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
-    """The query a sentence asks for. No metric named: the words are passed on, so the tool can say it has none."""
+def fill(view: ToolView | None, reading: Reading, history: list[Turn] = ()) -> Filling:
+    """The query a sentence asks for. No metric named: the words are passed on, so the tool can say it has none.
+    Read once per message and earlier query (the own-figure check, the mood, the tool and the anomalies ask it
+    alike); each caller gets a copy of its own."""
+    said = _earlier_arguments(history)
+    if said is not None and not isinstance(said[0], str):
+        said = (json.dumps(said[0], sort_keys=True, default=str),)  # hashable; the same text parses to the same dict
+    key = ("metric_query", said)
+    query, names_no_metric = reading.remembered(key, lambda: _read(reading, lambda: _parsed(said)))
+    out = copy.deepcopy(query)
+    if names_no_metric and view is not None:  # no measure asked for: the tool's metrics are missing
+        out.missing.extend(p for p in view.params if p.name == "metrics")
+    return out
+
+
+def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[Filling, bool]:
+    """`fill` without a tool: the query, and whether it names no measure at all ("把李伟的客户都转给张敏": not a
+    metric question; the tool then misses its metrics)."""
     text = reading.text.lower()
+    names_no_metric = False
     out, taken = Filling(), []
 
     def put(name: str, value, surface: str, how: str) -> None:
@@ -309,14 +328,14 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         compare = compare or card.compare_to
     explain = bool(_EXPLAIN.search(reading.text))
     if not metrics and explain:
-        earlier = _earlier_query(history)
+        earlier = earlier_query()
         if earlier:
             for key, value in earlier.items():
                 out.args[key] = value
             put("explain", True, "how was this computed", "context")
             out.args["language"] = language_of(reading.text)
-            return out
-    earlier = _earlier_query(history) if not metrics else None
+            return out, names_no_metric
+    earlier = earlier_query() if not metrics else None
     implied = not metrics and "stage" in group_by
     if implied:  # "按阶段汇总一下": the pipeline is what has stages (implied, not named: "到哪个阶段了" asks of one deal)
         metrics = ["pipeline_value"]
@@ -329,8 +348,8 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
         # a breakdown or a measure is asked for, but not one we have: the tool will say so
         metrics = [_leftover(reading.text, taken) or reading.text.strip()]
         put("metrics", metrics, metrics[0], "guess")
-    elif not metrics and view is not None:  # no measure asked for ("把李伟的客户都转给张敏"): not a metric question
-        out.missing.extend(p for p in view.params if p.name == "metrics")
+    elif not metrics:  # no measure asked for ("把李伟的客户都转给张敏"): not a metric question
+        names_no_metric = True
     elif metrics:
         how = "unmeasured" if unmeasured else "implied" if implied else "scorecard" if card else "enum"
         put("metrics", metrics[:4], ", ".join(metrics[:4]), how)
@@ -370,7 +389,7 @@ def fill(view: ToolView, reading: Reading, history: list[Turn] = ()) -> Filling:
     if explain:
         put("explain", True, "explain", "enum")
     out.args["language"] = language_of(reading.text)
-    return out
+    return out, names_no_metric
 
 
 _TIME_DIMS = ("week", "month", "quarter", "year")
@@ -1239,13 +1258,21 @@ def _leftover(text: str, taken: list) -> str:
     return re.sub(r"\s+", " ", _STOP.sub(" ", kept)).strip()
 
 
-def _earlier_query(history: list[Turn]) -> dict | None:
+def _earlier_arguments(history: list[Turn]) -> tuple | None:
+    """The arguments of the conversation's last metric query as said (JSON text or a dict), in a 1-tuple; None when
+    the conversation has none."""
     for turn in reversed(history):
         for call in turn.tool_calls or ():
             if call.get("name") == TOOL:
-                args = call.get("arguments")
-                return json.loads(args) if isinstance(args, str) else dict(args or {})
+                return (call.get("arguments"),)
     return None
+
+
+def _parsed(said: tuple | None) -> dict | None:
+    if said is None:
+        return None
+    args = said[0]
+    return json.loads(args) if isinstance(args, str) else dict(args or {})
 
 
 def _this_period_said(period: dict, text: str) -> str:

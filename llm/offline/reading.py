@@ -34,6 +34,14 @@ class Reading:
         self.today = today
         self._entities: dict[str, list[Match]] = {}
         self._enums: dict[tuple, list[Found]] = {}
+        self._derived: dict[tuple, object] = {}
+
+    def remembered(self, key: tuple, derive):
+        """What a reader derives from this reading and `key` (its only other input), derived once: several tools
+        and checks of one turn ask the same question of the same message."""
+        if key not in self._derived:
+            self._derived[key] = derive()
+        return self._derived[key]
 
     @cached_property
     def periods(self) -> list[Found]:
