@@ -10,6 +10,7 @@ from llm.offline.lexicon import Lexicon
 from llm.offline.messages import Turn
 from llm.offline.metric_query import fill
 from llm.offline.reading import Reading
+from llm.offline.schema import Param, ToolView
 from tests.conftest import FIXED_NOW
 from tests.test_sales_tools import call
 
@@ -65,6 +66,29 @@ def test_an_unknown_metric_is_passed_on_and_a_follow_up_keeps_the_metric():
     assert follow["metrics"] == ["win_rate"] and follow["group_by"] == ["rep"]
     how = read("how was this computed?", [Turn("user", "win rate by region"), earlier])
     assert how["explain"] is True and how["metrics"] == ["win_rate"]
+
+
+def test_one_reading_of_a_follow_up_answers_each_earlier_question_and_each_caller_gets_its_own_copy():
+    """The query a message reads as is kept on its reading (the checks of one turn share it): what it keeps must
+    still follow the conversation's earlier question, a tool that needs a metric still misses it, and a caller that
+    changes its copy changes no one else's."""
+    follow = Reading("and broken down by rep for last quarter?", Lexicon(), TODAY)
+
+    def after(metric: str) -> list[Turn]:
+        return [Turn("user", metric), Turn("assistant", "", ({"id": "1", "name": "query_metrics",
+                                                               "arguments": {"metrics": [metric]}},))]
+
+    assert fill(None, follow, after("win_rate")).args["metrics"] == ["win_rate"]
+    assert fill(None, follow, after("pipeline_value")).args["metrics"] == ["pipeline_value"]
+    assert fill(None, follow, after("win_rate")).args["metrics"] == ["win_rate"]
+    mine = fill(None, follow, after("win_rate"))
+    mine.args["metrics"].append("won_value")
+    assert fill(None, follow, after("win_rate")).args["metrics"] == ["win_rate"]
+    transfer = Reading("把李伟的客户都转给张敏", Lexicon(), TODAY)
+    view = ToolView("query_metrics", "", (), (Param("metrics", "array", True),))
+    assert fill(None, transfer).missing == []
+    assert [p.name for p in fill(view, transfer).missing] == ["metrics"]
+    assert fill(None, transfer).missing == []
 
 
 def test_the_tool_leads_with_the_answer_then_the_table_and_a_chart(tessera):
