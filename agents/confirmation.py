@@ -6,7 +6,7 @@ step runs: on resume LangGraph runs the step again from its start, and nothing h
 A step with more than one write is a bulk change and is confirmed as a whole.
 
 Only a request may write (crm/mood.py). Whatever model chose the call, a write asked for in a question, a what-if or
-a rule in words ("what happens if I delete my account?", "谁能看到我的电话号码") is not carried out: it waits for the
+a rule in words or a prohibition ("what happens if I delete my account?", "谁能看到我的电话号码", "don't log this") is not carried out: it waits for the
 same explicit yes, its plan saying that the message read as a question and nothing was done.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.types import interrupt
 
 from crm.language import language_of as message_language
-from crm.mood import Mood, mood_of
+from crm.mood import Mood, mood_of, names_an_action
 from tools.base import ToolContext, ToolSpec
 
 KIND = "confirm"
@@ -27,10 +27,12 @@ NOT_CONFIRMED = "the user did not confirm this, so it was not done and nothing w
 NOT_A_REQUEST = {
     "en": {"question": "That reads as a question, so nothing was written.",
            "hypothetical": "You asked what would happen, so nothing was written.",
-           "rule": "That describes a rule, which I cannot set up, so nothing was written."},
+           "rule": "That describes a rule, which I cannot set up, so nothing was written.",
+           "prohibition": "You said not to do it, so nothing was written."},
     "zh": {"question": "这听起来是一个问题，所以没有写入任何内容。",
            "hypothetical": "您问的是假设的情况，所以没有写入任何内容。",
-           "rule": "这是在描述一条规则，我还不能设置规则，所以没有写入任何内容。"},
+           "rule": "这是在描述一条规则，我还不能设置规则，所以没有写入任何内容。",
+           "prohibition": "您说了不要这样做，所以没有写入任何内容。"},
 }
 DO_IT_ANYWAY = {"en": "Do you want me to do it now: {what}?", "zh": "要我现在执行吗：{what}？"}
 
@@ -44,9 +46,25 @@ def language_of(messages: list, fallback: str) -> str:
 
 
 def user_mood(messages: list) -> Mood:
-    """How the user's latest message is meant; a turn without one (a resumed approval) is a request."""
-    last = next((m.content for m in reversed(messages) if isinstance(m, HumanMessage)), "")
-    return mood_of(last) if isinstance(last, str) else Mood.REQUEST
+    """How the user's latest message is meant; a turn without one (a resumed approval) is a request. A message that
+    answers our clarifying question ("the first one" after "which deal?") keeps the mood of the message the question
+    was about: "should I log the Acme call?" → "which account?" → "Acme Robotics" is still a question."""
+    humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
+    if not humans or not isinstance(messages[humans[-1]].content, str):
+        return Mood.REQUEST
+    last = humans[-1]
+    mood = mood_of(messages[last].content)
+    if (mood is not Mood.REQUEST or len(humans) < 2 or not _asks_back(messages[last - 1])
+            or names_an_action(messages[last].content)):  # "log it with Acme then": a request of its own
+        return mood
+    earlier = messages[humans[-2]].content
+    return mood_of(earlier) if isinstance(earlier, str) else mood
+
+
+def _asks_back(message) -> bool:
+    """Whether `message` is our own question to the user (no tool called, ending in a question mark)."""
+    return (isinstance(message, AIMessage) and not message.tool_calls and isinstance(message.content, str)
+            and message.content.rstrip().endswith(("?", "？")))
 
 
 def plans_for(specs: dict[str, ToolSpec], ctx: ToolContext, calls: list[dict],

@@ -1,4 +1,4 @@
-"""The mood of a message: a request, a question, a hypothetical or a rule described in words.
+"""The mood of a message: a request, a question, a hypothetical, a rule described in words or a prohibition.
 
 Only a request may write. A question may be answered by a tool that reads ("what's open with Acme?") or by a
 plain explanation; a hypothetical ("what happens if I delete my account?") and a rule in words ("当竞品降价超5%…时")
@@ -15,6 +15,7 @@ class Mood(str, Enum):
     QUESTION = "question"
     HYPOTHETICAL = "hypothetical"
     RULE = "rule"
+    PROHIBITION = "prohibition"  # "don't log this", "先别推到谈判": the write it names is the one forbidden
 
     @property
     def may_write(self) -> bool:
@@ -52,6 +53,65 @@ _LOOK_ZH = re.compile(r"^\s*(?:请|帮我|麻烦)?(?:看一下|看一看|看看|
                       r"|给我(?:看|瞧|列)|让我看")  # "…没关的工单给我看下": to see, wherever it is said
 _THEN_ACT = re.compile(r"\bthen\b|\band\s+(?:then\s+)?(?:log|move|mark|set|update|change|create|add|close|open)\b"
                        r"|然后|再(?:把|帮|给|记|改|推)|并且?(?:把|记|改|推)", re.I)
+# Saying not to do a write ("don't log this", "no need to log it", "hold off on moving…", "不用记了", "先别推到谈判",
+# "别删我的资料"): the action the clause names is forbidden. Only verbs of what Tessera writes count: "don't send me
+# offers" or "别再用我的数据" ask for a consent to be withdrawn, and "don't forget to log…" / "别忘了记" ask for the log.
+_WRITE_VERBS_EN = ("log record note write save enter add create open file move push mark change update close delete erase "
+                   "remove wipe revoke withdraw cancel grant approve reject decline book request submit").split()
+
+
+def _forms(verb: str) -> str:
+    """A verb and its -s, -ed and -ing forms ("move", "moves", "moved", "moving"; "log", "logged", "logging")."""
+    stem = verb[:-1] if verb.endswith("e") else verb
+    double = verb + verb[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdglmnprt]", verb) else verb  # log → logged
+    return rf"{verb}|{verb}s|{verb}d|{verb}ed|{double}ed|{stem}ing|{double}ing"
+
+
+_WRITE_VERB_EN = "(?:" + "|".join(_forms(v) for v in _WRITE_VERBS_EN) + ")"
+_PROHIBIT_EN = re.compile(
+    r"^(?:(?:please|pls|ok|okay|but|and|so|just|oh|also|for\s+now|actually)[,]?\s+)*"
+    r"(?:don'?t|do\s+not|never|no\s+need\s+to|there'?s\s+no\s+need\s+to|(?:you\s+)?(?:don'?t|do\s+not)\s+(?:need|have)\s+to"
+    r"|(?:i|we)\s+(?:wouldn'?t|would\s+not|shouldn'?t|should\s+not)|let'?s\s+not|hold\s+off(?:\s+on)?|refrain\s+from)\s+"
+    r"(?:(?:yet|ever|even|bother(?:\s+to)?|please|actually|go\s+ahead\s+and)\s+)*" + _WRITE_VERB_EN + r"\b"
+    r"|(?:^|\s)no\s+need\s+to\s+" + _WRITE_VERB_EN + r"\b", re.I)
+_WRITE_VERB_ZH = r"(?:记|录入|登记|写|存|保存|新建|创建|开|提交|申请|改|修改|更新|推|移|标|关|删|清除|撤回|撤销|取消|批|拒绝|驳回)"
+_PROHIBIT_ZH = re.compile(r"(?:不要|别|不用|不必|无需|无须|没必要|甭|不需要)(?:再|先|急着|着急|马上|现在|去|帮我|给我|替我)?"
+                          r"(?:把.{1,30}?)?" + _WRITE_VERB_ZH)
+# A verb of its own: in lower case inside a sentence, in any case at its start ("Log it"), but not a name's first
+# word ("Mark Taylor").
+_ACTION = re.compile(r"(?i:^\s*" + _WRITE_VERB_EN + r"\b)(?!\s+[A-Z][a-z])|\b" + _WRITE_VERB_EN + r"\b|" + _WRITE_VERB_ZH)
+# Words that report what someone else said ("he said don't change the date", "周婷说不要改交付日期"): what follows is
+# the content of a note, not an order to Tessera.
+# A third person before the negation ("他们不要改方案了") is their wish, reported too.
+_REPORTED = re.compile(r"\b(?:said|says|say|told|tells|asked|asks|wants|wanted|mentioned|wrote|insisted|requested)\b"
+                       r"|说|表示|要求|希望|提到|嘱咐|让我们|叫我们|交代|他|她|客户|对方", re.I)
+_CLAUSES = re.compile(r"[,，;；。.!！?？\n]+")
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|‘[^’]*’|「[^」]*」|(?<!\w)'[^']*'(?!\w)")
+
+
+def _forbidding(clause: str) -> bool:
+    found = _PROHIBIT_EN.search(clause) or _PROHIBIT_ZH.search(clause)
+    return bool(found) and not _REPORTED.search(clause[: found.start()])
+
+
+def forbids_a_write(text: str) -> bool:
+    """Whether `text` tells Tessera not to do a write, in one of its own clauses: what comes after a colon or in
+    quotes is content ("log a call: he asked us not to…"), and a clause reporting someone's words is not an order."""
+    said = re.split(r"[:：]", _QUOTED.sub(" ", text), maxsplit=1)[0]
+    return any(_forbidding(clause.strip()) for clause in _CLAUSES.split(said))
+
+
+def names_an_action(text: str) -> bool:
+    """Whether `text` names a write of its own ("log it", "改成谈判"), rather than only answering which one ("the
+    first one", "Acme Robotics", "第二个")."""
+    return bool(_ACTION.search(text))
+
+
+def _besides_the_prohibition(text: str) -> str:
+    """The message without its forbidding clauses ("不要删除我的数据，我只是想知道你们存了什么" → the question)."""
+    return "，".join(c for c in _CLAUSES.split(text) if c.strip() and not _forbidding(c.strip()))
+
+
 # Interrogative form.
 _WH_EN = re.compile(r"^\s*(?:(?:hey|hi|ok|okay|so|and|also|oh|well|um|quick one|quick question)[,!:-]?\s+)*"
                     r"(?:what|what's|whats|how|how's|why|when|where|who|who's|whom|whose|which|is|are|am|was|were|"
@@ -111,6 +171,9 @@ def mood_of(text: str) -> Mood:
         return Mood.RULE
     if _HYPOTHETICAL_ZH.search(body) or _HYPOTHETICAL_EN.search(body):
         return Mood.HYPOTHETICAL
+    if forbids_a_write(body):  # before the polite forms: "please don't open a ticket"
+        rest = _besides_the_prohibition(body)  # "…, just tell me what you have?" still asks, and is read
+        return Mood.QUESTION if rest and mood_of(rest) is Mood.QUESTION else Mood.PROHIBITION
     if (_LOOK_ZH.search(body) or _LOOK_EN.search(body)) and not _THEN_ACT.search(body):
         return Mood.QUESTION  # "看一下和吴刚的会议": to see, not to log
     if _POLITE_ZH.search(body) or _POLITE_EN.search(body):

@@ -166,7 +166,7 @@ class TurnPolicy:
         if pending and not NEW_REQUEST.search(text):
             continued = self._continue(pending, text, views, index, lang, history)
             if (continued and not self._starts_over(continued, text, views, index, lang, history)
-                    and not self._asks_instead(continued, text, views, history)):
+                    and not self._asks_instead(continued, text, views, history, pending.get("text", ""))):
                 return continued
         if not forced and two_requests.offered({v.name for v in views}):  # "change my email … and unsubscribe me"
             found = two_requests.both(text, lambda part: self._fresh(part, views, index, lang, None, history), views)
@@ -194,12 +194,18 @@ class TurnPolicy:
         chosen = continued.tool_calls[0].name if continued.tool_calls else continued.trace.get("intent")
         return fresh.kind == "tool_call" and bool(fresh.tool_calls) and fresh.tool_calls[0].name != chosen
 
-    def _asks_instead(self, continued: Reply, text: str, views: list[ToolView], history: list[Turn]) -> bool:
+    def _asks_instead(self, continued: Reply, text: str, views: list[ToolView], history: list[Turn],
+                      original: str = "") -> bool:
         """Whether a message taken as the answer to our question would write although it asks something itself
-        ("late payments by unit this year?" after "which account is the case for?"): then it is read afresh."""
+        ("late payments by unit this year?" after "which account is the case for?"), or although the message our
+        question was about did not ask for a write ("the first one" after "I wouldn't move the Acme deal yet"): then
+        it is read afresh."""
         writes = {v.name for v in views if v.writes}
         if not any(c.name in writes for c in continued.tool_calls):
             return False
+        if original and not self._mood(original, Reading(original, self.lexicon, self.clock()), None,
+                                       history[:-2]).may_write:
+            return True
         return not self._mood(text, Reading(text, self.lexicon, self.clock()), None, history).may_write
 
     def _mood(self, text: str, reading: Reading, figure: Filling | None, history: list[Turn]) -> Mood:

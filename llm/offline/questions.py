@@ -45,7 +45,7 @@ def explain(view: ToolView, mood: str, lang: str) -> str:
     summary = tool_name(view, lang)
     fallback = view.examples[0] if view.examples else ""
     example = next((e for e in view.examples if language_of(e) == lang), fallback)
-    key = "explain_hypothetical" if mood == "hypothetical" else "explain_question"
+    key = {"hypothetical": "explain_hypothetical", "prohibition": "explain_prohibition"}.get(mood, "explain_question")
     return template("questions", key, lang).format(summary=summary, example=example)
 
 
