@@ -75,7 +75,8 @@ _PROHIBIT_EN = re.compile(
     r"(?:(?:yet|ever|even|bother(?:\s+to)?|please|actually|go\s+ahead\s+and)\s+)*" + _WRITE_VERB_EN + r"\b"
     r"|(?:^|\s)no\s+need\s+to\s+" + _WRITE_VERB_EN + r"\b", re.I)
 _WRITE_VERB_ZH = r"(?:记|录入|登记|写|存|保存|新建|创建|开|提交|申请|改|修改|更新|推|移|标|关|删|清除|撤回|撤销|取消|批|拒绝|驳回)"
-_PROHIBIT_ZH = re.compile(r"(?:不要|别|不用|不必|无需|无须|没必要|甭|不需要)(?:再|先|急着|着急|马上|现在|去|帮我|给我|替我)?"
+# (not the asking form "要不要申请", "用不用记", "需不需要改": a question)
+_PROHIBIT_ZH = re.compile(r"(?:(?<!要)不要|别|(?<!用)不用|不必|无需|无须|没必要|甭|(?<!需)不需要)(?:再|先|急着|着急|马上|现在|去|帮我|给我|替我)?"
                           r"(?:把.{1,30}?)?" + _WRITE_VERB_ZH)
 # A verb of its own: in lower case inside a sentence, in any case at its start ("Log it"), but not a name's first
 # word ("Mark Taylor").
