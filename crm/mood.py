@@ -57,11 +57,14 @@ _THEN_ACT = re.compile(r"\bthen\b|\band\s+(?:then\s+)?(?:log|move|mark|set|updat
 # "别删我的资料"): the action the clause names is forbidden. Only verbs of what Tessera writes count: "don't send me
 # offers" or "别再用我的数据" ask for a consent to be withdrawn, and "don't forget to log…" / "别忘了记" ask for the log.
 _WRITE_VERBS_EN = ("log record note write save enter add create open file move push mark change update close delete erase "
-                   "remove wipe revoke withdraw cancel grant approve reject decline book request submit").split()
+                   "remove wipe revoke withdraw cancel grant approve reject decline book request submit promote publish revert "
+                   "rollback").split() + [r"roll(?:s|ed|ing)?\s+back"]
 
 
 def _forms(verb: str) -> str:
     """A verb and its -s, -ed and -ing forms ("move", "moves", "moved", "moving"; "log", "logged", "logging")."""
+    if not verb.isalpha():  # already a pattern ("roll back")
+        return verb
     stem = verb[:-1] if verb.endswith("e") else verb
     double = verb + verb[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdglmnprt]", verb) else verb  # log → logged
     return rf"{verb}|{verb}s|{verb}d|{verb}ed|{double}ed|{stem}ing|{double}ing"
@@ -74,7 +77,8 @@ _PROHIBIT_EN = re.compile(
     r"|(?:i|we)\s+(?:wouldn'?t|would\s+not|shouldn'?t|should\s+not)|let'?s\s+not|hold\s+off(?:\s+on)?|refrain\s+from)\s+"
     r"(?:(?:yet|ever|even|bother(?:\s+to)?|please|actually|go\s+ahead\s+and)\s+)*" + _WRITE_VERB_EN + r"\b"
     r"|(?:^|\s)no\s+need\s+to\s+" + _WRITE_VERB_EN + r"\b", re.I)
-_WRITE_VERB_ZH = r"(?:记|录入|登记|写|存|保存|新建|创建|开|提交|申请|改|修改|更新|推|移|标|关|删|清除|撤回|撤销|取消|批|拒绝|驳回)"
+_WRITE_VERB_ZH = (r"(?:记|录入|登记|写|存|保存|新建|创建|开|提交|申请|改|修改|更新|推|移|标|关|删|清除|撤回|撤销|取消|批|拒绝|驳回"
+                  r"|回滚|发布|上线)")
 # (not the asking form "要不要申请", "用不用记", "需不需要改": a question)
 _PROHIBIT_ZH = re.compile(r"(?:(?<!要)不要|别|(?<!用)不用|不必|无需|无须|没必要|甭|(?<!需)不需要)(?:再|先|急着|着急|马上|现在|去|帮我|给我|替我)?"
                           r"(?:把.{1,30}?)?" + _WRITE_VERB_ZH)

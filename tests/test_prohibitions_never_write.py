@@ -78,3 +78,14 @@ def test_an_answer_to_the_llms_question_about_a_request_still_writes_at_once(scr
     scripted.enqueue({"tool_calls": [LOG_A_CALL]}, {"content": "Logged."})
     answered = scripted_app.chat("li.wei", "r", "Acme Robotics")
     assert answered.confirmation is None and answered.written
+
+
+@pytest.mark.parametrize("message", ["what happens if I roll back the sales prompt?", "should I roll back the sales prompt?",
+                                     "先别回滚销售提示词"])
+def test_a_prompt_engineer_asking_about_a_rollback_gets_it_explained_and_no_plan(tessera, message):
+    tessera.chat("pe.morgan", "p", "promote sales v2 to production")
+    tessera.chat("pe.morgan", "p", "yes")  # production is on v2: a rollback could be planned now
+    before = snapshot(tessera.store)
+    turn = tessera.chat("pe.morgan", "q", message)
+    assert turn.confirmation is None and not turn.tool_calls and not turn.written
+    assert business_changes(tessera, before) == set()

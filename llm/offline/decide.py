@@ -298,6 +298,10 @@ class TurnPolicy:
             return self._call(by_name[best], fills[best], ranking, text, lang, via="tool_choice", insist=True)
         # a prompt engineer's request about prompts, where the prompt tools (or the handoff to them) are offered
         asked = prompt_request.choose(text, set(by_name))
+        if asked and by_name[asked].writes and not mood_of(text).may_write:
+            # "what happens if I roll back the sales prompt?", "先别回滚": explained, the label stays where it is
+            trace = {**_scores("explain", ranking, chosen=asked), "mood": mood_of(text).value}
+            return Reply("answer", questions.explain(by_name[asked], mood_of(text).value, lang), trace=trace)
         if asked:
             return self._call(by_name[asked], fills[asked], ranking, text, lang, via="message")
         if own_data.GRANT_TOOL in by_name and own_data.grants_every_use(text):  # "我全部同意": one plan of every use
