@@ -65,3 +65,10 @@ def test_a_request_to_act_after_an_exclamation_is_not_a_figure():
 
 def test_news_of_one_named_deal_is_not_a_figure():
     assert chosen("we lost the Summit Logistics parcel locker deal, they went with a cheaper vendor") != "query_metrics"
+
+
+@pytest.mark.parametrize(("text", "tool"), [("上个月丢单最多的销售是谁", "query_metrics"),
+                                            ("列出丢单风险最高的3个商机", "deals_at_risk"),
+                                            ("哪些单子快要丢单了", "deals_at_risk")])
+def test_deals_lost_are_a_figure_and_deals_about_to_be_lost_a_risk(text, tool):
+    assert chosen(text, "analyst") == tool

@@ -104,3 +104,15 @@ def test_a_relative_second_period_keeps_its_own_year():
 def test_a_month_of_a_named_year_is_that_month(text, start, end):
     period = read(text)["period"]
     assert (period["start"], period["end"]) == (start, end)
+
+
+@pytest.mark.parametrize(("text", "limit"), [("今年赢单金额排名后三的销售", 3), ("赢单金额排在后5的部门", 5),
+                                             ("今年赢单金额后3名", 3)])
+def test_the_last_n_of_a_ranking_is_the_bottom(text, limit):
+    got = read(text)
+    assert (got["order"], got["limit"]) == ("asc", limit)
+
+
+def test_the_last_three_months_of_a_year_are_no_ranking():
+    got = read("去年后三个月的赢单金额")
+    assert "order" not in got and got["period"]["start"] == "2025-10-01"

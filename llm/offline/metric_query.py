@@ -87,7 +87,7 @@ _PREVIOUS = re.compile(r"previous period|period before|(?:compared? (?:to|with)|
                        r"(?:on|from)\s+(?:the\s+)?(?:previous|prior|last|preceding)\s+(?:period|quarter|month|week)\b", re.I)
 _TOP = re.compile(rf"\btop\s*{_NUM}?\b|前\s*{_NUM}\s*(?:名|个|位)?|排名前\s*{_NUM}", re.I)
 _BOTTOM = re.compile(rf"\bbottom\s*{_NUM}?\b|\b(?:lowest|least|worst|fewest|smallest|weakest)\b|最低|最少|最差|最小|倒数\s*{_NUM}?|"
-                     rf"垫底|末位|排最后|排在最后|最后一名|后\s*{_NUM}\s*名", re.I)
+                     rf"垫底|末位|排最后|排在最后|最后一名|后\s*{_NUM}\s*(?:名|位)|(?:排名|排在)\s*后\s*{_NUM}", re.I)
 _MOST = re.compile(r"\b(?:most|highest|best|biggest|largest|top|strongest|leads?|leading|rank(?:ed|ing)?)\b|最高|最多|最好|最大|最强|"
                    r"第一|领先|排名|排行|排个名|排一下")
 _THRESHOLD = re.compile(rf"(?:\bat least|\bminimum of|\bno fewer than|\bmore than|\bover|\bfewer than|\bless than|\bunder|"
@@ -443,6 +443,7 @@ NOT_A_FIGURE = 0.1
 _THE_DEAL = re.compile(r"\bthe\s+(?!(?:average|median|mean|typical|biggest|largest|total)\b)(?:[\w-]+\s+){1,5}deal\b"
                        r"(?!\s+(?:size|value|amount|count|cycle))|那个.{1,12}(?:单子|商机)", re.I)
 FIGURE_ASKED = 3  # a named metric and a measure, a count or a breakdown: a figure is wanted, not a record's summary
+RANKING_ASKED = 4  # groups ranked by a named metric ("上个月丢单最多的销售是谁"): a figure whatever its words are near
 # Records above or below an amount ("deals over 100000", "金额在20万以上的商机"): a list filtered by amount; the metric
 # layer bounds figures by counts of other metrics, never by a deal's amount.
 _AMOUNT_BOUND = re.compile(r"\b(?:over|above|more than|greater than|bigger than|larger than|under|below|less than)\s*[¥$]?\s*"
@@ -491,6 +492,8 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
         return -NOT_A_FIGURE  # much did Acme order this year" asks a sum of money, a figure
     measured = grouped or _MEASURE_CUE.search(text) or _COUNTED.search(text) or \
         ("period" in asked and not _records_only(text))  # "how many cases are still open", "turnover in Q1"
+    if {"group_by", "order"} <= asked:
+        return FIT_NAMED_METRIC * RANKING_ASKED
     return FIT_NAMED_METRIC * (FIGURE_ASKED if measured else 1)
 
 

@@ -23,8 +23,9 @@ CUES = {
                          r"\bhow much (?:revenue |money |sales )?(?:do|will|are|should) we\b.{0,20}\b(?:expect|book|close|land|"
                          r"bring in|make)\b|\bwhat (?:will|do) we (?:expect to )?(?:book|land|bring in)\b|"
                          r"预测|预估|展望|能收入多少|预计(?:能|会)?(?:收入|入账|完成)", re.I),
+    # "丢单" alone is a deal lost (上个月丢单最多的销售): only its risk (丢单风险) or its chance (可能丢, 要丢) is an outlook
     RISK: re.compile(r"\bat[- ]risk\b|\brisk(?:y|iest|s)?\b|\bin trouble\b|\b(?:might|could|may|likely to) "
-                     r"(?:lose|slip)\b|\bgoing cold\b|\bstalled\b|\bslipping\b|风险|危险|可能.{0,3}丢|丢单|要丢|"
+                     r"(?:lose|slip)\b|\bgoing cold\b|\bstalled\b|\bslipping\b|风险|危险|可能.{0,3}丢|要丢|"
                      r"重点关注|要黄|停滞", re.I),
     ANOMALIES: re.compile(r"\bunusual(?:ly)?\b|\banomal|\babnormal|\boutliers?\b|\bspikes?\b|\bspiked\b|\bjump(?:ed|s)?\b|"
                           r"\bsurge[ds]?\b|\bout of the ordinary\b|\bstand(?:s)? out\b|\bstood out\b|\bodd\b|"
