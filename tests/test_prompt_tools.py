@@ -201,6 +201,10 @@ def test_a_prompt_engineer_who_does_not_say_yes_changes_nothing(tessera):
     ("who promoted the privacy prompt?", "list_prompts", {"prompt": "privacy"}),  # a question about the history
     ("路由提示词的预发布版本内容是什么", "show_prompt", {"prompt": "supervisor", "label": "staging"}),  # 预发布: a label
     ("put the privacy prompt back the way it was", "rollback_prompt", {"prompt": "privacy"}),
+    # a verb and its "back" around the prompt named between them; asking who did it is asking for the history
+    ("roll the sales prompt back to the version before last", "rollback_prompt", {"prompt": "sales"}),
+    ("switch the privacy prompt back please", "rollback_prompt", {"prompt": "privacy"}),
+    ("who rolled the sales prompt back?", "list_prompts", {"prompt": "sales"}),
     ("pull up the analyst agent's instructions", "show_prompt", {"prompt": "analyst"}),
     ("is the sales assistant still on its original prompt?", "live_prompt_version", {"prompt": "sales"}),
     ("分析助手的提示词写的是什么", "show_prompt", {"prompt": "analyst"}),

@@ -13,6 +13,8 @@ from llm.offline.synonyms import name_cues
 from llm.offline.text import CJK_CHAR, Found, Span
 
 _MIN_CJK, _MAX_CJK = 2, 12
+_LATIN_WORD, _LATIN_SENTENCE = re.compile(r"[A-Za-z]{2,}"), 3
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _CAPITALISED_RUN = r"[A-Z][\w&.-]*(?:\s+(?:&\s+)?[A-Z][\w&.-]*)*"
 
 
@@ -39,6 +41,9 @@ def introduced_names(text: str, taken: list[Span]) -> list[Found]:
         _add(out, text, m.start(1), m.end(1), taken)
     for m in possessive.finditer(text):
         _add(out, text, m.start(1), m.end(1), taken)
+    if len(_LATIN_WORD.findall(text)) >= _LATIN_SENTENCE:  # "log a visit to 华润新材料 yesterday": Chinese inside an
+        for m in _CJK_RUN.finditer(text):  # English sentence is a name, the user's or a record's
+            _add(out, text, m.start(), m.end(), taken)
     return sorted(out, key=lambda f: f.start)
 
 
