@@ -47,3 +47,16 @@ def test_the_customer_asks_in_her_own_words(tessera):
                         "Can you tell me who at your company has looked at my phone number?")
     assert [c["name"] for c in turn.tool_calls] == ["my_data_access"]
     assert "phone number" in turn.reply
+
+
+def test_who_else_can_see_it_names_whom_it_was_shared_with_outside_the_company(tessera):
+    before = snapshot(tessera.store)
+    phone = call(tessera, "cust.chen.jing", "my_data_access", what="my phone number")
+    assert phone["ok"] and phone["shared with"] == ["SF Express (顺丰速运)"]  # the seeded courier holds her phone
+    assert "SF Express" in phone["about"]
+    email = call(tessera, "cust.chen.jing", "my_data_access", what="my email")
+    assert email["ok"] and "shared with" not in email and "没有与任何外部对象共享" in email["about"]  # she reads Chinese
+    turn = tessera.chat("cust.chen.jing", "who-else", "谁能看到我的电话号码？")
+    assert [c["name"] for c in turn.tool_calls] == ["my_data_access"] and "顺丰速运" in turn.reply
+    assert set(changed_rows(before, snapshot(tessera.store))) <= {"privacy_audit_log", "privacy_audit_head",
+                                                                  "turn_traces", "turn_journal"}

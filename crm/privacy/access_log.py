@@ -54,3 +54,11 @@ def summary(rows: list[dict], total: int, what: str, lang: str) -> str:
                 else f"目前没有任何人读取过{what}")
     return (f"{what} was read {total} time(s) by {people} person(s) or system(s), newest first" if total
             else f"No one has read {what} so far")
+
+
+def sharing(recipients: list[str], lang: str) -> str:
+    """The sentence after the reads: whom outside the company the data was given to, or no one."""
+    if lang == "zh":
+        return f"；我们与以下外部对象共享过它：{'、'.join(recipients)}" if recipients else "；我们没有与任何外部对象共享过它"
+    return f"; outside the company it was shared with {', '.join(recipients)}" if recipients else \
+        "; it has not been shared with anyone outside the company"

@@ -88,6 +88,15 @@ def every_source(session: Session, contact_id: int, now: dt.datetime, lang: str 
     return {"answer": answer, "items": items, "total": len(items)}
 
 
+def recipients(session: Session, contact_id: int, category: str | None = None) -> list[str]:
+    """The outside parties the person's data (of `category`, or all of it) was shared with, from its provenance."""
+    found: set[str] = set()
+    for column, label in personal_columns(Contact.__table__).items():
+        if category is None or covers(category, label.category):
+            p = provenance_of(session, contact_id, f"contacts.{column}")
+            found |= set((p.shared_with if p else []) or [])
+    return sorted(found)
+
 def data_by_category(session: Session, contact_id: int, now: dt.datetime, lang: str = "en", *,
                      actor: str = "system", tax: Taxonomy | None = None) -> dict:
     """Per category: the values held, where each came from, the purposes it may be used for, sharing, expiry."""

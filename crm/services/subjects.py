@@ -179,7 +179,10 @@ def data_access(session: Session, actor: Actor, *, what: str | None = None) -> d
     rows, total = access_log.reads_of(session, contact_id, category=category, lang=lang, tax=tax)
     named = tax.label(category, lang) if category else ("个人数据" if lang == "zh" else "personal data")
     said = f"您的{named}" if lang == "zh" else f"your {named}"
-    return {"about": access_log.summary(rows, total, said, lang), "items": rows, "total": total}
+    shared = rights.recipients(session, contact_id, category)  # who else holds it: those it was given to
+    answer = {"about": f"{access_log.summary(rows, total, said, lang)}{access_log.sharing(shared, lang)}",
+              "items": rows, "total": total}
+    return {**answer, "shared with": shared} if shared else answer
 
 
 def where_from(session: Session, actor: Actor, *, what: str, now: dt.datetime | None = None) -> dict:
