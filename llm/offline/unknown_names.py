@@ -14,7 +14,9 @@ from llm.offline.text import CJK_CHAR, Found, Span
 
 _MIN_CJK, _MAX_CJK = 2, 12
 _LATIN_WORD, _LATIN_SENTENCE = re.compile(r"[A-Za-z]{2,}"), 3
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_CJK_AFTER_A_PREPOSITION = re.compile(  # not after "the"/"my": "send him the 报价单" names a thing, not a company
+    r"\b(?:to|with|for|at|from|of|visit(?:ed)?|call(?:ed)?|met|meet|e-?mail(?:ed)?|ping(?:ed)?)\s+"
+    r"([\u3400-\u9fff]+)", re.I)
 _CAPITALISED_RUN = r"[A-Z][\w&.-]*(?:\s+(?:&\s+)?[A-Z][\w&.-]*)*"
 
 
@@ -42,8 +44,8 @@ def introduced_names(text: str, taken: list[Span]) -> list[Found]:
     for m in possessive.finditer(text):
         _add(out, text, m.start(1), m.end(1), taken)
     if len(_LATIN_WORD.findall(text)) >= _LATIN_SENTENCE:  # "log a visit to 华润新材料 yesterday": Chinese inside an
-        for m in _CJK_RUN.finditer(text):  # English sentence is a name, the user's or a record's
-            _add(out, text, m.start(), m.end(), taken)
+        for m in _CJK_AFTER_A_PREPOSITION.finditer(text):  # English sentence, where a name goes, is a name
+            _add(out, text, m.start(1), m.end(1), taken)
     return sorted(out, key=lambda f: f.start)
 
 
