@@ -76,7 +76,10 @@ _PROHIBIT_EN = re.compile(
     r"(?:don'?t|do\s+not|never|no\s+need\s+to|there'?s\s+no\s+need\s+to|(?:you\s+)?(?:don'?t|do\s+not)\s+(?:need|have)\s+to"
     r"|(?:i|we)\s+(?:wouldn'?t|would\s+not|shouldn'?t|should\s+not)|let'?s\s+not|hold\s+off(?:\s+on)?|refrain\s+from)\s+"
     r"(?:(?:yet|ever|even|bother(?:\s+to)?|please|actually|go\s+ahead\s+and)\s+)*" + _WRITE_VERB_EN + r"\b"
-    r"|(?:^|\s)no\s+need\s+to\s+" + _WRITE_VERB_EN + r"\b", re.I)
+    r"|(?:^|\s)no\s+need\s+to\s+" + _WRITE_VERB_EN + r"\b"
+    # "I don't want my account deleted": the thing, then the write done to it ("…my data used for AI" is no write)
+    r"|^(?:(?:but|and|so|just|actually)\s+)*(?:i|we)\s+(?:don'?t|do\s+not)\s+want\s+(?:[\w'-]+\s+){1,4}?"
+    + _WRITE_VERB_EN + r"\b", re.I)
 _WRITE_VERB_ZH = (r"(?:记|录入|登记|写|存|保存|新建|创建|开|提交|申请|改|修改|更新|推|移|标|关|删|清除|撤回|撤销|取消|批|拒绝|驳回"
                   r"|回滚|发布|上线)")
 # (not the asking form "要不要申请", "用不用记", "需不需要改": a question)
