@@ -157,7 +157,8 @@ def goes_on_to_act(text: str) -> bool:
 # trying the action out answers (a discount checked against the contract), nothing done.
 _MAY_I = re.compile(
     r"^\s*(?:can|could|may)\s+(?:i|we)\b|\b(?:is\s+(?:it|that)|would\s+(?:it|that)\s+be)\s+(?:ok|okay|fine|allowed)\b"
-    r"|\bam\s+i\s+allowed\b|(?:可以吗|可不可以|能不能|能否|允许吗|批得下来吗|批得了吗)", re.I)
+    r"|\bam\s+i\s+allowed\b|(?:可以吗|可不可以|能不能|能否|允许吗|批得下来吗|批得了吗)"
+    r"|(?<![你您们他她它])(?:可以|能)[^\s，,。？?！!]{1,6}吗", re.I)  # "手机号可以换吗", "能改一下吗": the verb inside
 
 
 def asks_permission(text: str) -> bool:

@@ -161,3 +161,25 @@ def test_a_model_that_erases_for_a_question_is_stopped_and_nothing_is_queued(app
     app.chat("cust.chen.jing", "erase-q", "ok thanks, just curious")
     assert app.erasures.drain() == []
     assert set(changed_rows(before, snapshot(app.store))) <= BOOKKEEPING
+
+
+@pytest.mark.parametrize("login, answer, said", [
+    ("li.wei", "no", "Nothing is waiting for a yes or no"),
+    ("li.wei", "Yes.", "Nothing is waiting for a yes or no"),
+    ("cust.li.na", "是的", "目前没有等您确认或拒绝的事项"),
+])
+def test_a_bare_yes_or_no_with_nothing_asked_changes_nothing_and_says_so(tessera, login, answer, said):
+    before = snapshot(tessera.store)
+    turn = tessera.chat(login, "fresh", answer)
+    assert turn.tool_calls == [] and said in turn.reply  # never a list of every deal, never a write
+    assert set(changed_rows(before, snapshot(tessera.store))) <= {"privacy_audit_log", "privacy_audit_head",
+                                                                  "turn_traces", "turn_journal"}
+
+
+def test_a_no_after_a_plan_still_cancels_it(tessera):
+    plan = tessera.chat("li.wei", "lost", "mark the Crescent Medical deal as lost, they went with a competitor")
+    assert plan.confirmation is not None
+    before = snapshot(tessera.store)
+    turn = tessera.chat("li.wei", "lost", "no")
+    assert turn.tool_calls == [] and "Nothing is waiting" not in turn.reply
+    assert "deals" not in set(changed_rows(before, snapshot(tessera.store)))

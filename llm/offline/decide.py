@@ -163,6 +163,9 @@ class TurnPolicy:
         pending = self._pending(turns, user, views, depth)
         if pending and (says_yes(text) or says_no(text)):  # "yes" to "which deal?" names no deal: ask again
             return self._yes_or_no_to_a_question(turns, user, text, lang, pending)
+        if not pending and (says_yes(text) or says_no(text)):  # a bare "yes" or "no" that answers nothing asked
+            return Reply("answer", questions.capabilities(views, lang, "nothing_asked", offer=role_offer(history)),
+                         trace={"decision": "nothing_asked"})
         if pending and not NEW_REQUEST.search(text):
             continued = self._continue(pending, text, views, index, lang, history)
             if (continued and not self._starts_over(continued, text, views, index, lang, history)
@@ -203,9 +206,9 @@ class TurnPolicy:
         writes = {v.name for v in views if v.writes}
         if not any(c.name in writes for c in continued.tool_calls):
             return False
-        if original and not self._mood(original, Reading(original, self.lexicon, self.clock()), None,
-                                       history[:-2]).may_write:
-            return True
+        if original and not asks_permission(original) and not self._mood(
+                original, Reading(original, self.lexicon, self.clock()), None, history[:-2]).may_write:
+            return True  # (asking whether one may, "手机号可以换吗？", and then giving the value is asking for it)
         return not self._mood(text, Reading(text, self.lexicon, self.clock()), None, history).may_write
 
     def _mood(self, text: str, reading: Reading, figure: Filling | None, history: list[Turn]) -> Mood:
