@@ -11,6 +11,8 @@ from tools.base import ToolContext, ToolSpec, entity, slot
 from tools.periods import Period
 
 Stage = Literal["lead", "qualified", "proposal", "negotiation", "won", "lost"]
+Order = Literal["amount", "win_probability", "close_date"]
+WIN_ORDER_POOL = 500  # ordered by win probability: the matches scored before the list is cut
 
 
 class FindDealsArgs(BaseModel):
@@ -26,21 +28,41 @@ class FindDealsArgs(BaseModel):
     deal: str | None = slot("deal_id", "one deal by its id, e.g. D-1042 ('what's the close date of D-1042?')", None)
     idle_days: int | None = slot("idle_days", "only open deals with no activity for at least this many days "
                                               "('no activity in the last three weeks': 21)", None, ge=1, le=3650)
+    order_by: Order | None = slot("list_order", "the order of the list: amount (biggest first, 'my biggest "
+                                   "open deals'), win_probability (likeliest to be won first, 'which deal will most "
+                                   "likely sign this month'), close_date (soonest expected close first); default: "
+                                   "latest expected close first", None)
 
 
 def run(ctx: ToolContext, args: FindDealsArgs) -> dict:
     period = args.period or Period()
+    by_win = args.order_by == "win_probability"  # scored here, not in the store: the matches are ordered after
     with ctx.store.session() as s:
         items, total, about = find(s, ctx.actor, account=args.account, stage=args.stage, start=period.start,
                                    end=period.end, owner=args.owner, min_amount=args.min_amount,
                                    idle_days=args.idle_days, today=ctx.today, open_only=bool(args.open),
-                                   deal=args.deal, unit=args.unit)
+                                   deal=args.deal, unit=args.unit, order_by=None if by_win else args.order_by,
+                                   limit=WIN_ORDER_POOL if by_win else LIMIT)
         amount_total = about.pop("amount_total", None)  # over every match: "how much are my open deals worth"
+        scores = {}
         if ctx.scores is not None:  # open deals carry their win probability
             scores = ctx.scores.scores(s, [int(i["deal"][2:]) for i in items], ctx.today, explain=False)
             items = [{**i, "win": shown_score(scores.get(int(i["deal"][2:])))} if i["closed_on"] is None else i
                      for i in items]
+    if by_win:  # the likeliest first; closed deals and unscored ones last
+        about["order_by"] = args.order_by
+        items = sorted(items, key=lambda i: -_chance(scores.get(int(i["deal"][2:])), i))[:LIMIT]
     return {"items": items, "total": total, "about": about, "amount_total": amount_total}
+
+
+LIMIT = 50  # deals listed
+
+
+def _chance(score, item: dict) -> float:
+    """An open deal's win probability for ordering (-1 for a closed or unscored deal, listed after the rest)."""
+    if item["closed_on"] is not None or score is None:
+        return -1.0
+    return float(score["win_probability"])
 
 
 TOOL = ToolSpec(
@@ -67,5 +89,9 @@ TOOL = ToolSpec(
         "what's the expected close date of D-88?",
         "D-88预计什么时候成交？",
         "本月有哪些商机要到期",
+        "my biggest open deals",
+        "which of my deals is most likely to close this month",
+        "我手上的单子按金额从大到小排",
+        "哪个单子最有希望这个月签下来",
     ],
 )

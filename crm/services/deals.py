@@ -17,6 +17,9 @@ from crm.services.scope import require_staff, scoped, team_unit_ids, visible_uni
 
 # An owner given as one of these words is the caller: "my deals", "deals of mine", "我的商机".
 OWN = frozenset({"me", "mine", "myself", "我", "我自己"})
+# The orders a deal list can be asked in (besides the default, latest expected close first): the biggest amount
+# first, the soonest expected close first (an open deal's expected day, a closed one's closing day).
+ORDERS = ("amount", "close_date")
 
 
 def _units_of(session: Session, actor: Actor, unit: str) -> list[int] | None:
@@ -34,7 +37,7 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
                start: dt.date | None = None, end: dt.date | None = None, owner: str | None = None,
                min_amount: float | None = None, idle_days: int | None = None, today: dt.date | None = None,
                open_only: bool = False, deal: str | None = None, unit: str | None = None,
-               limit: int = 50) -> tuple[list[dict], int, dict]:
+               order_by: str | None = None, limit: int = 50) -> tuple[list[dict], int, dict]:
     """Deals matching the filters, newest expected close first. A period says when deals close: for a won or lost
     stage, the deals closed in it; otherwise the open deals expected to close in it ("deals closing this month" are
     the ones still to win, not those already won or lost whose expected date fell in the month). `idle_days`: only
@@ -43,8 +46,11 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
     filter ({"account": "Acme Robotics", "idle_days": 14}): the reply words it in the reader's language, with
     `amount_total`, the sum over every match (not only the rows returned). `open_only`: only deals not yet won or
     lost; `deal`: that one deal ("what's the close date of D-2017?"); `unit`: one sales unit's deals (its code or
-    name), or "mine" for the asker's team (`team_unit_ids`: a manager's region, a rep's unit)."""
+    name), or "mine" for the asker's team (`team_unit_ids`: a manager's region, a rep's unit); `order_by`: one of
+    ORDERS ("my biggest open deals", "which close soonest"), else the latest expected close first."""
     require_staff(actor, "search deals")
+    if order_by is not None and order_by not in ORDERS:
+        raise ValueError(f"unknown order '{order_by}'; deals can be ordered by {' or '.join(ORDERS)}")
     q = scoped(select(Deal), actor, Deal.unit_id)
     about: dict = {}
     last = (select(Activity.deal_id, func.max(Activity.occurred_at).label("at")).where(Activity.deal_id.is_not(None))
@@ -106,14 +112,26 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
     if not total and owner_user is not None:
         _refuse_other_units_owner(session, actor, owner_user)
     about["amount_total"] = float(amount_total or 0)
-    if idle_days is not None:  # longest idle first, with when each was last touched
+    if order_by:
+        about["order_by"] = order_by
+    if idle_days is not None:  # longest idle first unless asked otherwise, with when each was last touched
+        idle_first = (func.coalesce(last.c.at, Deal.created_on), Deal.id)
         rows = q.add_columns(last.c.at).options(joinedload(Deal.account), joinedload(Deal.owner)) \
-            .order_by(func.coalesce(last.c.at, Deal.created_on), Deal.id)
+            .order_by(*(_order(order_by) if order_by else idle_first))
         found = session.execute(rows.limit(limit)).all()
         return [{**deal_row(d), "last_activity": _day(at)} for d, at in found], total, about
-    rows = q.options(joinedload(Deal.account), joinedload(Deal.owner)).order_by(Deal.expected_close.desc(), Deal.id)
+    rows = q.options(joinedload(Deal.account), joinedload(Deal.owner)).order_by(*_order(order_by))
     deals = session.scalars(rows.limit(limit)).all()
     return [deal_row(d) for d in deals], total, about
+
+
+def _order(order_by: str | None) -> tuple:
+    """The SQL order of a deal list; ties go to the lower id."""
+    if order_by == "amount":
+        return Deal.amount.desc(), Deal.id
+    if order_by == "close_date":
+        return func.coalesce(Deal.closed_on, Deal.expected_close), Deal.id
+    return Deal.expected_close.desc(), Deal.id
 
 
 def _refuse_other_units_owner(session: Session, actor: Actor, owner: User) -> None:

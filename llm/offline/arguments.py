@@ -14,6 +14,7 @@ from llm.offline.lexicon import Match
 from llm.offline.reading import Reading
 from llm.offline.rivals import find_competitors
 from llm.offline.schema import Param, ToolView, coerce
+from llm.offline.list_order import find_orders
 from llm.offline.staleness import find_idle_days
 from llm.offline.synonyms import command_words as generic_command_words
 from llm.offline.synonyms import prospective, stand_ins
@@ -22,7 +23,7 @@ from llm.offline.whose import own_units
 
 # Slots filled before others: specific readings first, free text (what is left over) last.
 _ORDER = {"entity": 0, "enum": 1, "idle_days": 1.5, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
-          "open_deals": 1.6, "deal_id": 0.5, "reason": 8, "free_text": 9}
+          "open_deals": 1.6, "list_order": 1.7, "deal_id": 0.5, "reason": 8, "free_text": 9}
 _CONNECTORS = set("给和跟与同的了说把对在向为从就")
 _LEADING_CJK = set("给和跟与同对向把")
 _DANGLING_CJK = set("给和跟与同对向把在为从")  # a sentence may end in 了 or 的; never in a preposition
@@ -118,6 +119,8 @@ def _typed_deal_id(p: Param, reading: Reading, out: Filling) -> bool:
 def kind_of(param: Param) -> str:
     if param.entity:
         return "entity"
+    if param.slot == "list_order":  # its values are read from cues of an order, not from the values' own words
+        return "list_order"
     if param.enum or param.item_enum:
         return "enum"
     return param.slot or "plain"
@@ -297,6 +300,11 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         if said and said.group(1).strip() and _free(Span(said.start(1), said.end(1)), out.used):
             value = said.group(1).strip(" .。!！")
             _put(out, p, value, Found(value, said.start(1), said.end(1), said.group(1)), kind)
+        return
+    if kind == "list_order":  # "my biggest open deals": how to order the list (it makes no tool fit better)
+        said = [f for f in find_orders(reading.text, p.enum) if _free(f.span, out.used)]
+        if said:
+            _put(out, p, said[0].value, said[0], kind)
         return
     if kind == "idle_days":  # "no activity in the last three weeks": how long idle, so no period reads those words
         idle = [f for f in find_idle_days(reading.text) if _free(f.span, out.used)]

@@ -106,6 +106,11 @@ def name_cues() -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted((str(w) for w in v), key=len, reverse=True)) for k, v in _data()["name_cues"].items()}
 
 
+def list_order_words() -> dict[str, tuple[str, ...]]:
+    """Cues of the order a list is asked in, by the order's value (amount, win_probability, close_date)."""
+    return {k: tuple(str(w).lower() for w in v) for k, v in (_data().get("list_order") or {}).items()}
+
+
 def staleness_words() -> dict[str, tuple[str, ...]]:
     """Cues that records went without activity, in English (`en`) and Chinese (`zh`)."""
     return {k: tuple(str(w).lower() for w in v) for k, v in (_data().get("staleness") or {}).items()}
