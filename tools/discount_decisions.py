@@ -16,13 +16,16 @@ class DiscountDecisionsArgs(BaseModel):
     outcome: Literal["accept", "reject", "needs_evidence", "escalated"] | None = Field(
         None, description="only decisions with this outcome (escalated: still waiting for the approver)")
     mine: bool = Field(False, description="only the requests you made yourself")
+    industry: str | None = Field(None, description="only decisions on deals of accounts in this industry, e.g. "
+                                                   "retail, logistics, manufacturing ('what did we give retail "
+                                                   "customers before?')")
     kind: Literal["discount", "quote"] = Field("discount", description="discount requests or quote approvals")
 
 
 def run(ctx: ToolContext, args: DiscountDecisionsArgs) -> dict:
     with ctx.store.session() as s:
         items, total, about = past_decisions(s, ctx.actor, deal=args.deal, account=args.account, kind=args.kind,
-                                             outcome=args.outcome, mine=args.mine)
+                                             outcome=args.outcome, mine=args.mine, industry=args.industry)
     return {"items": items, "total": total, "about": about}
 
 
@@ -46,5 +49,7 @@ TOOL = ToolSpec(
         "我的折扣申请有被拒的吗",
         "北辰医疗器械之前申请过的折扣都是什么结果",
         "还有哪些折扣在等审批",
+        "what discount did we give the last time we sold to a manufacturing customer?",
+        "以前给物流行业的客户批过多少折扣",
     ],
 )

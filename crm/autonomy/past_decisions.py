@@ -17,11 +17,12 @@ PENDING = "escalated"  # waiting for the approver: decided by nobody yet
 
 def past_decisions(session: Session, actor: Actor, *, deal: str | None = None, account: str | None = None,
                    kind: str = "discount", outcome: str | None = None, mine: bool = False,
-                   limit: int = 20) -> tuple[list[dict], int, dict]:
+                   industry: str | None = None, limit: int = 20) -> tuple[list[dict], int, dict]:
     """Decisions on the deals the actor's units decide, newest first: (rows, total, what was asked about).
 
     A decision belongs to the unit that owns the deal, so a rep sees their own unit's decisions only (a shared
-    account's discounts stay its owning unit's business). `mine`: only those the actor asked for."""
+    account's discounts stay its owning unit's business). `mine`: only those the actor asked for; `industry`: only
+    those on deals of accounts in that industry ("what did we give logistics customers before?")."""
     require_staff(actor, "read discount decisions")
     if kind not in KINDS:
         raise ValueError(f"unknown kind '{kind}'; decisions are about a {' or a '.join(KINDS)}")
@@ -35,6 +36,11 @@ def past_decisions(session: Session, actor: Actor, *, deal: str | None = None, a
         acc = resolve_account(session, actor, account)
         q = q.where(ContractDecision.deal_id.in_(select(Deal.id).where(Deal.account_id == acc.id)))
         about["account"] = acc.name
+    if industry:
+        in_industry = select(Deal.id).join(Account, Account.id == Deal.account_id) \
+            .where(func.lower(Account.industry) == industry.strip().lower())
+        q = q.where(ContractDecision.deal_id.in_(in_industry))
+        about["industry"] = industry
     if outcome:
         q = q.where(ContractDecision.outcome == outcome)
         about["outcome"] = outcome
