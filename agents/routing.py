@@ -21,7 +21,9 @@ TRANSFER_PREFIX = "transfer_to_"
 # Tools a role reaches in a specialist besides the specialist's own: a rep asks the sales specialist for their own
 # figures ("how many customer meetings have I had this month", "我今年赢单金额是多少"); the metric layer scopes a rep
 # to their unit and "mine" to themselves (crm/metrics/scope.py). Other roles reach query_metrics through the analyst.
-ROLE_EXTRA_TOOLS: dict[str, dict[str, tuple[str, ...]]] = {"rep": {"sales": ("query_metrics",)}}
+# A rep asks how much of their unit's discount budget or margin room is left ("我们组的折扣额度还够吗"): the unit's
+# boundary status, which shows a rep their own unit only (crm/autonomy/dashboard.py).
+ROLE_EXTRA_TOOLS: dict[str, dict[str, tuple[str, ...]]] = {"rep": {"sales": ("query_metrics", "unit_status")}}
 
 
 def allowed_specialists(role: str) -> tuple[str, ...]:
