@@ -26,7 +26,9 @@ class Mood(str, Enum):
 _POLITE_EN = re.compile(
     r"\b(?:can|could)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+)?(?!tell\b|explain\b|say\b|confirm\b|let\s+me\s+know\b)"
     r"|\bwould\s+you\s+(?:mind|please)\b|^\s*(?:please|pls|kindly)\b|\bplease\s*[?!.]*\s*$", re.I)
-_POLITE_ZH = re.compile(r"帮我|帮忙|麻烦|请你|请帮|给我(?:看|查|列|找|出|导|发|记|开|改)|能不能帮|可以帮|可不可以帮|能否帮|替我"
+_POLITE_ZH = re.compile(r"帮我|帮忙|麻烦|请你|请帮|给我(?:看|查|列|找|出|导|发|记|开|改)|替我"
+                        # "能不能帮…": asking Tessera; "我可不可以帮客户申请…": whether the speaker may, a question
+                        r"|(?<![我们不])(?:能不能帮|可以帮|可不可以帮|能否帮)"
                         # "能派人来修吗", "可以安排工程师上门吗": asking for someone to be sent, not whether one may
                         r"|(?:能|可以|能不能|可不可以|能否)(?:尽快)?(?:派|安排)(?:人|个人|工程师|技术|师傅)"
                         # "能把我的手机号改成…吗": asking Tessera to act on something (a 把/将 object), not asking
@@ -125,7 +127,7 @@ _WH_EN = re.compile(r"^\s*(?:(?:hey|hi|ok|okay|so|and|also|oh|well|um|quick one|
                     r"(?:what|what's|whats|how|how's|why|when|where|who|who's|whom|whose|which|is|are|am|was|were|"
                     r"do|does|did|can|could|should|may|might|would|isn't|aren't|doesn't|wouldn't)\b(?!\s+not\b)",
                     re.I)
-_QUESTION_ZH = re.compile(r"[吗呢][\s？?。!！]*$|什么|会不会|是不是|能不能|可不可以|有没有|要不要|用不用|该不该|需不需要|怎么|怎样|如何|为什么|为啥|哪|谁|多少|几[个次家天]|是否|能否|可否")
+_QUESTION_ZH = re.compile(r"[吗呢][\s？?。!！]*$|(?:行不行|成不成|可以不)[\s？?。!！]*$|什么|会不会|是不是|能不能|可不可以|有没有|要不要|用不用|该不该|需不需要|怎么|怎样|如何|为什么|为啥|哪|谁|多少|几[个次家天]|是否|能否|可否")
 # Asking whether something can be done ("am I able to get my data deleted?", "我能不能申请删除…"): a question about
 # that action, answered by explaining it, not by the nearest tool that reads.
 _WHETHER_POSSIBLE = re.compile(
@@ -157,7 +159,7 @@ def goes_on_to_act(text: str) -> bool:
 # trying the action out answers (a discount checked against the contract), nothing done.
 _MAY_I = re.compile(
     r"^\s*(?:can|could|may)\s+(?:i|we)\b|\b(?:is\s+(?:it|that)|would\s+(?:it|that)\s+be)\s+(?:ok|okay|fine|allowed)\b"
-    r"|\bam\s+i\s+allowed\b|(?:可以吗|可不可以|能不能|能否|允许吗|批得下来吗|批得了吗)"
+    r"|\bam\s+i\s+allowed\b|(?:可以吗|可不可以|能不能|能否|允许吗|批得下来吗|批得了吗|行不行|成不成|可以不[\s？?。]*$)"
     r"|(?<![你您们他她它])(?:可以|能)[^\s，,。？?！!]{1,6}吗", re.I)  # "手机号可以换吗", "能改一下吗": the verb inside
 
 

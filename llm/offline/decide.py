@@ -378,7 +378,10 @@ class TurnPolicy:
             trace = {**_scores("explain", ranking, chosen=writer.name), "mood": mood.value}
             return Reply("answer", questions.explain(by_name[writer.name], mood.value, lang), trace=trace)
         tried_out = None  # "给个8%的折扣可以吗": may I? is answered by the tool that tries the action out, nothing done
-        if not mood.may_write and (by_name[best.name].writes or mood is Mood.HYPOTHETICAL):
+        if not mood.may_write and asks_permission(text) and not by_name[best.name].writes:
+            tried_out = self._tried_out(best, tools_only, by_name)  # "我能不能给金桥百货申请个折扣": not past decisions
+            best = tried_out or best
+        if not tried_out and not mood.may_write and (by_name[best.name].writes or mood is Mood.HYPOTHETICAL):
             readers = [s for s in tools_only if not by_name[s.name].writes]
             trial = next((s for s in readers if by_name[s.name].answers_what_if), None)
             if (trial and by_name[best.name].writes and asks_permission(text)
@@ -422,6 +425,19 @@ class TurnPolicy:
         if planned:  # "Acme's biggest open deal": find the account's deals first, then act on the one picked
             return _find_then_act(best.name, planned, ranking, via="message")
         return self._call(by_name[best.name], fills[best.name], ranking, text, lang, via="message")
+
+    @staticmethod
+    def _tried_out(best: IntentScore, tools_only: list[IntentScore], by_name: dict[str, ToolView]) -> IntentScore | None:
+        """A permission question ("may I ask for a discount for Jinqiao?") read best by a tool that reads records: when
+        an action of the same kind (a tool that writes) and the tool that tries actions out both score near it, it
+        asks about doing the action, so the trial answers, nothing done."""
+        if by_name[best.name].answers_what_if:
+            return None
+        trial = next((s for s in tools_only if by_name[s.name].answers_what_if), None)
+        action = next((s for s in tools_only if by_name[s.name].writes), None)
+        if trial and action and max(best.score - trial.score, best.score - action.score) <= WHETHER_TO_MARGIN:
+            return trial
+        return None
 
     @staticmethod
     def _plan_instead(finder: IntentScore, tools_only: list[IntentScore], by_name: dict[str, ToolView],
