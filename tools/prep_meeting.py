@@ -1,28 +1,21 @@
 """Tool: the meeting prep card for an account (reads only: asking for it logs nothing)."""
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import BaseModel
 
 from crm.briefing.prep import prep_card
-from tools.base import ToolContext, ToolSpec, entity, slot
+from tools.base import ToolContext, ToolSpec, entity
 
 
 class PrepMeetingArgs(BaseModel):
     account: str = entity("account", "the account you are meeting")
-    day: dt.date | None = slot("date", "the day of the meeting, when said ('I'm seeing them on Monday', '下周二去拜访'), "
-                                       "ahead of today; the card is headed with it", None)
 
 
 def run(ctx: ToolContext, args: PrepMeetingArgs) -> dict:
     lang = ctx.actor.language
     with ctx.store.session() as s:
         scorer = (lambda ids: ctx.scores.scores(s, ids, ctx.today, lang=lang)) if ctx.scores is not None else None
-        card = prep_card(s, ctx.actor, account=args.account, now=ctx.clock(), scorer=scorer, lang=lang)
-    if args.day is not None:  # the meeting day said: the card says when, and how far away
-        card["record"] = {"meeting_on": f"{args.day} ({(args.day - ctx.today).days:+d}d)", **card["record"]}
-    return card
+        return prep_card(s, ctx.actor, account=args.account, now=ctx.clock(), scorer=scorer, lang=lang)
 
 
 TOOL = ToolSpec(
