@@ -45,16 +45,16 @@ def test_a_configured_llm_drives_the_tools_and_states_its_reason(data_dir, scrip
 
 def test_a_tool_the_agent_does_not_carry_is_refused_and_answered(data_dir, scripted):
     scripted.enqueue(
-        {"content": "", "tool_calls": [{"name": "unit_status", "args": {}}]},  # the analyst's, not a rep's
+        {"content": "", "tool_calls": [{"name": "clone_contract_template", "args": {}}]},  # the analyst's, not a rep's
         {"content": "I cannot do that here."},
     )
     app = Tessera(settings_for(data_dir, models=AgentModels(sales="scripted/x", fallbacks=[])),
                   clock=lambda: FIXED_NOW, seed=False)
-    turn = app.chat("li.wei", "llm", "how is the unit doing against its contract?")
+    turn = app.chat("li.wei", "llm", "copy our unit's contract to the new team")
     steps = app.traces.get(turn.turn_id).steps
     app.close()
     tool_step = next(s for s in steps if s["type"] == "tool")
-    assert tool_step["status"] == "error" and "no tool 'unit_status'" in tool_step["result"]
+    assert tool_step["status"] == "error" and "no tool 'clone_contract_template'" in tool_step["result"]
 
 
 def test_when_the_primary_model_fails_the_router_falls_back_to_the_offline_model(data_dir, scripted):
