@@ -154,9 +154,24 @@ def acts_on_own_data(text: str) -> bool:
     return gives_value(text) or _erases_data(text) or _changes_a_use(text)
 
 
+_RELATIVES_EN = (r"(?:colleague|coworker|co-worker|boss|manager|wife|husband|partner|friend|assistant|son|daughter|"
+                 r"mother|father|mom|mum|dad|brother|sister)s?")
+_RELATIVES_ZH = r"(?:同事|老板|领导|朋友|老婆|老公|妻子|丈夫|家人|爱人|孩子|父母|妈妈|爸爸|母亲|父亲|哥哥|姐姐|弟弟|妹妹)"
+# A change asked for on another person's behalf ("my colleague Zhou Ting wants to stop getting marketing emails",
+# "帮我同事取消营销短信"): only that person may change their consents and data, so it is not the customer's own.
+_ON_BEHALF_EN = re.compile(
+    rf"\b(?:my|our)\s+{_RELATIVES_EN}\b(?:\s+[A-Z][a-z]+)*\s+(?:(?:also|really|no longer|too)\s+)?"
+    rf"(?:wants?|would like|asked|asks|wishes|needs?|doesn['’]t want|does not want|didn['’]t want)\b(?!\s+me\b)"
+    rf"|\b(?:for|on behalf of)\s+(?:my|our)\s+{_RELATIVES_EN}\b"
+    rf"|\b(?:unsubscribe|remove|delete|erase|opt)\s+(?:out\s+)?(?:my|our)\s+{_RELATIVES_EN}\b")
+_ON_BEHALF_ZH = re.compile(rf"(?:帮|替|给)我?的?{_RELATIVES_ZH}|我?的?{_RELATIVES_ZH}[\u4e00-\u9fff]{{0,3}}?"
+                           rf"(?:也)?(?:想|要|希望|不想|不要|要求)(?!我)")  # "领导要我查一下我的数据": the customer's own
+
+
 def about_someone_else(text: str) -> bool:
-    """Whether the message asks about another person's personal data (only the customer's own is ever shown)."""
-    if _OTHERS_EN.search(text):
+    """Whether the message asks about another person's personal data, or for a change to it on their behalf (only the
+    customer's own is ever shown or changed)."""
+    if _OTHERS_EN.search(text) or _ON_BEHALF_EN.search(text) or _ON_BEHALF_ZH.search(text):
         return True
     for m in _OTHERS_ZH.finditer(text):
         who, _, between = m.group(0).partition("的")
