@@ -111,12 +111,10 @@ def test_no_turn_that_must_not_write_writes_on_the_test_split(test_split):
     assert not wrote, "\n".join(wrote)
 
 
-# Figures of tessera/offline on the test split where a user type is still below the bar (measured, not tuned on).
-BELOW_BAR: dict[tuple[str, str], str] = {
-    ("rep", "tool_choice"): "89.9% (measured 2026-12-01 12:24, not tuned on; 170/189 turns, one short of the bar) on "
-                            "168 scenarios; 89.4% at 11:48: the split grew by 11 "
-                            "held-out rep_ninth_round scenarios written before the fixes (main scored 7 of their 12 turns); "
-                            "87.6% on the 157 before, 90.1% on the 144 before rep_eighth_round"}
+# Figures of tessera/offline on the test split still under the bar, each with why (a strict xfail: reaching the bar fails it, so the entry must go).
+# Empty since 1 Dec 15:25: reps' tool choice, the last one, measured 90.3% (195/216 turns) on the split grown by
+# rep_tenth_round and must_not_write_negations, both written before their fixes (89.9% on 189 turns before).
+BELOW_BAR: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize("user", USER_TYPES)
