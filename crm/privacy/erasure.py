@@ -25,6 +25,7 @@ from crm.models import utcnow
 from crm.privacy import directory, erasure_claims, pdp, requests
 from crm.privacy.erasure_store import store_changes
 from crm.privacy.erasure_subject import ErasureSubject, subject_for
+from crm.privacy.erasure_words import place_in
 from crm.privacy.models import SubjectRequest
 from crm.privacy.taxonomy import Taxonomy, covers, default_taxonomy
 from crm.store import Store
@@ -158,7 +159,8 @@ def plan_erasure(session: Session, contact_id: int, scope: str, *, targets: Iter
     outside = [(t.name, t.count(subject)) for t in targets]
     rows = sorted(r for c in changes for r in c.rows)
     digest = hashlib.sha256(json.dumps([contact_id, scope, rows, outside], ensure_ascii=False).encode()).hexdigest()
-    listed = [c.public() for c in changes] + [{"what": name, "where": name, "count": n} for name, n in outside if n]
+    listed = [{**c.public(), "what": place_in(c.what, lang)} for c in changes] + \
+        [{"what": place_in(name, lang), "where": name, "count": n} for name, n in outside if n]
     total = sum(c["count"] for c in listed)
     label = tax.label(scope, lang)
     summary = (f"将删除您的{label}：{len(listed)} 个位置共 {total} 处；确认后才会执行，且无法撤销。" if lang == "zh" else
