@@ -263,6 +263,10 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     if unmeasured:  # "NPS", "customer acquisition cost", "客户满意度": nothing measures it, and the tool will say so
         metrics = [unmeasured]
     named += _names(reading, (("user", "rep"), ("account", "account"), ("product", "product")), filters, taken)
+    journey = _JOURNEY.search(text)
+    if journey and _DAYS_ASK.search(text):  # "从线索到成交要多少天", "days from lead to won": a deal's whole way, so the
+        taken.append(journey.span())       # sales cycle, and the stage it starts from is no filter
+        metrics = [_JOURNEY_METRIC]
     for phrase, dim, key in value_vocab:
         span = _find(text, phrase, taken)
         if span is None and dim == "priority":  # "普通优先级": the level, not a breakdown by the word 优先级 in it
@@ -757,6 +761,10 @@ def _as_count(text: str, metrics: list[str]) -> list[str]:
     return list(dict.fromkeys(count_of.get(m, m) for m in metrics))
 
 
+# From where a deal starts to its close: how long the whole way takes ("from lead to won", "从线索到成交")
+_JOURNEY = re.compile(r"(?:\bfrom|从)\s*\S{1,12}?\s*(?:\bto|\buntil|\btill|到)\s*(?:成交|赢单|签约|签单|拿下|关单|"
+                      r"clos(?:e|ed|ing)\b|won\b|win(?:ning)?\b|signature\b|signing\b)", re.I)
+_JOURNEY_METRIC = "sales_cycle_days"
 _DAYS_ASK = re.compile(r"\b(?:days|how long|how many days|cycle)\b|多少天|几天|天数|多久|多长时间|周期", re.I)
 
 
