@@ -116,3 +116,18 @@ def test_the_last_n_of_a_ranking_is_the_bottom(text, limit):
 def test_the_last_three_months_of_a_year_are_no_ranking():
     got = read("去年后三个月的赢单金额")
     assert "order" not in got and got["period"]["start"] == "2025-10-01"
+
+
+@pytest.mark.parametrize("text", [
+    "平均每个商机从线索到成交要多少天？按销售团队看",
+    "average days from lead to won, by unit",
+    "how long does it take from first contact to signing, per sales team?",
+])
+def test_how_long_from_a_start_to_the_close_is_the_sales_cycle_and_its_start_no_filter(text):
+    query = read(text)
+    assert query["metrics"] == ["sales_cycle_days"] and "stage" not in query.get("filters", {})
+    assert query.get("group_by") == ["unit"]  # a sales team is a unit, not a rep
+
+
+def test_a_stage_said_without_a_way_to_the_close_is_still_a_filter():
+    assert read("how many deals are in negotiation?").get("filters", {}).get("stage") == ["negotiation"]

@@ -762,7 +762,7 @@ def _as_count(text: str, metrics: list[str]) -> list[str]:
 
 
 # From where a deal starts to its close: how long the whole way takes ("from lead to won", "从线索到成交")
-_JOURNEY = re.compile(r"(?:\bfrom|从)\s*\S{1,12}?\s*(?:\bto|\buntil|\btill|到)\s*(?:成交|赢单|签约|签单|拿下|关单|"
+_JOURNEY = re.compile(r"(?:\bfrom|从)\s*[^，,。？?；;]{1,20}?\s*(?:\bto|\buntil|\btill|到)\s*(?:成交|赢单|签约|签单|拿下|关单|"
                       r"clos(?:e|ed|ing)\b|won\b|win(?:ning)?\b|signature\b|signing\b)", re.I)
 _JOURNEY_METRIC = "sales_cycle_days"
 _DAYS_ASK = re.compile(r"\b(?:days|how long|how many days|cycle)\b|多少天|几天|天数|多久|多长时间|周期", re.I)
