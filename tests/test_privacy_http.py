@@ -56,7 +56,8 @@ def test_export_as_json_and_zip_rectify_then_erase_with_confirmation(client):
     fixed = client.post("/v1/me/rectify", json={"field": "email", "value": "jing.chen@beichen-med.cn"})
     assert fixed.json()["old"] == "chen.jing@beichen-med.cn"
     plan = client.post("/v1/me/erasure/plan", json={"category": "user"}).json()
-    assert plan["changes"][0] == {"what": "your name, job title, e-mail, phone, city", "where": "contacts", "count": 5}
+    # 陈静 writes Chinese: the plan she confirms names its places in Chinese, as its summary does
+    assert plan["changes"][0] == {"what": "您的姓名、职位、邮箱、电话、城市", "where": "contacts", "count": 5}
     assert any("GDPR Art. 5(2)" in k["rule"] for k in plan["kept"]) and plan["undo"] is None
     kinds = [r["kind"] for r in client.get("/v1/me/requests").json()["requests"]]
     assert kinds == ["rectify"]  # a copy of one's data is no request, and a plan is not one: nothing was written
@@ -69,7 +70,7 @@ def test_export_as_json_and_zip_rectify_then_erase_with_confirmation(client):
 def test_a_confirmation_is_bound_to_the_plan_shown_and_refused_when_the_data_changed(client):
     plan = client.post("/v1/me/erasure/plan", json={"what": "我的购买记录"}).json()
     assert plan["scope"] == "user.behavior.purchase_history"
-    assert plan["changes"] == [{"what": "items in your data vault", "where": "privacy_vault_items", "count": 1}]
+    assert plan["changes"] == [{"what": "您数据保险库中的条目", "where": "privacy_vault_items", "count": 1}]
     client.post("/v1/me/rectify", json={"field": "phone", "value": "+86 139 0000 1111"})
     everything = client.post("/v1/me/erasure/plan", json={"category": "user"}).json()
     client.post("/v1/me/rectify", json={"field": "city", "value": "杭州"})  # the data changes again

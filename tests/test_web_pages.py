@@ -118,7 +118,7 @@ def test_a_customer_sees_what_is_held_switches_a_purpose_off_exports_and_deletes
     page.click("#erase")  # everything: the plan is shown before anything happens
     page.wait_for_selector("dialog#confirm[open] table[data-changes]")
     plan = page.locator("dialog#confirm").inner_text()
-    assert "your name, job title, e-mail, phone, city" in plan and "GDPR Art. 5(2)" in plan
+    assert "您的姓名、职位、邮箱、电话、城市" in plan and "GDPR Art. 5(2)" in plan  # her places, in her language
     page.click("dialog#confirm button[value=cancel]")  # changing one's mind erases nothing
     expect(page.locator("#notice")).to_contain_text("Nothing was deleted")
     assert "chen.jing@beichen-med.cn" in page.locator('article[data-category="user.contact.email"]').inner_text()
@@ -126,7 +126,7 @@ def test_a_customer_sees_what_is_held_switches_a_purpose_off_exports_and_deletes
     page.select_option("#erase-scope", "user.behavior.purchase_history")  # one category only
     page.click("#erase")
     page.wait_for_selector("dialog#confirm[open] table[data-changes]")
-    assert "items in your data vault" in page.locator("dialog#confirm").inner_text()
+    assert "您数据保险库中的条目" in page.locator("dialog#confirm").inner_text()
     page.click("dialog#confirm [data-ok]")
     expect(page.locator("#notice")).to_contain_text("was erased")
     assert "chen.jing@beichen-med.cn" in page.locator('article[data-category="user.contact.email"]').inner_text()
