@@ -97,6 +97,7 @@ def recipients(session: Session, contact_id: int, category: str | None = None) -
             found |= set((p.shared_with if p else []) or [])
     return sorted(found)
 
+
 def data_by_category(session: Session, contact_id: int, now: dt.datetime, lang: str = "en", *,
                      actor: str = "system", tax: Taxonomy | None = None) -> dict:
     """Per category: the values held, where each came from, the purposes it may be used for, sharing, expiry."""

@@ -12,9 +12,9 @@ from crm.account_weight import BIGGEST_CUSTOMER
 from llm.offline.contrast import against, without_join
 from llm.offline.lexicon import Match
 from llm.offline.reading import Reading
+from llm.offline.list_order import find_orders
 from llm.offline.rivals import find_competitors
 from llm.offline.schema import Param, ToolView, coerce
-from llm.offline.list_order import find_orders
 from llm.offline.staleness import find_idle_days
 from llm.offline.synonyms import command_words as generic_command_words
 from llm.offline.synonyms import prospective, stand_ins
@@ -452,13 +452,13 @@ def _pieces(text: str, used: list[Span]) -> list[str]:
     Sarah back on Thursday about the renewal": "call Sarah back about the renewal", not "back on about")."""
     pieces, pos = [], 0
     for span in sorted(used, key=lambda s: s.start):
-        pieces.append(_DANGLING_PREPOSITION.sub("", text[pos:span.start]) if span.start > pos else "")
+        pieces.append(_DANGLING_PREPOSITION.sub("", text[pos:span.start]))
         pos = max(pos, span.end)
     pieces.append(text[pos:])
     return pieces
 
 
-_DANGLING_PREPOSITION = re.compile(r"(?<=\w)\s+(?:on|at|by|before|until)(\s*)$", re.I)
+_DANGLING_PREPOSITION = re.compile(r"(?<=\w)\s+(?:on|at|by|before|until)\s*$", re.I)
 
 
 def _join(pieces: list[str]) -> str:
