@@ -87,6 +87,36 @@ def test_the_uses_of_one_field_follow_the_consents_recorded(ptessera):
     assert answer.startswith("您的电话号码用于") and "营销信息" in unused and "营销信息" not in used
 
 
+@pytest.mark.parametrize("login, message, lead", [
+    ("cust.sarah.miller", "do you use my data to train any AI models?", "Training AI models: none of your data"),
+    ("cust.chen.jing", "你们会拿我的数据去训练AI吗？", "训练AI模型：您的任何数据都不用于此"),
+    ("cust.mark.taylor", "do you use my details for marketing?",
+     "Marketing messages: used for it are your email address and phone number (with your consent)"),
+    ("cust.li.na", "你们会把我的信息给第三方吗", "与第三方共享：用于此的是您的电话号码（已共享给顺丰速运）"),
+])
+def test_whether_my_data_is_used_for_one_use_is_answered_first_and_writes_nothing(ptessera, login, message, lead):
+    before = business_fingerprint(ptessera.store)
+    turn = ptessera.chat(login, "c", message)
+    assert [c["name"] for c in turn.tool_calls] == ["my_consents"]
+    assert turn.reply.startswith(lead), turn.reply
+    assert written_tables(before, business_fingerprint(ptessera.store)) == []
+
+
+def test_the_answer_about_one_use_follows_the_consents_recorded(ptessera):
+    asked = "do you use my details for marketing?"
+    assert call(ptessera, "cust.mark.taylor", "my_consents", what=asked)["answer"].startswith(
+        "Marketing messages: used for it")
+    ptessera.chat("cust.mark.taylor", "c", "stop sending me marketing messages")
+    ptessera.chat("cust.mark.taylor", "c", "yes")
+    answer = call(ptessera, "cust.mark.taylor", "my_consents", what=asked)["answer"]
+    assert answer == "Marketing messages: none of your data is used for it.", answer
+
+
+def test_a_question_naming_no_use_lists_the_consents_without_an_answer_line(ptessera):
+    result = call(ptessera, "cust.li.na", "my_consents", what="what have I agreed to?")
+    assert "answer" not in result and result["total"] == len(result["items"]) > 0
+
+
 def test_who_looked_at_my_data_is_about_the_customers_data_not_a_product(ptessera):
     turn = ptessera.chat("cust.mark.taylor", "c", "who looked at my data last month?")
     assert [c["name"] for c in turn.tool_calls] == ["my_data_access"], turn.reply

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor, Invalid
-from crm.models import Activity, Case, utcnow
+from crm.models import Activity, Case, Contact, utcnow
 from crm.privacy import access_log, consents, erasure, pdp, requests, rights, source_words
+from crm.privacy.labels import personal_columns
 from crm.privacy.name_parts import part_named, with_part
 from crm.privacy.taxonomy import covers, default_taxonomy
 from crm.services.moves import moved_to
@@ -72,7 +73,9 @@ def my_consents(session: Session, actor: Actor, now: dt.datetime | None = None, 
     about = rights.person(session, contact_id).full_name
     category = _category_asked(tax, what)
     if category is None:
-        return {"items": [_consent_shown(i, lang) for i in items], "total": len(items), "about": about}
+        use = tax.purpose_from_text(what or "")
+        answer = {"answer": _data_used_for(session, contact_id, use, items, now, lang, tax)} if use else {}
+        return {**answer, "items": [_consent_shown(i, lang) for i in items], "total": len(items), "about": about}
     items = [i for i in items if covers(i["category"], category) or covers(category, i["category"])]
     return {"answer": _uses_of(session, contact_id, category, now, lang, tax),
             "items": [_consent_shown(i, lang) for i in items], "total": len(items), "about": about}
@@ -111,6 +114,50 @@ def _uses_of(session: Session, contact_id: int, category: str, now: dt.datetime,
     if lang == "zh":
         return (f"您的{data}用于：{'；'.join(used) or '无'}。" + (f"不用于：{'、'.join(unused)}。" if unused else ""))
     return (f"Your {data} is used for: {'; '.join(used) or 'nothing'}." + (f" Not for: {', '.join(unused)}." if unused else ""))
+
+
+def _data_used_for(session: Session, contact_id: int, asked: str, items: list[dict], now: dt.datetime, lang: str,
+                   tax) -> str:
+    """One sentence: which of the person's data is used for the use a question names ("do you use my data to train
+    AI models?", "拿我的数据做营销吗"), on which ground, and which is not. A general use ("marketing") is answered by
+    the uses under it that people are told about (marketing messages). Reads no personal value."""
+    uses = [u for u in USES_ASKED_ABOUT if covers(asked, u)] or [asked]
+    named = dict.fromkeys([label.category for label in personal_columns(Contact.__table__).values()]
+                          + [i["category"] for i in items])
+    categories = [c for c in named if not any(o != c and covers(c, o) for o in named)]  # "phone", not "contact details"
+    sharing = any(covers("third_party_sharing", u) for u in uses)
+    used: dict[str, list[str]] = {}  # the ground, in words -> the data used on it
+    unused = []
+    for category in categories:
+        allowed = [d for d in (pdp.would_allow(session, contact_id, category, u, now, taxonomy=tax) for u in uses)
+                   if d.allowed]
+        shared_with = rights.recipients(session, contact_id, category) if sharing else []
+        if shared_with:  # a fact of its provenance, whatever the consents say now
+            ground = ("已共享给" if lang == "zh" else "shared with ") + _listed(
+                source_words.recipients(shared_with, lang), lang)
+        elif allowed:
+            ground = _BASIS_WORDS[lang].get(allowed[0].basis, "")
+        else:
+            unused.append(tax.label(category, lang))
+            continue
+        used.setdefault(ground, []).append(tax.label(category, lang))
+    use = _listed([tax.label(u, lang) for u in uses], lang)
+    if lang == "zh":
+        if not used:
+            return f"{use}：您的任何数据都不用于此。"
+        said = "；".join(f"您的{_listed(data, lang)}（{ground}）" for ground, data in used.items())
+        return f"{use}：用于此的是{said}" + (f"；{_listed(unused, lang)}不用于此。" if unused else "。")
+    use = use[:1].upper() + use[1:]
+    if not used:
+        return f"{use}: none of your data is used for it."
+    said = "; ".join(f"your {_listed(data, lang)} ({ground})" for ground, data in used.items())
+    return f"{use}: used for it are {said}" + (f"; not your {_listed(unused, lang)}." if unused else ".")
+
+
+def _listed(words: list[str], lang: str) -> str:
+    if lang == "zh":
+        return "、".join(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def change_consent(session: Session, actor: Actor, *, granted: bool, category: str | None = None,
