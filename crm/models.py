@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 Money = Numeric(14, 2)
 ROLES = ("rep", "manager", "customer", "prompt_engineer", "admin")
@@ -14,6 +14,7 @@ OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")
 ACTIVITY_KINDS = ("call", "meeting", "email", "note")
 CASE_KINDS = ("complaint", "service", "question")
 CASE_STATUSES = ("open", "in_progress", "resolved", "closed")
+CLOSED_CASE_STATUSES = ("resolved", "closed")
 
 
 def personal(category: str, basis: str | None = None) -> dict:
@@ -199,6 +200,21 @@ class Case(Base):
     description: Mapped[str] = mapped_column(Text, info=personal("user.behavior.interaction", "contract"))
     classification: Mapped[dict] = mapped_column(JSON, default=dict)  # the reasoning trace of the classifier
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # when it was resolved or closed (None while open or in progress): cases closed in a period and the time to
+    # close a case are dated by it. Set whenever the status moves to resolved or closed, cleared when it reopens.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    @validates("status")
+    def _status_dates_the_close(self, _key: str, status: str) -> str:
+        """Every path that changes a case's status (a service, undo, a script) keeps `closed_at` true to it: the
+        move to resolved or closed dates it when it is not dated yet (a caller with its own clock sets `closed_at`
+        after), resolved → closed keeps that moment, and reopening clears it."""
+        if status in CLOSED_CASE_STATUSES:
+            if self.closed_at is None:
+                self.closed_at = utcnow()
+        elif status in CASE_STATUSES:
+            self.closed_at = None
+        return status
 
 
 class SeedRun(Base):

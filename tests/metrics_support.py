@@ -35,6 +35,8 @@ def expected_sql(dialect: str) -> dict[str, str]:
     a_ok, c_ok = PERSON_OK.format(t="a"), PERSON_OK.format(t="c")
     cycle = days(dialect, "d.created_on", "d.closed_on")
     dso = days(dialect, "o.ordered_on", "p.paid_on")
+    case_days = ("(julianday(c.closed_at) - julianday(c.created_at))" if dialect == "sqlite"
+                 else "(EXTRACT(EPOCH FROM c.closed_at - c.created_at) / 86400)")
     return {
         "won_value": f"SELECT u.region, SUM(d.amount) {d} WHERE d.stage = 'won' GROUP BY u.region",
         "won_deals": f"SELECT u.region, COUNT(*) {d} WHERE d.stage = 'won' GROUP BY u.region",
@@ -88,6 +90,8 @@ def expected_sql(dialect: str) -> dict[str, str]:
                       "GROUP BY u.region",
         "case_resolution_rate": f"SELECT u.region, SUM(CASE WHEN c.status IN ('resolved', 'closed') THEN 1.0 ELSE 0 "
                                 f"END) / COUNT(*) {cases} WHERE {c_ok} GROUP BY u.region",
+        "case_close_days": f"SELECT u.region, AVG({case_days}) {cases} WHERE c.status IN ('resolved', 'closed') "
+                           f"AND {c_ok} GROUP BY u.region",
         "complaints": f"SELECT u.region, COUNT(*) {cases} WHERE c.kind = 'complaint' AND {c_ok} GROUP BY u.region",
         "urgent_cases": f"SELECT u.region, COUNT(*) {cases} WHERE c.priority IN ('high', 'urgent') AND {c_ok} "
                         "GROUP BY u.region",

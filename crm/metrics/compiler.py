@@ -11,7 +11,7 @@ from sqlalchemy import (Column, DateTime, Float, Select, and_, case, cast, disti
 import crm.autonomy.models  # noqa: F401  (budget pools and contract decisions join the metadata)
 from crm.metrics.catalog import Catalog, Dimension, Metric, Source
 from crm.metrics.periods import Period
-from crm.metrics.sqlfuncs import days_between, median, time_bucket
+from crm.metrics.sqlfuncs import days_between, elapsed_days, median, time_bucket
 from crm.models import Base
 
 TABLES = Base.metadata.tables
@@ -150,6 +150,8 @@ def _expr(e):
         return cast(args[0], Float) / func.nullif(cast(args[1], Float), 0)
     if op == "days_between":
         return days_between(*args)
+    if op == "elapsed_days":
+        return elapsed_days(*args)
     if op == "map":
         col = column(e["column"])
         return case(*[(col == k, literal(v, Float)) for k, v in e["values"].items()], else_=literal(0.0, Float))

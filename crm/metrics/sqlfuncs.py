@@ -1,6 +1,6 @@
 """Functions the metrics need, compiled for each SQL dialect (SQLite and PostgreSQL; others follow the same pattern):
-bucketing a date into its week, month, quarter or year, the day of a timestamp, the days between two dates, and the
-median of a group."""
+bucketing a date into its week, month, quarter or year, the day of a timestamp, the days between two dates, the days
+(with their fraction) between two timestamps, and the median of a group."""
 from __future__ import annotations
 
 from sqlalchemy import Date, Float, String
@@ -78,6 +78,26 @@ def _days_sqlite(element, compiler, **kw):
 def _days_default(element, compiler, **kw):
     start, end = _args(compiler, element, **kw)
     return f"(CAST({end} AS DATE) - CAST({start} AS DATE))"
+
+
+class elapsed_days(FunctionElement):
+    """Days, with their fraction, from the first timestamp to the second (a case opened at 09:00 and closed at 21:00
+    the next day: 1.5)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(elapsed_days, "sqlite")
+def _elapsed_sqlite(element, compiler, **kw):
+    start, end = _args(compiler, element, **kw)
+    return f"(julianday({end}) - julianday({start}))"
+
+
+@compiles(elapsed_days)
+def _elapsed_default(element, compiler, **kw):
+    start, end = _args(compiler, element, **kw)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
 
 
 class median(FunctionElement):

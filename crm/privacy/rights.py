@@ -150,7 +150,8 @@ def export(session: Session, contact_id: int, now: dt.datetime, *, actor: str = 
                           "source": {"channel": a.kind, "system": "tessera-crm", "recorded_by": a.user.display_name}}
                          for a in activities],
         "cases": [{"case": f"C-{c.id}", "kind": c.kind, "status": c.status, "description": c.description,
-                   "opened": c.created_at.isoformat()} for c in cases],
+                   "opened": c.created_at.isoformat(), "closed": c.closed_at.isoformat() if c.closed_at else None}
+                  for c in cases],
         "vault": [{"category": v.category, "content": v.content, "channel": v.channel,
                    "collected_at": v.collected_at.isoformat()} for v in vault],
         "consents": [{"category": r.category, "purpose": r.purpose, "granted": r.granted,

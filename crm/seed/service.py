@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import random
 
 from sqlalchemy.orm import Session
 
-from crm.models import ACTIVITY_KINDS, CASE_STATUSES, Activity, Case
+from crm.models import ACTIVITY_KINDS, CASE_STATUSES, CLOSED_CASE_STATUSES, Activity, Case
 from crm.seed.sales import HISTORY_DAYS
 from crm.seed.world import DemoWorld, insert_rows
 
@@ -15,6 +17,8 @@ DEAL_SHARE = 0.8  # activities about a deal; the rest are about the account as a
 CONTACT_SHARE = 0.85  # activities with a named contact
 KIND_WEIGHTS = (35, 20, 30, 15)  # call, meeting, email, note
 PRIORITIES = ("low", "normal", "high", "urgent")
+# typical hours from opening a case to closing it, by priority (the median of a log-normal spread)
+HOURS_TO_CLOSE = {"urgent": 12, "high": 36, "normal": 96, "low": 200}
 
 
 def seed_activities(session: Session, world: DemoWorld) -> None:
@@ -65,7 +69,18 @@ def seed_cases(session: Session, world: DemoWorld) -> None:
             opened_by, contact = account["owner_id"], rng.choice(world.contacts[account["id"]])
         rows.append(_case(world, rng.choice(orders_of[account["id"]]), opened_by, contact))
     rows.sort(key=lambda r: r["created_at"])
+    for row in rows:
+        row["closed_at"] = _closed_at(row, world.today) if row["status"] in CLOSED_CASE_STATUSES else None
     insert_rows(session, Case, rows)
+
+
+def _closed_at(case: dict, today: dt.date) -> dt.datetime:
+    """When a resolved or closed case was closed: after its opening by a time typical of its priority, at the latest
+    early on the demo's day. Drawn from the case's own seed, so the rest of the demo stays as it was."""
+    rng = random.Random(f"case-close:{case['created_at'].isoformat()}:{case['account_id']}:{case['contact_id']}")
+    hours = HOURS_TO_CLOSE[case["priority"]] * math.exp(rng.gauss(0, 0.7))
+    latest = dt.datetime.combine(today, dt.time(8))
+    return min(case["created_at"] + dt.timedelta(hours=max(1.0, hours)), latest).replace(second=0, microsecond=0)
 
 
 def _case(world: DemoWorld, order: dict, opened_by: int, contact: dict) -> dict:

@@ -1,4 +1,5 @@
-"""Opening a case from free text: classified by readable rules, with the reasoning kept on the case."""
+"""Opening a case from free text, classified by readable rules with the reasoning kept on the case; moving a case
+between statuses, which dates its close."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from crm.actor import Actor, Invalid
+from crm.actor import AccessDenied, Actor, Invalid, NotFound
 from crm.data_files import read_yaml
-from crm.models import Case, utcnow
+from crm.models import CASE_STATUSES, Account, Case, utcnow
 from crm.services.lookup import resolve_account
 from crm.services.rows import case_row
 from crm.services.scope import customer_account_id, ensure_visible
@@ -68,3 +69,23 @@ def open_case(session: Session, actor: Actor, *, text: str, account: str | None 
             "record": case_row(case)}
     # why the rules classified it so is for staff; the customer sees their case (the reasons stay in `classification`)
     return done if actor.role == "customer" else {**done, "reasons": verdict["reasons"]}
+
+
+def change_case_status(session: Session, actor: Actor, *, case_id: int, status: str,
+                       now: dt.datetime | None = None) -> dict:
+    """Moves a case to `status`. Resolving or closing it dates the close at `now` (the caller's clock), unless it was
+    closed already (resolved → closed keeps the first moment); reopening it (open, in progress) clears the date."""
+    if status not in CASE_STATUSES:
+        raise Invalid(f"a case's status is one of {', '.join(CASE_STATUSES)}, not '{status}'", kind="bad_status")
+    if actor.role == "customer":
+        raise AccessDenied("a case's status is changed by the staff handling it", kind="customer_case_status")
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"there is no case C-{case_id}", kind="no_case")
+    ensure_visible(actor, session.get(Account, case.account_id))
+    was_dated = case.closed_at is not None
+    case.status = status  # Case validates the status: dates or clears closed_at
+    if case.closed_at is not None and not was_dated:
+        case.closed_at = now or utcnow()
+    session.flush()
+    return {"done": f"C-{case.id} is {status}", "record": case_row(case)}

@@ -28,4 +28,5 @@ def activity_row(a: Activity) -> dict:
 
 def case_row(c: Case) -> dict:
     return {"case": f"C-{c.id}", "kind": c.kind, "category": c.category, "priority": c.priority,
-            "status": c.status, "opened": c.created_at.strftime("%Y-%m-%d")}
+            "status": c.status, "opened": c.created_at.strftime("%Y-%m-%d"),
+            **({"closed": c.closed_at.strftime("%Y-%m-%d")} if c.closed_at else {})}
