@@ -14,7 +14,7 @@ from crm.actor import NotFound
 from memory.approvals import AlreadyDecided
 from memory.thread_lock import ThreadBusy
 from tessera.runtime import Tessera
-from tessera.turns import FirstResultGone, IdempotencyKeyBusy, IdempotencyKeyReused, TurnFailed
+from tessera.turns import FirstResultGone, IdempotencyKeyBusy, IdempotencyKeyReused, TurnFailed, TurnsBusy
 
 
 class ErrorDetail(BaseModel):
@@ -33,13 +33,16 @@ INPUT_ERRORS = {400: _error("malformed text or a request the domain refuses, wit
 ERROR_RESPONSES = {**AUTH_ERRORS, **INPUT_ERRORS, 404: _error("no such record, or not yours")}
 TURN_ERRORS = {409: _error("another turn of this thread is still running, or the Idempotency-Key's first request "
                            "is still running or its answer was erased"),
-               422: {"description": "invalid input, or an Idempotency-Key first used with another request"}}
+               422: {"description": "invalid input, or an Idempotency-Key first used with another request"},
+               503: _error("this server ran its most turns at once (TESSERA_LIMITS__TURNS_AT_ONCE) for as long as a "
+                           "turn waits; try again after Retry-After")}
 
 
 @contextmanager
 def as_http_errors(conflict: int = 400) -> Iterator[None]:
     """Domain errors as clear answers: unknown → 404, not allowed → 403, decided or busy → 409,
-    a reused Idempotency-Key → 422, a failed turn → 500 naming its trace, other bad input or state → `conflict`."""
+    a reused Idempotency-Key → 422, a failed turn → 500 naming its trace, no place for
+    one more turn in this process → 503, other bad input or state → `conflict`."""
     try:
         yield
     except FirstResultGone as exc:
@@ -53,6 +56,8 @@ def as_http_errors(conflict: int = 400) -> Iterator[None]:
     except IdempotencyKeyReused as exc:
         raise RequestValidationError([{"type": "idempotency_key_reused", "loc": ("header", "Idempotency-Key"),
                                        "msg": str(exc), "input": None}]) from exc
+    except TurnsBusy as exc:
+        raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from exc
     except TurnFailed as exc:
         raise HTTPException(500, f"{exc} (GET /v1/traces/{exc.turn_id})",
                             headers={"X-Tessera-Turn": exc.turn_id}) from exc

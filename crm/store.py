@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 class Store:
     """A CRM store bound to one database URL. Services receive a `Session` from `session()`."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, kept_connections: int = 5):
+        """`kept_connections`: a server's connections the pool keeps open between uses; up to 10 more are opened
+        when that many are in use at once, and closed again after their use."""
         if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3 is the driver Tessera ships
         self.url = url
@@ -21,7 +23,9 @@ class Store:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         # a server's connection can drop between checkouts (a restart, an idle timeout): ping it first; a SQLite file
         # cannot, so its checkouts skip the round trip (about a dozen per turn)
-        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+        server = not url.startswith("sqlite")
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=server,
+                                            **({"pool_size": kept_connections} if server else {}))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -116,10 +116,11 @@ class FileThreadLocks(ThreadLocks):
 class AdvisoryThreadLocks(ThreadLocks):
     """PostgreSQL: a session-level advisory lock on a connection of its own small pool, held for the turn."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, kept_connections: int = 4):
         super().__init__()
-        # Its own pool: a turn holding its lock must never starve the store's pool of connections.
-        self.engine: Engine = create_engine(url, pool_size=4, max_overflow=60, pool_pre_ping=True)
+        # Its own pool: a turn holding its lock must never starve the store's pool of connections. It keeps one
+        # connection open per turn the process runs at once; one more (an erasure, the pruner) opens and closes one.
+        self.engine: Engine = create_engine(url, pool_size=kept_connections, max_overflow=60, pool_pre_ping=True)
 
     @contextmanager
     def _across_processes(self, thread_id: str, deadline: float) -> Iterator[None]:
@@ -150,9 +151,9 @@ class AdvisoryThreadLocks(ThreadLocks):
         self.engine.dispose()
 
 
-def thread_locks_for(store_url: str) -> ThreadLocks:
+def thread_locks_for(store_url: str, turns_at_once: int = 4) -> ThreadLocks:
     """Advisory locks for a PostgreSQL store, lock files beside a SQLite store."""
     if store_url.startswith("postgresql"):
-        return AdvisoryThreadLocks(store_url)
+        return AdvisoryThreadLocks(store_url, turns_at_once)
     path = Path(store_url.removeprefix("sqlite:///"))
     return FileThreadLocks(path.parent / f"{path.name}.turn-locks")

@@ -66,7 +66,8 @@ class Tessera:
         self.clock = clock or dt.datetime.now
         observability.configure_tracing(settings.observability.otel_endpoint, settings.observability.service_name)
         observability.count_consent_refusals()
-        self.store = Store(self.settings.store_url)
+        # the running turns' connections, and some for requests being let in and the background jobs, stay open
+        self.store = Store(self.settings.store_url, kept_connections=settings.limits.turns_at_once + 8)
         migrate(self.store)
         self.audit_anchor = anchor_store(self.store, self.settings, seal=False)
         if self.settings.seed_on_first_run if seed is None else seed:

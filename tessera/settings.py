@@ -190,6 +190,8 @@ class RequestLimits(BaseModel):
     turn_wait_seconds: float = Field(60, gt=0, le=3600, description="wait for the thread's running turn, then 409")
     history_turns: int = Field(8, ge=1, le=1000, description="turns a thread keeps in its checkpoint for the model "
                                "to read, the new one included; older ones leave it (their traces stay)")
+    turns_at_once: int = Field(4, ge=1, le=256, description="turns one process runs at a time; more wait their "
+                               "turn (up to turn_wait_seconds, then 503) instead of sharing the interpreter")
 
 
 class RepDaySettings(BaseModel):

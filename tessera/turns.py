@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,6 +87,15 @@ class TurnFailed(RuntimeError):
                          f"the error is in its trace {turn_id}")
 
 
+class TurnsBusy(RuntimeError):
+    """Every place for a running turn in this process stayed taken for as long as a turn waits."""
+
+    def __init__(self, waited: float):
+        self.waited = waited
+        super().__init__(f"this server ran its most turns at once for {waited:g} s without a free place; "
+                         "try again in a moment")
+
+
 class IdempotencyKeyReused(ValueError):
     """The key was first sent with another request body: keys name one request, never two."""
 
@@ -109,7 +119,9 @@ class Turns:
 
     def __init__(self, tessera: Tessera):
         self.tessera = tessera
-        self.locks = thread_locks_for(tessera.store.url)
+        self.locks = thread_locks_for(tessera.store.url, self._limits.turns_at_once)
+        # Python runs one thread at a time: turns beyond a few queue here rather than thrash the interpreter lock
+        self.slots = threading.BoundedSemaphore(self._limits.turns_at_once)
 
     @property
     def _limits(self):
@@ -119,9 +131,19 @@ class Turns:
     def exclusive(self, config: RunnableConfig) -> Iterator[None]:
         """Holds the thread's lock; first closes a turn of this thread that a crash cut short."""
         thread_id = config["configurable"]["thread_id"]
-        with self.locks.hold(thread_id, self._limits.turn_wait_seconds):
+        with self._slot(), self.locks.hold(thread_id, self._limits.turn_wait_seconds):
             self.recover(thread_id)
             yield
+
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        """One of this process's `turns_at_once` places for a running turn, waited for up to `turn_wait_seconds`."""
+        if not self.slots.acquire(timeout=self._limits.turn_wait_seconds):
+            raise TurnsBusy(self._limits.turn_wait_seconds)
+        try:
+            yield
+        finally:
+            self.slots.release()
 
     def start(self, actor: Actor, config: RunnableConfig, text: str, key: str | None = None, *,
               length: int | None = None) -> TurnTicket | TurnResult:
