@@ -266,7 +266,8 @@ def test_this_year_so_far_against_the_same_days_last_year(mstore):
 def test_a_period_still_running_is_compared_with_the_same_days_last_year(mstore):
     """Won value this quarter vs the same period last year, asked on 26 Nov: last year's 1 Oct-26 Nov, not its
     whole Q4; DSO this (whole) year against last year up to the same day. A quarter already over keeps its whole
-    counterpart, and pipeline by expected close (days still to come) keeps last year's whole quarter."""
+    counterpart, and pipeline by expected close (days still to come) keeps last year's whole quarter; compared as it
+    stood (the default), the pipeline now is set against the pipeline on the same day a year ago."""
     sql = ("SELECT SUM(d.amount) FROM deals d JOIN sales_units u ON u.id = d.unit_id WHERE d.stage = 'won' "
            "AND u.region = 'east' AND d.closed_on BETWEEN :a AND :b")
     running = ask(mstore, "zhao.lei", metrics=["won_value"], period={"relative": "this", "grain": "quarter"},
@@ -280,8 +281,11 @@ def test_a_period_still_running_is_compared_with_the_same_days_last_year(mstore)
                compare_to="same_period_last_year")
     assert (over.compared.start, over.compared.end) == (dt.date(2025, 7, 1), dt.date(2025, 9, 30))
     ahead = ask(mstore, "zhao.lei", metrics=["pipeline_value"], period={"relative": "this", "grain": "quarter"},
-                compare_to="same_period_last_year")
+                compare_to="same_period_last_year", snapshot=False)
     assert (ahead.compared.start, ahead.compared.end) == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    stood = ask(mstore, "zhao.lei", metrics=["pipeline_value"], period={"relative": "this", "grain": "quarter"},
+                compare_to="same_period_last_year")
+    assert (stood.as_of_day, stood.compared_as_of) == (dt.date(2026, 11, 26), dt.date(2025, 11, 26))
     previous = ask(mstore, "zhao.lei", metrics=["won_value"], period={"relative": "this", "grain": "quarter"},
                    compare_to="previous_period")
     assert (previous.compared.start, previous.compared.end) == (dt.date(2026, 7, 1), dt.date(2026, 9, 30))

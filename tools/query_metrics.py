@@ -50,6 +50,10 @@ class QueryMetricsArgs(BaseModel):
                                                    "it, e.g. how many reps won at least 3 deals)")
     share_of: Dimension | None = Field(None, description="a filtered dimension: answer the share of the whole that its "
                                                          "filter keeps (what share of the pipeline is in negotiation)")
+    snapshot: bool | None = Field(None, description="pipeline, weighted pipeline, open deals: true = as they stood at "
+                                  "the end of the period (today while it runs; 'at the end of last quarter'); false = "
+                                  "today's open deals by expected close; none = as they stood for a period already over "
+                                  "or compared")
     chart: bool | None = Field(None, description="true: draw a chart; false: never; none: when it helps")
     explain: bool = Field(False, description="show how the numbers were computed (definition, filters, SQL)")
     language: Literal["en", "zh"] | None = Field(None, description="the language of the question; default the user's")

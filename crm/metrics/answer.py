@@ -19,7 +19,8 @@ WORDS = {
            "how_sql": "SQL ({dialect}):", "scope_all": "every unit", "scope_some": "units {units}", "list": ", ",
            "points": "{n} percentage points", "to_day": "{than} to {day}", "whole": "; all of {label}: {value}", "whole_column": "all of {label}",
            "so_far": "{label} so far", "share_of": "{part} made up {share} of {metric} {period} ({value} of {whole})",
-           "outside_scope": " {names} is outside the figures you may read ({scope}), so it is not shown."},
+           "outside_scope": " {names} is outside the figures you may read ({scope}), so it is not shown.",
+           "as_of": "as of {day}", "as_of_end": "as of {day}, the end of {label}", "then": "{than}, as of {day}"},
     "zh": {"most": "的{metric}最高", "least": "的{metric}最低", "share": "，占总额的{share}", "share_count": "，占总数的{share}",
            "none": "{period}没有{metric}数据。", "total": "{period}{metric}：{value}", "all_time": "至今",
            "up": "较{than}增长{pct}", "down": "较{than}下降{pct}", "flat": "与{than}持平",
@@ -33,7 +34,8 @@ WORDS = {
            "how_sql": "SQL（{dialect}）：", "scope_all": "全部事业部", "scope_some": "事业部 {units}", "list": "、",
            "points": "{n}个百分点", "to_day": "{than}（截至{day}）", "whole": "；{label}全期为{value}", "whole_column": "{label}全期",
            "so_far": "{label}至今", "share_of": "{period}{part}占{metric}的{share}（{value}，总计{whole}）",
-           "outside_scope": "{names}不在您可以查看的范围内（{scope}），未列出。"},
+           "outside_scope": "{names}不在您可以查看的范围内（{scope}），未列出。",
+           "as_of": "截至{day}", "as_of_end": "截至{label}末（{day}）", "then": "{than}（截至{day}）"},
 }
 
 
@@ -204,6 +206,10 @@ def _span(period) -> str:
 def _period_words(result: MetricResult, lang: str) -> str:
     if result.period is None:
         return WORDS[lang]["all_time"]
+    if result.as_of_day is not None:  # pipeline as it stood then: "as of 2026-09-30, the end of 2026-Q3"
+        if result.period_over and result.period.start < result.period.end:
+            return WORDS[lang]["as_of_end"].format(day=result.as_of_day.isoformat(), label=_span(result.period))
+        return WORDS[lang]["as_of"].format(day=result.as_of_day.isoformat())  # a day, or today in a running period
     if result.compared_whole is not None and ".." not in result.period.label:  # a period still running: "Q4 so far"
         label = _span(result.period)
         return WORDS[lang]["in"].format(label=WORDS[lang]["so_far"].format(label=label))
@@ -226,7 +232,9 @@ def _change(row: dict, m: Metric, result: MetricResult, lang: str) -> str:
     key = "flat" if abs(change) < 0.0005 else "up" if change > 0 else "down"
     by = w["points"].format(n=f"{abs(change) * 100:.1f}") if m.unit == "ratio" else f"{abs(change) * 100:.1f}%"
     whole = result.compared_whole
-    if whole is not None and result.compared is not None:  # like for like, and the whole of last year's period
+    if result.compared_as_of is not None:  # pipeline then: "on the same period last year, as of 2025-11-26"
+        than, whole = w["then"].format(than=than, day=result.compared_as_of.isoformat()), None
+    elif whole is not None and result.compared is not None:  # like for like, and the whole of last year's period
         than = w["to_day"].format(than=than, day=result.compared.end.isoformat())
     words = w[key].format(pct=by, than=than)
     also = w["whole"].format(label=_span(whole), value=fmt(row.get(f"{m.name}_previous_whole"), m.unit, lang)) \

@@ -31,6 +31,9 @@ class Metric:
     where: tuple[dict, ...] = ()
     ratio: dict | None = None
     better: str = "higher"
+    # "stage_history": also measurable as of a past day, the deals open then and their stages then read from the
+    # deals' stage history (pipeline at the end of last quarter), not only by the time field
+    as_of: str | None = None
 
     @property
     def additive(self) -> bool:
@@ -131,7 +134,7 @@ def load_catalog(folder: Path) -> Catalog:
                                     definition=m["definition"], unit=m["unit"], source=m["source"],
                                     roles=tuple(m.get("roles", ())), time=m.get("time"), measure=m.get("measure"),
                                     where=tuple(m.get("where", ())), ratio=m.get("ratio"),
-                                    better=m.get("better", "higher"))
+                                    better=m.get("better", "higher"), as_of=m.get("as_of"))
     catalog = Catalog(metrics, dimensions, sources)
     for metric in metrics.values():
         _check(catalog, metric)
@@ -148,6 +151,8 @@ def _check(catalog: Catalog, m: Metric) -> None:
         raise ValueError(f"{where}: declare exactly one of measure or ratio")
     if m.measure is not None and m.measure["agg"] not in AGGREGATES:
         raise ValueError(f"{where}: aggregate must be one of {AGGREGATES}")
+    if m.as_of is not None and (m.as_of != "stage_history" or m.source != "deals"):
+        raise ValueError(f"{where}: as_of is 'stage_history', for metrics of deals")
     for part in catalog.base_metrics(m) if m.ratio else ():
         if part.source != m.source or part.ratio is not None:
             raise ValueError(f"{where}: a ratio's parts must be measured metrics of the same source")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import (Column, DateTime, Float, Select, and_, case, cast, distinct, func, literal, null, or_,
-                        select, true)
+from sqlalchemy import (Column, DateTime, Float, Select, and_, case, cast, distinct, exists, func, literal, null,
+                        or_, select, true)
+from sqlalchemy.sql.visitors import replacement_traverse
 
 import crm.autonomy.models  # noqa: F401  (budget pools and contract decisions join the metadata)
 from crm.metrics.catalog import Catalog, Dimension, Metric, Source
@@ -32,6 +33,7 @@ class Slice:
     period: Period | None
     as_of: dt.date
     refused: frozenset[int]
+    snapshot: dt.date | None = None  # metrics measurable from the stage history: as of the end of this day
 
 
 def statements(catalog: Catalog, metrics: list[Metric], group_by: list[Dimension], slice_: Slice) -> list[tuple[list[Metric], Select]]:
@@ -42,12 +44,36 @@ def statements(catalog: Catalog, metrics: list[Metric], group_by: list[Dimension
     # the seed: one pass over the payments, not two)
     dated = slice_.period is not None or any(d.time for d in group_by)
     for m in metrics:
-        batches.setdefault((m.source, m.time if dated else None), []).append(m)
-    return [(batch, _aggregate(catalog, catalog.sources[source_name], batch, group_by, slice_))
-            for (source_name, _time), batch in batches.items()]
+        if slice_.snapshot is not None and m.as_of:
+            batches.setdefault((m.source, "as_of"), []).append(m)
+        else:
+            batches.setdefault((m.source, m.time if dated else None), []).append(m)
+    return [(batch, _as_of(catalog, catalog.sources[source_name], batch, group_by, slice_) if time == "as_of"
+             else _aggregate(catalog, catalog.sources[source_name], batch, group_by, slice_))
+            for (source_name, time), batch in batches.items()]
 
 
-def _aggregate(catalog: Catalog, source: Source, batch: list[Metric], group_by: list[Dimension], s: Slice) -> Select:
+def _as_of(catalog: Catalog, source: Source, batch: list[Metric], group_by: list[Dimension], s: Slice) -> Select:
+    """The batch measured on the deals as they stood at the end of `s.snapshot`: each deal that had entered the
+    pipeline by then, in the stage its last move by then put it in (the stage history, `deal_stage_changes`), its
+    amount as recorded on the deal. The period picks the day, so it narrows nothing else."""
+    deals, moves = TABLES["deals"], TABLES["deal_stage_changes"]
+    later = moves.alias("later_move")
+    cutoff = dt.datetime.combine(s.snapshot + dt.timedelta(days=1), dt.time())
+    then = (select(moves.c.deal_id, moves.c.to_stage.label("stage"))
+            .where(moves.c.at < cutoff,
+                   ~exists().where(later.c.deal_id == moves.c.deal_id, later.c.at < cutoff,
+                                   or_(later.c.at > moves.c.at, and_(later.c.at == moves.c.at, later.c.id > moves.c.id))))
+            .subquery("stage_then"))
+    q = _aggregate(catalog, source, batch, group_by, Slice(s.units, s.filters, None, s.as_of, s.refused),
+                   extra_join=(then, then.c.deal_id == deals.c.id))
+    # every reference to a deal's stage (the metrics' conditions and weights, a breakdown or filter by stage) reads
+    # the stage it was in then
+    return replacement_traverse(q, {}, lambda el: then.c.stage if el is deals.c.stage else None)
+
+
+def _aggregate(catalog: Catalog, source: Source, batch: list[Metric], group_by: list[Dimension], s: Slice,
+               extra_join: tuple | None = None) -> Select:
     groups = _group_columns(group_by, batch[0])
     measures = []
     for m in batch:
@@ -63,7 +89,10 @@ def _aggregate(catalog: Catalog, source: Source, batch: list[Metric], group_by: 
         else:
             inner = case((and_(*cond), value)) if cond else value
             measures.append(getattr(func, agg)(inner).label(m.name))
-    q = select(*groups, *measures).select_from(_from(catalog, source, batch, group_by, s))
+    joined = _from(catalog, source, batch, group_by, s)
+    if extra_join is not None:
+        joined = joined.join(*extra_join)
+    q = select(*groups, *measures).select_from(joined)
     q = q.where(*_slice_conditions(source, batch[0], s))
     if all(m.where for m in batch):  # no metric needs the other rows: skip them
         q = q.where(_any_of(batch, s.as_of))

@@ -40,6 +40,9 @@ class MetricResult:
     compared_whole: Period | None = None  # the whole of last year's period, when the like-for-like one is cut short
     whole: dict[str, float | None] = field(default_factory=dict)  # with `share_of`: the figure without that filter
     outside: list[tuple[str, str]] = field(default_factory=list)  # named but not the asker's to see: (en, zh)
+    as_of_day: dt.date | None = None  # pipeline measured as it stood at the end of this day (stage history)
+    compared_as_of: dt.date | None = None  # … and the period compared with, at the end of this one
+    period_over: bool = False  # the period ended before the day asked
 
     def named_in(self, language: str) -> list[str]:
         """What the filters name, in the asker's language ("South China", "华南大客户部"), for the answer's sentence:
@@ -90,10 +93,11 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
     needs_people = any(catalog.sources[m.source].person for m in metrics)
     refused = refused_analytics(session, now or dt.datetime.combine(as_of, dt.time(12)), caller.login) \
         if needs_people else frozenset()
-    slice_ = Slice(caller.units, filters, period, as_of, refused)
     wanted = list(dict.fromkeys(metrics + [catalog.metric(t.metric) for t in query.having]))
+    snapshot = _snapshot(query, wanted, group_by, period, as_of)
+    slice_ = Slice(caller.units, filters, period, as_of, refused, _day_of(period, as_of) if snapshot else None)
     rows, sql = _measure(session, catalog, wanted, group_by, slice_, show=True)
-    ahead = all(catalog.dated_ahead(m) for m in metrics)
+    ahead = all(catalog.dated_ahead(m) for m in metrics) and not snapshot
     if period is not None and len(group_by) == 1 and group_by[0].time:
         rows = _fill_buckets(rows, group_by[0], period, wanted, as_of if not ahead else None)
     rows = [r for r in rows if all(r.get(name) in keys for name, keys in buckets.items())]
@@ -104,15 +108,15 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
     compared = compared_whole = None
     if query.compare_to and period is not None:
         compared = period.shifted(query.compare_to, None if ahead else as_of)  # days to come: the whole one
-        before = _measure(session, catalog, wanted, group_by, Slice(caller.units, filters, compared, as_of, refused))[0]
+        earlier = Slice(caller.units, filters, compared, as_of, refused, _day_of(compared, as_of) if snapshot else None)
+        before = _measure(session, catalog, wanted, group_by, earlier)[0]
         _attach_previous(rows, before, metrics, group_by)
         if group_by:
-            earlier = Slice(caller.units, filters, compared, as_of, refused)
             _attach_previous([totals], [_totals(session, catalog, wanted, before, group_by, earlier)], metrics, [])
         else:
             totals = rows[0] if rows else totals
         whole = period.shifted(query.compare_to)  # "all of Q4 2025" beside "Q4 2025 to 26 Nov"
-        if (whole.start, whole.end) != (compared.start, compared.end):
+        if (whole.start, whole.end) != (compared.start, compared.end) and not snapshot:  # as it stood: one day each
             compared_whole = whole
             earlier = Slice(caller.units, filters, whole, as_of, refused)
             _attach_previous(rows, _measure(session, catalog, wanted, group_by, earlier)[0], metrics, group_by,
@@ -122,7 +126,8 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
     if query.share_of and not group_by and rows and first.additive:  # "what share of our pipeline is in negotiation"
         key = filter_dims[query.share_of].key
         rest = {k: v for k, v in filters.items() if k != key}
-        whole_figures = _measure(session, catalog, wanted, [], Slice(caller.units, rest, period, as_of, refused))[0][0]
+        whole_figures = _measure(session, catalog, wanted, [], Slice(caller.units, rest, period, as_of, refused,
+                                                                     slice_.snapshot))[0][0]
         if whole_figures.get(first.name):
             rows[0]["share"] = round((rows[0].get(first.name) or 0) / whole_figures[first.name], 6)
     if group_by and first.additive and totals.get(first.name):
@@ -134,7 +139,26 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
     return MetricResult(query, metrics, group_by, rows, {k: totals.get(k) for k in totals}, period, compared,
                         {d: list(v) for d, v in filters.items()}, _scope_words(session, caller),
                         sql, session.get_bind().dialect.name, len(refused), named, compared_whole, whole_figures,
-                        outside)
+                        outside, slice_.snapshot, _day_of(compared, as_of) if snapshot and compared else None,
+                        period is not None and period.end < as_of)
+
+
+def _snapshot(query: MetricQuery, metrics: list[Metric], group_by: list[Dimension], period: Period | None,
+              as_of: dt.date) -> bool:
+    """Whether the metrics measurable from the stage history (pipeline) are measured as of a day: asked so, or
+    unasked with a period already over ("pipeline at the end of last quarter") or a comparison ("pipeline vs the
+    same quarter last year": then and now), where today's open deals by their expected close would answer about
+    today. Never for a trend by week or month (one day per bucket is not measured) or without a period."""
+    if period is None or not any(m.as_of for m in metrics) or any(d.time for d in group_by):
+        return False
+    if query.snapshot is not None:
+        return query.snapshot
+    return period.end < as_of or query.compare_to is not None
+
+
+def _day_of(period: Period, as_of: dt.date) -> dt.date:
+    """The day a period is measured as of: its last, or today while it runs."""
+    return min(period.end, as_of)
 
 
 def _totals(session: Session, catalog: Catalog, metrics: list[Metric], rows: list[dict], group_by: list[Dimension],

@@ -36,6 +36,10 @@ class MetricQuery:
     having: tuple[Threshold, ...] = ()
     count_groups: bool = False  # the answer is how many groups there are ("how many reps won at least 3 deals")
     share_of: str | None = None  # a filtered dimension: the answer is the filtered rows' share of the whole
+    # metrics declared `as_of: stage_history` (pipeline): True, as of the period's end (today, while it runs) from the
+    # stage history; False, dated by their time field (expected close); None, as of the end of a period already over
+    # or of both periods compared
+    snapshot: bool | None = None
 
     def __post_init__(self):
         if not self.metrics:
@@ -63,4 +67,5 @@ class MetricQuery:
         return cls(metrics=tuple(data["metrics"]), group_by=tuple(data.get("group_by") or ()), filters=filters,
                    period=PeriodSpec.of(data.get("period")), compare_to=data.get("compare_to"),
                    order=data.get("order"), limit=data.get("limit"), having=having,
-                   count_groups=bool(data.get("count_groups")), share_of=data.get("share_of"))
+                   count_groups=bool(data.get("count_groups")), share_of=data.get("share_of"),
+                   snapshot=data.get("snapshot"))

@@ -13,6 +13,7 @@ from pathlib import Path
 from crm.data_files import read_yaml
 from crm.metrics import default_catalog, resolve
 from llm.offline.arguments import Filled, Filling
+from llm.offline.as_of import end_of_month_day, said_as_of
 from llm.offline.messages import Turn
 from llm.offline.metric_periods import (CHANGE_CUE, COMPARE_CUE, comparison_with, default_for_comparison, find_bare_quarter,
                                         find_before_last, find_half, find_half_year, find_ordinal_quarter,
@@ -361,8 +362,16 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
         put("group_by", group_by[:2], ", ".join(group_by[:2]), "enum")
     if filters:
         put("filters", filters, json.dumps(filters, ensure_ascii=False), "enum")
+    stood = any(getattr(default_catalog().metrics.get(m), "as_of", None) for m in metrics)
+    if not period and stood:  # "open deals at the end of June": that day (dates.py reads a month's end as a due day)
+        day = end_of_month_day(_blank(text, taken), reading.today)
+        period = day[0] if day else None
     if period:
         put("period", _with_days(period, reading.today), period.get("label", ""), "period")
+        as_of = said_as_of(text, reading.today)
+        if as_of and stood:
+            # "pipeline at the end of last quarter", "上个月底": as it stood then (the stage history)
+            put("snapshot", True, as_of.group(0), "as_of")
     if compare:
         put("compare_to", compare, compare, "enum")
         if not period:  # "month over month": this month; else this year so far
