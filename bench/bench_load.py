@@ -5,7 +5,7 @@ with one and two workers, beside the floor: the same LangGraph graph in-process 
 model's replies, one turn at a time. CPU per turn is counted for the server's processes, for PostgreSQL's (every
 `postgres` process on the machine) and for this load generator, which shares the cores with them: throughput on N
 cores is at most N seconds of CPU a second divided by the CPU a turn takes in all three.
-Usage: python -m bench.bench_load [--turns N] [--levels 1,4,16] [--no-postgres]."""
+Usage: python -m bench.bench_load [--turns N] [--levels 1,4,16] [--no-postgres] [--setups sqlite,pg1,pg2]."""
 from __future__ import annotations
 
 import argparse
@@ -101,13 +101,27 @@ def postgres_pids() -> list[int]:
     return [pid for pid, (_, name) in processes().items() if name == "postgres"]
 
 
-class CpuMeter:
-    """CPU seconds spent by the server's processes, PostgreSQL's and this process between `start` and `stop`."""
+def sessions_opened(database_url: str) -> int:
+    """Connections PostgreSQL has accepted to this database so far (pg_stat_database.sessions; a backend reports
+    its own within about a second, or when it ends)."""
+    from tessera.scratch_databases import admin_connection
 
-    def __init__(self, server_pid: int):
-        self.server_pid = server_pid
+    time.sleep(1.1)
+    with admin_connection() as admin:
+        return admin.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s",
+                             (database_url.rsplit("/", 1)[1],)).fetchone()[0]
+
+
+class CpuMeter:
+    """CPU seconds spent by the server's processes, PostgreSQL's and this process between `start` and `stop`, and
+    the connections opened to PostgreSQL meanwhile (each one forks a backend: CPU that a backend which ended
+    takes out of the PostgreSQL column)."""
+
+    def __init__(self, server_pid: int, database_url: str = ""):
+        self.server_pid, self.database_url = server_pid, database_url
 
     def start(self) -> None:
+        self.sessions = sessions_opened(self.database_url) if self.database_url else None
         self.before = (cpu_seconds(tree(self.server_pid)), cpu_seconds(postgres_pids()), time.process_time())
 
     def stop(self, turns: int) -> dict:
@@ -115,7 +129,9 @@ class CpuMeter:
         server = spent(server, cpu_seconds(tree(self.server_pid)))
         pg = spent(pg, cpu_seconds(postgres_pids()))
         client = time.process_time() - client
-        return {"cpu_server": server * 1000 / turns, "cpu_pg": pg * 1000 / turns, "cpu_client": client * 1000 / turns}
+        opened = (sessions_opened(self.database_url) - self.sessions) / turns if self.database_url else None
+        return {"cpu_server": server * 1000 / turns, "cpu_pg": pg * 1000 / turns, "cpu_client": client * 1000 / turns,
+                "pg_sessions": opened}
 
 
 @contextmanager
@@ -150,6 +166,34 @@ async def load(base: str, tokens: dict, jobs: list[tuple[str, str]], concurrency
         elapsed = time.perf_counter() - started
     return {**spread(latencies, elapsed), "5xx": sum(s >= 500 for s in statuses),
             "other": sum(400 <= s < 500 for s in statuses)}
+
+
+async def warm_every_worker(base: str, tokens: dict, jobs: list[tuple[str, str]], workers: int,
+                            per_worker: int) -> tuple[list[dict], int]:
+    """Sends `per_worker` turns to each worker before anything is measured, so no measured row pays a worker's first
+    uses (the E5 model loads at the first embedding). A connection stays with the worker that accepted it, and
+    /ready names that worker's process id: connections are opened until each worker has had one. Returns each
+    worker's first turn (its wall and its CPU time: the cold start a new worker really pays) and the jobs used."""
+    served, cold, used, deadline = set(), [], 0, time.monotonic() + 300
+    while len(served) < workers and time.monotonic() < deadline:
+        async with httpx.AsyncClient(base_url=base, timeout=300, limits=httpx.Limits(max_connections=1)) as c:
+            ready = await c.get("/ready")
+            pid = ready.json().get("worker") if ready.status_code == 200 else None
+            if pid is None or pid in served:
+                await asyncio.sleep(0.05 if pid else 0.5)  # a worker still starting answers 503
+                continue
+            served.add(pid)
+            for i, (login, message) in enumerate(jobs[used:used + per_worker]):
+                before, t0 = cpu_seconds([pid]).get(pid, 0.0), time.perf_counter()
+                r = await c.post("/v1/chat", json={"thread": uuid.uuid4().hex[:12], "message": message},
+                                 headers={"Authorization": f"Bearer {tokens[login]}"})
+                if i == 0:
+                    cold.append({"worker": pid, "status": r.status_code, "wall": (time.perf_counter() - t0) * 1000,
+                                 "cpu": (cpu_seconds([pid]).get(pid, 0.0) - before) * 1000})
+            used += per_worker
+    if len(served) < workers:
+        raise RuntimeError(f"only {len(served)} of {workers} workers took a connection during the warm-up")
+    return cold, used
 
 
 def spread(latencies: list[float], elapsed: float) -> dict:
@@ -190,7 +234,8 @@ def floor(data_dir: Path, jobs: list[tuple[str, str]]) -> dict:
     elapsed, cpu = time.perf_counter() - started, (time.process_time() - cpu) * 1000 / len(jobs)
     close()
     tessera.close()
-    return {**spread(latencies, elapsed), "5xx": 0, "other": 0, "cpu_server": cpu, "cpu_pg": 0.0, "cpu_client": 0.0}
+    return {**spread(latencies, elapsed), "5xx": 0, "other": 0, "cpu_server": cpu, "cpu_pg": 0.0, "cpu_client": 0.0,
+            "pg_sessions": None}
 
 
 def prepare(settings) -> tuple[dict, list]:
@@ -206,34 +251,38 @@ def prepare(settings) -> tuple[dict, list]:
     return tokens, jobs
 
 
-def main(turns: int = 48, levels: tuple[int, ...] = (1, 4, 16), postgres: bool = True) -> None:
+def main(turns: int = 48, levels: tuple[int, ...] = (1, 4, 16), postgres: bool = True,
+         setups_wanted: tuple[str, ...] = ("sqlite", "pg1", "pg2")) -> None:
     from contextlib import ExitStack
 
     from tessera.settings import Settings
 
-    rows = []
+    rows, colds = [], []
     with tempfile.TemporaryDirectory(prefix="tessera-bench-load-") as tmp, ExitStack() as scratch:
-        setups = [("SQLite", 1, {"TESSERA_DATA_DIR": str(Path(tmp) / "sqlite")})]
+        setups = [("SQLite", 1, {"TESSERA_DATA_DIR": str(Path(tmp) / "sqlite")})]  # the floor reads its store
         if postgres:
             try:
                 url = scratch.enter_context(scratch_database("tessera_bench"))
                 pg = {"TESSERA_DATA_DIR": str(Path(tmp) / "pg"), "TESSERA_DATABASE_URL": url}
-                setups += [("PostgreSQL", 1, pg), ("PostgreSQL", 2, pg)]
+                setups += [("PostgreSQL", n, pg) for n in (1, 2) if f"pg{n}" in setups_wanted]
             except Exception as exc:  # noqa: BLE001 - the table says why PostgreSQL is missing
                 print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
         offset = 0
         prepared = {}
         for engine, workers, extra in setups:
             env = {**os.environ, "OMP_NUM_THREADS": "1", "LITELLM_LOCAL_MODEL_COST_MAP": "True", **extra}
+            if engine == "SQLite" and "sqlite" not in setups_wanted:
+                continue
             key = extra["TESSERA_DATA_DIR"]
             if key not in prepared:
                 prepared[key] = prepare(Settings(data_dir=Path(key),
                                                  database_url=extra.get("TESSERA_DATABASE_URL", "")))
             tokens, jobs = prepared[key]
             with server(env, workers) as (base, pid):
-                asyncio.run(load(base, tokens, jobs[offset:offset + 8 * workers], 4))  # warm-up: each worker's first turns
-                offset += 8 * workers
-                meter = CpuMeter(pid)
+                cold, used = asyncio.run(warm_every_worker(base, tokens, jobs[offset:], workers, 8))
+                offset += used
+                colds += [(engine, workers, c) for c in cold]
+                meter = CpuMeter(pid, extra.get("TESSERA_DATABASE_URL", ""))
                 for c in levels:
                     n = max(turns, c * 3)
                     meter.start()
@@ -241,21 +290,31 @@ def main(turns: int = 48, levels: tuple[int, ...] = (1, 4, 16), postgres: bool =
                     rows.append((engine, str(workers), c, n, {**r, **meter.stop(n)}))
                     offset += n
         sqlite_dir = Path(setups[0][2]["TESSERA_DATA_DIR"])
-        rows.append(("LangGraph floor", "in-process", 1, turns,
-                     floor(sqlite_dir, prepared[str(sqlite_dir)][1][offset:offset + turns])))
+        if str(sqlite_dir) in prepared:  # the floor runs on the SQLite store
+            rows.append(("LangGraph floor", "in-process", 1, turns,
+                         floor(sqlite_dir, prepared[str(sqlite_dir)][1][offset:offset + turns])))
     load_avg = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     table = Table(title=f"Chat turns over HTTP, never-seen messages, 1 in 3 writes ({os.cpu_count()} cores, "
                         f"load {load_avg}); CPU ms per turn: server, PostgreSQL (all its processes), load generator")
     for col in ("store", "workers", "concurrency", "turns", "turns/s", "p50", "p95", "p99", "5xx", "4xx",
-                "CPU server", "CPU pg", "CPU client", "turns/s the cores allow"):
+                "CPU server", "CPU pg", "CPU client", "pg connections opened per turn", "turns/s the cores allow"):
         table.add_column(col)
     for engine, workers, c, n, r in rows:
         spent = r["cpu_server"] + r["cpu_pg"] + r["cpu_client"]
         table.add_row(engine, workers, str(c), str(n), f"{r['rate']:.1f}", f"{r['p50']:.0f} ms",
                       f"{r['p95']:.0f} ms", f"{r['p99']:.0f} ms", str(r["5xx"]), str(r["other"]),
                       f"{r['cpu_server']:.0f}", f"{r['cpu_pg']:.0f}", f"{r['cpu_client']:.0f}",
+                      "–" if r["pg_sessions"] is None else f"{r['pg_sessions']:.2f}",
                       f"{os.cpu_count() * 1000 / spent:.1f}" if spent else "")
-    Console(width=200).print(table)
+    Console(width=230).print(table)
+    first = Table(title="Each worker's first turn, before the rows above (E5 and other first uses load then): "
+                        "what a newly started worker's first request costs")
+    for col in ("store", "workers", "worker pid", "status", "wall", "CPU of that worker"):
+        first.add_column(col)
+    for engine, workers, c in colds:
+        first.add_row(engine, str(workers), str(c["worker"]), str(c["status"]), f"{c['wall']:.0f} ms",
+                      f"{c['cpu']:.0f} ms")
+    Console(width=230).print(first)
 
 
 if __name__ == "__main__":
@@ -263,5 +322,8 @@ if __name__ == "__main__":
     parser.add_argument("--turns", type=int, default=48)
     parser.add_argument("--levels", default="1,4,16")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--setups", default="sqlite,pg1,pg2",
+                        help="which servers to load: sqlite, pg1 (PostgreSQL, 1 worker), pg2 (2 workers)")
     args = parser.parse_args()
-    main(args.turns, tuple(int(x) for x in args.levels.split(",")), not args.no_postgres)
+    main(args.turns, tuple(int(x) for x in args.levels.split(",")), not args.no_postgres,
+         tuple(args.setups.split(",")))
