@@ -32,17 +32,20 @@ class FindDealsArgs(BaseModel):
                                    "open deals'), win_probability (likeliest to be won first, 'which deal will most "
                                    "likely sign this month'), close_date (soonest expected close first); default: "
                                    "latest expected close first", None)
+    limit: int | None = slot("list_count", "how many deals to list, when a number is asked for ('my top 3 deals', "
+                                           "'金额最大的三个商机'); default: up to 50", None, ge=1, le=50)
 
 
 def run(ctx: ToolContext, args: FindDealsArgs) -> dict:
     period = args.period or Period()
     by_win = args.order_by == "win_probability"  # scored here, not in the store: the matches are ordered after
+    shown = min(args.limit or LIMIT, LIMIT)  # "my three biggest deals": the first three of the list
     with ctx.store.session() as s:
         items, total, about = find(s, ctx.actor, account=args.account, stage=args.stage, start=period.start,
                                    end=period.end, owner=args.owner, min_amount=args.min_amount,
                                    idle_days=args.idle_days, today=ctx.today, open_only=bool(args.open),
                                    deal=args.deal, unit=args.unit, order_by=None if by_win else args.order_by,
-                                   limit=WIN_ORDER_POOL if by_win else LIMIT)
+                                   limit=WIN_ORDER_POOL if by_win else shown)
         amount_total = about.pop("amount_total", None)  # over every match: "how much are my open deals worth"
         scores = {}
         if ctx.scores is not None:  # open deals carry their win probability
@@ -51,7 +54,7 @@ def run(ctx: ToolContext, args: FindDealsArgs) -> dict:
                      for i in items]
     if by_win:  # the likeliest first; closed deals and unscored ones last
         about["order_by"] = args.order_by
-        items = sorted(items, key=lambda i: -_chance(scores.get(int(i["deal"][2:])), i))[:LIMIT]
+        items = sorted(items, key=lambda i: -_chance(scores.get(int(i["deal"][2:])), i))[:shown]
     return {"items": items, "total": total, "about": about, "amount_total": amount_total}
 
 

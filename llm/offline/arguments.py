@@ -12,6 +12,7 @@ from crm.account_weight import BIGGEST_CUSTOMER
 from llm.offline.contrast import against, without_join
 from llm.offline.lexicon import Match
 from llm.offline.reading import Reading
+from llm.offline.list_count import find_count
 from llm.offline.list_order import find_orders
 from llm.offline.rivals import find_competitors
 from llm.offline.schema import Param, ToolView, coerce
@@ -23,7 +24,7 @@ from llm.offline.whose import own_units
 
 # Slots filled before others: specific readings first, free text (what is left over) last.
 _ORDER = {"entity": 0, "enum": 1, "idle_days": 1.5, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
-          "open_deals": 1.6, "list_order": 1.7, "deal_id": 0.5, "reason": 8, "free_text": 9}
+          "open_deals": 1.6, "list_order": 1.7, "list_count": 1.8, "deal_id": 0.5, "reason": 8, "free_text": 9}
 _CONNECTORS = set("给和跟与同的了说把对在向为从就")
 _LEADING_CJK = set("给和跟与同对向把")
 _DANGLING_CJK = set("给和跟与同对向把在为从")  # a sentence may end in 了 or 的; never in a preposition
@@ -119,8 +120,8 @@ def _typed_deal_id(p: Param, reading: Reading, out: Filling) -> bool:
 def kind_of(param: Param) -> str:
     if param.entity:
         return "entity"
-    if param.slot == "list_order":  # its values are read from cues of an order, not from the values' own words
-        return "list_order"
+    if param.slot in ("list_order", "list_count"):  # read from cues of an order or a count, not from values' words
+        return param.slot
     if param.enum or param.item_enum:
         return "enum"
     return param.slot or "plain"
@@ -211,7 +212,8 @@ def _content_after_colon(text: str) -> Span | None:
 # Deals not yet won or lost, as users say it: "open deals", "still open", "没成交的", "进行中的", "在跟的".
 _OPEN_DEALS = re.compile(r"\b(?:still\s+open|open\s+(?:deals?|opportunit(?:y|ies)|pipeline)|not\s+(?:yet\s+)?(?:closed|won)|"
                          r"(?:deals?|opportunit(?:y|ies))\s+(?:that\s+are\s+)?(?:still\s+)?open)\b|"
-                         r"未成交|没成交|没有成交|未关单|没关单|没有关单|未结|进行中|在跟|在途|跟进中")
+                         r"\bon\s+hand\b|\bin\s+(?:my|your)\s+hands\b"  # "the deals I have on hand", "我手上的商机": held, so open
+                         r"|未成交|没成交|没有成交|未关单|没关单|没有关单|未结|进行中|在跟|在途|跟进中|手上|手里|手头")
 
 
 # A reason the user gives for a change: what follows "because", "since", "due to", "因为", "由于".
@@ -226,8 +228,15 @@ _OWN = re.compile(r"\b(?:my|mine)\s+(?!(?:team|unit|region|group|reps?)\b)(?:[a-
                   r"|\bany of mine\b|我(?:自己)?的(?:在途|进行中的?)?(?:商机|单子|订单|交易)"
                   # "我手上…的单子", "我在跟的商机": the deals in the caller's hands
                   r"|我(?:自己)?(?:手上|手里|手头|负责的|在跟的)[^，,。？?]{0,16}?(?:商机|单子|订单|交易)"
+                  # "我手上到了方案阶段的有哪些", "我名下谈判中的": the caller's hands hold their own, noun or not
+                  r"|我(?:自己)?(?:手上|手里|手头|名下)"
                   # "how many open deals do I have", "deals still open in my name", "我名下…的商机", "我还有几个单子"
                   r"|\b(?:deals?|opportunit(?:y|ies))\b[^.?!,]{0,30}?\b(?:(?:do|did|have|am)\s+I\b|in my name\b)"
+                  # "everything I have in negotiation", "what have I got at proposal", "deals I'm holding", "anything I
+                  # own": what the caller holds is theirs
+                  r"|\b(?:what|everything|anything|all|whatever|deals?|opportunit(?:y|ies))\s+(?:that\s+)?I(?:'ve|'m|\s+have|\s+am)?"
+                  r"\s+(?:got|have|own|hold|holding|carry|carrying|working\s+on)\b"
+                  r"|\bwhat\s+(?:have|'ve|do)\s+I\s+(?:got|have|own|hold)\b"
                   # "the biggest deal I'm likely to close", "deals I could sign by Christmas": what the caller may close
                   r"|\b(?:deals?|opportunit(?:y|ies))\s+I(?:'m|\s+am)?\s+(?:(?:will|can|could|might|may|should|likely\s+to|"
                   r"still|probably|going\s+to|about\s+to|expect(?:ing)?\s+to|hope\s+to|want\s+to)\s+)*"
@@ -305,6 +314,11 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         said = [f for f in find_orders(reading.text, p.enum) if _free(f.span, out.used)]
         if said:
             _put(out, p, said[0].value, said[0], kind)
+        return
+    if kind == "list_count":  # "my top 3 deals", "金额最大的三个商机": how many to list (it makes no tool fit better)
+        count = find_count(reading.text)
+        if count and _free(count.span, out.used):
+            _put(out, p, count.value, count, kind)
         return
     if kind == "idle_days":  # "no activity in the last three weeks": how long idle, so no period reads those words
         idle = [f for f in find_idle_days(reading.text) if _free(f.span, out.used)]
