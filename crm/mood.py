@@ -160,7 +160,9 @@ def goes_on_to_act(text: str) -> bool:
 _MAY_I = re.compile(
     r"^\s*(?:can|could|may)\s+(?:i|we)\b|\b(?:is\s+(?:it|that)|would\s+(?:it|that)\s+be)\s+(?:ok|okay|fine|allowed)\b"
     r"|\bam\s+i\s+allowed\b|(?:可以吗|可不可以|能不能|能否|允许吗|批得下来吗|批得了吗|行不行|成不成|可以不[\s？?。]*$)"
-    r"|(?<![你您们他她它])(?:可以|能)[^\s，,。？?！!]{1,6}吗", re.I)  # "手机号可以换吗", "能改一下吗": the verb inside
+    r"|(?<![你您们他她它])(?:可以|能)[^\s，,。？?！!]{1,6}吗"  # "手机号可以换吗", "能改一下吗": the verb inside
+    # "我能给凯旋物流申请折扣吗": the speaker opens with whether they may, however long what they name
+    r"|^\s*我(?:们)?(?:能|可以|能够)(?!不)[^，,。？?！!]{1,24}?吗[\s？?。!！]*$", re.I)
 
 
 def asks_permission(text: str) -> bool:

@@ -16,11 +16,12 @@ from crm.assent import says_no, says_yes
 from crm.mood import Mood, asks_permission, asks_whether_possible, asks_whether_to, goes_on_to_act, mood_of
 from llm.offline import contrast, cues, metric_query, metric_scorecard, outlook_query, plans, prompt_request, questions, scope
 from llm.offline import own_data, two_requests  # a customer's words about their own data; two requests in one
+from llm.offline import account_picture, filing  # an account's picture or a meeting's prep; a request to file
 from llm.offline import own_figures  # a rep's own figures: the one figure a rep gets from the metric tool
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import (FIT_NEW_CASE, SMALL_TALK_WITH_NAME, NameKinds, Unnamer, asks_about_open_cases,
-                             asks, asks_to_open_a_case, slot_fit)
+                             asks, asks_to_open_a_case, mentions_future, slot_fit)
 from llm.offline.intents import LATER, SMALL_TALK, UNSUPPORTED, W_LEXICAL, IntentScore, ToolIndex, index_for, rank
 from llm.offline.lexicon import Lexicon
 from llm.offline.links import link
@@ -51,7 +52,11 @@ WEAK_TIE = 0.89
 FIT_RELATIVE_CHANGE = 0.03  # a value changed by an amount or a share names the tool that changes a deal's value
 VALUE_NAMED_CHANGE = 0.2  # ... and with the value named ("its amount", "金额"), it is that tool
 FIT_SHARE_UNTAKEN = 0.02  # a share (4%) given in a statement, to a tool that reads and takes none
+FIT_FILING = 0.05  # asked to file a request ("提一个3%的折扣申请"), to a tool that reads past records
 FIT_OPEN_CASES = 0.1  # asked which cases are still open at an account: its summary lists them
+# an account's picture or the prep for a meeting with it, said in words (llm/offline/account_picture.py): the one
+# asked for gains this much, the other leaves the running
+FIT_PICTURE_ASKED, FIT_PICTURE_OTHER = 0.05, 0.2
 SUMMARY = "account_summary"
 NEW_CASE_TOOL = "open_case"
 DECISIONS_KEPT = 64  # requests decided lately: a plan's next step re-decides the request its first step answered
@@ -274,8 +279,18 @@ class TurnPolicy:
                 for v in views:
                     if v.params and not v.writes and v not in takers:
                         fit[v.name] -= FIT_SHARE_UNTAKEN
+        if filing.files_a_request(text):  # "put in a 4% discount request": a request to make, not past ones to read
+            for v in views:
+                if v.params and not v.writes and not v.answers_what_if:
+                    fit[v.name] -= FIT_FILING
         if NEW_CASE_TOOL in fit and asks_to_open_a_case(text):  # "open a case for Acme: …" is no account summary
             fit[NEW_CASE_TOOL] += FIT_NEW_CASE
+        if {SUMMARY, account_picture.PREP} <= fit.keys() and (reading.entities("account") or reading.name_guesses()):
+            side = account_picture.asked_for(text, mentions_future(reading))
+            if side:  # "brief me on 海纳供应链": its picture; "a rundown of Acme before tomorrow": the meeting's prep
+                other = account_picture.PREP if side == SUMMARY else SUMMARY
+                fit[side] += FIT_PICTURE_ASKED
+                fit[other] -= FIT_PICTURE_OTHER
         if SUMMARY in fit and asks_about_open_cases(text) and reading.entities("account"):
             fit[SUMMARY] += FIT_OPEN_CASES  # "any unresolved tickets at Acme?": the account's open cases, in its summary
         beside = own_data.BESIDE_OWN_DATA if own_data.OWN_DATA_TOOL in fit else frozenset()

@@ -43,7 +43,8 @@ _AHEAD = re.compile(
     r"|(?:见面|拜访|打电话|通电话|开会)(?:之前|以前)", re.I)
 
 
-def _mentions_future(reading: Reading) -> bool:
+def mentions_future(reading: Reading) -> bool:
+    """Whether the message speaks of something still to come: a call or visit planned, a day ahead."""
     head = Reading(before_colon(reading.text), reading.lexicon, reading.today)
     if _AHEAD.search(head.text):
         return True
@@ -123,7 +124,7 @@ def slot_fit(view: ToolView, filling: Filling, reading: Reading) -> float:
         fit -= FIT_WRITE_ON_QUESTION
     if view.records and reported(reading.text):  # told as done: a date ahead is what was talked about
         fit += FIT_REPORTED
-    elif view.records and _mentions_future(reading):  # "I'm meeting them tomorrow" is nothing to log yet
+    elif view.records and mentions_future(reading):  # "I'm meeting them tomorrow" is nothing to log yet
         fit -= FIT_RECORD_AHEAD
     if mentioned and not accepted & mentioned:
         fit -= FIT_FOREIGN_NAME
