@@ -96,3 +96,56 @@ def test_may_i_apply_for_a_discount_checks_the_contract_and_writes_nothing(tesse
     assert _tools(turn) == ["check_discount"], turn.tool_calls
     assert turn.tool_calls[0]["args"]["deal"] == "D-2052" and not turn.written
     assert changed(tessera, before) == {}
+
+
+def _logged(tessera, before: dict) -> list:
+    from sqlalchemy import select
+
+    from crm.models import Activity
+    added = {k[0] for k in changed(tessera, before).get("activities", set())}
+    with tessera.store.session() as s:
+        return list(s.scalars(select(Activity).where(Activity.id.in_(added))))
+
+
+def test_a_call_logged_with_yesterday_is_dated_yesterday_and_nothing_else_is_written(tessera):
+    before = business(tessera.store)
+    turn = tessera.chat("li.wei", "yesterday", "log a call with 北辰医疗器械 yesterday about the pricing of the renewal")
+    assert _tools(turn) == ["log_activity"], turn.tool_calls
+    assert turn.tool_calls[0]["args"].get("day") == "2026-11-25"
+    if turn.confirmation:
+        tessera.chat("li.wei", "yesterday", "yes")
+    (activity,) = _logged(tessera, before)
+    assert activity.occurred_at.date().isoformat() == "2026-11-25" and activity.kind == "call"
+    assert "pricing of the renewal" in activity.subject and "yesterday" not in activity.subject
+    assert set(changed(tessera, before)) == {"activities"}
+
+
+def test_an_activity_dated_ahead_is_refused_and_nothing_is_written(tessera):
+    before = business(tessera.store)
+    refused = call(tessera, "li.wei", "log_activity", account="北辰医疗器械", kind="call", subject="pricing",
+                   day="2026-11-27")
+    assert not refused["ok"] and "create_task" in str(refused)
+    assert changed(tessera, before) == {}
+
+
+def test_what_follows_the_command_keeps_its_words_whatever_the_examples_repeat():
+    import datetime as dt
+
+    from llm.offline.arguments import fill
+    from llm.offline.lexicon import EntityName, Lexicon
+    from llm.offline.reading import Reading
+    from llm.offline.schema import parse_tools
+    from tools.registry import ALL
+    from tools.schema import openai_tool
+    (view,) = parse_tools([openai_tool(ALL["log_activity"])])
+    names = Lexicon({"account": [EntityName("Acme Robotics"), EntityName("北辰医疗器械")]})
+
+    def subject(text: str) -> str | None:
+        return fill(view, Reading(text, names, dt.date(2026, 11, 26))).args.get("subject")
+    assert subject("log a call with Acme Robotics, they want a pilot") == "they want a pilot"
+    assert subject("add a note to Acme Robotics: they want a discount") == "they want a discount"
+    assert subject("log a meeting with Acme Robotics on Monday, they want a demo") == "they want a demo"
+    assert subject("记录一下今天给北辰医疗器械打了电话，讨论续约") == "讨论续约"
+    assert "they want a pilot" in subject("met their CTO this morning, they want a pilot")
+    assert fill(view, Reading("log a meeting with Acme Robotics on Monday, they want a demo", names,
+                              dt.date(2026, 11, 26))).args["day"] == "2026-11-23"  # the Monday just past

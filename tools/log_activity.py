@@ -1,6 +1,7 @@
 """Tool: log a call, meeting, email or note against an account."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -14,12 +15,19 @@ class LogActivityArgs(BaseModel):
     kind: Literal["call", "meeting", "email", "note"] = Field("note", description="what kind of activity")
     subject: str = slot("free_text", "what the activity was about, in a few words")
     contact: str | None = entity("contact", "the contact person involved", None)
+    day: dt.date | None = slot("date", "the day it took place, when not today ('yesterday', '昨天', '前天'); default: "
+                                       "now", None)
 
 
 def run(ctx: ToolContext, args: LogActivityArgs) -> dict:
+    now = ctx.clock()
+    if args.day is not None and args.day > now.date():
+        raise ValueError(f"{args.day.isoformat()} is still ahead: log the {args.kind} once it has taken place, or set "
+                         "a reminder for it (create_task)")
+    when = now if args.day in (None, now.date()) else dt.datetime.combine(args.day, now.time())  # "yesterday": that day
     with ctx.store.session() as s:
         return log(s, ctx.actor, account=args.account, kind=args.kind, subject=args.subject, body=args.subject,
-                   contact=args.contact, when=ctx.clock())
+                   contact=args.contact, when=when)
 
 
 TOOL = ToolSpec(

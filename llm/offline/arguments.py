@@ -66,6 +66,19 @@ def _ahead(iso: str, today: dt.date) -> str:
     return iso
 
 
+# A day something took place (an activity logged): a weekday said alone lies behind, never ahead
+_PAST = re.compile(r"took place|happened|发生", re.I)
+
+
+def _last_week_if_ahead(iso: str, surface: str, today: dt.date) -> str:
+    """A day an activity took place said as a bare weekday still ahead this week ("met them on Monday", said on a
+    Thursday, is this week's Monday; "on Friday", said on a Thursday, last week's) is the one just past."""
+    day = dt.date.fromisoformat(iso)
+    if day > today and _BARE_WEEKDAY.search(surface):
+        return (day - dt.timedelta(days=7 * ((day - today).days // 7 + 1))).isoformat()
+    return iso
+
+
 # A weekday said alone ("on Thursday", "周四"), not "this Thursday" / "这周四" / "today"
 _BARE_WEEKDAY = re.compile(r"^\s*(?:on\s+)?(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\s*$"
                            r"|^\s*(?:周|星期|礼拜)[一二三四五六日天1-7]\s*$", re.I)
@@ -335,6 +348,8 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
             if kind == "date" and _AHEAD.search(p.description or "") and not re.search(r"\d{4}", candidates[0].surface):
                 value = _ahead(value, reading.today)  # "delivery promised for 15 January": the next 15 January
                 value = _next_week_if_today(value, candidates[0].surface, reading.today)
+            elif kind == "date" and _PAST.search(p.description or ""):  # "met them on Monday": the Monday just past
+                value = _last_week_if_ahead(value, candidates[0].surface, reading.today)
             _put(out, p, value, candidates[0], kind)
         return
     if kind == "free_text" or (p.type == "string" and p.required and not p.enum):
@@ -347,6 +362,9 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
             text, explicit = free_text(said, out.used, command_words, when)
             # said at length, even if the day leaves only "call": "remind me to call Hannah Brown on Friday"
             explicit = explicit or bool(when and _enough(free_text(said, out.used, command_words)[0], True))
+            if when and not (explicit or _enough(text, long=not p.required)):  # "昨天拜访了北辰医疗器械": nothing
+                # left but the day and the name, so the sentence is what was done, its day still read for the day
+                text = free_text(said, [u for u in out.used if u not in when], command_words)[0]
             text = without_join(text) if out.against else text
         if text and (explicit or _enough(text, long=not p.required)):
             out.args[p.name] = coerce(p, text)
@@ -416,6 +434,7 @@ def free_text(text: str, used: list[Span], command_words: frozenset[str],
     return _trim(_join(_pieces(text, leading)), command_words, starts_with_value), False
 
 
+_CLAUSE_BREAKS = frozenset({",", "，", ";", "；", "、"})  # after a command word, a clause break ends the command
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'-]*|[\u3400-\u9fff]|[^\s\w]")
 # "…, note it" / "…，记一下" at the end asks to record; it is not part of what is recorded.
 _TRAILING_COMMAND = re.compile(
@@ -425,10 +444,15 @@ _TRAILING_COMMAND = re.compile(
 
 
 def _leading_end(text: str, used: list[Span], command_words: frozenset[str]) -> int:
-    """Where the leading command ends: command words, connectors, punctuation and values read from them."""
-    end, tokens, i = 0, list(_TOKEN.finditer(text)), 0
+    """Where the leading command ends: command words, connectors, punctuation and values read from them, up to the
+    first clause break after a command word ("log a call with Acme, they want a pilot": not past the comma)."""
+    end, tokens, i, commanded = 0, list(_TOKEN.finditer(text)), 0, False
     while i < len(tokens):
         t, tok = tokens[i], tokens[i].group(0).lower()
+        if commanded and tok in _CLAUSE_BREAKS:
+            return t.end()
+        commanded = commanded or tok in command_words or (
+            i + 1 < len(tokens) and bool(CJK_CHAR.match(tok)) and tok + tokens[i + 1].group(0) in command_words)
         span = next((u for u in used if u.start <= t.start() < u.end), None)
         if span is not None:
             end = span.end
@@ -519,14 +543,18 @@ def _trim(text: str, command_words: frozenset[str], after_value: bool) -> str:
     def word_ahead(i: int) -> bool:  # "跟进", "对接": a verb that starts like a preposition is no connector
         return "".join(lowered[i:i + 2]) in _WORDS_STARTING_LIKE_A_PREPOSITION
 
-    start, end, dropped = 0, len(tokens), after_value
+    start, end, dropped, commanded = 0, len(tokens), after_value, False
     while start < end:
         if word_ahead(start):
             break
-        n = command(start) or (1 if (dropped and connector(start)) or lowered[start] in _LEADING_CJK else 0)
+        said = command(start)
+        n = said or (1 if (dropped and connector(start)) or lowered[start] in _LEADING_CJK else 0)
         if not n:
             break
-        start, dropped = start + n, True
+        if commanded and lowered[start] in _CLAUSE_BREAKS:  # "log a call with Acme, they want a pilot": the command
+            start += 1  # ends at the comma; what follows is what was said, whatever words the examples repeat
+            break
+        start, dropped, commanded = start + n, True, commanded or bool(said)
     while end > start and ((lowered[end - 1] in _DANGLING_CJK
                             and "".join(lowered[max(start, end - 2):end]) not in _WORDS_ENDING_LIKE_A_PREPOSITION)
                            or lowered[end - 1] in _LATIN_CONNECTORS
