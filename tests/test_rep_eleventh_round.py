@@ -37,7 +37,7 @@ def test_a_count_asked_for_limits_the_list_and_the_deals_on_hand_are_open(tesser
     three = call(tessera, "wang.fang", "find_deals", owner="me", open=True, order_by="amount", limit=3)
     every = call(tessera, "wang.fang", "find_deals", owner="me", open=True, order_by="amount")
     assert [d["deal"] for d in three["items"]] == [d["deal"] for d in every["items"][:3]] == ["D-1871", "D-751", "D-301"]
-    assert three["total"] == every["total"]  # how many match is still said; only the list is cut
+    assert three["total"] == every["total"] and three["about"]["limit"] == 3  # how many match is still said
     assert all(d["closed_on"] is None for d in every["items"])
     assert not call(tessera, "wang.fang", "find_deals", owner="me", limit=0)["ok"]  # a count of none is refused
     assert changed(tessera, before) == {}

@@ -55,6 +55,8 @@ def run(ctx: ToolContext, args: FindDealsArgs) -> dict:
     if by_win:  # the likeliest first; closed deals and unscored ones last
         about["order_by"] = args.order_by
         items = sorted(items, key=lambda i: -_chance(scores.get(int(i["deal"][2:])), i))[:shown]
+    if args.limit is not None:  # said with the list: how many match, and that the first `limit` are listed
+        about["limit"] = args.limit
     return {"items": items, "total": total, "about": about, "amount_total": amount_total}
 
 
