@@ -68,6 +68,9 @@ def test_brief_me_on_an_account_is_its_picture_and_a_rundown_before_a_meeting_is
     assert _tools(summary) == ["account_summary"], summary.tool_calls
     prep = tessera.chat("li.wei", "rundown", "give me a rundown of Acme Robotics before tomorrow")
     assert _tools(prep) == ["prep_meeting"], prep.tool_calls
+    # a visit ahead said without a word of the prep's own: still the prep, never a task written
+    visit = tessera.chat("emma.chen", "visit", "明天要去海天电子，帮我了解一下他们的情况")
+    assert _tools(visit) == ["prep_meeting"], visit.tool_calls
     assert changed(tessera, before) == {}
 
 

@@ -289,7 +289,7 @@ class TurnPolicy:
             side = account_picture.asked_for(text, mentions_future(reading))
             if side:  # "brief me on 海纳供应链": its picture; "a rundown of Acme before tomorrow": the meeting's prep
                 other = account_picture.PREP if side == SUMMARY else SUMMARY
-                fit[side] += FIT_PICTURE_ASKED
+                fit[side] += FIT_PICTURE_ASKED - cues.fit_bonus(side, text)  # a call ahead is the prep's own cue
                 fit[other] -= FIT_PICTURE_OTHER
         if SUMMARY in fit and asks_about_open_cases(text) and reading.entities("account"):
             fit[SUMMARY] += FIT_OPEN_CASES  # "any unresolved tickets at Acme?": the account's open cases, in its summary
