@@ -71,6 +71,8 @@ def test_integers_in_digits_chinese_and_english_words():
     ("this week", "2026-11-23", "2026-11-29"), ("上周", "2026-11-16", "2026-11-22"),
     ("11月份", "2026-11-01", "2026-11-30"), ("yesterday", "2026-11-25", "2026-11-25"),
     ("since 2026-03-01", "2026-03-01", "2026-11-26"),
+    ("since Monday", "2026-11-23", "2026-11-26"), ("自周一以来", "2026-11-23", "2026-11-26"),  # TODAY is a Thursday
+    ("since Thursday", "2026-11-26", "2026-11-26"),
 ])
 def test_periods_relative_to_today(text, start, end):
     period = first(find_periods(text, TODAY))

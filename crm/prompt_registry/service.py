@@ -250,6 +250,28 @@ def moves(session: Session, files: Files, name: str) -> list[dict]:
              "moved_at": r.moved_at, "note": r.why} for r in rows]
 
 
+def changes(session: Session, files: Files, start: dt.date | None, end: dt.date | None) -> list[dict]:
+    """What changed in the prompts between `start` and `end` (days included; None: no bound), newest first: each new
+    version (who wrote it and why) and each label moved (promoted, rolled back)."""
+    def within(at: dt.datetime | None) -> bool:
+        return at is not None and (start is None or at.date() >= start) and (end is None or at.date() <= end)
+
+    found = [{"prompt": name, "kind": "version", "version": v["version"], "by": v["author"], "at": v["created_at"],
+              "note": v["note"]} for name in sorted(files) for v in _versions(session, files, name)
+             if within(v["created_at"])]
+    found += [{"prompt": name, "kind": "label", "label": m["label"], "from_version": m["from_version"],
+               "version": m["to_version"], "by": m["moved_by"], "at": m["moved_at"], "note": m["note"]}
+              for name in sorted(files) for m in moves(session, files, name) if within(m["moved_at"])]
+    return sorted(found, key=lambda c: c["at"], reverse=True)
+
+
+def last_change(session: Session, files: Files, name: str) -> dt.datetime | None:
+    """When `name` last got a version or a label move; None while it is only its file."""
+    times = [v["created_at"] for v in _versions(session, files, name)] + [m["moved_at"] for m in
+                                                                           moves(session, files, name)]
+    return max((t for t in times if t is not None), default=None)
+
+
 def record_eval(session: Session, used: Mapping[str, int], *, model: str, split: str, figures: dict,
                 now: dt.datetime) -> int:
     """Records one eval run against every prompt version it used ({prompt: version}); returns how many rows."""

@@ -299,6 +299,10 @@ def _day_or_since(text: str, day: Found, today: dt.date) -> Found:
         return Found({"end": day.value, "label": f"by {day.value}"}, start, end, text[start:end], 1)
     since = re.search(r"(?:\bsince|自从|自|从)\s*$", text[: day.start], re.I)
     until = re.match(r"\s*(?:以来|至今|到现在)", text[day.end:])
+    if since and (until or since.group(0).strip().lower() == "since") and day.value > today.isoformat() and \
+            (dt.date.fromisoformat(day.value) - today).days < 7:  # "since Monday" said on a Thursday: the last one
+        day = Found((dt.date.fromisoformat(day.value) - dt.timedelta(days=7)).isoformat(), day.start, day.end,
+                    day.surface, day.strength)
     if since and (until or since.group(0).strip().lower() == "since") and day.value <= today.isoformat():
         end = day.end + (until.end() if until else 0)
         return Found({"start": day.value, "end": today.isoformat(), "label": f"since {day.value}"},

@@ -46,7 +46,7 @@ def _phrase(tool: str | None, content: Any, lang: str) -> str:
         parts.append(_fill(template("results", "unchanged", lang, tool), about=about,
                            value=label(str(data.get("already") or ""), lang)))
         about = ""
-    if isinstance(data.get("items"), list):
+    if isinstance(data.get("items"), list) and (data["items"] or not parts):  # a leading answer says "none" itself
         # a time series ("series": true) shows every period it covers; the cap is for lists and rankings
         parts.append(_items(tool, data["items"], data.get("total"), about, lang,
                             len(data["items"]) if data.get("series") else MAX_ROWS))

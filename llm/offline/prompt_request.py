@@ -3,12 +3,14 @@ promote, roll back), which prompt, which versions and labels. The words live in 
 the prompt tools do not serve (run evals, edit a prompt, model settings) is left alone, so it gets "I can't"."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import cache
 from pathlib import Path
 
 from crm.data_files import read_yaml
 from llm.offline.arguments import Filled, Filling
+from llm.offline.dates import find_periods
 from llm.offline.schema import ToolView
 
 _FILE = Path(__file__).with_name("prompt_requests.yaml")
@@ -43,6 +45,7 @@ def _data() -> dict:
         "newest": _either(data["newest"]),
         "previous": _either(data["previous"]),
         "comparing": _either(data["comparing"]),
+        "changed": _either(data["changed"]),
         "intents": [(entry["tool"], _either(entry)) for entry in data["intents"]],
         "handoff": data["handoff"],
     }
@@ -74,8 +77,17 @@ def choose(text: str, offered: set[str]) -> str | None:
         return handoff  # the specialist says what it can and cannot do about prompts
     if not_served(text):
         return None
+    if "list_prompts" in offered and changes_in_period(text):
+        return "list_prompts"
     tool = next((tool for tool, pattern in _data()["intents"] if pattern.search(text)), None)
     return tool if tool in offered else None
+
+
+def changes_in_period(text: str) -> bool:
+    """Whether `text` asks what changed in a period ("which prompts were changed this week?", "上个月改过哪些提示词"):
+    a change said of the past, a period, and no version named."""
+    return bool(_data()["changed"].search(text) and not versions(text)
+                and find_periods(text, dt.date.today()))
 
 
 def versions(text: str) -> list[int]:
@@ -108,6 +120,8 @@ def fill(view: ToolView, reading) -> Filling:
     prompt = named_prompt(text)
     if prompt:
         put("prompt", prompt, prompt, "enum")
+    if view.name == "list_prompts" and reading.periods and changes_in_period(text):
+        put("changed_in", reading.periods[0].value, reading.periods[0].surface, "period")
     numbers, said = versions(text), labels(text)
     if view.name == "diff_prompt_versions" and said and len(numbers) < 2:
         # "production against staging": the versions the labels point at; one label alone is set against the
