@@ -34,13 +34,15 @@ def load_lexicon(store: Store, actor: Actor = EVERY_UNIT) -> Lexicon:
     """The names `actor` may see (every name by default)."""
     with store.session() as s:
         names, everyones = visible_names(s, actor), _everyones(s)
+        theirs = set(s.scalars(select(Account.name))) - set(names.accounts)  # accounts: business names, not personal
     deals = [EntityName(f"D-{i}", (f"D{i}", f"#{i}")) for i in names.deal_ids]
     # A customer names products whole or not at all: "my data", "analytics", "销售跟进" are words about their data,
     # not the Data Migration Service, Analytics Cloud or AI 销售助手
     whole = ("unit", "product") if actor.role == "customer" else ("unit",)
     return Lexicon({"account": [EntityName(n, latin_forms(n)) for n in names.accounts],  # "Hongda" for 宏达机械
                     "contact": [EntityName(n) for n in names.contact_accounts], **everyones, "deal": deals},
-                   Relations(contact_accounts=names.contact_accounts, open_deals=names.open_deals), whole_only=whole)
+                   Relations(contact_accounts=names.contact_accounts, open_deals=names.open_deals), whole_only=whole,
+                   elsewhere={"account": [form for n in theirs for form in (n, *latin_forms(n))]})
 
 
 def shared_lexicon(store: Store) -> Lexicon:

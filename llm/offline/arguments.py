@@ -431,7 +431,16 @@ def free_text(text: str, used: list[Span], command_words: frozenset[str],
     lead = _leading_end(text, used, command_words)
     text = _TRAILING_COMMAND.sub("", text)
     leading = [u for u in used if (u.start < lead or u in anywhere) and u.end <= len(text)]
-    return _trim(_join(_pieces(text, leading)), command_words, starts_with_value), False
+    kept = _trim(_join(_pieces(text, leading)), command_words, starts_with_value)
+    # what follows "about" / "关于" is what the user says it is about, however short: "… about the renewal"
+    at = text.rfind(kept) if kept else -1
+    return kept, at > 0 and bool(_TOPIC_MARK.search(text[:at])) and kept.lower().strip(" .!?。！？") not in _NO_TOPIC
+
+
+_NO_TOPIC = frozenset("it that this them him her something stuff things 这个 那个 这事 那件事 一下".split())
+# "… about the renewal", "regarding pricing", "关于续约", "讨论续约": the words after them are the topic, as said
+_TOPIC_MARK = re.compile(r"(?:\b(?:about|regarding|concerning|re)\s+(?:the\s+|a\s+|an\s+|our\s+|their\s+|its\s+)?"
+                         r"|(?:关于|讨论了?|聊了|谈了|沟通了)\s*)$", re.I)
 
 
 _CLAUSE_BREAKS = frozenset({",", "，", ";", "；", "、"})  # after a command word, a clause break ends the command

@@ -91,8 +91,15 @@ class Lexicon:
     """
 
     def __init__(self, entries: Mapping[str, Iterable[EntityName | str]] | None = None,
-                 relations: Relations | None = None, whole_only: Iterable[str] = ("unit",)):
+                 relations: Relations | None = None, whole_only: Iterable[str] = ("unit",),
+                 elsewhere: Mapping[str, Iterable[str]] | None = None):
+        """`elsewhere`: per kind, names (and their other spellings) the store holds outside this scope. A part of
+        one of ours inside one of them ("九州" of 九州电子 in "九州能源", another unit's account) names theirs, not
+        ours: it is no mention, so the tool hears a name it does not know instead of a write landing on ours."""
         self.relations = relations or Relations()
+        self._elsewhere = {kind: frozenset(_norm(n) for n in names if n and n.strip())
+                           for kind, names in (elsewhere or {}).items()}
+        self._elsewhere_longest = {kind: max(map(len, names), default=0) for kind, names in self._elsewhere.items()}
         self.entries: dict[str, list[EntityName]] = {
             kind: [n if isinstance(n, EntityName) else EntityName(str(n)) for n in names]
             for kind, names in (entries or {}).items()
@@ -149,7 +156,9 @@ class Lexicon:
             names, exact = index.exact.get(key), True
             if not names:
                 names, exact = index.partial.get(key), False
-            if names and not exact and kind in _PERSON_KINDS and _another_persons_name(text, end, names):
+            if names and not exact and kind in _NAMED_KINDS and _another_name_follows(text, end, names, kind):
+                continue
+            if names and not exact and self._inside_a_name_elsewhere(kind, lowered, start, end):
                 continue
             if names:
                 found.append(Match(kind, text[start:end], start, end, tuple(sorted(names)), exact))
@@ -160,24 +169,39 @@ class Lexicon:
                 chosen.append(m)
         return sorted(chosen, key=lambda m: m.start)
 
+    def _inside_a_name_elsewhere(self, kind: str, lowered: str, start: int, end: int) -> bool:
+        """Whether the text around [start, end) spells, longer, a name this scope does not hold."""
+        names, longest = self._elsewhere.get(kind), self._elsewhere_longest.get(kind, 0)
+        if not names:
+            return False
+        for s in range(max(0, end - longest), start + 1):
+            for e in range(end + (s == start), min(len(lowered), s + longest) + 1):
+                if _norm(lowered[s:e]) in names:
+                    return True
+        return False
 
-def _another_persons_name(text: str, end: int, names: set[str]) -> bool:
-    """A part of a person's name followed by a capitalised word that is not in that name: "Sarah Miller" when the only
-    Sarah in scope is Sarah Campbell names someone else, not her (a write must not land on the wrong person)."""
+
+def _another_name_follows(text: str, end: int, names: set[str], kind: str) -> bool:
+    """A part of a name followed by a capitalised word that is not in that name: "Sarah Miller" when the only Sarah
+    in scope is Sarah Campbell names someone else, not her; "Jiuzhou Energy" when ours is Jiuzhou Dianzi (九州电子)
+    names another company (a write must not land on the wrong record). Words that follow a name without being part
+    of one ("call Sarah Monday", "the Acme Corp deal", "Globex Renewal") do not count."""
     following = _NEXT_CAPITALISED.match(text, end)
     if not following:
         return False
     word = following.group(1).lower()
-    if word in _NOT_SURNAMES:
+    if word in _NOT_NAME_WORDS or (kind != "contact" and word in name_affixes()["latin_generic"]):
         return False
     return all(word not in _LATIN_WORD.findall(name.lower()) for name in names)
 
 
-_PERSON_KINDS = ("contact",)
+_NAMED_KINDS = ("contact", "account")
 _NEXT_CAPITALISED = re.compile(r" ([A-Z][a-z'’-]+)\b")
-_NOT_SURNAMES = frozenset(  # capitalised words that follow a first name without being a surname ("call Sarah Monday")
+_NOT_NAME_WORDS = frozenset(  # capitalised words that follow a name without being part of it ("call Sarah Monday")
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
-    "september october november december today tomorrow i".split())
+    "september october november december today tomorrow yesterday i renewal renewals contract contracts order orders "
+    "opportunity project pilot demo quote quotes proposal invoice invoices rfp poc deal deals account team people "
+    "folks guys office".split())
 
 
 def _spans(text: str, longest: int):
