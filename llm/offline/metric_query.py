@@ -281,9 +281,12 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
                 filters[dim].append(key)
             taken.append(span)
             named.append(span)
+    found_dims = [(s, d, g) for s, d, g in found_dims if g or not _object_of_a_verb(text, s)]
     # "finance customers", "制造业客户": a dimension word right after a named value says which rows, not a breakdown
     found_dims = [(s, d, g) for s, d, g in found_dims
                   if g or not any(0 <= s - e <= 1 for _s, e in named)]
+    if not metrics:
+        metrics = _by_complement(text)
     if not metrics:
         metrics = _from_stage(text, filters.get("stage", []))
     if not metrics and having:  # "reps who closed more than 10 deals this year": the bound's own metric is shown
@@ -296,6 +299,7 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _as_count(_blank(text, taken), metrics)
     metrics = _as_days(_blank(text, taken), metrics)
     metrics, weighting = _modified(text, metrics)
+    metrics, open_filters = _still_open(text, metrics)
     if weighting:  # "按阶段加权", "weighted by stage": the stages weigh the sum, they are not its rows
         found_dims = [f for f in found_dims if not weighting[0] <= f[0] < weighting[1]]
     money_bound = next((t["metric"] for t in having if t.get("money")), None)
@@ -317,6 +321,8 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
         out.hints.add("bare_group")  # but does not by itself make a sentence a question for a figure; "how many
         # calls has the team made", "拜访了几次客户", "多少客户投诉" ask one total: the bare word says what, not by what
     group_by += [d for d in mine_grouped if d not in group_by]
+    for dim, keys in open_filters.items():  # "加急工单还没解决的": which cases, never a breakdown of them
+        filters.setdefault(dim, keys)
     if "rep" in group_by and len(group_by) > 1 and all(s in by_who for s, d, _g in found_dims if d == "rep"):
         group_by.remove("rep")  # "who are our top 10 accounts": "who" asks which of the accounts
     if quarters and "quarter" not in group_by:  # two quarters named: each one's figure (only those two)
@@ -841,6 +847,71 @@ def _modified(text: str, metrics: list[str]) -> tuple[list[str], tuple[int, int]
         by = re.search(rf"按\s*\S{{1,4}}?\s*(?:{words})|(?:{words})\s+by\s+(?:the\s+)?[\w-]+", text)
         weighting = by.span() if by else weighting
     return metrics, weighting
+
+
+@lru_cache(maxsize=1)
+def _still_open_pattern() -> re.Pattern:
+    words = _terms()["still_open"]["words"]
+    en = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+") for w in words["en"]), key=len, reverse=True))
+    zh = "|".join(sorted(map(re.escape, words["zh"]), key=len, reverse=True))
+    return re.compile(rf"(?<![a-z])(?:{en})(?![a-z])|{zh}", re.I)
+
+
+def _still_open(text: str, metrics: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """Cases counted in a state of not yet done, said before or after their noun ("投诉没解决的有多少", "unresolved
+    complaints", "工单还没关的有几个"): the open cases, and the filters saying which (the kind or priority the counted
+    metric names; a level said by its own word narrows them: metric_terms.yaml `still_open`)."""
+    turns = _terms()["still_open"]["turns"]
+    if not any(m in turns for m in metrics) or not _still_open_pattern().search(text):
+        return metrics, {}
+    out, filters = [], {}
+    for m in metrics:
+        rule = turns.get(m)
+        if rule:
+            filters.update({dim: list(keys) for dim, keys in rule["filters"].items()})
+            for dim, levels in (rule.get("level_said") or {}).items():
+                said = [key for key, words in levels.items()
+                        if any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text) for w in words)]
+                if said:
+                    filters[dim] = said
+        out.append(rule["metric"] if rule else m)
+    return list(dict.fromkeys(out)), filters
+
+
+@lru_cache(maxsize=1)
+def _complement_pattern() -> tuple[re.Pattern, dict[str, str]]:
+    terms = _terms()
+    verbs = {**terms["threshold_verbs"]["zh"], **terms["complement_verbs"]}
+    said = "|".join(sorted(map(re.escape, verbs), key=len, reverse=True))
+    words = "|".join(sorted(map(re.escape, terms["complement_words"]), key=len, reverse=True))
+    particles = "|".join(sorted(map(re.escape, terms["clause_particles"]), key=len, reverse=True))
+    nouns = "|".join(sorted(map(re.escape, terms["clause_nouns"]), key=len, reverse=True))
+    return re.compile(rf"({said})(?:\1)?得\s*(?:{words})|({said})(?:{particles})?的\s*(?:{nouns})"), verbs
+
+
+def _by_complement(text: str) -> list[str]:
+    """ "单子丢得最多的是哪个销售", "谁签得最少": a ranking said by the verb's complement (V得最多) names the verb's metric;
+    so does the verb of a relative clause before a record's noun ("今年丢了的单子有几个", "丢掉的单子总金额"):
+    metric_terms.yaml `complement_verbs`, `threshold_verbs`, `clause_particles`."""
+    pattern, verbs = _complement_pattern()
+    m = pattern.search(text)
+    if m and m.group(2) and not (_COUNTED.search(text) or _MONEY_WORD.search(text) or _AVERAGE_WORD.search(text)):
+        return []  # "看一下今年丢掉的单子": the records themselves, no figure of them asked
+    return [verbs[m.group(1) or m.group(2)]] if m else []
+
+
+@lru_cache(maxsize=1)
+def _object_verbs() -> re.Pattern:
+    words = _terms()["object_verbs"]
+    zh = "|".join(sorted(map(re.escape, words["zh"]), key=len, reverse=True))
+    en = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+") for w in words["en"]), key=len, reverse=True))
+    return re.compile(rf"(?:{zh})了?\s*$|(?<![a-z])(?:{en})\s+(?:the\s+|our\s+|with\s+)?(?:most\s+|fewest\s+)?$", re.I)
+
+
+def _object_of_a_verb(text: str, start: int) -> bool:
+    """Whether the dimension word at `start` is the object of a verb of contact ("拜访客户最多的销售", "visited the
+    most customers"): what was done to, not a breakdown (metric_terms.yaml `object_verbs`)."""
+    return bool(_object_verbs().search(text[max(0, start - 16):start]))
 
 
 @lru_cache(maxsize=1)
