@@ -1,7 +1,7 @@
 """Managers' colloquial shapes (issue 12): a state of not yet done said after its noun ("投诉没解决的有多少"), a ranking
 said by a verb's complement ("单子丢得最多的销售"), the verb of a relative clause before a record's noun ("今年丢了的
-单子有几个"), the object of a visit that is no breakdown ("上个月拜访客户最多的销售"), and everyday synonyms ("让利",
-"逾期账款", "在谈的单子")."""
+单子有几个") or before the records counted ("今年签了几份合同"), the object of a visit that is no breakdown ("上个月
+拜访客户最多的销售"), and everyday synonyms ("让利", "逾期账款", "在谈的单子")."""
 from __future__ import annotations
 
 import pytest
@@ -50,6 +50,16 @@ def test_the_verb_of_a_relative_clause_before_a_records_noun_names_which_records
     assert read(text)["metrics"] == [metric]
 
 
+@pytest.mark.parametrize(("text", "metric"), [
+    ("今年到现在一共签了多少合同", "won_deals"),  # 签了多少 alone is money; the contracts are counted
+    ("今年签了几份合同", "won_deals"),
+    ("今年签了多少钱的合同", "won_value"),
+    ("今年一共签了多少", "won_value"),
+])
+def test_contracts_counted_after_the_verb_ask_how_many_were_signed(text, metric):
+    assert read(text)["metrics"] == [metric]
+
+
 def test_the_records_of_a_relative_clause_without_a_figure_asked_stay_records():
     assert "metrics" not in read("看一下今年丢掉的单子")
     assert routed("今年丢了的单子有几个") == "transfer_to_analyst"
@@ -74,3 +84,25 @@ def test_the_account_asked_by_a_group_cue_still_groups():
 ])
 def test_everyday_words_name_their_metric(text, metric):
     assert read(text)["metrics"] == [metric]
+
+
+@pytest.mark.parametrize("text", ["今年单子平均多久能签下来", "平均几天能拿下一单"])
+def test_how_long_asked_with_a_verb_of_winning_is_the_sales_cycle(text):
+    assert read(text)["metrics"] == ["sales_cycle_days"]
+
+
+
+@pytest.mark.parametrize(("text", "year", "quarter"), [("今年Q3的订单收入", 2026, 3), ("去年Q4的赢单金额", 2025, 4)])
+def test_a_quarter_said_as_q_after_its_year_is_that_years_quarter_and_no_breakdown_by_year(text, year, quarter):
+    got = read(text)
+    assert (got["period"]["fiscal_year"], got["period"]["quarter"]) == (year, quarter) and "group_by" not in got
+
+
+def test_the_first_few_biggest_accounts_are_a_ranking_of_accounts():
+    got = read("前五大客户今年下了多少单")
+    assert (got["metrics"], got["group_by"], got["order"], got["limit"]) == (["orders"], ["account"], "desc", 5)
+
+
+@pytest.mark.parametrize("text", ["客户欠我们多少钱", "逾期没付的款有多少"])
+def test_money_owed_and_unpaid_past_due_is_the_overdue_receivables(text):
+    assert read(text)["metrics"] == ["overdue_receivables"]

@@ -54,7 +54,7 @@ _TO_DATE = re.compile(r"\b(?:year to date|ytd|so far this year|this year so far|
                       r"of (?:the|this) year)\b|今年以来|今年至今|年初至今|年初到现在|年初以来|今年到现在|今年到目前为止", re.I)
 _RELATIVE_QUARTER = re.compile(r"(今年|去年|明年|本财年|今年财年|上财年|上一财年|去年财年|下财年|下一财年|明年财年|this year'?s?|"
                                r"last year'?s?|next year'?s?|this fiscal year'?s?|last fiscal year'?s?|next fiscal year'?s?)"
-                               r"\s*的?\s*(?:第)?\s*([一二三四1-4])\s*(?:季度|季)|"
+                               r"\s*的?\s*(?:(?:第)?\s*([一二三四1-4])\s*(?:季度|季)|q([1-4])\b)|"
                                r"\bQ([1-4])\s+(?:of\s+)?(?:the\s+)?(this|last|next)\s+(?:fiscal\s+)?year\b", re.I | re.ASCII)
 _FISCAL = [
     re.compile(r"\bFY\s*'?(\d{2,4})\s*[- ]?\s*Q([1-4])\b", re.I | re.ASCII),
@@ -286,7 +286,7 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     found_dims = [(s, d, g) for s, d, g in found_dims
                   if g or not any(0 <= s - e <= 1 for _s, e in named)]
     if not metrics:
-        metrics = _by_complement(text)
+        metrics = _by_complement(text) or _days_by_verb(text)
     if not metrics:
         metrics = _from_stage(text, filters.get("stage", []))
     if not metrics and having:  # "reps who closed more than 10 deals this year": the bound's own metric is shown
@@ -296,7 +296,7 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _of_the_created(text, metrics)
     metrics = _as_share(text, metrics, [m.key[1] for m in spotted])
     metrics = _as_average(_blank(text, taken), metrics)
-    metrics = _as_count(_blank(text, taken), metrics)
+    metrics = _as_count(_blank(text, taken), metrics, text)
     metrics = _as_days(_blank(text, taken), metrics)
     metrics, weighting = _modified(text, metrics)
     metrics, open_filters = _still_open(text, metrics)
@@ -616,6 +616,8 @@ def _is_group(text: str, span: tuple[int, int], phrase: str) -> bool:
         return True
     if re.search(rf"(?:哪|which\s+|the\s+|top\s+|bottom\s+){_NUM}\s*(?:个|位|家|名|款|种)?\s*$", before):
         return True  # "哪三个客户", "which two units"
+    if re.search(rf"前\s*{_NUM}\s*(?:大|名|位)\s*$", before):
+        return True  # "前五大客户", "前三名销售": the first few of them
     return bool(re.match(r"\s*(?:by \w+|breakdown|排名|排行|分布|对比|之间)", after)) or \
         bool(re.match(r"s?\s+(?:with(?!\s+(?:[A-Z]|[\u4e00-\u9fff]))|who|that|whose|ranked|by)\b", after))
 
@@ -765,12 +767,15 @@ def _share_by_verb(text: str, metrics: list[str]) -> list[str]:
 
 # A count asked of what a money metric names: "deal count won in FY2025", "签了多少单", "number of orders".
 _COUNT_ASK = re.compile(r"\b(?:count|number of|how many)\b|多少单|几单|单数|多少笔|几笔|笔数", re.I)
+_RECORDS_COUNTED = re.compile(r"(?:多少|几)\s*(?:个|份|张)?\s*(?:合同|单子)")  # "签了多少合同": contracts counted
 
 
-def _as_count(text: str, metrics: list[str]) -> list[str]:
-    """ "deal count won", "number of bookings": a money metric said with a word of counting (and none of money) asks
-    for the count of the same records (metric_terms.yaml `money_of`, read backwards)."""
-    if not metrics or not _COUNT_ASK.search(text) or _MONEY_WORD.search(text):
+def _as_count(text: str, metrics: list[str], whole: str = "") -> list[str]:
+    """ "deal count won", "number of bookings", "签了多少合同": a money metric said with a word of counting (and none of
+    money) asks for the count of the same records (metric_terms.yaml `money_of`, read backwards). `text` has the
+    metric's own words blanked; the records counted may be said after them (`whole`)."""
+    whole = whole or text
+    if not metrics or not (_COUNT_ASK.search(text) or _RECORDS_COUNTED.search(whole)) or _MONEY_WORD.search(whole):
         return metrics
     count_of = {money: count for count, money in _money_of().items()}
     return list(dict.fromkeys(count_of.get(m, m) for m in metrics))
@@ -886,18 +891,31 @@ def _complement_pattern() -> tuple[re.Pattern, dict[str, str]]:
     words = "|".join(sorted(map(re.escape, terms["complement_words"]), key=len, reverse=True))
     particles = "|".join(sorted(map(re.escape, terms["clause_particles"]), key=len, reverse=True))
     nouns = "|".join(sorted(map(re.escape, terms["clause_nouns"]), key=len, reverse=True))
-    return re.compile(rf"({said})(?:\1)?得\s*(?:{words})|({said})(?:{particles})?的\s*(?:{nouns})"), verbs
+    return re.compile(rf"({said})(?:\1)?得\s*(?:{words})|({said})(?:{particles})?的\s*(?:{nouns})|"
+                      rf"({said})(?:{particles})?\s*(?:几|多少)\s*(?:个|份|张)?\s*(?:{nouns})"), verbs
 
 
 def _by_complement(text: str) -> list[str]:
     """ "单子丢得最多的是哪个销售", "谁签得最少": a ranking said by the verb's complement (V得最多) names the verb's metric;
-    so does the verb of a relative clause before a record's noun ("今年丢了的单子有几个", "丢掉的单子总金额"):
+    so does the verb of a relative clause before a record's noun ("今年丢了的单子有几个", "丢掉的单子总金额") or of
+    records counted ("今年签了几份合同"):
     metric_terms.yaml `complement_verbs`, `threshold_verbs`, `clause_particles`."""
     pattern, verbs = _complement_pattern()
     m = pattern.search(text)
     if m and m.group(2) and not (_COUNTED.search(text) or _MONEY_WORD.search(text) or _AVERAGE_WORD.search(text)):
         return []  # "看一下今年丢掉的单子": the records themselves, no figure of them asked
-    return [verbs[m.group(1) or m.group(2)]] if m else []
+    return [verbs[m.group(1) or m.group(2) or m.group(3)]] if m else []
+
+
+def _days_by_verb(text: str) -> list[str]:
+    """ "今年单子平均多久能签下来", "平均几天能拿下一单": how long asked with a verb, no metric named, is the days metric of
+    the verb's records (metric_terms.yaml `days_of_verbs`)."""
+    if not _DAYS_ASK.search(text):
+        return []
+    days_of, verbs = _terms()["days_of_verbs"], _complement_pattern()[1]
+    said = [verb for verb, metric in verbs.items() if metric in days_of and
+            re.search(rf"(?<![a-z没未不]){re.escape(verb)}(?![a-z])", text)]  # "多少天没签单" is no cycle
+    return [days_of[verbs[said[0]]]] if said else []
 
 
 @lru_cache(maxsize=1)
@@ -1027,7 +1045,7 @@ def _named_period(text: str, reading: Reading, taken: list) -> dict | None:
             return found[0]
     m = _RELATIVE_QUARTER.search(text)
     if m:
-        which, quarter = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        which, quarter = (m.group(1), m.group(2) or m.group(3)) if m.group(1) else (m.group(5), m.group(4))
         offset = -1 if which.startswith(("去", "上", "last")) else 1 if which.startswith(("明", "下", "next")) else 0
         taken.append(m.span())
         return {"fiscal_year": reading.today.year + offset, "quarter": _n(quarter), "label": m.group(0)}
