@@ -9,21 +9,15 @@ from functools import cache
 from pathlib import Path
 
 from crm.data_files import read_yaml
+from llm.offline.cues import word_pattern
 
 _FILE = Path(__file__).with_name("account_picture.yaml")
 SUMMARY, PREP = "account_summary", "prep_meeting"
 
 
-def _compiled(words: dict) -> re.Pattern[str]:
-    latin = "|".join(sorted(words.get("en") or [], key=len, reverse=True))
-    chinese = "|".join(sorted(words.get("zh") or [], key=len, reverse=True))
-    parts = ([rf"(?<![\w-])(?:{latin})(?![\w-])"] if latin else []) + ([f"(?:{chinese})"] if chinese else [])
-    return re.compile("|".join(parts), re.I)
-
-
 @cache
 def _patterns() -> dict[str, re.Pattern[str]]:
-    return {kind: _compiled(words) for kind, words in read_yaml(_FILE).items()}
+    return {kind: word_pattern(words) for kind, words in read_yaml(_FILE).items()}
 
 
 def asked_for(text: str, ahead: bool) -> str | None:

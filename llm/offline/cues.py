@@ -12,7 +12,8 @@ _FILE = Path(__file__).with_name("cues.yaml")
 NO_CUE = -0.2  # on the similarity score: without its cue a tool is out of the running
 
 
-def _compiled(words: dict) -> re.Pattern[str]:
+def word_pattern(words: dict) -> re.Pattern[str]:
+    """One pattern for {en: [...], zh: [...]} regular expressions: English ones on word edges, Chinese anywhere."""
     latin = "|".join(sorted(words.get("en") or [], key=len, reverse=True))
     chinese = "|".join(sorted(words.get("zh") or [], key=len, reverse=True))
     parts = ([rf"(?<![\w-])(?:{latin})(?![\w-])"] if latin else []) + ([f"(?:{chinese})"] if chinese else [])
@@ -21,13 +22,13 @@ def _compiled(words: dict) -> re.Pattern[str]:
 
 @cache
 def _patterns() -> dict[str, re.Pattern[str]]:
-    return {tool: _compiled(words) for tool, words in (read_yaml(_FILE).get("tools") or {}).items()}
+    return {tool: word_pattern(words) for tool, words in (read_yaml(_FILE).get("tools") or {}).items()}
 
 
 @cache
 def _also() -> dict[str, re.Pattern[str]]:
     """Tools whose cue needs a second kind of word too (`and:`): who looked, and at which data."""
-    return {tool: _compiled(words["and"]) for tool, words in (read_yaml(_FILE).get("tools") or {}).items()
+    return {tool: word_pattern(words["and"]) for tool, words in (read_yaml(_FILE).get("tools") or {}).items()
             if words.get("and")}
 
 
