@@ -157,18 +157,24 @@ class Tessera:
         """One turn of `login` on `thread`; turns of one thread run one at a time (tessera/turns.py). With an
         `idempotency_key`, a repeated request returns the first answer instead of acting again."""
         actor, config, text = self._begin(login, thread, message)
-        answered = self._answer_confirmation(actor, config, text)
-        if answered is not None:
-            return answered
-        with observability.turn_span("chat", config["configurable"]["thread_id"], actor.login), \
-                self.turns.exclusive(config), self._turn(actor), self._held(config):
-            length = self._trim(config)
-            ticket = self.turns.start(actor, config, text, idempotency_key, length=length)
-            if isinstance(ticket, TurnResult):
-                return ticket
-            with self.turns.failing(ticket):
-                state = self.graph.invoke({"messages": [HumanMessage(text)]}, config, durability=DURABILITY)
-            result = self._finish(ticket, state, interrupts=state.get("__interrupt__", ()))
+        plan_answered = False
+        while True:
+            with self.turns.exclusive(config), self._turn(actor), self._held(config):
+                length, older, plan = self._open_thread(config)
+                if plan is None or plan_answered:
+                    with observability.turn_span("chat", config["configurable"]["thread_id"], actor.login):
+                        ticket = self.turns.start(actor, config, text, idempotency_key, length=length)
+                        if isinstance(ticket, TurnResult):
+                            return ticket
+                        with self.turns.failing(ticket):
+                            state = self.graph.invoke({"messages": [*older, HumanMessage(text)]}, config,
+                                                      durability=DURABILITY)
+                        result = self._finish(ticket, state, interrupts=state.get("__interrupt__", ()))
+                    break
+            plan_answered = True  # the thread waits for a yes: this message answers it first (outside the lock)
+            answered = self._answer_confirmation(actor, plan, text)
+            if answered is not None:
+                return answered
         return self.resume_claimed(result)
 
     def resume_claimed(self, result: TurnResult) -> TurnResult:
@@ -195,21 +201,23 @@ class Tessera:
         (memory/checkpoints.py, TurnSaver)."""
         return self.checkpointer.turn(config["configurable"]["thread_id"])
 
-    def _trim(self, config: RunnableConfig) -> int:
-        """Keeps the thread's checkpoint to its last `history_turns` turns (this one included), so what a turn
-        stores and what the model reads do not grow with the thread; every turn stays in the trace log. The
-        removal is written with the turn's own checkpoint, not on its own. Returns how many messages the thread
-        holds now (the turn's journal records it)."""
-        keep = self.settings.limits.history_turns
+    def _open_thread(self, config: RunnableConfig) -> tuple[int, list[RemoveMessage], str | None]:
+        """The one read of the thread a turn makes before it runs (holding its lock): how many messages the thread
+        will hold before the turn's own (its journal records it), the older messages that leave it, and the plan it
+        waits to have confirmed, if any.
+
+        The thread keeps its last `history_turns` turns (this one included), so what a turn stores and what the
+        model reads do not grow with the thread; every turn stays in the trace log. The removals go in with the
+        turn's own message, so they take no step and no checkpoint of their own."""
         snapshot = self.graph.get_state(config)
+        plan = _plan_waiting(snapshot.interrupts)
+        keep = self.settings.limits.history_turns
         messages = snapshot.values.get("messages", [])
         asked = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
         if snapshot.next or len(asked) < keep:
-            return len(messages)
+            return len(messages), [], plan
         older = messages[:asked[len(asked) - keep + 1]] if keep > 1 else messages
-        self.graph.update_state(config, {"messages": [RemoveMessage(id=m.id) for m in older]},
-                                as_node=f"{snapshot.values.get('agent') or 'sales'}_model")
-        return len(messages) - len(older)
+        return len(messages) - len(older), [RemoveMessage(id=m.id) for m in older], plan
 
     def _any_turn_running(self) -> bool:
         with self._turns_lock:
@@ -231,20 +239,34 @@ class Tessera:
     def stream(self, login: str, thread: str, message: str, *, idempotency_key: str | None = None) -> Iterator[dict]:
         """Yields a `step` event as each graph node finishes, then the `reply` with the turn's trace id."""
         actor, config, text = self._begin(login, thread, message)
-        answered = self._answer_confirmation(actor, config, text)
-        if answered is not None:
-            yield {"event": "reply", "data": answered.__dict__}
-            return
+        plan_answered = False
+        while True:
+            with self.turns.exclusive(config), self._turn(actor), self._held(config):
+                length, older, plan = self._open_thread(config)
+                if plan is None or plan_answered:
+                    result = yield from self._streamed_turn(actor, config, text, idempotency_key, length, older)
+                    break
+            plan_answered = True  # the thread waits for a yes: this message answers it first (outside the lock)
+            answered = self._answer_confirmation(actor, plan, text)
+            if answered is not None:
+                yield {"event": "reply", "data": answered.__dict__}
+                return
+        if result is not None:
+            yield {"event": "reply", "data": self.resume_claimed(result).__dict__}
+
+    def _streamed_turn(self, actor: Actor, config: RunnableConfig, text: str, idempotency_key: str | None,
+                       length: int, older: list[RemoveMessage]) -> Iterator[dict]:
+        """The turn of `stream`, under the thread's lock: its steps as events; returns its result (None when a
+        retried request was answered with its first result, sent as the reply here)."""
         span = observability.TRACER.start_span("turn chat", attributes={
             "tessera.thread": config["configurable"]["thread_id"], "tessera.user": actor.login, "tessera.stream": True})
-        with observability.ended(span), self.turns.exclusive(config), self._turn(actor), self._held(config):
-            length = self._trim(config)
+        with observability.ended(span):
             ticket = self.turns.start(actor, config, text, idempotency_key, length=length)
             if isinstance(ticket, TurnResult):
                 yield {"event": "reply", "data": ticket.__dict__}
-                return
+                return None
             updates = observability.within(span, self.graph.stream(
-                {"messages": [HumanMessage(text)]}, config, stream_mode="updates", durability=DURABILITY))
+                {"messages": [*older, HumanMessage(text)]}, config, stream_mode="updates", durability=DURABILITY))
             try:
                 with self.turns.failing(ticket):
                     for update in updates:
@@ -259,8 +281,7 @@ class Tessera:
                 except TurnFailed:
                     pass  # closed and traced; no one is listening for the error
                 raise
-            result = self._finish(ticket, self.graph.get_state(config).values, span)
-        yield {"event": "reply", "data": self.resume_claimed(result).__dict__}
+            return self._finish(ticket, self.graph.get_state(config).values, span)
 
     def decide(self, approval_id: str, approver_login: str, approved: bool, note: str = "") -> TurnResult:
         """A person's decision on a paused request: resumes the requester's conversation where it stopped.
@@ -307,20 +328,14 @@ class Tessera:
 
     def pending_confirmation(self, actor: Actor, config: RunnableConfig) -> str | None:
         """The id of the plan this thread waits to have confirmed, if it waits for one."""
-        for pending in self.graph.get_state(config).interrupts:
-            if isinstance(pending.value, dict) and pending.value.get("kind") == confirmation.KIND:
-                return pending.id
-        return None
+        return _plan_waiting(self.graph.get_state(config).interrupts)
 
-    def _answer_confirmation(self, actor: Actor, config: RunnableConfig, text: str) -> TurnResult | None:
-        """A message on a thread waiting for a yes: "yes" acts, "no" cancels; anything else cancels the plan and
-        is then a new request of its own (None: run it as a turn), never read as an answer to the plan."""
-        pending = self.pending_confirmation(actor, config)
-        if pending is None:
-            return None
+    def _answer_confirmation(self, actor: Actor, plan: str, text: str) -> TurnResult | None:
+        """A message on a thread waiting for a yes to `plan`: "yes" acts, "no" cancels; anything else cancels the
+        plan and is then a new request of its own (None: run it as a turn), never read as an answer to the plan."""
         if says_yes(text):
-            return self.decide(pending, actor.login, True, "confirmed in chat")
-        cancelled = self.decide(pending, actor.login, False, "not confirmed in chat")
+            return self.decide(plan, actor.login, True, "confirmed in chat")
+        cancelled = self.decide(plan, actor.login, False, "not confirmed in chat")
         return cancelled if says_no(text) else None
 
     def _logged_as(self, *logins: str | None) -> dict[str, str]:
@@ -406,6 +421,14 @@ class Tessera:
         self.vector_memory.close()
         self._close_checkpointer()
         self.store.dispose()
+
+
+def _plan_waiting(interrupts) -> str | None:
+    """The id of the plan (a confirmation) among a thread's interrupts, if there is one."""
+    for pending in interrupts:
+        if isinstance(pending.value, dict) and pending.value.get("kind") == confirmation.KIND:
+            return pending.id
+    return None
 
 
 def audit_name(actor: Actor) -> str:

@@ -2,9 +2,11 @@
 the thread grows, and a conversation that goes on after a restart with every turn still in the trace log."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from langchain_core.messages import HumanMessage
 
-from bench.bench_checkpoints import count_writes
+from bench.bench_checkpoints import count_writes, stored_bytes
 from tests.conftest import FIXED_NOW, settings_for
 from tessera.runtime import Tessera
 
@@ -41,6 +43,23 @@ def test_a_long_thread_keeps_its_last_turns_writes_twice_a_turn_at_most_and_goes
     assert "find_deals" in [c["name"] for c in turn.tool_calls]
     assert asked(again, "long") == [*sent[-2:], "show me the deals of Acme Robotics (after the restart)"]
     again.close()
+
+
+def test_what_a_turn_stores_is_the_same_at_turn_40_as_once_its_window_filled(data_dir):
+    """Reads only (no write grows the store's records between the two ends): the same questions in the same order
+    store the same bytes per turn however long the thread is."""
+    asks = ["show me the deals of Acme Robotics", "who are the contacts at Initech Retail",
+            "give me an overview of Acme Robotics", "看一下北辰医疗器械的商机"]
+    app = Tessera(settings_for(data_dir, limits={"history_turns": 3}), clock=lambda: FIXED_NOW, seed=False)
+    path, stored = Path(app.settings.checkpoints_url), []
+    for i in range(40):
+        before = stored_bytes(path)
+        app.chat("li.wei", "long", asks[i % len(asks)])
+        stored.append(stored_bytes(path) - before)
+    app.close()
+    filled, late = sum(stored[8:12]), sum(stored[36:40])  # the same four questions, once at turn 9 and at turn 37
+    assert late <= filled * 1.02, (filled, late, stored)
+    assert sum(stored[:4]) <= filled  # a thread's first turns store less: their window is not full yet
 
 
 def test_the_older_turns_leave_only_their_own_thread(data_dir):
