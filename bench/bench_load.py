@@ -244,6 +244,7 @@ def prepare(settings) -> tuple[dict, list]:
 
     tessera = Tessera(settings)
     tessera.notes.catch_up()  # the seeded notes into vector memory now, not by a server while it is measured
+    tessera.deal_scores.model()  # the deal scores trained and saved, as `tessera serve --workers N` does first
     with tessera.store.session() as s:
         tokens = {login: issue_token(s, login) for login in REPS}
     jobs = pool(tessera.store, 4000)

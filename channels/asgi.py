@@ -35,6 +35,7 @@ def create_server() -> StartingServer:
         tessera.reminders.start()  # every worker polls; the claim in the store sends each reminder once
         tessera.notes.start(tessera.settings.repday.index_poll_seconds)  # one worker at a time holds the claim
         tessera.pruner.start()  # every worker prunes when a retention period is set; a second delete finds nothing
+        tessera.deal_scores.warm()  # a saved deal-score model, loaded now rather than by the first deal list
         return app
 
     def close() -> None:  # the worker's assistant closes when the worker stops

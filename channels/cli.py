@@ -40,7 +40,9 @@ def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] =
                       "TESSERA_DATABASE_URL=postgresql://... (SQLite serves one worker)")
         from tessera.runtime import Tessera
 
-        Tessera(state.settings).close()  # migrate and seed once, before the workers start
+        starting = Tessera(state.settings)  # migrate and seed once, before the workers start
+        starting.deal_scores.model()  # and train the deal scores if none are saved: each worker loads them
+        starting.close()
         from tessera.observability import share_metrics_between_workers
 
         metrics_dir = share_metrics_between_workers(state.settings.data_dir / "prometheus")
@@ -62,6 +64,7 @@ def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] =
         tessera.reminders.start()  # due reminders go out through Slack or WeCom, each once
         tessera.notes.start(state.settings.repday.index_poll_seconds)  # vector memory catches up in the background
         tessera.pruner.start()  # threads idle past TESSERA_THREADS__RETENTION_DAYS, when set
+        tessera.deal_scores.warm()  # a saved deal-score model, loaded now rather than by the first deal list
         return app
 
     server = StartingServer(build)  # the assistant closes with the command (CliState.close)

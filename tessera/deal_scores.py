@@ -1,5 +1,6 @@
-"""The deal-score model of this store, in one place: loaded from the scores folder, trained there on first use
-when none was saved (a few seconds), retrained by `tessera models train`."""
+"""The deal-score model of this store, in one place: loaded from the scores folder as arrays (NumPy only: see
+crm/scoring/linear.py), trained there on first use when none was saved (a few seconds, with scikit-learn),
+retrained by `tessera models train`. A worker loads a saved model as it starts (`warm`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +20,9 @@ from crm import data_versions
 from crm.scoring.service import score_deals
 from crm.store import Store
 
-if TYPE_CHECKING:  # scikit-learn and SciPy take seconds to import: they load with the model, at its first use
+from crm.scoring.linear import LinearScores
+
+if TYPE_CHECKING:  # scikit-learn and SciPy take seconds to import: only training (or an older saved model) needs them
     from crm.scoring.model import DealScoreModel
 
 log = logging.getLogger("tessera.scores")
@@ -33,31 +36,48 @@ KEPT_SCORES = 256  # sets of deals whose scores are kept (a list a rep asks agai
 class DealScores:
     def __init__(self, store: Store, folder: Path, clock: Callable[[], dt.datetime]):
         self.store, self.folder, self.clock = store, Path(folder), clock
-        self._model: DealScoreModel | None = None
+        self._model: LinearScores | None = None
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple, tuple[tuple, dict[int, dict]]] = OrderedDict()  # (ids, day, lang, explain)
         self._trained = 0  # moves with each model trained here: scores kept of an older model are not reused
 
-    def model(self) -> DealScoreModel | None:
+    def model(self) -> LinearScores | None:
         """The saved model, or one trained now; None when the store has too few closed deals to learn from."""
         with self._lock:
             if self._model is None:
-                from crm.scoring.model import DealScoreModel
-
-                self._model = DealScoreModel.load(self.folder)
+                self._model = self._saved()
             if self._model is None:
                 try:
-                    self._model = self._train()
+                    self._model = self._train().linear
                 except ValueError as exc:
                     log.info("no deal scores: %s", exc)
                     return None
             return self._model
 
+    def warm(self) -> bool:
+        """Loads a saved model now (a worker starting), so no turn pays for it; trains none. Whether one was."""
+        with self._lock:
+            if self._model is None:
+                self._model = LinearScores.load(self.folder)
+            return self._model is not None
+
     def retrain(self) -> DealScoreModel:
         with self._lock:
-            self._model = self._train()
+            model = self._train()
+            self._model = model.linear
             self._trained += 1
-            return self._model
+            return model
+
+    def _saved(self) -> LinearScores | None:
+        found = LinearScores.load(self.folder)
+        if found is None:  # a model saved before its arrays were: read it once (scikit-learn) and save them
+            from crm.scoring.model import DealScoreModel
+
+            model = DealScoreModel.load(self.folder)
+            if model is not None:
+                found = model.linear
+                found.save(self.folder)
+        return found
 
     def report(self) -> dict | None:
         path = self.folder / REPORT_FILE

@@ -26,8 +26,10 @@ from sqlalchemy import select, update
 from crm.models import Deal
 from crm.scoring.features import LABELS, deal_rows, load_history
 from crm.scoring.model import HOLDOUT_SHARE, _frame, chance_auc_sd, feature_names, train
+from crm.scoring.service import score_deals
 from crm.seed.sales import WIN_RATE
 from tests.cli_support import run_cli
+from tessera.deal_scores import DealScores
 from tests.conftest import FIXED_NOW, settings_for
 from tools.base import ToolContext
 from tools.registry import ALL
@@ -176,7 +178,6 @@ def test_kept_scores_follow_a_touch_a_payment_and_a_retrain_written_elsewhere(te
     instalments of its account committed through another engine (another worker) give the scores computed afresh
     from the rows at the next call, and a retrained model scores again."""
     from crm.models import Activity, Order, Payment
-    from crm.scoring.service import score_deals
     from crm.store import Store
 
     with tessera.store.session() as s:
@@ -214,10 +215,52 @@ def test_kept_scores_follow_a_touch_a_payment_and_a_retrain_written_elsewhere(te
     assert unpaid == fresh and unpaid != touched
     model = tessera.deal_scores.retrain()  # the same rows, so the same numbers: what shows is that it is asked
     asked = []
-    scored = model.scored
-    model.scored = lambda *args, **kw: asked.append(args) or scored(*args, **kw)
+    scored = model.linear.scored  # the arrays the workers score with (crm/scoring/linear.py)
+    model.linear.scored = lambda *args, **kw: asked.append(args) or scored(*args, **kw)
     with tessera.store.session() as s:
         assert tessera.deal_scores.scores(s, [deal_id], TODAY, explain=False) == unpaid
         assert len(asked) == 1  # the new model scored the deal: nothing kept of the old one was reused
         tessera.deal_scores.scores(s, [deal_id], TODAY, explain=False)
         assert len(asked) == 1  # and then its scores are kept
+
+
+def test_a_starting_worker_loads_the_saved_scores_without_scikit_learn_and_scores_as_the_model_does(seed_model,
+                                                                                                   seeded_template,
+                                                                                                   tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from crm.store import Store
+
+    seed_model.save(tmp_path / "old")
+    (tmp_path / "old" / "deal_scores_linear.json").unlink()  # a model saved before its arrays were
+    store = Store(f"sqlite:///{seeded_template}")
+    with store.session() as s:
+        deal_id = s.scalars(select(Deal.id).where(Deal.stage == "proposal").limit(1)).one()
+        expected = score_deals(s, seed_model.linear, [deal_id], TODAY)
+    scores = DealScores(store, tmp_path / "old", lambda: FIXED_NOW)
+    assert not scores.warm()  # only the pickled model: a worker does not load scikit-learn to start
+    with store.session() as s:
+        assert scores.scores(s, [deal_id], TODAY) == expected  # read once, and its arrays saved beside it
+    store.dispose()
+    assert (tmp_path / "old" / "deal_scores_linear.json").exists()
+
+    worker = f"""
+import datetime as dt, json, sys
+from pathlib import Path
+from crm.store import Store
+from tessera.deal_scores import DealScores
+store = Store("sqlite:///{seeded_template}")
+scores = DealScores(store, Path("{tmp_path / 'old'}"), dt.datetime.now)
+assert scores.warm()
+with store.session() as s:
+    found = scores.scores(s, [{deal_id}], dt.date.fromisoformat("{TODAY.isoformat()}"))
+print(json.dumps({{"scores": {{str(k): v for k, v in found.items()}}, "sklearn": "sklearn" in sys.modules}}))
+"""
+    root = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, "-c", worker], capture_output=True, text=True, check=True, cwd=root,
+                         env={**os.environ, "PYTHONPATH": root}).stdout
+    found = json.loads(out.strip().splitlines()[-1])
+    assert found == {"scores": {str(k): v for k, v in expected.items()}, "sklearn": False}

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.special import expit
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
@@ -22,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from crm.models import Product
 
-from crm.scoring.features import CATEGORICAL, LABELS, NUMERIC, DealRow, deal_rows, load_history
+from crm.scoring.features import CATEGORICAL, NUMERIC, DealRow, deal_rows, load_history
+from crm.scoring.linear import LinearScores
 
 HOLDOUT_SHARE = 0.2  # the newest fifth of closed deals, by close date
 CALIBRATION_BINS = (0.0, 0.3, 0.4, 0.5, 0.6, 1.0)
@@ -55,45 +55,21 @@ class DealScoreModel:
     product_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # product id -> (name, 中文名)
 
     def probabilities(self, rows: list[DealRow]) -> np.ndarray:
-        return self._linear.probabilities(self._linear.matrix(rows)) if rows else np.zeros(0)
+        return self.linear.probabilities(self.linear.matrix(rows)) if rows else np.zeros(0)
 
     def scored(self, rows: list[DealRow], lang: str = "en", explain: bool = True) -> list[tuple[float, list | None]]:
-        """Each row's win probability and (with `explain`) its factors, the rows transformed once for both."""
-        if not rows:
-            return []
-        z = self._linear.matrix(rows)
-        return [(float(p), self._factors(row, zrow, lang) if explain else None)
-                for row, zrow, p in zip(rows, z, self._linear.probabilities(z))]
+        return self.linear.scored(rows, lang, explain)
 
     def explain(self, row: DealRow, lang: str = "en", top: int = 3) -> list[dict]:
         """The factors that moved this deal's log-odds most, each with its direction and value."""
-        return self._factors(row, self._linear.matrix([row])[0], lang, top)
-
-    def _factors(self, row: DealRow, z: np.ndarray, lang: str = "en", top: int = 3) -> list[dict]:
-        linear = self._linear
-        parts: dict[str, float] = {}
-        for feature, coef, value, centre in zip(linear.features, linear.coef[0], z, self._training_mean):
-            parts[feature] = parts.get(feature, 0.0) + float(coef * (value - centre))
-        ranked = sorted(parts.items(), key=lambda kv: -abs(kv[1]))[:top]
-        i = 1 if lang == "zh" else 0
-        return [{"factor": LABELS[f][i], "effect": ("+" if c > 0 else "−") + f"{abs(c):.2f}",
-                 "value": self._shown(f, row.features[f], i)} for f, c in ranked]
-
-    def _shown(self, feature: str, value, lang_index: int) -> str:
-        if feature == "product":
-            return self.product_names.get(value, (value, value))[lang_index]
-        return _shown(feature, value)
+        return self.linear.factors(row, self.linear.matrix([row])[0], lang, top)
 
     @property
-    def _training_mean(self) -> np.ndarray:
-        return self.pipeline.named_steps["prep"].training_mean_
-
-    @property
-    def _linear(self) -> _LinearForm:
-        """The fitted pipeline as arrays, read from it at the first score (not saved with the model)."""
+    def linear(self) -> LinearScores:
+        """The fitted pipeline as arrays (crm/scoring/linear.py), read from it at the first score."""
         linear = self.__dict__.get("_linear_form")
         if linear is None:
-            linear = self.__dict__["_linear_form"] = _LinearForm.of(self.pipeline)
+            linear = self.__dict__["_linear_form"] = _linear_form(self)
         return linear
 
     def __getstate__(self) -> dict:
@@ -105,6 +81,7 @@ class DealScoreModel:
         partial = path.with_suffix(f".{os.getpid()}.part")  # several workers may train at once: replace whole
         partial.write_bytes(pickle.dumps(self))
         os.replace(partial, path)
+        self.linear.save(folder)  # what a worker loads to score, without scikit-learn
         return path
 
     @staticmethod
@@ -171,43 +148,15 @@ def _fit(rows: list[DealRow]) -> Pipeline:
     return pipeline
 
 
-@dataclass
-class _LinearForm:
-    """The pipeline's arithmetic without scikit-learn's per-call checks (a few hundred microseconds each): the
-    scaler's centre and scale, the encoder's products, the regression's weights. The same operations in the same
-    order as the pipeline, so the same numbers (tests/test_deal_scores.py compares them on every seeded deal)."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    products: dict[str, int]
-    coef: np.ndarray
-    intercept: np.ndarray
-    features: list[str]  # per column of the matrix: its feature ("product" for each product's column)
-
-    @classmethod
-    def of(cls, pipeline: Pipeline) -> _LinearForm:
-        prep, logit = pipeline.named_steps["prep"], pipeline.named_steps["logit"]
-        scaler, encoder = prep.named_transformers_["num"], prep.named_transformers_["cat"]
-        features = ["product" if n.startswith("product_") else n for n in feature_names(prep)]
-        return cls(mean=scaler.mean_, scale=scaler.scale_,
-                   products={str(p): i for i, p in enumerate(encoder.categories_[0])},
-                   coef=logit.coef_, intercept=logit.intercept_, features=features)
-
-    def matrix(self, rows: list[DealRow]) -> np.ndarray:
-        """What the column transformer gives: scaled numeric columns, then one column per known product."""
-        numeric = np.array([[r.features[c] for c in NUMERIC] for r in rows], dtype=np.float64)
-        numeric -= self.mean
-        numeric /= self.scale
-        products = np.zeros((len(rows), len(self.products)), dtype=np.float64)
-        for i, row in enumerate(rows):
-            column = self.products.get(str(row.features["product"]))
-            if column is not None:  # a product the training never saw counts as none (handle_unknown="ignore")
-                products[i, column] = 1.0
-        return np.hstack([numeric, products])
-
-    def probabilities(self, z: np.ndarray) -> np.ndarray:
-        """LogisticRegression.predict_proba's positive column: the logistic of z·w + b."""
-        return expit((z @ self.coef.T + self.intercept).reshape(-1))
+def _linear_form(model: DealScoreModel) -> LinearScores:
+    prep, logit = model.pipeline.named_steps["prep"], model.pipeline.named_steps["logit"]
+    scaler, encoder = prep.named_transformers_["num"], prep.named_transformers_["cat"]
+    features = ["product" if n.startswith("product_") else n for n in feature_names(prep)]
+    return LinearScores(mean=scaler.mean_, scale=scaler.scale_,
+                        products={str(p): i for i, p in enumerate(encoder.categories_[0])},
+                        coef=logit.coef_, intercept=logit.intercept_, features=features,
+                        training_mean=prep.training_mean_, product_names=model.product_names,
+                        trained_at=model.trained_at)
 
 
 def _frame(rows: list[DealRow]) -> np.ndarray:
@@ -219,13 +168,3 @@ def feature_names(prep: ColumnTransformer) -> list[str]:
     """Names of the transformed columns: the numeric features, then product_<id> per known product."""
     products = prep.named_transformers_["cat"].categories_[0]
     return [*NUMERIC, *(f"product_{p}" for p in products)]
-
-
-def _shown(feature: str, value) -> str:
-    if feature in ("discount", "account_late_share", "rep_win_rate"):
-        return f"{value:.0%}"
-    if feature == "log_amount":
-        return f"{10 ** value:,.0f}"
-    if feature == "competitor":
-        return "yes" if value else "no"
-    return str(value)

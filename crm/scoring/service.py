@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 from crm.models import OPEN_STAGES
 from crm.scoring.features import DealRow, features_of, load_history
 
-if TYPE_CHECKING:  # the model brings scikit-learn and SciPy (seconds to import): loaded with the model, not here
-    from crm.scoring.model import DealScoreModel
+if TYPE_CHECKING:
+    from crm.scoring.linear import LinearScores
 
 
-def score_deals(session: Session, model: DealScoreModel, deal_ids: list[int], today: dt.date, *,
+def score_deals(session: Session, model: LinearScores, deal_ids: list[int], today: dt.date, *,
                 lang: str = "en", explain: bool = True) -> dict[int, dict]:
     """{deal id: {"win_probability": 0.47, "factors": [...]}} for the open deals among `deal_ids` (the caller has
     already checked the reader may see them); closed deals get no score."""
