@@ -5,8 +5,8 @@ import datetime as dt
 import uuid
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
-from sqlalchemy import JSON, DateTime, Float, String, Text, cast, func, or_, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, Float, String, Text, cast, func, insert, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm.models import Base, utcnow
 from crm.store import Store
@@ -26,6 +26,18 @@ class TurnTrace(Base):
     steps: Mapped[list] = mapped_column(JSON)
     duration_ms: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+def add_trace(session: Session, trace: TurnTrace) -> None:
+    """Inserts `trace` in the session's transaction as a plain row: every turn writes one and never reads it back
+    there, so the ORM's unit of work (a flush, the object tracked until commit) would be work for nothing."""
+    if trace.created_at is None:
+        trace.created_at = utcnow()
+    session.execute(_INSERT_TRACE, {c: getattr(trace, c) for c in _TRACE_COLUMNS})
+
+
+_INSERT_TRACE = insert(TurnTrace.__table__)  # built once
+_TRACE_COLUMNS = [c.key for c in TurnTrace.__table__.columns]
 
 
 def new_turn_id() -> str:

@@ -32,7 +32,7 @@ from memory.approvals import ApprovalBook
 from memory.note_index import NoteIndex
 from memory.vector_memory import VectorMemory
 from memory.checkpoints import open_checkpointer
-from memory.traces import TraceLog, TurnTrace, steps_from
+from memory.traces import TraceLog, TurnTrace, add_trace, steps_from
 from tessera.erasure_jobs import ErasureJobs, build_eraser
 from tessera import observability
 from crm.privacy import audit
@@ -393,7 +393,7 @@ class Tessera:
             trace = TurnTrace(id=ticket.turn_id, thread_id=config["configurable"]["thread_id"],
                               user_login=actor.login, agent=state["agent"], route_reason=state.get("route_reason", ""),
                               message=text, reply=reply, steps=steps, duration_ms=round(elapsed, 2))
-            s.add(trace)
+            add_trace(s, trace)
         observability.turn_finished(span, agent=trace.agent, started=ticket.started, steps=steps, turn_id=trace.id,
                                     outcome="escalated" if approval else "confirming" if confirm else "answered")
         calls = [c for s in steps if s["type"] == "model" for c in s["tool_calls"]]

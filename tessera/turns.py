@@ -32,7 +32,7 @@ from agents.confirmation import confirmation_view
 from crm.actor import Actor
 from crm.models import User, utcnow
 from memory.thread_lock import thread_locks_for
-from memory.traces import TurnTrace, new_turn_id, steps_from
+from memory.traces import TurnTrace, add_trace, new_turn_id, steps_from
 from memory.turn_journal import IdempotentTurn, TurnInFlight, claim_key, find_key, request_hash
 from tessera import observability
 from tools.base import dumps
@@ -187,7 +187,7 @@ class Turns:
     def complete(self, ticket: TurnTicket, trace: TurnTrace, approval: dict | None, outcome: str = "answered") -> None:
         """One transaction: the trace, the journal row gone, the key's answer (the turn's checkpoint first)."""
         with self.completing(ticket, approval, outcome) as s:
-            s.add(trace)
+            add_trace(s, trace)
 
     @contextmanager
     def completing(self, ticket: TurnTicket, approval: dict | None, outcome: str = "answered") -> Iterator[Session]:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from crm.privacy import audit
@@ -82,10 +82,13 @@ def prefetch(session: Session, contact_ids: Iterable[int]) -> None:
         return
     for c in wanted:
         held[c] = []
-    rows = session.scalars(select(ConsentRecord).where(ConsentRecord.contact_id.in_(wanted))
-                           .order_by(ConsentRecord.recorded_at, ConsentRecord.id))
-    for r in rows:
+    for r in session.scalars(_CONSENTS_OF, {"ids": wanted}):
         held[r.contact_id].append(r)
+
+
+# built once: a reply's or a list's consents are read at every turn, and an IN list is otherwise built each time
+_CONSENTS_OF = (select(ConsentRecord).where(ConsentRecord.contact_id.in_(bindparam("ids", expanding=True)))
+                .order_by(ConsentRecord.recorded_at, ConsentRecord.id))
 
 
 def forget(session: Session, contact_id: int | None = None) -> None:
