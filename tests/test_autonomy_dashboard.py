@@ -67,6 +67,16 @@ def test_the_dashboard_counts_budget_decisions_and_escalations(ustore):
     assert by_budget["closest"] == UNIT  # the only unit that has spent any of its budget
 
 
+def test_when_no_unit_has_spent_its_budget_the_smallest_pool_is_nearest_its_limit(ustore):
+    """"Which team is closest to its budget limit?" at the start of a period: every unit has used 0% of its pool, so
+    the one with the least left is the nearest, not the first by name."""
+    by_budget = call(ustore, "zhao.lei", "unit_status", closest_by="budget")
+    assert {r["discount_used"] for r in by_budget["items"]} == {0}
+    lefts = [r["discount_left"] for r in by_budget["items"]]
+    assert lefts == sorted(lefts) and len(set(lefts)) > 1
+    assert by_budget["closest"] == by_budget["items"][0]["unit"] == "north-public"  # ¥30,000, the smallest pool
+
+
 def test_replaying_a_stricter_contract_reports_what_would_change_and_writes_nothing(ustore):
     _some_decisions(ustore)
     with ustore.session() as s:

@@ -37,7 +37,8 @@ def boundary_status(session: Session, actor: Actor, *, today: dt.date, unit: str
         units = [u for u in units if u.id in visible]
     since = today - dt.timedelta(days=days)
     rows = [unit_status(session, u, today=today, since=since) for u in units]
-    rows.sort(key=lambda r: _distance(r, closest_by))
+    # equal shares of a pool used (none of any, at the start of a period): the smaller pool is nearer its limit
+    rows.sort(key=lambda r: (_distance(r, closest_by), _discount_left(r) if closest_by == "budget" else 0))
     closest = next((r["unit"] for r in rows if _distance(r, closest_by) != float("inf")), None)
     return {"units": rows, "closest": closest, "closest_by": closest_by, "window": f"{since}..{today}",
             "about": f"{len(rows)} unit(s), nearest to the {closest_by} limit first"}
@@ -56,6 +57,10 @@ def own_units(session: Session, actor: Actor) -> list[SalesUnit]:
 def _distance(row: dict, metric: str) -> float:
     found = next((m for m in row["metrics"] if m["metric"] == metric), None)
     return found["distance"] if found and found["distance"] is not None else float("inf")
+
+
+def _discount_left(row: dict) -> float:
+    return next((b["left"] for b in row["budgets"] if b["pool"] == "discount"), float("inf"))
 
 
 def unit_status(session: Session, unit: SalesUnit, *, today: dt.date, since: dt.date) -> dict:
