@@ -73,6 +73,9 @@ def expected_sql(dialect: str) -> dict[str, str]:
         "late_payments": f"SELECT u.region, COUNT(*) {pays} WHERE p.days_late > 0 GROUP BY u.region",
         "overdue_receivables": f"SELECT u.region, SUM(p.amount) {pays} WHERE p.paid_on IS NULL "
                                f"AND p.due_on < '{AS_OF}' GROUP BY u.region",
+        "overdue_followups": "SELECT u.region, COUNT(*) FROM tasks t JOIN sales_units u ON u.id = t.unit_id "
+                             f"WHERE t.status = 'open' AND t.due_at < '{AS_OF}' AND {PERSON_OK.format(t='t')} "
+                             "GROUP BY u.region",
         "days_sales_outstanding": f"SELECT u.region, AVG({dso}) {pays} WHERE p.paid_on IS NOT NULL GROUP BY u.region",
         "payments_collected": f"SELECT u.region, SUM(p.amount) {pays} WHERE p.paid_on IS NOT NULL GROUP BY u.region",
         "defaulted_amount": f"SELECT u.region, SUM(p.amount) {pays} WHERE p.defaulted = TRUE GROUP BY u.region",
