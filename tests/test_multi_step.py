@@ -50,6 +50,27 @@ def test_the_offline_model_finds_the_biggest_open_deal_then_moves_it_in_one_turn
     assert turn.undo_ids  # a move between open stages can be taken back
 
 
+@pytest.mark.parametrize("words", ["I need a 12% discount on the biggest open deal I have, the customer is pushing hard",
+                                   "request a 12% discount on the biggest open deal I have"])
+def test_a_discount_wanted_on_the_biggest_deal_the_rep_has_is_found_then_asked_for(tessera, words):
+    """A size to grant beside "biggest" asks for no figure: the rep's own open deals are found, then the biggest one
+    gets the request, shown as a plan; nothing is booked before the rep says yes."""
+    with tessera.store.session() as s:
+        me = s.scalar(select(User.id).where(User.login == "james.liu"))
+        target = max(s.scalars(select(Deal).where(Deal.owner_id == me, Deal.stage.in_(OPEN_STAGES))).all(),
+                     key=lambda d: (d.amount, -d.id))
+        amount = target.amount
+    before = snapshot(tessera.store)
+    turn = tessera.chat("james.liu", "wanted", words)
+    assert [c["name"] for c in turn.tool_calls] == ["find_deals", "request_discount"], turn.reply
+    assert turn.tool_calls[0]["args"] == {"owner": "me", "open": True}
+    assert turn.tool_calls[1]["args"]["deal"] == f"D-{target.id}" and turn.tool_calls[1]["args"]["percent"] == 12
+    assert turn.confirmation is not None
+    assert set(changed_rows(before, snapshot(tessera.store))) - BOOKKEEPING == set()
+    with tessera.store.session() as s:
+        assert s.get(Deal, target.id).amount == amount
+
+
 def test_a_model_that_keeps_calling_tools_is_stopped_with_a_plain_answer_and_the_thread_goes_on(data_dir):
     scripted = ScriptedModel()
     install(scripted)

@@ -44,6 +44,8 @@ def test_a_clause_reads_as_stop_keep_or_neither(text, way):
     ("你们可以继续发服务通知，不过别再给我发推广短信了", "服务通知", "marketing.communications"),
     ("you can keep calling me about my orders, but no more newsletters", "orders", "marketing.communications"),
     ("service messages are fine, but stop the sales calls", "service", "sales.follow_up"),
+    ("我不想再收到营销邮件了，但是订单通知还要", "订单", "marketing.communications"),
+    ("别再给我发推广短信了，不过发票提醒我还需要", "发票", "marketing.communications"),
 ])
 def test_a_revocation_reads_its_use_from_the_clause_that_asks_to_stop(text, kept, purpose):
     said = what("revoke_consent", text)

@@ -261,6 +261,11 @@ _OWN = re.compile(r"\b(?:my|mine)\s+(?!(?:team|unit|region|group|reps?)\b)(?:[a-
                   r"|我(?:进行中|在途|未成交|没成交|还没成交)的?(?:商机|单子|订单)")
 
 
+def names_own_deals(text: str) -> bool:
+    """Whether `text` speaks of the caller's own deals ("the biggest open deal I have", "我手上最大的单子")."""
+    return bool(_OWN.search(text))
+
+
 def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset[str], answering: bool,
               late: bool = False) -> None:
     kind, many = kind_of(p), p.type == "array"

@@ -582,6 +582,9 @@ _WRITING_VERB_FIRST = re.compile(r"^\s*(?:please\s+|pls\s+)?(?:log|record|note|a
 # "把海天电子最大的商机推进到谈判阶段": the 把 construction with a verb of moving or setting asks for an action, even
 # with a ranking word ("最大") in it.
 _ONE_DEAL = re.compile(r"\bD-\d{3,}\b", re.I)
+# "I need a 12% discount on …", "we'd like a 5% price cut": a change of a stated size wanted, not a figure asked for
+_WANTS_A_CHANGE = re.compile(r"^\s*(?:i|we)\s+(?:really\s+|urgently\s+|just\s+)?(?:need|want|'d\s+like|would\s+like)\s+"
+                             r"(?:a|an|another)\s+\d+(?:\.\d+)?\s*%", re.I)
 _BA_ACTION = re.compile(r"把.{1,30}?(?:推进|推|改|移|调|挪|标|设|转|放)(?:到|为|成)")
 
 
@@ -593,7 +596,8 @@ def asks_for_a_figure(filling: Filling, text: str) -> bool:
     asked = {f.name for f in filling.filled} - ({"group_by"} if "bare_group" in filling.hints else set())
     if _ONE_DEAL.search(text):  # "D-1993申请8%的折扣": about one deal named by its id, not a figure over many
         return False
-    return named and not _WRITING_VERB_FIRST.search(text) and not _BA_ACTION.search(text) and bool(asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text)
+    return named and not _WRITING_VERB_FIRST.search(text) and not _BA_ACTION.search(text) \
+        and not _WANTS_A_CHANGE.search(text) and bool(asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text)
                           or _COUNT_ZH.search(text))
 
 

@@ -10,6 +10,7 @@ import json
 import re
 from typing import TYPE_CHECKING
 
+from llm.offline.arguments import names_own_deals
 from llm.offline.schema import ToolView
 
 if TYPE_CHECKING:
@@ -108,7 +109,8 @@ def find_first(view: ToolView, filling: Filling, reading: Reading, views: list[T
         find = {"deal": named}
     elif account:
         find = {"account": account}
-    elif which in ("max", "min") and _OWN.search(reading.text):  # "my biggest deal": the user's own open deals
+    elif which in ("max", "min") and (_OWN.search(reading.text) or names_own_deals(reading.text)):
+        # "my biggest deal", "the biggest open deal I have": the user's own open deals
         find = {"owner": "me", "open": True}
     else:
         return None
