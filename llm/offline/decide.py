@@ -18,6 +18,7 @@ from llm.offline import contrast, cues, metric_query, metric_scorecard, outlook_
 from llm.offline import own_data, two_requests  # a customer's words about their own data; two requests in one
 from llm.offline import account_picture, filing  # an account's picture or a meeting's prep; a request to file
 from llm.offline import own_figures  # a rep's own figures: the one figure a rep gets from the metric tool
+from llm.offline import refine  # a list just shown, narrowed by its order ("the biggest one among them")
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import (FIT_NEW_CASE, SMALL_TALK_WITH_NAME, NameKinds, Unnamer, asks_about_open_cases,
@@ -176,6 +177,12 @@ class TurnPolicy:
             if (continued and not self._starts_over(continued, text, views, index, lang, history)
                     and not self._asks_instead(continued, text, views, history, pending.get("text", ""))):
                 return continued
+        narrowing = None if forced else refine.narrowed(text, history, views)  # "what's the biggest one among them?"
+        if narrowing:
+            name, args = narrowing
+            trace = {"decision": "tool_call", "intent": name, "via": "narrowed",
+                     "args": {k: {"value": v, "from": "the list just shown", "how": "carried"} for k, v in args.items()}}
+            return Reply("tool_call", format_trace(trace), [ToolCall(name, args)], trace)
         if not forced and two_requests.offered({v.name for v in views}):  # "change my email … and unsubscribe me"
             found = two_requests.both(text, lambda part: self._fresh(part, views, index, lang, None, history), views)
             if found:

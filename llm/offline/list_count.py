@@ -15,18 +15,25 @@ _RECORDS_EN = r"(?:deals?|opportunit(?:y|ies)|ones|accounts?|customers?|contacts
 _RECORDS_ZH = r"(?:商机|单子|订单|项目|机会|交易|客户|联系人|任务)"
 # a count said of time, money or shares is no count of records: "三个月", "两个星期", "3个点"
 _NOT_RECORDS_ZH = r"(?!月|点|星期|礼拜|工作日|季度|小时|钟头|人民币|百分点)"
+# Where one is counted ("top 1", "前一个", "最大的一个"); elsewhere a "one" names a record and counts nothing.
+_ONE_COUNTS = (0, 3, 4)
 _PATTERNS = (
     # "top 3", "the top five", "first two"
     re.compile(rf"\b(?:top|first)\s+({_EN_NUM})\b", re.I),
     # "the five biggest deals", "which three of my open opportunities", "my two likeliest ones"
     re.compile(rf"\b(?:the|my|which|what|show(?:\s+me)?|list|give\s+me|get\s+me)\s+({_EN_NUM})\s+"
                rf"(?:of\s+(?:my|the|our)\s+)?(?:[a-z-]+\s+){{0,3}}?{_RECORDS_EN}\b", re.I),
+    # "which three of those", "the two of them": a count of the list just shown
+    re.compile(rf"\b(?:the|which|what|show(?:\s+me)?|list|give\s+me|get\s+me)\s+({_EN_NUM})\s+of\s+(?:them|those|these)\b",
+               re.I),
     # "前三个", "前两个商机", "前5"
     re.compile(rf"前({_CN_NUM})(?:个|名|笔|单|条)?{_NOT_RECORDS_ZH}"),
     # "最大的三个", "最快能成交的两个单子", "金额最高的五笔"
     re.compile(rf"最[^，,。？?！!的]{{1,8}}的({_CN_NUM})(?:个|笔|单|条|家|位){_NOT_RECORDS_ZH}"),
     # "三个最大的单子", "哪两个单子": a count before the records (never one: "一个商机" names one, it counts nothing)
     re.compile(rf"(?<![第前一])({_CN_NUM})(?:个|笔|单|家){_NOT_RECORDS_ZH}(?:[^，,。？?！!]{{0,8}}?){_RECORDS_ZH}"),
+    # "其中三个最大的", "这些里面两个": a count of the list just shown
+    re.compile(rf"(?:其中|这些里面?|这些中)(?:的)?({_CN_NUM})(?:个|笔|单|家){_NOT_RECORDS_ZH}"),
 )
 
 
@@ -36,7 +43,7 @@ def find_count(text: str) -> Found | None:
     for n, pattern in enumerate(_PATTERNS):
         for m in pattern.finditer(text):
             value = parse_number(m.group(1))
-            if value is None or not value.is_integer() or not 1 <= value <= MOST or (value == 1 and n in (1, 4)):
+            if value is None or not value.is_integer() or not 1 <= value <= MOST or (value == 1 and n not in _ONE_COUNTS):
                 continue
             found.append(Found(int(value), m.start(1), m.end(1), m.group(0)))
     return min(found, key=lambda f: f.start) if found else None
