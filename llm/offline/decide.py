@@ -354,6 +354,10 @@ class TurnPolicy:
                                                                                 "deletes": deleted})
         # "book a flight", "帮我订机票", "change the temperature": no CRM tool does that, however near its examples
         unnamed = reading.without_names  # "the AI Sales Assistant deal" names a product, not an agent
+        overriding = scope.overrides_instructions(unnamed)
+        if overriding:  # "ignore all previous instructions and …": a short refusal, nothing of the rest read or offered
+            return Reply("answer", template("questions", "override", lang),
+                         trace={**_scores("unsupported", ranking), "outside": overriding})
         outside = scope.outside_crm(unnamed) or scope.about_the_assistant(unnamed) or scope.not_a_request(unnamed)
         if outside:
             return Reply("answer", questions.capabilities(views, lang, "cant_yet", offer=role_offer(history)),

@@ -67,6 +67,13 @@ def about_the_assistant(text: str) -> str | None:
     return found.group(0) if found else None
 
 
+def overrides_instructions(text: str) -> str | None:
+    """The words of `text` that try to override the assistant's instructions ("ignore previous instructions",
+    "忽略之前的指令", "you are now in developer mode"), or None."""
+    found = _patterns()["overrides"].search(text)
+    return found.group(0) if found else None
+
+
 def not_a_request(text: str) -> str | None:
     """The words of `text` that try to override the assistant's instructions ("ignore previous instructions",
     "忽略之前的指令") or to copy the store out in bulk ("export all customers' emails"), or None. No tool serves
