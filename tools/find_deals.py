@@ -28,6 +28,8 @@ class FindDealsArgs(BaseModel):
     deal: str | None = slot("deal_id", "one deal by its id, e.g. D-1042 ('what's the close date of D-1042?')", None)
     idle_days: int | None = slot("idle_days", "only open deals with no activity for at least this many days "
                                               "('no activity in the last three weeks': 21)", None, ge=1, le=3650)
+    slipped: bool | None = slot("slipped", "only open deals whose expected close date has passed ('deals that "
+                                           "slipped', 'past their close date', '过了预计成交日期还没成交')", None)
     order_by: Order | None = slot("list_order", "the order of the list: amount (biggest first, 'my biggest "
                                    "open deals'), win_probability (likeliest to be won first, 'which deal will most "
                                    "likely sign this month'), close_date (soonest expected close first); default: "
@@ -45,7 +47,7 @@ def run(ctx: ToolContext, args: FindDealsArgs) -> dict:
                                    end=period.end, owner=args.owner, min_amount=args.min_amount,
                                    idle_days=args.idle_days, today=ctx.today, open_only=bool(args.open),
                                    deal=args.deal, unit=args.unit, order_by=None if by_win else args.order_by,
-                                   limit=WIN_ORDER_POOL if by_win else shown)
+                                   limit=WIN_ORDER_POOL if by_win else shown, slipped=bool(args.slipped))
         amount_total = about.pop("amount_total", None)  # over every match: "how much are my open deals worth"
         scores = {}
         if ctx.scores is not None:  # open deals carry their win probability

@@ -37,7 +37,7 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
                start: dt.date | None = None, end: dt.date | None = None, owner: str | None = None,
                min_amount: float | None = None, idle_days: int | None = None, today: dt.date | None = None,
                open_only: bool = False, deal: str | None = None, unit: str | None = None,
-               order_by: str | None = None, limit: int = 50) -> tuple[list[dict], int, dict]:
+               order_by: str | None = None, limit: int = 50, slipped: bool = False) -> tuple[list[dict], int, dict]:
     """Deals matching the filters, newest expected close first. A period says when deals close: for a won or lost
     stage, the deals closed in it; otherwise the open deals expected to close in it ("deals closing this month" are
     the ones still to win, not those already won or lost whose expected date fell in the month). `idle_days`: only
@@ -47,7 +47,8 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
     `amount_total`, the sum over every match (not only the rows returned). `open_only`: only deals not yet won or
     lost; `deal`: that one deal ("what's the close date of D-2017?"); `unit`: one sales unit's deals (its code or
     name), or "mine" for the asker's team (`team_unit_ids`: a manager's region, a rep's unit); `order_by`: one of
-    ORDERS ("my biggest open deals", "which close soonest"), else the latest expected close first."""
+    ORDERS ("my biggest open deals", "which close soonest"), else the latest expected close first; `slipped`: only
+    open deals whose expected close is before `today` ("deals that slipped past their close date")."""
     require_staff(actor, "search deals")
     if order_by is not None and order_by not in ORDERS:
         raise ValueError(f"unknown order '{order_by}'; deals can be ordered by {' or '.join(ORDERS)}")
@@ -71,6 +72,11 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
     if open_only and stage is None:
         q = q.where(Deal.stage.in_(OPEN_STAGES))
         about["open"] = True
+    if slipped:  # still open after the day they were expected to close
+        q = q.where(Deal.stage.in_(OPEN_STAGES), Deal.expected_close < (today or dt.date.today()))
+        about.pop("open", None)  # said by "slipped" already
+        about["slipped"] = True
+        stage = None if stage not in OPEN_STAGES else stage
     if stage:
         if stage not in DEAL_STAGES:
             raise ValueError(f"unknown stage '{stage}'; stages are {', '.join(DEAL_STAGES)}")

@@ -24,7 +24,7 @@ from llm.offline.whose import own_units
 
 # Slots filled before others: specific readings first, free text (what is left over) last.
 _ORDER = {"entity": 0, "enum": 1, "idle_days": 1.5, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
-          "open_deals": 1.6, "list_order": 1.7, "list_count": 1.8, "deal_id": 0.5, "reason": 8, "free_text": 9}
+          "open_deals": 1.6, "slipped": 0.8, "list_order": 1.7, "list_count": 1.8, "deal_id": 0.5, "reason": 8, "free_text": 9}
 _CONNECTORS = set("给和跟与同的了说把对在向为从就")
 _LEADING_CJK = set("给和跟与同对向把")
 _DANGLING_CJK = set("给和跟与同对向把在为从")  # a sentence may end in 了 or 的; never in a preposition
@@ -167,6 +167,8 @@ def fill(tool: ToolView, reading: Reading, answering: tuple[str, ...] = ()) -> F
         out.used.append(content)
     out.against = against(tool, reading.text)
     out.used.extend(out.against)
+    if any(kind_of(p) in ("open_deals", "slipped") for p in tool.params):  # "还没成交" is no won stage
+        out.used.extend(Span(m.start(), m.end()) for m in _NOT_CLOSED.finditer(reading.text))
     for p in params:
         _fill_one(p, reading, out, command_words, p.name in answering)
         if p.entity == "deal" and not out.has(p.name) and not any(a[0] is p for a in out.ambiguous):
@@ -228,6 +230,16 @@ _OPEN_DEALS = re.compile(r"\b(?:still\s+open|open\s+(?:deals?|opportunit(?:y|ies
                          r"\bon\s+hand\b|\bin\s+(?:my|your)\s+hands\b"  # "the deals I have on hand", "我手上的商机": held, so open
                          r"|未成交|没成交|没有成交|未关单|没关单|没有关单|未结|进行中|在跟|在途|跟进中|手上|手里|手头")
 
+# A deal still open after the day it was expected to close ("deals that slipped", "past their close date", "过了预计成交
+# 日期还没成交", "逾期未成交的单子"): its words say which deals, so no stage or period reads them.
+_SLIPPED = re.compile(r"\bslipp(?:ed|ing)\b|\b(?:past|missed|beyond|after|over)\s+(?:their|the|its|our|my)?\s*(?:expected\s+|planned\s+)?"
+                      r"clos(?:e|ing)(?:\s+dates?)?\b|\boverdue\s+(?:deals?|opportunit(?:y|ies))\b|"
+                      r"\b(?:deals?|opportunit(?:y|ies))\s+(?:that\s+are\s+|which\s+are\s+)?(?:now\s+)?overdue\b|"
+                      r"\bshould\s+have\s+(?:closed|signed)\b|"
+                      r"(?:已经)?(?:过了|超过|超出|错过)(?:了)?预计(?:的)?成交(?:日期|时间|日)?|逾期未成交|"
+                      r"(?:逾期|延期|超期|拖期)(?:的)?(?:商机|单子|项目)|(?:商机|单子|项目)(?:已经)?(?:逾期|延期|超期)|滑单|该成交(?:的)?(?:还)?没成交", re.I)
+# Words that say a deal is not closed yet ("还没成交", "not yet won"): no won stage is read inside them.
+_NOT_CLOSED = re.compile(r"(?:还|仍|尚)?(?:没|未|没有)(?:能)?(?:成交|关单|签下|签约|赢单)|\bnot\s+(?:yet\s+)?(?:closed|won|signed)\b", re.I)
 
 # A reason the user gives for a change: what follows "because", "since", "due to", "因为", "由于".
 _REASON = re.compile(r"(?:\bbecause(?:\s+of)?|\bsince\b|\bdue to|\bas\s+(?=they|the|their|we|our|it)|因为|由于|原因是)"
@@ -316,6 +328,11 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         said = _OPEN_DEALS.search(reading.text)
         if said:
             _put(out, p, True, Found(True, said.start(), said.start(), said.group(0)), kind)  # its words stay free
+        return
+    if kind == "slipped":  # "deals that slipped past their close date": open, expected close already past
+        said = _SLIPPED.search(reading.text)
+        if said:  # its words may hold a "not closed" (逾期未成交), set aside from the stage already
+            _put(out, p, True, Found(True, said.start(), said.end(), said.group(0)), kind)
         return
     if kind == "deal_id":  # "what's the close date of D-2017?": that deal (the tool says if it is out of scope)
         typed = _DEAL_ID.search(reading.text)
