@@ -101,11 +101,47 @@ class ErasurePlan:
                 "undo": None}
 
 
+# What is to stay in an erasure request ("delete everything except my order history", "除了购买记录，其他都删了",
+# "删掉我的电话，邮箱保留"): the kept clause, cut from the words that say what to erase.
+_KEPT = (re.compile(r"\b(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|aside\s+from|but\s+not|"
+                    r"(?:but\s+)?(?:please\s+)?keep(?:ing)?|leave)\s+(?P<kept>[^,.;!?，。；！？]+)"),
+         re.compile(r"(?:除了|除开)(?P<kept>[^，,。；;！!？?]{1,30}?)(?:以外|之外|外)?(?=[，,]|其他|其余|别的|都|全|$)"),
+         re.compile(r"(?P<kept>[^，,。；;！!？?]{1,30}?)(?:要|请|就)?(?:保留|留着|不要删|别删|不用删|不删)"),
+         re.compile(r"(?:保留|留着|留下)(?P<kept>[^，,。；;！!？?]{1,30})"))
+
+
+def _kept_clause(lowered: str) -> tuple[str, str] | None:
+    """(the words asking to erase, the words of what is to stay), or None when nothing is said to stay."""
+    for pattern in _KEPT:
+        found = pattern.search(lowered)
+        if found:
+            return lowered[:found.start()] + " " + lowered[found.end():], found.group("kept")
+    return None
+
+
 def scope_from_text(words: str | None, tax: Taxonomy | None = None) -> str:
     """The category an erasure request names. A narrower category always wins over "everything" words, two
-    unrelated categories or no words at all are unclear: the caller asks instead of guessing everything."""
+    unrelated categories or no words at all are unclear: the caller asks instead of guessing everything. What is
+    said to stay ("everything except my order history") is never what is erased: everything but one kind is no
+    single erasure, so it is asked about."""
     tax = tax or default_taxonomy()
     lowered = (words or "").strip().lower()
+    kept = _kept_clause(lowered)
+    if kept is not None:
+        erased_words, kept_words = kept
+        staying = {key for key, entry in tax.categories.items() if key != "user" and key.startswith("user.")
+                   for w in entry.get("words", []) if _says(kept_words, w)}
+        if staying:
+            try:
+                scope = scope_from_text(erased_words, tax)
+            except UnclearRequest:
+                scope = "user"  # "除了购买记录，其他都删了": the rest, that is everything but what stays
+            if scope != "user" and not any(covers(scope, c) for c in staying):
+                return scope  # "delete my phone number, keep my email": the phone number
+            shown = ", ".join(sorted(tax.label(c) for c in staying))
+            raise UnclearRequest(f"you asked to keep your {shown}, and I erase everything or one kind of data at a "
+                                 "time: which kind should I erase first?", kind="erase_except",
+                                 kept="、".join(sorted(tax.label(c, "zh") for c in staying)))
     named = {key for key, entry in tax.categories.items() if key != "user" and key.startswith("user.")
              for w in entry.get("words", []) if _says(lowered, w)}
     named = {c for c in named if not any(o != c and covers(c, o) for o in named)}  # "phone number" over "phone"
