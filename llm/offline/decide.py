@@ -253,6 +253,8 @@ class TurnPolicy:
         figure = fills.get(metric_query.TOOL)  # the metric query the sentence reads as (the mood asks it too)
         if metric_query.TOOL in fit:  # a named metric asks for a number, not a list of records
             bonus = metric_query.fit_bonus(fills[metric_query.TOOL], text, _names_a_record(reading))
+            if bonus > 0:  # "how many open opportunities are in negotiation": a count, however well a list's filters fit
+                bonus = max(bonus, metric_query.aggregate_bonus(fills[metric_query.TOOL], text))
             if outlook_query.cued(text) or _WHAT_IF.search(text):  # a forecast, an anomaly, a what-if: the
                 bonus = min(bonus, metric_query.FIT_NAMED_METRIC)  # metric named is what it looks at, not the question
             if outlook_query.forecast_asked(text, fills[metric_query.TOOL].args, reading.today):

@@ -516,6 +516,29 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
     return FIT_NAMED_METRIC * (FIGURE_ASKED if measured else 1)
 
 
+# An aggregate asked for in so many words ("how many open opportunities are in negotiation", "what is the open pipeline
+# worth", "the total", "what's sitting in negotiation"): a figure over the records, not their list, even where a list
+# tool's filters fit the sentence as well (the stage and "open" fit find_deals too). It weighs enough to clear the
+# margin under which the user would be asked to choose; "show me / list the deals in negotiation" stays a list.
+_AGGREGATE = re.compile(r"\bhow (?:many|much)\b|\b(?:number|count|sum|total) of\b|\bin total\b|\btotal\b|\bworth\b|"
+                        r"多少|几[个单笔家位次件]|一共|总共|总额|总数", re.I)
+# "what's sitting in negotiation", "what is our weighted pipeline": a question after what a metric is, not a record
+_WHAT_IS = re.compile(r"^\s*what(?:'s|’s| is| was| are)\b(?!\s+(?:the\s+)?(?:status|stage|latest|next|going on|happening|new)\b)",
+                      re.I)
+AGGREGATE_ASKED = 5
+
+
+def aggregate_bonus(filling: Filling, text: str) -> float:
+    """The weight `query_metrics` gets beside `fit_bonus` when a named metric's aggregate is asked in so many words
+    (a count, a sum, a worth, or what the metric is), in no listing form; 0 otherwise."""
+    named = any(f.name == "metrics" and f.how == "enum" for f in filling.filled)
+    if not named or _LISTING.search(text) or _AMOUNT_BOUND.search(text) or _ONE_DEAL.search(text) or _acts(text):
+        return 0.0
+    if _AGGREGATE.search(text) or (_WHAT_IS.search(text) and not _records_only(text)):
+        return FIT_NAMED_METRIC * AGGREGATE_ASKED
+    return 0.0
+
+
 @lru_cache(maxsize=1)
 def _record_nouns() -> frozenset[str]:
     return frozenset(read_yaml(Path(__file__).with_name("metric_terms.yaml"))["record_nouns"])
