@@ -300,6 +300,9 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _as_days(_blank(text, taken), metrics)
     metrics, weighting = _modified(text, metrics)
     metrics, open_filters = _still_open(text, metrics)
+    metrics, kind_filters = _narrowed(metrics, {m.key[1] for m in spotted})
+    for dim, keys in kind_filters.items():  # "average time to resolve a complaint": the complaints' cases only
+        filters.setdefault(dim, keys)
     if weighting:  # "按阶段加权", "weighted by stage": the stages weigh the sum, they are not its rows
         found_dims = [f for f in found_dims if not weighting[0] <= f[0] < weighting[1]]
     money_bound = next((t["metric"] for t in having if t.get("money")), None)
@@ -908,6 +911,17 @@ def _still_open(text: str, metrics: list[str]) -> tuple[list[str], dict[str, lis
                     filters[dim] = said
         out.append(rule["metric"] if rule else m)
     return list(dict.fromkeys(out)), filters
+
+
+def _narrowed(metrics: list[str], spotted: set[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """A metric over every kind of case said beside the metric of one kind ("time to resolve a complaint"): that
+    metric over the kind (metric_terms.yaml `narrowed_by`), the kind's own metric dropped; else as they were."""
+    filters: dict[str, list[str]] = {}
+    for kind_metric, rule in _terms()["narrowed_by"].items():
+        if kind_metric in spotted and any(m in rule["over"] for m in metrics):
+            filters.update({dim: list(keys) for dim, keys in rule["filters"].items()})
+            metrics = [m for m in metrics if m != kind_metric]
+    return metrics, filters
 
 
 @lru_cache(maxsize=1)
