@@ -401,7 +401,8 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     if having:
         put("having", having, json.dumps(having), "enum")
     counted = _groups_counted(text, found_dims, group_by, dim_ends)
-    if counted and (having or counted == "rep"):  # "how many reps won at least 3 deals", "有几个销售在干活"
+    if counted and (having or counted == "rep" or _counted_as_subject(text, counted, found_dims, dim_ends)):
+        # "how many reps won at least 3 deals", "有几个销售在干活", "how many customers are paying us late"
         put("count_groups", True, counted, "enum")
     share_of = _share_of(text, metrics, filters, group_by)
     if share_of:  # "what share of our pipeline is in negotiation", "零售行业的成交额占比": the filtered part of the whole
@@ -427,6 +428,15 @@ def _how_many_of(text: str, start: int, end: int) -> bool:
     """Whether "how many" is asked of the word at start..end: before it ("how many reps", "几个销售") or after it in
     Chinese ("赢单金额不足50万的销售有几个")."""
     return bool(_HOW_MANY_GROUPS.search(text[max(0, start - 24):start]) or _HOW_MANY_AFTER.match(text, end))
+
+
+# The groups counted are the sentence's subject or owner: a verb or 的 follows them ("how many customers are paying
+# us late", "有多少客户的回款逾期了"), not the metric's noun ("多少客户投诉" counts complaints).
+_SUBJECT_AFTER = re.compile(r"\s*(?:的|(?:are|were|is|have|has|had|did|do|does|still|paid|pay|paying|owe|owed)\b)", re.I)
+
+
+def _counted_as_subject(text: str, dim: str, found_dims: list, ends: dict[int, int]) -> bool:
+    return any(d == dim and _SUBJECT_AFTER.match(text, ends.get(start, start)) for start, d, _g in found_dims)
 
 
 def _groups_counted(text: str, found_dims: list, group_by: list[str], ends: dict[int, int]) -> str | None:
