@@ -297,6 +297,7 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _as_share(text, metrics, [m.key[1] for m in spotted])
     metrics = _as_average(_blank(text, taken), metrics)
     metrics = _as_count(_blank(text, taken), metrics, text)
+    metrics = _count_and_amount(text, metrics)
     metrics = _as_days(_blank(text, taken), metrics)
     metrics, weighting = _modified(text, metrics)
     metrics, open_filters = _still_open(text, metrics)
@@ -819,6 +820,29 @@ def _as_count(text: str, metrics: list[str], whole: str = "") -> list[str]:
         return metrics
     count_of = {money: count for count, money in _money_of().items()}
     return list(dict.fromkeys(count_of.get(m, m) for m in metrics))
+
+
+# "How many deals did we win last month, and what was the total?", "上个月赢了几单，总金额是多少？": a count asked in one
+# clause and the money in another asks for both figures of the same records (metric_terms.yaml `money_of`).
+_CLAUSES = re.compile(r"[,，;；]|\band\b(?=\s+(?:what|how|the|their|its)\b)|以及|并且|另外", re.I)
+_COUNT_CLAUSE = re.compile(r"\b(?:how many|number of|count)\b|多少单|几单|几个|几笔|多少笔|多少个", re.I)
+_MONEY_CLAUSE = re.compile(r"\b(?:total|sum|worth|value|amount|how much)\b|金额|总额|多少钱|合计|总值|价值", re.I)
+
+
+def _count_and_amount(text: str, metrics: list[str]) -> list[str]:
+    """One count or money metric, its count asked in one clause and its money in another: both, in the order said."""
+    if len(metrics) != 1:
+        return metrics
+    count_of = {money: count for count, money in _money_of().items()}
+    count, money = count_of.get(metrics[0], metrics[0]), _money_of().get(metrics[0], metrics[0])
+    if count == money:
+        return metrics
+    clauses = [c for c in _CLAUSES.split(text) if c and c.strip()]
+    counted = next((i for i, c in enumerate(clauses) if _COUNT_CLAUSE.search(c) and not _MONEY_CLAUSE.search(c)), None)
+    summed = next((i for i, c in enumerate(clauses) if _MONEY_CLAUSE.search(c) and not _COUNT_CLAUSE.search(c)), None)
+    if counted is None or summed is None:
+        return metrics
+    return [count, money] if counted < summed else [money, count]
 
 
 # From where a deal starts to its close: how long the whole way takes ("from lead to won", "从线索到成交")
