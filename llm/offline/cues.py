@@ -32,6 +32,13 @@ def _also() -> dict[str, re.Pattern[str]]:
             if words.get("and")}
 
 
+@cache
+def _unless() -> dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]]:
+    """Tools whose cue does not count beside other words (`unless:`), save with words of their own (`still:`)."""
+    return {tool: (word_pattern(words["unless"]), word_pattern(words["still"]) if words.get("still") else None)
+            for tool, words in (read_yaml(_FILE).get("tools") or {}).items() if words.get("unless")}
+
+
 def cued_tools() -> frozenset[str]:
     """The tools that need their own words."""
     return frozenset(_patterns())
@@ -42,6 +49,10 @@ def cue(tool: str, text: str) -> str | None:
     found = _patterns()[tool].search(text) if tool in _patterns() else None
     if found and tool in _also() and not _also()[tool].search(text):
         return None
+    if found and tool in _unless():
+        unless, still = _unless()[tool]
+        if unless.search(text) and not (still and still.search(text)):
+            return None
     return found.group(0) if found else None
 
 

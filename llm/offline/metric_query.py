@@ -537,8 +537,8 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
 _AGGREGATE = re.compile(r"\bhow (?:many|much)\b|\b(?:number|count|sum|total) of\b|\bin total\b|\btotal\b|\bworth\b|"
                         r"多少|几[个单笔家位次件]|一共|总共|总额|总数", re.I)
 # "what's sitting in negotiation", "what is our weighted pipeline": a question after what a metric is, not a record
-_WHAT_IS = re.compile(r"^\s*what(?:'s|’s| is| was| are)\b(?!\s+(?:the\s+)?(?:status|stage|latest|next|going on|happening|new)\b)",
-                      re.I)
+_WHAT_IS = re.compile(r"^\s*(?:what(?:'s|’s| is| was| are)\b(?!\s+(?:the\s+)?(?:status|stage|latest|next|going on|happening|new)\b)|"
+                      r"where (?:do|does|did) (?:we|i|things) stand (?:on|with)\b|where are we (?:on|with)\b)", re.I)
 AGGREGATE_ASKED = 5
 
 
@@ -601,7 +601,8 @@ def handoff_bonus(filling: Filling, text: str) -> float:
         return 0.0
     bonus = FIT_NAMED_METRIC if _names_budget(filling) else max(fit_bonus(filling, text), 0.0)
     asked = {f.name for f in filling.filled}
-    if bonus and (asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text)):
+    aggregate = bool(bonus and aggregate_bonus(filling, text))  # "what's the open pipeline worth in my region"
+    if bonus and (asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text) or aggregate):
         bonus *= HANDOFF_WITH_MEASURE
     return bonus
 
