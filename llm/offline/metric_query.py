@@ -686,10 +686,13 @@ _MONEY = re.compile(r"\b(?:value|amount|worth|how much|total)\b|金额|多少钱
 def _from_stage(text: str, stages: list[str]) -> list[str]:
     """ "how many deals are in negotiation", "value of deals at the proposal stage": deals in named stages, counted
     or summed (open stages: the pipeline; won or lost: what was decided); "what's sitting in negotiation" asks the
-    same of a stage as "what's in the proposal stage"."""
-    if not stages or not (_DEALS.search(text) or re.search(r"\bstages?\b|阶段|^\s*what(?:'s|’s| is| are)\b", text)):
+    same of a stage as "what's in the proposal stage"; so does an aggregate asked of a stage ("how much money is tied up
+    in proposals", "how many are in negotiation")."""
+    if not stages or not (_DEALS.search(text) or re.search(r"\bstages?\b|阶段|^\s*what(?:'s|’s| is| are)\b", text)
+                          or _AGGREGATE.search(text)):
         return []
-    money = bool(_MONEY.search(text)) or not _DEALS.search(text)  # "what's in the proposal stage": its pipeline
+    # "what's in the proposal stage": its pipeline; "how many are in negotiation": its deals
+    money = bool(_MONEY.search(text)) or not (_DEALS.search(text) or _COUNTED.search(text))
     if set(stages) <= {"lead", "qualified", "proposal", "negotiation"}:
         return ["pipeline_value" if money else "open_deals"]
     if stages == ["won"]:
