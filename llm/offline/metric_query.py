@@ -723,7 +723,7 @@ def _with_channels(text: str, metrics: list[str], filters: dict, when: bool = Fa
     return list(dict.fromkeys(out))
 
 
-_MONEY_WORD = re.compile(r"\b(?:value|worth|money|amount|how much|dollars|revenue)\b|[¥$]|多少钱|金额|值多少|总额|总值|价值|"
+_MONEY_WORD = re.compile(r"\b(?:value|worth|money|amount|how much|dollars|revenue|size)\b|[¥$]|多少钱|金额|值多少|总额|总值|价值|"
                          r"多少万", re.I)
 
 
@@ -757,7 +757,8 @@ def _of_the_created(text: str, metrics: list[str]) -> list[str]:
     return ["conversion_rate" if _SHARE_WORD.search(text) else "new_deals_won"]
 
 
-_AVERAGE_WORD = re.compile(r"\b(?:on average|average|avg|mean)\b|平均", re.I)
+# "typical order size": the average of the orders' amounts ("typical deal size" is named by the median's own words)
+_AVERAGE_WORD = re.compile(r"\b(?:on average|average|avg|mean|typical|typically|usual)\b|平均", re.I)
 _PER_WORD = re.compile(r"\b(?:per|each|every|by)\b|每|各", re.I)
 
 
