@@ -72,8 +72,14 @@ _YEAR_AHEAD = re.compile(r"\bnext year\b|\b(?:in|for) 20\d\d\b|明年|20\d\d年"
 _QUARTER = re.compile(r"\bquarters?\b|\bQ[1-4]\b|季度|季", re.I)
 
 
+# "the weighted forecast of my open pipeline", "加权预测": the stage-weighted pipeline, a metric, named with the word
+_WEIGHTED = re.compile(r"\b(?:probability[- ]|stage[- ]|risk[- ])?weighted\s+(?:sales\s+|pipeline\s+)?forecast\b|加权预测", re.I)
+
+
 def cue(tool: str, text: str) -> bool:
     """Whether the sentence asks for what this tool does in its own words."""
+    if tool == FORECAST:
+        text = _WEIGHTED.sub(" ", text)
     if tool == FORECAST and (_BUILD.search(text) or not _OURS.search(text)
                              or (_YEAR_AHEAD.search(text) and not _QUARTER.search(text))):
         return False
