@@ -52,7 +52,7 @@ def shared_lexicon(store: Store) -> Lexicon:
 
 
 def unit_aliases(code: str, name: str, region_names: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """How people name a sales unit: its code with spaces ("east enterprise"), each side of "East Enterprise / 华东大客户部",
+    """How people name a sales unit: its code as it is ("east-smb") and with spaces ("east enterprise"), each side of "East Enterprise / 华东大客户部",
     the Chinese name without its 部 ("华东大客户"), and, inside one's own region, the name without its region
     (`region_names`, "North" / "华北"): "Public Sector", "中小企业部", "公共事业部". An English name left with one word
     ("Industry", "Retail") is a common word and is not one; an acronym ("SMB") is."""
@@ -64,7 +64,7 @@ def unit_aliases(code: str, name: str, region_names: tuple[str, ...] = ()) -> tu
             rest = side[len(region):].strip() if side.lower().startswith(region.lower()) else ""
             if rest and ((len(rest.split()) >= 2 or rest.isupper()) if rest.isascii() else rest.endswith("部") and len(rest) >= 3):
                 regionless.append(rest)
-    return tuple(dict.fromkeys([code.replace("-", " "), *sides, *short, *regionless]))
+    return tuple(dict.fromkeys([code, code.replace("-", " "), *sides, *short, *regionless]))  # "east-smb's pipeline"
 
 
 def _region_names(region: str) -> tuple[str, ...]:

@@ -524,7 +524,10 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
             (not _COUNTED.search(text) or names_a_record):  # "看一下本月的商机", "海天电子有几个单子在跟"; "how
         return -NOT_A_FIGURE  # much did Acme order this year" asks a sum of money, a figure
     measured = grouped or _MEASURE_CUE.search(text) or _COUNTED.search(text) or \
-        ("period" in asked and not _records_only(text))  # "how many cases are still open", "turnover in Q1"
+        ("period" in asked and not _records_only(text)) or \
+        ("filters" in asked and not _RECORDS_SAID.search(text) and not _records_only(text))
+    # "how many cases are still open", "turnover in Q1"; "east-smb's open pipeline": a metric said with whose and
+    # no records' noun ("华东区的在途商机" may be the deals) is its figure
     if {"group_by", "order"} <= asked:
         return FIT_NAMED_METRIC * RANKING_ASKED
     return FIT_NAMED_METRIC * (FIGURE_ASKED if measured else 1)
