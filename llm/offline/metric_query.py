@@ -301,6 +301,7 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _as_days(_blank(text, taken), metrics)
     metrics, weighting = _modified(text, metrics)
     metrics, open_filters = _still_open(text, metrics)
+    metrics = _state_as_verb(text, metrics)  # after the states: "cases did we open" is no case still open
     metrics, kind_filters = _narrowed(metrics, {m.key[1] for m in spotted})
     for dim, keys in kind_filters.items():  # "average time to resolve a complaint": the complaints' cases only
         filters.setdefault(dim, keys)
@@ -733,13 +734,19 @@ _MONEY_WORD = re.compile(r"\b(?:value|worth|money|amount|how much|dollars|revenu
 _RECORDS_SAID = re.compile(r"\b(?:deals?|opportunit(?:y|ies)|orders?|payments?)\b|商机|订单|单子|几单|多少单|笔", re.I)
 
 
+# "What did we win last month?", "what did East SMB book in orders": "what" is the object of a verb of winning or
+# booking, so what was won or booked, in money, not how many times.
+_WHAT_DONE = re.compile(r"^\s*what\s+(?:did|have|has|will)\s+(?:[\w-]+\s+){1,3}?(?:win|won|lose|lost|book|booked|sell|sold|sign|signed|"
+                        r"bring in|brought in|land|landed)\b", re.I)
+
+
 def _as_money(text: str, metrics: list[str], whole: str = "") -> list[str]:
     """ "the total value of open deals", "成交了多少钱": a count said with a word of money (in `text`, the words not
     read yet) asks for the money metric of the same records (metric_terms.yaml `money_of`); so does a total said of
     no records nor a count ("our closed-won total", "the lost total": in `whole`, the sentence, "total won deals" and
     "how many in total" are counts)."""
     total_of_money = re.search(r"\b(?:total|sum)\b", text, re.I) and not _COUNT_ASK.search(whole) and not _RECORDS_SAID.search(whole)
-    if not metrics or not (_MONEY_WORD.search(text) or total_of_money):
+    if not metrics or not (_MONEY_WORD.search(text) or total_of_money or _WHAT_DONE.search(whole or text)):
         return metrics
     return list(dict.fromkeys(_money_of().get(m, m) for m in metrics))
 
@@ -953,6 +960,22 @@ def _still_open(text: str, metrics: list[str]) -> tuple[list[str], dict[str, lis
                     filters[dim] = said
         out.append(rule["metric"] if rule else m)
     return list(dict.fromkeys(out)), filters
+
+
+@lru_cache(maxsize=1)
+def _state_verb_pattern() -> re.Pattern:
+    words = "|".join(map(re.escape, _terms()["state_as_verb"]["words"]))
+    subject = r"(?:we|they|you|i|he|she|the team|my team|our team|reps)"
+    return re.compile(rf"\b(?:did|do|does|have|has|had|will)\s+{subject}\s+(?:{words})\b|\b{subject}\s+(?:{words})\b", re.I)
+
+
+def _state_as_verb(text: str, metrics: list[str]) -> list[str]:
+    """ "How many cases did we open in October?": a state's word said as what someone did is the metric of doing it
+    (metric_terms.yaml `state_as_verb`); "do we have open cases" keeps the state."""
+    if not metrics or not _state_verb_pattern().search(text):
+        return metrics
+    turns = _terms()["state_as_verb"]["turns"]
+    return list(dict.fromkeys(turns.get(m, m) for m in metrics))
 
 
 def _narrowed(metrics: list[str], spotted: set[str]) -> tuple[list[str], dict[str, list[str]]]:
