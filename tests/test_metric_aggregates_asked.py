@@ -110,3 +110,22 @@ def test_a_unit_named_by_its_code_is_that_unit(tessera):
     turn = tessera.chat("zhao.lei", "code", "east-smb's open pipeline")
     assert _tools(turn) == ["query_metrics"], turn.reply
     assert turn.tool_calls[0]["args"]["filters"] == {"unit": ["east-smb"]}
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("How many tickets did we open last month?", "cases_opened"),
+    ("How many cases did we open in October?", "cases_opened"),
+    ("how many cases are open", "open_cases"),
+    ("do we have open cases", "open_cases"),
+])
+def test_open_said_as_a_verb_counts_the_cases_opened(question, metric):
+    assert read(question)["metrics"] == [metric]
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("What did we win last month?", "won_value"),
+    ("What did East SMB book in orders during the first half?", "order_revenue"),
+    ("how many deals did we win last month", "won_deals"),
+])
+def test_what_was_won_or_booked_is_money(question, metric):
+    assert read(question)["metrics"] == [metric]
