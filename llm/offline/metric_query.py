@@ -295,7 +295,7 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics, text))
     metrics = _of_the_created(text, metrics)
     metrics = _as_share(text, metrics, [m.key[1] for m in spotted])
-    metrics = _as_average(_blank(text, taken), metrics)
+    metrics = _as_average(_blank(text, taken), metrics, text)
     metrics = _as_count(_blank(text, taken), metrics, text)
     metrics = _count_and_amount(text, metrics)
     metrics = _as_days(_blank(text, taken), metrics)
@@ -777,10 +777,11 @@ _PER_RECORD = re.compile(r"每一?(?:笔|单|个订单|张订单|个商机|个�
                          re.I)
 
 
-def _as_average(text: str, metrics: list[str]) -> list[str]:
+def _as_average(text: str, metrics: list[str], whole: str = "") -> list[str]:
     """ "What's a won deal worth on average?": a sum of money said with a word of average, and no "per …" (an
     average per rep is the sum by rep), asks for the average of the same records (metric_terms.yaml `average_of`)."""
-    if not metrics or not _AVERAGE_WORD.search(text) or _PER_WORD.search(_PER_RECORD.sub(" ", text)):
+    per = _PER_WORD.search(_PER_RECORD.sub(" ", text)) and _PER_WORD.search(_PER_RECORD.sub(" ", whole or text))
+    if not metrics or not _AVERAGE_WORD.search(text) or per:  # "平均每个订单多少钱": 每 of the record is no "per …"
         return metrics
     return list(dict.fromkeys(_average_of().get(m, m) for m in metrics))
 
@@ -840,7 +841,8 @@ def _as_count(text: str, metrics: list[str], whole: str = "") -> list[str]:
 # "How many deals did we win last month, and what was the total?", "上个月赢了几单，总金额是多少？": a count asked in one
 # clause and the money in another asks for both figures of the same records (metric_terms.yaml `money_of`).
 _CLAUSES = re.compile(r"[,，;；]|\band\b(?=\s+(?:what|how|the|their|its)\b)|以及|并且|另外", re.I)
-_COUNT_CLAUSE = re.compile(r"\b(?:how many|number of|count)\b|多少单|几单|几个|几笔|多少笔|多少个", re.I)
+_COUNT_CLAUSE = re.compile(r"\b(?:how many|number of|count)\b|多少单|几单|几个|几笔|多少笔|多少个|"
+                           r"(?:多少|几)\s*(?:个|份|张|笔)?\s*(?:订单|单子|商机|合同|工单)", re.I)
 _MONEY_CLAUSE = re.compile(r"\b(?:total|sum|worth|value|amount|how much)\b|金额|总额|多少钱|合计|总值|价值", re.I)
 
 
@@ -963,19 +965,24 @@ def _still_open(text: str, metrics: list[str]) -> tuple[list[str], dict[str, lis
 
 
 @lru_cache(maxsize=1)
-def _state_verb_pattern() -> re.Pattern:
-    words = "|".join(map(re.escape, _terms()["state_as_verb"]["words"]))
+def _state_verb_patterns() -> list[tuple[re.Pattern, dict[str, str]]]:
     subject = r"(?:we|they|you|i|he|she|the team|my team|our team|reps)"
-    return re.compile(rf"\b(?:did|do|does|have|has|had|will)\s+{subject}\s+(?:{words})\b|\b{subject}\s+(?:{words})\b", re.I)
+    out = []
+    for rule in _terms()["state_as_verb"]:
+        words = "|".join(map(re.escape, rule["words"]))
+        out.append((re.compile(rf"\b(?:did|do|does|have|has|had|will)\s+{subject}\s+(?:{words})\b|"
+                               rf"\b{subject}\s+(?:{words})\b", re.I), rule["turns"]))
+    return out
 
 
 def _state_as_verb(text: str, metrics: list[str]) -> list[str]:
-    """ "How many cases did we open in October?": a state's word said as what someone did is the metric of doing it
-    (metric_terms.yaml `state_as_verb`); "do we have open cases" keeps the state."""
-    if not metrics or not _state_verb_pattern().search(text):
-        return metrics
-    turns = _terms()["state_as_verb"]["turns"]
-    return list(dict.fromkeys(turns.get(m, m) for m in metrics))
+    """ "How many cases did we open in October?", "how many complaints did we close": a state's word or a verb said as
+    what someone did is the metric of doing it (metric_terms.yaml `state_as_verb`); "do we have open cases" keeps the
+    state."""
+    for pattern, turns in _state_verb_patterns():
+        if metrics and pattern.search(text):
+            return list(dict.fromkeys(turns.get(m, m) for m in metrics))
+    return metrics
 
 
 def _narrowed(metrics: list[str], spotted: set[str]) -> tuple[list[str], dict[str, list[str]]]:
