@@ -129,3 +129,21 @@ def test_open_said_as_a_verb_counts_the_cases_opened(question, metric):
 ])
 def test_what_was_won_or_booked_is_money(question, metric):
     assert read(question)["metrics"] == [metric]
+
+
+@pytest.mark.parametrize(("question", "args"), [
+    ("我们区域现在有多少个商机卡在提案阶段？", {"metrics": ["open_deals"], "stage": ["proposal"]}),
+    ("上季度一共下了多少订单，金额多少？", {"metrics": ["orders", "order_revenue"]}),
+    ("今年平均每个订单多少钱？", {"metrics": ["avg_order_value"]}),
+    ("How many complaints did we close last month?", {"metrics": ["cases_closed"], "case_kind": ["complaint"]}),
+])
+def test_chinese_and_verb_shapes_of_the_same_figures(question, args):
+    read_args = read(question)
+    assert read_args["metrics"] == args["metrics"]
+    for dim in ("stage", "case_kind"):
+        if dim in args:
+            assert read_args["filters"][dim] == args[dim]
+
+
+def test_an_average_per_rep_still_groups_by_rep():
+    assert read("average won value per rep")["group_by"] == ["rep"]
