@@ -7,8 +7,8 @@ from tools import (account_summary, approve_quote, check_discount, clone_contrac
                    move_deal_stage, my_consents, my_data, my_data_access, open_case, query_metrics,
                    record_competitor_price, request_discount, revoke_consent, search_notes, undo_last, unit_status,
                    update_deal, where_did_you_get)
-from tools import (complete_task, create_task, daily_brief, draft_followup, last_discussed,  # the rep's day
-                   my_tasks, overdue_followups, prep_meeting)
+from tools import (complete_task, create_task, daily_brief, draft_followup, find_activities,  # the rep's day
+                   last_discussed, my_tasks, overdue_followups, prep_meeting)
 from tools import deals_at_risk, forecast_revenue, metric_anomalies  # beyond the past
 from tools import approvals_waiting, decide_approval  # the approver's desk
 from tools import (diff_prompt_versions, list_prompts, live_prompt_version, prompt_eval_result,  # prompt engineers
@@ -21,7 +21,7 @@ ALL: dict[str, ToolSpec] = {m.TOOL.name: m.TOOL for m in (
     search_notes, query_metrics, unit_status, clone_contract_template,
     my_data, where_did_you_get, my_data_access, my_consents, revoke_consent, grant_consent, export_my_data, erase_my_data,
     correct_my_data, create_task, my_tasks, overdue_followups, complete_task, prep_meeting,
-    daily_brief, undo_last, draft_followup, last_discussed, forecast_revenue, deals_at_risk, metric_anomalies,
+    daily_brief, undo_last, draft_followup, last_discussed, find_activities, forecast_revenue, deals_at_risk, metric_anomalies,
     list_prompts, show_prompt, diff_prompt_versions, live_prompt_version, prompt_eval_result, promote_prompt_version,
     rollback_prompt, approvals_waiting, decide_approval)}
 
@@ -29,7 +29,8 @@ TOOLSETS: dict[str, list[str]] = {
     "sales": ["find_accounts", "find_contacts", "find_deals", "account_summary", "log_activity", "move_deal_stage",
               "update_deal", "open_case", "request_discount", "check_discount", "discount_decisions", "approve_quote",
               "record_competitor_price", "competitor_prices", "search_notes", "create_task", "my_tasks",
-              "overdue_followups", "complete_task", "prep_meeting", "daily_brief", "undo_last", "draft_followup", "last_discussed", "deals_at_risk", "forecast_revenue",
+              "overdue_followups", "complete_task", "prep_meeting", "daily_brief", "undo_last", "draft_followup", "last_discussed", "find_activities",
+              "deals_at_risk", "forecast_revenue",
               "metric_anomalies"],
     "analyst": ["query_metrics", "unit_status", "clone_contract_template", "check_discount", "find_deals",
                 "account_summary", "find_accounts", "prep_meeting", "forecast_revenue", "deals_at_risk",

@@ -270,7 +270,16 @@ _OWN = re.compile(r"\b(?:my|mine)\s+(?!(?:team|unit|region|group|reps?)\b)(?:[a-
                   r"|我(?:最)?(?:有可能|可能|能|会|要)?(?:签下|拿下|签|成交|关)的?[^，,。？?]{0,8}?(?:商机|单子|订单|交易)"
                   r"|我(?:的)?(?:金额)?最(?:大|小|高|低)的?(?:商机|单子|订单|交易)"
                   r"|我(?:现在|目前|还|一共|总共)?(?:有|名下)[^，,。？?]{0,12}?(?:商机|单子|订单)"
-                  r"|我(?:进行中|在途|未成交|没成交|还没成交)的?(?:商机|单子|订单)")
+                  r"|我(?:进行中|在途|未成交|没成交|还没成交)的?(?:商机|单子|订单)"
+                  # the activities the caller logged: "my calls", "which meetings did I have", "emails I sent",
+                  # "我上周和九州商贸有哪些沟通", "我这个月打过的电话", "我本周记录的活动"
+                  r"|\b(?:my|mine)\s+(?:[a-z-]+\s+){0,2}(?:calls?|meetings?|visits?|e-?mails?|notes?|activit(?:y|ies))\b"
+                  r"|\b(?:calls?|meetings?|visits?|e-?mails?|notes?|activit(?:y|ies))\s+(?:did|have|had)\s+I\b"
+                  r"|\b(?:calls?|meetings?|visits?|e-?mails?|notes?|activit(?:y|ies))\s+I(?:'ve|\s+have)?\s+"
+                  r"(?:made|had|logged|sent|did|done|recorded|wrote|written)\b"
+                  r"|我(?!们)(?:自己)?[^，,。？?]{0,8}?(?:和|跟|给|同)[^，,。？?]{0,12}?"
+                  r"(?:打|拜访|见|聊|沟通|通话|发|记|联系|开会|会议)"
+                  r"|我(?!们)(?:自己)?[^，,。？?和跟给同]{0,6}?(?:打过|打的|拜访过|拜访的|见过|发过|发的|记录的|记录了|记的|记了)")
 
 
 def names_own_deals(text: str) -> bool:

@@ -19,6 +19,7 @@ from llm.offline import own_data, two_requests  # a customer's words about their
 from llm.offline import account_picture, filing  # an account's picture or a meeting's prep; a request to file
 from llm.offline import own_figures  # a rep's own figures: the one figure a rep gets from the metric tool
 from llm.offline import refine  # a list just shown, narrowed by its order ("the biggest one among them")
+from llm.offline import activity_history  # the activities logged: only asked to see, never stated nor counted
 from llm.offline.arguments import Filled, Filling, fill
 from llm.offline.context import carry_over
 from llm.offline.fit import (FIT_NEW_CASE, SMALL_TALK_WITH_NAME, NameKinds, Unnamer, asks_about_open_cases,
@@ -271,6 +272,8 @@ class TurnPolicy:
             fit[name] += outlook_query.fit_bonus(name, text)
         for name in cues.cued_tools() & fit.keys():  # overdue, export, where-from: only on their own words too
             fit[name] += cues.fit_bonus(name, text)
+        if activity_history.TOOL in fit:  # "sent Acme the quote by email" logs it; "how many calls…" is a figure
+            fit[activity_history.TOOL] += activity_history.fit_bonus(text)
         if plans.relative_change(reading):  # "bump … by 5k", "上调5%": a change of a deal's value, by the tool that sets it
             # its value named ("lower D-2017's value by 10%"): that tool, however like a discount it sounds
             weight = VALUE_NAMED_CHANGE if plans.VALUE_NAMED.search(text) else FIT_RELATIVE_CHANGE
