@@ -111,6 +111,23 @@ def forbids_a_write(text: str) -> bool:
     return any(_forbidding(clause.strip()) for clause in _CLAUSES.split(said))
 
 
+# A request taken back in the same message ("mark D-2056 as won? no wait, don't", "move it to negotiation. actually,
+# never mind", "推到谈判阶段，算了"): the last clause takes back what the ones before asked.
+_TAKEN_BACK = re.compile(
+    r"[,.;!?，。；！？]\s*(?:(?:no|nah|oh|hmm|wait|actually|sorry|on\s+second\s+thought|hold\s+on)[,!.\s]+)*"
+    r"(?:don'?t|do\s+not|never\s*mind|forget\s+(?:it|that)|scratch\s+that|cancel\s+that|ignore\s+that|not\s+yet|leave\s+it)"
+    r"(?:\s+(?:do\s+it|do\s+that|yet|for\s+now|after\s+all))?\s*[.!]*\s*$"
+    r"|[，。；！？,.!?]\s*(?:等等|等一下|哦)?[，,]?(?:还是)?(?:算了|不用了|别了|先不要了|不要了|先别了|先别)(?:吧)?[。！!.]*\s*$", re.I)
+
+
+def takes_it_back(text: str) -> bool:
+    """Whether the message ends by taking back the request it made ("…? no wait, don't", "…，算了"); what follows a
+    colon or stands in quotes is content ("log a call: they said never mind"), not the user's own words."""
+    text = re.split(r"[:：]", _QUOTED.sub(" ", text), maxsplit=1)[0]
+    found = _TAKEN_BACK.search(text)
+    return bool(found) and bool(text[:found.start()].strip())
+
+
 def names_an_action(text: str) -> bool:
     """Whether `text` names a write of its own ("log it", "改成谈判"), rather than only answering which one ("the
     first one", "Acme Robotics", "第二个")."""
@@ -184,6 +201,8 @@ def mood_of(text: str) -> Mood:
         return Mood.RULE
     if _HYPOTHETICAL_ZH.search(body) or _HYPOTHETICAL_EN.search(body):
         return Mood.HYPOTHETICAL
+    if takes_it_back(body):  # "mark D-2056 as won? no wait, don't": nothing is asked any more
+        return Mood.PROHIBITION
     if forbids_a_write(body):  # before the polite forms: "please don't open a ticket"
         rest = _besides_the_prohibition(body)  # "…, just tell me what you have?" still asks, and is read
         return Mood.QUESTION if rest and mood_of(rest) is Mood.QUESTION else Mood.PROHIBITION

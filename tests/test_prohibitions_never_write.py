@@ -29,6 +29,10 @@ def business_changes(app: Tessera, before: dict) -> set[str]:
     ("cust.he.min", "never delete my data"),
     ("cust.li.na", "先不要撤回我的营销同意"),
     ("zhao.lei", "别批准D-2017的折扣"),
+    # a request taken back in the same message
+    ("li.wei", "mark D-2056 as won? no wait, don't"),
+    ("li.wei", "move D-1925 to negotiation. actually, never mind"),
+    ("wang.fang", "把D-1993推到谈判阶段，算了"),
 ])
 def test_a_user_who_says_not_to_write_finds_nothing_written_and_no_plan_to_confirm(tessera, login, message):
     before = snapshot(tessera.store)
@@ -47,6 +51,7 @@ def test_an_answer_to_the_question_about_a_forbidden_move_moves_nothing(tessera)
 @pytest.mark.parametrize("message", [
     "log a call with Mark Taylor: he asked us not to change the delivery date",  # the negation is what is logged
     "别忘了记一下今天和周婷的电话，聊了续约",  # "don't forget to log" asks for the log
+    "log a call with Mark Taylor: he asked us to hold off, not yet",  # taken back in the note, not by the user
 ])
 def test_a_negation_that_is_not_an_order_still_logs_at_once(tessera, message):
     turn = tessera.chat("li.wei", "t", message)
