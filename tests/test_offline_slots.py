@@ -207,3 +207,17 @@ def test_an_industry_is_read_from_its_open_vocabulary():
     assert fill(view, Reading("做制造业的客户", Lexicon(), TODAY)).args == {"industry": "manufacturing"}
     assert fill(view, Reading("pull up the medical devices customers", Lexicon(), TODAY)).args == {
         "industry": "medical devices"}
+
+
+@pytest.mark.parametrize(("text", "what"), [
+    ("also remind me Thursday to send the proposal", "send the proposal"),
+    ("then create a task for Friday to call Mark about the renewal", "call Mark about the renewal"),
+])
+def test_a_follow_up_messages_opening_word_is_no_part_of_the_task(text, what):
+    """"and set a reminder…" once made the task "And set a reminder for to send it": the opening word kept the
+    command words in."""
+    from tools.registry import ALL
+    from tools.schema import openai_tool
+
+    [view] = parse_tools([openai_tool(ALL["create_task"])])
+    assert fill(view, Reading(text, Lexicon(), TODAY)).args["what"] == what

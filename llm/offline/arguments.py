@@ -38,6 +38,8 @@ _WORDS_ENDING_LIKE_A_PREPOSITION = frozenset(
 _NEGATIONS = frozenset({"不", "别", "没", "未", "勿", "not", "no", "never", "don't", "dont", "doesn't", "won't"})
 # The particle of a phrasal command ("set up", "put in", "write down"): part of the command, never the content.
 _PARTICLES = frozenset({"up", "down", "in"})
+# Words a follow-up message opens with before its command ("and set a reminder for Thursday", "also log a call")
+_OPENERS = frozenset({"and", "also", "then", "plus", "oh", "ok", "okay", "so", "now", "next", "still"})
 _LATIN_CONNECTORS = {"a", "an", "the", "with", "to", "for", "about", "that", "saying", "said", "says", "re", "regarding",
                      "on", "at", "and", "of", "from", "me", "please", "against", "ok", "okay", "so"}
 # A deal's id as typed; ids of the user's own deals are in the lexicon, others reach the tool, which refuses them.
@@ -588,7 +590,8 @@ def _trim(text: str, command_words: frozenset[str], after_value: bool) -> str:
         if word_ahead(start):
             break
         said = command(start)
-        n = said or (1 if (dropped and connector(start)) or lowered[start] in _LEADING_CJK else 0)
+        opener = start == 0 and lowered[0] in _OPENERS  # "and set a reminder…", "also log…": the turn's opening word
+        n = said or (1 if (dropped and connector(start)) or opener or lowered[start] in _LEADING_CJK else 0)
         if not n:
             break
         if commanded and lowered[start] in _CLAUSE_BREAKS:  # "log a call with Acme, they want a pilot": the command
