@@ -38,9 +38,9 @@ TOOL = ToolSpec(
         "list the emails we sent to Globex Logistics",
         "which meetings did I have last week",
         "show the activity history for Initech Retail",
-        "我上周和北辰医疗器械有哪些沟通记录",
+        "我上周和北辰医疗器械都有哪些沟通",
         "看一下我这个月打过的电话",
-        "列出海天电子的拜访记录",
-        "这周我记录了哪些活动",
+        "列出海天电子最近的拜访",
+        "这周我都做了哪些活动",
     ],
 )
