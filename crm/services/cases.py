@@ -3,6 +3,7 @@ between statuses, which dates its close."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,10 +72,18 @@ def open_case(session: Session, actor: Actor, *, text: str, account: str | None 
     return done if actor.role == "customer" else {**done, "reasons": verdict["reasons"]}
 
 
-def change_case_status(session: Session, actor: Actor, *, case_id: int, status: str,
-                       now: dt.datetime | None = None) -> dict:
-    """Moves a case to `status`. Resolving or closing it dates the close at `now` (the caller's clock), unless it was
-    closed already (resolved → closed keeps the first moment); reopening it (open, in progress) clears the date."""
+_CASE_ID = re.compile(r"(?<![A-Za-z])C-?\s*(\d+)(?!\d)|^\s*#?(\d+)\s*$", re.I)
+
+
+def case_id_of(text: str) -> int:
+    """The case a user names by its id: "C-12", "c12", "case C-12", "12"."""
+    found = _CASE_ID.search(text or "")
+    if found is None:
+        raise Invalid(f"which case? give its id, e.g. C-12 (not '{text}')", kind="needs_case_id")
+    return int(found.group(1) or found.group(2))
+
+
+def _case_to_change(session: Session, actor: Actor, case_id: int, status: str) -> Case:
     if status not in CASE_STATUSES:
         raise Invalid(f"a case's status is one of {', '.join(CASE_STATUSES)}, not '{status}'", kind="bad_status")
     if actor.role == "customer":
@@ -83,6 +92,26 @@ def change_case_status(session: Session, actor: Actor, *, case_id: int, status: 
     if case is None:
         raise NotFound(f"there is no case C-{case_id}", kind="no_case")
     ensure_visible(actor, session.get(Account, case.account_id))
+    return case
+
+
+def case_status_plan(session: Session, actor: Actor, *, case_id: int, status: str) -> dict | None:
+    """The plan shown before a case is closed, resolved or reopened (reads only); None when it already has `status`.
+    Refuses as `change_case_status` would: a customer, a case of another unit, a case that does not exist."""
+    case = _case_to_change(session, actor, case_id, status)
+    if case.status == status:
+        return None
+    account = session.get(Account, case.account_id)
+    return {"summary": f"Set C-{case.id} ({account.name}, {case.category}) from {case.status} to {status}.",
+            "changes": [{"record": f"C-{case.id}", "field": "status", "old": case.status, "new": status}],
+            "affected": [f"C-{case.id}", account.name], "undo": None}
+
+
+def change_case_status(session: Session, actor: Actor, *, case_id: int, status: str,
+                       now: dt.datetime | None = None) -> dict:
+    """Moves a case to `status`. Resolving or closing it dates the close at `now` (the caller's clock), unless it was
+    closed already (resolved → closed keeps the first moment); reopening it (open, in progress) clears the date."""
+    case = _case_to_change(session, actor, case_id, status)
     was_dated = case.closed_at is not None
     case.status = status  # Case validates the status: dates or clears closed_at
     if case.closed_at is not None and not was_dated:
