@@ -104,11 +104,16 @@ def _forbidding(clause: str) -> bool:
     return bool(found) and not _REPORTED.search(clause[: found.start()])
 
 
+def _own_words(text: str) -> str:
+    """The user's own words: what comes after a colon or stands in quotes is content ("log a call: he asked us not
+    to…"), not what the user asks."""
+    return re.split(r"[:：]", _QUOTED.sub(" ", text), maxsplit=1)[0]
+
+
 def forbids_a_write(text: str) -> bool:
-    """Whether `text` tells Tessera not to do a write, in one of its own clauses: what comes after a colon or in
-    quotes is content ("log a call: he asked us not to…"), and a clause reporting someone's words is not an order."""
-    said = re.split(r"[:：]", _QUOTED.sub(" ", text), maxsplit=1)[0]
-    return any(_forbidding(clause.strip()) for clause in _CLAUSES.split(said))
+    """Whether `text` tells Tessera not to do a write, in one of its own clauses (`_own_words`); a clause reporting
+    someone's words is not an order."""
+    return any(_forbidding(clause.strip()) for clause in _CLAUSES.split(_own_words(text)))
 
 
 # A request taken back in the same message ("mark D-2056 as won? no wait, don't", "move it to negotiation. actually,
@@ -121,9 +126,9 @@ _TAKEN_BACK = re.compile(
 
 
 def takes_it_back(text: str) -> bool:
-    """Whether the message ends by taking back the request it made ("…? no wait, don't", "…，算了"); what follows a
-    colon or stands in quotes is content ("log a call: they said never mind"), not the user's own words."""
-    text = re.split(r"[:：]", _QUOTED.sub(" ", text), maxsplit=1)[0]
+    """Whether the message ends by taking back the request it made ("…? no wait, don't", "…，算了"), in its own words
+    (`_own_words`: "log a call: they said never mind" is a note)."""
+    text = _own_words(text)
     found = _TAKEN_BACK.search(text)
     return bool(found) and bool(text[:found.start()].strip())
 
