@@ -83,3 +83,12 @@ def test_an_error_is_said_plainly_and_its_candidates_are_numbered():
 def test_an_unknown_shape_or_plain_text_is_shown_as_it_is():
     assert phrase({"ok": True, "warning": "stale data"}) == "warning: stale data"
     assert phrase_result("x", "plain words", "en") == "plain words"
+
+
+def test_no_activities_by_someone_says_logged_once():
+    about = {"account": "Acme Robotics", "logged_by": "李伟", "activity_kind": "call"}
+    text = phrase({"ok": True, "items": [], "total": 0, "about": about}, tool="find_activities")
+    assert text == "No activities found at Acme Robotics logged by 李伟 (calls)."
+    assert text.count("logged") == 1
+    zh = phrase({"ok": True, "items": [], "total": 0, "about": about}, tool="find_activities", lang="zh")
+    assert zh == "没有找到活动记录（Acme Robotics，李伟记录，电话）。"
