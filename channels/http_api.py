@@ -68,7 +68,7 @@ class TracePublic(BaseModel):
 def reply_of(result, response: Response | None = None) -> ChatReply:
     if response is not None and result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return ChatReply(**result.__dict__, trace_url=f"/v1/traces/{result.turn_id}")
+    return ChatReply(**result.fields(), trace_url=f"/v1/traces/{result.turn_id}")
 
 
 GUARDS = [Depends(require_json), Depends(refuse_unknown_query)]
@@ -82,7 +82,9 @@ def chat(body: ChatRequest, tessera: TesseraDep, actor: ChatActor, response: Res
     with as_http_errors():
         result = tessera.chat(actor.login, body.thread, body.message, idempotency_key=check_key(idempotency_key))
     reply = reply_of(result, response)
-    reply.charts = last_turn_charts(tessera, actor.login, body.thread, body.message)
+    # a turn that ran now brings its charts; a replayed answer's are read from the thread
+    reply.charts = result.charts if result.charts is not None else \
+        last_turn_charts(tessera, actor.login, body.thread, body.message)
     return reply
 
 

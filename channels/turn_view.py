@@ -1,11 +1,11 @@
 """What a channel shows for one turn: the reply, the tables and record cards the tools returned, any approval asked."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
-from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.messages import HumanMessage
 
+from agents.tool_results import charts_in, tool_results
 from tessera.runtime import Tessera, TurnResult
 
 MAX_ROWS = 10
@@ -68,12 +68,10 @@ def view_of(tessera: Tessera, login: str, thread: str, result: TurnResult) -> Tu
                     approval=confirmation_of(result) or approval_of(result), charts=charts_in(results))
 
 
-def charts_in(results: list[tuple[str, dict]]) -> list[dict]:
-    return [data["chart"] for _name, data in results if isinstance(data.get("chart"), dict)]
-
-
 def last_turn_charts(tessera: Tessera, login: str, thread: str, message: str) -> list[dict]:
-    """The charts of the thread's latest turn, if that turn answered `message` (else none: a later turn ran)."""
+    """The charts of the thread's latest turn, if that turn answered `message` (else none: a later turn ran). A
+    turn's own result carries its charts (`TurnResult.charts`); this reads the thread for the others (a replayed
+    answer, a trace's charts)."""
     config = tessera.config(tessera.actor(login), thread)
     messages = tessera.graph.get_state(config).values.get("messages", [])
     asked = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
@@ -116,16 +114,7 @@ def _last_turn_results(tessera: Tessera, login: str, thread: str) -> list[tuple[
     config = tessera.config(tessera.actor(login), thread)
     messages = tessera.graph.get_state(config).values.get("messages", [])
     start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
-    found = []
-    for m in messages[start + 1:]:
-        if isinstance(m, ToolMessage) and m.status != "error":
-            try:
-                data = json.loads(m.content) if isinstance(m.content, str) else {}
-            except json.JSONDecodeError:
-                continue
-            if isinstance(data, dict):
-                found.append((m.name or "tool", data))
-    return found
+    return tool_results(messages[start + 1:])
 
 
 def _title(name: str, data: dict) -> str:

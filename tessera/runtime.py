@@ -16,6 +16,7 @@ from langgraph.types import Command
 from agents import confirmation
 from agents.approval_reply import approval_reply
 from agents.graph import build_graph
+from agents.tool_results import charts_in, tool_results
 from agents.written import written_in, written_note
 from agents.routing import allowed_specialists
 from crm.actor import Actor, NotFound
@@ -170,6 +171,7 @@ class Tessera:
                             state = self.graph.invoke({"messages": [*older, HumanMessage(text)]}, config,
                                                       durability=DURABILITY)
                         result = self._finish(ticket, state, interrupts=state.get("__interrupt__", ()))
+                        result.charts = charts_in(tool_results(state["messages"][ticket.before + 1:]))
                     break
             plan_answered = True  # the thread waits for a yes: this message answers it first (outside the lock)
             answered = self._answer_confirmation(actor, plan, text)
@@ -249,10 +251,10 @@ class Tessera:
             plan_answered = True  # the thread waits for a yes: this message answers it first (outside the lock)
             answered = self._answer_confirmation(actor, plan, text)
             if answered is not None:
-                yield {"event": "reply", "data": answered.__dict__}
+                yield {"event": "reply", "data": answered.fields()}
                 return
         if result is not None:
-            yield {"event": "reply", "data": self.resume_claimed(result).__dict__}
+            yield {"event": "reply", "data": self.resume_claimed(result).fields()}
 
     def _streamed_turn(self, actor: Actor, config: RunnableConfig, text: str, idempotency_key: str | None,
                        length: int, older: list[RemoveMessage]) -> Iterator[dict]:
@@ -263,7 +265,7 @@ class Tessera:
         with observability.ended(span):
             ticket = self.turns.start(actor, config, text, idempotency_key, length=length)
             if isinstance(ticket, TurnResult):
-                yield {"event": "reply", "data": ticket.__dict__}
+                yield {"event": "reply", "data": ticket.fields()}
                 return None
             updates = observability.within(span, self.graph.stream(
                 {"messages": [*older, HumanMessage(text)]}, config, stream_mode="updates", durability=DURABILITY))

@@ -59,6 +59,14 @@ class TurnResult:
     written: list[dict] = field(default_factory=list)  # what the turn wrote: record, field, old → new
     undo_ids: list[int] = field(default_factory=list)  # undo log entries the user may take back
     replayed: bool = False  # the first answer to a retried request (same Idempotency-Key), not a new turn
+    # the Vega-Lite charts the turn's tools drew, when the turn ran now (None: not known here, e.g. a replay or a
+    # resumed plan; a channel reads the thread for them, channels/turn_view.py last_turn_charts)
+    charts: list[dict] | None = None
+
+    def fields(self) -> dict:
+        """What a channel's reply carries of it: every field but the charts, which each channel adds its own way
+        (the chat route from `charts`, a stream's client from /v1/traces/{id}/charts)."""
+        return {k: v for k, v in self.__dict__.items() if k != "charts"}
 
 
 @dataclass

@@ -75,3 +75,23 @@ def test_a_request_without_a_token_is_refused_with_a_hint(tessera):
 def test_someone_elses_trace_is_not_shown(client, tessera):
     other = tessera.chat("wang.fang", "private", "show me the deals of Globex Logistics")
     assert client.get(f"/v1/traces/{other.turn_id}").status_code == 404
+
+
+
+def test_a_chat_reply_carries_the_charts_its_own_turn_drew(tessera):
+    with tessera.store.session() as s:
+        token = issue_token(s, "zhao.lei")
+    with TestClient(create_app(tessera), headers={"Authorization": f"Bearer {token}"}) as c:
+        drawn = c.post("/v1/chat", json={"thread": "charts-1", "message": "draw me a chart of pipeline by stage"},
+                       headers={"Idempotency-Key": "chart-once"})
+        assert drawn.status_code == 200, drawn.text
+        traced = c.get(f"/v1/traces/{drawn.json()['turn_id']}/charts").json()["charts"]
+        plain = c.post("/v1/chat", json={"thread": "charts-1", "message": "show me the deals of Acme Robotics"})
+        again = c.post("/v1/chat", json={"thread": "charts-1", "message": "draw me a chart of pipeline by stage"},
+                       headers={"Idempotency-Key": "chart-once"})
+    charts = drawn.json()["charts"]
+    assert len(charts) == 1 and charts[0]["mark"]["type"] == "bar" and charts == traced
+    assert plain.status_code == 200 and plain.json()["charts"] == []  # none of the thread's earlier turn
+    # a replayed answer: read from the thread, whose latest turn is another one now, so none (as before)
+    assert again.json()["replayed"] is True and again.json()["turn_id"] == drawn.json()["turn_id"]
+    assert again.json()["charts"] == []
