@@ -4,7 +4,8 @@ turns/s, p50/p95/p99 and the count of 5xx answers at each concurrency, on SQLite
 with one and two workers, beside the floor: the same LangGraph graph in-process with a fake model replaying the offline
 model's replies, one turn at a time. CPU per turn is counted for the server's processes, for PostgreSQL's (every
 `postgres` process on the machine) and for this load generator, which shares the cores with them: throughput on N
-cores is at most N seconds of CPU a second divided by the CPU a turn takes in all three.
+cores is at most N seconds of CPU a second divided by the CPU a turn takes in all three. Each worker is warmed up
+and the server left to settle (its background start-up done) before the rows are measured.
 Usage: python -m bench.bench_load [--turns N] [--levels 1,4,16] [--no-postgres] [--setups sqlite,pg1,pg2]."""
 from __future__ import annotations
 
@@ -196,6 +197,22 @@ async def warm_every_worker(base: str, tokens: dict, jobs: list[tuple[str, str]]
     return cold, used
 
 
+def settle(server_pid: int, quiet: float = 0.05, longest: float = 120.0) -> tuple[float, float]:
+    """Waits until the server's processes use less than `quiet` of a core over a second (at most `longest` s): each
+    worker's start-up work in the background (vector memory opened and its first catch-up, the notes the warm-up
+    logged indexed) ends before a row is measured, not inside the first rows. Returns the seconds waited and the
+    CPU seconds the server spent meanwhile."""
+    started, before = time.monotonic(), sum(cpu_seconds(tree(server_pid)).values())
+    last = before
+    while time.monotonic() - started < longest:
+        time.sleep(1.0)
+        now = sum(cpu_seconds(tree(server_pid)).values())
+        if now - last < quiet:
+            break
+        last = now
+    return time.monotonic() - started, last - before
+
+
 def spread(latencies: list[float], elapsed: float) -> dict:
     ordered = sorted(latencies)
 
@@ -258,7 +275,7 @@ def main(turns: int = 48, levels: tuple[int, ...] = (1, 4, 16), postgres: bool =
 
     from tessera.settings import Settings
 
-    rows, colds = [], []
+    rows, colds, settled = [], [], []
     with tempfile.TemporaryDirectory(prefix="tessera-bench-load-") as tmp, ExitStack() as scratch:
         setups = [("SQLite", 1, {"TESSERA_DATA_DIR": str(Path(tmp) / "sqlite")})]  # the floor reads its store
         if postgres:
@@ -282,6 +299,8 @@ def main(turns: int = 48, levels: tuple[int, ...] = (1, 4, 16), postgres: bool =
             with server(env, workers) as (base, pid):
                 cold, used = asyncio.run(warm_every_worker(base, tokens, jobs[offset:], workers, 8))
                 offset += used
+                waited, cpu = settle(pid)
+                settled.append((engine, workers, waited, cpu))
                 colds += [(engine, workers, c) for c in cold]
                 meter = CpuMeter(pid, extra.get("TESSERA_DATABASE_URL", ""))
                 for c in levels:
@@ -316,6 +335,9 @@ def main(turns: int = 48, levels: tuple[int, ...] = (1, 4, 16), postgres: bool =
         first.add_row(engine, str(workers), str(c["worker"]), str(c["status"]), f"{c['wall']:.0f} ms",
                       f"{c['cpu']:.0f} ms")
     Console(width=230).print(first)
+    for engine, workers, waited, cpu in settled:
+        print(f"{engine}, {workers} worker(s): after the warm-up the server settled in {waited:.0f} s, spending "
+              f"{cpu * 1000:.0f} ms of CPU meanwhile (background start-up, not counted in the rows)")
 
 
 if __name__ == "__main__":
