@@ -4,16 +4,17 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from crm.services.subjects import data_held_about
-from tools.base import ToolContext, ToolSpec
+from tools.base import ToolContext, ToolSpec, slot
 
 
 class MyDataArgs(BaseModel):
-    pass
+    what: str | None = slot("free_text", "which of their data, e.g. 'notes' for what staff recorded about them, "
+                            "'我的沟通记录'; none: all of it", None)
 
 
 def run(ctx: ToolContext, args: MyDataArgs) -> dict:
     with ctx.store.session() as s:
-        return data_held_about(s, ctx.actor, ctx.clock())
+        return data_held_about(s, ctx.actor, ctx.clock(), what=args.what)
 
 
 TOOL = ToolSpec(

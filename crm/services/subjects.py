@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.actor import AccessDenied, Actor, Invalid
-from crm.models import Activity, Case, Contact, utcnow
+from crm.models import Activity, Case, Contact, User, utcnow
 from crm.privacy import access_log, consents, erasure, pdp, requests, rights, source_words
 from crm.privacy.labels import personal_columns
 from crm.privacy.name_parts import part_named, with_part
@@ -30,12 +30,15 @@ def who(actor: Actor) -> str:
     return f"contact:{actor.contact_id}"
 
 
-def data_held_about(session: Session, actor: Actor, now: dt.datetime | None = None) -> dict:
+def data_held_about(session: Session, actor: Actor, now: dt.datetime | None = None, *, what: str | None = None) -> dict:
     """What is held about the customer: one row per value (which data, the value, where it came from and when, what
     it may be used for, whom it was shared with), in the customer's language where words are ours; then what else
-    is linked to them (their company, activities naming them, cases they opened)."""
+    is linked to them (their company, activities naming them, cases they opened). Asked about their interactions
+    ("what did your reps write about me?", `what` naming notes, calls or cases): those records themselves."""
     contact_id, now = subject_of(actor), now or utcnow()
     lang = "zh" if actor.language == "zh" else "en"
+    if _category_asked(default_taxonomy(), what) == INTERACTIONS:
+        return _interactions_held(session, actor, contact_id, now, lang)
     by_category = rights.data_by_category(session, contact_id, now, actor.language, actor=who(actor))
     person = rights.person(session, contact_id)
     nobody, joined = ("无", "、") if lang == "zh" else ("nobody", ", ")
@@ -52,6 +55,34 @@ def data_held_about(session: Session, actor: Actor, now: dt.datetime | None = No
         "record": {"company": person.account.name, "activities mentioning you": activities, "cases you opened": cases},
         "about": person.full_name,
     }
+
+
+INTERACTIONS = "user.behavior.interaction"
+_INTERACTIONS_ANSWER = {
+    "en": "We hold {activities} record(s) of calls, meetings, emails and notes naming you and {cases} case(s) you "
+          "opened; each below with when, who recorded it and what was written.",
+    "zh": "我们保存了 {activities} 条提到您的沟通记录（电话、会议、邮件、备注）和 {cases} 个您提交的工单；下面列出每条的时间、记录人和内容。",
+}
+
+
+def _interactions_held(session: Session, actor: Actor, contact_id: int, now: dt.datetime, lang: str) -> dict:
+    """The person's interactions as held: each activity naming them (when, kind, subject, what was written, who
+    recorded it) and each case they opened, newest first. Read for the person's own access right, through the PDP
+    as a copy of their data is (`rights.export`)."""
+    pdp.decide(session, contact_id, INTERACTIONS, rights.PURPOSE, now, actor=who(actor))
+    activities = session.scalars(select(Activity).where(Activity.contact_id == contact_id)
+                                 .order_by(Activity.occurred_at.desc())).all()
+    cases = session.scalars(select(Case).where(Case.contact_id == contact_id).order_by(Case.created_at.desc())).all()
+    items = [{"when": a.occurred_at.date().isoformat(), "kind": a.kind, "subject": a.subject, "note": a.body or "—",
+              "recorded by": a.user.display_name} for a in activities]
+    openers = dict(session.execute(select(User.id, User.display_name)
+                                   .where(User.id.in_({c.opened_by for c in cases}))).all()) if cases else {}
+    items += [{"when": c.created_at.date().isoformat(), "kind": "case", "subject": f"C-{c.id}",
+               "note": c.description or "—", "recorded by": openers.get(c.opened_by, "—"), "status": c.status}
+              for c in cases]
+    items.sort(key=lambda row: row["when"], reverse=True)
+    return {"answer": _INTERACTIONS_ANSWER[lang].format(activities=len(activities), cases=len(cases)),
+            "items": items, "total": len(items), "about": rights.person(session, contact_id).full_name}
 
 
 # The uses a customer is told about when they ask what one piece of their data is used for, in this order.

@@ -48,6 +48,8 @@ FIT_NO_ISSUE = 0.2  # a case needs something wrong or needed in the message
 FIT_ERASE = 0.04  # "get rid of my mobile number": a kind of data erased, not the record shown
 FIT_WHO_SEES = 0.03  # "谁能看到我的手机号": the people who read it (the access log), not the uses of it
 FIT_COPY = 0.1  # "could you email me a file with all my records": a copy to take away, not the record shown
+FIT_AUTHORS = 0.1  # "what did your reps write about me?": what they wrote (the data held), not who read it nor its uses
+INTERACTIONS = "user.behavior.interaction"
 
 
 @cache
@@ -189,6 +191,16 @@ def _changes_a_use(text: str, way: int | None = None) -> bool:
     return bool(ways) if way is None else ways == {way}
 
 
+def _asks_records(text: str) -> bool:
+    """Asks for the records of the person's interactions themselves: what the staff wrote or said about them ("what
+    did your reps write about me?") or their notes, calls or cases named with no use of them ("关于我的沟通记录有
+    哪些") — not who read them, what they are used for, where they came from, a copy or an erasure."""
+    tax = default_taxonomy()
+    named = _says("wrote_about", text) or tax.category_from_text(text) == INTERACTIONS
+    return (named and not _says("reads", text) and not _says("consent_nouns", text) and not _says("uses_asked", text)
+            and not asks_for_a_copy(text) and not _SOURCE.search(text) and not _erases_data(text))
+
+
 def _says_field_changed(text: str) -> bool:
     return bool(_CHANGE_FIELD.search(text)) and not gives_value(text) and mood_of(text) is Mood.REQUEST
 
@@ -254,6 +266,8 @@ def fit_bonus(tool: str, text: str) -> float:
         return (FIT_SOURCE_ASKED if _SOURCE.search(text) else 0.0) - (2 * FIT_READ_ON_CHANGE if _changes_a_use(text) else 0.0)
     if tool in ("my_data", "my_consents") and _says_field_changed(text):
         return -2 * FIT_READ_ON_CHANGE  # "我的手机号换了": a correction whose value is still to come, not a look at the data
+    if tool in ("my_data", "my_data_access", "my_consents") and _asks_records(text):
+        return FIT_AUTHORS if tool == "my_data" else -FIT_AUTHORS
     if tool == "my_data":
         return (-(FIT_SOURCE_ASKED if _SOURCE.search(text) else 0.0) - (FIT_OTHER_ACT if _other_act(text) else 0.0)
                 - (FIT_COPY / 2 if asks_for_a_copy(text) else 0.0))
