@@ -116,7 +116,11 @@ def _a_party(text: str, name) -> bool:
 _SOURCE = re.compile(r"\b(?:where (?:did|do|does) (?:you|it|they) (?:get|find|obtain|collect|pick)|(?:came|come|comes) from|"
                      r"who (?:told|gave)|source|obtain\w*|provenance|end(?:ed|s)? up (?:in|on|with)|pick(?:ed)? up)\b|"
                      r"从哪|哪来|哪儿来|来源|出处|谁告诉|谁提供|谁给|录入|录进|"
-                     r"怎么(?:来|拿到|得到|获得|弄到|知道)", re.I)
+                     r"怎么(?:来|拿到|得到|获得|弄到|知道)"
+                     # since when it is held ("since when do you have my phone number?", "从什么时候开始有我手机号")
+                     r"|\bsince\s+when\b|\bhow\s+long\s+(?:have|has)\s+(?:you|it|they)\b"
+                     r"|\bwhen\s+did\s+you\s+(?:first\s+)?(?:get|start|begin|collect|receive|record|add|have)"
+                     r"|什么时候开始|从什么时候|何时开始|从何时|什么时候(?:拿到|得到|获得|收集|录入|存|有)", re.I)
 
 
 _SOLD = re.compile(r"\b(?:sell\w*|sold|monetis\w*|monetiz\w*)\b|卖|出售|售卖", re.I)
