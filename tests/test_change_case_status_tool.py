@@ -53,7 +53,7 @@ def test_a_rep_of_another_unit_and_a_customer_are_refused_and_nothing_changes(te
     case = open_case_of_unit(tessera, 1)
     before = cases(tessera)
     other = call(tessera, "wang.fang", case=f"C-{case}", status="closed")
-    assert not other["ok"] and other["error_kind"] == "other_unit"
+    assert not other["ok"] and other["error_kind"] == "other_unit_case"
     customer = call(tessera, "cust.mark.taylor", case=f"C-{case}", status="closed")
     assert not customer["ok"] and customer["error_kind"] == "customer_case_status"
     planned = ALL["change_case_status"].plan(ToolContext(store=tessera.store, actor=tessera.actor("wang.fang"),

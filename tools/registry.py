@@ -1,7 +1,7 @@
 """Which tools exist, and which specialist agent carries each."""
 from __future__ import annotations
 
-from tools import (account_summary, approve_quote, change_case_status, check_discount, clone_contract_template, competitor_prices,
+from tools import (account_summary, approve_quote, case_status, change_case_status, check_discount, clone_contract_template, competitor_prices,
                    correct_my_data, discount_decisions, erase_my_data, export_my_data, find_accounts, find_contacts,
                    find_deals, grant_consent, log_activity,
                    move_deal_stage, my_consents, my_data, my_data_access, open_case, query_metrics,
@@ -18,7 +18,7 @@ from tools.base import ToolSpec
 ALL: dict[str, ToolSpec] = {m.TOOL.name: m.TOOL for m in (
     find_accounts, find_contacts, find_deals, account_summary, log_activity, move_deal_stage, update_deal, open_case,
     request_discount, check_discount, discount_decisions, approve_quote, record_competitor_price, competitor_prices,
-    change_case_status, search_notes, query_metrics, unit_status, clone_contract_template,
+    change_case_status, case_status, search_notes, query_metrics, unit_status, clone_contract_template,
     my_data, where_did_you_get, my_data_access, my_consents, revoke_consent, grant_consent, export_my_data, erase_my_data,
     correct_my_data, create_task, my_tasks, overdue_followups, complete_task, prep_meeting,
     daily_brief, undo_last, draft_followup, last_discussed, find_activities, forecast_revenue, deals_at_risk, metric_anomalies,
@@ -27,7 +27,7 @@ ALL: dict[str, ToolSpec] = {m.TOOL.name: m.TOOL for m in (
 
 TOOLSETS: dict[str, list[str]] = {
     "sales": ["find_accounts", "find_contacts", "find_deals", "account_summary", "log_activity", "move_deal_stage",
-              "update_deal", "open_case", "change_case_status", "request_discount", "check_discount", "discount_decisions", "approve_quote",
+              "update_deal", "open_case", "change_case_status", "case_status", "request_discount", "check_discount", "discount_decisions", "approve_quote",
               "record_competitor_price", "competitor_prices", "search_notes", "create_task", "my_tasks",
               "overdue_followups", "complete_task", "prep_meeting", "daily_brief", "undo_last", "draft_followup", "last_discussed", "find_activities",
               "deals_at_risk", "forecast_revenue",

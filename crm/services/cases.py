@@ -88,11 +88,35 @@ def _case_to_change(session: Session, actor: Actor, case_id: int, status: str) -
         raise Invalid(f"a case's status is one of {', '.join(CASE_STATUSES)}, not '{status}'", kind="bad_status")
     if actor.role == "customer":
         raise AccessDenied("a case's status is changed by the staff handling it", kind="customer_case_status")
+    return _visible_case(session, actor, case_id)
+
+
+def _visible_case(session: Session, actor: Actor, case_id: int) -> Case:
+    """The case, when it is of an account the staff member's units see. Another unit's case is refused without
+    naming its account (which account a case is of is itself that unit's to know)."""
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"there is no case C-{case_id}", kind="no_case")
-    ensure_visible(actor, session.get(Account, case.account_id))
+    try:
+        ensure_visible(actor, session.get(Account, case.account_id))
+    except AccessDenied:
+        raise AccessDenied(f"C-{case_id} is a case of another sales unit's account; you can only see your unit's cases",
+                           kind="other_unit_case", name=f"C-{case_id}") from None
     return case
+
+
+def case_status(session: Session, actor: Actor, *, case_id: int) -> dict:
+    """Where one case stands, for staff who see its account: status, account, kind, category, priority, opened and
+    (once resolved or closed) closed dates. Reads only; the description (personal data) is not part of it. Refuses a
+    customer (their cases are answered by staff), a case of another unit and a case that does not exist."""
+    if actor.role == "customer":
+        raise AccessDenied("a case's status is read by the staff handling it; ask us about your case in your own words",
+                           kind="customer_case_lookup")
+    case = _visible_case(session, actor, case_id)
+    row = case_row(case)
+    return {"about": row["case"], "record": {"case": row["case"], "status": case.status,
+                                             "account": session.get(Account, case.account_id).name,
+                                             **{k: v for k, v in row.items() if k not in ("case", "status")}}}
 
 
 def case_status_plan(session: Session, actor: Actor, *, case_id: int, status: str) -> dict | None:

@@ -56,10 +56,12 @@ VALUE_NAMED_CHANGE = 0.2  # ... and with the value named ("its amount", "金额"
 FIT_SHARE_UNTAKEN = 0.02  # a share (4%) given in a statement, to a tool that reads and takes none
 FIT_FILING = 0.05  # asked to file a request ("提一个3%的折扣申请"), to a tool that reads past records
 FIT_OPEN_CASES = 0.1  # asked which cases are still open at an account: its summary lists them
+FIT_ONE_CASE = 0.05  # one case named by its id: not an account's picture
 # an account's picture or the prep for a meeting with it, said in words (llm/offline/account_picture.py): the one
 # asked for gains this much, the other leaves the running
 FIT_PICTURE_ASKED, FIT_PICTURE_OTHER = 0.05, 0.2
 SUMMARY = "account_summary"
+CASE_READ = "case_status"  # one case named by its id, read
 NEW_CASE_TOOL = "open_case"
 DECISIONS_KEPT = 64  # requests decided lately: a plan's next step re-decides the request its first step answered
 
@@ -303,8 +305,11 @@ class TurnPolicy:
                 other = account_picture.PREP if side == SUMMARY else SUMMARY
                 fit[side] += FIT_PICTURE_ASKED - cues.fit_bonus(side, text)  # a call ahead is the prep's own cue
                 fit[other] -= FIT_PICTURE_OTHER
-        if SUMMARY in fit and asks_about_open_cases(text) and reading.entities("account"):
+        one_case = CASE_READ in fit and cues.cue(CASE_READ, text)  # "is C-95 still open?": that case's own status
+        if SUMMARY in fit and asks_about_open_cases(text) and reading.entities("account") and not one_case:
             fit[SUMMARY] += FIT_OPEN_CASES  # "any unresolved tickets at Acme?": the account's open cases, in its summary
+        elif SUMMARY in fit and one_case:
+            fit[SUMMARY] -= FIT_ONE_CASE
         beside = own_data.BESIDE_OWN_DATA if own_data.OWN_DATA_TOOL in fit else frozenset()
         for name in (own_data.TOOLS | beside) & fit.keys():  # a new value given corrects; a where-from asks the source
             fit[name] += own_data.fit_bonus(name, text)
