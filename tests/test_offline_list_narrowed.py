@@ -53,3 +53,24 @@ def test_only_the_answer_to_the_previous_message_is_narrowed():
     earlier = after("find_deals", IDLE) + [Turn("user", "thanks"), Turn("assistant", "You're welcome.")]
     assert narrowed("what's the biggest one among them?", earlier, VIEWS) is None
     assert narrowed("what's the biggest one among them?", after("find_contacts", {"account": "Acme"}), VIEWS) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("which of them is most likely to close?", {**IDLE, "order_by": "win_probability", "limit": 1}),
+    ("哪个最有希望签下来？", {**IDLE, "order_by": "win_probability", "limit": 1}),
+    ("which one is the likeliest to close?", {**IDLE, "order_by": "win_probability", "limit": 1}),
+])
+def test_a_question_naming_an_action_asks_which_record_and_narrows(text, expected):
+    assert narrowed(text, after("find_deals", IDLE), VIEWS, names_something=False) == ("find_deals", expected)
+
+
+@pytest.mark.parametrize("text", [
+    "close the most likely of them",  # a request naming an action: read as that request
+    "把其中最有希望的那个推到谈判阶段",
+])
+def test_a_request_naming_an_action_is_no_narrowing(text):
+    assert narrowed(text, after("find_deals", IDLE), VIEWS, names_something=False) is None
+
+
+def test_which_one_naming_an_account_of_its_own_is_a_new_question():
+    assert narrowed("哪个最有希望签下来？", after("find_deals", IDLE), VIEWS, names_something=True) is None

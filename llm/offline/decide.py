@@ -180,7 +180,8 @@ class TurnPolicy:
             if (continued and not self._starts_over(continued, text, views, index, lang, history)
                     and not self._asks_instead(continued, text, views, history, pending.get("text", ""))):
                 return continued
-        narrowing = None if forced else refine.narrowed(text, history, views)  # "what's the biggest one among them?"
+        narrowing = None if forced else refine.narrowed(  # "what's the biggest one among them?"
+            text, history, views, names_something=bool(reading.all_entities() or reading.name_guesses()))
         if narrowing:
             name, args = narrowing
             trace = {"decision": "tool_call", "intent": name, "via": "narrowed",
