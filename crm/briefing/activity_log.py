@@ -8,11 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.actor import Actor
-from crm.models import ACTIVITY_KINDS, Account, Activity, Contact, User
+from crm.models import ACTIVITY_KINDS, Account, Activity, Contact
 from crm.privacy import pdp
 from crm.privacy.guard import masked_text, person_name
-from crm.services.deals import OWN
-from crm.services.lookup import resolve_account, resolve_user
+from crm.services.lookup import owner_named, resolve_account
 from crm.services.scope import require_staff, scoped
 
 PURPOSE = "sales.follow_up"
@@ -39,7 +38,7 @@ def find_activities(session: Session, actor: Actor, *, now: dt.datetime, account
         q = q.where(Activity.kind == kind)
         about["activity_kind"] = kind
     if owner:
-        user = session.get(User, actor.user_id) if owner.strip().lower() in OWN else resolve_user(session, owner)
+        user = owner_named(session, actor, owner)
         q = q.where(Activity.user_id == user.id)
         about["logged_by"] = user.display_name
     if start:

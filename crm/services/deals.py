@@ -11,12 +11,10 @@ from crm.actor import AccessDenied, Actor, NotFound
 from crm.language import name_sides
 from crm.models import DEAL_STAGES, OPEN_STAGES, Activity, Deal, SalesUnit, User
 from crm.services.deal_stages import change_stage
-from crm.services.lookup import resolve_account, resolve_deal, resolve_user
+from crm.services.lookup import OWN, owner_named, resolve_account, resolve_deal
 from crm.services.rows import deal_row
 from crm.services.scope import require_staff, scoped, team_unit_ids, visible_unit_ids
 
-# An owner given as one of these words is the caller: "my deals", "deals of mine", "我的商机".
-OWN = frozenset({"me", "mine", "myself", "我", "我自己"})
 # The orders a deal list can be asked in (besides the default, latest expected close first): the biggest amount
 # first, the soonest expected close first (an open deal's expected day, a closed one's closing day).
 ORDERS = ("amount", "close_date")
@@ -84,8 +82,7 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
         about["stage"] = stage
     owner_user = None
     if owner:
-        user = owner_user = session.get(User, actor.user_id) if owner.strip().lower() in OWN \
-            else resolve_user(session, owner)
+        user = owner_user = owner_named(session, actor, owner)
         q = q.where(Deal.owner_id == user.id)
         about["owner"] = user.display_name
     if start or end:

@@ -122,6 +122,15 @@ def resolve_deal(session: Session, actor: Actor, ref: str, account: Account | No
                    name=text)
 
 
+# An owner given as one of these words is the caller: "my deals", "deals of mine", "我的商机", "my accounts".
+OWN = frozenset({"me", "mine", "myself", "我", "我自己"})
+
+
+def owner_named(session: Session, actor: Actor, owner: str) -> User:
+    """The colleague a list's owner names: the caller for "me" (`OWN`), else the one user the name matches."""
+    return session.get(User, actor.user_id) if owner.strip().lower() in OWN else resolve_user(session, owner)
+
+
 def resolve_user(session: Session, name: str) -> User:
     text = name.strip()
     found = session.scalars(
