@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from crm.actor import Actor
+from crm.actor import Actor, Invalid
 from crm.models import OPEN_STAGES, Account, Activity, Case, Contact, Deal
 from crm.privacy import pdp
 from crm.privacy.guard import personal_view
 from crm.privacy.text_guard import guard_text
-from crm.services.lookup import resolve_account, _escape
+from crm.services.lookup import _escape, owner_named, resolve_account
 from crm.services.rows import account_row, activity_row, case_row, deal_row, money
 from crm.services.scope import require_staff, scoped
 from crm.tasks.models import Task
@@ -19,7 +19,12 @@ from crm.tasks.service import task_row
 
 
 def find_accounts(session: Session, actor: Actor, *, query: str | None = None, region: str | None = None,
-                  industry: str | None = None, limit: int = 20) -> tuple[list[dict], int]:
+                  industry: str | None = None, owner: str | None = None, idle_days: int | None = None,
+                  today: dt.date | None = None, limit: int = 20) -> tuple[list[dict], int, dict]:
+    """The accounts of the reader's units by name, region, industry and owner ("me" for the reader's own); with
+    `idle_days`, only those where nothing was logged (a call, meeting, e-mail or note) for at least that many days
+    before `today`, or ever, the longest untouched first, each with the day it was last touched. Returns the rows,
+    how many match and what was asked (the owner by name)."""
     require_staff(actor, "search accounts")
     q = scoped(select(Account), actor, Account.unit_id)
     if query:
@@ -28,9 +33,27 @@ def find_accounts(session: Session, actor: Actor, *, query: str | None = None, r
         q = q.where(Account.region == region.lower())
     if industry:
         q = q.where(Account.industry.ilike(f"%{_escape(industry)}%", escape="\\"))
+    about: dict = {"name": query, "region": region, "industry": industry}
+    if owner:
+        user = owner_named(session, actor, owner)
+        q = q.where(Account.owner_id == user.id)
+        about["owner"] = user.display_name
+    if idle_days is None:
+        total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+        rows = session.scalars(q.order_by(Account.name).limit(limit)).all()
+        return [account_row(a) for a in rows], total, about
+    about["idle_days"] = idle_days
+    if idle_days < 1:
+        raise Invalid(f"idle_days must be at least 1, not {idle_days}")
+    since = dt.datetime.combine((today or dt.date.today()) - dt.timedelta(days=idle_days), dt.time())
+    last = (select(Activity.account_id, func.max(Activity.occurred_at).label("at"))
+            .group_by(Activity.account_id).subquery())
+    q = q.outerjoin(last, last.c.account_id == Account.id).where(
+        or_(last.c.at < since, and_(last.c.at.is_(None), Account.created_at <= since)))
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = session.scalars(q.order_by(Account.name).limit(limit)).all()
-    return [account_row(a) for a in rows], total
+    found = session.execute(q.add_columns(last.c.at).order_by(last.c.at.is_not(None), last.c.at, Account.name)
+                            .limit(limit)).all()
+    return [{**account_row(a), "last_activity": at.date().isoformat() if at else None} for a, at in found], total, about
 
 
 def account_summary(session: Session, actor: Actor, *, account: str, today: dt.date,

@@ -284,6 +284,13 @@ _OWN = re.compile(r"\b(?:my|mine)\s+(?!(?:team|unit|region|group|reps?)\b)(?:[a-
                   r"|我(?!们)(?:自己)?[^，,。？?和跟给同]{0,6}?(?:打过|打的|拜访过|拜访的|见过|发过|发的|记录的|记录了|记的|记了)")
 
 
+# The caller's own accounts, for the `owner` of a list of accounts: "my customers", "my accounts", "我的客户",
+# "我有哪些客户", "我负责的客户" (the deals' words above are read for a deal owner)
+_OWN_ACCOUNTS = re.compile(r"\b(?:my|mine)\s+(?!(?:team|unit|region|group|reps?)\b)(?:[a-z-]+\s+){0,2}"
+                           r"(?:accounts?|customers?|clients?)\b|\b(?:accounts?|customers?|clients?) of mine\b"
+                           r"|我(?!们)(?:自己)?(?:的|有哪些|有几个|负责的|手上的|名下的?|跟的)(?:老|大)?(?:客户|账户)")
+
+
 def names_own_deals(text: str) -> bool:
     """Whether `text` speaks of the caller's own deals ("the biggest open deal I have", "我手上最大的单子")."""
     return bool(_OWN.search(text))
@@ -301,9 +308,11 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
             out.used.append(Span(matches[0].start, matches[0].end))
             return
         picked = [m for m in matches if not m.ambiguous][: None if many else 1]
-        if not picked and p.name == "owner" and _OWN.search(reading.text):
-            out.args[p.name] = "me"  # "my deals", "deals of mine", "我的商机": the caller's own
-            out.filled.append(Filled(p.name, "me", _OWN.search(reading.text).group(0), "entity"))
+        own = (_OWN.search(reading.text) or ("account" in (p.description or "") and _OWN_ACCOUNTS.search(reading.text))
+               if not picked and p.name == "owner" else None)
+        if own:
+            out.args[p.name] = "me"  # "my deals", "deals of mine", "我的商机", a list of "my accounts": the caller's own
+            out.filled.append(Filled(p.name, "me", own.group(0), "entity"))
             return
         if not picked and p.entity == "unit" and own_units(reading.text):
             out.args[p.name] = "mine"  # "my team", "我们区": the asker's own units, resolved from who asks
