@@ -174,6 +174,11 @@ _ON_BEHALF_ZH = re.compile(rf"(?:帮|替|给)我?的?{_RELATIVES_ZH}|我?的?{_R
                            rf"(?:也)?(?:想|要|希望|不想|不要|要求)(?!我)")  # "领导要我查一下我的数据": the customer's own
 
 
+def _a_use(words: str) -> bool:
+    """Whether words before 的 name a use of the data, not a person ("售后的电话", "营销的短信": a kind of call)."""
+    return default_taxonomy().purpose_from_text(words) is not None
+
+
 def about_someone_else(text: str) -> bool:
     """Whether the message asks about another person's personal data, or for a change to it on their behalf (only the
     customer's own is ever shown or changed)."""
@@ -181,7 +186,7 @@ def about_someone_else(text: str) -> bool:
         return True
     for m in _OTHERS_ZH.finditer(text):
         who, _, between = m.group(0).partition("的")
-        if not (_NOT_A_PERSON_ZH.search(who) or _DONE_ZH.search(who[-1]) or "我" in between):
+        if not (_NOT_A_PERSON_ZH.search(who) or _DONE_ZH.search(who[-1]) or "我" in between or _a_use(who)):
             return True
     return False
 
