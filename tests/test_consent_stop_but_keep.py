@@ -20,6 +20,7 @@ def consents(tessera, login: str) -> list[tuple]:
 
 @pytest.mark.parametrize("login, message, purpose", [
     ("cust.li.na", "不要再给我打推销电话了，但是售后的电话还是可以打", "sales.follow_up"),
+    ("cust.li.na", "以后别给我打推销电话了，不过售后的电话还是可以打的", "sales.follow_up"),
     ("cust.mark.taylor", "stop sending me promotional emails, but order updates are fine", "marketing.communications"),
     ("cust.chen.jing", "别再给我发营销短信了，不过订单通知还是可以发", "marketing.communications"),
 ])

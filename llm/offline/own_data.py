@@ -191,13 +191,14 @@ def about_someone_else(text: str) -> bool:
     return False
 
 
-def _changes_a_use(text: str, way: int | None = None) -> bool:
-    """Whether a request stops or allows (`way`: only that) a use of the data it names ("别把我的信息共享给第三方",
-    "you can use my data to improve your AI"): a consent change, not a question about the data."""
+def _changes_a_use(text: str, way: int | None = None, *, kept: bool = False) -> bool:
+    """Whether a request stops or allows (`way`: only that; with `kept`, that beside a clause keeping another use as
+    it is) a use of the data it names ("别把我的信息共享给第三方", "you can use my data to improve your AI"): a
+    consent change, not a question about the data."""
     if mood_of(text) is not Mood.REQUEST or default_taxonomy().purpose_from_text(text) is None:
         return False
     ways = {contrast.direction(text[c.start:c.end]) for c in contrast.clauses(text)} - {0}
-    return bool(ways) if way is None else ways == {way}
+    return bool(ways) if way is None else way in ways if kept else ways == {way}
 
 
 def _asks_records(text: str) -> bool:
@@ -291,8 +292,8 @@ def fit_bonus(tool: str, text: str) -> float:
             return -2 * FIT_READ_ON_CHANGE
         changes = any(contrast.direction(text[c.start:c.end]) for c in contrast.clauses(text)) or _says("take_back", text)
         return -FIT_READ_ON_CHANGE if changes and mood_of(text) is Mood.REQUEST else 0.0
-    if tool == "revoke_consent":
-        return FIT_TAKE_BACK if takes_back_consent(text) or _changes_a_use(text, contrast.STOP) else 0.0
+    if tool == "revoke_consent":  # "别打推销电话了，不过售后的电话还是可以打": a use stopped, the other kept as it is
+        return FIT_TAKE_BACK if takes_back_consent(text) or _changes_a_use(text, contrast.STOP, kept=True) else 0.0
     if tool == "grant_consent":  # "you can use my data to improve your AI, I'm fine with that"
         return FIT_TAKE_BACK if _changes_a_use(text, contrast.KEEP) or gives_consent(text) else 0.0
     if tool == "undo_last":  # offered beside the consent tools: a consent taken back is withdrawn, not undone
