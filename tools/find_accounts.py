@@ -11,7 +11,8 @@ class FindAccountsArgs(BaseModel):
     query: str | None = entity("account", "part of the account's name", None)
     region: str | None = Field(None, description="region code", json_schema_extra={"enum": ["east", "north", "south"]})
     industry: str | None = Field(None, description="industry, e.g. manufacturing, retail, medical devices")
-    owner: str | None = entity("user", "the rep who owns the accounts; 'me' for the caller's own accounts", None)
+    owner: str | None = slot("own_accounts", "the rep who owns the accounts (login or name); 'me' for the caller's own "
+                             "accounts", None)
     idle_days: int | None = slot("idle_days", "only the accounts where nothing was logged for at least this many days "
                                               "('haven't talked to in a month': 30), the longest untouched first",
                                  None, ge=1, le=3650)

@@ -23,7 +23,7 @@ from llm.offline.text import CJK_CHAR, LEAD_INS, Found, Span, before_colon, over
 from llm.offline.whose import own_units
 
 # Slots filled before others: specific readings first, free text (what is left over) last.
-_ORDER = {"entity": 0, "enum": 1, "idle_days": 1.5, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
+_ORDER = {"entity": 0, "enum": 1, "idle_days": 1.5, "own_accounts": 1.55, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
           "open_deals": 1.6, "slipped": 0.8, "list_order": 1.7, "list_count": 1.8, "deal_id": 0.5, "reason": 8, "free_text": 9}
 _CONNECTORS = set("给和跟与同的了说把对在向为从就")
 _LEADING_CJK = set("给和跟与同对向把")
@@ -284,8 +284,8 @@ _OWN = re.compile(r"\b(?:my|mine)\s+(?!(?:team|unit|region|group|reps?)\b)(?:[a-
                   r"|我(?!们)(?:自己)?[^，,。？?和跟给同]{0,6}?(?:打过|打的|拜访过|拜访的|见过|发过|发的|记录的|记录了|记的|记了)")
 
 
-# The caller's own accounts, for the `owner` of a list of accounts: "my customers", "my accounts", "我的客户",
-# "我有哪些客户", "我负责的客户" (the deals' words above are read for a deal owner)
+# The caller's own accounts, for the `owner` of a list of accounts (slot `own_accounts`): "my customers", "my accounts",
+# "我的客户", "我有哪些客户", "我负责的客户" (the deals' words above are read for a deal owner)
 _OWN_ACCOUNTS = re.compile(r"\b(?:my|mine)\s+(?!(?:team|unit|region|group|reps?)\b)(?:[a-z-]+\s+){0,2}"
                            r"(?:accounts?|customers?|clients?)\b|\b(?:accounts?|customers?|clients?) of mine\b"
                            r"|我(?!们)(?:自己)?(?:的|有哪些|有几个|负责的|手上的|名下的?|跟的)(?:老|大)?(?:客户|账户)")
@@ -308,8 +308,7 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
             out.used.append(Span(matches[0].start, matches[0].end))
             return
         picked = [m for m in matches if not m.ambiguous][: None if many else 1]
-        own = (_OWN.search(reading.text) or ("account" in (p.description or "") and _OWN_ACCOUNTS.search(reading.text))
-               if not picked and p.name == "owner" else None)
+        own = _OWN.search(reading.text) if not picked and p.name == "owner" else None
         if own:
             out.args[p.name] = "me"  # "my deals", "deals of mine", "我的商机", a list of "my accounts": the caller's own
             out.filled.append(Filled(p.name, "me", own.group(0), "entity"))
@@ -374,6 +373,12 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         count = find_count(reading.text)
         if count and _free(count.span, out.used):
             _put(out, p, count.value, count, kind)
+        return
+    if kind == "own_accounts":  # "my customers", "我有哪些客户": the caller's own; a colleague's name is no cue for a
+        own = _OWN_ACCOUNTS.search(reading.text)  # list of accounts (a rep's name asks about their deals or figures)
+        if own:
+            out.args[p.name] = "me"
+            out.filled.append(Filled(p.name, "me", own.group(0), kind))
         return
     if kind == "idle_days":  # "no activity in the last three weeks": how long idle, so no period reads those words
         idle = [f for f in find_idle_days(reading.text) if _free(f.span, out.used)]
