@@ -285,8 +285,10 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     # "finance customers", "制造业客户": a dimension word right after a named value says which rows, not a breakdown
     found_dims = [(s, d, g) for s, d, g in found_dims
                   if g or not any(0 <= s - e <= 1 for _s, e in named)]
-    if not metrics:
-        metrics = _by_complement(text) or _days_by_verb(text)
+    if not metrics or _records_only(text):  # "今年单子平均多久能签下来": the verb says which records and what of them
+        metrics = _by_complement(text) or _days_by_verb(text) or metrics
+    metrics = _records_of_the_verb(text, metrics, spotted)
+    metrics = _days_to_pay(text, metrics)
     if not metrics:
         metrics = _from_stage(text, filters.get("stage", []))
     if not metrics and having:  # "reps who closed more than 10 deals this year": the bound's own metric is shown
@@ -1004,8 +1006,11 @@ def _complement_pattern() -> tuple[re.Pattern, dict[str, str]]:
     words = "|".join(sorted(map(re.escape, terms["complement_words"]), key=len, reverse=True))
     particles = "|".join(sorted(map(re.escape, terms["clause_particles"]), key=len, reverse=True))
     nouns = "|".join(sorted(map(re.escape, terms["clause_nouns"]), key=len, reverse=True))
-    return re.compile(rf"({said})(?:\1)?得\s*(?:{words})|({said})(?:{particles})?的\s*(?:{nouns})|"
-                      rf"({said})(?:{particles})?\s*(?:几|多少)\s*(?:个|份|张)?\s*(?:{nouns})"), verbs
+    return re.compile(rf"({said})(?:\1)?得\s*(?:{words})|(?<![没未不])(?<!预计)({said})(?:{particles})?的\s*(?:{nouns})|"
+                      rf"(?<![没未不])(?<!预计)({said})(?:{particles})?\s*(?:几|多少)\s*(?:个|份|张)?\s*(?:{nouns})"), verbs
+
+
+_RANKED_BY = re.compile(r"最多|最少|最高|最低|排名|排行")
 
 
 def _by_complement(text: str) -> list[str]:
@@ -1015,9 +1020,26 @@ def _by_complement(text: str) -> list[str]:
     metric_terms.yaml `complement_verbs`, `threshold_verbs`, `clause_particles`."""
     pattern, verbs = _complement_pattern()
     m = pattern.search(text)
-    if m and m.group(2) and not (_COUNTED.search(text) or _MONEY_WORD.search(text) or _AVERAGE_WORD.search(text)):
-        return []  # "看一下今年丢掉的单子": the records themselves, no figure of them asked
+    if m and m.group(2) and not (_COUNTED.search(text) or _MONEY_WORD.search(text) or _AVERAGE_WORD.search(text)
+                                 or _RANKED_BY.search(text)):
+        return []  # "看一下今年丢掉的单子": the records themselves, no figure of them asked; "哪个销售丢的单最多" ranks by them
     return [verbs[m.group(1) or m.group(2) or m.group(3)]] if m else []
+
+
+def _records_of_the_verb(text: str, metrics: list[str], spotted: list[Mention]) -> list[str]:
+    """ "上个月丢了几个单子，丢了多少钱", "单子丢得最多的是哪个销售": a record's noun said with a verb of what was done to the
+    records ("丢了几个单子") names the verb's records, not every record of its kind (metric_terms.yaml
+    `threshold_verbs`, `clause_nouns`)."""
+    pattern, verbs = _complement_pattern()
+    m = pattern.search(text)
+    verb = m and (m.group(1) or m.group(2) or m.group(3))
+    if not verb or not metrics:
+        return metrics
+    nouns = [n.key[1] for n in spotted if text[n.start:n.end].strip() in _record_nouns()]
+    if m.group(2) and not (_COUNTED.search(text) or _MONEY_WORD.search(text) or _AVERAGE_WORD.search(text)
+                           or _RANKED_BY.search(text)):
+        return [name for name in metrics if name not in nouns]  # "看一下今年丢掉的单子": the records, no figure
+    return list(dict.fromkeys(verbs[verb] if name in nouns else name for name in metrics))
 
 
 def _days_by_verb(text: str) -> list[str]:
@@ -1029,6 +1051,18 @@ def _days_by_verb(text: str) -> list[str]:
     said = [verb for verb, metric in verbs.items() if metric in days_of and
             re.search(rf"(?<![a-z没未不]){re.escape(verb)}(?![a-z])", text)]  # "多少天没签单" is no cycle
     return [days_of[verbs[said[0]]]] if said else []
+
+
+def _days_to_pay(text: str, metrics: list[str]) -> list[str]:
+    """ "我们的订单平均要多久才回款", "客户下单后一般多少天付款": how long asked with a verb of being paid is the days to
+    payment, whatever records are named (metric_terms.yaml `days_verbs`); a metric in days already asked stays."""
+    catalog = default_catalog().metrics
+    if not _DAYS_ASK.search(text) or any(m in catalog and catalog[m].unit == "days" for m in metrics):
+        return metrics
+    for verb, metric in _terms()["days_verbs"].items():
+        if re.search(rf"(?<![没未不]){re.escape(verb)}", text):
+            return [metric]
+    return metrics
 
 
 @lru_cache(maxsize=1)
