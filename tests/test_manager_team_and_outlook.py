@@ -30,6 +30,20 @@ def test_my_teams_deals_are_the_deals_of_the_managers_region(tessera, login, reg
     assert set(changed_rows(before, snapshot(tessera.store))) <= {"turn_traces", "privacy_audit_log"}  # never writes
 
 
+@pytest.mark.parametrize(("login", "region", "question"), [
+    ("zhao.lei", "east", "How many deals over 500K did we win"),
+    ("olivia.wang", "north", "我们赢了几个超过50万的单子？"),
+])
+def test_we_said_by_a_manager_are_the_managers_region(tessera, login, region, question):
+    turn = tessera.chat(login, "we", question)
+    assert [c["name"] for c in turn.tool_calls] == ["find_deals"], turn.reply
+    assert turn.tool_calls[0]["args"].get("unit") == "mine"
+    with tessera.store.session() as s:
+        want = s.execute(text("SELECT COUNT(*) FROM deals d JOIN sales_units u ON u.id = d.unit_id WHERE u.region = "
+                              ":region AND d.stage = 'won' AND d.amount >= 500000"), {"region": region}).scalar()
+    assert f"{want}" in turn.reply.split("\n")[0], turn.reply[:200]
+
+
 def test_a_managers_plain_deals_question_still_sees_every_unit(tessera):
     turn = tessera.chat("zhao.lei", "all", "show me the deals")
     assert [c["name"] for c in turn.tool_calls] == ["find_deals"], turn.reply

@@ -20,7 +20,7 @@ from llm.offline.staleness import find_idle_days
 from llm.offline.synonyms import command_words as generic_command_words
 from llm.offline.synonyms import prospective, stand_ins
 from llm.offline.text import CJK_CHAR, LEAD_INS, Found, Span, before_colon, overlap_tokens
-from llm.offline.whose import own_units
+from llm.offline.whose import our_side, own_units
 
 # Slots filled before others: specific readings first, free text (what is left over) last.
 _ORDER = {"entity": 0, "enum": 1, "idle_days": 1.5, "own_accounts": 1.55, "period": 2, "date": 3, "percent": 4, "amount": 5, "integer": 6, "guess": 7,
@@ -316,6 +316,10 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         if not picked and p.entity == "unit" and own_units(reading.text):
             out.args[p.name] = "mine"  # "my team", "我们区": the asker's own units, resolved from who asks
             out.filled.append(Filled(p.name, "mine", own_units(reading.text), "entity"))
+            return
+        if not picked and p.entity == "unit" and our_side(reading.text):  # "how many deals did we win": the
+            out.args[p.name] = "mine"  # asker's team, as a figure of the metric layer would be
+            out.filled.append(Filled(p.name, "mine", our_side(reading.text), "entity"))
             return
         if picked:
             value = [m.canonical for m in picked] if many else picked[0].canonical

@@ -21,7 +21,7 @@ def mine_patterns() -> dict[str, re.Pattern]:
     words = read_yaml(Path(__file__).with_name("metric_terms.yaml"))["mine"]
     return {"region": re.compile(_either(words["region"]), re.I), "unit": re.compile(_either(words["unit"]), re.I),
             "team": re.compile(rf"({_either(words['team_possessive'])})\s*(?:{_either(words['team_people'])})", re.I),
-            "me": re.compile(_either(words["me"]), re.I)}
+            "me": re.compile(_either(words["me"]), re.I), "we": re.compile(_either(words["we"]), re.I)}
 
 
 def own_units(text: str) -> str | None:
@@ -31,3 +31,9 @@ def own_units(text: str) -> str | None:
         if found:
             return found.group(0)
     return None
+
+
+def our_side(text: str) -> str | None:
+    """The words of `text` that name the asker's side ("we", "our", "我们"), or None: for records listed, the asker's team."""
+    found = mine_patterns()["we"].search(text)
+    return found.group(0) if found else None
