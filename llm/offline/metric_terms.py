@@ -49,8 +49,7 @@ def _data() -> dict:
             "en_fillers": frozenset(map(_fold, data["en_fillers"])), "en_gap": int(data["en_gap"]),
             "en_predicative": frozenset(map(_fold, data["en_predicative"])),
             "count_suffixes": tuple(sorted(data["count_suffixes"], key=len, reverse=True)),
-            "en_same": {_fold(k): _fold(v) if v else "" for k, v in data["en_same"].items()},
-            "zh_same": dict(data.get("zh_same") or {})}
+            "en_same": {_fold(k): _fold(v) if v else "" for k, v in data["en_same"].items()}}
 
 
 def _fold(word: str) -> str:
@@ -71,8 +70,7 @@ def _segment(run: str, offset: int) -> list[Token]:
     words, longest, out, i = _data()["zh_words"], _data()["longest"], [], 0
     while i < len(run):
         size = next((n for n in range(min(longest, len(run) - i), 1, -1) if run[i:i + n] in words), 1)
-        word = run[i:i + size]
-        out.append(Token(_data()["zh_same"].get(word, word), offset + i, offset + i + size, True))
+        out.append(Token(run[i:i + size], offset + i, offset + i + size, True))
         i += size
     return out
 
