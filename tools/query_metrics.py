@@ -36,6 +36,11 @@ class ThresholdArg(BaseModel):
     value: float
 
 
+class AmountBoundArg(BaseModel):
+    op: Literal[">=", ">", "<=", "<", "="] = ">="
+    value: float
+
+
 class QueryMetricsArgs(BaseModel):
     metrics: list[str] = Field(min_length=1, max_length=4, description="metric names: " + ", ".join(CATALOG.metrics))
     group_by: list[Dimension] = Field(default_factory=list, max_length=2, description="dimensions to break down by")
@@ -46,6 +51,8 @@ class QueryMetricsArgs(BaseModel):
     order: Literal["desc", "asc"] | None = Field(None, description="rank groups by the first metric")
     limit: int | None = Field(None, ge=1, le=100)
     having: list[ThresholdArg] = Field(default_factory=list, description="keep groups meeting these thresholds")
+    amount: list[AmountBoundArg] = Field(default_factory=list, description="count or sum only the records (deals, "
+                                         "orders, payments) whose own amount meets these bounds, e.g. deals over 500K")
     count_groups: bool = Field(False, description="answer how many groups there are (with `having`: how many meet "
                                                    "it, e.g. how many reps won at least 3 deals)")
     share_of: Dimension | None = Field(None, description="a filtered dimension: answer the share of the whole that its "

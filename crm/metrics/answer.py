@@ -86,9 +86,10 @@ def sentence(result: MetricResult, lang: str = "en") -> str:
     counted = m.measure is not None and m.measure["agg"].startswith("count")
     if result.group_by and (result.query.count_groups or any(t.holds(0) for t in result.query.having)):
         return _counted(result, lang)  # "how many reps won at least 3 deals", "which reps logged nothing"
-    if not result.rows or all(r.get(m.name) in (None, 0) for r in result.rows) and (result.group_by or not counted):
-        return w["none"].format(metric=name, period=period)  # a count of nothing is the answer 0 (below)
     named = ", ".join(result.named_in(lang)) if lang == "en" else "、".join(result.named_in(lang))
+    if not result.rows or all(r.get(m.name) in (None, 0) for r in result.rows) and (result.group_by or not counted):
+        said = (f"{name} for {named}" if lang == "en" else f"{named}的{name}") if named else name
+        return w["none"].format(metric=said, period=period)  # a count of nothing is the answer 0 (below)
     if not result.group_by and "share" in result.rows[0]:  # "what share of our pipeline is in negotiation"
         row, whole = result.rows[0], result.whole.get(m.name)
         part = "、".join(result.named_in(lang)) if lang == "zh" else " and ".join(result.named_in(lang))

@@ -71,6 +71,7 @@ class Source:
     joins: dict[str, dict]
     person: str | None = None
     ahead: tuple[str, ...] = ()  # time fields holding dates still to come (an expected close, a due date)
+    amount: str | None = None  # the column a bound on a record's own amount reads ("deals over 500K")
 
     @property
     def tables(self) -> set[str]:
@@ -123,7 +124,8 @@ def default_catalog() -> Catalog:
 def load_catalog(folder: Path) -> Catalog:
     """Read sources.yaml, dimensions.yaml and definitions/*.yaml; check every metric is well formed."""
     sources = {name: Source(name=name, table=s["table"], unit=s["unit"], joins=s.get("joins", {}),
-                            person=s.get("person"), ahead=tuple(s.get("ahead", ()))) for name, s in _load_yaml(folder / "sources.yaml").items()}
+                            person=s.get("person"), ahead=tuple(s.get("ahead", ())),
+                            amount=s.get("amount")) for name, s in _load_yaml(folder / "sources.yaml").items()}
     dimensions = {name: Dimension(name=name, label=d["label"], synonyms=d.get("synonyms", {}), key=d.get("key"),
                                   label_column=d.get("label_column"), time=d.get("time"), values=d.get("values", {}))
                   for name, d in _load_yaml(folder / "dimensions.yaml").items()}

@@ -12,6 +12,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 import crm.autonomy.models  # noqa: F401  (budget pools and contract decisions join the metadata)
 from crm.metrics.catalog import Catalog, Dimension, Metric, Source
 from crm.metrics.periods import Period
+from crm.metrics.query import AmountBound
 from crm.metrics.sqlfuncs import days_between, elapsed_days, median, time_bucket
 from crm.models import Base
 
@@ -34,6 +35,7 @@ class Slice:
     as_of: dt.date
     refused: frozenset[int]
     snapshot: dt.date | None = None  # metrics measurable from the stage history: as of the end of this day
+    amount: tuple[AmountBound, ...] = ()  # bounds on each record's own amount (the source's `amount` column)
 
 
 def statements(catalog: Catalog, metrics: list[Metric], group_by: list[Dimension], slice_: Slice) -> list[tuple[list[Metric], Select]]:
@@ -65,7 +67,7 @@ def _as_of(catalog: Catalog, source: Source, batch: list[Metric], group_by: list
                    ~exists().where(later.c.deal_id == moves.c.deal_id, later.c.at < cutoff,
                                    or_(later.c.at > moves.c.at, and_(later.c.at == moves.c.at, later.c.id > moves.c.id))))
             .subquery("stage_then"))
-    q = _aggregate(catalog, source, batch, group_by, Slice(s.units, s.filters, None, s.as_of, s.refused),
+    q = _aggregate(catalog, source, batch, group_by, Slice(s.units, s.filters, None, s.as_of, s.refused, amount=s.amount),
                    extra_join=(then, then.c.deal_id == deals.c.id))
     # every reference to a deal's stage (the metrics' conditions and weights, a breakdown or filter by stage) reads
     # the stage it was in then
@@ -131,10 +133,19 @@ def _slice_conditions(source: Source, metric: Metric, s: Slice) -> list:
         cond.append(column(ref).in_(values))
     if s.period is not None and metric.time:
         cond += period_conditions(column(metric.time), s.period)
+    if s.amount:
+        if source.amount is None:  # "cases over 500K": a case has no amount of its own
+            raise ValueError(f"'{metric.label['en']}' counts {source.name}, which have no amount to bound")
+        amount = column(source.amount)
+        cond += [_COMPARE[b.op](amount, b.value) for b in s.amount]
     if source.person and s.refused:
         person = column(source.person)
         cond.append(or_(person.is_(None), person.not_in(sorted(s.refused))))
     return cond
+
+
+_COMPARE = {">=": lambda c, v: c >= v, ">": lambda c, v: c > v, "<=": lambda c, v: c <= v, "<": lambda c, v: c < v,
+            "=": lambda c, v: c == v}
 
 
 def period_conditions(col: Column, period: Period) -> list:

@@ -16,7 +16,7 @@ from crm.metrics.catalog import Catalog, Dimension, Metric, default_catalog
 from crm.metrics.compiler import Slice, column, statements
 from crm.metrics.members import members, nothing_of
 from crm.metrics.periods import Period, resolve
-from crm.metrics.query import MINE, MetricQuery
+from crm.metrics.query import MINE, AmountBound, MetricQuery
 from crm.metrics.scope import Caller, refused_analytics, scope_words, unit_codes
 
 ROUNDING = {"money": 2, "ratio": 6, "days": 3, "count": 3}  # results keep precision; answers round for people
@@ -53,14 +53,25 @@ class MetricResult:
             for value in self.named.get(dim, []):
                 label = d.value_label(value, language) if d is not None and value in d.values else str(value)
                 out.append(name_in(label, language))
-        return out
+        return out + [amount_said(b, language) for b in self.query.amount]
 
     def explain(self, language: str = "en") -> dict:
         """How the numbers were computed: definitions, filters, period, scope and the SQL."""
         return {"definitions": {m.name: m.definition.get(language, m.definition["en"]) for m in self.metrics},
-                "filters": self.filters, "period": self.period.as_dict() if self.period else "all time",
+                "filters": {**self.filters, **({"amount": [f"{b.op} {b.value:g}" for b in self.query.amount]}
+                                               if self.query.amount else {})}, "period": self.period.as_dict() if self.period else "all time",
                 "compared_to": self.compared.as_dict() if self.compared else None, "scope": self.scope,
                 "left_out_for_consent": self.left_out, "dialect": self.dialect, "sql": self.sql}
+
+
+_BOUND_WORDS = {"en": {">": "over", ">=": "at least", "<": "under", "<=": "at most", "=": "of"},
+                "zh": {">": "超过", ">=": "不低于", "<": "低于", "<=": "不超过", "=": "为"}}
+
+
+def amount_said(bound: AmountBound, language: str) -> str:
+    """ "amount over 500,000", "金额超过500,000": which records a bound on their amount keeps."""
+    word = _BOUND_WORDS.get(language, _BOUND_WORDS["en"])[bound.op]
+    return f"金额{word}{bound.value:,.0f}" if language == "zh" else f"amount {word} {bound.value:,.0f}"
 
 
 def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt.date,
@@ -95,7 +106,8 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
         if needs_people else frozenset()
     wanted = list(dict.fromkeys(metrics + [catalog.metric(t.metric) for t in query.having]))
     snapshot = _snapshot(query, wanted, group_by, period, as_of)
-    slice_ = Slice(caller.units, filters, period, as_of, refused, _day_of(period, as_of) if snapshot else None)
+    slice_ = Slice(caller.units, filters, period, as_of, refused, _day_of(period, as_of) if snapshot else None,
+                   amount=query.amount)
     rows, sql = _measure(session, catalog, wanted, group_by, slice_, show=True)
     ahead = all(catalog.dated_ahead(m) for m in metrics) and not snapshot
     if period is not None and len(group_by) == 1 and group_by[0].time:
@@ -108,7 +120,8 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
     compared = compared_whole = None
     if query.compare_to and period is not None:
         compared = period.shifted(query.compare_to, None if ahead else as_of)  # days to come: the whole one
-        earlier = Slice(caller.units, filters, compared, as_of, refused, _day_of(compared, as_of) if snapshot else None)
+        earlier = Slice(caller.units, filters, compared, as_of, refused, _day_of(compared, as_of) if snapshot else None,
+                        amount=query.amount)
         before = _measure(session, catalog, wanted, group_by, earlier)[0]
         _attach_previous(rows, before, metrics, group_by)
         if group_by:
@@ -118,7 +131,7 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
         whole = period.shifted(query.compare_to)  # "all of Q4 2025" beside "Q4 2025 to 26 Nov"
         if (whole.start, whole.end) != (compared.start, compared.end) and not snapshot:  # as it stood: one day each
             compared_whole = whole
-            earlier = Slice(caller.units, filters, whole, as_of, refused)
+            earlier = Slice(caller.units, filters, whole, as_of, refused, amount=query.amount)
             _attach_previous(rows, _measure(session, catalog, wanted, group_by, earlier)[0], metrics, group_by,
                              suffix="_previous_whole")
     first = metrics[0]
@@ -127,7 +140,7 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
         key = filter_dims[query.share_of].key
         rest = {k: v for k, v in filters.items() if k != key}
         whole_figures = _measure(session, catalog, wanted, [], Slice(caller.units, rest, period, as_of, refused,
-                                                                     slice_.snapshot))[0][0]
+                                                                     slice_.snapshot, query.amount))[0][0]
         if whole_figures.get(first.name):
             rows[0]["share"] = round((rows[0].get(first.name) or 0) / whole_figures[first.name], 6)
     if group_by and first.additive and totals.get(first.name):
@@ -393,7 +406,7 @@ def _built(catalog: Catalog, measured: list[Metric], group_by: list[Dimension], 
            dialect) -> list[tuple[list[Metric], Select, str | None]]:
     """`statements(...)` with each statement's text as shown (None without a dialect), kept per inputs."""
     key = (id(catalog), tuple(measured), tuple(group_by), slice_.units, tuple((k, tuple(v)) for k, v in slice_.filters.items()),
-           slice_.period, slice_.as_of, slice_.refused, dialect)
+           slice_.period, slice_.as_of, slice_.refused, slice_.snapshot, slice_.amount, dialect)
     held = _BUILT.get(key)
     if held is not None and held[0] is catalog:
         return held[1]

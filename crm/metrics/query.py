@@ -25,6 +25,15 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class AmountBound:
+    """Keep only records whose own amount holds `amount op value` ("deals over 500K": > 500000): the records
+    counted or summed, not the groups (a threshold keeps groups)."""
+
+    op: str
+    value: float
+
+
+@dataclass(frozen=True)
 class MetricQuery:
     metrics: tuple[str, ...]
     group_by: tuple[str, ...] = ()
@@ -34,6 +43,7 @@ class MetricQuery:
     order: str | None = None  # "desc" / "asc" by the first metric; None: by the group
     limit: int | None = None
     having: tuple[Threshold, ...] = ()
+    amount: tuple[AmountBound, ...] = ()
     count_groups: bool = False  # the answer is how many groups there are ("how many reps won at least 3 deals")
     share_of: str | None = None  # a filtered dimension: the answer is the filtered rows' share of the whole
     # metrics declared `as_of: stage_history` (pipeline): True, as of the period's end (today, while it runs) from the
@@ -57,6 +67,9 @@ class MetricQuery:
         for t in self.having:
             if t.op not in OPERATORS:
                 raise ValueError(f"a threshold's operator is one of {', '.join(OPERATORS)}")
+        for b in self.amount:
+            if b.op not in OPERATORS:
+                raise ValueError(f"an amount bound's operator is one of {', '.join(OPERATORS)}")
 
     @classmethod
     def of(cls, data: dict) -> "MetricQuery":
@@ -64,8 +77,10 @@ class MetricQuery:
         filters = {k: tuple([v] if isinstance(v, str) else v) for k, v in (data.get("filters") or {}).items() if v}
         having = tuple(t if isinstance(t, Threshold) else Threshold(t["metric"], t.get("op", ">="), float(t["value"]))
                        for t in data.get("having") or ())
+        amount = tuple(b if isinstance(b, AmountBound) else AmountBound(b.get("op", ">="), float(b["value"]))
+                       for b in data.get("amount") or ())
         return cls(metrics=tuple(data["metrics"]), group_by=tuple(data.get("group_by") or ()), filters=filters,
                    period=PeriodSpec.of(data.get("period")), compare_to=data.get("compare_to"),
-                   order=data.get("order"), limit=data.get("limit"), having=having,
+                   order=data.get("order"), limit=data.get("limit"), having=having, amount=amount,
                    count_groups=bool(data.get("count_groups")), share_of=data.get("share_of"),
                    snapshot=data.get("snapshot"))

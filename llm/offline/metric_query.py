@@ -291,7 +291,7 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _days_to_pay(text, metrics)
     if not metrics:
         metrics = _from_stage(text, filters.get("stage", []))
-    if not metrics and having:  # "reps who closed more than 10 deals this year": the bound's own metric is shown
+    if not metrics and having and having[0]["metric"]:  # "reps who closed more than 10 deals this year": the bound's own metric is shown
         metrics = [having[0]["metric"]]
     metrics = metrics if unmeasured else _with_channels(text, metrics, filters, bool(period or compare))
     metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics, text))
@@ -309,7 +309,8 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
         filters.setdefault(dim, keys)
     if weighting:  # "按阶段加权", "weighted by stage": the stages weigh the sum, they are not its rows
         found_dims = [f for f in found_dims if not weighting[0] <= f[0] < weighting[1]]
-    money_bound = next((t["metric"] for t in having if t.get("money")), None)
+    unbounded = metrics  # the metrics as said: shown when the bound is on the records, not on groups
+    money_bound = next((t["metric"] for t in having if t.get("money") and not t.get("records")), None)
     if money_bound:  # "products that brought in more than ¥300K of orders": the amount bounded is what is shown
         metrics = [money_bound if _money_of().get(m) == money_bound else m for m in metrics]
     group_by = []
@@ -339,6 +340,8 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     if _TREND.search(reading.text) and not any(d in ("week", "month", "quarter", "year") for d in group_by):
         grain = (period or {}).get("grain") or "month"
         group_by.append(grain if grain in ("week", "month", "quarter", "year") else "month")
+    if any(_bounds_records(t, group_by) for t in having):
+        metrics = _counted_when_bounded(text, unbounded)  # "成交金额超过50万的单子有几个": the money said is each deal's
     card = None if metrics else scorecard_asked(reading.text)
     if card:  # "how is my team doing this quarter?": the default scorecard, beside the period before
         metrics = list(card.metrics)
@@ -399,9 +402,11 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
         put("limit", limit, str(limit), "integer")
     if having and not group_by and all(t["op"] == "=" and not t["value"] for t in having):
         having = []  # "Acme hasn't placed any orders": nothing done by whom? no groups, no bound
-    if having and not group_by and any(t.get("money") for t in having):
-        having = []  # "deals over ¥100K": a deal's amount bounds records, not a figure (find_deals lists them)
-    having = [{k: v for k, v in t.items() if k != "money"} for t in having]
+    bounds = [{"op": t["op"], "value": t["value"]} for t in having if _bounds_records(t, group_by)]
+    if bounds:  # "how many deals over ¥500K are open", "which rep won the most deals over 300K": each deal's amount
+        put("amount", bounds, json.dumps(bounds), "enum")  # bounds the records counted ("deals over ¥100K" alone
+        having = [t for t in having if not _bounds_records(t, group_by)]  # lists them: fit_bonus leaves it to find_deals)
+    having = [{k: v for k, v in t.items() if k not in ("money", "records")} for t in having if t["metric"] is not None]
     if having:
         put("having", having, json.dumps(having), "enum")
     counted = _groups_counted(text, found_dims, group_by, dim_ends)
@@ -518,7 +523,8 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
         # "宏达机械那个…的单子到哪个阶段了", "海天电子有几个单子在跟": about a named record, not a figure
         return -NOT_A_FIGURE if implied and names_a_record and not (grouped - {"group_by"}) else 0.0
     bound_on_groups = {"having", "group_by"} <= asked  # "本月活动少于5条的销售有哪些": groups kept by a bound, not records
-    if (_LISTING.search(text) and not bound_on_groups) or (_AMOUNT_BOUND.search(text) and not bound_on_groups) or \
+    if (_LISTING.search(text) and not bound_on_groups) or \
+            (_AMOUNT_BOUND.search(text) and not bound_on_groups and not _bounded_aggregate(filling, text)) or \
             _acts(text) or \
             (names_a_record and _THE_DEAL.search(text)):
         return -NOT_A_FIGURE  # "列一下…的商机", "deals over 100000", "Initech signed!! please close D-1867 as won",
@@ -552,11 +558,40 @@ def aggregate_bonus(filling: Filling, text: str) -> float:
     """The weight `query_metrics` gets beside `fit_bonus` when a named metric's aggregate is asked in so many words
     (a count, a sum, a worth, or what the metric is), in no listing form; 0 otherwise."""
     named = any(f.name == "metrics" and f.how == "enum" for f in filling.filled)
-    if not named or _LISTING.search(text) or _AMOUNT_BOUND.search(text) or _ONE_DEAL.search(text) or _acts(text):
+    if not named or _LISTING.search(text) or (_AMOUNT_BOUND.search(text) and not _bounded_aggregate(filling, text)) or \
+            _ONE_DEAL.search(text) or _acts(text):
         return 0.0
     if _AGGREGATE.search(text) or (_WHAT_IS.search(text) and not _records_only(text)):
         return FIT_NAMED_METRIC * AGGREGATE_ASKED
     return 0.0
+
+
+# The money of bounded records asked for, not their count: "what are deals over 1M worth in total", "30万以上的商机一共多少钱".
+_MONEY_ASKED = re.compile(r"\bhow much\b|\btotal\b|\bsum\b|\bworth\b(?!\s+(?:more|less|over|under|above|below|at))|"
+                          r"多少钱|总额|总金额|合计|金额(?:是|有)?多少", re.I)
+
+
+def _bounds_records(bound: dict, group_by: list[str]) -> bool:
+    """Whether a money bound keeps records, not groups: said of the records themselves ("deals over 300K", "50万以上的
+    单子"), or with no groups to keep ("成交金额超过50万的有几个"); "reps who sold more than 800K" keeps reps."""
+    return bool(bound.get("money")) and (bool(bound.get("records")) or not group_by)
+
+
+def _counted_when_bounded(text: str, metrics: list[str]) -> list[str]:
+    """The metrics of records bounded by their amount: a count asked ("how many", 有几个) counts them, even where the
+    bound named their money ("成交金额超过50万的单子有几个": the won deals, each over 500K); else as said."""
+    if not _COUNT_CLAUSE.search(text) or _MONEY_ASKED.search(text):
+        return metrics
+    count_of = {money: count for count, money in _money_of().items()}
+    return list(dict.fromkeys(count_of.get(m, m) for m in metrics))
+
+
+def _bounded_aggregate(filling: Filling, text: str) -> bool:
+    """A count, sum or rate of records bounded by their amount ("how many deals over 500K are open", "金额超过50万的
+    单子有几个", "average margin on deals over 500K"): a figure; the same bound in a listing ("deals over 500K closing
+    this quarter") asks for the deals."""
+    return any(f.name == "amount" for f in filling.filled) and not _LISTING.search(text) and \
+        bool(_AGGREGATE.search(text) or _MEASURE_CUE.search(text))  # "win rate on deals over 300K": a measure
 
 
 @lru_cache(maxsize=1)
@@ -1006,8 +1041,14 @@ def _complement_pattern() -> tuple[re.Pattern, dict[str, str]]:
     words = "|".join(sorted(map(re.escape, terms["complement_words"]), key=len, reverse=True))
     particles = "|".join(sorted(map(re.escape, terms["clause_particles"]), key=len, reverse=True))
     nouns = "|".join(sorted(map(re.escape, terms["clause_nouns"]), key=len, reverse=True))
-    return re.compile(rf"({said})(?:\1)?得\s*(?:{words})|(?<![没未不])(?<!预计)({said})(?:{particles})?的\s*(?:{nouns})|"
-                      rf"(?<![没未不])(?<!预计)({said})(?:{particles})?\s*(?:几|多少)\s*(?:个|份|张)?\s*(?:{nouns})"), verbs
+    return re.compile(rf"({said})(?:\1)?得\s*(?:{words})|(?<![没未不])(?<!预计)({said})(?:{particles})?的\s*(?:{_ZH_AMOUNT})?\s*(?:{nouns})|"
+                      rf"(?<![没未不])(?<!预计)({said})(?:{particles})?\s*(?:几|多少)\s*(?:个|份|张)?\s*(?:{_ZH_AMOUNT})?"
+                      rf"\s*(?:{nouns})"), verbs
+
+
+# An amount said between the records counted and their noun ("丢了几个超过30万的单子"): which of them, not what.
+_ZH_AMOUNT = (r"(?:超过|大于|高于|不低于|低于|小于|不到|不足)\s*\d+(?:\.\d+)?\s*[千万亿]?\s*元?\s*(?:以上|以下)?\s*的?|"
+              r"\d+(?:\.\d+)?\s*[万亿]\s*元?\s*(?:以上|以下)\s*的?")
 
 
 _RANKED_BY = re.compile(r"最多|最少|最高|最低|排名|排行")
@@ -1451,12 +1492,19 @@ def _rates(text: str) -> bool:
 
 # A bound said in money ("reps who sold more than ¥800K", "营业额超过30万的产品", "30万以上"): a group's sum kept or left
 # out; only with a currency sign, a scale (K, M, 万, 亿) or four digits or more, so "more than 5 deals" stays a count.
-_MONEY_BOUND = re.compile(r"\b(at least|no less than|more than|over|above|greater than|bigger than|higher than|under|"
+_MONEY_BOUND = re.compile(r"(?:\b(?:worth|valued(?:\s+at)?|sized)\s+)?\b(at least|no less than|more than|over|above|greater than|bigger than|higher than|under|"
                           r"below|less than|lower than|at most)\s+([¥$￥]\s*)?(\d[\d,]*(?:\.\d+)?)\s*"
                           r"(k|m|mn|million|thousand|b|bn|billion)?(?![\w.])|"
-                          r"(至少|不少于|不低于|超过|大于|高于|多于|达到|少于|低于|小于|不到|不足|不满|不超过)\s*([¥￥$]\s*)?(\d+(?:\.\d+)?)\s*"
-                          r"(千|万|亿|k|m)?\s*元?\s*(以上|以下)?|"
-                          r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万|亿)\s*元?\s*(以上|以下)", re.I)
+                          r"(?:(?:金额|价值|额度)\s*)?(至少|不少于|不低于|超过|大于|高于|多于|达到|少于|低于|小于|不到|不足|不满|不超过)\s*([¥￥$]\s*)?(\d+(?:\.\d+)?)\s*"
+                          r"(千|万|亿|k|m)?\s*元?\s*(以上|以下)?(?:的(?=[\u4e00-\u9fff]))?|"
+                          r"(?:(?:金额|价值|额度)\s*(?:在|为)?\s*)?(?<![\d.])(\d+(?:\.\d+)?)\s*(万|亿)\s*元?\s*(以上|以下)(?:的(?=[\u4e00-\u9fff]))?", re.I)
+# A bound said right after the records' noun or right before it: "deals over 300K", "orders worth more than 1M",
+# "单子里超过100万的", "50万以上的大单", "超过30万的商机": each record's amount.
+_RECORDS_BEFORE = re.compile(r"\b(?:deals?|opportunit(?:y|ies)|orders?|payments?|invoices?|contracts?)\s+"
+                             r"(?:(?:that\s+are|which\s+are|that\s+were|are|were|is)\s+)?$|"
+                             r"(?:单子|商机|订单|合同|大单)(?:里|中|当中)?(?:金额)?\s*$", re.I)
+_RECORDS_AFTER = re.compile(r"\s*的?\s*(?:的)?(?:大单子?|单子|商机|订单|合同|回款)")
+_AMOUNTED_RECORDS = re.compile(r"\b(?:deals?|opportunit(?:y|ies)|orders?|payments?|invoices?)\b|单子|商机|订单|合同|回款", re.I)
 _SCALE = {"k": 1e3, "thousand": 1e3, "千": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
           "billion": 1e9, "万": 1e4, "亿": 1e8}
 _SOLD = re.compile(r"\b(?:sold|sell|sells|selling|sales|booked|book|bookings|won|win|closed|signed)\b|卖|签|成交|赢", re.I)
@@ -1476,14 +1524,15 @@ def _money_bound(text: str, taken: list) -> list[dict]:
         said = sorted(find_mentions(text, tuple(_vocab()[0])), key=lambda x: abs(x.start - m.start()))
         money = [catalog[x.key].name if catalog[x.key].unit == "money" else _money_of().get(x.key) for x in said]
         metric = next((x for x in money if x), None) or ("won_value" if _SOLD.search(text) else None)
-        if metric is None:
-            continue
+        if metric is None and not _AMOUNTED_RECORDS.search(text):
+            continue  # "more than 5000 calls": no money; "deals over 500K still open": the deals' own amount
         said_op = f"{word or ''}{tail or ''}".lower()
         op = ">=" if re.search(r"at least|no less|不少于|不低于|至少|达到|以上", said_op) else \
             "<=" if re.search(r"at most|不超过|以下", said_op) else \
             "<" if re.search(r"under|below|less|lower|少于|低于|小于|不到|不足|不满", said_op) else ">"
         taken.append(m.span())
-        return [{"metric": metric, "op": op, "value": amount, "money": True}]
+        records = bool(_RECORDS_BEFORE.search(text[:m.start()]) or _RECORDS_AFTER.match(text[m.end():]))
+        return [{"metric": metric, "op": op, "value": amount, "money": True, "records": records}]
     return []
 
 
