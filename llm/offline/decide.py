@@ -270,7 +270,7 @@ class TurnPolicy:
         elif all(not v.params for v in views):  # choosing whom to hand over to: the agent that answers metrics
             for view in (v for v in views if metric_query.answers_metrics(v)):
                 figure = figure or metric_query.fill(None, reading, history)  # read once, not per handover
-                fit[view.name] += metric_query.handoff_bonus(figure, text)
+                fit[view.name] += metric_query.handoff_bonus(figure, text, _names_a_record(reading))
         for name in set(outlook_query.TOOLS) & fit.keys():  # forecast, risk, anomalies: only on their own cue
             fit[name] += outlook_query.fit_bonus(name, text)
         for name in cues.cued_tools() & fit.keys():  # overdue, export, where-from: only on their own words too

@@ -253,6 +253,22 @@ def find_this_time_last_year(text: str, today: dt.date) -> tuple[dict, tuple[int
     return {"start": year_so_far.start.isoformat(), "end": year_so_far.end.isoformat(), "label": m.group(0)}, m.span()
 
 
+# "the same period last year" said as the period asked, with no period of this year beside it and no comparing word
+# ("去年同期我们赢了多少钱", "what did we win in the same period last year?"): last year up to a year before today.
+_SAME_PERIOD_ALONE = re.compile(r"(?<![跟和与较比])去年同期(?!\s*(?:到|至|截至|截止|相比|比较|对比|比|呢))|"
+                                r"\b(?:in\s+|during\s+|over\s+)?the\s+same\s+(?:period|time)\s+last\s+year\b", re.I)
+
+
+def find_same_period_alone(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:
+    """ "去年同期", "the same period last year" with no comparing word: the year so far, a year earlier (the caller
+    checks that no period of its own is said beside it, which would make it the comparison)."""
+    m = _SAME_PERIOD_ALONE.search(text)
+    if not m or COMPARE_CUE.search(text) or CHANGE_CUE.search(text):
+        return None
+    year_so_far = resolve({"relative": "to_date", "grain": "year"}, today).shifted("same_period_last_year", today)
+    return {"start": year_so_far.start.isoformat(), "end": year_so_far.end.isoformat(), "label": m.group(0)}, m.span()
+
+
 # "by year end", "before the end of the quarter", "到年底", "月底前": from today to the end of this year (quarter, month).
 # The days before today are not in it: "pipeline expected to close by year end" is what may still close, not what
 # slipped.

@@ -17,7 +17,7 @@ from llm.offline.as_of import end_of_month_day, said_as_of
 from llm.offline.messages import Turn
 from llm.offline.metric_periods import (CHANGE_CUE, COMPARE_CUE, comparison_with, default_for_comparison, find_bare_quarter,
                                         find_before_last, find_half, find_half_year, find_ordinal_quarter,
-                                        find_first_of_year, find_month_range, find_same_last_year, find_year_month, find_season,
+                                        find_first_of_year, find_month_range, find_same_last_year, find_same_period_alone, find_year_month, find_season,
                                         find_this_time_last_year, find_two_quarters, find_until_end, run_on_to_today,
                                         to_date_grain)
 from llm.offline.metric_scorecard import scorecard_asked
@@ -195,6 +195,10 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     having = _threshold(text, taken)
     having_spans = list(taken)
     same = None if COMPARE_CUE.search(text) else find_same_last_year(_blank(text, taken), reading.today)
+    alone = None if same else find_same_period_alone(_blank(text, taken), reading.today)
+    rest = _blank(text, [*taken, alone[1]]) if alone else ""
+    if alone and not _period(rest, Reading(rest, reading.lexicon, reading.today), []):  # "去年同期我们赢了多少钱":
+        same = alone  # that period, when no period of this year is said beside it ("这个月的订单数，去年同期呢" compares)
     if same:  # "win rate in the same quarter last year", "去年同一季度": a period, not a comparison
         taken.append(same[1])
     compare = None if same else _comparison(_blank(text, taken), taken)
@@ -340,6 +344,9 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     if _TREND.search(reading.text) and not any(d in ("week", "month", "quarter", "year") for d in group_by):
         grain = (period or {}).get("grain") or "month"
         group_by.append(grain if grain in ("week", "month", "quarter", "year") else "month")
+    if _PER_REP_AVERAGE.search(text) and metrics and all(m in _per_rep_of() for m in metrics):
+        metrics = [_per_rep_of()[m] for m in metrics]  # "平均每个销售这个月记录了多少条活动": one average, not a
+        group_by = [d for d in group_by if d != "rep"]  # breakdown by rep
     if any(_bounds_records(t, group_by) for t in having):
         metrics = _counted_when_bounded(text, unbounded)  # "成交金额超过50万的单子有几个": the money said is each deal's
     card = None if metrics else scorecard_asked(reading.text)
@@ -517,7 +524,9 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
     asked = {f.name for f in filling.filled}
     grouped = asked & {"group_by", "order", "compare_to", "having", "share_of"}
     if any(f.name == "metrics" and f.how == "unmeasured" for f in filling.filled):
-        return FIT_NAMED_METRIC * FIGURE_ASKED  # "what's our NPS?": asked of the metrics, which say they cannot
+        # "what's our NPS?", "why did we lose deals last quarter?": asked of the metrics, which say they cannot; of one
+        # named record ("why did we lose the Acme deal?") its own records and notes say what is known
+        return -NOT_A_FIGURE if names_a_record else FIT_NAMED_METRIC * FIGURE_ASKED
     if not named:  # no catalogue metric: a guess (for "I can't do that") or one implied by a breakdown
         implied = any(f.name == "metrics" and f.how in ("implied", "guess") for f in filling.filled)
         # "宏达机械那个…的单子到哪个阶段了", "海天电子有几个单子在跟": about a named record, not a figure
@@ -569,6 +578,18 @@ def aggregate_bonus(filling: Filling, text: str) -> float:
 # The money of bounded records asked for, not their count: "what are deals over 1M worth in total", "30万以上的商机一共多少钱".
 _MONEY_ASKED = re.compile(r"\bhow much\b|\btotal\b|\bsum\b|\bworth\b(?!\s+(?:more|less|over|under|above|below|at))|"
                           r"多少钱|总额|总金额|合计|金额(?:是|有)?多少", re.I)
+
+
+# "on average each rep", "平均每个销售", "每个销售平均": a count divided by the reps who did it (metric_terms.yaml
+# `per_rep_of`), not the count by rep.
+_PER_REP_AVERAGE = re.compile(r"\bon average\b.{0,40}\beach (?:rep|salesperson|person)\b|"
+                              r"\beach (?:rep|salesperson|person)\b.{0,40}\bon average\b|"
+                              r"平均每(?:个|位|名)?(?:销售|人)|每(?:个|位|名)?(?:销售|人)(?:平均|人均)|人均", re.I)
+
+
+@lru_cache(maxsize=1)
+def _per_rep_of() -> dict[str, str]:
+    return read_yaml(Path(__file__).with_name("metric_terms.yaml"))["per_rep_of"]
 
 
 def _bounds_records(bound: dict, group_by: list[str]) -> bool:
@@ -634,13 +655,13 @@ def _metric_share(examples: tuple[str, ...]) -> float:
     return sum(bool(find_mentions(e.lower(), names)) for e in examples) / len(examples) if examples else 0.0
 
 
-def handoff_bonus(filling: Filling, text: str) -> float:
+def handoff_bonus(filling: Filling, text: str, names_a_record: bool = False) -> float:
     """How much likelier a question naming a metric makes the handover to the agent with `query_metrics`: more when
     it also asks for a number, a ranking or a breakdown ("how many", "by unit", "各部门"). A budget ("close to their
     discount budget?") goes there too: that agent also carries the units' budgets and limits (unit_status)."""
     if _WRITING_VERB_FIRST.search(text) or _BA_ACTION.search(text):  # "把这个单子标成输单": an action, not a figure
         return 0.0
-    bonus = FIT_NAMED_METRIC if _names_budget(filling) else max(fit_bonus(filling, text), 0.0)
+    bonus = FIT_NAMED_METRIC if _names_budget(filling) else max(fit_bonus(filling, text, names_a_record), 0.0)
     asked = {f.name for f in filling.filled}
     aggregate = bool(bonus and aggregate_bonus(filling, text))  # "what's the open pipeline worth in my region"
     if bonus and (asked & {"group_by", "order", "compare_to", "having"} or _MEASURE_CUE.search(text) or aggregate):

@@ -1,0 +1,51 @@
+"""Question kinds a manager asks beside the plain figure: the same period last year asked for itself ("去年同期我们赢了
+多少钱" is last year's figure, not this year's compared), why deals were lost (no reason is recorded: the layer says
+it cannot, while one named deal still lists its records), and an average per rep ("平均每个销售这个月记录了多少条活动"
+is one figure, not the count by rep)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_query_metrics_tool import read
+
+LAST_YEAR_SO_FAR = {"start": "2025-01-01", "end": "2025-11-26"}
+
+
+@pytest.mark.parametrize("question", ["去年同期我们赢了多少钱", "What did we win in the same period last year?",
+                                      "去年同期的赢单率是多少"])
+def test_the_same_period_last_year_said_alone_is_the_period_asked(question):
+    args = read(question)
+    assert {k: args["period"][k] for k in ("start", "end")} == LAST_YEAR_SO_FAR
+    assert "compare_to" not in args
+
+
+@pytest.mark.parametrize("question", ["本季度赢单金额和去年同期相比", "今年的回款天数和去年同期比", "这个月的订单数，去年同期呢"])
+def test_the_same_period_last_year_beside_a_period_of_this_year_is_the_comparison(question):
+    args = read(question)
+    assert args["compare_to"] == "same_period_last_year" and args["period"]["start"].startswith("2026")
+
+
+@pytest.mark.parametrize("question", ["Why did we lose deals last quarter?", "丢单的主要原因是什么？",
+                                      "what are the top loss reasons this year?"])
+def test_why_deals_were_lost_is_not_recorded_so_the_manager_is_told_it_cannot_be_answered(tessera, question):
+    turn = tessera.chat("olivia.wang", "reasons", question)
+    assert [c["name"] for c in turn.tool_calls] == ["query_metrics"], turn.reply
+    assert "can't" in turn.reply or "做不到" in turn.reply, turn.reply[:200]
+
+
+def test_why_one_named_deal_was_lost_lists_that_accounts_lost_deals(tessera):
+    turn = tessera.chat("zhao.lei", "acme", "why did we lose the Acme deal?")
+    assert [c["name"] for c in turn.tool_calls] == ["find_deals"], turn.reply
+    assert turn.tool_calls[0]["args"]["stage"] == "lost"
+
+
+@pytest.mark.parametrize("question", ["平均每个销售这个月记录了多少条活动",
+                                      "On average, how many activities did each rep log last month?"])
+def test_an_average_per_rep_is_one_figure(question):
+    args = read(question)
+    assert args["metrics"] == ["activities_per_rep"] and "group_by" not in args
+
+
+def test_each_reps_activities_are_still_broken_down_by_rep():
+    args = read("每个销售这个月记录了多少条活动")
+    assert args["metrics"] == ["activities"] and args["group_by"] == ["rep"]
