@@ -49,3 +49,26 @@ def test_an_average_per_rep_is_one_figure(question):
 def test_each_reps_activities_are_still_broken_down_by_rep():
     args = read("每个销售这个月记录了多少条活动")
     assert args["metrics"] == ["activities"] and args["group_by"] == ["rep"]
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("我们区现在还有多少应收没收回来", "outstanding_receivables"),  # 收回来 (collected) said negated
+    ("应收账款有多少", "outstanding_receivables"),
+    ("How much in accounts receivable do we have?", "outstanding_receivables"),
+    ("客户欠我们多少钱", "overdue_receivables"),  # money owed stays what is past due
+    ("今年卖出去的产品里哪个毛利最高", "gross_profit"),  # 卖出去的产品 says which products, 毛利 what is measured
+    ("今年预算用了多少了", "budget_used"),
+    ("上周开了多少个商机", "new_deals"),  # opened, not still open
+    ("这个月解决了几个投诉", "cases_closed"),
+    ("现在还开着的工单有多少", "open_cases"),  # still open, not opened
+    ("最近一个月有几个单子丢了", "lost_deals"),  # the records counted before their verb
+    ("这个季度有多少个单子签下来了", "won_deals"),
+])
+def test_everyday_chinese_and_english_words_name_the_metric_meant(question, metric):
+    assert read(question)["metrics"] == [metric]
+
+
+def test_still_open_cases_said_in_words_are_counted_not_looked_up_as_an_account(tessera):
+    turn = tessera.chat("olivia.wang", "open cases", "现在还开着的工单有多少")
+    assert [c["name"] for c in turn.tool_calls] == ["query_metrics"], turn.reply
+    assert turn.tool_calls[0]["args"]["metrics"] == ["open_cases"]

@@ -526,7 +526,8 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
     if any(f.name == "metrics" and f.how == "unmeasured" for f in filling.filled):
         # "what's our NPS?", "why did we lose deals last quarter?": asked of the metrics, which say they cannot; of one
         # named record ("why did we lose the Acme deal?") its own records and notes say what is known
-        return -NOT_A_FIGURE if names_a_record else FIT_NAMED_METRIC * FIGURE_ASKED
+        one = names_a_record and (_THE_DEAL.search(text) or _ONE_DEAL.search(text))  # not "NPS" read as a name
+        return -NOT_A_FIGURE if one else FIT_NAMED_METRIC * FIGURE_ASKED
     if not named:  # no catalogue metric: a guess (for "I can't do that") or one implied by a breakdown
         implied = any(f.name == "metrics" and f.how in ("implied", "guess") for f in filling.filled)
         # "宏达机械那个…的单子到哪个阶段了", "海天电子有几个单子在跟": about a named record, not a figure
@@ -611,8 +612,10 @@ def _bounded_aggregate(filling: Filling, text: str) -> bool:
     """A count, sum or rate of records bounded by their amount ("how many deals over 500K are open", "金额超过50万的
     单子有几个", "average margin on deals over 500K"): a figure; the same bound in a listing ("deals over 500K closing
     this quarter") asks for the deals."""
-    return any(f.name == "amount" for f in filling.filled) and not _LISTING.search(text) and \
-        bool(_AGGREGATE.search(text) or _MEASURE_CUE.search(text))  # "win rate on deals over 300K": a measure
+    asked = {f.name for f in filling.filled}
+    return "amount" in asked and not _LISTING.search(text) and \
+        bool(_AGGREGATE.search(text) or _MEASURE_CUE.search(text) or {"group_by", "order"} <= asked)
+    # "win rate on deals over 300K": a measure; "which rep won the most deals over 300K": a ranking
 
 
 @lru_cache(maxsize=1)
@@ -1028,8 +1031,10 @@ def _state_verb_patterns() -> list[tuple[re.Pattern, dict[str, str]]]:
     out = []
     for rule in _terms()["state_as_verb"]:
         words = "|".join(map(re.escape, rule["words"]))
+        zh = "|".join(map(re.escape, rule.get("zh", ())))
+        zh_done = rf"|(?<![没未不召离打展公])(?:{zh})" if zh else ""
         out.append((re.compile(rf"\b(?:did|do|does|have|has|had|will)\s+{subject}\s+(?:{words})\b|"
-                               rf"\b{subject}\s+(?:{words})\b", re.I), rule["turns"]))
+                               rf"\b{subject}\s+(?:{words})\b{zh_done}", re.I), rule["turns"]))
     return out
 
 
@@ -1064,7 +1069,8 @@ def _complement_pattern() -> tuple[re.Pattern, dict[str, str]]:
     nouns = "|".join(sorted(map(re.escape, terms["clause_nouns"]), key=len, reverse=True))
     return re.compile(rf"({said})(?:\1)?得\s*(?:{words})|(?<![没未不])(?<!预计)({said})(?:{particles})?的\s*(?:{_ZH_AMOUNT})?\s*(?:{nouns})|"
                       rf"(?<![没未不])(?<!预计)({said})(?:{particles})?\s*(?:几|多少)\s*(?:个|份|张)?\s*(?:{_ZH_AMOUNT})?"
-                      rf"\s*(?:{nouns})"), verbs
+                      rf"\s*(?:{nouns})|"
+                      rf"(?:几|多少)\s*(?:个|份|张)?\s*(?:{nouns})\s*(?:被|给)?\s*(?<![没未不])({said})(?:{particles})?(?![得的])"), verbs
 
 
 # An amount said between the records counted and their noun ("丢了几个超过30万的单子"): which of them, not what.
@@ -1078,14 +1084,14 @@ _RANKED_BY = re.compile(r"最多|最少|最高|最低|排名|排行")
 def _by_complement(text: str) -> list[str]:
     """ "单子丢得最多的是哪个销售", "谁签得最少": a ranking said by the verb's complement (V得最多) names the verb's metric;
     so does the verb of a relative clause before a record's noun ("今年丢了的单子有几个", "丢掉的单子总金额") or of
-    records counted ("今年签了几份合同"):
+    records counted, before or after them ("今年签了几份合同", "最近一个月有几个单子丢了"):
     metric_terms.yaml `complement_verbs`, `threshold_verbs`, `clause_particles`."""
     pattern, verbs = _complement_pattern()
     m = pattern.search(text)
     if m and m.group(2) and not (_COUNTED.search(text) or _MONEY_WORD.search(text) or _AVERAGE_WORD.search(text)
                                  or _RANKED_BY.search(text)):
         return []  # "看一下今年丢掉的单子": the records themselves, no figure of them asked; "哪个销售丢的单最多" ranks by them
-    return [verbs[m.group(1) or m.group(2) or m.group(3)]] if m else []
+    return [verbs[m.group(1) or m.group(2) or m.group(3) or m.group(4)]] if m else []
 
 
 def _records_of_the_verb(text: str, metrics: list[str], spotted: list[Mention]) -> list[str]:
@@ -1094,7 +1100,7 @@ def _records_of_the_verb(text: str, metrics: list[str], spotted: list[Mention]) 
     `threshold_verbs`, `clause_nouns`)."""
     pattern, verbs = _complement_pattern()
     m = pattern.search(text)
-    verb = m and (m.group(1) or m.group(2) or m.group(3))
+    verb = m and (m.group(1) or m.group(2) or m.group(3) or m.group(4))
     if not verb or not metrics:
         return metrics
     nouns = [n.key[1] for n in spotted if text[n.start:n.end].strip() in _record_nouns()]
@@ -1199,10 +1205,11 @@ def _modifier(text: str, m: Mention, spotted: list[Mention]) -> bool:
 
 
 def _qualifier(text: str, start: int, end: int) -> bool:
-    """ "margin of won deals", "赢单的平均毛利率": a metric word that only says which rows the other metric is over."""
+    """ "margin of won deals", "赢单的平均毛利率", "卖出去的产品里哪个毛利最高": a metric word that only says which rows
+    the other metric is over (a verb's complement may stand before 的)."""
     return bool(re.search(r"\b(?:of|on|among|across|over|for)\s+(?:(?:the|our|my|their|all|those|these)\s+)?$",
                           text[max(0, start - 14):start])) or \
-        text[end:end + 1] == "的"
+        bool(re.match(r"(?:出去|出来|下来|掉|了|过|去)?的", text[end:end + 3]))
 
 
 def _blank(text: str, taken: list[tuple[int, int]]) -> str:
