@@ -5,7 +5,7 @@ import datetime as dt
 import re
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from crm.actor import AccessDenied, Actor, Invalid
 from crm.models import Activity, Case, Contact, User, utcnow
@@ -70,8 +70,8 @@ def _interactions_held(session: Session, actor: Actor, contact_id: int, now: dt.
     recorded it) and each case they opened, newest first. Read for the person's own access right, through the PDP
     as a copy of their data is (`rights.export`)."""
     pdp.decide(session, contact_id, INTERACTIONS, rights.PURPOSE, now, actor=who(actor))
-    activities = session.scalars(select(Activity).where(Activity.contact_id == contact_id)
-                                 .order_by(Activity.occurred_at.desc())).all()
+    activities = session.scalars(select(Activity).options(joinedload(Activity.user))  # who recorded each: one read
+                                 .where(Activity.contact_id == contact_id).order_by(Activity.occurred_at.desc())).all()
     cases = session.scalars(select(Case).where(Case.contact_id == contact_id).order_by(Case.created_at.desc())).all()
     items = [{"when": a.occurred_at.date().isoformat(), "kind": a.kind, "subject": a.subject, "note": a.body or "—",
               "recorded by": a.user.display_name} for a in activities]
