@@ -72,3 +72,23 @@ def test_still_open_cases_said_in_words_are_counted_not_looked_up_as_an_account(
     turn = tessera.chat("olivia.wang", "open cases", "现在还开着的工单有多少")
     assert [c["name"] for c in turn.tool_calls] == ["query_metrics"], turn.reply
     assert turn.tool_calls[0]["args"]["metrics"] == ["open_cases"]
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("What's the typical sales cycle for deals over 500K?", "sales_cycle_days"),  # a length of time, never the deals
+    ("What's the average time to close a complaint?", "case_close_days"),  # a complaint is closed, not a deal
+    ("Who are my top performers this quarter?", "won_value"),
+])
+def test_a_measure_of_records_reads_as_the_metric_meant(question, metric):
+    assert read(question)["metrics"] == [metric]
+
+
+def test_lost_value_by_a_reason_nothing_records_is_unmeasured():
+    args = read("Lost value by reason this year")
+    assert args["metrics"] == ["by reason"]  # the tool then says it cannot: no loss reason is stored
+
+
+def test_the_biggest_deal_won_is_that_deal_not_a_count(tessera):
+    turn = tessera.chat("olivia.wang", "biggest", "What's the biggest deal we won this quarter?")
+    assert [c["name"] for c in turn.tool_calls] == ["find_deals"], turn.reply
+    assert turn.tool_calls[0]["args"]["order_by"] == "amount" and turn.tool_calls[0]["args"]["stage"] == "won"

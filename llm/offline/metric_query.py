@@ -539,6 +539,8 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
             (names_a_record and _THE_DEAL.search(text)):
         return -NOT_A_FIGURE  # "列一下…的商机", "deals over 100000", "Initech signed!! please close D-1867 as won",
         # "we lost the Summit Logistics parcel locker deal": one named deal is a record, not a figure
+    if "group_by" not in asked and _ONE_RECORD_RANKED.search(text):  # "what's the biggest deal we won this quarter":
+        return -NOT_A_FIGURE  # one record, the first of a list ranked by amount
     if _records_only(text) and not grouped and not _MONEY_WORD.search(text) and \
             (not _COUNTED.search(text) or names_a_record):  # "看一下本月的商机", "海天电子有几个单子在跟"; "how
         return -NOT_A_FIGURE  # much did Acme order this year" asks a sum of money, a figure
@@ -593,6 +595,12 @@ def _per_rep_of() -> dict[str, str]:
     return read_yaml(Path(__file__).with_name("metric_terms.yaml"))["per_rep_of"]
 
 
+# One record picked by its size, no groups: "the biggest deal we won", "our largest open opportunity", "今年最大的一单".
+_ONE_RECORD_RANKED = re.compile(r"\b(?:biggest|largest|smallest|top)\s+(?:(?:open|won|lost|closed|new)\s+)?"
+                                r"(?:deal|order|opportunity)\b(?!\s+(?:size|value|amount|count))|"
+                                r"最大的(?:一单|一个单子|单子|一个商机|商机|一笔订单|订单)|最大一单", re.I)
+
+
 def _bounds_records(bound: dict, group_by: list[str]) -> bool:
     """Whether a money bound keeps records, not groups: said of the records themselves ("deals over 300K", "50万以上的
     单子"), or with no groups to keep ("成交金额超过50万的有几个"); "reps who sold more than 800K" keeps reps."""
@@ -613,9 +621,12 @@ def _bounded_aggregate(filling: Filling, text: str) -> bool:
     单子有几个", "average margin on deals over 500K"): a figure; the same bound in a listing ("deals over 500K closing
     this quarter") asks for the deals."""
     asked = {f.name for f in filling.filled}
+    named = next((f.value for f in filling.filled if f.name == "metrics" and f.how == "enum"), [])
+    measured = bool(named) and all(default_catalog().metrics[m].unit in ("ratio", "days") for m in named)
     return "amount" in asked and not _LISTING.search(text) and \
-        bool(_AGGREGATE.search(text) or _MEASURE_CUE.search(text) or {"group_by", "order"} <= asked)
-    # "win rate on deals over 300K": a measure; "which rep won the most deals over 300K": a ranking
+        bool(_AGGREGATE.search(text) or _MEASURE_CUE.search(text) or {"group_by", "order"} <= asked or measured)
+    # "win rate on deals over 300K": a measure; "which rep won the most deals over 300K": a ranking; "the typical sales
+    # cycle for deals over 500K": a rate or a length of time is never the records themselves
 
 
 @lru_cache(maxsize=1)
