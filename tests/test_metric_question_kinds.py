@@ -92,3 +92,10 @@ def test_the_biggest_deal_won_is_that_deal_not_a_count(tessera):
     turn = tessera.chat("olivia.wang", "biggest", "What's the biggest deal we won this quarter?")
     assert [c["name"] for c in turn.tool_calls] == ["find_deals"], turn.reply
     assert turn.tool_calls[0]["args"]["order_by"] == "amount" and turn.tool_calls[0]["args"]["stage"] == "won"
+
+
+@pytest.mark.parametrize(("question", "metric"), [("How many customers placed an order this year?", "orders"),
+                                                ("How many customers complained this month?", "complaints")])
+def test_customers_counted_as_the_doers_of_a_verb_are_counted_not_ranked(question, metric):
+    args = read(question)
+    assert args["metrics"] == [metric] and args["group_by"] == ["account"] and args["count_groups"] is True

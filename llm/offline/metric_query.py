@@ -448,7 +448,9 @@ def _how_many_of(text: str, start: int, end: int) -> bool:
 
 # The groups counted are the sentence's subject or owner: a verb or 的 follows them ("how many customers are paying
 # us late", "有多少客户的回款逾期了"), not the metric's noun ("多少客户投诉" counts complaints).
-_SUBJECT_AFTER = re.compile(r"\s*(?:的|(?:are|were|is|have|has|had|did|do|does|still|paid|pay|paying|owe|owed)\b)", re.I)
+_SUBJECT_AFTER = re.compile(r"\s*(?:的|下了|下过|买了|买过|签了|投诉了|投诉过|付了|"
+                            r"(?:are|were|is|have|has|had|did|do|does|still|paid|pay|paying|owe|owed|placed|ordered|"
+                            r"bought|purchased|complained|raised|filed)\b)", re.I)
 
 
 def _counted_as_subject(text: str, dim: str, found_dims: list, ends: dict[int, int]) -> bool:
