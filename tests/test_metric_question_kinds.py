@@ -99,3 +99,10 @@ def test_the_biggest_deal_won_is_that_deal_not_a_count(tessera):
 def test_customers_counted_as_the_doers_of_a_verb_are_counted_not_ranked(question, metric):
     args = read(question)
     assert args["metrics"] == [metric] and args["group_by"] == ["account"] and args["count_groups"] is True
+
+
+@pytest.mark.parametrize("question", ["What percentage of our cases are complaints?", "工单里投诉占多少比例"])
+def test_a_share_of_one_kind_among_every_kind_is_that_kinds_share(question):
+    args = read(question)
+    assert args["metrics"] == ["cases_opened"] and args["filters"] == {"case_kind": ["complaint"]}
+    assert args["share_of"] == "case_kind"

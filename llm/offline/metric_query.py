@@ -308,6 +308,7 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics, weighting = _modified(text, metrics)
     metrics, open_filters = _still_open(text, metrics)
     metrics = _state_as_verb(text, metrics)  # after the states: "cases did we open" is no case still open
+    metrics = _share_of_a_kind(text, metrics, {m.key[1] for m in spotted})
     metrics, kind_filters = _narrowed(metrics, {m.key[1] for m in spotted})
     for dim, keys in kind_filters.items():  # "average time to resolve a complaint": the complaints' cases only
         filters.setdefault(dim, keys)
@@ -1061,6 +1062,17 @@ def _state_as_verb(text: str, metrics: list[str]) -> list[str]:
     return metrics
 
 
+def _share_of_a_kind(text: str, metrics: list[str], spotted: set[str]) -> list[str]:
+    """ "What percentage of our cases are complaints?": a share asked of one kind (complaints) among every kind said
+    beside it (cases): the metric over every kind, which `_narrowed` then filters to the kind, as a share of the whole
+    (metric_terms.yaml `narrowed_by`)."""
+    if len(metrics) != 1 or not _SHARE_OF.search(text):
+        return metrics
+    rule = _terms()["narrowed_by"].get(metrics[0])
+    whole = [m for m in (rule or {}).get("over", ()) if m in spotted and m != metrics[0]]
+    return whole[:1] or metrics
+
+
 def _narrowed(metrics: list[str], spotted: set[str]) -> tuple[list[str], dict[str, list[str]]]:
     """A metric over every kind of case said beside the metric of one kind ("time to resolve a complaint"): that
     metric over the kind (metric_terms.yaml `narrowed_by`), the kind's own metric dropped; else as they were."""
@@ -1580,7 +1592,7 @@ def _money_bound(text: str, taken: list) -> list[dict]:
 # "what share of our pipeline is in negotiation", "制造业客户占成交额的比例", "零售行业的成交额占比": the part a filter keeps
 _SHARE_OF = re.compile(r"\b(?:share|percentage|proportion|fraction|percent|part)\s+of\b|\bhow much of\b|"
                        r"占比|所占|占.{0,12}?(?:比例|比重|百分之|多少|几成)|百分之多少|比重|几成", re.I)
-_PART_ORDER = ("stage", "industry", "product", "channel", "case_category", "priority", "account", "city", "rep",
+_PART_ORDER = ("stage", "industry", "product", "channel", "case_kind", "case_category", "priority", "account", "city", "rep",
                "unit", "region")
 
 
