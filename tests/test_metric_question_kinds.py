@@ -106,3 +106,14 @@ def test_a_share_of_one_kind_among_every_kind_is_that_kinds_share(question):
     args = read(question)
     assert args["metrics"] == ["cases_opened"] and args["filters"] == {"case_kind": ["complaint"]}
     assert args["share_of"] == "case_kind"
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("有多少单子没关", "open_deals"),  # the deals, then a negated closing
+    ("这个季度有多少单子逾期没关", "slipped_deals"),  # … overdue: the slipped ones
+    ("本月每个销售谈成了几单", "won_deals"),  # 谈成: won
+    ("本季度新增了多少线索", "new_deals"),  # new leads are deals created, not those still at the lead stage
+])
+def test_deals_said_with_their_state_or_verb_after_them_are_counted(question, metric):
+    args = read(question)
+    assert args["metrics"] == [metric] and "stage" not in (args.get("filters") or {})

@@ -291,6 +291,8 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
                   if g or not any(0 <= s - e <= 1 for _s, e in named)]
     if not metrics or _records_only(text):  # "今年单子平均多久能签下来": the verb says which records and what of them
         metrics = _by_complement(text) or _days_by_verb(text) or metrics
+    if not metrics and _DEALS_NOT_CLOSED.search(text):  # "有多少单子没关", "单子逾期没关的有几个": the open deals (逾期
+        metrics = ["open_deals"]  # then makes them the slipped ones, metric_terms.yaml `modified_by`)
     metrics = _records_of_the_verb(text, metrics, spotted)
     metrics = _days_to_pay(text, metrics)
     if not metrics:
@@ -602,6 +604,10 @@ def _per_rep_of() -> dict[str, str]:
 _ONE_RECORD_RANKED = re.compile(r"\b(?:biggest|largest|smallest|top)\s+(?:(?:open|won|lost|closed|new)\s+)?"
                                 r"(?:deal|order|opportunity)\b(?!\s+(?:size|value|amount|count))|"
                                 r"最大的(?:一单|一个单子|单子|一个商机|商机|一笔订单|订单)|最大一单", re.I)
+
+
+# Deals said with a negated closing after them: "有多少单子没关", "这个季度有多少单子逾期没关", "商机还没成交的有几个".
+_DEALS_NOT_CLOSED = re.compile(r"(?:单子|商机)[^，。？?,]{0,6}?(?:还|仍|依然)?(?:没有|没|未|尚未)(?:关闭|关|结|成交|签)")
 
 
 def _bounds_records(bound: dict, group_by: list[str]) -> bool:
