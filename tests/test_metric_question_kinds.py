@@ -117,3 +117,14 @@ def test_a_share_of_one_kind_among_every_kind_is_that_kinds_share(question):
 def test_deals_said_with_their_state_or_verb_after_them_are_counted(question, metric):
     args = read(question)
     assert args["metrics"] == [metric] and "stage" not in (args.get("filters") or {})
+
+
+@pytest.mark.parametrize(("question", "metric"), [("What share of tickets got closed last month?", "case_resolution_rate"),
+                                                ("what percentage of deals did we lose this year", "loss_rate")])
+def test_a_share_of_records_said_by_what_happened_to_them_is_the_rate(question, metric):
+    assert read(question)["metrics"] == [metric]
+
+
+def test_a_share_whose_part_is_a_filter_stays_a_share_of_the_whole():
+    args = read("what share of won deals came from retail")
+    assert args["metrics"] == ["won_deals"] and args["share_of"] == "industry"

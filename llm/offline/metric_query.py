@@ -303,6 +303,8 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics, text))
     metrics = _of_the_created(text, metrics)
     metrics = _as_share(text, metrics, [m.key[1] for m in spotted])
+    if len(metrics) == 1 and not filters and _SHARE_WORD.search(text) and metrics[0] in _share_of_part():
+        metrics = [_share_of_part()[metrics[0]]]  # "what share of tickets got closed last month": the resolution rate
     metrics = _as_average(_blank(text, taken), metrics, text)
     metrics = _as_count(_blank(text, taken), metrics, text)
     metrics = _count_and_amount(text, metrics)
@@ -838,6 +840,11 @@ _CREATED_COHORT = re.compile(r"\bof (?:the|all|our|those) (?:new )?(?:deals|oppo
                              r"started|generated)\b|(?:新建|新增|新开|新创建)的?(?:商机|单子)(?:中|里|当中|里面|之中)", re.I)
 _WON_WORD = re.compile(r"\b(?:won|win|closed won|converted|convert)\b|赢|成交|签", re.I)
 _SHARE_WORD = re.compile(r"\b(?:percent(?:age)?|share|rate|proportion|ratio|fraction)\b|%|比例|占比|百分之|多少比|转化率", re.I)
+
+
+@lru_cache(maxsize=1)
+def _share_of_part() -> dict[str, str]:
+    return read_yaml(Path(__file__).with_name("metric_terms.yaml"))["share_of_part"]
 
 
 def _of_the_created(text: str, metrics: list[str]) -> list[str]:
