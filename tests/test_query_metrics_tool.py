@@ -220,6 +220,17 @@ def test_a_short_breakdown_asked_whole_lists_every_row_and_top_n_still_cuts(tess
     assert len(top["items"]) == 3
 
 
+def test_every_rep_of_the_company_is_listed_when_an_admin_asks_by_rep(tessera):
+    """"Won value by rep this year" for an admin: every rep who won something, not ten and "26 more"."""
+    from llm.offline.phrasing import phrase_result
+
+    result = call(tessera, "admin", "query_metrics", metrics=["won_value"], group_by=["rep"], language="en")
+    reply = phrase_result("query_metrics", result, "en")
+    with tessera.store.session() as s:
+        reps = s.execute(text("SELECT COUNT(DISTINCT owner_id) FROM deals WHERE stage = 'won'")).scalar()
+    assert 15 < reps <= 40 and len(result["items"]) == reps and "more" not in reply, reply[-200:]
+
+
 def test_how_it_was_computed_is_said_in_the_askers_language(tessera):
     """The explanation names the metric, period, scope and filters in Chinese for a Chinese question; the SQL as run."""
     from llm.offline.phrasing import phrase_result

@@ -12,7 +12,10 @@ from crm.metrics.chart import chart_spec
 from tools.base import ToolContext, ToolSpec
 
 CATALOG = default_catalog()
-WHOLE_BREAKDOWN = 15  # a breakdown of at most this many rows, with no "top N" asked, is listed whole (12 industries, a team)
+# a breakdown of at most this many rows, with no "top N" asked, is listed whole: 12 industries, a region's reps, and the
+# company's 36 reps for an admin ("won value by rep this year" asks for every rep); longer ones (55 accounts) show the
+# first rows and say how many more
+WHOLE_BREAKDOWN = 40
 Dimension = Literal[tuple(CATALOG.dimensions)]  # type: ignore[valid-type]
 
 
