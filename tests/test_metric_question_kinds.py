@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.security.erasure_support import changed_rows, snapshot
 from tests.test_query_metrics_tool import read
 
 LAST_YEAR_SO_FAR = {"start": "2025-01-01", "end": "2025-11-26"}
@@ -128,3 +129,19 @@ def test_a_share_of_records_said_by_what_happened_to_them_is_the_rate(question, 
 def test_a_share_whose_part_is_a_filter_stays_a_share_of_the_whole():
     args = read("what share of won deals came from retail")
     assert args["metrics"] == ["won_deals"] and args["share_of"] == "industry"
+
+
+@pytest.mark.parametrize("question", ["How accurate were our forecasts last quarter?", "这个季度的预测准不准",
+                                      "How many website visitors did we get last month?",
+                                      "What's the average age of our contacts?"])
+def test_what_nothing_in_the_store_measures_is_said_so_not_answered_with_something_else(tessera, question):
+    before = snapshot(tessera.store)
+    turn = tessera.chat("liang.yu", "unmeasured", question)
+    assert [c["name"] for c in turn.tool_calls] == ["query_metrics"], turn.reply
+    assert "can't" in turn.reply or "做不到" in turn.reply, turn.reply[:200]
+    assert set(changed_rows(before, snapshot(tessera.store))) <= {"turn_traces", "privacy_audit_log"}
+
+
+def test_a_forecast_asked_is_still_the_forecast(tessera):
+    turn = tessera.chat("zhao.lei", "forecast", "forecast revenue this quarter")
+    assert [c["name"] for c in turn.tool_calls] == ["forecast_revenue"], turn.reply

@@ -259,9 +259,11 @@ class TurnPolicy:
             bonus = metric_query.fit_bonus(fills[metric_query.TOOL], text, _names_a_record(reading))
             if bonus > 0:  # "how many open opportunities are in negotiation": a count, however well a list's filters fit
                 bonus = max(bonus, metric_query.aggregate_bonus(fills[metric_query.TOOL], text))
-            if outlook_query.cued(text) or _WHAT_IF.search(text):  # a forecast, an anomaly, a what-if: the
-                bonus = min(bonus, metric_query.FIT_NAMED_METRIC)  # metric named is what it looks at, not the question
-            if outlook_query.forecast_asked(text, fills[metric_query.TOOL].args, reading.today):
+            unmeasured = metric_query.unmeasured_asked(fills[metric_query.TOOL])  # "how accurate were our forecasts":
+            # nothing measures it, so no forecast answers in its place
+            if (outlook_query.cued(text) or _WHAT_IF.search(text)) and not unmeasured:  # a forecast, an anomaly, a
+                bonus = min(bonus, metric_query.FIT_NAMED_METRIC)  # what-if: the metric named is what it looks at
+            if outlook_query.forecast_asked(text, fills[metric_query.TOOL].args, reading.today) and not unmeasured:
                 bonus = min(bonus, -metric_query.FIT_NAMED_METRIC)  # "forecast won value for the rest of the year":
                 # the metrics count what has happened; what is still to come is the forecast's
             if outlook_query.unusual_periods(text, fills[metric_query.TOOL].args):  # "any unusual months for lost
@@ -271,8 +273,9 @@ class TurnPolicy:
             for view in (v for v in views if metric_query.answers_metrics(v)):
                 figure = figure or metric_query.fill(None, reading, history)  # read once, not per handover
                 fit[view.name] += metric_query.handoff_bonus(figure, text, _names_a_record(reading))
+        asks_unmeasured = figure is not None and metric_query.unmeasured_asked(figure)  # "预测准不准": no forecast
         for name in set(outlook_query.TOOLS) & fit.keys():  # forecast, risk, anomalies: only on their own cue
-            fit[name] += outlook_query.fit_bonus(name, text)
+            fit[name] += 0.0 if asks_unmeasured else outlook_query.fit_bonus(name, text)
         for name in cues.cued_tools() & fit.keys():  # overdue, export, where-from: only on their own words too
             fit[name] += cues.fit_bonus(name, text)
         if activity_history.TOOL in fit:  # "sent Acme the quote by email" logs it; "how many calls…" is a figure

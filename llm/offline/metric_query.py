@@ -657,6 +657,12 @@ def _acts(text: str) -> bool:
     return any(_WRITING_VERB_FIRST.search(clause) for clause in re.split(r"[!！?？.。;；]+", text)[1:])
 
 
+def unmeasured_asked(filling: Filling) -> bool:
+    """Whether the query asks for what nothing in the store measures ("NPS", "forecast accuracy"): the tool then says
+    it cannot, and no forecast, anomaly or list answers in its place."""
+    return any(f.name == "metrics" and f.how == "unmeasured" for f in filling.filled)
+
+
 def _names_budget(filling: Filling) -> bool:
     named = [f for f in filling.filled if f.name == "metrics" and f.how == "enum"]
     return bool(named) and all(default_catalog().metrics[m].source == "budgets" for m in named[0].value)
