@@ -275,7 +275,8 @@ class TurnPolicy:
                 fit[view.name] += metric_query.handoff_bonus(figure, text, _names_a_record(reading))
         asks_unmeasured = figure is not None and metric_query.unmeasured_asked(figure)  # "预测准不准": no forecast
         for name in set(outlook_query.TOOLS) & fit.keys():  # forecast, risk, anomalies: only on their own cue
-            fit[name] += 0.0 if asks_unmeasured else outlook_query.fit_bonus(name, text)
+            bonus = outlook_query.fit_bonus(name, text)
+            fit[name] += min(bonus, 0.0) if asks_unmeasured else bonus  # its own cue no longer lifts it
         for name in cues.cued_tools() & fit.keys():  # overdue, export, where-from: only on their own words too
             fit[name] += cues.fit_bonus(name, text)
         if activity_history.TOOL in fit:  # "sent Acme the quote by email" logs it; "how many calls…" is a figure
