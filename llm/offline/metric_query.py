@@ -17,7 +17,8 @@ from llm.offline.as_of import end_of_month_day, said_as_of
 from llm.offline.messages import Turn
 from llm.offline.metric_periods import (CHANGE_CUE, COMPARE_CUE, comparison_with, default_for_comparison, find_bare_quarter,
                                         find_before_last, find_half, find_half_year, find_ordinal_quarter,
-                                        find_first_of_year, find_month_range, find_same_last_year, find_same_period_alone, find_year_month, find_season,
+                                        find_first_of_year, find_month_range, find_same_last_year,
+                                        find_same_period_alone, find_year_month, find_season,
                                         find_this_time_last_year, find_two_quarters, find_until_end, run_on_to_today,
                                         to_date_grain)
 from llm.offline.metric_scorecard import scorecard_asked
@@ -297,7 +298,8 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _days_to_pay(text, metrics)
     if not metrics:
         metrics = _from_stage(text, filters.get("stage", []))
-    if not metrics and having and having[0]["metric"]:  # "reps who closed more than 10 deals this year": the bound's own metric is shown
+    if not metrics and having and having[0]["metric"]:  # "reps who closed more than 10 deals this year": the
+        # bound's own metric is shown
         metrics = [having[0]["metric"]]
     metrics = metrics if unmeasured else _with_channels(text, metrics, filters, bool(period or compare))
     metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics, text))
@@ -1111,7 +1113,8 @@ def _complement_pattern() -> tuple[re.Pattern, dict[str, str]]:
     words = "|".join(sorted(map(re.escape, terms["complement_words"]), key=len, reverse=True))
     particles = "|".join(sorted(map(re.escape, terms["clause_particles"]), key=len, reverse=True))
     nouns = "|".join(sorted(map(re.escape, terms["clause_nouns"]), key=len, reverse=True))
-    return re.compile(rf"({said})(?:\1)?得\s*(?:{words})|(?<![没未不])(?<!预计)({said})(?:{particles})?的\s*(?:{_ZH_AMOUNT})?\s*(?:{nouns})|"
+    return re.compile(rf"({said})(?:\1)?得\s*(?:{words})|"
+                      rf"(?<![没未不])(?<!预计)({said})(?:{particles})?的\s*(?:{_ZH_AMOUNT})?\s*(?:{nouns})|"
                       rf"(?<![没未不])(?<!预计)({said})(?:{particles})?\s*(?:几|多少)\s*(?:个|份|张)?\s*(?:{_ZH_AMOUNT})?"
                       rf"\s*(?:{nouns})|"
                       rf"(?:几|多少)\s*(?:个|份|张)?\s*(?:{nouns})\s*(?:被|给)?\s*(?<![没未不])({said})(?:{particles})?(?![得的])"), verbs
@@ -1564,18 +1567,20 @@ def _rates(text: str) -> bool:
 
 # A bound said in money ("reps who sold more than ¥800K", "营业额超过30万的产品", "30万以上"): a group's sum kept or left
 # out; only with a currency sign, a scale (K, M, 万, 亿) or four digits or more, so "more than 5 deals" stays a count.
-_MONEY_BOUND = re.compile(r"(?:\b(?:worth|valued(?:\s+at)?|sized)\s+)?\b(at least|no less than|more than|over|above|greater than|bigger than|higher than|under|"
-                          r"below|less than|lower than|at most)\s+([¥$￥]\s*)?(\d[\d,]*(?:\.\d+)?)\s*"
+_MONEY_BOUND = re.compile(r"(?:\b(?:worth|valued(?:\s+at)?|sized)\s+)?\b(at least|no less than|more than|over|"
+                          r"above|greater than|bigger than|higher than|under|below|less than|lower than|at most)\s+([¥$￥]\s*)?(\d[\d,]*(?:\.\d+)?)\s*"
                           r"(k|m|mn|million|thousand|b|bn|billion)?(?![\w.])|"
-                          r"(?:(?:金额|价值|额度)\s*)?(至少|不少于|不低于|超过|大于|高于|多于|达到|少于|低于|小于|不到|不足|不满|不超过)\s*([¥￥$]\s*)?(\d+(?:\.\d+)?)\s*"
+                          r"(?:(?:金额|价值|额度)\s*)?(至少|不少于|不低于|超过|大于|高于|多于|达到|少于|低于|小于|不到|不足|不满|不超过)"
+                          r"\s*([¥￥$]\s*)?(\d+(?:\.\d+)?)\s*"
                           r"(千|万|亿|k|m)?\s*元?\s*(以上|以下)?(?:的(?=[\u4e00-\u9fff]))?|"
-                          r"(?:(?:金额|价值|额度)\s*(?:在|为)?\s*)?(?<![\d.])(\d+(?:\.\d+)?)\s*(万|亿)\s*元?\s*(以上|以下)(?:的(?=[\u4e00-\u9fff]))?", re.I)
+                          r"(?:(?:金额|价值|额度)\s*(?:在|为)?\s*)?(?<![\d.])(\d+(?:\.\d+)?)\s*(万|亿)\s*元?\s*(以上|以下)"
+                          r"(?:的(?=[\u4e00-\u9fff]))?", re.I)
 # A bound said right after the records' noun or right before it: "deals over 300K", "orders worth more than 1M",
 # "单子里超过100万的", "50万以上的大单", "超过30万的商机": each record's amount.
 _RECORDS_BEFORE = re.compile(r"\b(?:deals?|opportunit(?:y|ies)|orders?|payments?|invoices?|contracts?)\s+"
                              r"(?:(?:that\s+are|which\s+are|that\s+were|are|were|is)\s+)?$|"
                              r"(?:单子|商机|订单|合同|大单)(?:里|中|当中)?(?:金额)?\s*$", re.I)
-_RECORDS_AFTER = re.compile(r"\s*的?\s*(?:的)?(?:大单子?|单子|商机|订单|合同|回款)")
+_RECORDS_AFTER = re.compile(r"\s*的?\s*(?:大单子?|单子|商机|订单|合同|回款)")
 _AMOUNTED_RECORDS = re.compile(r"\b(?:deals?|opportunit(?:y|ies)|orders?|payments?|invoices?)\b|单子|商机|订单|合同|回款", re.I)
 _SCALE = {"k": 1e3, "thousand": 1e3, "千": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
           "billion": 1e9, "万": 1e4, "亿": 1e8}
@@ -1611,8 +1616,8 @@ def _money_bound(text: str, taken: list) -> list[dict]:
 # "what share of our pipeline is in negotiation", "制造业客户占成交额的比例", "零售行业的成交额占比": the part a filter keeps
 _SHARE_OF = re.compile(r"\b(?:share|percentage|proportion|fraction|percent|part)\s+of\b|\bhow much of\b|"
                        r"占比|所占|占.{0,12}?(?:比例|比重|百分之|多少|几成)|百分之多少|比重|几成", re.I)
-_PART_ORDER = ("stage", "industry", "product", "channel", "case_kind", "case_category", "priority", "account", "city", "rep",
-               "unit", "region")
+_PART_ORDER = ("stage", "industry", "product", "channel", "case_kind", "case_category", "priority", "account", "city",
+               "rep", "unit", "region")
 
 
 def _share_of(text: str, metrics: list[str], filters: dict, group_by: list[str]) -> str | None:
