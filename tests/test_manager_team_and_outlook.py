@@ -35,12 +35,17 @@ def test_my_teams_deals_are_the_deals_of_the_managers_region(tessera, login, reg
     ("olivia.wang", "north", "我们赢了几个超过50万的单子？"),
 ])
 def test_we_said_by_a_manager_are_the_managers_region(tessera, login, region, question):
+    """A count of big deals is a figure of the manager's region: the metric layer counts the won deals over 500K
+    there (each deal's amount bounded), not every region's deals."""
     turn = tessera.chat(login, "we", question)
-    assert [c["name"] for c in turn.tool_calls] == ["find_deals"], turn.reply
-    assert turn.tool_calls[0]["args"].get("unit") == "mine"
+    assert [c["name"] for c in turn.tool_calls] == ["query_metrics"], turn.reply
+    assert turn.tool_calls[0]["args"]["amount"] == [{"op": ">", "value": 500000.0}]
     with tessera.store.session() as s:
-        want = s.execute(text("SELECT COUNT(*) FROM deals d JOIN sales_units u ON u.id = d.unit_id WHERE u.region = "
-                              ":region AND d.stage = 'won' AND d.amount >= 500000"), {"region": region}).scalar()
+        won_big = ("SELECT COUNT(*) FROM deals d JOIN sales_units u ON u.id = d.unit_id WHERE d.stage = 'won' "
+                   "AND d.amount > 500000")
+        want = s.execute(text(won_big + " AND u.region = :region"), {"region": region}).scalar()
+        every = s.execute(text(won_big)).scalar()
+    assert 0 < want < every
     assert f"{want}" in turn.reply.split("\n")[0], turn.reply[:200]
 
 
