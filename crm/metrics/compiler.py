@@ -12,7 +12,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 import crm.autonomy.models  # noqa: F401  (budget pools and contract decisions join the metadata)
 from crm.metrics.catalog import Catalog, Dimension, Metric, Source
 from crm.metrics.periods import Period
-from crm.metrics.query import AmountBound
+from crm.metrics.query import COMPARE, AmountBound
 from crm.metrics.sqlfuncs import days_between, elapsed_days, median, time_bucket
 from crm.models import Base
 
@@ -137,15 +137,11 @@ def _slice_conditions(source: Source, metric: Metric, s: Slice) -> list:
         if source.amount is None:  # "cases over 500K": a case has no amount of its own
             raise ValueError(f"'{metric.label['en']}' counts {source.name}, which have no amount to bound")
         amount = column(source.amount)
-        cond += [_COMPARE[b.op](amount, b.value) for b in s.amount]
+        cond += [COMPARE[b.op](amount, b.value) for b in s.amount]
     if source.person and s.refused:
         person = column(source.person)
         cond.append(or_(person.is_(None), person.not_in(sorted(s.refused))))
     return cond
-
-
-_COMPARE = {">=": lambda c, v: c >= v, ">": lambda c, v: c > v, "<=": lambda c, v: c <= v, "<": lambda c, v: c < v,
-            "=": lambda c, v: c == v}
 
 
 def period_conditions(col: Column, period: Period) -> list:

@@ -1,11 +1,15 @@
 """A metric query as data: metrics × group-by × filters × period × compare-to × order/limit/thresholds."""
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 
 from crm.metrics.periods import COMPARISONS, PeriodSpec
 
-OPERATORS = (">=", ">", "<=", "<", "=")
+# each operator a query may say, as the comparison it makes: on numbers (a group's threshold) and on SQL columns alike
+# (a bound on each record's amount, crm/metrics/compiler.py)
+COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "=": operator.eq}
+OPERATORS = tuple(COMPARE)
 MINE = "mine"  # a filter value meaning the asker's own region, unit(s) or self
 
 
@@ -20,8 +24,7 @@ class Threshold:
     def holds(self, actual: float | None) -> bool:
         if actual is None:
             return False
-        return {">=": actual >= self.value, ">": actual > self.value, "<=": actual <= self.value,
-                "<": actual < self.value, "=": actual == self.value}[self.op]
+        return COMPARE[self.op](actual, self.value)
 
 
 @dataclass(frozen=True)

@@ -305,8 +305,9 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics, text))
     metrics = _of_the_created(text, metrics)
     metrics = _as_share(text, metrics, [m.key[1] for m in spotted])
-    if len(metrics) == 1 and not filters and _SHARE_WORD.search(text) and metrics[0] in _share_of_part():
-        metrics = [_share_of_part()[metrics[0]]]  # "what share of tickets got closed last month": the resolution rate
+    rate_of = _terms()["share_of_part"]  # "what share of tickets got closed last month": the resolution rate
+    if len(metrics) == 1 and not filters and _SHARE_WORD.search(text) and metrics[0] in rate_of:
+        metrics = [rate_of[metrics[0]]]
     metrics = _as_average(_blank(text, taken), metrics, text)
     metrics = _as_count(_blank(text, taken), metrics, text)
     metrics = _count_and_amount(text, metrics)
@@ -314,8 +315,9 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics, weighting = _modified(text, metrics)
     metrics, open_filters = _still_open(text, metrics)
     metrics = _state_as_verb(text, metrics)  # after the states: "cases did we open" is no case still open
-    metrics = _share_of_a_kind(text, metrics, {m.key[1] for m in spotted})
-    metrics, kind_filters = _narrowed(metrics, {m.key[1] for m in spotted})
+    spotted_names = {m.key[1] for m in spotted}
+    metrics = _share_of_a_kind(text, metrics, spotted_names)
+    metrics, kind_filters = _narrowed(metrics, spotted_names)
     for dim, keys in kind_filters.items():  # "average time to resolve a complaint": the complaints' cases only
         filters.setdefault(dim, keys)
     if weighting:  # "按阶段加权", "weighted by stage": the stages weigh the sum, they are not its rows
@@ -351,8 +353,8 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     if _TREND.search(reading.text) and not any(d in ("week", "month", "quarter", "year") for d in group_by):
         grain = (period or {}).get("grain") or "month"
         group_by.append(grain if grain in ("week", "month", "quarter", "year") else "month")
-    if _PER_REP_AVERAGE.search(text) and metrics and all(m in _per_rep_of() for m in metrics):
-        metrics = [_per_rep_of()[m] for m in metrics]  # "平均每个销售这个月记录了多少条活动": one average, not a
+    if _PER_REP_AVERAGE.search(text) and metrics and all(m in _terms()["per_rep_of"] for m in metrics):
+        metrics = [_terms()["per_rep_of"][m] for m in metrics]  # "平均每个销售这个月记录了多少条活动": one average, not a
         group_by = [d for d in group_by if d != "rep"]  # breakdown by rep
     if any(_bounds_records(t, group_by) for t in having):
         metrics = _counted_when_bounded(text, unbounded)  # "成交金额超过50万的单子有几个": the money said is each deal's
@@ -599,11 +601,6 @@ _PER_REP_AVERAGE = re.compile(r"\bon average\b.{0,40}\beach (?:rep|salesperson|p
                               r"平均每(?:个|位|名)?(?:销售|人)|每(?:个|位|名)?(?:销售|人)(?:平均|人均)|人均", re.I)
 
 
-@lru_cache(maxsize=1)
-def _per_rep_of() -> dict[str, str]:
-    return read_yaml(Path(__file__).with_name("metric_terms.yaml"))["per_rep_of"]
-
-
 # One record picked by its size, no groups: "the biggest deal we won", "our largest open opportunity", "今年最大的一单".
 _ONE_RECORD_RANKED = re.compile(r"\b(?:biggest|largest|smallest|top)\s+(?:(?:open|won|lost|closed|new)\s+)?"
                                 r"(?:deal|order|opportunity)\b(?!\s+(?:size|value|amount|count))|"
@@ -848,11 +845,6 @@ _CREATED_COHORT = re.compile(r"\bof (?:the|all|our|those) (?:new )?(?:deals|oppo
                              r"started|generated)\b|(?:新建|新增|新开|新创建)的?(?:商机|单子)(?:中|里|当中|里面|之中)", re.I)
 _WON_WORD = re.compile(r"\b(?:won|win|closed won|converted|convert)\b|赢|成交|签", re.I)
 _SHARE_WORD = re.compile(r"\b(?:percent(?:age)?|share|rate|proportion|ratio|fraction)\b|%|比例|占比|百分之|多少比|转化率", re.I)
-
-
-@lru_cache(maxsize=1)
-def _share_of_part() -> dict[str, str]:
-    return read_yaml(Path(__file__).with_name("metric_terms.yaml"))["share_of_part"]
 
 
 def _of_the_created(text: str, metrics: list[str]) -> list[str]:
