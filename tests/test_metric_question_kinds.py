@@ -55,6 +55,7 @@ def test_each_reps_activities_are_still_broken_down_by_rep():
 @pytest.mark.parametrize(("question", "metric"), [
     ("我们区现在还有多少应收没收回来", "outstanding_receivables"),  # 收回来 (collected) said negated
     ("应收账款有多少", "outstanding_receivables"),
+    ("应收账款里逾期的有多少", "overdue_receivables"),  # overdue ones of them
     ("How much in accounts receivable do we have?", "outstanding_receivables"),
     ("客户欠我们多少钱", "overdue_receivables"),  # money owed stays what is past due
     ("今年卖出去的产品里哪个毛利最高", "gross_profit"),  # 卖出去的产品 says which products, 毛利 what is measured
