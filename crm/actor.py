@@ -40,6 +40,16 @@ class Invalid(Explained, ValueError):
     """The request is incomplete or impossible as asked; the message says what to give instead."""
 
 
+class CannotAnswer(Invalid):
+    """Nothing in the store answers the question ("our NPS", "why we lose deals"): an answer of its own, saying so in
+    the asker's language (the message is already worded in it), not a request that failed."""
+
+    KIND = "cannot_answer"
+
+    def __init__(self, message: str):
+        super().__init__(message, kind=self.KIND)
+
+
 _ONE = {"accounts": "account", "deals": "deal", "people": "user", "products": "product", "contacts": "contact",
         "tasks": "task"}
 

@@ -114,6 +114,19 @@ def test_a_metric_that_does_not_exist_is_answered_with_i_cannot(tessera):
     assert zh["error"].startswith("我做不到")
 
 
+def test_i_cannot_is_the_reply_itself_not_a_request_that_failed(tessera):
+    from llm.offline.phrasing import phrase_result
+    from tools.base import dumps
+
+    en = call(tessera, "zhao.lei", "query_metrics", metrics=["nps"], language="en")
+    assert en["error_kind"] == "cannot_answer"
+    assert phrase_result("query_metrics", dumps(en), "en").startswith("I can't do that: there is no metric 'nps'")
+    zh = call(tessera, "zhao.lei", "query_metrics", metrics=["满意度"], language="zh")
+    assert phrase_result("query_metrics", dumps(zh), "zh").startswith("我做不到：没有名为“满意度”的指标")
+    failed = call(tessera, "zhao.lei", "query_metrics", metrics=["won_value"], group_by=["planet"])
+    assert phrase_result("query_metrics", dumps(failed), "en").startswith("That did not work:")
+
+
 def test_the_wrong_caller_is_refused_and_a_rep_sees_only_their_unit(tessera):
     customer = call(tessera, "cust.chen.jing", "query_metrics", metrics=["won_value"])
     assert not customer["ok"] and "customer may not read sales metrics" in customer["error"]

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from crm.metrics import UnknownMetric, caller_of, default_catalog
 from crm.outlook import find_anomalies
+from crm.actor import CannotAnswer
 from tools.base import ToolContext, ToolSpec
 
 CATALOG = default_catalog()
@@ -29,7 +30,7 @@ def run(ctx: ToolContext, args: MetricAnomaliesArgs) -> dict:
                                     periods=args.periods, direction=args.direction, now=ctx.clock())
         except UnknownMetric as exc:
             known = ", ".join(m.name_in(lang) for m in CATALOG.metrics.values())
-            raise ValueError(f"I can't do that: {exc}. The metrics I can look at are: {known}.") from exc
+            raise CannotAnswer(f"I can't do that: {exc}. The metrics I can look at are: {known}.") from exc
     method = report.method(lang)
     return {"about": report.sentence(lang), "items": report.table(lang), "total": len(report.table(lang)),
             "how": {"method": method, **report.result.explain(lang)},

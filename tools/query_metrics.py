@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from crm.metrics import MetricQuery, UnknownMetric, caller_of, default_catalog, run_query
 from crm.metrics.answer import WORDS, scope_said, sentence, table
 from crm.metrics.chart import chart_spec
+from crm.actor import CannotAnswer
 from tools.base import ToolContext, ToolSpec
 
 CATALOG = default_catalog()
@@ -79,12 +80,12 @@ def run(ctx: ToolContext, args: QueryMetricsArgs) -> dict:
     try:
         query = MetricQuery.of(data)
     except UnknownMetric as exc:
-        raise ValueError(_cannot(str(exc), lang)) from exc
+        raise CannotAnswer(_cannot(str(exc), lang)) from exc
     with ctx.store.session() as s:
         try:
             result = run_query(s, query, caller_of(s, ctx.actor), as_of=ctx.today, now=ctx.clock())
         except UnknownMetric as exc:
-            raise ValueError(_cannot(str(exc), lang)) from exc
+            raise CannotAnswer(_cannot(str(exc), lang)) from exc
     how = result.explain(lang)
     out = {"about": sentence(result, lang) + _left_out(result, lang), "items": table(result, lang),
            "total": len(result.rows), "how": how}

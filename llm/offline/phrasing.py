@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from crm.actor import CannotAnswer
 from llm.offline.replies import error_text, has_template, label, template
 
 MAX_ROWS, MAX_CELL = 10, 40
@@ -133,7 +134,8 @@ def _load(content: Any) -> Any:
 def _error(tool: str | None, data: dict, lang: str) -> str:
     """The failure in the user's language: by its kind where replies.yaml words it, else the tool's message."""
     said = None if lang == "en" else error_text(data.get("error_kind"), data.get("error_details") or {}, lang)
-    text = _fill(template("results", "error", lang, tool), error=said or data.get("error") or "unknown error")
+    key = "cannot" if data.get("error_kind") == CannotAnswer.KIND else "error"  # a refusal, not a failure of the request
+    text = _fill(template("results", key, lang, tool), error=said or data.get("error") or "unknown error")
     candidates = data.get("candidates") or []
     if candidates:
         listed = "\n".join(f"{i}. {_compact(c)}" for i, c in enumerate(candidates[:MAX_ROWS], 1))
