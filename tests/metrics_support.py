@@ -53,6 +53,7 @@ def expected_sql(dialect: str) -> dict[str, str]:
                              "THEN 0.25 WHEN 'proposal' THEN 0.5 ELSE 0.75 END) "
                              f"{d} WHERE d.stage IN {OPEN} GROUP BY u.region",
         "avg_deal_size": f"SELECT u.region, AVG(d.amount) {d} WHERE d.stage = 'won' GROUP BY u.region",
+        "avg_open_deal_size": f"SELECT u.region, AVG(d.amount) {d} WHERE d.stage IN {OPEN} GROUP BY u.region",
         "median_deal_size": f"SELECT u.region, d.amount {d} WHERE d.stage = 'won'",  # median taken in Python
         "avg_margin": f"SELECT u.region, AVG(d.margin) {d} WHERE d.stage = 'won' GROUP BY u.region",
         "gross_profit": f"SELECT u.region, SUM(d.amount - d.cost) {d} WHERE d.stage = 'won' GROUP BY u.region",

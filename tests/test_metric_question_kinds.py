@@ -65,6 +65,9 @@ def test_each_reps_activities_are_still_broken_down_by_rep():
     ("现在还开着的工单有多少", "open_cases"),  # still open, not opened
     ("最近一个月有几个单子丢了", "lost_deals"),  # the records counted before their verb
     ("这个季度有多少个单子签下来了", "won_deals"),
+    ("今年谈成了多少钱", "won_value"),  # 谈成: talked into a deal, won
+    ("这个月谈成了几单", "won_deals"),
+    ("How many days does it take to close a deal on average?", "sales_cycle_days"),  # days, never the deal size
 ])
 def test_everyday_chinese_and_english_words_name_the_metric_meant(question, metric):
     assert read(question)["metrics"] == [metric]
@@ -90,14 +93,41 @@ def test_lost_value_by_a_reason_nothing_records_is_unmeasured():
     assert args["metrics"] == ["by reason"]  # the tool then says it cannot: no loss reason is stored
 
 
-def test_the_biggest_deal_won_is_that_deal_not_a_count(tessera):
-    turn = tessera.chat("olivia.wang", "biggest", "What's the biggest deal we won this quarter?")
+@pytest.mark.parametrize("question", ["What's the biggest deal we won this quarter?", "今年赢的最大的一单是哪个",
+                                      "今年最大的一单是谁签的"])
+def test_the_biggest_deal_won_is_that_deal_not_a_count(tessera, question):
+    turn = tessera.chat("olivia.wang", "biggest", question)
     assert [c["name"] for c in turn.tool_calls] == ["find_deals"], turn.reply
     assert turn.tool_calls[0]["args"]["order_by"] == "amount" and turn.tool_calls[0]["args"]["stage"] == "won"
 
 
+def test_the_biggest_deal_said_with_no_state_is_still_one_deal_not_a_question_of_which_metric(tessera):
+    turn = tessera.chat("olivia.wang", "biggest one", "今年最大的一单是哪个")
+    assert [c["name"] for c in turn.tool_calls] == ["find_deals"], turn.reply
+    assert turn.tool_calls[0]["args"]["order_by"] == "amount"
+
+
+@pytest.mark.parametrize("question", ["Which rep has the most deals?", "谁手上的单子最多", "How many deals does each rep have?"])
+def test_deals_counted_per_rep_with_no_state_are_the_deals_each_has_open(question):
+    args = read(question)
+    assert args["metrics"] == ["open_deals"] and args["group_by"] == ["rep"]
+
+
+@pytest.mark.parametrize(("question", "stages"), [("谈判阶段的单子平均金额是多少", ["negotiation"]),
+                                                  ("What's the average deal size in negotiation?", ["negotiation"]),
+                                                  ("在谈的单子平均多大", None),
+                                                  ("average size of our open deals", None)])
+def test_the_average_size_of_deals_still_open_is_not_the_won_deals_average(question, stages):
+    args = read(question)
+    assert args["metrics"] == ["avg_open_deal_size"] and args.get("filters", {}).get("stage") == stages
+    assert read("average deal size this year")["metrics"] == ["avg_deal_size"]  # a deal's size is a won deal's
+
+
 @pytest.mark.parametrize(("question", "metric"), [("How many customers placed an order this year?", "orders"),
-                                                ("How many customers complained this month?", "complaints")])
+                                                ("How many customers complained this month?", "complaints"),
+                                                ("今年有多少客户下了单", "orders"),
+                                                ("今年有多少客户买了我们的产品", "orders"),
+                                                ("上个月多少客户付了款", "payments_collected")])
 def test_customers_counted_as_the_doers_of_a_verb_are_counted_not_ranked(question, metric):
     args = read(question)
     assert args["metrics"] == [metric] and args["group_by"] == ["account"] and args["count_groups"] is True

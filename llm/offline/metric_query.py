@@ -12,6 +12,7 @@ from pathlib import Path
 
 from crm.data_files import read_yaml
 from crm.metrics import default_catalog, resolve
+from crm.models import OPEN_STAGES
 from llm.offline.arguments import Filled, Filling
 from llm.offline.as_of import end_of_month_day, said_as_of
 from llm.offline.messages import Turn
@@ -298,6 +299,8 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _days_to_pay(text, metrics)
     if not metrics:
         metrics = _from_stage(text, filters.get("stage", []))
+    if not metrics and not unmeasured and _DEALS.search(text) and _HOW_MANY_DEALS.search(text):
+        metrics = ["open_deals"]  # "which rep has the most deals", "谁手上的单子最多": the deals each one has, open
     if not metrics and having and having[0]["metric"]:  # "reps who closed more than 10 deals this year": the
         # bound's own metric is shown
         metrics = [having[0]["metric"]]
@@ -313,6 +316,8 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _count_and_amount(text, metrics)
     metrics = _as_days(_blank(text, taken), metrics)
     metrics, weighting = _modified(text, metrics)
+    if filters.get("stage") and set(filters["stage"]) <= set(OPEN_STAGES):  # "谈判阶段的单子平均多大": of deals still open
+        metrics = list(dict.fromkeys(_terms()["of_open_stages"].get(m, m) for m in metrics))
     metrics, open_filters = _still_open(text, metrics)
     metrics = _state_as_verb(text, metrics)  # after the states: "cases did we open" is no case still open
     spotted_names = {m.key[1] for m in spotted}
@@ -338,9 +343,11 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     if not group_by and found_dims and not mine_grouped:  # "pipeline stage by stage", "各区域" already cue; a bare
         group_by = [d for s, d, _g in sorted(found_dims) if d not in filters and not  # dimension still groups,
                     (_ONE_TOTAL.search(text) and not _EACH.search(text) and
-                     (not _how_many_of(text, s, dim_ends.get(s, s)) or dim_ends.get(s) in metric_starts))][:1]
+                     (not _how_many_of(text, s, dim_ends.get(s, s)) or
+                      (dim_ends.get(s) in metric_starts and not _SUBJECT_AFTER.match(text, dim_ends[s]))))][:1]
         out.hints.add("bare_group")  # but does not by itself make a sentence a question for a figure; "how many
-        # calls has the team made", "拜访了几次客户", "多少客户投诉" ask one total: the bare word says what, not by what
+        # calls has the team made", "拜访了几次客户", "多少客户投诉" ask one total: the bare word says what, not by what;
+        # "多少客户下了单" counts the customers, the doers of the verb (_SUBJECT_AFTER)
     group_by += [d for d in mine_grouped if d not in group_by]
     for dim, keys in open_filters.items():  # "加急工单还没解决的": which cases, never a breakdown of them
         filters.setdefault(dim, keys)
@@ -516,6 +523,10 @@ _HEADROOM = re.compile(r"\b(?:left|remaining|remain|headroom|room|close to|near|
 FIT_NAMED_METRIC = 0.03
 
 
+def _group_by(filling: Filling) -> list[str]:
+    return next((f.value for f in filling.filled if f.name == "group_by"), [])
+
+
 def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> float:
     """How much a named catalogue metric makes `query_metrics` likelier than a tool that lists records: a
     question about "gross profit on deals won" wants a number, "list the deals won" wants the deals, and a metric
@@ -539,6 +550,9 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
         # named record ("why did we lose the Acme deal?") its own records and notes say what is known
         one = names_a_record and (_THE_DEAL.search(text) or _ONE_DEAL.search(text))  # not "NPS" read as a name
         return -NOT_A_FIGURE if one else FIT_NAMED_METRIC * FIGURE_ASKED
+    if _ONE_RECORD_RANKED.search(text) and ("group_by" not in asked or _group_by(filling) == ["rep"]):
+        # "what's the biggest deal we won this quarter", "今年最大的一单是哪个": one record, the first of a list ranked by
+        return -NOT_A_FIGURE  # amount; "who closed the biggest deal" is that deal's owner, shown in its row
     if not named:  # no catalogue metric: a guess (for "I can't do that") or one implied by a breakdown
         implied = any(f.name == "metrics" and f.how in ("implied", "guess") for f in filling.filled)
         # "宏达机械那个…的单子到哪个阶段了", "海天电子有几个单子在跟": about a named record, not a figure
@@ -550,8 +564,6 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
             (names_a_record and _THE_DEAL.search(text)):
         return -NOT_A_FIGURE  # "列一下…的商机", "deals over 100000", "Initech signed!! please close D-1867 as won",
         # "we lost the Summit Logistics parcel locker deal": one named deal is a record, not a figure
-    if "group_by" not in asked and _ONE_RECORD_RANKED.search(text):  # "what's the biggest deal we won this quarter":
-        return -NOT_A_FIGURE  # one record, the first of a list ranked by amount
     if _records_only(text) and not grouped and not _MONEY_WORD.search(text) and \
             (not _COUNTED.search(text) or names_a_record):  # "看一下本月的商机", "海天电子有几个单子在跟"; "how
         return -NOT_A_FIGURE  # much did Acme order this year" asks a sum of money, a figure
@@ -772,6 +784,8 @@ def _names(reading: Reading, kinds: tuple, filters: dict, taken: list) -> list[t
 
 
 _DEALS = re.compile(r"\b(?:deals?|opportunit(?:y|ies))\b|商机|单子", re.I)
+# deals counted or ranked by how many, with no state or verb naming which ("how many deals does each rep have")
+_HOW_MANY_DEALS = re.compile(r"\b(?:how many|number of|most|fewest)\b|多少|几个|最多|最少", re.I)
 _MONEY = re.compile(r"\b(?:value|amount|worth|how much|total)\b|金额|多少钱|总额|价值", re.I)
 
 
