@@ -55,7 +55,8 @@ def unit_aliases(code: str, name: str, region_names: tuple[str, ...] = ()) -> tu
     """How people name a sales unit: its code as it is ("east-smb") and with spaces ("east enterprise"), each side of "East Enterprise / 华东大客户部",
     the Chinese name without its 部 ("华东大客户"), and, inside one's own region, the name without its region
     (`region_names`, "North" / "华北"): "Public Sector", "中小企业部", "公共事业部". An English name left with one word
-    ("Industry", "Retail") is a common word and is not one; an acronym ("SMB") is."""
+    ("Industry", "Retail") is a common word and is not one, but is with a unit's noun after it ("Retail unit"); an
+    acronym ("SMB") is."""
     sides = list(dict.fromkeys(name_sides(name)))
     short = [s[:-1] for s in sides if s.endswith("部") and len(s) > 3]
     regionless = []
@@ -64,6 +65,8 @@ def unit_aliases(code: str, name: str, region_names: tuple[str, ...] = ()) -> tu
             rest = side[len(region):].strip() if side.lower().startswith(region.lower()) else ""
             if rest and ((len(rest.split()) >= 2 or rest.isupper()) if rest.isascii() else rest.endswith("部") and len(rest) >= 3):
                 regionless.append(rest)
+            elif rest and rest.isascii():  # "the retail unit", "our industry team": the common word with a unit's noun
+                regionless += [f"{rest} {noun}" for noun in ("unit", "team", "department", "division")]
     return tuple(dict.fromkeys([code, code.replace("-", " "), *sides, *short, *regionless]))  # "east-smb's pipeline"
 
 

@@ -68,6 +68,10 @@ def test_each_reps_activities_are_still_broken_down_by_rep():
     ("今年谈成了多少钱", "won_value"),  # 谈成: talked into a deal, won
     ("这个月谈成了几单", "won_deals"),
     ("How many days does it take to close a deal on average?", "sales_cycle_days"),  # days, never the deal size
+    ("How fast do we resolve cases?", "case_close_days"),  # how fast: the days of the same cases
+    ("工单解决得多快", "case_close_days"),
+    ("今年有多少笔逾期回款", "late_payments"),  # 逾期 said of payments: the instalments paid late or owed
+    ("逾期回款金额是多少", "overdue_receivables"),  # … and their money: the amount past due
 ])
 def test_everyday_chinese_and_english_words_name_the_metric_meant(question, metric):
     assert read(question)["metrics"] == [metric]

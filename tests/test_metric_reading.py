@@ -95,3 +95,13 @@ def test_which_one_among_the_groups_meeting_a_bound_groups_them():
 ])
 def test_deals_created_in_a_period_and_then_won_are_a_cohort(text, metric):
     assert read(text)["metrics"] == [metric]
+
+
+def test_a_units_one_common_word_names_it_only_with_a_units_noun_after_it():
+    aliases = unit_aliases("south-retail", "South Retail / 华南零售部", ("South", "华南"))
+    assert {"Retail unit", "Retail team", "零售部"} <= set(aliases) and "Retail" not in aliases
+    units = Lexicon({"unit": [EntityName("south-retail", aliases)]})
+    said = fill(None, Reading("What share of our revenue comes from the retail unit?", units, dt.date(2026, 11, 26))).args
+    assert said["filters"] == {"unit": ["south-retail"]} and said["share_of"] == "unit"
+    retail = fill(None, Reading("What share of our revenue comes from retail customers?", units, dt.date(2026, 11, 26))).args
+    assert retail["filters"] == {"industry": ["retail"]}  # the industry, not the unit

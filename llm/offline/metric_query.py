@@ -315,7 +315,9 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _as_count(_blank(text, taken), metrics, text)
     metrics = _count_and_amount(text, metrics)
     metrics = _as_days(_blank(text, taken), metrics)
-    metrics, weighting = _modified(text, metrics)
+    turned, weighting = _modified(text, metrics)
+    if turned != metrics:  # "逾期回款金额": the late instalments, said with money, are the amount overdue
+        metrics = _as_money(text, turned, text)
     if filters.get("stage") and set(filters["stage"]) <= set(OPEN_STAGES):  # "谈判阶段的单子平均多大": of deals still open
         metrics = list(dict.fromkeys(_terms()["of_open_stages"].get(m, m) for m in metrics))
     metrics, open_filters = _still_open(text, metrics)
@@ -968,7 +970,8 @@ def _count_and_amount(text: str, metrics: list[str]) -> list[str]:
 _JOURNEY = re.compile(r"(?:\bfrom|从)\s*[^，,。？?；;]{1,20}?\s*(?:\bto|\buntil|\btill|到)\s*(?:成交|赢单|签约|签单|拿下|关单|"
                       r"clos(?:e|ed|ing)\b|won\b|win(?:ning)?\b|signature\b|signing\b)", re.I)
 _JOURNEY_METRIC = "sales_cycle_days"
-_DAYS_ASK = re.compile(r"\b(?:days|how long|how many days|cycle)\b|多少天|几天|天数|多久|多长时间|周期", re.I)
+_DAYS_ASK = re.compile(r"\b(?:days|how long|how many days|cycle|how (?:fast|quickly))\b|多少天|几天|天数|多久|多长时间|周期|多快|"
+                       r"快不快", re.I)
 
 
 def _as_days(text: str, metrics: list[str]) -> list[str]:
