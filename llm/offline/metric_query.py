@@ -346,10 +346,10 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
         group_by = [d for s, d, _g in sorted(found_dims) if d not in filters and not  # dimension still groups,
                     (_ONE_TOTAL.search(text) and not _EACH.search(text) and
                      (not _how_many_of(text, s, dim_ends.get(s, s)) or
-                      (dim_ends.get(s) in metric_starts and not _SUBJECT_AFTER.match(text, dim_ends[s]))))][:1]
+                      (dim_ends.get(s) in metric_starts and not _DOERS_AFTER.match(text, dim_ends[s]))))][:1]
         out.hints.add("bare_group")  # but does not by itself make a sentence a question for a figure; "how many
         # calls has the team made", "拜访了几次客户", "多少客户投诉" ask one total: the bare word says what, not by what;
-        # "多少客户下了单" counts the customers, the doers of the verb (_SUBJECT_AFTER)
+        # "多少客户下了单" counts the customers, who did what the verb says (_DOERS_AFTER)
     group_by += [d for d in mine_grouped if d not in group_by]
     for dim, keys in open_filters.items():  # "加急工单还没解决的": which cases, never a breakdown of them
         filters.setdefault(dim, keys)
@@ -469,6 +469,10 @@ def _how_many_of(text: str, start: int, end: int) -> bool:
 _SUBJECT_AFTER = re.compile(r"\s*(?:的|下了|下过|买了|买过|签了|投诉了|投诉过|付了|"
                             r"(?:are|were|is|have|has|had|did|do|does|still|paid|pay|paying|owe|owed|placed|ordered|"
                             r"bought|purchased|complained|raised|filed)\b)", re.I)
+
+
+# A customer's doing said right after them in Chinese: "多少客户下了单" counts the customers ("多少客户投诉了" the complaints)
+_DOERS_AFTER = re.compile(r"\s*(?:下了|下过|买了|买过|付了|付过|签了)")
 
 
 def _counted_as_subject(text: str, dim: str, found_dims: list, ends: dict[int, int]) -> bool:
