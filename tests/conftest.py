@@ -31,6 +31,16 @@ def seeded_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def metrics_store(seeded_template, tmp_path_factory) -> Store:
+    """A copy of the seeded store for one module of metric tests, which read it (and check they wrote nothing)."""
+    path = tmp_path_factory.mktemp("metrics") / "m.db"
+    shutil.copy(seeded_template, path)
+    store = Store(f"sqlite:///{path}")
+    yield store
+    store.dispose()
+
+
 def settings_for(directory: Path, **overrides) -> Settings:
     return Settings(data_dir=directory, database_url=f"sqlite:///{directory / 'tessera.db'}",
                     checkpoint_url=str(directory / "checkpoints.db"), **overrides)

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import select, text
 
 from crm.actor import Actor
-from crm.metrics import caller_of
+from crm.metrics import MetricQuery, caller_of, run_query
 from crm.models import User
 
 AS_OF = dt.date(2026, 11, 26)
@@ -135,3 +135,15 @@ def caller(session, login: str):
 
 def actor(user: User) -> Actor:
     return Actor(user.id, user.login, user.role, user.unit_id, user.contact_id, user.language)
+
+
+def ask(store, login: str, **query):
+    """The metric query `query` (query_metrics' arguments) run as `login` on the eval day."""
+    with store.session() as s:
+        return run_query(s, MetricQuery.of(query), caller(s, login), as_of=AS_OF, now=NOW)
+
+
+def scalar(store, sql: str, **params):
+    """The first value of a hand-written SQL on the same store."""
+    with store.session() as s:
+        return s.execute(text(sql), params).scalar()

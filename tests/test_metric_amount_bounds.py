@@ -4,37 +4,15 @@ with the bound in its SQL; the same bound in a listing ("list deals above 500k c
 the deals; a bound on groups ("reps who sold more than 800K") still keeps groups."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from sqlalchemy import text
 
-from crm.metrics import MetricQuery, run_query
-from crm.store import Store
-from tests.metrics_support import AS_OF, NOW, caller
+from tests.metrics_support import ask, scalar
 from tests.security.erasure_support import changed_rows, snapshot
 from tests.test_query_metrics_tool import read
 
 EAST = "FROM deals d JOIN sales_units u ON u.id = d.unit_id WHERE u.region = 'east'"
-
-
-@pytest.fixture(scope="module")
-def mstore(seeded_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("metrics_amount") / "m.db"
-    shutil.copy(seeded_template, path)
-    store = Store(f"sqlite:///{path}")
-    yield store
-    store.dispose()
-
-
-def ask(store, login, **query):
-    with store.session() as s:
-        return run_query(s, MetricQuery.of(query), caller(s, login), as_of=AS_OF, now=NOW)
-
-
-def scalar(store, sql):
-    with store.session() as s:
-        return s.execute(text(sql)).scalar()
 
 
 @pytest.mark.parametrize(("metric", "bound", "sql"), [
@@ -48,33 +26,33 @@ def scalar(store, sql):
      "SELECT COUNT(*) FROM orders o JOIN deals d ON d.id = o.deal_id JOIN sales_units u ON u.id = d.unit_id "
      "WHERE u.region = 'east' AND o.amount > 200000"),
 ])
-def test_a_bound_on_each_records_amount_counts_only_those_records(mstore, metric, bound, sql):
-    result = ask(mstore, "zhao.lei", metrics=[metric], amount=[bound])
-    want = scalar(mstore, sql)
+def test_a_bound_on_each_records_amount_counts_only_those_records(metrics_store, metric, bound, sql):
+    result = ask(metrics_store, "zhao.lei", metrics=[metric], amount=[bound])
+    want = scalar(metrics_store, sql)
     assert want  # the seed has such records: a zero would prove nothing
     assert result.rows[0][metric] == pytest.approx(float(want))
-    unbounded = ask(mstore, "zhao.lei", metrics=[metric]).rows[0][metric]
+    unbounded = ask(metrics_store, "zhao.lei", metrics=[metric]).rows[0][metric]
     assert unbounded > result.rows[0][metric]  # the bound narrowed what was counted
     assert "amount" in result.sql[0]  # shown under "how it was computed"
     assert result.explain()["filters"]["amount"] == [f"{bound['op']} {bound['value']:g}"]
 
 
-def test_the_bound_holds_in_the_period_compared_with(mstore):
-    result = ask(mstore, "zhao.lei", metrics=["won_deals"], amount=[{"op": ">", "value": 500000}],
+def test_the_bound_holds_in_the_period_compared_with(metrics_store):
+    result = ask(metrics_store, "zhao.lei", metrics=["won_deals"], amount=[{"op": ">", "value": 500000}],
                  period={"fiscal_year": 2026}, compare_to="same_period_last_year")
-    last_year = scalar(mstore, f"SELECT COUNT(*) {EAST} AND d.stage = 'won' AND d.amount > 500000 "
+    last_year = scalar(metrics_store, f"SELECT COUNT(*) {EAST} AND d.stage = 'won' AND d.amount > 500000 "
                                "AND d.closed_on BETWEEN '2025-01-01' AND '2025-11-26'")
     assert result.rows[0]["won_deals_previous"] == last_year
 
 
-def test_records_without_an_amount_cannot_be_bounded_by_one(mstore):
+def test_records_without_an_amount_cannot_be_bounded_by_one(metrics_store):
     with pytest.raises(ValueError, match="no amount"):
-        ask(mstore, "zhao.lei", metrics=["cases_opened"], amount=[{"op": ">", "value": 5}])
+        ask(metrics_store, "zhao.lei", metrics=["cases_opened"], amount=[{"op": ">", "value": 5}])
 
 
-def test_the_answer_says_which_records_it_counted(mstore):
+def test_the_answer_says_which_records_it_counted(metrics_store):
     from crm.metrics.answer import sentence
-    result = ask(mstore, "zhao.lei", metrics=["won_deals"], amount=[{"op": ">", "value": 500000}])
+    result = ask(metrics_store, "zhao.lei", metrics=["won_deals"], amount=[{"op": ">", "value": 500000}])
     assert "amount over 500,000" in sentence(result, "en")
     assert "金额超过500,000" in sentence(result, "zh")
 

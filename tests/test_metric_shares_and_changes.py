@@ -4,19 +4,16 @@ shown as its share of the whole, a group's sum can be bounded in money, and the 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
-from sqlalchemy import text
 
-from crm.metrics import MetricQuery, run_query
+from crm.metrics import MetricQuery
 from crm.metrics.answer import sentence, table
-from crm.store import Store
 from evals.answers import grade, said
 from llm.offline.lexicon import Lexicon
 from llm.offline.metric_query import fill
 from llm.offline.reading import Reading
-from tests.metrics_support import AS_OF, NOW, caller
+from tests.metrics_support import ask, scalar
 
 WIN_RATE = ("SELECT SUM(CASE WHEN d.stage = 'won' THEN 1.0 ELSE 0 END) / COUNT(*) FROM deals d JOIN sales_units u "
             "ON u.id = d.unit_id WHERE d.stage IN ('won', 'lost') AND u.region = :r AND d.closed_on BETWEEN :a AND :b")
@@ -24,34 +21,15 @@ WON = ("SELECT SUM(d.amount) FROM deals d JOIN sales_units u ON u.id = d.unit_id
        "AND u.region = :r AND d.closed_on BETWEEN :a AND :b")
 
 
-@pytest.fixture(scope="module")
-def mstore(seeded_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("shares") / "m.db"
-    shutil.copy(seeded_template, path)
-    store = Store(f"sqlite:///{path}")
-    yield store
-    store.dispose()
-
-
-def ask(store, login, **query):
-    with store.session() as s:
-        return run_query(s, MetricQuery.of(query), caller(s, login), as_of=AS_OF, now=NOW)
-
-
-def scalar(store, sql, **params):
-    with store.session() as s:
-        return s.execute(text(sql), params).scalar()
-
-
 def read(words: str) -> dict:
     return fill(None, Reading(words, Lexicon({}), dt.date(2026, 11, 26))).args
 
 
-def test_a_change_of_win_rate_is_in_percentage_points_not_a_relative_percent(mstore):
-    result = ask(mstore, "liang.yu", metrics=["win_rate"], period={"relative": "this", "grain": "quarter"},
+def test_a_change_of_win_rate_is_in_percentage_points_not_a_relative_percent(metrics_store):
+    result = ask(metrics_store, "liang.yu", metrics=["win_rate"], period={"relative": "this", "grain": "quarter"},
                  compare_to="previous_period")
-    now = scalar(mstore, WIN_RATE, r="south", a="2026-10-01", b="2026-12-31")
-    before = scalar(mstore, WIN_RATE, r="south", a="2026-07-01", b="2026-09-30")
+    now = scalar(metrics_store, WIN_RATE, r="south", a="2026-10-01", b="2026-12-31")
+    before = scalar(metrics_store, WIN_RATE, r="south", a="2026-07-01", b="2026-09-30")
     assert result.rows[0]["win_rate_change"] == pytest.approx(now - before, abs=1e-6)
     points = f"{abs(now - before) * 100:.1f}"
     assert f"{points} percentage points" in sentence(result, "en")
@@ -59,12 +37,12 @@ def test_a_change_of_win_rate_is_in_percentage_points_not_a_relative_percent(mst
     assert table(result, "en")[0]["change"].endswith(" pts")
 
 
-def test_the_same_period_last_year_of_a_running_quarter_gives_both_the_same_days_and_the_whole_quarter(mstore):
+def test_the_same_period_last_year_of_a_running_quarter_gives_both_the_same_days_and_the_whole_quarter(metrics_store):
     """Q4 so far (to 26 Nov) against 1 Oct-26 Nov 2025, and all of Q4 2025 beside it: a reader gets both."""
-    result = ask(mstore, "zhao.lei", metrics=["won_value"], period={"relative": "this", "grain": "quarter"},
+    result = ask(metrics_store, "zhao.lei", metrics=["won_value"], period={"relative": "this", "grain": "quarter"},
                  compare_to="same_period_last_year")
-    like = scalar(mstore, WON, r="east", a="2025-10-01", b="2025-11-26")
-    whole = scalar(mstore, WON, r="east", a="2025-10-01", b="2025-12-31")
+    like = scalar(metrics_store, WON, r="east", a="2025-10-01", b="2025-11-26")
+    whole = scalar(metrics_store, WON, r="east", a="2025-10-01", b="2025-12-31")
     assert result.rows[0]["won_value_previous"] == pytest.approx(float(like))
     assert result.rows[0]["won_value_previous_whole"] == pytest.approx(float(whole))
     from crm.metrics.answer import fmt
@@ -72,16 +50,16 @@ def test_the_same_period_last_year_of_a_running_quarter_gives_both_the_same_days
     assert "so far" in en and "2025-11-26" in en and fmt(like, "money") in en
     assert f"all of 2025-Q4: {fmt(whole, 'money')}" in en
     assert f"2025-Q4全期为{fmt(whole, 'money', 'zh')}" in sentence(result, "zh")
-    over = ask(mstore, "zhao.lei", metrics=["won_value"], period={"relative": "last", "grain": "quarter"},
+    over = ask(metrics_store, "zhao.lei", metrics=["won_value"], period={"relative": "last", "grain": "quarter"},
                compare_to="same_period_last_year")  # a quarter already over: its whole counterpart, said once
     assert over.compared_whole is None and "all of" not in sentence(over, "en")
 
 
-def test_a_filtered_part_is_shown_as_its_share_of_the_whole(mstore):
-    result = ask(mstore, "liang.yu", metrics=["pipeline_value"], filters={"stage": ["negotiation"]}, share_of="stage")
-    part = scalar(mstore, "SELECT SUM(d.amount) FROM deals d JOIN sales_units u ON u.id = d.unit_id WHERE "
+def test_a_filtered_part_is_shown_as_its_share_of_the_whole(metrics_store):
+    result = ask(metrics_store, "liang.yu", metrics=["pipeline_value"], filters={"stage": ["negotiation"]}, share_of="stage")
+    part = scalar(metrics_store, "SELECT SUM(d.amount) FROM deals d JOIN sales_units u ON u.id = d.unit_id WHERE "
                           "d.stage = 'negotiation' AND u.region = 'south'")
-    whole = scalar(mstore, "SELECT SUM(d.amount) FROM deals d JOIN sales_units u ON u.id = d.unit_id WHERE "
+    whole = scalar(metrics_store, "SELECT SUM(d.amount) FROM deals d JOIN sales_units u ON u.id = d.unit_id WHERE "
                            "d.stage IN ('lead', 'qualified', 'proposal', 'negotiation') AND u.region = 'south'")
     assert result.rows[0]["share"] == pytest.approx(part / whole, abs=1e-6)
     assert sentence(result, "en").startswith(f"Negotiation made up {part / whole * 100:.1f}% of pipeline value")

@@ -31,20 +31,32 @@ def test_every_metric_by_region_matches_hand_written_sql_on_postgres(pg_store):
     assert not failures, "\n".join(failures)
 
 
-def test_time_buckets_and_medians_agree_between_postgres_and_sqlite(pg_store, seeded_template, tmp_path):
-    query = MetricQuery.of(
-        {"metrics": ["won_deals", "median_deal_size", "sales_cycle_days"], "group_by": ["quarter"],
-         "period": {"fiscal_year": 2025}})
+def on_both(pg_store, seeded_template, tmp_path, query: dict) -> list[list[dict]]:
+    """The query's rows on PostgreSQL and on SQLite, both seeded alike."""
     shutil.copy(seeded_template, tmp_path / "lite.db")  # a question audits its consent decision: not on the template
     lite = Store(f"sqlite:///{tmp_path / 'lite.db'}")
     try:
         results = []
         for store in (pg_store, lite):
             with store.session() as s:
-                results.append(run_query(s, query, caller(s, "admin"), as_of=AS_OF, now=NOW).rows)
+                results.append(run_query(s, MetricQuery.of(query), caller(s, "admin"), as_of=AS_OF, now=NOW).rows)
     finally:
         lite.dispose()
+    return results
+
+
+def test_time_buckets_and_medians_agree_between_postgres_and_sqlite(pg_store, seeded_template, tmp_path):
+    results = on_both(pg_store, seeded_template, tmp_path,
+                      {"metrics": ["won_deals", "median_deal_size", "sales_cycle_days"], "group_by": ["quarter"],
+                       "period": {"fiscal_year": 2025}})
     assert results[0] == results[1] and [r["quarter"] for r in results[0]] == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+
+
+def test_deals_by_a_stage_they_reached_agree_between_postgres_and_sqlite(pg_store, seeded_template, tmp_path):
+    results = on_both(pg_store, seeded_template, tmp_path,
+                      {"metrics": ["conversion_rate", "won_deals"], "group_by": ["region"],
+                       "filters": {"reached_stage": ["negotiation"]}})
+    assert results[0] == results[1] and len(results[0]) == 3 and all(r["won_deals"] for r in results[0])
 
 
 def test_after_a_bulk_load_the_planner_statistics_count_the_rows(pg_store):

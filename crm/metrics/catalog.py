@@ -53,9 +53,14 @@ class Dimension:
     label_column: str | None = None  # "table.column" shown when grouping, if not the key
     time: str | None = None  # week / month / quarter / year: buckets the metric's time field
     values: dict[str, dict] = field(default_factory=dict)
+    # a record's history, filtered only: {column: the history's column naming the record, of: the record's id}; a
+    # record counts when any of its history rows matches ("deals that reached proposal": any stage change to it)
+    through: dict[str, str] | None = None
 
     @property
     def tables(self) -> set[str]:
+        if self.through:  # filtered through the record's history: the record's own table is what is reached
+            return {self.through["of"].split(".")[0]}
         return {c.split(".")[0] for c in (self.key, self.label_column) if c}
 
     def value_label(self, value: str, language: str) -> str:
@@ -127,7 +132,8 @@ def load_catalog(folder: Path) -> Catalog:
                             person=s.get("person"), ahead=tuple(s.get("ahead", ())),
                             amount=s.get("amount")) for name, s in _load_yaml(folder / "sources.yaml").items()}
     dimensions = {name: Dimension(name=name, label=d["label"], synonyms=d.get("synonyms", {}), key=d.get("key"),
-                                  label_column=d.get("label_column"), time=d.get("time"), values=d.get("values", {}))
+                                  label_column=d.get("label_column"), time=d.get("time"), values=d.get("values", {}),
+                                  through=d.get("through"))
                   for name, d in _load_yaml(folder / "dimensions.yaml").items()}
     metrics = {}
     for path in sorted((folder / "definitions").glob("*.yaml")):

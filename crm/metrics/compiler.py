@@ -95,7 +95,7 @@ def _aggregate(catalog: Catalog, source: Source, batch: list[Metric], group_by: 
     if extra_join is not None:
         joined = joined.join(*extra_join)
     q = select(*groups, *measures).select_from(joined)
-    q = q.where(*_slice_conditions(source, batch[0], s))
+    q = q.where(*_slice_conditions(catalog, source, batch[0], s))
     if all(m.where for m in batch):  # no metric needs the other rows: skip them
         q = q.where(_any_of(batch, s.as_of))
     return q.group_by(*groups) if groups else q
@@ -125,12 +125,17 @@ def _group_columns(group_by: list[Dimension], metric: Metric) -> list:
     return cols
 
 
-def _slice_conditions(source: Source, metric: Metric, s: Slice) -> list:
+def _slice_conditions(catalog: Catalog, source: Source, metric: Metric, s: Slice) -> list:
     cond = []
     if s.units is not None:
         cond.append(column(source.unit).in_(s.units))
+    through = _through(catalog)
     for ref, values in s.filters.items():
-        cond.append(column(ref).in_(values))
+        if ref in through:  # "deals that reached proposal": any row of the record's history has one of the values
+            history = through[ref]
+            cond.append(exists().where(column(history["column"]) == column(history["of"]), column(ref).in_(values)))
+        else:
+            cond.append(column(ref).in_(values))
     if s.period is not None and metric.time:
         cond += period_conditions(column(metric.time), s.period)
     if s.amount:
@@ -205,6 +210,11 @@ def _referenced(e, out: set[str]) -> set[str]:
     return out
 
 
+def _through(catalog: Catalog) -> dict[str, dict[str, str]]:
+    """The keys of dimensions read through a record's history, and how each reaches the record (catalog `through`)."""
+    return {d.key: d.through for d in catalog.dimensions.values() if d.through}
+
+
 def _from(catalog: Catalog, source: Source, batch: list[Metric], group_by: list[Dimension], s: Slice):
     needed: set[str] = set()
     for m in batch:
@@ -215,7 +225,8 @@ def _from(catalog: Catalog, source: Source, batch: list[Metric], group_by: list[
             needed.add(m.time.split(".")[0])
     for d in group_by:
         needed |= d.tables
-    needed |= {ref.split(".")[0] for ref in s.filters}
+    through = _through(catalog)
+    needed |= {(through[ref]["of"] if ref in through else ref).split(".")[0] for ref in s.filters}
     if s.units is not None:
         needed.add(source.unit.split(".")[0])
     missing = needed - source.tables

@@ -84,6 +84,9 @@ def run_query(session: Session, query: MetricQuery, caller: Caller, *, as_of: dt
                                "see it")
     group_by = [catalog.dimension(name) for name in query.group_by]
     filter_dims = {name: catalog.dimension(name) for name in query.filters}
+    for d in group_by:
+        if d.through:  # a deal reaches several stages: it would be counted in each
+            raise ValueError(f"{d.label['en']} filters the records; it cannot break them down")
     for m in metrics + [catalog.metric(t.metric) for t in query.having]:
         for d in group_by + list(filter_dims.values()):
             if not catalog.supports(m, d):

@@ -320,6 +320,10 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
         metrics = _as_money(text, turned, text)
     if filters.get("stage") and set(filters["stage"]) <= set(OPEN_STAGES):  # "谈判阶段的单子平均多大": of deals still open
         metrics = list(dict.fromkeys(_terms()["of_open_stages"].get(m, m) for m in metrics))
+        if metrics and all(_of_closed_deals(m) for m in metrics):  # "从提案到赢单的转化率", "方案阶段的赢单率": no deal
+            reached = [st for st in filters.pop("stage") if st != "lead"]  # is in proposal and won at once; the deals
+            if reached:  # that reached proposal are meant (every deal starts as a lead: "from lead to won" is all)
+                filters["reached_stage"] = reached
     metrics, open_filters = _still_open(text, metrics)
     metrics = _state_as_verb(text, metrics)  # after the states: "cases did we open" is no case still open
     spotted_names = {m.key[1] for m in spotted}
@@ -1152,6 +1156,17 @@ def _by_complement(text: str) -> list[str]:
                                  or _RANKED_BY.search(text)):
         return []  # "看一下今年丢掉的单子": the records themselves, no figure of them asked; "哪个销售丢的单最多" ranks by them
     return [verbs[m.group(1) or m.group(2) or m.group(3) or m.group(4)]] if m else []
+
+
+def _of_closed_deals(name: str) -> bool:
+    """Whether the metric counts only deals won or lost (or is a rate of such: win rate, conversion)."""
+    m = default_catalog().metrics.get(name)
+    if m is None:
+        return False
+    if m.ratio:
+        return _of_closed_deals(m.ratio["numerator"])
+    stages = [set(c.get("in", ())) for c in m.where if c["column"] == "deals.stage"]
+    return bool(stages) and all(st and st <= {"won", "lost"} for st in stages)
 
 
 def _records_of_the_verb(text: str, metrics: list[str], spotted: list[Mention]) -> list[str]:
