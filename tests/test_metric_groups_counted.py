@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from crm.metrics import MetricQuery
 from crm.metrics.answer import sentence
-from tests.test_metrics_query import ask, mstore, scalar  # noqa: F401  (the module's seeded store)
+from tests.metrics_support import ask, scalar
 from tests.test_query_metrics_tool import read
 
 ZERO = {"metric": "activities", "op": "=", "value": 0.0}
@@ -63,25 +63,25 @@ REPS_WITHOUT = ("SELECT us.login FROM users us JOIN sales_units u ON u.id = us.u
                 "'analytics.reporting' AND category = 'user.behavior' AND granted = 1)))")
 
 
-def test_reps_with_no_activity_are_shown_with_zero(mstore):  # noqa: F811
-    result = ask(mstore, "olivia.wang", metrics=["activities"], group_by=["rep"], having=[ZERO],
+def test_reps_with_no_activity_are_shown_with_zero(metrics_store):  # noqa: F811
+    result = ask(metrics_store, "olivia.wang", metrics=["activities"], group_by=["rep"], having=[ZERO],
                  period={"relative": "this", "grain": "week"})
-    with mstore.session() as s:
+    with metrics_store.session() as s:
         expected = sorted(r[0] for r in s.execute(text(REPS_WITHOUT)))
     assert expected and sorted(r["rep"] for r in result.rows) == expected
     assert all(r["activities"] == 0 for r in result.rows)
     said = sentence(result, "en")
     assert said.startswith(f"{len(expected)} reps with no activities") and all(r["rep_label"] in said for r in result.rows)
     # without a bound that nothing meets, the reps with no row stay out: the top of a ranking is unchanged
-    ranked = ask(mstore, "olivia.wang", metrics=["activities"], group_by=["rep"], order="asc",
+    ranked = ask(metrics_store, "olivia.wang", metrics=["activities"], group_by=["rep"], order="asc",
                  period={"relative": "this", "grain": "week"})
     assert all(r["activities"] > 0 for r in ranked.rows)
 
 
-def test_how_many_reps_won_at_least_three_deals_is_counted(mstore):  # noqa: F811
-    result = ask(mstore, "zhao.lei", metrics=["won_deals"], group_by=["rep"], count_groups=True,
+def test_how_many_reps_won_at_least_three_deals_is_counted(metrics_store):  # noqa: F811
+    result = ask(metrics_store, "zhao.lei", metrics=["won_deals"], group_by=["rep"], count_groups=True,
                  having=[{"metric": "won_deals", "op": ">=", "value": 3}], period={"relative": "this", "grain": "year"})
-    expected = scalar(mstore, "SELECT COUNT(*) FROM (SELECT d.owner_id FROM deals d JOIN sales_units u ON u.id = "
+    expected = scalar(metrics_store, "SELECT COUNT(*) FROM (SELECT d.owner_id FROM deals d JOIN sales_units u ON u.id = "
                               "d.unit_id WHERE d.stage = 'won' AND u.region = 'east' AND d.closed_on BETWEEN "
                               "'2026-01-01' AND '2026-12-31' GROUP BY d.owner_id HAVING COUNT(*) >= 3)")
     assert len(result.rows) == expected
@@ -104,19 +104,19 @@ def test_accounts_that_ordered_nothing_are_read(text, group, counted):
     assert bool(got.get("count_groups")) is counted
 
 
-def test_accounts_with_no_order_are_shown_within_the_askers_units(mstore):  # noqa: F811
-    result = ask(mstore, "zhao.lei", metrics=["orders"], group_by=["account"], filters={"industry": ["finance"]},
+def test_accounts_with_no_order_are_shown_within_the_askers_units(metrics_store):  # noqa: F811
+    result = ask(metrics_store, "zhao.lei", metrics=["orders"], group_by=["account"], filters={"industry": ["finance"]},
                  having=[{"metric": "orders", "op": "=", "value": 0}], period={"relative": "this", "grain": "year"})
-    with mstore.session() as s:
+    with metrics_store.session() as s:
         expected = sorted(r[0] for r in s.execute(text(
             "SELECT ac.name FROM accounts ac JOIN sales_units u ON u.id = ac.unit_id WHERE u.region = 'east' AND "
             "ac.industry = 'finance' AND ac.id NOT IN (SELECT o.account_id FROM orders o WHERE o.ordered_on "
             "BETWEEN '2026-01-01' AND '2026-12-31')")))
     assert expected and sorted(r["account"] for r in result.rows) == expected
     # a filter on the facts (calls only) narrows what is counted, not who is listed: reps with no call this week
-    calls = ask(mstore, "zhao.lei", metrics=["activities"], group_by=["rep"], filters={"channel": ["call"]},
+    calls = ask(metrics_store, "zhao.lei", metrics=["activities"], group_by=["rep"], filters={"channel": ["call"]},
                 having=[ZERO], period={"relative": "this", "grain": "week"})
-    with mstore.session() as s:
+    with metrics_store.session() as s:
         no_call = sorted(r[0] for r in s.execute(text(REPS_WITHOUT.replace("'north'", "'east'").replace(
             "a.occurred_at >= '2026-11-23'", "a.kind = 'call' AND a.occurred_at >= '2026-11-23'"))))
     assert no_call and sorted(r["rep"] for r in calls.rows) == no_call

@@ -315,7 +315,7 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _as_count(_blank(text, taken), metrics, text)
     metrics = _count_and_amount(text, metrics)
     metrics = _as_days(_blank(text, taken), metrics)
-    turned, weighting = _modified(text, metrics)
+    turned, weighting = _modified(text, metrics, [(m.start, m.end) for m in spotted if m.key[1] in metrics])
     if turned != metrics:  # "逾期回款金额": the late instalments, said with money, are the amount overdue
         metrics = _as_money(text, turned, text)
     if filters.get("stage") and set(filters["stage"]) <= set(OPEN_STAGES):  # "谈判阶段的单子平均多大": of deals still open
@@ -1033,13 +1033,15 @@ def _negated_states(text: str, spotted: list[Mention], metrics: list[str]) -> li
     return list(dict.fromkeys(out))
 
 
-def _modified(text: str, metrics: list[str]) -> tuple[list[str], tuple[int, int] | None]:
+def _modified(text: str, metrics: list[str], named: list[tuple[int, int]] = ()) -> tuple[list[str], tuple[int, int] | None]:
     """Metrics turned by a word said anywhere ("weighted", "加权", "overdue": metric_terms.yaml `modified_by`), and
-    where a "weighted by X" / "按X加权" was said (X then weighs the sum and is no breakdown)."""
+    where a "weighted by X" / "按X加权" was said (X then weighs the sum and is no breakdown). A word inside the name of
+    a metric asked for (`named`) is that metric's own ("回款和逾期应收款": 逾期 is the receivables', not the payments')."""
     weighting = None
     for rule in _terms()["modified_by"]:
         words = "|".join(re.escape(w) for w in sorted(rule["words"], key=len, reverse=True))
-        said = re.search(rf"(?<![a-z])(?:{words})(?![a-z])", text)
+        said = next((w for w in re.finditer(rf"(?<![a-z])(?:{words})(?![a-z])", text)
+                     if not any(start <= w.start() and w.end() <= end for start, end in named)), None)
         if not said or not any(m in rule["turns"] for m in metrics):
             continue
         metrics = list(dict.fromkeys(rule["turns"].get(m, m) for m in metrics))
