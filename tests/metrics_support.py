@@ -81,6 +81,9 @@ def expected_sql(dialect: str) -> dict[str, str]:
         "payments_collected": f"SELECT u.region, SUM(p.amount) {pays} WHERE p.paid_on IS NOT NULL GROUP BY u.region",
         "outstanding_receivables": f"SELECT u.region, SUM(p.amount) {pays} WHERE p.paid_on IS NULL GROUP BY u.region",
         "defaulted_amount": f"SELECT u.region, SUM(p.amount) {pays} WHERE p.defaulted = TRUE GROUP BY u.region",
+        "account_count": "SELECT u.region, COUNT(*) FROM accounts ac JOIN sales_units u ON u.id = ac.unit_id GROUP BY u.region",
+        "rep_headcount": "SELECT u.region, COUNT(*) FROM users us JOIN sales_units u ON u.id = us.unit_id "
+                "WHERE us.role = 'rep' AND us.disabled_at IS NULL GROUP BY u.region",
         "new_accounts": "SELECT u.region, COUNT(*) FROM accounts ac JOIN sales_units u ON u.id = ac.unit_id "
                         "GROUP BY u.region",
         "activities": f"SELECT u.region, COUNT(*) {acts} WHERE {a_ok} GROUP BY u.region",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.metrics_support import ask, scalar
 from tests.security.erasure_support import changed_rows, snapshot
 from tests.test_query_metrics_tool import read
 
@@ -180,3 +181,34 @@ def test_what_nothing_in_the_store_measures_is_said_so_not_answered_with_somethi
 def test_a_forecast_asked_is_still_the_forecast(tessera):
     turn = tessera.chat("zhao.lei", "forecast", "forecast revenue this quarter")
     assert [c["name"] for c in turn.tool_calls] == ["forecast_revenue"], turn.reply
+
+
+@pytest.mark.parametrize(("question", "metric", "group_by"), [
+    ("How many reps do we have?", "rep_headcount", None),
+    ("我们有几个销售", "rep_headcount", None),
+    ("How many accounts does each unit have?", "account_count", ["unit"]),
+    ("客户数最多的行业是哪个", "account_count", ["industry"]),
+    ("哪个销售的客户最多", "account_count", ["rep"]),
+    ("Which unit has the most customers?", "account_count", ["unit"]),
+])
+def test_reps_or_accounts_counted_with_no_metric_named_are_counted(question, metric, group_by):
+    args = read(question)
+    assert args["metrics"] == [metric] and args.get("group_by") == group_by and "count_groups" not in args
+
+
+@pytest.mark.parametrize(("question", "metric"), [("How many reps won at least 3 deals?", "won_deals"),
+                                                ("哪个客户下单最多", "orders"),
+                                                ("有几个销售在干活", "active_reps")])
+def test_reps_or_accounts_doing_something_are_still_counted_by_what_they_did(question, metric):
+    assert read(question)["metrics"] == [metric]
+
+
+def test_a_managers_account_count_is_their_regions(metrics_store):
+    result = ask(metrics_store, "liang.yu", metrics=["account_count"], group_by=["unit"])
+    want = scalar(metrics_store, "SELECT COUNT(*) FROM accounts a JOIN sales_units u ON u.id = a.unit_id "
+                                 "WHERE u.region = 'south'")
+    everyone = scalar(metrics_store, "SELECT COUNT(*) FROM accounts")
+    assert sum(r["account_count"] for r in result.rows) == want and 0 < want < everyone
+    reps = ask(metrics_store, "liang.yu", metrics=["rep_headcount"]).rows[0]["rep_headcount"]
+    assert reps == scalar(metrics_store, "SELECT COUNT(*) FROM users us JOIN sales_units u ON u.id = us.unit_id "
+                                         "WHERE u.region = 'south' AND us.role = 'rep' AND us.disabled_at IS NULL")

@@ -299,11 +299,11 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     metrics = _days_to_pay(text, metrics)
     if not metrics:
         metrics = _from_stage(text, filters.get("stage", []))
-    if not metrics and not unmeasured and _DEALS.search(text) and _HOW_MANY_DEALS.search(text):
-        metrics = ["open_deals"]  # "which rep has the most deals", "谁手上的单子最多": the deals each one has, open
     if not metrics and having and having[0]["metric"]:  # "reps who closed more than 10 deals this year": the
         # bound's own metric is shown
         metrics = [having[0]["metric"]]
+    if not metrics and not unmeasured and _DEALS.search(text) and _HOW_MANY_DEALS.search(text):
+        metrics = ["open_deals"]  # "which rep has the most deals", "谁手上的单子最多": the deals each one has, open
     metrics = metrics if unmeasured else _with_channels(text, metrics, filters, bool(period or compare))
     metrics = _totalled(_blank(text, taken), _as_money(_blank(text, taken), metrics, text))
     metrics = _of_the_created(text, metrics)
@@ -371,6 +371,11 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
         group_by = [d for d in group_by if d != "rep"]  # breakdown by rep
     if any(_bounds_records(t, group_by) for t in having):
         metrics = _counted_when_bounded(text, unbounded)  # "成交金额超过50万的单子有几个": the money said is each deal's
+    entity = None if metrics or unmeasured or having else _entity_counted(text, found_dims, dim_ends)
+    if entity:  # "我们有几个销售", "how many accounts does each unit have", "哪个销售的客户最多": the people or accounts
+        metrics = [_terms()["entity_counts"][entity]]  # are counted, by the other group if one is said
+        group_by = [d for d in group_by if d != entity] or \
+            [d for _s, d, _g in sorted(found_dims) if d != entity and d not in filters][:1]  # "客户数最多的行业"
     card = None if metrics else scorecard_asked(reading.text)
     if card:  # "how is my team doing this quarter?": the default scorecard, beside the period before
         metrics = list(card.metrics)
@@ -1158,6 +1163,27 @@ def _by_complement(text: str) -> list[str]:
                                  or _RANKED_BY.search(text)):
         return []  # "看一下今年丢掉的单子": the records themselves, no figure of them asked; "哪个销售丢的单最多" ranks by them
     return [verbs[m.group(1) or m.group(2) or m.group(3) or m.group(4)]] if m else []
+
+
+# A group's word said as the thing counted: right after it a count or a ranking ("客户数最多的行业", "哪个销售的客户最多")
+_COUNTED_AFTER = re.compile(r"\s*(?:的)?(?:总数|数量|个数|数|最多|最少)")
+_COUNTED_BEFORE = re.compile(r"\b(?:most|fewest|least|number of)\s+$", re.I)  # "which unit has the most customers"
+
+
+def _entity_counted(text: str, found_dims: list, ends: dict[int, int]) -> str | None:
+    """The reps or accounts counted when no metric is named: asked "how many" of ("我们有几个销售", "how many accounts
+    does each unit have") or said with a count or ranking right after them while another group is asked by
+    ("哪个销售的客户最多": the accounts of each rep). metric_terms.yaml `entity_counts` names each one's metric."""
+    counts = _terms()["entity_counts"]
+    for start, dim, _grouped in found_dims:
+        if dim not in counts:
+            continue
+        if _how_many_of(text, start, ends.get(start, start)):
+            return dim
+        others = [d for _s, d, _g in found_dims if d != dim]
+        if others and (_COUNTED_AFTER.match(text, ends.get(start, start)) or _COUNTED_BEFORE.search(text[:start])):
+            return dim
+    return None
 
 
 def _of_closed_deals(name: str) -> bool:
