@@ -212,3 +212,15 @@ def test_a_managers_account_count_is_their_regions(metrics_store):
     reps = ask(metrics_store, "liang.yu", metrics=["rep_headcount"]).rows[0]["rep_headcount"]
     assert reps == scalar(metrics_store, "SELECT COUNT(*) FROM users us JOIN sales_units u ON u.id = us.unit_id "
                                          "WHERE u.region = 'south' AND us.role = 'rep' AND us.disabled_at IS NULL")
+
+
+def test_a_figure_of_zero_is_stated_and_nothing_recorded_is_said_so(metrics_store):
+    from crm.metrics.answer import sentence
+
+    used = scalar(metrics_store, "SELECT SUM(b.used_amount) FROM budget_pools b JOIN sales_units u ON u.id = b.unit_id "
+                                 "WHERE u.region = 'east'")
+    assert used == 0  # the seed's budgets are untouched: a sum of 0, not an absence
+    result = ask(metrics_store, "zhao.lei", metrics=["budget_used"])
+    assert sentence(result, "en") == "Budget used to date: ¥0." and sentence(result, "zh") == "至今预算使用额：¥0。"
+    future = ask(metrics_store, "zhao.lei", metrics=["won_value"], period={"relative": "next", "grain": "year"})
+    assert sentence(future, "en") == "No won value in 2027."  # no deal closes next year yet: no figure at all

@@ -87,7 +87,8 @@ def sentence(result: MetricResult, lang: str = "en") -> str:
     if result.group_by and (result.query.count_groups or any(t.holds(0) for t in result.query.having)):
         return _counted(result, lang)  # "how many reps won at least 3 deals", "which reps logged nothing"
     named = ", ".join(result.named_in(lang)) if lang == "en" else "、".join(result.named_in(lang))
-    if not result.rows or all(r.get(m.name) in (None, 0) for r in result.rows) and (result.group_by or not counted):
+    nothing = (None, 0) if result.group_by else (None,)  # one figure of 0 ("budget used this year: ¥0") is an answer
+    if not result.rows or all(r.get(m.name) in nothing for r in result.rows) and (result.group_by or not counted):
         said = (f"{name} for {named}" if lang == "en" else f"{named}的{name}") if named else name
         return w["none"].format(metric=said, period=period)  # a count of nothing is the answer 0 (below)
     if not result.group_by and "share" in result.rows[0]:  # "what share of our pipeline is in negotiation"
