@@ -73,6 +73,8 @@ def test_each_reps_activities_are_still_broken_down_by_rep():
     ("工单解决得多快", "case_close_days"),
     ("今年有多少笔逾期回款", "late_payments"),  # 逾期 said of payments: the instalments paid late or owed
     ("逾期回款金额是多少", "overdue_receivables"),  # … and their money: the amount past due
+    ("今年全公司一共有多少笔回款", "payments_received"),  # 笔 counts the instalments paid, not their money
+    ("上个月工单平均几天解决", "case_close_days"),  # the one length of time measured on cases
 ])
 def test_everyday_chinese_and_english_words_name_the_metric_meant(question, metric):
     assert read(question)["metrics"] == [metric]
@@ -224,3 +226,15 @@ def test_a_figure_of_zero_is_stated_and_nothing_recorded_is_said_so(metrics_stor
     assert sentence(result, "en") == "Budget used to date: ¥0." and sentence(result, "zh") == "至今预算使用额：¥0。"
     future = ask(metrics_store, "zhao.lei", metrics=["won_value"], period={"relative": "next", "grain": "year"})
     assert sentence(future, "en") == "No won value in 2027."  # no deal closes next year yet: no figure at all
+
+
+@pytest.mark.parametrize("question", ["上季度逾期付款的客户有几家", "今年下过单的客户有多少个"])
+def test_how_many_said_after_the_groups_word_counts_the_groups(question):
+    args = read(question)
+    assert args["group_by"] == ["account"] and args["count_groups"] is True
+
+
+def test_how_long_cases_take_is_answered_as_a_figure_not_asked_which_account(tessera):
+    turn = tessera.chat("olivia.wang", "case days", "工单平均几天能解决")
+    assert [c["name"] for c in turn.tool_calls] == ["query_metrics"], turn.reply
+    assert turn.tool_calls[0]["args"]["metrics"] == ["case_close_days"] and "天" in turn.reply.splitlines()[0]

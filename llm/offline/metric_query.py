@@ -444,7 +444,8 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
     if having:
         put("having", having, json.dumps(having), "enum")
     counted = _groups_counted(text, found_dims, group_by, dim_ends)
-    if counted and (having or counted == "rep" or _counted_as_subject(text, counted, found_dims, dim_ends)):
+    if counted and (having or counted == "rep" or _counted_as_subject(text, counted, found_dims, dim_ends) or
+                    _counted_after(text, counted, found_dims, dim_ends)):
         # "how many reps won at least 3 deals", "有几个销售在干活", "how many customers are paying us late"
         put("count_groups", True, counted, "enum")
     share_of = _share_of(text, metrics, filters, group_by)
@@ -486,6 +487,11 @@ _DOERS_AFTER = re.compile(r"\s*(?:下了|下过|买了|买过|付了|付过|签�
 
 def _counted_as_subject(text: str, dim: str, found_dims: list, ends: dict[int, int]) -> bool:
     return any(d == dim and _SUBJECT_AFTER.match(text, ends.get(start, start)) for start, d, _g in found_dims)
+
+
+def _counted_after(text: str, dim: str, found_dims: list, ends: dict[int, int]) -> bool:
+    """ "上季度逾期付款的客户有几家", "赢单超过5单的销售有几个": how many said after the groups' word counts them."""
+    return any(d == dim and _HOW_MANY_AFTER.match(text, ends.get(start, start)) for start, d, _g in found_dims)
 
 
 def _groups_counted(text: str, found_dims: list, group_by: list[str], ends: dict[int, int]) -> str | None:
@@ -542,6 +548,12 @@ def _group_by(filling: Filling) -> list[str]:
     return next((f.value for f in filling.filled if f.name == "group_by"), [])
 
 
+def _a_length_of_time(named: list) -> bool:
+    """Whether the metrics read are lengths of time ("工单平均几天解决": the cases' time to close), which no list of
+    the records answers."""
+    return bool(named) and all(default_catalog().metrics[m].unit == "days" for m in named[0].value)
+
+
 def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> float:
     """How much a named catalogue metric makes `query_metrics` likelier than a tool that lists records: a
     question about "gross profit on deals won" wants a number, "list the deals won" wants the deals, and a metric
@@ -579,7 +591,7 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
             (names_a_record and _THE_DEAL.search(text)):
         return -NOT_A_FIGURE  # "列一下…的商机", "deals over 100000", "Initech signed!! please close D-1867 as won",
         # "we lost the Summit Logistics parcel locker deal": one named deal is a record, not a figure
-    if _records_only(text) and not grouped and not _MONEY_WORD.search(text) and \
+    if _records_only(text) and not grouped and not _MONEY_WORD.search(text) and not _a_length_of_time(named) and \
             (not _COUNTED.search(text) or names_a_record):  # "看一下本月的商机", "海天电子有几个单子在跟"; "how
         return -NOT_A_FIGURE  # much did Acme order this year" asks a sum of money, a figure
     measured = grouped or _MEASURE_CUE.search(text) or _COUNTED.search(text) or \
@@ -998,6 +1010,9 @@ def _as_days(text: str, metrics: list[str]) -> list[str]:
         m = catalog.get(name)
         same = [d.name for d in catalog.values() if m is not None and m.unit == "count" and d.unit == "days"
                 and d.source == m.source and d.where == m.where]
+        if not same and m is not None and m.unit == "count" and not m.where:  # "工单平均几天解决": the records said
+            same = [d.name for d in catalog.values() if d.unit == "days" and d.source == m.source]  # with no state:
+            same = same if len(same) == 1 else []  # the one length of time measured on them
         out.append(same[0] if same else name)
     return list(dict.fromkeys(out))
 
