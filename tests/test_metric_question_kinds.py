@@ -238,3 +238,18 @@ def test_how_long_cases_take_is_answered_as_a_figure_not_asked_which_account(tes
     turn = tessera.chat("olivia.wang", "case days", "工单平均几天能解决")
     assert [c["name"] for c in turn.tool_calls] == ["query_metrics"], turn.reply
     assert turn.tool_calls[0]["args"]["metrics"] == ["case_close_days"] and "天" in turn.reply.splitlines()[0]
+
+
+@pytest.mark.parametrize(("question", "start", "end"), [("今年前十个月的成交额", "2026-01-01", "2026-10-31"),
+                                                       ("the first ten months of this year won value", "2026-01-01",
+                                                        "2026-10-31"),
+                                                       ("今年前11个月的订单收入", "2026-01-01", "2026-11-30")])
+def test_the_first_months_of_a_year_past_nine_are_that_span(question, start, end):
+    args = read(question)
+    assert (args["period"]["start"], args["period"]["end"]) == (start, end) and "group_by" not in args
+
+
+@pytest.mark.parametrize("question", ["上个季度回款最多的客户是谁", "the customer who paid us the most last quarter"])
+def test_who_said_of_customers_asks_which_customer_not_which_rep(question):
+    args = read(question)
+    assert args["group_by"] == ["account"] and args["order"] == "desc"

@@ -405,14 +405,17 @@ def find_year_month(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] |
     return {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": f"{year}-{month:02d}"}, m.span()
 
 
-_N_WORD = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "nine": 9, "两": 2, "二": 2, "三": 3, "四": 4,
-           "五": 5, "六": 6, "九": 9, "一": 1}
+_N_WORD = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+           "eleven": 11, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "一": 1, "十": 10,
+           "十一": 11}
 # The first or last months or quarters of a year: "the first two quarters of this year", "the last three months of
 # 2025", "今年前两个季度", "去年后三个月" (a year said: not "the past three months")
-_FIRST_OF_YEAR = re.compile(r"\b(?:the\s+)?(first|last)\s+(\d|one|two|three|four|five|six|nine)\s+(months|quarters)\s+of\s+"
+_FIRST_OF_YEAR = re.compile(r"\b(?:the\s+)?(first|last)\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven)\s+"
+                            r"(months|quarters)\s+of\s+"
                             r"(?:(this|last|next)\s+year|the year|(20\d{2}))|"
                             r"\b(?:the\s+)?(first)\s+(two|three|2|3)\s+(quarters)\b(?!\s+of\b)|"
-                            r"(今年财年|今年|去年财年|去年|前年|明年|本财年|本年度|上一?财年|(20\d{2})\s*年)\s*的?\s*(前|后|最后)\s*(\d|[一二两三四五六九])\s*(个月|个季度|季度)", re.I)
+                            r"(今年财年|今年|去年财年|去年|前年|明年|本财年|本年度|上一?财年|(20\d{2})\s*年)\s*的?\s*(前|后|最后)\s*"
+                            r"(\d{1,2}|十一|[一二两三四五六七八九十])\s*(个月|个季度|季度)", re.I)
 
 
 def find_first_of_year(text: str, today: dt.date) -> tuple[dict, tuple[int, int]] | None:

@@ -264,6 +264,7 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
             counted = _count_before(text, mention.start) if name not in _TIME_DIMS else None
             if counted:  # "which three accounts", "哪三个客户", "最高的两个销售": how many groups
                 how_many = how_many or counted
+    found_dims = _who_of_a_group(text, found_dims, dim_ends, by_who)
     metrics = _negated_states(text, spotted, _asked_metrics(text, spotted))
     metric_starts = {m.start for m in spotted}
     unmeasured = _unmeasured(text)
@@ -487,6 +488,24 @@ _DOERS_AFTER = re.compile(r"\s*(?:下了|下过|买了|买过|付了|付过|签�
 
 def _counted_as_subject(text: str, dim: str, found_dims: list, ends: dict[int, int]) -> bool:
     return any(d == dim and _SUBJECT_AFTER.match(text, ends.get(start, start)) for start, d, _g in found_dims)
+
+
+_WHO_IS = re.compile(r"\s*(?:是|就是|is|was|are|were)?\s*$", re.I)
+
+
+def _who_of_a_group(text: str, found_dims: list, ends: dict[int, int], by_who: set[int]) -> list:
+    """ "回款最多的客户是谁", "the customer who paid the most": "who" said right after another group's word asks which
+    of that group, not which rep."""
+    out = list(found_dims)
+    for start, dim, _g in found_dims:
+        if dim != "rep" or start not in by_who:
+            continue
+        before = [(s, d) for s, d, _ in found_dims if d != "rep" and ends.get(s, s) <= start and
+                  _WHO_IS.fullmatch(text[ends.get(s, s):start])]
+        if before:
+            s, d = before[-1]
+            out = [(s, d, True) if f[0] == s else f for f in out if f[0] != start]
+    return out
 
 
 def _counted_after(text: str, dim: str, found_dims: list, ends: dict[int, int]) -> bool:
