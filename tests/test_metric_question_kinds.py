@@ -253,3 +253,24 @@ def test_the_first_months_of_a_year_past_nine_are_that_span(question, start, end
 def test_who_said_of_customers_asks_which_customer_not_which_rep(question):
     args = read(question)
     assert args["group_by"] == ["account"] and args["order"] == "desc"
+
+
+@pytest.mark.parametrize(("question", "filters", "order"), [
+    ("Who is my best rep this quarter?", {"unit": ["mine"]}, "desc"),
+    ("Who's my worst performing rep this year by win rate?", {"unit": ["mine"]}, "asc"),  # my rep: my team's reps
+    ("哪个销售最厉害", None, "desc"),
+])
+def test_reps_ranked_by_how_good_they_are_are_ranked_by_what_they_won_unless_a_metric_is_named(question, filters, order):
+    args = read(question)
+    assert args["group_by"] == ["rep"] and args.get("filters") == filters and args["order"] == order
+    assert args["metrics"] == (["win_rate"] if "win rate" in question else ["won_value"])
+
+
+@pytest.mark.parametrize("question", ["What's the total pipeline across all regions?", "所有部门加起来的赢单金额"])
+def test_a_total_across_all_groups_is_one_figure(question):
+    assert "group_by" not in read(question)
+
+
+def test_a_total_by_a_group_is_still_broken_down_and_this_vs_last_compares():
+    assert read("total won value by region")["group_by"] == ["region"]
+    assert read("won value this quarter vs last")["compare_to"] == "previous_period"

@@ -81,6 +81,7 @@ _SAME_LAST_YEAR = re.compile(r"same (?:period|time|\w+) (?:last year|a year (?:a
 _CN_GRAIN = r"(?:个?季度|季|个?月|周|个?星期|年|期)"
 _PREVIOUS = re.compile(r"previous period|period before|(?:compared? (?:to|with)|vs\.?|versus|than|against) (?:the )?"
                        r"(?:(?:previous|prior|last|preceding) (?:period|quarter|month|week|year)|"
+                       r"(?:previous|prior|last)(?=\s*(?:[?.!,]|$))|"  # "this quarter vs last": the grain said before
                        rf"(?:period|quarter|month|week|year) before|(?:{_NUM}\s+)?(?:days|weeks|months|quarters|years) "
                        r"(?:before|prior))|quarter[- ]over[- ]quarter|"
                        r"month[- ]over[- ]month|week[- ]over[- ]week|\bqoq\b|\bmom\b|"
@@ -89,9 +90,10 @@ _PREVIOUS = re.compile(r"previous period|period before|(?:compared? (?:to|with)|
                        r"\b(?:up|down|higher|lower|better|worse)(?:\s+or\s+(?:up|down|higher|lower|better|worse))?\s+"
                        r"(?:on|from)\s+(?:the\s+)?(?:previous|prior|last|preceding)\s+(?:period|quarter|month|week)\b", re.I)
 _TOP = re.compile(rf"\btop\s*{_NUM}?\b|前\s*{_NUM}\s*(?:名|个|位)?|排名前\s*{_NUM}", re.I)
-_BOTTOM = re.compile(rf"\bbottom\s*{_NUM}?\b|\b(?:lowest|least|worst|fewest|smallest|weakest)\b|最低|最少|最差|最小|倒数\s*{_NUM}?|"
+_BOTTOM = re.compile(rf"\bbottom\s*{_NUM}?\b|\b(?:lowest|least|worst|fewest|smallest|weakest)\b|最低|最少|最差|最小|最弱|倒数\s*{_NUM}?|"
                      rf"垫底|末位|排最后|排在最后|最后一名|后\s*{_NUM}\s*(?:名|位)|(?:排名|排在)\s*后\s*{_NUM}", re.I)
 _MOST = re.compile(r"\b(?:most|highest|best|biggest|largest|top|strongest|leads?|leading|rank(?:ed|ing)?)\b|最高|最多|最好|最大|最强|"
+                   r"最厉害|最牛|"
                    r"第一|领先|排名|排行|排个名|排一下")
 _THRESHOLD = re.compile(rf"(?:\bat least|\bminimum of|\bno fewer than|\bmore than|\bover|\bfewer than|\bless than|\bunder|"
                         rf"\b(?:hit|hits|hitting|reached|reach|reaching|made|make|got|get)(?:\s+at least)?)\s*{_NUM}"
@@ -356,6 +358,8 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
         # calls has the team made", "拜访了几次客户", "多少客户投诉" ask one total: the bare word says what, not by what;
         # "多少客户下了单" counts the customers, who did what the verb says (_DOERS_AFTER)
     group_by += [d for d in mine_grouped if d not in group_by]
+    if _TOTAL_WORD.search(text):  # "the total pipeline across all regions", "所有部门加起来": one figure of them all
+        group_by = [d for d in group_by if not any(d == fd and _ALL_OF.search(text[:st]) for st, fd, _g in found_dims)]
     for dim, keys in open_filters.items():  # "加急工单还没解决的": which cases, never a breakdown of them
         filters.setdefault(dim, keys)
     if "rep" in group_by and len(group_by) > 1 and all(s in by_who for s, d, _g in found_dims if d == "rep"):
@@ -377,6 +381,9 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
         metrics = [_terms()["entity_counts"][entity]]  # are counted, by the other group if one is said
         group_by = [d for d in group_by if d != entity] or \
             [d for _s, d, _g in sorted(found_dims) if d != entity and d not in filters][:1]  # "客户数最多的行业"
+    if not metrics and not unmeasured and set(group_by) & {"rep", "unit", "region", "product"} and \
+            _PERFORMANCE.search(text):
+        metrics = ["won_value"]  # "who is my best rep this quarter", "业绩最差的销售": reps are ranked by what they won
     card = None if metrics else scorecard_asked(reading.text)
     if card:  # "how is my team doing this quarter?": the default scorecard, beside the period before
         metrics = list(card.metrics)
@@ -1036,6 +1043,7 @@ def _as_days(text: str, metrics: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+_ALL_OF = re.compile(r"\ball\s+(?:the\s+|our\s+|of\s+(?:the|our)\s+)?$|(?:所有|全部)的?\s*$", re.I)
 _TOTAL_WORD = re.compile(r"\b(?:total|sum|altogether)\b|总额|总共|一共|合计|加起来|总计", re.I)
 
 
@@ -1199,6 +1207,8 @@ def _by_complement(text: str) -> list[str]:
     return [verbs[m.group(1) or m.group(2) or m.group(3) or m.group(4)]] if m else []
 
 
+# Reps ranked by how good they are, no metric named ("who is my best rep", "谁最厉害"): by won value
+_PERFORMANCE = re.compile(r"\b(?:best|worst|top|strongest|weakest|star)\b|最好|最差|最强|最弱|最厉害|最牛", re.I)
 # A group's word said as the thing counted: right after it a count or a ranking ("客户数最多的行业", "哪个销售的客户最多")
 _COUNTED_AFTER = re.compile(r"\s*(?:的)?(?:总数|数量|个数|数|最多|最少)")
 _COUNTED_BEFORE = re.compile(r"\b(?:most|fewest|least|number of)\s+$", re.I)  # "which unit has the most customers"
