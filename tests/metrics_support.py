@@ -79,7 +79,7 @@ def expected_sql(dialect: str) -> dict[str, str]:
                              "GROUP BY u.region",
         "days_sales_outstanding": f"SELECT u.region, AVG({dso}) {pays} WHERE p.paid_on IS NOT NULL GROUP BY u.region",
         "payments_collected": f"SELECT u.region, SUM(p.amount) {pays} WHERE p.paid_on IS NOT NULL GROUP BY u.region",
-        "payments_received": f"SELECT u.region, COUNT(*) {pays} WHERE p.paid_on IS NOT NULL GROUP BY u.region",
+        "instalments_paid": f"SELECT u.region, COUNT(*) {pays} WHERE p.paid_on IS NOT NULL GROUP BY u.region",
         "outstanding_receivables": f"SELECT u.region, SUM(p.amount) {pays} WHERE p.paid_on IS NULL GROUP BY u.region",
         "defaulted_amount": f"SELECT u.region, SUM(p.amount) {pays} WHERE p.defaulted = TRUE GROUP BY u.region",
         "account_count": "SELECT u.region, COUNT(*) FROM accounts ac JOIN sales_units u ON u.id = ac.unit_id GROUP BY u.region",

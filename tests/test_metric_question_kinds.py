@@ -73,7 +73,7 @@ def test_each_reps_activities_are_still_broken_down_by_rep():
     ("工单解决得多快", "case_close_days"),
     ("今年有多少笔逾期回款", "late_payments"),  # 逾期 said of payments: the instalments paid late or owed
     ("逾期回款金额是多少", "overdue_receivables"),  # … and their money: the amount past due
-    ("今年全公司一共有多少笔回款", "payments_received"),  # 笔 counts the instalments paid, not their money
+    ("今年全公司一共有多少笔回款", "instalments_paid"),  # 笔 counts the instalments paid, not their money
     ("上个月工单平均几天解决", "case_close_days"),  # the one length of time measured on cases
 ])
 def test_everyday_chinese_and_english_words_name_the_metric_meant(question, metric):
