@@ -134,3 +134,19 @@ def test_a_colleague_of_another_unit_is_said_to_be_out_of_sight_not_to_have_no_d
     shared = call(tessera, "james.liu", "find_deals", owner="li.wei")
     assert shared["ok"] and shared["total"] >= 1
     assert {d["account"] for d in shared["items"]} == {account}
+
+
+def test_a_colleague_of_another_unit_is_said_to_own_accounts_out_of_sight_not_none(tessera):
+    refused = call(tessera, "li.wei", "find_accounts", owner="wang.fang")
+    assert not refused["ok"] and refused["error_kind"] == "owner_other_unit_accounts" and "items" not in refused
+    assert "another sales unit (North Industry)" in refused["error"]
+    manager = call(tessera, "olivia.wang", "find_accounts", owner="wang.fang")
+    own_unit = call(tessera, "li.wei", "find_accounts", owner="emma.chen")
+    assert manager["ok"] and manager["total"] > 0 and own_unit["ok"] and own_unit["total"] > 0
+
+
+def test_a_colleague_named_as_the_owner_of_accounts_fills_the_owner(tessera):
+    for said in ("show me Emma Chen's accounts", "Emma Chen的客户有哪些"):
+        turn = tessera.chat("li.wei", f"owner {said}", said)
+        assert [c["name"] for c in turn.tool_calls] == ["find_accounts"], turn.reply
+        assert turn.tool_calls[0]["args"]["owner"] in ("emma.chen", "Emma Chen"), turn.tool_calls

@@ -11,7 +11,7 @@ from crm.models import OPEN_STAGES, Account, Activity, Case, Contact, Deal
 from crm.privacy import pdp
 from crm.privacy.guard import personal_view
 from crm.privacy.text_guard import guard_text
-from crm.services.lookup import _escape, owner_named, resolve_account
+from crm.services.lookup import _escape, owner_named, refuse_other_units_owner, resolve_account
 from crm.services.rows import account_row, activity_row, case_row, deal_row, money
 from crm.services.scope import require_staff, scoped
 from crm.tasks.models import Task
@@ -34,12 +34,15 @@ def find_accounts(session: Session, actor: Actor, *, query: str | None = None, r
     if industry:
         q = q.where(Account.industry.ilike(f"%{_escape(industry)}%", escape="\\"))
     about: dict = {"name": query, "region": region, "industry": industry}
+    user = None
     if owner:
         user = owner_named(session, actor, owner)
         q = q.where(Account.owner_id == user.id)
         about["owner"] = user.display_name
     if idle_days is None:
         total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+        if not total and user is not None:  # "Wang Fang's accounts" from another unit: out of sight, not none
+            refuse_other_units_owner(session, actor, user, "accounts")
         rows = session.scalars(q.order_by(Account.name).limit(limit)).all()
         return [account_row(a) for a in rows], total, about
     about["idle_days"] = idle_days

@@ -8,12 +8,11 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.actor import AccessDenied, Actor, NotFound
-from crm.language import name_sides
-from crm.models import DEAL_STAGES, OPEN_STAGES, Activity, Deal, SalesUnit, User
+from crm.models import DEAL_STAGES, OPEN_STAGES, Activity, Deal, SalesUnit
 from crm.services.deal_stages import change_stage
-from crm.services.lookup import OWN, owner_named, resolve_account, resolve_deal
+from crm.services.lookup import OWN, owner_named, refuse_other_units_owner, resolve_account, resolve_deal
 from crm.services.rows import deal_row
-from crm.services.scope import require_staff, scoped, team_unit_ids, visible_unit_ids
+from crm.services.scope import require_staff, scoped, team_unit_ids
 
 # The orders a deal list can be asked in (besides the default, latest expected close first): the biggest amount
 # first, the soonest expected close first (an open deal's expected day, a closed one's closing day).
@@ -113,7 +112,7 @@ def find_deals(session: Session, actor: Actor, *, account: str | None = None, st
                                                               func.coalesce(func.sum(Deal.amount), 0))).one()
     total = total or 0
     if not total and owner_user is not None:
-        _refuse_other_units_owner(session, actor, owner_user)
+        refuse_other_units_owner(session, actor, owner_user, "deals")
     about["amount_total"] = float(amount_total or 0)
     if order_by:
         about["order_by"] = order_by
@@ -135,20 +134,6 @@ def _order(order_by: str | None) -> tuple:
     if order_by == "close_date":
         return func.coalesce(Deal.closed_on, Deal.expected_close), Deal.id
     return Deal.expected_close.desc(), Deal.id
-
-
-def _refuse_other_units_owner(session: Session, actor: Actor, owner: User) -> None:
-    """No deal of a colleague in another unit is in sight: "not yours to see" is the truth, not "no deals" (a deal of
-    theirs on an account shared with the asker's unit is shown as any other)."""
-    units = visible_unit_ids(actor)
-    if units is None or owner.unit_id in units:
-        return
-    unit = session.get(SalesUnit, owner.unit_id) if owner.unit_id else None
-    name = unit.name if unit else "no sales unit / 无销售单元"
-    en, zh = name_sides(name)
-    raise AccessDenied(f"{owner.display_name} works in another sales unit ({en}); you see your own unit's deals "
-                       "and those of accounts shared with it", kind="owner_other_unit", name=owner.display_name,
-                       unit=en, unit_zh=zh)
 
 
 def _day(at: dt.datetime | dt.date | str | None) -> str | None:

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.account_weight import BIGGEST_CUSTOMER
-from crm.actor import Actor, Ambiguous, NotFound
-from crm.models import OPEN_STAGES, Account, Contact, Deal, Product, User
+from crm.actor import AccessDenied, Actor, Ambiguous, NotFound
+from crm.language import name_sides
+from crm.models import OPEN_STAGES, Account, Contact, Deal, Product, SalesUnit, User
 from crm.pinyin_names import typed_as
-from crm.services.scope import scoped
+from crm.services.scope import scoped, visible_unit_ids
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,22 @@ OWN = frozenset({"me", "mine", "myself", "我", "我自己"})
 def owner_named(session: Session, actor: Actor, owner: str) -> User:
     """The colleague a list's owner names: the caller for "me" (`OWN`), else the one user the name matches."""
     return session.get(User, actor.user_id) if owner.strip().lower() in OWN else resolve_user(session, owner)
+
+
+def refuse_other_units_owner(session: Session, actor: Actor, owner: User, records: str) -> None:
+    """No deal or account of a colleague in another unit is in sight: "not yours to see" is the truth, not "none"
+    (a deal of theirs on an account shared with the asker's unit is shown as any other). `records`: deals | accounts."""
+    units = visible_unit_ids(actor)
+    if units is None or owner.unit_id in units:
+        return
+    unit = session.get(SalesUnit, owner.unit_id) if owner.unit_id else None
+    en, zh = name_sides(unit.name if unit else "no sales unit / 无销售单元")
+    if records == "accounts":
+        raise AccessDenied(f"{owner.display_name} works in another sales unit ({en}); you see your own unit's accounts",
+                           kind="owner_other_unit_accounts", name=owner.display_name, unit=en, unit_zh=zh)
+    raise AccessDenied(f"{owner.display_name} works in another sales unit ({en}); you see your own unit's deals "
+                       "and those of accounts shared with it", kind="owner_other_unit", name=owner.display_name,
+                       unit=en, unit_zh=zh)
 
 
 def resolve_user(session: Session, name: str) -> User:

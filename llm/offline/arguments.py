@@ -291,6 +291,14 @@ _OWN_ACCOUNTS = re.compile(r"\b(?:my|mine)\s+(?!(?:team|unit|region|group|reps?)
                            r"|我(?!们)(?:自己)?(?:的|有哪些|有几个|负责的|手上的|名下的?|跟的)(?:老|大)?(?:客户|账户)")
 
 
+# A colleague named as the accounts' owner: right before them ("Wang Fang's accounts", "王芳负责的客户") or after
+# ("accounts owned by Wang Fang", "customers of Wang Fang")
+_THEIR_ACCOUNTS = re.compile(r"(?:'s|’s)?\s+(?:[a-z-]+\s+){0,2}(?:accounts?|customers?|clients?)\b|"
+                             r"\s*(?:的|负责的|名下的?|手上的|手里的|跟的)(?:老|大)?(?:客户|账户)", re.I)
+_ACCOUNTS_OF = re.compile(r"\b(?:accounts?|customers?|clients?)\s+(?:owned\s+by|managed\s+by|held\s+by|of|that)\s+$",
+                          re.I)
+
+
 def names_own_deals(text: str) -> bool:
     """Whether `text` speaks of the caller's own deals ("the biggest open deal I have", "我手上最大的单子")."""
     return bool(_OWN.search(text))
@@ -378,11 +386,19 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
         if count and _free(count.span, out.used):
             _put(out, p, count.value, count, kind)
         return
-    if kind == "own_accounts":  # "my customers", "我有哪些客户": the caller's own; a colleague's name is no cue for a
-        own = _OWN_ACCOUNTS.search(reading.text)  # list of accounts (a rep's name asks about their deals or figures)
-        if own:
+    if kind == "own_accounts":  # "my customers", "我有哪些客户": the caller's own; a colleague's name is a cue only
+        own = _OWN_ACCOUNTS.search(reading.text)  # said as the accounts' owner ("Wang Fang's accounts", "王芳的客户";
+        if own:  # a rep's name alone asks about their deals or figures)
             out.args[p.name] = "me"
             out.filled.append(Filled(p.name, "me", own.group(0), kind))
+            return
+        for m in reading.entities("user"):
+            if not m.ambiguous and _free(Span(m.start, m.end), out.used) and \
+                    (_THEIR_ACCOUNTS.match(reading.text, m.end) or _ACCOUNTS_OF.search(reading.text[:m.start])):
+                out.used.append(Span(m.start, m.end))
+                out.args[p.name] = m.canonical
+                out.filled.append(Filled(p.name, m.canonical, m.text, kind))
+                return
         return
     if kind == "idle_days":  # "no activity in the last three weeks": how long idle, so no period reads those words
         idle = [f for f in find_idle_days(reading.text) if _free(f.span, out.used)]
