@@ -383,7 +383,7 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
             [d for _s, d, _g in sorted(found_dims) if d != entity and d not in filters][:1]  # "客户数最多的行业"
     if not metrics and not unmeasured and set(group_by) & {"rep", "unit", "region", "product"} and \
             _PERFORMANCE.search(text):
-        metrics = ["won_value"]  # "who is my best rep this quarter", "业绩最差的销售": reps are ranked by what they won
+        metrics = ["won_value"]  # "who is my best rep this quarter", "哪个部门最弱": ranked by what they won
     card = None if metrics else scorecard_asked(reading.text)
     if card:  # "how is my team doing this quarter?": the default scorecard, beside the period before
         metrics = list(card.metrics)
@@ -1207,7 +1207,7 @@ def _by_complement(text: str) -> list[str]:
     return [verbs[m.group(1) or m.group(2) or m.group(3) or m.group(4)]] if m else []
 
 
-# Reps ranked by how good they are, no metric named ("who is my best rep", "谁最厉害"): by won value
+# Reps, units or products ranked by how good they are, no metric named ("who is my best rep", "哪个部门最弱"): by won value
 _PERFORMANCE = re.compile(r"\b(?:best|worst|top|strongest|weakest|star)\b|最好|最差|最强|最弱|最厉害|最牛", re.I)
 # A group's word said as the thing counted: right after it a count or a ranking ("客户数最多的行业", "哪个销售的客户最多")
 _COUNTED_AFTER = re.compile(r"\s*(?:的)?(?:总数|数量|个数|数|最多|最少)")
