@@ -2,6 +2,7 @@
 property of an account's deals, moved in one turn (find, then act); nothing else in the store changes."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from crm.models import Account, Deal, User
@@ -52,3 +53,12 @@ def test_a_deal_id_answering_which_deal_is_taken_even_when_not_listed_and_nothin
         [("move_deal_stage", "D-1867", "won")]
     assert answered.confirmation is not None  # closing a deal won waits for the user's own yes
     assert rows(tessera, Deal) == before
+
+
+@pytest.mark.parametrize("said", ["我这个月签了几单", "我今年赢了几单"])
+def test_a_rep_counting_what_they_closed_counts_their_own_deals_not_the_units(tessera, said):
+    turn = tessera.chat("emma.chen", f"own {said}", said)
+    assert [c["name"] for c in turn.tool_calls] == ["find_deals"], turn.reply
+    assert turn.tool_calls[0]["args"]["owner"] == "me" and turn.tool_calls[0]["args"]["stage"] == "won"
+    ours = tessera.chat("emma.chen", "ours", "我们这个月签了几单")  # "we": the unit's, not hers
+    assert ours.tool_calls[0]["args"].get("owner") != "me"

@@ -257,6 +257,9 @@ _OWN = re.compile(r"\b(?:my|mine)\s+(?!(?:team|unit|region|group|reps?)\b)(?:[a-
                   r"|我(?:自己)?(?:手上|手里|手头|负责的|在跟的)[^，,。？?]{0,16}?(?:商机|单子|订单|交易)"
                   # "我手上到了方案阶段的有哪些", "我名下谈判中的": the caller's hands hold their own, noun or not
                   r"|我(?:自己)?(?:手上|手里|手头|名下)"
+                  # "我这个月签了几单", "我今年赢了几单": the deals the caller closed, counted
+                  r"|我(?!们)(?:自己)?(?:\s|今年|本月|这个月|本季度|这个季度|这季度|上个月|上季度|去年|上周|这周|本周|今天|"
+                  r"昨天|最近|一共|总共|已经|都)*(?:签|赢|成交|拿下|丢|输)了?(?:几|多少)"
                   # "how many open deals do I have", "deals still open in my name", "我名下…的商机", "我还有几个单子"
                   r"|\b(?:deals?|opportunit(?:y|ies))\b[^.?!,]{0,30}?\b(?:(?:do|did|have|am)\s+I\b|in my name\b)"
                   # "everything I have in negotiation", "what have I got at proposal", "deals I'm holding", "anything I
