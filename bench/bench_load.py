@@ -127,12 +127,14 @@ class CpuMeter:
 
     def stop(self, turns: int) -> dict:
         server, pg, client = self.before
-        server = spent(server, cpu_seconds(tree(self.server_pid)))
+        now = cpu_seconds(tree(self.server_pid))
+        each = [cpu - server.get(pid, 0.0) for pid, cpu in now.items()]
+        server = spent(server, now)
         pg = spent(pg, cpu_seconds(postgres_pids()))
         client = time.process_time() - client
         opened = (sessions_opened(self.database_url) - self.sessions) / turns if self.database_url else None
         return {"cpu_server": server * 1000 / turns, "cpu_pg": pg * 1000 / turns, "cpu_client": client * 1000 / turns,
-                "pg_sessions": opened}
+                "pg_sessions": opened, "busiest": max(each) / server if server else 0.0}
 
 
 @contextmanager
@@ -269,7 +271,27 @@ def prepare(settings) -> tuple[dict, list]:
     return tokens, jobs
 
 
-def main(turns: int = 48, levels: tuple[int, ...] = (1, 4, 16), postgres: bool = True,
+def scaling_rows(rows: list, cores: int) -> list[dict]:
+    """Two PostgreSQL workers against one at each concurrency both ran. The target is 0.8 × 2 × one worker's
+    turns/s, capped at 0.8 × what the cores allow at one worker's CPU a turn (server, PostgreSQL and the load
+    generator on the same cores; one worker's, so that two workers spending more a turn do not lower their own bar):
+    one worker whose native code (E5, psycopg) runs beside its Python thread already uses more than one core, so on
+    two cores twice its rate may not exist to be reached."""
+    by = {(engine, workers, c): r for engine, workers, c, _n, r in rows}
+    out = []
+    for (engine, workers, c), two in by.items():
+        one = by.get(("PostgreSQL", "1", c))
+        if engine != "PostgreSQL" or workers != "2" or one is None or c < 2:  # one turn in flight uses one worker
+            continue
+        spent = one["cpu_server"] + one["cpu_pg"] + one["cpu_client"]
+        allowed = cores * 1000 / spent if spent else float("inf")
+        target = 0.8 * min(2 * one["rate"], allowed)
+        out.append({"c": c, "one": one["rate"], "two": two["rate"], "ratio": two["rate"] / one["rate"],
+                    "of_cores": two["rate"] / allowed, "target": target, "met": two["rate"] >= target})
+    return out
+
+
+def main(turns: int = 200, levels: tuple[int, ...] = (1, 4, 16), postgres: bool = True,
          setups_wanted: tuple[str, ...] = ("sqlite", "pg1", "pg2")) -> None:
     from contextlib import ExitStack
 
@@ -317,7 +339,8 @@ def main(turns: int = 48, levels: tuple[int, ...] = (1, 4, 16), postgres: bool =
     table = Table(title=f"Chat turns over HTTP, never-seen messages, 1 in 3 writes ({os.cpu_count()} cores, "
                         f"load {load_avg}); CPU ms per turn: server, PostgreSQL (all its processes), load generator")
     for col in ("store", "workers", "concurrency", "turns", "turns/s", "p50", "p95", "p99", "5xx", "4xx",
-                "CPU server", "CPU pg", "CPU client", "pg connections opened per turn", "turns/s the cores allow"):
+                "CPU server", "CPU pg", "CPU client", "pg connections opened per turn", "turns/s the cores allow",
+                "busiest process's share of the server's CPU"):
         table.add_column(col)
     for engine, workers, c, n, r in rows:
         spent = r["cpu_server"] + r["cpu_pg"] + r["cpu_client"]
@@ -325,7 +348,8 @@ def main(turns: int = 48, levels: tuple[int, ...] = (1, 4, 16), postgres: bool =
                       f"{r['p95']:.0f} ms", f"{r['p99']:.0f} ms", str(r["5xx"]), str(r["other"]),
                       f"{r['cpu_server']:.0f}", f"{r['cpu_pg']:.0f}", f"{r['cpu_client']:.0f}",
                       "–" if r["pg_sessions"] is None else f"{r['pg_sessions']:.2f}",
-                      f"{os.cpu_count() * 1000 / spent:.1f}" if spent else "")
+                      f"{os.cpu_count() * 1000 / spent:.1f}" if spent else "",
+                      f"{r['busiest']:.0%}" if "busiest" in r else "")
     Console(width=230).print(table)
     first = Table(title="Each worker's first turn, before the rows above (E5 and other first uses load then): "
                         "what a newly started worker's first request costs")
@@ -335,6 +359,17 @@ def main(turns: int = 48, levels: tuple[int, ...] = (1, 4, 16), postgres: bool =
         first.add_row(engine, str(workers), str(c["worker"]), str(c["status"]), f"{c['wall']:.0f} ms",
                       f"{c['cpu']:.0f} ms")
     Console(width=230).print(first)
+    scaling = scaling_rows(rows, os.cpu_count())
+    if scaling:
+        shown = Table(title="PostgreSQL, 2 workers against 1 (target: at least 0.8 × 2 × one worker's turns/s, up to "
+                            "the cores: where that is more than the cores allow, 0.8 × what they allow)")
+        for col in ("concurrency", "1 worker", "2 workers", "2 ÷ 1", "2 workers ÷ what the cores allow at 1's CPU",
+                    "target turns/s", "met"):
+            shown.add_column(col)
+        for s in scaling:
+            shown.add_row(str(s["c"]), f"{s['one']:.1f}", f"{s['two']:.1f}", f"{s['ratio']:.2f}×",
+                          f"{s['of_cores']:.0%}", f"{s['target']:.1f}", "yes" if s["met"] else "no")
+        Console(width=230).print(shown)
     for engine, workers, waited, cpu in settled:
         print(f"{engine}, {workers} worker(s): after the warm-up the server settled in {waited:.0f} s, spending "
               f"{cpu * 1000:.0f} ms of CPU meanwhile (background start-up, not counted in the rows)")
@@ -342,7 +377,7 @@ def main(turns: int = 48, levels: tuple[int, ...] = (1, 4, 16), postgres: bool =
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--turns", type=int, default=48)
+    parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--levels", default="1,4,16")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--setups", default="sqlite,pg1,pg2",

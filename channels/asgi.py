@@ -3,22 +3,28 @@
     uvicorn --factory channels.asgi:create_server --workers 2 --port 8000
     gunicorn -k uvicorn.workers.UvicornWorker -w 2 'channels.asgi:create_server()'
 
-(`tessera serve --workers N` runs the first.) Each worker opens its own assistant from the settings (TESSERA_*
+(`tessera serve --workers N` runs the first and tells the workers how many they are; under uvicorn or gunicorn
+directly, set TESSERA_WORKERS=N too, so that a busy worker hands connections back: channels/connection_share.py).
+Each worker opens its own assistant from the settings (TESSERA_*
 variables, tessera.toml); with PostgreSQL as the store they share conversations, approvals, turn locks and
 idempotency keys. Migrate and seed once before starting workers (`tessera serve` does)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from channels.connection_share import ShareConnections
 from channels.starting import StartingServer
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
 
-def create_server() -> StartingServer:
+def create_server() -> ShareConnections:
     """A worker's app: /health answers at once, /ready and every route once its assistant is built
     (channels/starting.py)."""
+    from tessera.settings import Settings
+
+    settings = Settings()
     opened = []
 
     def build() -> FastAPI:
@@ -26,9 +32,8 @@ def create_server() -> StartingServer:
         from channels.auth import admin_check
         from edge_agent.centre import mount_edge_hub
         from tessera.runtime import Tessera
-        from tessera.settings import Settings
 
-        tessera = Tessera(Settings(), seed=False)
+        tessera = Tessera(settings, seed=False)
         opened.append(tessera)
         app = create_app(tessera)
         mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
@@ -42,4 +47,4 @@ def create_server() -> StartingServer:
         for tessera in opened:
             tessera.close()
 
-    return StartingServer(build, close=close)
+    return ShareConnections(StartingServer(build, close=close), several_workers=settings.workers > 1)

@@ -26,14 +26,20 @@ def register(app: typer.Typer) -> None:
 
 def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] = "",
           port: Annotated[int | None, typer.Option(min=1, max=65535, help="default: TESSERA_API_PORT")] = None,
-          workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes (several need PostgreSQL as "
-                                                                    "the store to share state)")] = 1) -> None:
+          workers: Annotated[int | None, typer.Option(min=1, max=64, help="worker processes, default: "
+                                                             "TESSERA_WORKERS (several need PostgreSQL as the store "
+                                                             "to share state)")] = None) -> None:
     """Start the HTTP API, the web pages, Slack and WeCom when configured, and the edge hub (migrates and seeds the
     store on first run)."""
+    import os
+
     import uvicorn
+
+    from tessera.settings import env_name
 
     state = current()
     host, port = host or state.settings.api_host, port or state.settings.api_port
+    workers = workers or state.settings.workers
     if workers > 1:
         if not state.settings.store_url.startswith("postgresql"):
             bad_usage("several workers share conversations, approvals and locks through PostgreSQL: set "
@@ -48,6 +54,7 @@ def serve(host: Annotated[str, typer.Option(help="default: TESSERA_API_HOST")] =
         metrics_dir = share_metrics_between_workers(state.settings.data_dir / "prometheus")
         print(f"Tessera on http://{host}:{port} with {workers} workers (API docs at /docs; /metrics counts all "
               f"workers, kept in {metrics_dir})")
+        os.environ[env_name("workers")] = str(workers)  # each worker reads its settings anew (channels/asgi.py)
         uvicorn.run("channels.asgi:create_server", factory=True, host=host, port=port, workers=workers,
                     log_level=state.log_level.value)
         return

@@ -249,6 +249,8 @@ class Settings(BaseSettings):
     chroma_host: str = ""  # a Chroma server ("http://127.0.0.1:8001") shared by the workers; empty: the local folder
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64, description="worker processes serving the API (`tessera serve --workers` "
+                         "sets it for them); with several, a busy worker hands keep-alive connections back")
     seed_on_first_run: bool = True
     models: AgentModels = Field(default_factory=AgentModels)
     slack: SlackSettings = Field(default_factory=SlackSettings)
