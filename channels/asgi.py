@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 
-def create_server() -> ShareConnections:
+def create_server() -> StartingServer:
     """A worker's app: /health answers at once, /ready and every route once its assistant is built
     (channels/starting.py)."""
     from tessera.settings import Settings
@@ -36,6 +36,8 @@ def create_server() -> ShareConnections:
         tessera = Tessera(settings, seed=False)
         opened.append(tessera)
         app = create_app(tessera)
+        if settings.workers > 1:  # a busy worker hands a keep-alive connection back (channels/connection_share.py)
+            app.add_middleware(ShareConnections)
         mount_edge_hub(app, tessera, admin=admin_check(tessera.store))
         tessera.reminders.start()  # every worker polls; the claim in the store sends each reminder once
         tessera.notes.start(tessera.settings.repday.index_poll_seconds)  # one worker at a time holds the claim
@@ -47,4 +49,4 @@ def create_server() -> ShareConnections:
         for tessera in opened:
             tessera.close()
 
-    return ShareConnections(StartingServer(build, close=close), several_workers=settings.workers > 1)
+    return StartingServer(build, close=close)

@@ -13,13 +13,14 @@ CLOSE = (b"connection", b"close")
 
 
 class ShareConnections:
-    """ASGI middleware counting this process's HTTP requests in flight."""
+    """ASGI middleware counting this process's HTTP requests in flight; installed on each worker's app when there
+    are several workers (channels/asgi.py)."""
 
-    def __init__(self, app, *, several_workers: bool):
-        self.app, self.several_workers, self.in_flight = app, several_workers, 0
+    def __init__(self, app):
+        self.app, self.in_flight = app, 0
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or not self.several_workers:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
