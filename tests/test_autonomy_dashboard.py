@@ -172,14 +172,17 @@ def test_asked_how_close_a_unit_is_to_its_budget_the_reply_leads_with_the_answer
     limit, floor = float(contract.budgets["discount"].limit), contract.outcome_limits.margin_floor
     room = round((float(revenue - cost) / float(revenue) - floor) * 100, 1)
     en = phrase_result("unit_status", result, "en").split("\n")
-    assert en[0] == (f"north-industry has used ¥{float(used):,.0f} of its ¥{limit:,.0f} discount budget for 2026-11 "
+    assert en[0] == (f"North Industry has used ¥{float(used):,.0f} of its ¥{limit:,.0f} discount budget for 2026-11 "
                      f"(¥{limit - float(used):,.0f} left); {room:g} points of margin above its {floor * 100:g}% floor.")
     assert en[1].startswith("unit ") and "closest" not in "\n".join(en)
     zh = phrase_result("unit_status", result, "zh").split("\n")
-    assert zh[0].startswith(f"north-industry本期（2026-11）折扣预算已用¥{float(used):,.0f}，额度¥{limit:,.0f}")
+    assert zh[0].startswith(f"华北工业部本期（2026-11）折扣预算已用¥{float(used):,.0f}，额度¥{limit:,.0f}")
     assert zh[1].startswith("事业部") and "剩余折扣预算" in zh[1]
     many = call(ustore, "zhao.lei", "unit_status", unit="mine")
-    assert phrase_result("unit_status", many, "en").startswith(f"Of 2 units, {many['closest']} is closest to its margin floor")
+    with ustore.session() as s:  # named as the store names the unit, in the asker's language
+        closest = s.scalar(select(SalesUnit.name).where(SalesUnit.code == many["closest"])).split(" / ")
+    assert phrase_result("unit_status", many, "en").startswith(f"Of 2 units, {closest[0]} is closest to its margin floor")
+    assert phrase_result("unit_status", many, "zh").startswith(f"2个事业部中，{closest[1]}离毛利红线最近")
 
 
 def active_contract_of(store, code: str):

@@ -45,3 +45,27 @@ def test_a_managers_total_budget_is_the_sum_of_the_pools_of_their_units(tessera)
         total = s.execute(text("SELECT SUM(b.limit_amount) FROM budget_pools b JOIN sales_units u ON u.id = b.unit_id "
                                "WHERE u.region = 'east'")).scalar()
     assert fmt(float(total), "money", "en") in turn.reply.split("\n")[0]
+
+
+@pytest.mark.parametrize(("login", "text", "language"), [
+    ("olivia.wang", "每个部门离合同上限还有多少", "zh"),
+    ("zhao.lei", "各单元离合同限额还有多远", "zh"),
+    ("liang.yu", "how far is each team from its contract limits", "en"),
+])
+def test_each_units_distance_from_its_contract_is_the_units_status_named_in_the_askers_language(
+        tessera, login, text, language):
+    """No metric is named, only the contract's limits: the units' boundary status (it guessed a metric named
+    "每个 离合同上限还有" and said there was none), the unit nearest its limit named as the asker speaks, not by its
+    code."""
+    from sqlalchemy import select
+
+    from crm.models import SalesUnit
+
+    before = snapshot(tessera.store)
+    turn = tessera.chat(login, "contract-limits", text)
+    assert [c["name"] for c in turn.tool_calls] == ["unit_status"], turn.reply
+    with tessera.store.session() as s:
+        names = [n.split(" / ")[1 if language == "zh" else 0] for n in s.scalars(select(SalesUnit.name))]
+    head = turn.reply.split("\n")[0]
+    assert any(n in head for n in names) and not any(code in head for code in ("east-", "north-", "south-")), head
+    assert set(changed_rows(before, snapshot(tessera.store))) <= {"turn_traces", "privacy_audit_log"}

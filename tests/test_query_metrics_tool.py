@@ -48,6 +48,15 @@ def read(text: str, history=()) -> dict:
                                    "compare_to": "previous_period", "period": {"relative": "this", "grain": "month"}}),
     ("华东区制造业客户的回款天数", {"metrics": ["days_sales_outstanding"],
                                      "filters": {"region": ["east"], "industry": ["manufacturing"]}}),
+    # periods or industries ranked best with no metric named are ranked by what was won, as reps and units are
+    ("What was our best month this year?", {"metrics": ["won_value"], "group_by": ["month"], "order": "desc"}),
+    ("which quarter was our strongest", {"metrics": ["won_value"], "group_by": ["quarter"], "order": "desc"}),
+    ("哪个行业最好", {"metrics": ["won_value"], "group_by": ["industry"], "order": "desc"}),
+    # customers who bought or spent the most: the money of their orders, not how many orders
+    ("which customers bought the most this year", {"metrics": ["order_revenue"], "group_by": ["account"]}),
+    ("哪些客户买得最多", {"metrics": ["order_revenue"], "group_by": ["account"], "order": "desc"}),
+    ("how many customers bought this year", {"metrics": ["orders"], "group_by": ["account"], "count_groups": True}),
+    ("平均每单订单多少钱", {"metrics": ["avg_order_value"]}),
 ])
 def test_the_offline_model_reads_the_query_from_the_sentence(text, expected):
     got = read(text)
@@ -255,3 +264,28 @@ def test_how_it_was_computed_is_said_in_the_askers_language(tessera):
     assert "计算方法:" in phrase_result("query_metrics", zh, "zh")
     en = call(tessera, "zhao.lei", "query_metrics", metrics=["win_rate"], explain=True, language="en")
     assert en["computed"].split("\n")[1] == "period: all time; scope: units east-enterprise, east-smb; filters: none"
+
+
+SHARED_PHRASES = """
+import sys
+from tests.test_query_metrics_tool import read
+for text in sys.argv[1:]:
+    print(read(text)["metrics"][0])
+"""
+
+
+def test_a_phrase_two_metrics_share_reads_the_same_whatever_the_hash_seed():
+    """"headcount" names every rep (rep_headcount) and, with the reps who were active said beside it, the active reps:
+    it is read by the sentence, not by the order a set happened to keep (under PYTHONHASHSEED=3 the first question
+    read as every rep, and one dev answer flipped between runs)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    questions = ["Headcount of reps who logged any activity last month", "what's our headcount", "headcount of active reps"]
+    root = Path(__file__).resolve().parents[1]
+    for seed in ("0", "3"):
+        done = subprocess.run([sys.executable, "-c", SHARED_PHRASES, *questions], cwd=root, capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)})
+        assert done.stdout.split() == ["active_reps", "rep_headcount", "active_reps"], (seed, done.stderr[-2000:])

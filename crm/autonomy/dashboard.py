@@ -66,7 +66,7 @@ def _discount_left(row: dict) -> float:
 def unit_status(session: Session, unit: SalesUnit, *, today: dt.date, since: dt.date) -> dict:
     loaded = active_contract(session, unit.id)
     if loaded is None:
-        return {"unit": unit.code, "contract": None, "metrics": [], "budgets": [], "decisions": {},
+        return {"unit": unit.code, "name": unit.name, "contract": None, "metrics": [], "budgets": [], "decisions": {},
                 "escalations": {"pending": 0, "resolved": 0}, "red_line_breaches": 0}
     version, contract = loaded
     won = session.execute(select(Deal.amount, Deal.cost, Deal.margin, Deal.created_on, Deal.closed_on).where(
@@ -81,7 +81,7 @@ def unit_status(session: Session, unit: SalesUnit, *, today: dt.date, since: dt.
     outcomes: dict[str, int] = {}
     for d in decisions:
         outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
-    return {"unit": unit.code, "contract": f"v{version} {contract.template}", "escalate_to": contract.escalate_to,
+    return {"unit": unit.code, "name": unit.name, "contract": f"v{version} {contract.template}", "escalate_to": contract.escalate_to,
             "metrics": _metrics(contract, won, decisions, budgets), "budgets": budgets, "decisions": outcomes,
             "escalations": {"pending": outcomes.get("escalated", 0),
                             "resolved": sum(1 for d in decisions if d.approver)},

@@ -136,7 +136,9 @@ def _vocab() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[s
             for w in [d.name.replace("_", " "), *d.label.values(), *(s for ss in d.synonyms.values() for s in ss)]]
     values = [(w.lower(), d.name, key) for d in catalog.dimensions.values() for key, v in d.values.items()
               for w in [key, *v.get("words", [])]]
-    by_length = lambda pairs: sorted(set(pairs), key=lambda p: -len(p[0]))  # noqa: E731
+    # longest first; of one length, in a fixed order (a set's own order changes with the interpreter's hash seed, and
+    # with it which of two metrics sharing a phrase came first: one dev question flipped between runs)
+    by_length = lambda pairs: sorted(set(pairs), key=lambda p: (-len(p[0]), p))  # noqa: E731
     return by_length(metrics), by_length(dims), by_length(values)
 
 
@@ -381,7 +383,7 @@ def _read(reading: Reading, earlier_query: Callable[[], dict | None]) -> tuple[F
         metrics = [_terms()["entity_counts"][entity]]  # are counted, by the other group if one is said
         group_by = [d for d in group_by if d != entity] or \
             [d for _s, d, _g in sorted(found_dims) if d != entity and d not in filters][:1]  # "客户数最多的行业"
-    if not metrics and not unmeasured and set(group_by) & {"rep", "unit", "region", "product"} and \
+    if not metrics and not unmeasured and set(group_by) & _RANKED_BY_PERFORMANCE and \
             _PERFORMANCE.search(text):
         metrics = ["won_value"]  # "who is my best rep this quarter", "哪个部门最弱": ranked by what they won
     card = None if metrics else scorecard_asked(reading.text)
@@ -568,6 +570,9 @@ _AMOUNT_BOUND = re.compile(r"\b(?:over|above|more than|greater than|bigger than|
 _HEADROOM = re.compile(r"\b(?:left|remaining|remain|headroom|room|close to|near|run(?:ning)? out|against|limits?|doing)\b|"
                        r"剩|还有多少|快用完|用完|接近|离|上限|红线", re.I)
 FIT_NAMED_METRIC = 0.03
+# A unit's contract and its limits, said with no metric the catalogue has ("how far is each unit from its contract
+# limits", "每个部门离合同上限还有多少"): unit_status answers how near each unit is to its budget, floor and ceilings.
+_CONTRACT_LIMIT = re.compile(r"\b(?:contract|limits?|ceilings?|floors?)\b|合同|上限|限额|红线|底线", re.I)
 
 
 def _group_by(filling: Filling) -> list[str]:
@@ -608,6 +613,8 @@ def fit_bonus(filling: Filling, text: str, names_a_record: bool = False) -> floa
         return -NOT_A_FIGURE  # amount; "who closed the biggest deal" is that deal's owner, shown in its row
     if not named:  # no catalogue metric: a guess (for "I can't do that") or one implied by a breakdown
         implied = any(f.name == "metrics" and f.how in ("implied", "guess") for f in filling.filled)
+        if implied and _CONTRACT_LIMIT.search(text):  # "每个部门离合同上限还有多少": the units' status, not a metric
+            return -NOT_A_FIGURE
         # "宏达机械那个…的单子到哪个阶段了", "海天电子有几个单子在跟": about a named record, not a figure
         return -NOT_A_FIGURE if implied and names_a_record and not (grouped - {"group_by"}) else 0.0
     bound_on_groups = {"having", "group_by"} <= asked  # "本月活动少于5条的销售有哪些": groups kept by a bound, not records
@@ -1207,7 +1214,9 @@ def _by_complement(text: str) -> list[str]:
     return [verbs[m.group(1) or m.group(2) or m.group(3) or m.group(4)]] if m else []
 
 
-# Reps, units or products ranked by how good they are, no metric named ("who is my best rep", "哪个部门最弱"): by won value
+# Reps, units, products or periods ranked by how good they are, no metric named ("who is my best rep", "哪个部门最弱",
+# "what was our best month"): by won value
+_RANKED_BY_PERFORMANCE = {"rep", "unit", "region", "product", "industry", "city", "week", "month", "quarter", "year"}
 _PERFORMANCE = re.compile(r"\b(?:best|worst|top|strongest|weakest|star)\b|最好|最差|最强|最弱|最厉害|最牛", re.I)
 # A group's word said as the thing counted: right after it a count or a ranking ("客户数最多的行业", "哪个销售的客户最多")
 _COUNTED_AFTER = re.compile(r"\s*(?:的)?(?:总数|数量|个数|数|最多|最少)")

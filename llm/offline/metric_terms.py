@@ -165,12 +165,21 @@ def find_mentions(text: str, names: list[tuple[str, object]], taken: list[tuple[
                 covered = sum(len(t) for t in seq)
                 # said the other way round counts as one filler more: "open tickets" is open cases, not cases opened
                 found.append(Mention(toks[i].start, toks[last].end, covered, skipped + swapped, key, phrase))
-    found.sort(key=lambda m: (-m.covered, m.fillers, m.start, m.end))
+    # one phrase naming two things ("headcount": every rep, or the reps active) is the one the sentence names
+    # elsewhere too ("headcount of reps who logged a call"), else the one whose own name it is ("rep_headcount")
+    support = {id(m): sum(o.key == m.key and (o.end <= m.start or m.end <= o.start) for o in found) for m in found}
+    found.sort(key=lambda m: (-m.covered, m.fillers, m.start, m.end, -support[id(m)], not _own_name(m)))
     chosen: list[Mention] = []
     for m in found:
         if not any(m.start < c.end and c.start < m.end for c in chosen):
             chosen.append(m)
     return chosen
+
+
+def _own_name(m: Mention) -> bool:
+    """Whether the phrase found is the name of what it names: "headcount" of rep_headcount, not of active_reps."""
+    name = m.key[-1] if isinstance(m.key, tuple) else m.key
+    return isinstance(name, str) and m.phrase.replace(" ", "_") in name.lower()
 
 
 def _participle(text: str, said: Token, phrase: str) -> bool:

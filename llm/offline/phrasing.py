@@ -93,6 +93,8 @@ def about_words(about: Any, lang: str) -> str:
 def _worded(tool: str | None, value: Any, lang: str) -> Any:
     """A {"verdict", "values"} answer in the tool's own template for that verdict; a value that is itself such an
     answer (a reason inside a verdict) is worded the same way first. Anything else is returned as it is."""
+    if isinstance(value, dict) and set(value) == {"en", "zh"}:  # a name said in both languages: the asker's
+        return value[lang] if lang in value else value["en"]
     if not (isinstance(value, dict) and isinstance(value.get("verdict"), str)):
         return value
     if not has_template("results", value["verdict"], tool):
