@@ -40,6 +40,11 @@ def expected_sql(dialect: str) -> dict[str, str]:
     return {
         "won_value": f"SELECT u.region, SUM(d.amount) {d} WHERE d.stage = 'won' GROUP BY u.region",
         "won_deals": f"SELECT u.region, COUNT(*) {d} WHERE d.stage = 'won' GROUP BY u.region",
+        "reps_with_a_win": f"SELECT u.region, COUNT(DISTINCT d.owner_id) {d} WHERE d.stage = 'won' GROUP BY u.region",
+        "won_value_per_winning_rep": f"SELECT u.region, SUM(d.amount) * 1.0 / COUNT(DISTINCT d.owner_id) {d} "
+                             "WHERE d.stage = 'won' GROUP BY u.region",
+        "won_deals_per_winning_rep": f"SELECT u.region, COUNT(*) * 1.0 / COUNT(DISTINCT d.owner_id) {d} "
+                             "WHERE d.stage = 'won' GROUP BY u.region",
         "lost_deals": f"SELECT u.region, COUNT(*) {d} WHERE d.stage = 'lost' GROUP BY u.region",
         "loss_rate": f"SELECT u.region, SUM(CASE WHEN d.stage = 'lost' THEN 1.0 ELSE 0 END) / COUNT(*) {d} "
                      "WHERE d.stage IN ('won', 'lost') GROUP BY u.region",
