@@ -61,7 +61,9 @@ def test_a_share_off_an_account_with_two_open_deals_asks_which_and_changes_only_
 def test_a_reps_own_figure_is_answered_by_the_metric_tool_scoped_to_them_and_writes_nothing(tessera):
     before = business(tessera.store)
     for n, (message, metric) in enumerate([("我这个月完成了多少业绩", "won_value"),
-                                           ("how many customer meetings have I had this month", "meetings")]):
+                                           ("how many customer meetings have I had this month", "meetings"),
+                                           ("我今年的赢单率是多少", "win_rate"),  # a period between 我 and 的: still mine
+                                           ("我这个季度的业绩是多少", "won_value")]):
         turn = tessera.chat("wang.fang", f"own-{n}", message)
         assert [c["name"] for c in turn.tool_calls] == ["query_metrics"], turn.tool_calls
         args = turn.tool_calls[0]["args"]
