@@ -43,6 +43,17 @@ def test_a_count_asked_for_limits_the_list_and_the_deals_on_hand_are_open(tesser
     assert changed(tessera, before) == {}
 
 
+def test_my_biggest_deal_is_the_first_of_my_deals_by_amount_and_says_how_many_there_are(tessera):
+    before = business(tessera.store)
+    turn = tessera.chat("wang.fang", "biggest", "what is my biggest deal")
+    assert _tools(turn) == ["find_deals"] and turn.tool_calls[0]["args"].get("limit") == 1, turn.tool_calls
+    every = call(tessera, "wang.fang", "find_deals", owner="me", order_by="amount")
+    rows = [line for line in turn.reply.split("\n") if line.startswith("D-")]
+    assert [r.split()[0] for r in rows] == [every["items"][0]["deal"]]  # that one deal, the biggest
+    assert f"Found {every['total']} deals" in turn.reply
+    assert changed(tessera, before) == {}
+
+
 def test_counts_in_either_language_and_what_is_no_count():
     def count(text: str) -> int | None:
         found = find_count(text)
@@ -52,6 +63,9 @@ def test_counts_in_either_language_and_what_is_no_count():
     assert count("which three of my open opportunities are worth the most?") == 3
     assert count("我在跟的单子里金额最大的前两个是哪些？") == 2
     assert count("列出我手上最快能成交的三个单子") == 3
+    # one record asked by a superlative in the singular is the first of the list; the plural stays the list
+    assert count("what is my biggest deal") == count("我最大的单子是哪个") == 1
+    assert count("show me my biggest deals") is None and count("what's my average deal size") is None
     for none in ("三个月没跟进的商机", "客户要求再让5个点", "deals over 500k closing next month",
                  "which deals have had no activity for 30 days", "我手上有一个商机", "近两个季度的单子"):
         assert count(none) is None, none

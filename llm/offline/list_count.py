@@ -37,9 +37,18 @@ _PATTERNS = (
 )
 
 
+# One record asked for by a superlative in the singular: "what is my biggest deal", "the largest opportunity we
+# have", "我最大的单子是哪个": the first of the ranked list, not the whole list (plural "my biggest deals" stays a list)
+_THE_ONE = re.compile(r"\b(?:my|the|our)\s+(?:single\s+)?(?:biggest|largest|smallest|most\s+valuable|highest[- ]value)\s+"
+                      r"(?:open\s+|won\s+|active\s+)?(?:deal|opportunity)\b(?!s|\s+(?:size|value|amount|count))|"
+                      r"最[^，,。？?！!的]{1,8}的(?:单子|商机|订单|项目)(?:是)?哪(?:个|一个|单|笔|一单)", re.I)
+
+
 def find_count(text: str) -> Found | None:
-    """The count of records asked for in `text` (2-50, or 1 after "top"/"前"/"最…的"), or None."""
-    found = []
+    """The count of records asked for in `text` (2-50, or 1 after "top"/"前"/"最…的", or of one record asked by a
+    superlative in the singular), or None."""
+    # (its span is the phrase's last character: "my" and "biggest" are the owner's and the order's words)
+    found = [Found(1, m.end() - 1, m.end(), m.group(0)) for m in _THE_ONE.finditer(text)][:1]
     for n, pattern in enumerate(_PATTERNS):
         for m in pattern.finditer(text):
             value = parse_number(m.group(1))

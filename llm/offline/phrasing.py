@@ -85,7 +85,8 @@ def about_words(about: Any, lang: str) -> str:
         shown = label(f"{key}.{value}", lang) if isinstance(value, str) and _known(f"{key}.{value}", lang) else value
         if isinstance(shown, (int, float)) and not isinstance(shown, bool) and abs(shown) >= 1000:
             shown = _compact(float(shown))  # an amount: 120,000
-        entry = f"{key}_{value}" if isinstance(value, str) and has_template("filters", f"{key}_{value}") else key
+        entry = f"{key}_{value}" if isinstance(value, (str, int)) and not isinstance(value, bool) and \
+            has_template("filters", f"{key}_{value}") else key  # "limit_1": the first one only
         parts.append(_fill(template("filters", entry, lang), value=shown))
     return (" " if lang == "en" else "，").join(p for p in parts if p)
 
