@@ -1,7 +1,8 @@
 """Benchmark: a whole chat turn on the offline model (supervisor, model, tool, model), with messages seen before
 (embeddings memoised) and never seen before (one embedding each), beside the floor: the same LangGraph graph with a
 fake model replaying the same replies, the same tools and the same kind of checkpointer, invoked bare. Also the
-offline model call alone, in-process and through LiteLLM. Usage: python -m bench.bench_turn [--rounds N]."""
+offline model call alone, in-process and through LiteLLM. On the demo company and on ten times it (`tessera seed
+--scale 10`), to show how each figure grows. Usage: python -m bench.bench_turn [--rounds N] [--scales 1,10]."""
 from __future__ import annotations
 
 import argparse
@@ -101,10 +102,30 @@ def time_model_call(n: int, through_litellm: bool) -> list[float]:
     return [timed(call)[0] for _ in range(n)]
 
 
-def main(rounds: int = 10) -> None:
+def seeded_at(data_dir: Path, factor: int) -> None:
+    """The demo company `factor` times over in a SQLite store under `data_dir` (what `tessera seed --scale N` does)."""
+    from crm.seed.scale import refresh_statistics, scale_up
+    from crm.store import Store
+    from tessera.migrate import migrate
+    from tessera.seeding import seed_everything
+
+    store = Store(Settings(data_dir=data_dir).store_url)
+    migrate(store)
+    with store.session() as s:
+        seed_everything(s)
+    with store.session() as s:
+        scale_up(s, factor)
+    with store.session() as s:
+        refresh_statistics(s)
+    store.engine.dispose()
+
+
+def measure(rounds: int, factor: int) -> dict:
+    """Each figure of the table on a store of `factor` times the demo company: (wall, CPU) per turn."""
     rng = random.Random(14)
     with tempfile.TemporaryDirectory(prefix="tessera-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp))
+        seeded_at(Path(tmp), factor)  # seeded before the clock starts, at every scale alike
         started = time.perf_counter()
         tessera = Tessera(settings, clock=lambda: dt.datetime(2026, 11, 26, 10))
         setup_s = time.perf_counter() - started
@@ -119,7 +140,7 @@ def main(rounds: int = 10) -> None:
 
         repeated, unseen = [], []
         jobs = [(r, login, message) for r in range(rounds) for login, message in MESSAGES]
-        for r, login, message in track(jobs, "chat turns"):  # the bar goes to stderr; the table to stdout
+        for r, login, message in track(jobs, f"chat turns at {factor}x"):  # the bar goes to stderr
             repeated.append(timed(lambda: tessera.chat(login, f"bench-{r}", message)))
         seen: set[str] = set()
         while len(unseen) < len(jobs):
@@ -134,35 +155,63 @@ def main(rounds: int = 10) -> None:
             config = tessera.config(tessera.actor(login), f"floor-{r}")
             bare.append(timed(lambda: floor.invoke({"messages": [HumanMessage(message)]}, config)))
         close_floor()
-        model_direct, model_litellm = time_model_call(rounds * 5, False), time_model_call(rounds * 5, True)
         tessera.close()
+    return {"setup_s": setup_s, "repeated": repeated, "unseen": unseen, "bare": bare, "turns": len(jobs)}
+
+
+def main(rounds: int = 10, scales: tuple[int, ...] = (1, 10)) -> None:
+    runs = {factor: measure(rounds, factor) for factor in scales}
+    model_direct, model_litellm = time_model_call(rounds * 5, False), time_model_call(rounds * 5, True)
 
     def med(rows, i):
         return statistics.median(r[i] for r in rows)
 
+    def ms(wall: float, cpu: float | None = None) -> tuple[str, str]:
+        return f"{wall:.1f} ms", "" if cpu is None else f"{cpu:.1f} ms"
+
+    def times(rows: str):
+        return lambda m: ms(med(m[rows], 0), med(m[rows], 1))
+
+    def p90(rows: str):
+        return lambda m: ms(percentile([r[0] for r in m[rows]], 0.9))
+
+    def over_floor(m) -> tuple[str, str]:
+        return tuple(f"{med(m['repeated'], i) / med(m['bare'], i):.2f}×" for i in (0, 1))
+
+    figures = [  # (measure, its two cells (wall, CPU) on one run, the wall figure whose growth is shown, target)
+        ("start on a seeded store (migrate, load)", lambda m: (f"{m['setup_s']:.2f} s", ""), lambda m: m["setup_s"], ""),
+        ("turn, repeated message, median", times("repeated"), lambda m: med(m["repeated"], 0), "≤ 15 ms"),
+        ("turn, repeated message, p90", p90("repeated"), lambda m: percentile([r[0] for r in m["repeated"]], 0.9), ""),
+        ("turn, message never seen, median", times("unseen"), lambda m: med(m["unseen"], 0), "≤ 40 ms"),
+        ("turn, message never seen, p90", p90("unseen"), lambda m: percentile([r[0] for r in m["unseen"]], 0.9), ""),
+        ("floor: same graph, fake model, bare, median", times("bare"), lambda m: med(m["bare"], 0), ""),
+        ("Tessera repeated ÷ floor", over_floor, None, "≤ 1.3×"),
+    ]
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    table = Table(title=f"Chat turn on tessera/offline ({len(jobs)} turns each, {os.cpu_count()} cores, "
-                        f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, load {load})")
-    for col in ("measure", "wall", "CPU", "target"):
-        table.add_column(col)
-    table.add_row("first start (migrate, seed, load)", f"{setup_s:.2f} s", "", "")
-    table.add_row("turn, repeated message, median", f"{med(repeated, 0):.1f} ms", f"{med(repeated, 1):.1f} ms",
-                  "≤ 15 ms")
-    table.add_row("turn, repeated message, p90", f"{percentile([r[0] for r in repeated], 0.9):.1f} ms", "", "")
-    table.add_row("turn, message never seen, median", f"{med(unseen, 0):.1f} ms", f"{med(unseen, 1):.1f} ms",
-                  "≤ 40 ms")
-    table.add_row("turn, message never seen, p90", f"{percentile([r[0] for r in unseen], 0.9):.1f} ms", "", "")
-    table.add_row("floor: same graph, fake model, bare, median", f"{med(bare, 0):.1f} ms", f"{med(bare, 1):.1f} ms",
-                  "")
-    table.add_row("Tessera repeated ÷ floor", f"{med(repeated, 0) / med(bare, 0):.2f}×",
-                  f"{med(repeated, 1) / med(bare, 1):.2f}×", "≤ 1.3×")
-    table.add_row("offline model call alone, in-process, median", f"{statistics.median(model_direct):.1f} ms", "", "")
+    table = Table(title=f"Chat turn on tessera/offline ({runs[scales[0]]['turns']} turns each, {os.cpu_count()} "
+                        f"cores, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, load {load}); stores of "
+                        f"{' and '.join(f'{f}x' for f in scales)} the demo company")
+    table.add_column("measure")
+    for factor in scales:
+        table.add_column(f"{factor}x wall")
+        table.add_column(f"{factor}x CPU")
+    grows = len(scales) > 1
+    if grows:
+        table.add_column(f"{scales[-1]}x ÷ {scales[0]}x (wall)")
+    table.add_column("target")
+    for name, cells, value, target in figures:
+        growth = ([f"{value(runs[scales[-1]]) / value(runs[scales[0]]):.2f}×" if value else ""] if grows else [])
+        table.add_row(name, *[c for f in scales for c in cells(runs[f])], *growth, target)
+    blank = ["" for _ in range(2 * len(scales) - 1 + grows)]
+    table.add_row("offline model call alone, in-process, median", f"{statistics.median(model_direct):.1f} ms", *blank, "")
     table.add_row("offline model call alone, through LiteLLM, median", f"{statistics.median(model_litellm):.1f} ms",
-                  "", "")
-    Console().print(table)
+                  *blank, "")
+    Console(width=200).print(table)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=10)
-    main(parser.parse_args().rounds)
+    parser.add_argument("--scales", default="1,10", help="stores of these many times the demo company, e.g. 1,10")
+    args = parser.parse_args()
+    main(args.rounds, tuple(int(x) for x in args.scales.split(",")))
