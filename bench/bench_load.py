@@ -34,7 +34,8 @@ ASK = ["show me the deals of {a} {w}", "give me an overview of {a} {w}", "who ar
        "看一下{a}的商机 {w}", "{a}的联系人有哪些 {w}"]
 WRITE = ["log a call with {a} about {w}", "记录一次和{a}的电话，{w}"]
 WORDS = ["the renewal", "the pilot rollout", "pricing", "the delivery plan", "续约", "交付计划", "the spare parts",
-         "the training", "the warranty", "付款条件"]
+         "the training", "the warranty", "付款条件", "the invoice", "the site visit", "the upgrade", "the contract terms",
+         "the onboarding", "报价", "验收", "the quarterly review", "the support plan", "培训安排"]
 REPS = ["li.wei", "emma.chen", "wang.fang", "james.liu"]
 
 
@@ -48,10 +49,15 @@ def pool(store, size: int, seed: int = 14) -> list[tuple[str, str]]:
         names = {login: list(s.scalars(select(Account.name).where(Account.unit_id == unit)))
                  for login, unit in units.items()}
     logins = [login for login in REPS if names.get(login)]
+    seen: set[str] = set()
     for i in range(size):
         login = logins[i % len(logins)]
-        template = rng.choice(WRITE if i % 3 == 0 else ASK)
-        out.append((login, template.format(a=rng.choice(names[login]), w=rng.choice(WORDS)) + f" (#{i})"))
+        for _ in range(1000):  # a request not drawn before: no serial number, which read as a record's ("#3": D-3)
+            text = rng.choice(WRITE if i % 3 == 0 else ASK).format(a=rng.choice(names[login]), w=rng.choice(WORDS))
+            if text not in seen:
+                break
+        seen.add(text)
+        out.append((login, text))
     return out
 
 

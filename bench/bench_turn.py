@@ -48,6 +48,19 @@ WORDS = ["please", "for the review", "before Friday", "this week", "for my notes
          "ahead of the visit", "谢谢", "今天", "尽快", "for the forecast"]
 
 
+def novel_messages(rng: random.Random, accounts: list[str], n: int, used: set[str]) -> list[str]:
+    """`n` requests never sent before in this process (`used`, which they join: what the offline model has read is
+    remembered across stores), each a template, an account and a closing word drawn anew; no serial number, which
+    the offline model read as a record's ("#3": deal D-3) and answered with an error, so those turns did less."""
+    drawn: list[str] = []
+    while len(drawn) < n:
+        text = rng.choice(NOVEL).format(a=rng.choice(accounts), w=rng.choice(WORDS))
+        if text not in used:
+            used.add(text)
+            drawn.append(text)
+    return drawn
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -120,8 +133,9 @@ def seeded_at(data_dir: Path, factor: int) -> None:
     store.engine.dispose()
 
 
-def measure(rounds: int, factor: int) -> dict:
-    """Each figure of the table on a store of `factor` times the demo company: (wall, CPU) per turn."""
+def measure(rounds: int, factor: int, used: set[str]) -> dict:
+    """Each figure of the table on a store of `factor` times the demo company: (wall, CPU) per turn; the messages
+    never seen are none of `used`."""
     rng = random.Random(14)
     with tempfile.TemporaryDirectory(prefix="tessera-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp))
@@ -142,10 +156,7 @@ def measure(rounds: int, factor: int) -> dict:
         jobs = [(r, login, message) for r in range(rounds) for login, message in MESSAGES]
         for r, login, message in track(jobs, f"chat turns at {factor}x"):  # the bar goes to stderr
             repeated.append(timed(lambda: tessera.chat(login, f"bench-{r}", message)))
-        seen: set[str] = set()
-        while len(unseen) < len(jobs):
-            text = rng.choice(NOVEL).format(a=rng.choice(accounts), w=rng.choice(WORDS)) + f" #{len(seen)}"
-            seen.add(text)
+        for text in novel_messages(rng, accounts, len(jobs), used):
             unseen.append(timed(lambda: tessera.chat("li.wei", f"novel-{len(unseen) % 8}", text)))
 
         floor_saver, close_floor = open_checkpointer(str(Path(tmp) / "floor.db"))
@@ -160,7 +171,8 @@ def measure(rounds: int, factor: int) -> dict:
 
 
 def main(rounds: int = 10, scales: tuple[int, ...] = (1, 10)) -> None:
-    runs = {factor: measure(rounds, factor) for factor in scales}
+    used: set[str] = set()
+    runs = {factor: measure(rounds, factor, used) for factor in scales}
     model_direct, model_litellm = time_model_call(rounds * 5, False), time_model_call(rounds * 5, True)
 
     def med(rows, i):
