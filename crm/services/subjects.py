@@ -307,7 +307,7 @@ def request_erasure(session: Session, actor: Actor, *, what: str | None = None, 
 _MARKERS = [re.compile(p, re.IGNORECASE) for p in (
     r"\b(?:should|must|needs? to) (?:be|read|say)(?: spel(?:led|t))?\b|\b(?:is|reads?) now\b|"
     r"\b(?:is|has been) (?:actually|really)\b|\bchanged to\b|\b(?:is |are )?(?:spel(?:led|t)|written)(?: as)?\b|\b(?:go|goes) by\b|\bprefer to be called\b", r"改为|改成|更新为|更新成|换成|换为|变成|变为|应该是|应为|现在是|其实是|已经是", r"[:：]", r"\bto\b",
-    r"\bis\b", r"是|为")]
+    r"\bis\b|\bit(?:'|’)s\b", r"是|为")]  # "fix my job title, it's Head of Operations now"
 
 # A polite ending after the value is not part of it: "改成13800001111吗？", "to a@b.cn please".
 _QUESTION_TAIL = re.compile(r"\s*(?:好吗|可以吗|行吗|吗|呢|吧|谢谢|please|thanks|thank you)?\s*[?？!！。.]*\s*$", re.IGNORECASE)

@@ -32,7 +32,7 @@ _FIELD_ZH = r"(?:名字|姓名|姓|职位|职务|头衔|邮箱|电子邮件|电�
 # the field, then a word saying what it is now, then the value
 _NEW_VALUE = re.compile(
     rf"\b{_FIELD_EN}\s+(?:(?:on (?:your|the) (?:records?|files?)\s+)?(?:should (?:be|read|say)|is now|is actually|"
-    rf"(?:has )?changed to|(?:is )?now|needs to (?:be|read))|is)\s+(?!wrong|incorrect|right|correct|out of date|"
+    rf"(?:has )?changed to|(?:is )?now|needs to (?:be|read))|is|[,;:]?\s*it(?:'|’)s(?: now)?)\s+(?!wrong|incorrect|right|correct|out of date|"
     rf"outdated|old|not\b|no\b|in\b|on\b|used|there|still|the same)\S"
     rf"|{_FIELD_ZH}(?:现在)?(?:应该是|应为|现在是|已经是|改成|改为|更新为|更新成|换成|变成|变为|其实是|是)(?!不是|错|对|从|哪|什么|多少)\S",
     re.I)
