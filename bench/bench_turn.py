@@ -117,20 +117,9 @@ def time_model_call(n: int, through_litellm: bool) -> list[float]:
 
 def seeded_at(data_dir: Path, factor: int) -> None:
     """The demo company `factor` times over in a SQLite store under `data_dir` (what `tessera seed --scale N` does)."""
-    from crm.seed.scale import refresh_statistics, scale_up
-    from crm.store import Store
-    from tessera.migrate import migrate
-    from tessera.seeding import seed_everything
+    from bench.bench_metrics import seeded
 
-    store = Store(Settings(data_dir=data_dir).store_url)
-    migrate(store)
-    with store.session() as s:
-        seed_everything(s)
-    with store.session() as s:
-        scale_up(s, factor)
-    with store.session() as s:
-        refresh_statistics(s)
-    store.engine.dispose()
+    seeded(Settings(data_dir=data_dir).store_url, factor).engine.dispose()
 
 
 def measure(rounds: int, factor: int, used: set[str]) -> dict:

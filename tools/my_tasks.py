@@ -4,12 +4,14 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from crm.tasks.service import my_tasks
-from tools.base import ToolContext, ToolSpec
+from tools.base import ToolContext, ToolSpec, slot
 
 
 class MyTasksArgs(BaseModel):
     owner: str | None = Field(None, description="a rep whose tasks a manager wants to see (login or name)")
-    within_days: int | None = Field(None, ge=0, le=90, description="only tasks due within this many days")
+    within_days: int | None = slot("days_ahead", "only tasks due within this many days from today ('in the next 3 "
+                                                 "days', 'this week', '三天内到期'); 0: due today or overdue", None,
+                                   ge=0, le=90)
 
 
 def run(ctx: ToolContext, args: MyTasksArgs) -> dict:
@@ -33,5 +35,7 @@ TOOL = ToolSpec(
         "我有哪些任务",
         "这周有什么提醒",
         "列出我的提醒",
+        "which of my tasks are due in the next few days",
+        "最近几天要到期的任务有哪些",
     ],
 )

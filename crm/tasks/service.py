@@ -155,6 +155,7 @@ def my_tasks(session: Session, actor: Actor, *, now: dt.datetime, overdue_only: 
         q = q.where(Task.due_at < now)
     if within_days is not None:
         q = q.where(Task.due_at < dt.datetime.combine(now.date() + dt.timedelta(days=within_days + 1), dt.time()))
+        about["due_by"] = str(now.date() + dt.timedelta(days=within_days))
     if account:
         acc = resolve_account(session, actor, account)
         q = q.where(Task.account_id == acc.id)

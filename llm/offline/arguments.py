@@ -12,6 +12,7 @@ from crm.account_weight import BIGGEST_CUSTOMER
 from llm.offline.contrast import against, without_join
 from llm.offline.lexicon import Match
 from llm.offline.reading import Reading
+from llm.offline.due_window import find_days_ahead
 from llm.offline.list_count import find_count
 from llm.offline.list_order import find_orders
 from llm.offline.rivals import find_competitors
@@ -402,6 +403,11 @@ def _fill_one(p: Param, reading: Reading, out: Filling, command_words: frozenset
                 out.args[p.name] = m.canonical
                 out.filled.append(Filled(p.name, m.canonical, m.text, kind))
                 return
+        return
+    if kind == "days_ahead":  # "tasks due in the next 3 days", "这周的待办": due within that many days from today
+        ahead = [f for f in find_days_ahead(reading.text, reading.today) if _free(f.span, out.used)]
+        if ahead:
+            _put(out, p, ahead[0].value, ahead[0], kind)
         return
     if kind == "idle_days":  # "no activity in the last three weeks": how long idle, so no period reads those words
         idle = [f for f in find_idle_days(reading.text) if _free(f.span, out.used)]
