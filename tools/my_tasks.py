@@ -35,7 +35,7 @@ TOOL = ToolSpec(
         "我有哪些任务",
         "这周有什么提醒",
         "列出我的提醒",
-        "which of my tasks are due in the next few days",
-        "最近几天要到期的任务有哪些",
+        "which tasks are due in the next few days",
+        "这几天内到期的任务",
     ],
 )
