@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from crm.autonomy.dashboard import boundary_status
+from crm.language import name_sides
 from tools.base import ToolContext, ToolSpec, entity
 
 
@@ -36,7 +37,7 @@ def _answer(status: dict) -> dict:
     metric = {m["metric"]: m for m in top["metrics"]}
     budget = next((b for b in top["budgets"] if b["pool"] == "discount"), None)
     margin = metric.get("margin", {})
-    values = {"unit": _in_both_languages(top["name"]), "units": len(units), "margin": _points(margin.get("value")),
+    values = {"unit": dict(zip(("en", "zh"), name_sides(top["name"]))), "units": len(units),  # as the asker speaks "margin": _points(margin.get("value")),
               "floor": _points(margin.get("limit")), "room": _points(margin.get("distance"))}
     values.update(used=_money(budget["used"]) if budget else None, limit=_money(budget["limit"]) if budget else None,
                   left=_money(budget["left"]) if budget else None, period=budget["period"] if budget else None)
@@ -45,13 +46,6 @@ def _answer(status: dict) -> dict:
         m = metric.get(closest_by, {})
         values.update(value=m.get("value"), ceiling=m.get("limit"), distance=m.get("distance"))
     return {"verdict": closest_by + ("" if len(units) == 1 else "_of_many"), "values": values}
-
-
-def _in_both_languages(name: str) -> dict:
-    """A unit's name as the store holds it ("East Enterprise / 华东大客户部") as each language says it; a name in one
-    language only is the same in both."""
-    en, _, zh = name.partition(" / ")
-    return {"en": en, "zh": zh or en}
 
 
 def _points(value: float | None) -> float | None:
