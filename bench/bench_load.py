@@ -40,7 +40,8 @@ REPS = ["li.wei", "emma.chen", "wang.fang", "james.liu"]
 
 
 def pool(store, size: int, seed: int = 14) -> list[tuple[str, str]]:
-    """(login, message) pairs never repeated: accounts of each rep's unit, a topic, a serial number."""
+    """(login, message) pairs, none twice: a template, an account of the rep's unit and a topic, no serial number."""
+    from bench.bench_turn import novel_messages
     from crm.models import Account, User
 
     rng, out = random.Random(seed), []
@@ -50,13 +51,9 @@ def pool(store, size: int, seed: int = 14) -> list[tuple[str, str]]:
                  for login, unit in units.items()}
     logins = [login for login in REPS if names.get(login)]
     seen: set[str] = set()
-    for i in range(size):
+    for i in range(size):  # each request drawn anew, none twice (bench_turn.novel_messages)
         login = logins[i % len(logins)]
-        for _ in range(1000):  # a request not drawn before: no serial number, which read as a record's ("#3": D-3)
-            text = rng.choice(WRITE if i % 3 == 0 else ASK).format(a=rng.choice(names[login]), w=rng.choice(WORDS))
-            if text not in seen:
-                break
-        seen.add(text)
+        [text] = novel_messages(rng, names[login], 1, seen, WRITE if i % 3 == 0 else ASK, WORDS)
         out.append((login, text))
     return out
 

@@ -48,13 +48,14 @@ WORDS = ["please", "for the review", "before Friday", "this week", "for my notes
          "ahead of the visit", "谢谢", "今天", "尽快", "for the forecast"]
 
 
-def novel_messages(rng: random.Random, accounts: list[str], n: int, used: set[str]) -> list[str]:
+def novel_messages(rng: random.Random, accounts: list[str], n: int, used: set[str], templates: list[str] = NOVEL,
+                   words: list[str] = WORDS) -> list[str]:
     """`n` requests never sent before in this process (`used`, which they join: what the offline model has read is
     remembered across stores), each a template, an account and a closing word drawn anew; no serial number, which
     the offline model read as a record's ("#3": deal D-3) and answered with an error, so those turns did less."""
     drawn: list[str] = []
     while len(drawn) < n:
-        text = rng.choice(NOVEL).format(a=rng.choice(accounts), w=rng.choice(WORDS))
+        text = rng.choice(templates).format(a=rng.choice(accounts), w=rng.choice(words))
         if text not in used:
             used.add(text)
             drawn.append(text)
